@@ -1,0 +1,1 @@
+"""The outside world for `shop`: persistence, HTTP, messaging, settings, composition root, CLI."""

@@ -1,0 +1,1 @@
+"""The application kernel shared by every context."""

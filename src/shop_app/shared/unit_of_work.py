@@ -1,0 +1,115 @@
+"""The unit of work: one transaction, safe by default (rolled back unless committed).
+
+Concrete units of work (SQL, memory) subclass :class:`UnitOfWork` and implement the four
+``_``-prefixed hooks. The base does the bookkeeping every backend shares: it tracks the aggregates
+the repositories handed out, turns their recorded events into outbox messages written in the same
+transaction as the aggregates (no dual writes), and keeps the committed events so the message bus
+can run in-process handlers after the commit.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+from shop_app.shared.ports import Clock, IdempotencyStore, IdGenerator, OutboxMessage
+from shop_domain.shared.aggregate import Aggregate
+from shop_domain.shared.errors import DomainError
+from shop_domain.shared.events import DomainEvent
+
+
+class UnitOfWorkNotActive(DomainError):
+    code = "uow.not_active"
+    kind = "conflict"
+
+
+class UnitOfWork(abc.ABC):
+    idempotency: IdempotencyStore
+
+    def __init__(self, clock: Clock, ids: IdGenerator) -> None:
+        self.clock = clock
+        self.ids = ids
+        self._seen: dict[int, Aggregate] = {}
+        self._active = False
+        self._committed = False
+        self.committed_events: list[DomainEvent] = []
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        if self._active:
+            raise UnitOfWorkNotActive("this unit of work is already in use")
+        self._seen = {}
+        self._committed = False
+        self.committed_events = []
+        await self._begin()
+        self._active = True
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                await self._rollback()
+        finally:
+            self._active = False
+            await self._close()
+
+    async def commit(self) -> None:
+        if not self._active or self._committed:
+            raise UnitOfWorkNotActive("commit outside an open unit of work")
+        events: list[tuple[Aggregate, DomainEvent]] = []
+        for aggregate in self._seen.values():
+            events.extend((aggregate, event) for event in aggregate.pending_events)
+        messages = [self._to_message(aggregate, event) for aggregate, event in events]
+        await self._commit(messages)
+        for aggregate in self._seen.values():
+            aggregate.pull_events()
+        self._committed = True
+        self.committed_events = [event for _, event in events]
+
+    async def rollback(self) -> None:
+        """Abandon the transaction explicitly (leaving the block does the same)."""
+        if self._active and not self._committed:
+            await self._rollback()
+            self._committed = True  # nothing left to roll back on exit
+
+    # --- for repositories -----------------------------------------------------------------
+    def track(self, aggregate: Aggregate) -> None:
+        if not self._active:
+            raise UnitOfWorkNotActive("repositories are used inside `async with uow:`")
+        self._seen[id(aggregate)] = aggregate
+
+    @property
+    def seen(self) -> Sequence[Aggregate]:
+        return tuple(self._seen.values())
+
+    # --- outbox ---------------------------------------------------------------------------
+    def _to_message(self, aggregate: Aggregate, event: DomainEvent) -> OutboxMessage:
+        return OutboxMessage(
+            id=self.ids.new_id(),
+            type=event.event_type,
+            payload=event.payload(),
+            occurred_at=event.occurred_at,
+            aggregate_type=type(aggregate).__name__,
+            aggregate_id=str(aggregate.id),
+        )
+
+    # --- backend hooks --------------------------------------------------------------------
+    @abc.abstractmethod
+    async def _begin(self) -> None: ...
+
+    @abc.abstractmethod
+    async def _commit(self, outbox: Sequence[OutboxMessage]) -> None:
+        """Write pending changes and ``outbox`` atomically, then commit."""
+
+    @abc.abstractmethod
+    async def _rollback(self) -> None: ...
+
+    async def _close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; called once per ``async with``."""

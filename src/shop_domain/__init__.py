@@ -1,0 +1,1 @@
+"""The pure domain model of `shop`: attrs classes and the standard library, nothing else."""

@@ -1,0 +1,75 @@
+"""Domain errors. Every error carries a stable machine-readable ``code`` and a ``kind``.
+
+The ``code`` (``catalog.sku_not_found``, ``money.currency_mismatch``) is part of the public
+contract: clients branch on it, so it never changes once released. The ``kind`` says what sort of
+failure it is (``invalid``, ``not_found``, ``conflict``, ``forbidden``) so that an adapter can map
+it to its own vocabulary (an HTTP status, an exit code) without knowing every code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """Base of every error the domain and application raise on purpose."""
+
+    code: ClassVar[str] = "domain.error"
+    kind: ClassVar[str] = "invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code  # type: ignore[misc]  # an instance may narrow the class code
+        self.details: Mapping[str, Any] = dict(details or {})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class InvalidValue(DomainError):
+    """A value breaks a rule of its own (a negative price, an empty name)."""
+
+    code = "validation.invalid_value"
+    kind = "invalid"
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist."""
+
+    code = "not_found"
+    kind = "not_found"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (a duplicate, a wrong state)."""
+
+    code = "conflict"
+    kind = "conflict"
+
+
+class Forbidden(DomainError):
+    """The actor may not do this."""
+
+    code = "forbidden"
+    kind = "forbidden"
+
+
+class ConcurrencyConflict(Conflict):
+    """Someone else changed the aggregate since it was read (optimistic locking)."""
+
+    code = "concurrency.conflict"
+
+
+class CurrencyMismatch(InvalidValue):
+    """Two amounts in different currencies were combined (MON-1)."""
+
+    code = "money.currency_mismatch"

@@ -1,0 +1,55 @@
+"""Domain events: immutable facts an aggregate records; the unit of work ships them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import uuid
+from typing import Any, ClassVar
+
+import attrs
+
+
+@attrs.frozen(kw_only=True)
+class DomainEvent:
+    """Base of all domain events.
+
+    Subclasses set ``event_type`` to a stable dotted name (``catalog.sku_price_changed``): it is
+    the routing key on the broker and the ``type`` of the outbox row, so it never changes.
+    """
+
+    event_type: ClassVar[str] = "domain.event"
+
+    occurred_at: dt.datetime
+
+    def payload(self) -> dict[str, Any]:
+        """The event as JSON-compatible data (what goes into the outbox and onto the wire)."""
+        return {
+            field.name: to_jsonable(getattr(self, field.name))
+            for field in attrs.fields(type(self))
+        }
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn domain values into JSON-compatible data, losslessly for the types we use."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):  # pragma: no cover - amounts are never floats (MON-1)
+        raise TypeError("floats are not allowed in domain payloads")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value)
+    if attrs.has(type(value)):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [to_jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    raise TypeError(f"cannot serialise {type(value).__name__} in a domain payload")
