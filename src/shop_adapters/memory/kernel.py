@@ -94,6 +94,9 @@ class MemoryUnitOfWork(UnitOfWork):
 
     async def _commit(self, outbox: Sequence[OutboxMessage]) -> None:
         async with self.db.lock:
+            for key in self._staged_outcomes:
+                if key in self.db.idempotency:
+                    raise IdempotencyKeyInUse("another request with this key finished first")
             writes: list[tuple[str, Aggregate]] = []
             for aggregate in self.seen:
                 table = type(aggregate).__name__
@@ -111,17 +114,12 @@ class MemoryUnitOfWork(UnitOfWork):
                         details={"aggregate": table, "id": str(aggregate.id)},
                     )
                 writes.append((table, aggregate))
-            for key in self._staged_outcomes:
-                if key in self.db.idempotency:
-                    raise IdempotencyKeyInUse("another request with this key finished first")
             for table, aggregate in writes:
                 aggregate.version += 1
                 self.db.tables[table][aggregate.id] = _copy(aggregate)
             self.db.idempotency.update(self._staged_outcomes)
             start = len(self.db.outbox)
-            self.db.outbox.extend(
-                OutboxRow(message, start + i) for i, message in enumerate(outbox)
-            )
+            self.db.outbox.extend(OutboxRow(message, start + i) for i, message in enumerate(outbox))
 
     async def _rollback(self) -> None:
         self._staged_outcomes = {}

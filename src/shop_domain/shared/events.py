@@ -26,8 +26,7 @@ class DomainEvent:
     def payload(self) -> dict[str, Any]:
         """The event as JSON-compatible data (what goes into the outbox and onto the wire)."""
         return {
-            field.name: to_jsonable(getattr(self, field.name))
-            for field in attrs.fields(type(self))
+            field.name: to_jsonable(getattr(self, field.name)) for field in attrs.fields(type(self))
         }
 
 

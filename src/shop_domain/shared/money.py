@@ -17,11 +17,46 @@ from shop_domain.shared.errors import CurrencyMismatch, InvalidValue
 
 # ISO 4217 minor-unit exponents of the currencies we accept.
 MINOR_UNITS: Final[dict[str, int]] = {
-    "CNY": 2, "HKD": 2, "TWD": 2, "MOP": 2, "USD": 2, "EUR": 2, "GBP": 2, "AUD": 2, "CAD": 2,
-    "CHF": 2, "SGD": 2, "NZD": 2, "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2, "INR": 2,
-    "THB": 2, "MYR": 2, "PHP": 2, "IDR": 2, "MXN": 2, "BRL": 2, "ZAR": 2, "AED": 2, "SAR": 2,
-    "RUB": 2, "TRY": 2, "ILS": 2, "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0,
-    "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3, "TND": 3,
+    "CNY": 2,
+    "HKD": 2,
+    "TWD": 2,
+    "MOP": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "AUD": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "SGD": 2,
+    "NZD": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "INR": 2,
+    "THB": 2,
+    "MYR": 2,
+    "PHP": 2,
+    "IDR": 2,
+    "MXN": 2,
+    "BRL": 2,
+    "ZAR": 2,
+    "AED": 2,
+    "SAR": 2,
+    "RUB": 2,
+    "TRY": 2,
+    "ILS": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "JOD": 3,
+    "OMR": 3,
+    "TND": 3,
 }
 
 _ONE: Final = decimal.Decimal(1)
@@ -69,7 +104,7 @@ class Money:
         More decimals than the currency has is an error, never a silent rounding.
         """
         _check_currency(currency)
-        if isinstance(amount, float) or isinstance(amount, bool):
+        if isinstance(amount, float | bool):
             raise InvalidValue("amounts are never floats", code="money.not_integer")
         try:
             value = decimal.Decimal(amount)
@@ -194,7 +229,9 @@ def allocate_minor(amount: int, bases: Sequence[int], *, capped: bool = True) ->
     for base in bases:
         _check_minor(base)
         if base < 0:
-            raise InvalidValue("allocation bases cannot be negative", code="allocation.negative_base")
+            raise InvalidValue(
+                "allocation bases cannot be negative", code="allocation.negative_base"
+            )
     base_sum = sum(bases)
     if amount == 0:
         return [0 for _ in bases]
@@ -223,7 +260,7 @@ def allocate_minor(amount: int, bases: Sequence[int], *, capped: bool = True) ->
 
 
 def allocate(amount: Money, bases: Sequence[Money], *, capped: bool = True) -> list[Money]:
-    """Split ``amount`` over parts in proportion to ``bases`` (MON-3); see :func:`allocate_minor`."""
+    """Split ``amount`` over parts in proportion to ``bases`` (MON-3); see ``allocate_minor``."""
     for base in bases:
         amount._same(base)
     shares = allocate_minor(amount.minor, [b.minor for b in bases], capped=capped)

@@ -1,0 +1,88 @@
+"""Settings from ``SHOP_*`` environment variables, with embedded defaults.
+
+With nothing set, `shop` runs on a SQLite file under ``./var`` with the in-process event bus and
+a development JWT secret (and says so loudly at start-up).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+import attrs
+
+from shop_domain.shared.errors import InvalidValue
+
+DEV_JWT_SECRET = "shop-development-secret-change-me-0123456789abcdef"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise InvalidValue(
+            f"{name} must be an integer, got {raw!r}", code="settings.invalid"
+        ) from exc
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///./var/shop.db"
+    database_pool_size: int = 10
+    broker: Literal["memory", "rabbitmq"] = "memory"
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    rabbitmq_exchange: str = "shop.events"
+    jwt_secret: str = attrs.field(default=DEV_JWT_SECRET, repr=False)
+    jwt_issuer: str = "shop"
+    jwt_ttl_seconds: int = 3600
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    relay_batch_size: int = 100
+    relay_interval_ms: int = 500
+    max_category_depth: int = 3
+    migrate_on_start: bool = True
+    debug: bool = False
+
+    @property
+    def uses_dev_secret(self) -> bool:
+        return self.jwt_secret == DEV_JWT_SECRET
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        default = {f.name: f.default for f in attrs.fields(cls)}
+        broker = env.get("SHOP_BROKER", "memory")
+        if broker not in ("memory", "rabbitmq"):
+            raise InvalidValue(
+                f"SHOP_BROKER must be 'memory' or 'rabbitmq', got {broker!r}",
+                code="settings.invalid",
+            )
+        depth = _int(env, "SHOP_MAX_CATEGORY_DEPTH", 3)
+        if not 1 <= depth <= 4:
+            raise InvalidValue("SHOP_MAX_CATEGORY_DEPTH must be 1 to 4", code="settings.invalid")
+        secret = env.get("SHOP_JWT_SECRET", DEV_JWT_SECRET)
+        if len(secret) < 32:
+            raise InvalidValue(
+                "SHOP_JWT_SECRET must be at least 32 characters", code="settings.invalid"
+            )
+        return cls(
+            database_url=env.get("SHOP_DATABASE_URL", default["database_url"]),
+            database_pool_size=_int(env, "SHOP_DATABASE_POOL_SIZE", 10),
+            broker=broker,  # type: ignore[arg-type]
+            rabbitmq_url=env.get("SHOP_RABBITMQ_URL", default["rabbitmq_url"]),
+            rabbitmq_exchange=env.get("SHOP_RABBITMQ_EXCHANGE", default["rabbitmq_exchange"]),
+            jwt_secret=secret,
+            jwt_issuer=env.get("SHOP_JWT_ISSUER", default["jwt_issuer"]),
+            jwt_ttl_seconds=_int(env, "SHOP_JWT_TTL_SECONDS", 3600),
+            http_host=env.get("SHOP_HTTP_HOST", default["http_host"]),
+            http_port=_int(env, "SHOP_HTTP_PORT", 8000),
+            relay_batch_size=_int(env, "SHOP_RELAY_BATCH_SIZE", 100),
+            relay_interval_ms=_int(env, "SHOP_RELAY_INTERVAL_MS", 500),
+            max_category_depth=depth,
+            migrate_on_start=env.get("SHOP_MIGRATE_ON_START", "1") not in ("0", "false", "no"),
+            debug=env.get("SHOP_DEBUG", "0") in ("1", "true", "yes"),
+        )

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 (asyncio) persistence: Core tables, imperative mapping, unit of work, Alembic."""

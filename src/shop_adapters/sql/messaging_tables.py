@@ -1,0 +1,72 @@
+"""Tables of the messaging kernel: the transactional outbox, the consumers' inbox, and the
+idempotency store of commands (SEC-5)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+
+from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
+
+# ``position`` keeps the order events were written in. BigInteger needs a variant on SQLite,
+# where only INTEGER PRIMARY KEY auto-increments.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column(
+        "position",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("type", String(200), nullable=False),
+    Column("aggregate_type", String(100), nullable=False),
+    Column("aggregate_id", String(100), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+# the relay's scan: unsent rows due now, oldest first
+Index(
+    "ix_outbox_unsent",
+    outbox.c.next_attempt_at,
+    outbox.c.position,
+    postgresql_where=outbox.c.sent_at.is_(None),
+    sqlite_where=outbox.c.sent_at.is_(None),
+)
+
+# A consumer records each message id it handled in the same transaction as its effects, so a
+# redelivered message changes nothing twice.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("consumer", String(200), nullable=False),
+    Column("message_id", Uuid, nullable=False),
+    Column("handled_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("consumer", "message_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(300), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("result", Json, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("scope", "key"),
+)

@@ -1,0 +1,164 @@
+"""The SQLAlchemy unit of work, repository base and idempotency store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.interfaces import ORMOption
+
+from shop_adapters.sql.messaging_tables import idempotency_keys, outbox
+from shop_app.shared.errors import IdempotencyKeyInUse
+from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage, StoredOutcome
+from shop_app.shared.unit_of_work import UnitOfWork
+from shop_domain.shared.aggregate import Aggregate
+from shop_domain.shared.errors import ConcurrencyConflict, Conflict, NotFound
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
+class SqlIdempotencyStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, scope: str, key: str) -> StoredOutcome | None:
+        row = (
+            await self._session.execute(
+                select(idempotency_keys).where(
+                    idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        return StoredOutcome(row.fingerprint, row.result, row.created_at)
+
+    async def put(self, scope: str, key: str, outcome: StoredOutcome) -> None:
+        statement = _insert_ignoring_conflicts(self._session, idempotency_keys).values(
+            scope=scope,
+            key=key,
+            fingerprint=outcome.fingerprint,
+            result=outcome.result,
+            created_at=outcome.created_at,
+        )
+        result = await self._session.execute(statement)
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise IdempotencyKeyInUse("another request with this key finished first")
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """A unit of work over one ``AsyncSession``. Subclasses build their repositories in
+    :meth:`_repositories`, called at the start of every ``async with``."""
+
+    session: AsyncSession
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        super().__init__(clock, ids)
+        self._sessions = sessions
+
+    def _repositories(self) -> None:
+        """Create repositories bound to ``self.session``."""
+
+    async def _begin(self) -> None:
+        self.session = self._sessions()
+        self.idempotency = SqlIdempotencyStore(self.session)
+        self._repositories()
+
+    async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
+        now = self.clock.now()
+        try:
+            if messages:
+                await self.session.execute(
+                    outbox.insert(),
+                    [
+                        {
+                            "id": m.id,
+                            "type": m.type,
+                            "aggregate_type": m.aggregate_type,
+                            "aggregate_id": m.aggregate_id,
+                            "payload": dict(m.payload),
+                            "occurred_at": m.occurred_at,
+                            "created_at": now,
+                            "next_attempt_at": now,
+                            "attempts": 0,
+                        }
+                        for m in messages
+                    ],
+                )
+            await self.session.commit()
+        except StaleDataError as exc:
+            raise ConcurrencyConflict(
+                "the data was changed by someone else since it was read; reload and retry"
+            ) from exc
+        except IntegrityError as exc:
+            raise Conflict(
+                "the change clashes with existing data", code="persistence.conflict"
+            ) from exc
+
+    async def _rollback(self) -> None:
+        await self.session.rollback()
+
+    async def _close(self) -> None:
+        await self.session.close()
+
+
+class SqlRepository(Generic[A]):
+    """Base of SQL repositories for one mapped aggregate type."""
+
+    aggregate_type: type[A]
+    load_options: ClassVar[Sequence[ORMOption]] = ()
+    not_found: Callable[[uuid.UUID], Exception] = staticmethod(
+        lambda id_: NotFound(f"no such item: {id_}")
+    )
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+        self.session = uow.session
+
+    def add(self, aggregate: A) -> None:
+        self.session.add(aggregate)
+        self._uow.track(aggregate)
+
+    async def get(self, id_: uuid.UUID) -> A:
+        found = await self.find(id_)
+        if found is None:
+            raise self.not_found(id_)
+        return found
+
+    async def find(self, id_: uuid.UUID) -> A | None:
+        found = await self.session.get(self.aggregate_type, id_, options=self.load_options)
+        if found is not None:
+            self._uow.track(found)
+        return found
+
+    async def find_by(self, *criteria: Any) -> list[A]:
+        statement = select(self.aggregate_type).where(*criteria).options(*self.load_options)
+        found = list((await self.session.scalars(statement)).all())
+        for aggregate in found:
+            self._uow.track(aggregate)
+        return found
+
+    async def remove(self, aggregate: A) -> None:
+        self._uow.track(aggregate)
+        await self.session.delete(aggregate)
