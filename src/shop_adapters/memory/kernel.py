@@ -148,7 +148,7 @@ class MemoryRepository(Generic[A]):
     """Base of in-memory repositories for one aggregate type."""
 
     aggregate_type: type[A]
-    not_found: Callable[[uuid.UUID], Exception] = staticmethod(  # type: ignore[assignment]
+    not_found: Callable[[uuid.UUID], Exception] = staticmethod(
         lambda id_: NotFound(f"no such item: {id_}")
     )
 
