@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import datetime as dt
 import pickle
 import uuid
@@ -50,6 +51,11 @@ class MemoryDatabase:
         self.outbox: list[OutboxRow] = []
         self.idempotency: dict[tuple[str, str], StoredOutcome] = {}
         self.lock = asyncio.Lock()
+        self._positions = itertools.count(1)
+
+    def next_position(self) -> int:
+        """Monotonic outbox positions, unaffected by purging sent rows."""
+        return next(self._positions)
 
     def rows(self, table: str) -> Iterator[Aggregate]:
         """Committed aggregates of a table (read-only use: queries)."""

@@ -1,0 +1,366 @@
+"""The outbox relay: publishes committed outbox rows to the broker, at least once.
+
+How a batch goes out
+--------------------
+PostgreSQL: one transaction selects the due rows (``sent_at IS NULL AND next_attempt_at <= now``,
+oldest ``position`` first) ``FOR UPDATE SKIP LOCKED``, publishes them and waits for the broker's
+confirms, then marks them sent (``sent_at``) and commits. Several relays may run at once: a row
+locked by one is skipped by the others, so while they live no row is published twice.
+
+SQLite (and any backend without ``SKIP LOCKED``): SQLite ignores ``FOR UPDATE`` (SQLAlchemy drops
+it), and its one write lock (``BEGIN IMMEDIATE``) would block every writer of the shop for as long
+as the broker takes to confirm — and would deadlock with an in-process subscriber that writes to
+the same database. So the relay *claims* the batch in a short transaction (it pushes
+``next_attempt_at`` forward by ``claim_timeout``, a lease that hides the rows from other relays),
+publishes outside any transaction, then marks the rows sent in a second short transaction.
+
+At least once, not exactly once
+-------------------------------
+If the relay dies (or its commit fails) after the broker confirmed and before ``sent_at`` is
+stored, the rows are published again — by the next run on PostgreSQL (the lock went with the
+transaction), after the lease on SQLite. A failed batch may also have reached the broker in part.
+Consumers therefore deduplicate by message id (see :mod:`shop_adapters.messaging.inbox`).
+
+Failures
+--------
+When the publisher raises, the batch is recorded as failed in a committed transaction: each row's
+``attempts`` goes up, ``last_error`` gets the exception's class and message (never the payload,
+credentials masked) and ``next_attempt_at`` moves to ``now + backoff(attempts)`` — exponential,
+capped by ``max_backoff``, with jitter. Nothing is lost: the rows go out when the broker is back.
+
+Order: rows are published in ``position`` order within a batch and batches follow each other, but
+a row that failed is retried after its backoff, so later rows may overtake it. Consumers must not
+rely on a global order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import random
+import uuid
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shop_adapters.memory.kernel import MemoryDatabase, OutboxRow
+from shop_adapters.messaging.errors import describe_error
+from shop_adapters.sql.messaging_tables import outbox
+from shop_app.shared.ports import Clock, EventPublisher, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_BACKOFF = dt.timedelta(seconds=1)
+DEFAULT_MAX_BACKOFF = dt.timedelta(minutes=5)
+DEFAULT_CLAIM_TIMEOUT = dt.timedelta(minutes=2)
+
+
+def backoff_delay(
+    attempts: int,
+    *,
+    base: dt.timedelta = DEFAULT_BASE_BACKOFF,
+    cap: dt.timedelta = DEFAULT_MAX_BACKOFF,
+    rand: Callable[[], float] = random.random,
+) -> dt.timedelta:
+    """The wait after the ``attempts``-th failure: ``base * 2**(attempts-1)``, at most ``cap``,
+    then "equal jitter" — a random point in its upper half, so relays do not retry in step."""
+    exponent = min(max(attempts, 1) - 1, 30)
+    raw = min(base * (2**exponent), cap)
+    half: dt.timedelta = raw / 2
+    return half + half * rand()
+
+
+@attrs.frozen
+class _Backoff:
+    base: dt.timedelta
+    cap: dt.timedelta
+    rand: Callable[[], float]
+
+    def next_attempt(self, now: dt.datetime, attempts: int) -> dt.datetime:
+        return now + backoff_delay(attempts, base=self.base, cap=self.cap, rand=self.rand)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+class _RelayLoop:
+    """The loop shared by both relays: run batches back to back while there is work."""
+
+    batch_size: int
+    _backoff: _Backoff
+
+    async def run_once(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def run(self, stop: asyncio.Event, idle_interval: float = 1.0) -> None:
+        """Publish until ``stop`` is set: batches back to back while they come full, otherwise a
+        pause of ``idle_interval`` seconds. An error of the database is logged and retried with
+        the same capped backoff as a publication."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception as exc:
+                failures += 1
+                delay = backoff_delay(
+                    failures,
+                    base=self._backoff.base,
+                    cap=self._backoff.cap,
+                    rand=self._backoff.rand,
+                )
+                log.error(
+                    "outbox relay: a batch failed (%s); next try in %.1fs",
+                    describe_error(exc),
+                    delay.total_seconds(),
+                )
+                await _wait(stop, delay.total_seconds())
+                continue
+            failures = 0
+            if sent < self.batch_size:
+                await _wait(stop, idle_interval)
+
+
+def _message(row: Row[Any]) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        type=row.type,
+        payload=row.payload,
+        occurred_at=row.occurred_at,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
+    )
+
+
+class OutboxRelay(_RelayLoop):
+    """Publishes the SQL ``outbox`` table through an :class:`EventPublisher`.
+
+    ``batch_size`` rows per transaction; failed rows wait ``backoff_delay(attempts)`` between
+    ``base_backoff`` and ``max_backoff``. ``claim_timeout`` (SQLite only) is the lease on a batch
+    being published: keep it well above the publisher's own timeout, or a slow batch may be
+    claimed and published again by another relay (a duplicate, never a loss).
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        publisher: EventPublisher,
+        clock: Clock,
+        batch_size: int = 100,
+        max_backoff: dt.timedelta = DEFAULT_MAX_BACKOFF,
+        *,
+        base_backoff: dt.timedelta = DEFAULT_BASE_BACKOFF,
+        claim_timeout: dt.timedelta = DEFAULT_CLAIM_TIMEOUT,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._engine = engine
+        self._publisher = publisher
+        self._clock = clock
+        self.batch_size = batch_size
+        self._backoff = _Backoff(base_backoff, max_backoff, rand)
+        self._claim_timeout = claim_timeout
+        self._skip_locked = engine.dialect.name == "postgresql"
+
+    def _due(self, now: dt.datetime) -> Any:
+        return (
+            select(outbox)
+            .where(outbox.c.sent_at.is_(None), outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.position)
+            .limit(self.batch_size)
+        )
+
+    async def run_once(self) -> int:
+        """Publish one batch of due rows; the number published (0 if the publication failed)."""
+        if self._skip_locked:
+            return await self._run_locked()
+        return await self._run_claimed()
+
+    async def _run_locked(self) -> int:
+        now = self._clock.now()
+        async with self._engine.begin() as conn:
+            rows = (await conn.execute(self._due(now).with_for_update(skip_locked=True))).all()
+            if not rows:
+                return 0
+            error = await self._publish(rows)
+            return await self._record(conn, rows, now, error)
+
+    async def _run_claimed(self) -> int:
+        now = self._clock.now()
+        async with self._engine.begin() as conn:
+            rows = (await conn.execute(self._due(now))).all()
+            if not rows:
+                return 0
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.position.in_([row.position for row in rows]))
+                .values(next_attempt_at=now + self._claim_timeout)
+            )
+        # the lease is committed: publish without holding SQLite's write lock
+        error = await self._publish(rows)
+        async with self._engine.begin() as conn:
+            return await self._record(conn, rows, now, error)
+
+    async def _publish(self, rows: Sequence[Row[Any]]) -> str | None:
+        """Publish the batch; ``None`` once confirmed, else the error to record."""
+        try:
+            await self._publisher.publish([_message(row) for row in rows])
+        except Exception as exc:
+            error = describe_error(exc)
+            log.warning(
+                "outbox relay: publishing %d messages failed (%s); they will be retried",
+                len(rows),
+                error,
+            )
+            return error
+        return None
+
+    async def _record(
+        self, conn: AsyncConnection, rows: Sequence[Row[Any]], now: dt.datetime, error: str | None
+    ) -> int:
+        """Store the outcome of a batch in the open transaction; the number sent."""
+        if error is not None:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.position == bindparam("b_position"))
+                .values(
+                    attempts=bindparam("b_attempts"),
+                    last_error=bindparam("b_error"),
+                    next_attempt_at=bindparam("b_next"),
+                ),
+                [
+                    {
+                        "b_position": row.position,
+                        "b_attempts": row.attempts + 1,
+                        "b_error": error,
+                        "b_next": self._backoff.next_attempt(now, row.attempts + 1),
+                    }
+                    for row in rows
+                ],
+            )
+            return 0
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.position.in_([row.position for row in rows]))
+            .values(sent_at=self._clock.now())
+        )
+        log.info("outbox relay: published %d messages", len(rows))
+        return len(rows)
+
+    async def purge_sent(self, older_than: dt.timedelta) -> int:
+        """Delete rows sent more than ``older_than`` ago (housekeeping); how many went."""
+        cutoff = self._clock.now() - older_than
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(outbox).where(outbox.c.sent_at.is_not(None), outbox.c.sent_at < cutoff)
+            )
+        return int(result.rowcount)
+
+
+@attrs.define
+class RetryStatus:
+    """What the memory relay remembers of a message that failed to go out."""
+
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str
+
+
+class _MemoryOutboxState:
+    """Relay bookkeeping per :class:`MemoryDatabase`, shared by every relay over it (its
+    ``OutboxRow`` has no room for attempts and backoff)."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.retries: dict[uuid.UUID, RetryStatus] = {}
+
+
+_memory_states: weakref.WeakKeyDictionary[MemoryDatabase, _MemoryOutboxState] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class MemoryOutboxRelay(_RelayLoop):
+    """The relay for a :class:`MemoryDatabase`, with the same semantics as :class:`OutboxRelay`.
+
+    Relays over one database take turns (a lock per database, distinct from the database's own
+    lock, so that in-process subscribers can commit while a batch is being published).
+    """
+
+    def __init__(
+        self,
+        db: MemoryDatabase,
+        publisher: EventPublisher,
+        clock: Clock,
+        batch_size: int = 100,
+        max_backoff: dt.timedelta = DEFAULT_MAX_BACKOFF,
+        *,
+        base_backoff: dt.timedelta = DEFAULT_BASE_BACKOFF,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._db = db
+        self._publisher = publisher
+        self._clock = clock
+        self.batch_size = batch_size
+        self._backoff = _Backoff(base_backoff, max_backoff, rand)
+        self._state = _memory_states.setdefault(db, _MemoryOutboxState())
+
+    def retry_status(self, message_id: uuid.UUID) -> RetryStatus | None:
+        return self._state.retries.get(message_id)
+
+    def _is_due(self, row: OutboxRow, now: dt.datetime) -> bool:
+        if row.sent_at is not None:
+            return False
+        retry = self._state.retries.get(row.message.id)
+        return retry is None or retry.next_attempt_at <= now
+
+    async def run_once(self) -> int:
+        async with self._state.lock:
+            now = self._clock.now()
+            async with self._db.lock:
+                # list order is commit order (rows are appended under the database lock)
+                batch = [row for row in self._db.outbox if self._is_due(row, now)]
+                batch = batch[: self.batch_size]
+            if not batch:
+                return 0
+            try:
+                await self._publisher.publish([row.message for row in batch])
+            except Exception as exc:
+                error = describe_error(exc)
+                log.warning(
+                    "outbox relay: publishing %d messages failed (%s); they will be retried",
+                    len(batch),
+                    error,
+                )
+                for row in batch:
+                    previous = self._state.retries.get(row.message.id)
+                    attempts = (previous.attempts if previous else 0) + 1
+                    self._state.retries[row.message.id] = RetryStatus(
+                        attempts, self._backoff.next_attempt(now, attempts), error
+                    )
+                return 0
+            sent_at = self._clock.now()
+            async with self._db.lock:
+                for row in batch:
+                    row.sent_at = sent_at
+                    self._state.retries.pop(row.message.id, None)
+            log.info("outbox relay: published %d messages", len(batch))
+            return len(batch)
+
+    async def purge_sent(self, older_than: dt.timedelta) -> int:
+        cutoff = self._clock.now() - older_than
+        async with self._db.lock:
+            keep = [r for r in self._db.outbox if r.sent_at is None or r.sent_at >= cutoff]
+            purged = len(self._db.outbox) - len(keep)
+            self._db.outbox[:] = keep
+        return purged

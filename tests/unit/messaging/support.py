@@ -1,0 +1,61 @@
+"""Helpers for the messaging tests: outbox rows written straight into the tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop_adapters.memory import MemoryDatabase
+from shop_adapters.memory.kernel import OutboxRow
+from shop_adapters.sql.messaging_tables import outbox
+from shop_app.shared.ports import OutboxMessage
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def make_message(n: int, type_: str = "test.thing_happened") -> OutboxMessage:
+    return OutboxMessage(
+        id=uuid.uuid4(),
+        type=type_,
+        payload={"n": n, "note": f"event {n}"},
+        occurred_at=T0 + dt.timedelta(seconds=n),
+        aggregate_type="Thing",
+        aggregate_id=f"thing-{n}",
+    )
+
+
+async def insert_outbox(
+    engine: AsyncEngine, messages: list[OutboxMessage], now: dt.datetime
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            outbox.insert(),
+            [
+                {
+                    "id": m.id,
+                    "type": m.type,
+                    "aggregate_type": m.aggregate_type,
+                    "aggregate_id": m.aggregate_id,
+                    "payload": dict(m.payload),
+                    "occurred_at": m.occurred_at,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                    "attempts": 0,
+                }
+                for m in messages
+            ],
+        )
+
+
+async def outbox_rows(engine: AsyncEngine) -> list[Any]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(select(outbox).order_by(outbox.c.position))).all())
+
+
+def add_to_memory_outbox(db: MemoryDatabase, messages: list[OutboxMessage]) -> None:
+    start = len(db.outbox)
+    db.outbox.extend(OutboxRow(m, start + i) for i, m in enumerate(messages))
