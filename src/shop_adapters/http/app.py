@@ -1,0 +1,254 @@
+"""The Litestar application: one function, :func:`create_app`, and the dependencies handlers use.
+
+Handlers declare what they need by parameter name (Litestar dependency injection; mark each
+with ``litestar.di.NamedDependency[...]`` and bodies with ``litestar.params.JSONBody[...]``,
+as Litestar ≥ 2.23 asks — the bare forms are deprecated and go away in Litestar 3):
+
+- ``runtime: NamedDependency[Runtime]``, ``bus: NamedDependency[MessageBus]``,
+  ``clock: NamedDependency[Clock]`` — the running core;
+- ``principal: NamedDependency[Principal]`` — the authenticated caller (401 if anonymous);
+  ``maybe_principal: NamedDependency[Principal | None]`` — on public routes, ``None`` when no
+  token was sent;
+- ``idempotency_key: NamedDependency[str | None]`` — the validated ``Idempotency-Key`` header
+  (SEC-5), documented in OpenAPI on every operation that asks for it;
+- ``pagination: NamedDependency[Pagination]`` — ``?limit=`` (1..100, default 20) and
+  ``?offset=`` (≥ 0).
+
+A controller marks public reads with ``opt=PUBLIC`` and guards others with
+``guards=[requires("catalog.write")]`` (see :mod:`shop_adapters.http.auth`). Commands go through
+:func:`dispatch`, which passes the idempotency key and the caller as its owner to the bus.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Sequence
+from typing import Annotated, Any, Final
+
+from litestar import Controller, Litestar, Request, Router
+from litestar.di import Provide
+from litestar.handlers import HTTPRouteHandler
+from litestar.logging.config import BaseLoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import (
+    RedocRenderPlugin,
+    ScalarRenderPlugin,
+    SwaggerRenderPlugin,
+)
+from litestar.params import HeaderParameter, QueryParameter
+
+from shop_adapters.http.auth import (
+    PUBLIC_OPT_KEY,
+    current_principal,
+    jwt_auth,
+    require_principal,
+)
+from shop_adapters.http.health import HealthController
+from shop_adapters.http.problems import HttpProblem, exception_handlers, problem_spec
+from shop_adapters.http.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, FieldError, Pagination
+from shop_adapters.runtime import Runtime
+from shop_app.shared.auth import Principal
+from shop_app.shared.messagebus import MessageBus
+from shop_app.shared.ports import Clock
+
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH: Final = 200
+DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
+"""1 MiB: far above any command we take; larger bodies are refused with 413."""
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("shop")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "0.0.0"
+
+
+# --- idempotency ----------------------------------------------------------------------------
+
+
+def validate_idempotency_key(raw: str | None) -> str | None:
+    """``None`` when absent; the key when it is 1..200 printable ASCII characters; else 400
+    ``idempotency.invalid_key``."""
+    if raw is None:
+        return None
+    if not 1 <= len(raw) <= IDEMPOTENCY_KEY_MAX_LENGTH or not all(
+        "\x20" <= ch <= "\x7e" for ch in raw
+    ):
+        raise HttpProblem(
+            400,
+            "idempotency.invalid_key",
+            f"the {IDEMPOTENCY_HEADER} header must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} "
+            "printable ASCII characters",
+            errors=[FieldError(field=IDEMPOTENCY_HEADER, message="invalid key", source="header")],
+        )
+    return raw
+
+
+def read_idempotency_key(request: Request[Any, Any, Any]) -> str | None:
+    """The validated ``Idempotency-Key`` header of ``request`` (``None`` when absent)."""
+    return validate_idempotency_key(request.headers.get(IDEMPOTENCY_HEADER))
+
+
+async def provide_idempotency_key(
+    key: Annotated[
+        str | None,
+        HeaderParameter(
+            name=IDEMPOTENCY_HEADER,
+            required=False,
+            description=(
+                "Makes the command safe to retry: a retry with the same key returns the first "
+                "outcome and does the work once; reusing a key for a different request is a "
+                "409 `idempotency.key_reused`. 1 to 200 printable ASCII characters."
+            ),
+        ),
+    ] = None,
+) -> str | None:
+    return validate_idempotency_key(key)
+
+
+def idempotency_owner(principal: Principal) -> str:
+    """Keys are scoped to their caller: two callers' equal keys never meet."""
+    return f"{principal.kind}:{principal.subject}"
+
+
+async def dispatch(
+    bus: MessageBus,
+    command: object,
+    *,
+    principal: Principal,
+    idempotency_key: str | None = None,
+) -> Any:
+    """Run ``command`` on the bus with the caller's idempotency key (SEC-5)."""
+    return await bus.handle(
+        command,
+        idempotency_key=idempotency_key,
+        idempotency_owner=idempotency_owner(principal),
+    )
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return require_principal(request)
+
+
+async def provide_maybe_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    return current_principal(request)
+
+
+async def provide_pagination(
+    limit: Annotated[
+        int,
+        QueryParameter(name="limit", ge=1, le=MAX_PAGE_SIZE, description="Items per page"),
+    ] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, QueryParameter(name="offset", ge=0, description="Items to skip")] = 0,
+) -> Pagination:
+    return Pagination(limit=limit, offset=offset)
+
+
+def _dependencies(runtime: Runtime) -> dict[str, Provide]:
+    async def provide_runtime() -> Runtime:
+        return runtime
+
+    async def provide_bus() -> MessageBus:
+        return runtime.bus
+
+    async def provide_clock() -> Clock:
+        return runtime.clock
+
+    return {
+        "runtime": Provide(provide_runtime, use_cache=True),
+        "bus": Provide(provide_bus, use_cache=True),
+        "clock": Provide(provide_clock, use_cache=True),
+        "principal": Provide(provide_principal),
+        "maybe_principal": Provide(provide_maybe_principal),
+        "idempotency_key": Provide(provide_idempotency_key),
+        "pagination": Provide(provide_pagination),
+    }
+
+
+# --- the app --------------------------------------------------------------------------------
+
+
+def create_app(
+    runtime: Runtime,
+    controllers: Sequence[type[Controller] | Router] = (),
+    *,
+    owns_runtime: bool = False,
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    logging_config: BaseLoggingConfig | None = None,
+) -> Litestar:
+    """The HTTP API over ``runtime``.
+
+    - ``controllers``: one controller or router per bounded context.
+    - ``owns_runtime``: close the runtime when the app shuts down (``shop serve``); leave it
+      ``False`` when the embedder owns the runtime's life.
+    - ``logging_config``: passed to Litestar. ``None`` (the default) leaves the host's logging
+      alone; errors are logged on the ``shop_adapters.http`` logger either way.
+    """
+    auth = jwt_auth(runtime.settings)
+    app = Litestar(
+        route_handlers=[HealthController, *controllers],
+        dependencies=_dependencies(runtime),
+        exception_handlers=exception_handlers(),
+        on_app_init=[auth.on_app_init],
+        on_shutdown=[runtime.close] if owns_runtime else [],
+        openapi_config=OpenAPIConfig(
+            title="shop",
+            version=_version(),
+            description="An embeddable e-commerce core. Errors are RFC 9457 problem details "
+            "carrying a stable `code`.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin(), ScalarRenderPlugin()],
+        ),
+        request_max_body_size=max_body_size,
+        logging_config=logging_config,
+        debug=runtime.settings.debug,
+    )
+    _document(app)
+    return app
+
+
+def _document(app: Litestar) -> None:
+    """OpenAPI touches Litestar cannot infer: public operations get ``security: [{}]`` (a token
+    is optional there), permission-guarded ones name their permission, and error answers are
+    documented as problem details (a controller's own ``responses`` entries win)."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if not isinstance(handler, HTTPRouteHandler):
+                continue
+            public = bool(handler.opt.get(PUBLIC_OPT_KEY) or handler.opt.get("exclude_from_auth"))
+            guards = [g for layer in handler.ownership_layers for g in layer.guards or ()]
+            if public and not handler.security:
+                handler.security = [{}]
+            permissions = [p for g in guards if (p := getattr(g, "permission", None))]
+            if permissions:
+                needed = ", ".join(f"`{p}`" for p in permissions)
+                note = f"Requires the permission {needed}."
+                if note not in (handler.description or ""):
+                    handler.description = (
+                        f"{handler.description}\n\n{note}" if handler.description else note
+                    )
+            if not handler.resolve_include_in_schema():
+                continue
+            errors = {
+                400: problem_spec("The request is malformed (`request.invalid`, with `errors`)"),
+                422: problem_spec("A business rule refused the request (see `code`)"),
+            }
+            if not public:
+                errors[401] = problem_spec("No valid bearer token (`auth.unauthenticated`)")
+            if guards:
+                errors[403] = problem_spec("Not allowed (`auth.permission_required`…)")
+            handler.responses = {**errors, **(handler.responses or {})}
+
+
+__all__ = [
+    "IDEMPOTENCY_HEADER",
+    "create_app",
+    "dispatch",
+    "idempotency_owner",
+    "read_idempotency_key",
+    "validate_idempotency_key",
+]
