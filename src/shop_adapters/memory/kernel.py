@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import itertools
 import datetime as dt
+import itertools
 import pickle
 import uuid
 from collections import defaultdict
@@ -82,12 +82,14 @@ class MemoryUnitOfWork(UnitOfWork):
         self.db = db
         self._loaded: dict[int, bytes] = {}
         self._new: set[int] = set()
+        self._removed: set[int] = set()
         self.idempotency = MemoryIdempotencyStore(self)
         self._staged_outcomes: dict[tuple[str, str], StoredOutcome] = {}
 
     async def _begin(self) -> None:
         self._loaded = {}
         self._new = set()
+        self._removed = set()
         self._staged_outcomes = {}
 
     def loaded(self, aggregate: Aggregate) -> None:
@@ -96,6 +98,11 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def added(self, aggregate: Aggregate) -> None:
         self._new.add(id(aggregate))
+        self.track(aggregate)
+
+    def removed(self, aggregate: Aggregate) -> None:
+        """Delete ``aggregate`` on commit; it stays tracked so its recorded events still go out."""
+        self._removed.add(id(aggregate))
         self.track(aggregate)
 
     async def _commit(self, outbox: Sequence[OutboxMessage]) -> None:
@@ -107,6 +114,14 @@ class MemoryUnitOfWork(UnitOfWork):
             for aggregate in self.seen:
                 table = type(aggregate).__name__
                 stored = self.db.tables[table].get(aggregate.id)
+                if id(aggregate) in self._removed:
+                    if stored is not None and stored.version != aggregate.version:
+                        raise ConcurrencyConflict(
+                            f"{table} {aggregate.id} was changed by someone else",
+                            details={"aggregate": table, "id": str(aggregate.id)},
+                        )
+                    writes.append((table, aggregate))
+                    continue
                 if id(aggregate) in self._new:
                     if stored is not None:
                         raise Conflict(
@@ -121,6 +136,9 @@ class MemoryUnitOfWork(UnitOfWork):
                     )
                 writes.append((table, aggregate))
             for table, aggregate in writes:
+                if id(aggregate) in self._removed:
+                    self.db.tables[table].pop(aggregate.id, None)
+                    continue
                 aggregate.version += 1
                 self.db.tables[table][aggregate.id] = _copy(aggregate)
             self.db.idempotency.update(self._staged_outcomes)
@@ -129,6 +147,7 @@ class MemoryUnitOfWork(UnitOfWork):
 
     async def _rollback(self) -> None:
         self._staged_outcomes = {}
+        self._removed = set()
 
 
 def _copy(aggregate: A) -> A:
@@ -161,6 +180,7 @@ class MemoryRepository(Generic[A]):
     def __init__(self, uow: MemoryUnitOfWork) -> None:
         self._uow = uow
         self._identity_map: dict[uuid.UUID, A] = {}
+        self._removed_ids: set[uuid.UUID] = set()
 
     @property
     def _table(self) -> dict[uuid.UUID, Aggregate]:
@@ -176,7 +196,14 @@ class MemoryRepository(Generic[A]):
             raise self.not_found(id_)
         return found
 
+    def remove(self, aggregate: A) -> None:
+        """Delete on commit; from now on this unit of work no longer finds it."""
+        self._removed_ids.add(aggregate.id)
+        self._uow.removed(aggregate)
+
     async def find(self, id_: uuid.UUID) -> A | None:
+        if id_ in self._removed_ids:
+            return None
         if id_ in self._identity_map:
             return self._identity_map[id_]
         stored = self._table.get(id_)

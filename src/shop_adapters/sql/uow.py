@@ -159,6 +159,7 @@ class SqlRepository(Generic[A]):
             self._uow.track(aggregate)
         return found
 
-    async def remove(self, aggregate: A) -> None:
+    def remove(self, aggregate: A) -> None:
+        """Delete on flush (children go by their ``delete-orphan`` cascade, so load them first)."""
         self._uow.track(aggregate)
-        await self.session.delete(aggregate)
+        self.session.sync_session.delete(aggregate)

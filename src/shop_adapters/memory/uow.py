@@ -1,0 +1,23 @@
+"""The whole-application in-memory unit of work: the kernel's plus every context's
+repositories. Each context adds its repositories in ``__init__``."""
+
+from __future__ import annotations
+
+from shop_adapters.memory.catalog import (
+    MemoryBrandRepository,
+    MemoryCategoryRepository,
+    MemoryFrontCategoryRepository,
+    MemoryProductRepository,
+)
+from shop_adapters.memory.kernel import MemoryDatabase, MemoryUnitOfWork
+from shop_app.shared.ports import Clock, IdGenerator
+
+
+class InMemoryUnitOfWork(MemoryUnitOfWork):
+    def __init__(self, db: MemoryDatabase, clock: Clock, ids: IdGenerator) -> None:
+        super().__init__(db, clock, ids)
+        # catalog
+        self.products = MemoryProductRepository(self)
+        self.categories = MemoryCategoryRepository(self)
+        self.front_categories = MemoryFrontCategoryRepository(self)
+        self.brands = MemoryBrandRepository(self)

@@ -1,0 +1,46 @@
+"""The catalog (product center): back-end and front-end categories, attributes, brands, and
+products (SPU) with their SKUs. RULES CAT-1..8."""
+
+from shop_domain.catalog import events, rules
+from shop_domain.catalog.categories import AttributeDefinition, Brand, Category, FrontCategory
+from shop_domain.catalog.errors import (
+    BrandNotFound,
+    CategoryNotFound,
+    FrontCategoryNotFound,
+    ProductNotFound,
+    ProductNotListed,
+    SkuDisabled,
+    SkuNotFound,
+)
+from shop_domain.catalog.model import (
+    AttributeKind,
+    CatalogPolicy,
+    Dimensions,
+    ListingStatus,
+    name_key,
+)
+from shop_domain.catalog.products import Product, Sku, SkuDraft
+
+__all__ = [
+    "AttributeDefinition",
+    "AttributeKind",
+    "Brand",
+    "BrandNotFound",
+    "CatalogPolicy",
+    "Category",
+    "CategoryNotFound",
+    "Dimensions",
+    "FrontCategory",
+    "FrontCategoryNotFound",
+    "ListingStatus",
+    "Product",
+    "ProductNotFound",
+    "ProductNotListed",
+    "Sku",
+    "SkuDisabled",
+    "SkuDraft",
+    "SkuNotFound",
+    "events",
+    "name_key",
+    "rules",
+]

@@ -1,0 +1,411 @@
+"""Back-end categories (CAT-2, CAT-4), front-end categories (CAT-3) and brands (CAT-5).
+
+Cross-aggregate facts (does a category have children or products? is a name taken?) come from
+repository queries in the handlers, which check them with the rule objects of
+:mod:`shop_domain.catalog.rules`; each aggregate guards what it can see itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from shop_domain.catalog import events as ev
+from shop_domain.catalog import rules
+from shop_domain.catalog.model import (
+    MAX_KEY_LENGTH,
+    MAX_VALUE_LENGTH,
+    AttributeKind,
+    CatalogPolicy,
+    clean_name,
+    clean_text,
+)
+from shop_domain.shared.aggregate import Aggregate
+from shop_domain.shared.errors import InvalidValue
+from shop_domain.shared.rules import check_rule
+
+# --- attribute definitions --------------------------------------------------------------------
+
+
+@attrs.define(slots=False, eq=False)
+class AttributeDefinition:
+    """One attribute of a leaf category (CAT-4). Entity of :class:`Category`, keyed by ``key``.
+
+    - ``kind``: key (identifies the product; always required), sales (forms SKUs), other;
+    - ``required``: a key attribute is always required; a required sales attribute must be one
+      of the product's SKU dimensions; a required other attribute must be filled in;
+    - ``allowed_values``: the closed list of values, or empty for free text;
+    - ``position``: display order within the category.
+    """
+
+    key: str
+    name: str
+    kind: AttributeKind
+    required: bool = False
+    allowed_values: list[str] = attrs.field(factory=list)
+    position: int = 0
+
+    @property
+    def is_required(self) -> bool:
+        return self.required or self.kind is AttributeKind.KEY
+
+    def signature(self) -> tuple[AttributeKind, bool, tuple[str, ...]]:
+        return (self.kind, self.is_required, tuple(self.allowed_values))
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        key: str,
+        name: str,
+        kind: str | AttributeKind,
+        required: bool = False,
+        allowed_values: Iterable[str] = (),
+        position: int = 0,
+    ) -> AttributeDefinition:
+        clean_key = clean_text(key, field="attribute key", max_length=MAX_KEY_LENGTH)
+        try:
+            clean_kind = AttributeKind(kind)
+        except ValueError as exc:
+            raise InvalidValue(
+                f"attribute kind must be one of {[k.value for k in AttributeKind]}",
+                code="catalog.invalid_attribute_definition",
+                details={"key": clean_key},
+            ) from exc
+        values: list[str] = []
+        for value in allowed_values:
+            cleaned = clean_text(value, field=f"{clean_key} value", max_length=MAX_VALUE_LENGTH)
+            if cleaned in values:
+                raise InvalidValue(
+                    f"{clean_key}: the allowed value {cleaned!r} is listed twice",
+                    code="catalog.invalid_attribute_definition",
+                    details={"key": clean_key},
+                )
+            values.append(cleaned)
+        return cls(
+            key=clean_key,
+            name=clean_name(name),
+            kind=clean_kind,
+            required=bool(required) or clean_kind is AttributeKind.KEY,
+            allowed_values=values,
+            position=position,
+        )
+
+
+# --- back-end categories ----------------------------------------------------------------------
+
+
+@attrs.define(slots=False, eq=False)
+class Category(Aggregate):
+    """A node of the back-end category tree (CAT-2). Renamed, never deleted.
+
+    ``path`` is the materialised path of ancestor ids including this one,
+    ``"/<root-id>/<child-id>/"``, so "in the subtree of X" is ``path.startswith(X.path)``.
+    ``depth`` is 1 for a root.
+    """
+
+    name: str
+    parent_id: uuid.UUID | None
+    depth: int
+    path: str
+    created_at: dt.datetime
+    attributes: list[AttributeDefinition] = attrs.field(factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: uuid.UUID,
+        name: str,
+        parent: Category | None,
+        policy: CatalogPolicy,
+        now: dt.datetime,
+    ) -> Category:
+        depth = 1 if parent is None else parent.depth + 1
+        check_rule(rules.CategoryDepthWithinLimit(depth, policy.max_category_depth))
+        if parent is not None:
+            check_rule(rules.ParentHasNoAttributes(len(parent.attributes)))
+        category = cls(
+            id=id,
+            name=clean_name(name),
+            parent_id=None if parent is None else parent.id,
+            depth=depth,
+            path=f"{'/' if parent is None else parent.path}{id}/",
+            created_at=now,
+        )
+        category.record(
+            ev.CategoryCreated(
+                occurred_at=now,
+                category_id=id,
+                name=category.name,
+                parent_id=category.parent_id,
+                depth=depth,
+                path=category.path,
+            )
+        )
+        return category
+
+    def lineage(self) -> list[uuid.UUID]:
+        """Ids from the root down to this category."""
+        return [uuid.UUID(part) for part in self.path.strip("/").split("/")]
+
+    def is_within(self, ancestor: Category) -> bool:
+        """Whether this category lies in ``ancestor``'s subtree (itself included)."""
+        return self.path.startswith(ancestor.path)
+
+    def rename(self, name: str, now: dt.datetime) -> None:
+        new_name = clean_name(name)
+        if new_name == self.name:
+            return
+        old, self.name = self.name, new_name
+        self.record(
+            ev.CategoryRenamed(
+                occurred_at=now, category_id=self.id, old_name=old, new_name=new_name
+            )
+        )
+
+    # --- attributes (CAT-4) -------------------------------------------------------------------
+    def definition(self, key: str) -> AttributeDefinition | None:
+        return next((d for d in self.attributes if d.key == key), None)
+
+    def definitions(self, kind: AttributeKind) -> list[AttributeDefinition]:
+        return [d for d in self.attributes if d.kind is kind]
+
+    def define_attributes(
+        self, definitions: Sequence[AttributeDefinition], *, in_use: bool, now: dt.datetime
+    ) -> None:
+        """Replace the attribute definitions (the caller has checked the category is a leaf).
+
+        ``in_use``: products hang on this category; then only compatible changes are accepted
+        (:class:`rules.AttributeChangeKeepsProductsValid`).
+        """
+        keys = [d.key for d in definitions]
+        if len(set(keys)) != len(keys):
+            raise InvalidValue(
+                "attribute keys must be unique within a category",
+                code="catalog.invalid_attribute_definition",
+            )
+        check_rule(
+            rules.AttributeChangeKeepsProductsValid(
+                in_use=in_use,
+                old={d.key: d.signature() for d in self.attributes},
+                new={d.key: d.signature() for d in definitions},
+            )
+        )
+        self.attributes = [
+            AttributeDefinition(
+                key=d.key,
+                name=d.name,
+                kind=d.kind,
+                required=d.required,
+                allowed_values=list(d.allowed_values),
+                position=position,
+            )
+            for position, d in enumerate(definitions)
+        ]
+        self.record(
+            ev.CategoryAttributesDefined(
+                occurred_at=now,
+                category_id=self.id,
+                key_attributes=tuple(d.key for d in self.definitions(AttributeKind.KEY)),
+                sales_attributes=tuple(d.key for d in self.definitions(AttributeKind.SALES)),
+                other_attributes=tuple(d.key for d in self.definitions(AttributeKind.OTHER)),
+            )
+        )
+
+
+# --- front-end categories ---------------------------------------------------------------------
+
+
+def _unique_ids(ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    return sorted(set(ids))
+
+
+@attrs.define(slots=False, eq=False)
+class FrontCategory(Aggregate):
+    """A display category (CAT-3): mapped many-to-many onto back-end categories of any level
+    (``category_ids``, sorted, no duplicates); created, changed, hidden and deleted freely,
+    without touching any product. Shoppers see visible ones only, sorted by ``sort_order``."""
+
+    name: str
+    parent_id: uuid.UUID | None
+    sort_order: int
+    visible: bool
+    created_at: dt.datetime
+    category_ids: list[uuid.UUID] = attrs.field(factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: uuid.UUID,
+        name: str,
+        parent_id: uuid.UUID | None,
+        sort_order: int,
+        visible: bool,
+        category_ids: Iterable[uuid.UUID],
+        now: dt.datetime,
+    ) -> FrontCategory:
+        _check_sort_order(sort_order)
+        front = cls(
+            id=id,
+            name=clean_name(name),
+            parent_id=parent_id,
+            sort_order=sort_order,
+            visible=bool(visible),
+            created_at=now,
+            category_ids=_unique_ids(category_ids),
+        )
+        front.record(
+            ev.FrontCategoryCreated(
+                occurred_at=now,
+                front_category_id=id,
+                name=front.name,
+                parent_id=parent_id,
+                sort_order=sort_order,
+                visible=front.visible,
+            )
+        )
+        if front.category_ids:
+            front.record(
+                ev.FrontCategoryMapped(
+                    occurred_at=now, front_category_id=id, category_ids=tuple(front.category_ids)
+                )
+            )
+        return front
+
+    def update(
+        self,
+        *,
+        name: str | None = None,
+        sort_order: int | None = None,
+        visible: bool | None = None,
+        now: dt.datetime,
+    ) -> None:
+        """Rename, reorder, hide or show; ``None`` leaves a field as it is."""
+        new_name = self.name if name is None else clean_name(name)
+        new_sort = self.sort_order if sort_order is None else sort_order
+        _check_sort_order(new_sort)
+        new_visible = self.visible if visible is None else bool(visible)
+        if (new_name, new_sort, new_visible) == (self.name, self.sort_order, self.visible):
+            return
+        self.name, self.sort_order, self.visible = new_name, new_sort, new_visible
+        self.record(
+            ev.FrontCategoryUpdated(
+                occurred_at=now,
+                front_category_id=self.id,
+                name=new_name,
+                sort_order=new_sort,
+                visible=new_visible,
+            )
+        )
+
+    def map_to(self, category_ids: Iterable[uuid.UUID], now: dt.datetime) -> None:
+        """Set the mapped back-end categories (the caller has checked they exist)."""
+        ids = _unique_ids(category_ids)
+        if ids == self.category_ids:
+            return
+        self.category_ids = ids
+        self.record(
+            ev.FrontCategoryMapped(
+                occurred_at=now, front_category_id=self.id, category_ids=tuple(ids)
+            )
+        )
+
+    def delete(self, now: dt.datetime) -> None:
+        """Record the deletion; the repository's ``remove`` takes the row away."""
+        self.record(ev.FrontCategoryDeleted(occurred_at=now, front_category_id=self.id))
+
+
+def _check_sort_order(sort_order: object) -> None:
+    if not isinstance(sort_order, int) or isinstance(sort_order, bool):
+        raise InvalidValue("sort order must be a whole number", code="catalog.invalid_sort_order")
+
+
+# --- brands -----------------------------------------------------------------------------------
+
+MAX_URL_LENGTH = 2000
+
+
+def _clean_logo_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    cleaned = url.strip() if isinstance(url, str) else ""
+    if (
+        not cleaned.startswith(("https://", "http://"))
+        or len(cleaned) > MAX_URL_LENGTH
+        or any(c.isspace() for c in cleaned)
+    ):
+        raise InvalidValue("the logo must be an http(s) URL", code="catalog.invalid_logo_url")
+    return cleaned
+
+
+@attrs.define(slots=False, eq=False)
+class Brand(Aggregate):
+    """A brand (CAT-5). ``name`` is unique case-insensitively (the handler checks);
+    ``category_ids`` restricts it to those categories' subtrees; empty means any category."""
+
+    name: str
+    created_at: dt.datetime
+    logo_url: str | None = None
+    category_ids: list[uuid.UUID] = attrs.field(factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: uuid.UUID,
+        name: str,
+        logo_url: str | None,
+        category_ids: Iterable[uuid.UUID],
+        now: dt.datetime,
+    ) -> Brand:
+        brand = cls(
+            id=id,
+            name=clean_name(name),
+            created_at=now,
+            logo_url=_clean_logo_url(logo_url),
+            category_ids=_unique_ids(category_ids),
+        )
+        brand.record(
+            ev.BrandCreated(
+                occurred_at=now,
+                brand_id=id,
+                name=brand.name,
+                category_ids=tuple(brand.category_ids),
+            )
+        )
+        return brand
+
+    def update(
+        self,
+        *,
+        name: str,
+        logo_url: str | None,
+        category_ids: Iterable[uuid.UUID],
+        now: dt.datetime,
+    ) -> None:
+        """Replace name, logo and category restriction. Products already using the brand in a
+        category it no longer allows keep it; new products and brand changes are checked."""
+        new = (clean_name(name), _clean_logo_url(logo_url), _unique_ids(category_ids))
+        if new == (self.name, self.logo_url, self.category_ids):
+            return
+        self.name, self.logo_url, self.category_ids = new
+        self.record(
+            ev.BrandUpdated(
+                occurred_at=now,
+                brand_id=self.id,
+                name=self.name,
+                logo_url=self.logo_url,
+                category_ids=tuple(self.category_ids),
+            )
+        )
+
+    def allows(self, category: Category) -> bool:
+        return not rules.BrandAllowedInCategory(self.category_ids, category.lineage()).is_broken()
+
+    def check_allowed_in(self, category: Category) -> None:
+        check_rule(rules.BrandAllowedInCategory(self.category_ids, category.lineage()))

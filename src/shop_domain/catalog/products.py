@@ -1,0 +1,539 @@
+"""The product (SPU) aggregate and its SKUs (CAT-1, CAT-4, CAT-6, CAT-7).
+
+Prices (CAT-6): every SKU price is in the product's ``currency``; the sale price is >= 0 (zero is
+allowed: free samples, gifts sold at zero) and the list (market) price is >= the sale price —
+it is the reference price shown struck through, so a list price below the sale price would
+advertise a negative saving.
+
+Listing (CAT-7): ``status`` is the stored state; ``list_at`` / ``delist_at`` are optional
+pending schedules. :meth:`Product.is_listed` gives the effective state at any time, applying
+due schedules in time order (a listing that comes due while no SKU is enabled is skipped), so
+reads are right before the sweep runs; :meth:`Product.apply_schedule` makes the stored state
+catch up and records the events. Every status-changing method applies due schedules first, so
+after any call at ``now`` the stored state equals the effective state at ``now``. The stored
+state never says listed without an enabled SKU: disabling the last enabled SKU unlists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from shop_domain.catalog import events as ev
+from shop_domain.catalog import rules
+from shop_domain.catalog.categories import Brand, Category
+from shop_domain.catalog.errors import ProductNotListed, SkuDisabled, SkuNotFound
+from shop_domain.catalog.model import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_KEY_LENGTH,
+    AttributeKind,
+    Dimensions,
+    ListingStatus,
+    clean_attributes,
+    clean_name,
+    clean_text,
+    require_aware,
+)
+from shop_domain.shared.aggregate import Aggregate
+from shop_domain.shared.errors import InvalidValue
+from shop_domain.shared.money import Money
+from shop_domain.shared.rules import check_rule
+
+MAX_CODE_LENGTH = 64
+
+
+@attrs.frozen
+class SkuDraft:
+    """What is needed to add a SKU (the handler fills ``id`` from its id generator)."""
+
+    id: uuid.UUID
+    code: str
+    sales_attributes: Mapping[str, str]
+    sale_price: Money
+    list_price: Money
+    barcode: str | None = None
+    weight_g: int = 0
+    dimensions: Dimensions = attrs.field(factory=Dimensions)
+    freight_template_id: uuid.UUID | None = None
+    stock: int = 0
+    enabled: bool = True
+
+
+@attrs.define(slots=False, eq=False)
+class Sku:
+    """A stock keeping unit: the SPU plus one value of each sales attribute (CAT-1, CAT-6).
+
+    ``code`` is the merchant's SKU code (unique within the shop), ``barcode`` the optional
+    EAN/UPC, ``weight_g`` the gross weight in grams, ``position`` the display order in the SPU.
+    """
+
+    id: uuid.UUID
+    code: str
+    sales_attributes: dict[str, str]
+    sale_price: Money
+    list_price: Money
+    barcode: str | None
+    weight_g: int
+    dimensions: Dimensions
+    freight_template_id: uuid.UUID | None
+    stock: int
+    enabled: bool
+    position: int
+
+
+def _count(value: object, *, field: str, code: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidValue(
+            f"{field} must be a whole number >= 0, not {value!r}",
+            code=code,
+            details={"field": field},
+        )
+    return value
+
+
+def _clean_description(value: object) -> str:
+    if not isinstance(value, str) or len(value.strip()) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidValue(
+            f"description must be text of at most {MAX_DESCRIPTION_LENGTH} characters",
+            code="catalog.invalid_text",
+            details={"field": "description"},
+        )
+    return value.strip()
+
+
+def _clean_barcode(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return clean_text(value, field="barcode", max_length=MAX_CODE_LENGTH)
+
+
+def _check_spu_attributes(
+    category: Category, key_attributes: Mapping[str, str], other_attributes: Mapping[str, str]
+) -> None:
+    """CAT-4: key and other attributes are the leaf category's, required ones present, values
+    among the allowed ones."""
+    for kind, given in (
+        (AttributeKind.KEY, key_attributes),
+        (AttributeKind.OTHER, other_attributes),
+    ):
+        defined = {d.key: d for d in category.definitions(kind)}
+        check_rule(rules.AttributesAreDefined(list(given), list(defined), kind))
+        required = [k for k, d in defined.items() if d.is_required]
+        check_rule(rules.RequiredAttributesPresent(list(given), required))
+        for key, value in given.items():
+            check_rule(rules.AttributeValueAllowed(key, value, defined[key].allowed_values))
+
+
+def _check_sales_keys(category: Category, keys: Sequence[str]) -> list[str]:
+    cleaned = [clean_text(k, field="sales attribute", max_length=MAX_KEY_LENGTH) for k in keys]
+    if len(set(cleaned)) != len(cleaned):
+        raise InvalidValue(
+            "a sales attribute is listed twice", code="catalog.invalid_sales_attributes"
+        )
+    defined = category.definitions(AttributeKind.SALES)
+    check_rule(rules.AttributesAreDefined(cleaned, [d.key for d in defined], AttributeKind.SALES))
+    check_rule(rules.RequiredAttributesPresent(cleaned, [d.key for d in defined if d.required]))
+    return cleaned
+
+
+@attrs.define(slots=False, eq=False)
+class Product(Aggregate):
+    """The SPU (standard product unit): what a shopper sees as one product page (CAT-1).
+
+    ``shop_id`` is the merchant that owns it and its SKUs; ``category_id`` a leaf category;
+    ``key_attributes`` / ``other_attributes`` map attribute keys to values;
+    ``sales_attribute_keys`` are the (ordered) SKU dimensions; ``sales_count`` feeds sorting.
+    """
+
+    shop_id: uuid.UUID
+    name: str
+    description: str
+    category_id: uuid.UUID
+    brand_id: uuid.UUID | None
+    currency: str
+    key_attributes: dict[str, str]
+    other_attributes: dict[str, str]
+    sales_attribute_keys: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    skus: list[Sku] = attrs.field(factory=list)
+    status: ListingStatus = ListingStatus.UNLISTED
+    list_at: dt.datetime | None = None
+    delist_at: dt.datetime | None = None
+    sales_count: int = 0
+
+    # --- creation -----------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: uuid.UUID,
+        shop_id: uuid.UUID,
+        name: str,
+        description: str,
+        category: Category,
+        brand: Brand | None,
+        currency: str,
+        key_attributes: Mapping[str, str],
+        other_attributes: Mapping[str, str],
+        sales_attribute_keys: Sequence[str],
+        skus: Sequence[SkuDraft],
+        now: dt.datetime,
+    ) -> Product:
+        """A new, unlisted product. The caller has checked that ``category`` is a leaf and
+        that SKU codes are free in the shop."""
+        Money.zero(currency)  # validates the currency
+        if brand is not None:
+            brand.check_allowed_in(category)
+        key = clean_attributes(key_attributes, field="key attributes")
+        other = clean_attributes(other_attributes, field="other attributes")
+        _check_spu_attributes(category, key, other)
+        sales_keys = _check_sales_keys(category, sales_attribute_keys)
+        if not skus:
+            raise InvalidValue("a product needs at least one SKU", code="catalog.product_needs_sku")
+        product = cls(
+            id=id,
+            shop_id=shop_id,
+            name=clean_name(name),
+            description=_clean_description(description),
+            category_id=category.id,
+            brand_id=None if brand is None else brand.id,
+            currency=currency,
+            key_attributes=key,
+            other_attributes=other,
+            sales_attribute_keys=sales_keys,
+            created_at=now,
+            updated_at=now,
+        )
+        product.record(
+            ev.ProductCreated(
+                occurred_at=now,
+                product_id=id,
+                shop_id=shop_id,
+                name=product.name,
+                category_id=category.id,
+                brand_id=product.brand_id,
+                sku_ids=tuple(d.id for d in skus),
+            )
+        )
+        for draft in skus:
+            product.add_sku(draft, category, now)
+        return product
+
+    # --- reading ------------------------------------------------------------------------------
+    def sku(self, sku_id: uuid.UUID) -> Sku:
+        for sku in self.skus:
+            if sku.id == sku_id:
+                return sku
+        raise SkuNotFound(sku_id)
+
+    def enabled_skus(self) -> list[Sku]:
+        return [s for s in self.skus if s.enabled]
+
+    @property
+    def total_stock(self) -> int:
+        """SPU stock is the sum of its SKUs' stock (CAT-1)."""
+        return sum(s.stock for s in self.skus)
+
+    def price_range(self) -> tuple[Money, Money] | None:
+        """Lowest and highest sale price of the enabled SKUs (None when none is enabled)."""
+        prices = sorted((s.sale_price for s in self.enabled_skus()), key=lambda m: m.minor)
+        return (prices[0], prices[-1]) if prices else None
+
+    # --- editing ------------------------------------------------------------------------------
+    def update_details(
+        self,
+        *,
+        name: str,
+        description: str,
+        brand: Brand | None,
+        key_attributes: Mapping[str, str],
+        other_attributes: Mapping[str, str],
+        category: Category,
+        now: dt.datetime,
+    ) -> None:
+        """Replace the descriptive fields; ``category`` is the product's own (for validation).
+        A newly chosen brand must be allowed in the category (CAT-5)."""
+        new_brand_id = None if brand is None else brand.id
+        if brand is not None and new_brand_id != self.brand_id:
+            brand.check_allowed_in(category)
+        key = clean_attributes(key_attributes, field="key attributes")
+        other = clean_attributes(other_attributes, field="other attributes")
+        _check_spu_attributes(category, key, other)
+        new = {
+            "name": clean_name(name),
+            "description": _clean_description(description),
+            "brand_id": new_brand_id,
+            "key_attributes": key,
+            "other_attributes": other,
+        }
+        changed = tuple(field for field, value in new.items() if getattr(self, field) != value)
+        if not changed:
+            return
+        for field in changed:
+            setattr(self, field, new[field])
+        self.updated_at = now
+        self.record(ev.ProductUpdated(occurred_at=now, product_id=self.id, changed=changed))
+
+    def _check_prices(self, sale_price: Money, list_price: Money) -> None:
+        for price in (sale_price, list_price):
+            if not isinstance(price, Money):
+                raise InvalidValue("prices are Money", code="catalog.invalid_price")
+            if price.currency != self.currency:
+                raise InvalidValue(
+                    f"prices of this product are in {self.currency}, not {price.currency}",
+                    code="catalog.price_currency_mismatch",
+                )
+            if price.is_negative():
+                raise InvalidValue("a price cannot be negative", code="catalog.negative_price")
+        check_rule(rules.ListPriceNotBelowSalePrice(sale_price, list_price))
+
+    def add_sku(self, draft: SkuDraft, category: Category, now: dt.datetime) -> Sku:
+        """Add a SKU (CAT-1, CAT-6): one allowed value per sales attribute, a combination and a
+        code not used by another SKU of this product."""
+        code = clean_text(draft.code, field="SKU code", max_length=MAX_CODE_LENGTH)
+        check_rule(rules.SkuCodeIsUnique(any(s.code == code for s in self.skus), code))
+        if any(s.id == draft.id for s in self.skus):
+            raise InvalidValue("duplicate SKU id", code="catalog.duplicate_sku_id")
+        values = clean_attributes(draft.sales_attributes, field="sales attributes")
+        check_rule(rules.OneValuePerSalesAttribute(self.sales_attribute_keys, values))
+        for key, value in values.items():
+            definition = category.definition(key)
+            allowed = () if definition is None else definition.allowed_values
+            check_rule(rules.AttributeValueAllowed(key, value, allowed))
+        check_rule(rules.SkuCombinationIsUnique([s.sales_attributes for s in self.skus], values))
+        self._check_prices(draft.sale_price, draft.list_price)
+        if not isinstance(draft.dimensions, Dimensions):
+            raise InvalidValue("dimensions are required", code="catalog.negative_dimension")
+        sku = Sku(
+            id=draft.id,
+            code=code,
+            sales_attributes=values,
+            sale_price=draft.sale_price,
+            list_price=draft.list_price,
+            barcode=_clean_barcode(draft.barcode),
+            weight_g=_count(draft.weight_g, field="weight_g", code="catalog.negative_weight"),
+            dimensions=draft.dimensions,
+            freight_template_id=draft.freight_template_id,
+            stock=_count(draft.stock, field="stock", code="catalog.negative_stock"),
+            enabled=bool(draft.enabled),
+            position=max((s.position for s in self.skus), default=-1) + 1,
+        )
+        self.skus.append(sku)
+        self.updated_at = now
+        self.record(
+            ev.SkuAdded(
+                occurred_at=now,
+                product_id=self.id,
+                sku_id=sku.id,
+                shop_id=self.shop_id,
+                code=sku.code,
+                sales_attributes=dict(sku.sales_attributes),
+                sale_price=sku.sale_price,
+                list_price=sku.list_price,
+                stock=sku.stock,
+                enabled=sku.enabled,
+            )
+        )
+        return sku
+
+    def change_sku_price(
+        self, sku_id: uuid.UUID, sale_price: Money, list_price: Money, now: dt.datetime
+    ) -> None:
+        sku = self.sku(sku_id)
+        self._check_prices(sale_price, list_price)
+        if (sale_price, list_price) == (sku.sale_price, sku.list_price):
+            return
+        old_sale, old_list = sku.sale_price, sku.list_price
+        sku.sale_price, sku.list_price = sale_price, list_price
+        self.updated_at = now
+        self.record(
+            ev.SkuPriceChanged(
+                occurred_at=now,
+                product_id=self.id,
+                sku_id=sku_id,
+                old_sale_price=old_sale,
+                new_sale_price=sale_price,
+                old_list_price=old_list,
+                new_list_price=list_price,
+            )
+        )
+
+    def set_sku_stock(self, sku_id: uuid.UUID, stock: int, now: dt.datetime) -> None:
+        sku = self.sku(sku_id)
+        new = _count(stock, field="stock", code="catalog.negative_stock")
+        if new == sku.stock:
+            return
+        old, sku.stock = sku.stock, new
+        self.updated_at = now
+        self.record(
+            ev.SkuStockChanged(
+                occurred_at=now, product_id=self.id, sku_id=sku_id, old_stock=old, new_stock=new
+            )
+        )
+
+    def set_sku_enabled(self, sku_id: uuid.UUID, enabled: bool, now: dt.datetime) -> None:
+        """Enable or disable a SKU. Disabling the last enabled SKU of a listed product unlists
+        it (reason ``no_enabled_sku``): a listed product always has something to sell."""
+        sku = self.sku(sku_id)
+        if sku.enabled == bool(enabled):
+            return
+        self.apply_schedule(now)
+        sku.enabled = bool(enabled)
+        self.updated_at = now
+        event_type = ev.SkuEnabled if sku.enabled else ev.SkuDisabled
+        self.record(event_type(occurred_at=now, product_id=self.id, sku_id=sku_id))
+        if self.status is ListingStatus.LISTED and not self.enabled_skus():
+            self.status = ListingStatus.UNLISTED
+            self.record(
+                ev.ProductUnlisted(
+                    occurred_at=now, product_id=self.id, reason="no_enabled_sku", effective_at=now
+                )
+            )
+
+    def record_sales(self, quantity: int, now: dt.datetime) -> None:
+        """Count units sold (fed by the ordering context; drives the ``sales`` sort)."""
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise InvalidValue(
+                "quantity must be a whole number >= 1", code="catalog.invalid_quantity"
+            )
+        self.sales_count += quantity
+        self.record(
+            ev.ProductSalesRecorded(
+                occurred_at=now,
+                product_id=self.id,
+                quantity=quantity,
+                sales_count=self.sales_count,
+            )
+        )
+
+    # --- listing (CAT-7) ----------------------------------------------------------------------
+    def _due(self, now: dt.datetime) -> list[tuple[dt.datetime, str]]:
+        """Due schedule actions in the order they take effect (a tie lists, then delists)."""
+        due: list[tuple[dt.datetime, int, str]] = []
+        if self.list_at is not None and self.list_at <= now:
+            due.append((self.list_at, 0, "list"))
+        if self.delist_at is not None and self.delist_at <= now:
+            due.append((self.delist_at, 1, "delist"))
+        return [(when, action) for when, _, action in sorted(due)]
+
+    def is_listed(self, now: dt.datetime) -> bool:
+        """The effective listing state at ``now``, due schedules included."""
+        has_enabled = bool(self.enabled_skus())
+        status = self.status
+        for _when, action in self._due(now):
+            if action == "list":
+                status = ListingStatus.LISTED if has_enabled else status
+            else:
+                status = ListingStatus.UNLISTED
+        return status is ListingStatus.LISTED and has_enabled
+
+    def apply_schedule(self, now: dt.datetime) -> bool:
+        """Apply the schedules due at ``now`` to the stored state; True if any was due."""
+        due = self._due(now)
+        for when, action in due:
+            if action == "list":
+                self.list_at = None
+                if not self.enabled_skus():
+                    self.record(
+                        ev.ProductListingSkipped(
+                            occurred_at=now,
+                            product_id=self.id,
+                            reason="no_enabled_sku",
+                            effective_at=when,
+                        )
+                    )
+                elif self.status is not ListingStatus.LISTED:
+                    self.status = ListingStatus.LISTED
+                    self.record(
+                        ev.ProductListed(
+                            occurred_at=now, product_id=self.id, scheduled=True, effective_at=when
+                        )
+                    )
+            else:
+                self.delist_at = None
+                if self.status is ListingStatus.LISTED:
+                    self.status = ListingStatus.UNLISTED
+                    self.record(
+                        ev.ProductUnlisted(
+                            occurred_at=now,
+                            product_id=self.id,
+                            reason="scheduled",
+                            effective_at=when,
+                        )
+                    )
+        if due:
+            self.updated_at = now
+        return bool(due)
+
+    def list_for_sale(self, now: dt.datetime) -> None:
+        """List now (CAT-7); needs an enabled SKU. Pending future schedules stay."""
+        self.apply_schedule(now)
+        check_rule(rules.ListingNeedsEnabledSku(len(self.enabled_skus())))
+        if self.status is ListingStatus.LISTED:
+            return
+        self.status = ListingStatus.LISTED
+        self.updated_at = now
+        self.record(
+            ev.ProductListed(occurred_at=now, product_id=self.id, scheduled=False, effective_at=now)
+        )
+
+    def unlist(self, now: dt.datetime) -> None:
+        """Unlist now (CAT-7). Pending future schedules stay."""
+        self.apply_schedule(now)
+        if self.status is ListingStatus.UNLISTED:
+            return
+        self.status = ListingStatus.UNLISTED
+        self.updated_at = now
+        self.record(
+            ev.ProductUnlisted(
+                occurred_at=now, product_id=self.id, reason="manual", effective_at=now
+            )
+        )
+
+    def schedule_listing(
+        self, *, list_at: dt.datetime | None, delist_at: dt.datetime | None, now: dt.datetime
+    ) -> None:
+        """Set (or, with None, clear) the scheduled listing and delisting times. Both must lie
+        in the future and differ; with ``delist_at`` before ``list_at`` the product goes off
+        sale and comes back. A listing that comes due with no enabled SKU is skipped."""
+        self.apply_schedule(now)
+        for field, moment in (("list_at", list_at), ("delist_at", delist_at)):
+            if moment is None:
+                continue
+            require_aware(moment, field=field)
+            if moment <= now:
+                raise InvalidValue(
+                    f"{field} must lie in the future",
+                    code="catalog.invalid_schedule",
+                    details={"field": field},
+                )
+        if list_at is not None and list_at == delist_at:
+            raise InvalidValue(
+                "listing and delisting cannot be scheduled for the same moment",
+                code="catalog.invalid_schedule",
+            )
+        if (list_at, delist_at) == (self.list_at, self.delist_at):
+            return
+        self.list_at, self.delist_at = list_at, delist_at
+        self.updated_at = now
+        self.record(
+            ev.ProductListingScheduled(
+                occurred_at=now, product_id=self.id, list_at=list_at, delist_at=delist_at
+            )
+        )
+
+    # --- for other contexts -------------------------------------------------------------------
+    def ensure_purchasable(self, sku_id: uuid.UUID, now: dt.datetime) -> Sku:
+        """Raise unless ``sku_id`` may be put in a cart or ordered at ``now`` (CAT-7): the
+        product is effectively listed and the SKU exists and is enabled. Stock is checked by
+        the stock context, not here."""
+        if not self.is_listed(now):
+            raise ProductNotListed(self.id)
+        sku = self.sku(sku_id)
+        if not sku.enabled:
+            raise SkuDisabled(sku_id)
+        return sku
