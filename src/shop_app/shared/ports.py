@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 
+@runtime_checkable
 class Clock(Protocol):
     def now(self) -> dt.datetime:
         """The current time, timezone-aware (UTC)."""
