@@ -6,13 +6,28 @@ embedders. Only the bootstrap module knows about the container that builds it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import attrs
 
 from shop_adapters.settings import Settings
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.shared.messagebus import MessageBus
-from shop_app.shared.ports import Clock
+from shop_app.shared.ports import Clock, EventPublisher
+
+
+class Relay(Protocol):
+    """Moves outbox rows to the publisher (see ``shop_adapters.messaging.relay``)."""
+
+    async def run_once(self) -> int: ...
+
+    async def run(self, stop: asyncio.Event, idle_interval: float = 1.0) -> None: ...
+
+
+async def _always_ready() -> None:
+    return None
 
 
 @attrs.define(eq=False)
@@ -20,7 +35,10 @@ class Runtime:
     settings: Settings
     bus: MessageBus
     clock: Clock
-    check_ready: Callable[[], Awaitable[None]]
+    catalog: CatalogQueries | None = None
+    publisher: EventPublisher | None = None
+    relay: Relay | None = None
+    check_ready: Callable[[], Awaitable[None]] = _always_ready
     """Raises if a dependency (the database) is not usable."""
     closers: list[Callable[[], Awaitable[None]]] = attrs.field(factory=list)
 

@@ -117,6 +117,9 @@ class SqlUnitOfWork(UnitOfWork):
             ) from exc
 
     async def _rollback(self) -> None:
+        # detach first: a rollback would expire everything loaded, and aggregates read in a
+        # block that did not commit must stay readable afterwards (as with the memory adapter)
+        self.session.expunge_all()
         await self.session.rollback()
 
     async def _close(self) -> None:

@@ -1,0 +1,161 @@
+"""The composition root: the one place that decides which adapter stands behind which port.
+
+``bootstrap(settings)`` builds a ``punq.Container`` from settings and returns the
+:class:`~shop_adapters.runtime.Runtime` that the HTTP app, the CLI and embedders use. Nothing
+else in the code base imports punq (an import contract checks it).
+
+- ``SHOP_DATABASE_URL=memory://`` keeps everything in process memory (tests, embedding);
+- a ``sqlite+aiosqlite://`` URL (the default, ``./var/shop.db``) or a ``postgresql+asyncpg://``
+  URL uses SQLAlchemy;
+- ``SHOP_BROKER=memory`` (default) publishes outbox rows to in-process subscribers;
+  ``SHOP_BROKER=rabbitmq`` to RabbitMQ.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import punq
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop_adapters.memory.catalog import MemoryCatalogQueries
+from shop_adapters.memory.kernel import MemoryDatabase
+from shop_adapters.memory.uow import InMemoryUnitOfWork
+from shop_adapters.messaging import (
+    InMemoryPublisher,
+    MemoryOutboxRelay,
+    OutboxRelay,
+    RabbitMQPublisher,
+)
+from shop_adapters.runtime import Relay, Runtime
+from shop_adapters.settings import Settings
+from shop_adapters.shared.system import SystemClock, UuidV7Generator
+from shop_adapters.sql.catalog.queries import SqlCatalogQueries
+from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.uow import session_factory
+from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
+from shop_app.catalog.handlers import catalog_command_handlers
+from shop_app.catalog.ports import CatalogQueries
+from shop_app.shared.messagebus import CommandHandler, MessageBus, UnitOfWorkFactory
+from shop_app.shared.ports import Clock, EventPublisher, IdGenerator
+from shop_domain.catalog.model import CatalogPolicy
+
+MEMORY_URL = "memory://"
+
+
+def command_handlers(policy: CatalogPolicy) -> dict[type, CommandHandler]:
+    """Every context's command handlers, in one registry."""
+    return {**catalog_command_handlers(policy)}
+
+
+def _publisher(settings: Settings) -> EventPublisher:
+    if settings.broker == "rabbitmq":
+        return RabbitMQPublisher(settings.rabbitmq_url, exchange=settings.rabbitmq_exchange)
+    return InMemoryPublisher()
+
+
+def _register_memory(container: punq.Container, clock: Clock, ids: IdGenerator) -> None:
+    db = MemoryDatabase()
+    container.register(MemoryDatabase, instance=db)
+    container.register(UnitOfWorkFactory, instance=lambda: InMemoryUnitOfWork(db, clock, ids))
+    container.register(CatalogQueries, instance=MemoryCatalogQueries(db))
+
+    async def ready() -> None:
+        return None
+
+    container.register("check_ready", instance=ready)
+    container.register("closers", instance=[])
+
+    container.register(
+        Relay,
+        factory=lambda: MemoryOutboxRelay(
+            db,
+            container.resolve(EventPublisher),
+            clock,
+            batch_size=container.resolve(Settings).relay_batch_size,
+        ),
+        scope=punq.Scope.singleton,
+    )
+
+
+def _register_sql(
+    container: punq.Container, settings: Settings, clock: Clock, ids: IdGenerator
+) -> None:
+    start_mappers()
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    sessions = session_factory(engine)
+    container.register(AsyncEngine, instance=engine)
+    container.register(UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(sessions, clock, ids))
+    container.register(CatalogQueries, instance=SqlCatalogQueries(engine))
+
+    async def ready() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    container.register("check_ready", instance=ready)
+    container.register("closers", instance=[engine.dispose])
+
+    container.register(
+        Relay,
+        factory=lambda: OutboxRelay(
+            engine,
+            container.resolve(EventPublisher),
+            clock,
+            batch_size=settings.relay_batch_size,
+        ),
+        scope=punq.Scope.singleton,
+    )
+
+
+def build_container(
+    settings: Settings, *, clock: Clock | None = None, ids: IdGenerator | None = None
+) -> punq.Container:
+    clock = clock or SystemClock()
+    ids = ids or UuidV7Generator()
+    container = punq.Container()
+    container.register(Settings, instance=settings)
+    container.register(Clock, instance=clock)
+    container.register(IdGenerator, instance=ids)
+    container.register(
+        CatalogPolicy, instance=CatalogPolicy(max_category_depth=settings.max_category_depth)
+    )
+    container.register(EventPublisher, instance=_publisher(settings))
+    if settings.database_url == MEMORY_URL:
+        _register_memory(container, clock, ids)
+    else:
+        _register_sql(container, settings, clock, ids)
+
+    # punq injects constructor arguments of classes only, so factories resolve explicitly
+    container.register(
+        MessageBus,
+        factory=lambda: MessageBus(
+            container.resolve(UnitOfWorkFactory),
+            command_handlers(container.resolve(CatalogPolicy)),
+        ),
+        scope=punq.Scope.singleton,
+    )
+    return container
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> Runtime:
+    """Wire a running `shop` from ``settings`` (default: the ``SHOP_*`` environment)."""
+    settings = settings or Settings.from_env()
+    container = build_container(settings, clock=clock, ids=ids)
+    publisher: EventPublisher = container.resolve(EventPublisher)
+    closers: list[Any] = [*container.resolve("closers"), publisher.close]
+    return Runtime(
+        settings=settings,
+        bus=container.resolve(MessageBus),
+        clock=container.resolve(Clock),
+        catalog=container.resolve(CatalogQueries),
+        publisher=publisher,
+        relay=container.resolve(Relay),
+        check_ready=container.resolve("check_ready"),
+        closers=closers,
+    )

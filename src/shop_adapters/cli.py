@@ -1,0 +1,240 @@
+"""The ``shop`` command line: serve, migrate, relay, tokens, demo data, sweeps."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+
+import attrs
+import click
+from rich.console import Console
+
+from shop_adapters.bootstrap import MEMORY_URL, bootstrap
+from shop_adapters.runtime import Runtime
+from shop_adapters.settings import Settings
+from shop_adapters.sql import engine as sql_engine
+from shop_domain.shared.errors import DomainError
+
+console = Console(stderr=True, soft_wrap=True)
+log = logging.getLogger("shop")
+
+SWEEP_INTERVAL_SECONDS = 60.0
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from exc
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on every platform
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def _migrate_if_wanted(settings: Settings) -> None:
+    if settings.migrate_on_start and settings.database_url != MEMORY_URL:
+        await sql_engine.upgrade_async(settings.database_url)
+
+
+async def _every(
+    interval: float, stop: asyncio.Event, job: Callable[[], Awaitable[object]]
+) -> None:
+    while not stop.is_set():
+        try:
+            await job()
+        except Exception:
+            log.exception("periodic job failed; retrying in %.0f s", interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
+
+
+async def _sweep_schedules(runtime: Runtime) -> int:
+    from shop_app.catalog.commands import ApplyListingSchedules
+
+    applied: int = await runtime.bus.handle(ApplyListingSchedules())
+    return applied
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def main(verbose: bool) -> None:
+    """shop: an embeddable e-commerce core, and its back-office HTTP service."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@main.command()
+@click.option("--host", help="Interface to listen on (SHOP_HTTP_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, help="Port (SHOP_HTTP_PORT, default 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the HTTP service (and, with the in-process bus, the outbox relay)."""
+    settings = _settings()
+    settings = attrs.evolve(
+        settings, http_host=host or settings.http_host, http_port=port or settings.http_port
+    )
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from shop_adapters.http import create_app
+    from shop_adapters.http.catalog import CATALOG_CONTROLLERS
+
+    await _migrate_if_wanted(settings)
+    runtime = bootstrap(settings)
+    app = create_app(runtime, CATALOG_CONTROLLERS)
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    console.print(f"[bold]shop[/bold] is serving on {base}  (database: {_safe(settings)})")
+    console.print(f"  API docs:  {base}/schema   (OpenAPI: {base}/schema/openapi.json)")
+    console.print(f"  health:    {base}/health/ready")
+    console.print(
+        "  a token:   .venv/bin/shop token alice --operator --perm '*'   "
+        "then send 'Authorization: Bearer <token>'"
+    )
+    if settings.uses_dev_secret:
+        console.print(
+            "[yellow]  using the development JWT secret: set SHOP_JWT_SECRET in production[/]"
+        )
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="info")
+    )
+    stop = asyncio.Event()
+    background = [
+        asyncio.create_task(_every(SWEEP_INTERVAL_SECONDS, stop, lambda: _sweep_schedules(runtime)))
+    ]
+    if settings.broker == "memory" and runtime.relay is not None:
+        background.append(
+            asyncio.create_task(runtime.relay.run(stop, settings.relay_interval_ms / 1000))
+        )
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        await asyncio.gather(*background, return_exceptions=True)
+        await runtime.close()
+
+
+def _safe(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    if settings.database_url == MEMORY_URL:
+        return MEMORY_URL
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations are the only way it changes)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database at SHOP_DATABASE_URL to REVISION (default: head)."""
+    settings = _settings()
+    if settings.database_url == MEMORY_URL:
+        console.print("memory:// needs no migration")
+        return
+    sql_engine.upgrade(settings.database_url, revision)
+    console.print(f"database at {_safe(settings)} is at {revision}")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations differ (``alembic check``)."""
+    sql_engine.check(_settings().database_url)
+    console.print("no drift between the models and the migrations")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Publish one batch and exit.")
+def relay(once: bool) -> None:
+    """Publish outbox rows to the broker (SHOP_BROKER). Several relays may run at once."""
+    settings = _settings()
+    asyncio.run(_relay(settings, once))
+
+
+async def _relay(settings: Settings, once: bool) -> None:
+    await _migrate_if_wanted(settings)
+    runtime = bootstrap(settings)
+    assert runtime.relay is not None
+    try:
+        if once:
+            sent = await runtime.relay.run_once()
+            console.print(f"published {sent} message(s)")
+            return
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        console.print(f"relaying the outbox to {settings.broker}; Ctrl-C stops")
+        await runtime.relay.run(stop, settings.relay_interval_ms / 1000)
+    finally:
+        await runtime.close()
+
+
+@main.command()
+@click.argument("subject")
+@click.option("--operator", "kind", flag_value="operator", help="An operator (back office).")
+@click.option("--customer", "kind", flag_value="customer", default=True, help="A customer.")
+@click.option("--perm", "permissions", multiple=True, help="A permission; repeat; '*' = all.")
+@click.option("--ttl", type=int, help="Lifetime in seconds (SHOP_JWT_TTL_SECONDS).")
+def token(subject: str, kind: str, permissions: tuple[str, ...], ttl: int | None) -> None:
+    """Print a development JWT for SUBJECT (signed with SHOP_JWT_SECRET)."""
+    from shop_adapters.http.auth import mint_token
+
+    settings = _settings()
+    if kind == "customer" and permissions:
+        raise click.UsageError("customers hold no permissions; use --operator")
+    click.echo(mint_token(settings, subject, kind, permissions, ttl))  # type: ignore[arg-type]
+
+
+@main.command("demo-data")
+def demo_data() -> None:
+    """Seed a small realistic catalog (does nothing if it is already there)."""
+    asyncio.run(_demo(_settings()))
+
+
+async def _demo(settings: Settings) -> None:
+    from shop_adapters.demo import seed_demo_catalog
+
+    await _migrate_if_wanted(settings)
+    runtime = bootstrap(settings)
+    try:
+        assert runtime.catalog is not None
+        result = await seed_demo_catalog(runtime.bus, runtime.catalog)
+        if result["created"]:
+            console.print(f"seeded the demo catalog: {len(result['products'])} products")
+        else:
+            console.print("the demo catalog is already there")
+    finally:
+        await runtime.close()
+
+
+@main.command("sweep")
+def sweep() -> None:
+    """Apply due scheduled listings and delistings now (``serve`` does it every minute)."""
+
+    async def run() -> None:
+        runtime = bootstrap(_settings())
+        try:
+            console.print(f"applied {await _sweep_schedules(runtime)} schedule(s)")
+        finally:
+            await runtime.close()
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""SQL persistence of the catalog: tables, imperative mapping, repositories and queries."""

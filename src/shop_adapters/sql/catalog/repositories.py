@@ -1,0 +1,162 @@
+"""SQL repositories of the catalog (the Protocols of :mod:`shop_app.catalog.ports`).
+
+They behave like the in-memory ones: a unit of work sees its own writes (pending changes are
+flushed before a query), and a flush refused for a stale version or a clashing row raises the
+same errors as the commit would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, case, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.interfaces import ORMOption
+
+from shop_adapters.sql.catalog.tables import brands, categories, front_categories, products, skus
+from shop_adapters.sql.uow import A, SqlRepository
+from shop_domain.catalog.categories import Brand, Category, FrontCategory
+from shop_domain.catalog.errors import (
+    BrandNotFound,
+    CategoryNotFound,
+    FrontCategoryNotFound,
+    ProductNotFound,
+)
+from shop_domain.catalog.model import name_key
+from shop_domain.catalog.products import Product
+from shop_domain.shared.errors import ConcurrencyConflict, Conflict
+
+
+class _LoadChildren:
+    """``load_options`` that ``selectinload`` a child collection, built on first use (the
+    classes are mapped by the unit of work, after this module is imported)."""
+
+    def __init__(self, relationship: str) -> None:
+        self._relationship = relationship
+
+    def __get__(self, _obj: object, owner: type[SqlRepository[Any]]) -> Sequence[ORMOption]:
+        return (selectinload(getattr(owner.aggregate_type, self._relationship)),)
+
+
+class _CatalogRepository(SqlRepository[A]):
+    async def _flush(self) -> None:
+        """Write pending changes so that a query sees them (as the memory adapter does)."""
+        try:
+            await self.session.flush()
+        except StaleDataError as exc:
+            raise ConcurrencyConflict(
+                "the data was changed by someone else since it was read; reload and retry"
+            ) from exc
+        except IntegrityError as exc:
+            raise Conflict(
+                "the change clashes with existing data", code="persistence.conflict"
+            ) from exc
+
+    async def _exists(self, *criteria: Any) -> bool:
+        await self._flush()
+        return bool(await self.session.scalar(select(exists().where(*criteria))))
+
+    async def _find_by(self, *criteria: Any) -> list[A]:
+        await self._flush()
+        return await self.find_by(*criteria)
+
+
+def _parent_is(column: Any, parent_id: uuid.UUID | None) -> Any:
+    return column.is_(None) if parent_id is None else column == parent_id
+
+
+class SqlProductRepository(_CatalogRepository[Product]):
+    aggregate_type = Product
+    not_found = staticmethod(ProductNotFound)
+    load_options = _LoadChildren("skus")
+
+    async def exists_in_category(self, category_id: uuid.UUID) -> bool:
+        return await self._exists(products.c.category_id == category_id)
+
+    async def sku_code_taken(
+        self, shop_id: uuid.UUID, code: str, *, exclude_product_id: uuid.UUID | None = None
+    ) -> bool:
+        criteria = [skus.c.shop_id == shop_id, skus.c.code == code]
+        if exclude_product_id is not None:
+            criteria.append(skus.c.product_id != exclude_product_id)
+        return await self._exists(*criteria)
+
+    async def due_for_schedule(self, now: dt.datetime, limit: int) -> list[Product]:
+        list_due = and_(products.c.list_at.is_not(None), products.c.list_at <= now)
+        delist_due = and_(products.c.delist_at.is_not(None), products.c.delist_at <= now)
+        due_at = case(
+            (
+                and_(
+                    list_due,
+                    or_(~delist_due, products.c.list_at <= products.c.delist_at),
+                ),
+                products.c.list_at,
+            ),
+            else_=products.c.delist_at,
+        )
+        await self._flush()
+        statement = (
+            select(Product)
+            .where(or_(list_due, delist_due))
+            .order_by(due_at, products.c.id)
+            .limit(limit)
+            .options(*self.load_options)
+        )
+        found = list((await self.session.scalars(statement)).all())
+        for product in found:
+            self._uow.track(product)
+        return found
+
+
+class SqlCategoryRepository(_CatalogRepository[Category]):
+    aggregate_type = Category
+    not_found = staticmethod(CategoryNotFound)
+    load_options = _LoadChildren("attributes")
+
+    async def has_children(self, id_: uuid.UUID) -> bool:
+        return await self._exists(categories.c.parent_id == id_)
+
+    async def children(self, parent_id: uuid.UUID | None) -> list[Category]:
+        found = await self._find_by(_parent_is(categories.c.parent_id, parent_id))
+        return sorted(found, key=lambda c: (c.name, c.id))
+
+    async def find_by_name_under(self, parent_id: uuid.UUID | None, name: str) -> Category | None:
+        found = await self._find_by(
+            _parent_is(categories.c.parent_id, parent_id),
+            categories.c.name_key == name_key(name),
+        )
+        return min(found, key=lambda c: c.id) if found else None
+
+
+class SqlFrontCategoryRepository(_CatalogRepository[FrontCategory]):
+    aggregate_type = FrontCategory
+    not_found = staticmethod(FrontCategoryNotFound)
+
+    async def find(self, id_: uuid.UUID) -> FrontCategory | None:
+        found = await super().find(id_)
+        if found is not None and found in self.session.deleted:
+            return None
+        return found
+
+    async def has_children(self, id_: uuid.UUID) -> bool:
+        return await self._exists(front_categories.c.parent_id == id_)
+
+    def remove(self, front_category: FrontCategory) -> None:
+        """Delete on commit; it stays tracked, so its recorded events still go out."""
+        self._uow.track(front_category)
+        # a front category has no relationships to load: the sync delete does no I/O
+        self.session.sync_session.delete(front_category)
+
+
+class SqlBrandRepository(_CatalogRepository[Brand]):
+    aggregate_type = Brand
+    not_found = staticmethod(BrandNotFound)
+
+    async def find_by_name(self, name: str) -> Brand | None:
+        found = await self._find_by(brands.c.name_key == name_key(name))
+        return min(found, key=lambda b: b.id) if found else None

@@ -1,0 +1,123 @@
+"""The backends the contract suites run against, behind one small interface.
+
+A suite is a base class whose tests use only the ``backend`` fixture; each subclass provides
+that fixture for one backend (memory, SQLite, PostgreSQL). Whatever differs between backends
+(how to read the outbox, what to dispose of) lives here, never in a test body.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import uuid
+from typing import Any
+
+import attrs
+from sqlalchemy import select
+
+from shop_adapters.memory.catalog import MemoryCatalogQueries
+from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
+from shop_adapters.memory.uow import InMemoryUnitOfWork
+from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.sql.catalog.queries import SqlCatalogQueries
+from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.messaging_tables import outbox
+from shop_adapters.sql.uow import session_factory
+from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
+from shop_app.catalog import catalog_command_handlers
+from shop_app.catalog.ports import CatalogQueries
+from shop_app.shared.messagebus import MessageBus
+from shop_app.shared.ports import IdGenerator
+from shop_domain.catalog import CatalogPolicy
+
+T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+
+class CountingIds:
+    """Deterministic, increasing UUIDs: two backends fed the same commands get the same ids."""
+
+    def __init__(self, start: int = 1) -> None:
+        self._next = start
+
+    def new_id(self) -> uuid.UUID:
+        value = uuid.UUID(int=(0x0190_0000_0000_7000_8000_0000_0000_0000 + self._next))
+        self._next += 1
+        return value
+
+
+@attrs.frozen
+class OutboxEntry:
+    type: str
+    aggregate_type: str
+    aggregate_id: str
+    payload: dict[str, Any]
+
+
+class Backend(abc.ABC):
+    name: str
+
+    def __init__(self, ids: IdGenerator | None = None) -> None:
+        self.clock = FixedClock(T0)
+        self.ids: IdGenerator = ids or UuidV7Generator()
+
+    @abc.abstractmethod
+    def uow(self) -> Any:
+        """A fresh unit of work with the catalog's repositories."""
+
+    @abc.abstractmethod
+    def queries(self) -> CatalogQueries: ...
+
+    @abc.abstractmethod
+    async def outbox(self) -> list[OutboxEntry]:
+        """Every outbox row written so far, in order."""
+
+    async def close(self) -> None:  # noqa: B027 - optional
+        pass
+
+    def bus(self, policy: CatalogPolicy | None = None) -> MessageBus:
+        return MessageBus(self.uow, catalog_command_handlers(policy or CatalogPolicy()))
+
+
+class MemoryBackend(Backend):
+    name = "memory"
+
+    def __init__(self, ids: IdGenerator | None = None) -> None:
+        super().__init__(ids)
+        self.db = MemoryDatabase()
+
+    def uow(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.db, self.clock, self.ids)
+
+    def queries(self) -> MemoryCatalogQueries:
+        return MemoryCatalogQueries(self.db)
+
+    async def outbox(self) -> list[OutboxEntry]:
+        return [
+            OutboxEntry(m.type, m.aggregate_type, m.aggregate_id, dict(m.payload))
+            for m in (row.message for row in sorted(self.db.outbox, key=lambda r: r.position))
+        ]
+
+
+class SqlBackend(Backend):
+    def __init__(self, url: str, ids: IdGenerator | None = None) -> None:
+        super().__init__(ids)
+        start_mappers()  # before any aggregate is built, as the composition root does
+        self.engine = make_engine(url)
+        self.name = self.engine.dialect.name
+        self._sessions = session_factory(self.engine)
+
+    def uow(self) -> SqlShopUnitOfWork:
+        return SqlShopUnitOfWork(self._sessions, self.clock, self.ids)
+
+    def queries(self) -> SqlCatalogQueries:
+        return SqlCatalogQueries(self.engine)
+
+    async def outbox(self) -> list[OutboxEntry]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(outbox).order_by(outbox.c.position))).all()
+        return [
+            OutboxEntry(r.type, r.aggregate_type, r.aggregate_id, dict(r.payload)) for r in rows
+        ]
+
+    async def close(self) -> None:
+        await self.engine.dispose()

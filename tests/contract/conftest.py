@@ -1,0 +1,27 @@
+"""Fixtures of the contract suites: one backend per adapter."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from tests.contract.backends import Backend, MemoryBackend, SqlBackend
+
+
+@pytest.fixture
+async def memory_backend() -> Backend:
+    return MemoryBackend()
+
+
+@pytest.fixture
+async def sqlite_backend(sqlite_url: str) -> AsyncIterator[Backend]:
+    backend = SqlBackend(sqlite_url)
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture
+async def postgres_backend(postgres_url: str) -> AsyncIterator[Backend]:
+    backend = SqlBackend(postgres_url)
+    yield backend
+    await backend.close()
