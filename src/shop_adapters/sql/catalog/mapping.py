@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 from sqlalchemy import delete, event, insert
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import (
     Composite,
@@ -165,7 +166,7 @@ def start_mappers() -> None:
     event.listen(Session, "before_flush", _before_flush)
     event.listen(Session, "after_transaction_end", _after_transaction_end)
     event.listen(Product, "after_insert", _write_product_index)
-    event.listen(Product, "after_update", _write_product_index)
+    event.listen(Product, "after_update", _update_product_index)
     event.listen(FrontCategory, "after_insert", _write_front_links)
     event.listen(FrontCategory, "after_update", _write_front_links)
 
@@ -252,9 +253,33 @@ def _attribute_values(product: Product) -> set[tuple[str, str]]:
     return values
 
 
+def _index_is_stale(product: Product) -> bool:
+    """Whether a change touched what the attribute index holds (not, say, only stock)."""
+    state = sa_inspect(product)
+    if any(
+        state.attrs[name].history.has_changes()
+        for name in ("key_attributes", "other_attributes", "skus")
+    ):
+        return True
+    return any(
+        sa_inspect(sku).attrs.enabled.history.has_changes()
+        or sa_inspect(sku).attrs.sales_attributes.history.has_changes()
+        for sku in product.skus
+    )
+
+
 def _write_product_index(_mapper: Mapper[Any], connection: Connection, product: Product) -> None:
     if not _loaded(product, "skus"):
         return
+    _replace_product_index(connection, product)
+
+
+def _update_product_index(_mapper: Mapper[Any], connection: Connection, product: Product) -> None:
+    if _loaded(product, "skus") and _index_is_stale(product):
+        _replace_product_index(connection, product)
+
+
+def _replace_product_index(connection: Connection, product: Product) -> None:
     _replace_rows(
         connection,
         product_attribute_values,
