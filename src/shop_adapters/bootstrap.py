@@ -83,7 +83,11 @@ def _register_sql(
     container: punq.Container, settings: Settings, clock: Clock, ids: IdGenerator
 ) -> None:
     start_mappers()
-    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        pre_ping=settings.database_pre_ping,
+    )
     sessions = session_factory(engine)
     container.register(AsyncEngine, instance=engine)
     container.register(UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(sessions, clock, ids))

@@ -33,6 +33,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 class Settings:
     database_url: str = "sqlite+aiosqlite:///./var/shop.db"
     database_pool_size: int = 10
+    database_pre_ping: bool = False
     broker: Literal["memory", "rabbitmq"] = "memory"
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     rabbitmq_exchange: str = "shop.events"
@@ -72,6 +73,7 @@ class Settings:
         return cls(
             database_url=env.get("SHOP_DATABASE_URL", default["database_url"]),
             database_pool_size=_int(env, "SHOP_DATABASE_POOL_SIZE", 10),
+            database_pre_ping=env.get("SHOP_DATABASE_PRE_PING", "0") in ("1", "true", "yes"),
             broker=broker,  # type: ignore[arg-type]
             rabbitmq_url=env.get("SHOP_RABBITMQ_URL", default["rabbitmq_url"]),
             rabbitmq_exchange=env.get("SHOP_RABBITMQ_EXCHANGE", default["rabbitmq_exchange"]),
