@@ -80,8 +80,11 @@ class MessageBus:
                         return self._replay(stored, digest)
                 result = await handler(command, uow)
                 if idempotency_key:
-                    outcome = StoredOutcome(digest, codec.encode(result), uow.clock.now())
+                    encoded = codec.encode(result)
+                    outcome = StoredOutcome(digest, encoded, uow.clock.now())
                     await uow.idempotency.put(scope, idempotency_key, outcome)
+                    # answer exactly what a retry will get back
+                    result = codec.decode(encoded)
                 await uow.commit()
         except IdempotencyKeyInUse:
             # a concurrent attempt with the same key committed first: answer with its outcome
@@ -91,7 +94,7 @@ class MessageBus:
                 raise
             return self._replay(stored, digest)
         await self.dispatch(uow.committed_events)
-        return codec.decode(codec.encode(result)) if idempotency_key else result
+        return result
 
     @staticmethod
     def _replay(stored: StoredOutcome, digest: str) -> Any:

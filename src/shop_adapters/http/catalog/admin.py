@@ -84,6 +84,19 @@ async def _product(runtime: Runtime, product_id: uuid.UUID) -> ProductDetailOut:
     return ProductDetailOut.of(detail)
 
 
+async def _change_product(
+    runtime: Runtime,
+    bus: MessageBus,
+    principal: Principal,
+    idempotency_key: str | None,
+    product_id: uuid.UUID,
+    command: object,
+) -> ProductDetailOut:
+    """Run a command on one product and answer with its fresh detail."""
+    await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+    return await _product(runtime, product_id)
+
+
 def _find(nodes: Any, node_id: uuid.UUID) -> Any:
     for node in nodes:
         if node.id == node_id:
@@ -424,8 +437,7 @@ class CatalogAdminController(Controller):
         idempotency_key: NamedDependency[str | None],
     ) -> ProductDetailOut:
         command = data.command(product_id)
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
-        return await _product(runtime, product_id)
+        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
 
     @post(
         "/products/{product_id:uuid}/skus",
@@ -473,8 +485,7 @@ class CatalogAdminController(Controller):
             sale_price=data.sale_price.to_domain(),
             list_price=data.list_price.to_domain(),
         )
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
-        return await _product(runtime, product_id)
+        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
 
     @put(
         "/products/{product_id:uuid}/skus/{sku_id:uuid}/stock",
@@ -493,8 +504,7 @@ class CatalogAdminController(Controller):
         idempotency_key: NamedDependency[str | None],
     ) -> ProductDetailOut:
         command = c.SetSkuStock(product_id=product_id, sku_id=sku_id, stock=data.stock)
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
-        return await _product(runtime, product_id)
+        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
 
     @post(
         "/products/{product_id:uuid}/skus/{sku_id:uuid}/enable",
@@ -513,8 +523,7 @@ class CatalogAdminController(Controller):
         idempotency_key: NamedDependency[str | None],
     ) -> ProductDetailOut:
         command = c.SetSkuEnabled(product_id=product_id, sku_id=sku_id, enabled=True)
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
-        return await _product(runtime, product_id)
+        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
 
     @post(
         "/products/{product_id:uuid}/skus/{sku_id:uuid}/disable",
@@ -533,8 +542,7 @@ class CatalogAdminController(Controller):
         idempotency_key: NamedDependency[str | None],
     ) -> ProductDetailOut:
         command = c.SetSkuEnabled(product_id=product_id, sku_id=sku_id, enabled=False)
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
-        return await _product(runtime, product_id)
+        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
 
     # --- listing (CAT-7) ----------------------------------------------------------------------
 
@@ -557,8 +565,7 @@ class CatalogAdminController(Controller):
         idempotency_key: NamedDependency[str | None],
     ) -> ProductDetailOut:
         command = c.ListProduct(product_id=product_id)
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
-        return await _product(runtime, product_id)
+        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
 
     @post(
         "/products/{product_id:uuid}/unlist",
@@ -576,8 +583,7 @@ class CatalogAdminController(Controller):
         idempotency_key: NamedDependency[str | None],
     ) -> ProductDetailOut:
         command = c.UnlistProduct(product_id=product_id)
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
-        return await _product(runtime, product_id)
+        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
 
     @put(
         "/products/{product_id:uuid}/schedule",
@@ -597,8 +603,7 @@ class CatalogAdminController(Controller):
         command = c.ScheduleListing(
             product_id=product_id, list_at=data.list_at, delist_at=data.delist_at
         )
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
-        return await _product(runtime, product_id)
+        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
 
     @post(
         "/listing-schedules/apply",
