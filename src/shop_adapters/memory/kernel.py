@@ -10,7 +10,7 @@ import pickle
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -50,6 +50,8 @@ class MemoryDatabase:
         self.tables: defaultdict[str, dict[uuid.UUID, Aggregate]] = defaultdict(dict)
         self.outbox: list[OutboxRow] = []
         self.idempotency: dict[tuple[str, str], StoredOutcome] = {}
+        self.extras: dict[str, Any] = {}
+        """Side tables of the contexts (read models, bulk rows), keyed by context."""
         self.lock = asyncio.Lock()
         self._positions = itertools.count(1)
 
@@ -85,12 +87,22 @@ class MemoryUnitOfWork(UnitOfWork):
         self._removed: set[int] = set()
         self.idempotency = MemoryIdempotencyStore(self)
         self._staged_outcomes: dict[tuple[str, str], StoredOutcome] = {}
+        self._staged: list[tuple[Callable[[], None], Callable[[], None]]] = []
 
     async def _begin(self) -> None:
         self._loaded = {}
         self._new = set()
         self._removed = set()
         self._staged_outcomes = {}
+        self._staged = []
+
+    def stage(self, apply: Callable[[], None], check: Callable[[], None] = lambda: None) -> None:
+        """Write something besides aggregates (a side table, a read model) on commit.
+
+        Every ``check`` runs under the database lock before anything is written and may raise
+        to refuse the commit; every ``apply`` then runs after the aggregates are written, so
+        the whole commit stays atomic."""
+        self._staged.append((apply, check))
 
     def loaded(self, aggregate: Aggregate) -> None:
         self._loaded[id(aggregate)] = _fingerprint(aggregate)
@@ -135,18 +147,23 @@ class MemoryUnitOfWork(UnitOfWork):
                         details={"aggregate": table, "id": str(aggregate.id)},
                     )
                 writes.append((table, aggregate))
+            for _, check in self._staged:
+                check()
             for table, aggregate in writes:
                 if id(aggregate) in self._removed:
                     self.db.tables[table].pop(aggregate.id, None)
                     continue
                 aggregate.version += 1
                 self.db.tables[table][aggregate.id] = _copy(aggregate)
+            for apply, _ in self._staged:
+                apply()
             self.db.idempotency.update(self._staged_outcomes)
             start = len(self.db.outbox)
             self.db.outbox.extend(OutboxRow(message, start + i) for i, message in enumerate(outbox))
 
     async def _rollback(self) -> None:
         self._staged_outcomes = {}
+        self._staged = []
         self._removed = set()
 
 

@@ -3,14 +3,24 @@ repositories. Each context adds its repositories in ``__init__``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from shop_adapters.memory.catalog import (
     MemoryBrandRepository,
     MemoryCategoryRepository,
     MemoryFrontCategoryRepository,
     MemoryProductRepository,
 )
+from shop_adapters.memory.coupons import (
+    MemoryCodeBatchRepository,
+    MemoryCouponLedger,
+    MemoryCouponRepository,
+    MemoryTemplateRepository,
+    MemoryUniqueCodeRepository,
+)
 from shop_adapters.memory.kernel import MemoryDatabase, MemoryUnitOfWork
 from shop_app.shared.ports import Clock, IdGenerator
+from shop_app.shared.unit_of_work import Projection
 
 
 class InMemoryUnitOfWork(MemoryUnitOfWork):
@@ -21,3 +31,12 @@ class InMemoryUnitOfWork(MemoryUnitOfWork):
         self.categories = MemoryCategoryRepository(self)
         self.front_categories = MemoryFrontCategoryRepository(self)
         self.brands = MemoryBrandRepository(self)
+        # coupons
+        self.coupon_templates = MemoryTemplateRepository(self)
+        self.coupons = MemoryCouponRepository(self)
+        self.code_batches = MemoryCodeBatchRepository(self)
+        self.unique_codes = MemoryUniqueCodeRepository(self)
+        self._projections: tuple[Projection, ...] = (MemoryCouponLedger(self),)
+
+    def projections(self) -> Sequence[Projection]:
+        return self._projections

@@ -11,14 +11,12 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Mapping
-from typing import Generic, TypeVar
 
 import attrs
 
+from shop_app.shared.paging import Page as Page  # re-exported: catalog callers use it
 from shop_domain.shared.errors import InvalidValue
 from shop_domain.shared.money import Money
-
-T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
 
@@ -108,18 +106,6 @@ class SearchCriteria:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
-
-
-@attrs.frozen
-class Page(Generic[T]):
-    items: tuple[T, ...]
-    total: int  # matches over all pages
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.page_size)
 
 
 @attrs.frozen

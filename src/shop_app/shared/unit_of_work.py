@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from shop_app.shared.ports import Clock, IdempotencyStore, IdGenerator, OutboxMessage
 from shop_domain.shared.aggregate import Aggregate
@@ -23,6 +23,14 @@ from shop_domain.shared.events import DomainEvent
 class UnitOfWorkNotActive(DomainError):
     code = "uow.not_active"
     kind = "conflict"
+
+
+class Projection(Protocol):
+    """A read model kept up to date in the same transaction as the aggregates it follows
+    (statistics, logs): it sees every event about to commit and writes through the unit of
+    work, so it is exactly as current as the aggregates."""
+
+    async def apply(self, events: Sequence[DomainEvent]) -> None: ...
 
 
 class UnitOfWork(abc.ABC):
@@ -66,6 +74,8 @@ class UnitOfWork(abc.ABC):
         events: list[tuple[Aggregate, DomainEvent]] = []
         for aggregate in self._seen.values():
             events.extend((aggregate, event) for event in aggregate.pending_events)
+        for projection in self.projections():
+            await projection.apply([event for _, event in events])
         messages = [self._to_message(aggregate, event) for aggregate, event in events]
         await self._commit(messages)
         for aggregate in self._seen.values():
@@ -78,6 +88,10 @@ class UnitOfWork(abc.ABC):
         if self._active and not self._committed:
             await self._rollback()
             self._committed = True  # nothing left to roll back on exit
+
+    def projections(self) -> Sequence[Projection]:
+        """The in-transaction read models; contexts that keep some override this."""
+        return ()
 
     # --- for repositories -----------------------------------------------------------------
     def track(self, aggregate: Aggregate) -> None:

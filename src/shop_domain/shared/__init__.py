@@ -9,6 +9,7 @@ from shop_domain.shared.errors import (
     Forbidden,
     InvalidValue,
     NotFound,
+    RateLimited,
 )
 from shop_domain.shared.events import DomainEvent
 from shop_domain.shared.ids import new_id
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidValue",
     "Money",
     "NotFound",
+    "RateLimited",
     "allocate",
     "allocate_minor",
     "check_rule",

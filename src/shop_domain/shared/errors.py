@@ -73,3 +73,10 @@ class CurrencyMismatch(InvalidValue):
     """Two amounts in different currencies were combined (MON-1)."""
 
     code = "money.currency_mismatch"
+
+
+class RateLimited(DomainError):
+    """Too many attempts lately; try again later (an HTTP adapter answers 429)."""
+
+    code = "rate_limited"
+    kind = "rate_limited"

@@ -1,0 +1,62 @@
+"""Coupons: templates (CPN-1), handing coupons out (CPN-2..4), the coupon's states (CPN-5,
+CPN-10, CPN-12), codes and statistics (CPN-11)."""
+
+from shop_domain.coupons.coupon import Coupon, CouponState, Outcome, Via
+from shop_domain.coupons.statistics import StatsDelta, deltas_by_template
+from shop_domain.coupons.template import (
+    AcquireRequest,
+    CouponTemplate,
+    Holdings,
+    TemplateDefinition,
+    TemplateState,
+    normalise_code,
+)
+from shop_domain.coupons.terms import (
+    Acquisition,
+    Benefit,
+    Channel,
+    ClaimWindow,
+    CouponKind,
+    CouponScope,
+    CouponTerms,
+    Distribution,
+    Issuer,
+    IssuerKind,
+    Limits,
+    ReturnPolicy,
+    ScopeKind,
+    ScopeLine,
+    Validity,
+    ValidityKind,
+)
+
+__all__ = [
+    "AcquireRequest",
+    "Acquisition",
+    "Benefit",
+    "Channel",
+    "ClaimWindow",
+    "Coupon",
+    "CouponKind",
+    "CouponScope",
+    "CouponState",
+    "CouponTemplate",
+    "CouponTerms",
+    "Distribution",
+    "Holdings",
+    "Issuer",
+    "IssuerKind",
+    "Limits",
+    "Outcome",
+    "ReturnPolicy",
+    "ScopeKind",
+    "ScopeLine",
+    "StatsDelta",
+    "TemplateDefinition",
+    "TemplateState",
+    "Validity",
+    "ValidityKind",
+    "Via",
+    "deltas_by_template",
+    "normalise_code",
+]
