@@ -193,6 +193,11 @@ class CouponQueries(Protocol):
         """The user's coupons, expiry applied on read; soonest validity end first."""
         ...
 
+    async def owned(self, user_id: uuid.UUID, coupon_id: uuid.UUID, now: dt.datetime) -> WalletItem:
+        """One of the user's coupons; raise ``CouponNotFound`` for a coupon that is not theirs
+        (another user's coupon is as unknown as a missing one)."""
+        ...
+
     async def usable(self, user_id: uuid.UUID, now: dt.datetime) -> Sequence[WalletItem]:
         """The user's coupons usable at ``now`` with their terms: what pricing chooses from."""
         ...

@@ -30,6 +30,8 @@ def random_codes(
     """``count`` random codes (possibly, with negligible odds, repeating each other)."""
     if count < 0:
         raise ValueError("count is never negative")
+    if length < 1:
+        raise ValueError("a code has at least one character")
     need = count * length
     symbols = b""
     while len(symbols) < need:
@@ -42,6 +44,9 @@ def random_codes(
 
 def unique_codes(count: int, **kwargs: object) -> list[str]:
     """``count`` codes distinct from each other."""
+    length = kwargs.get("length", CODE_LENGTH)
+    if isinstance(length, int) and count > len(ALPHABET) ** max(length, 0):
+        raise ValueError(f"there are not {count} distinct codes of {length} characters")
     found: set[str] = set()
     while len(found) < count:
         found.update(random_codes(count - len(found), **kwargs))  # type: ignore[arg-type]
@@ -50,6 +55,8 @@ def unique_codes(count: int, **kwargs: object) -> list[str]:
 
 def chunks(total: int, size: int) -> Iterator[int]:
     """The sizes of the chunks that make up ``total``."""
+    if size < 1:
+        raise ValueError("a chunk holds at least one code")
     while total > 0:
         yield min(size, total)
         total -= size

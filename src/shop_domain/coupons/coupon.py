@@ -265,8 +265,9 @@ class Coupon(Aggregate):
         """An operator takes back an unused coupon."""
         if self.state is CouponState.VOIDED:
             return Outcome.ALREADY
-        if self.state is not CouponState.AVAILABLE:
-            raise CouponNotAvailable(f"a {self.state.value} coupon cannot be voided")
+        state = self.effective_state(now)  # CPN-12: an expired coupon is not voided
+        if state is not CouponState.AVAILABLE:
+            raise CouponNotAvailable(f"a {state.value} coupon cannot be voided")
         reason = reason.strip()
         if not reason or len(reason) > 500:
             raise InvalidValue("say why the coupon is voided (up to 500 characters)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from shop_domain.shared.errors import Conflict, Forbidden, InvalidValue, NotFound, RateLimited
+from shop_domain.shared.errors import Conflict, Forbidden, InvalidValue, NotFound
 
 
 class TemplateNotFound(NotFound):
@@ -77,9 +77,3 @@ class CouponsConflictOnOrder(Conflict):
     """The coupons asked for cannot go on one order together."""
 
     code = "coupon.order_conflict"
-
-
-class CodeAttemptsExceeded(RateLimited):
-    """Too many wrong codes from this user lately (CPN-4)."""
-
-    code = "coupon.code_attempts_exceeded"

@@ -91,6 +91,7 @@ class TemplateDefinition:
             and self.terms.scope.shop_id != self.issuer.shop_id
         ):
             raise InvalidTemplate("a shop's coupon applies to its own shop")
+        _ = self.currency  # raises for a rate benefit without a threshold or a cap
 
     @property
     def currency(self) -> str:
@@ -257,9 +258,9 @@ class CouponTemplate(Aggregate):
         if request.via is Via.ISSUE:
             check_rule(rules.TemplateIsIssuable(self.distribution.issuable))
         else:
+            check_rule(rules.InsideClaimWindow(self.claim_window.contains(now)))
             if request.via is not Via.UNIQUE_CODE:  # a one-time code is its own permission
                 check_rule(rules.TemplateIsClaimable(self.distribution.claimable))
-            check_rule(rules.InsideClaimWindow(self.claim_window.contains(now)))
         check_rule(rules.ValidityNotOver(self.validity.ended_by(now)))
         if request.via is not Via.ISSUE:
             check_rule(rules.AcquisitionIsFree(self.acquisition.points))

@@ -66,7 +66,7 @@ class Benefit:
             raise InvalidTemplate("a rate coupon needs an exact decimal rate (0.8 is 8折)")
         if not decimal.Decimal(0) < rate < decimal.Decimal(1):
             raise InvalidTemplate("the rate is the fraction paid, strictly between 0 and 1")
-        if -rate.as_tuple().exponent > RATE_PLACES:  # type: ignore[operator]
+        if -rate.normalize().as_tuple().exponent > RATE_PLACES:  # type: ignore[operator]
             raise InvalidTemplate(f"the rate has at most {RATE_PLACES} decimal places")
         if self.value is not None:
             raise InvalidTemplate("a rate coupon has a rate, not a face value")
@@ -249,7 +249,10 @@ class Validity:
         else:
             if self.days is None or self.starts_at is not None or self.ends_at is not None:
                 raise InvalidTemplate("a relative validity has a number of days only")
-            if isinstance(self.days, bool) or not 1 <= self.days <= MAX_RELATIVE_DAYS:
+            days = self.days
+            if isinstance(days, bool) or not isinstance(days, int):
+                raise InvalidTemplate("a relative validity is a whole number of days")
+            if not 1 <= days <= MAX_RELATIVE_DAYS:
                 raise InvalidTemplate(f"a relative validity is 1..{MAX_RELATIVE_DAYS} days")
 
     @classmethod
@@ -362,13 +365,18 @@ class ReturnPolicy(enum.StrEnum):
     ON_FULL_REFUND = "on_full_refund"  # the default (CPN-10)
 
 
+def _channels(values: Iterable[Channel]) -> frozenset[Channel]:
+    """Typed, so that mypy accepts ``channels=[Channel.APP]`` (``converter=frozenset`` did not)."""
+    return frozenset(values)
+
+
 @attrs.frozen
 class CouponTerms:
     """What a coupon means at checkout; the pricing context reads these."""
 
     benefit: Benefit
     scope: CouponScope = CouponScope()
-    channels: frozenset[Channel] = attrs.field(default=ALL_CHANNELS, converter=frozenset)
+    channels: frozenset[Channel] = attrs.field(default=ALL_CHANNELS, converter=_channels)
     stackable: bool = False
     combinable_with_promotions: bool = True
 
