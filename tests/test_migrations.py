@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import uuid
 
-from sqlalchemy import inspect
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import DBAPIError
 
 from shop_adapters.sql.engine import check, make_engine
+from shop_adapters.sql.kernel_tables import audit_log
 from shop_adapters.sql.tables import metadata
 
 
@@ -30,3 +35,45 @@ def test_sqlite_schema_matches_models(sqlite_url: str) -> None:
 def test_postgres_schema_matches_models(postgres_url: str) -> None:
     check(postgres_url)
     assert set(metadata.tables) <= _table_names(postgres_url)
+
+
+def _audit_log_refuses_changes(url: str) -> None:
+    """SEC-2: the migration makes ``audit_log`` append-only in the database itself."""
+
+    async def run() -> None:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    audit_log.insert().values(
+                        id=uuid.uuid4(),
+                        at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                        actor_kind="operator",
+                        actor="op-1",
+                        action="create_brand",
+                        target="",
+                        outcome="done",
+                        detail={},
+                    )
+                )
+            for change in (audit_log.update().values(actor="someone else"), audit_log.delete()):
+                with pytest.raises(DBAPIError, match="append-only"):
+                    async with engine.begin() as conn:
+                        await conn.execute(change)
+            async with engine.connect() as conn:
+                rows = (await conn.execute(select(audit_log.c.actor))).scalars().all()
+            assert rows == ["op-1"]
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.mark.rule("SEC-2")
+def test_sqlite_audit_log_is_append_only(sqlite_url: str) -> None:
+    _audit_log_refuses_changes(sqlite_url)
+
+
+@pytest.mark.rule("SEC-2")
+def test_postgres_audit_log_is_append_only(postgres_url: str) -> None:
+    _audit_log_refuses_changes(postgres_url)

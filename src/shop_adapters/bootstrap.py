@@ -13,14 +13,20 @@ else in the code base imports punq (an import contract checks it).
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 import punq
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop_adapters.memory.audit import MemoryAuditQueries
 from shop_adapters.memory.catalog import MemoryCatalogQueries
+from shop_adapters.memory.coupons import MemoryCodeStore, MemoryCouponQueries, MemorySegmentStore
+from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.memory.kernel import MemoryDatabase
+from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.messaging import (
     InMemoryPublisher,
@@ -31,22 +37,76 @@ from shop_adapters.messaging import (
 from shop_adapters.runtime import Relay, Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import SystemClock, UuidV7Generator
+from shop_adapters.sql.audit import SqlAuditQueries
 from shop_adapters.sql.catalog.queries import SqlCatalogQueries
+from shop_adapters.sql.coupons.codes import SqlCodeStore
+from shop_adapters.sql.coupons.queries import SqlCouponQueries
+from shop_adapters.sql.coupons.segments import SqlSegmentStore
 from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.jobs import SqlJobStore
+from shop_adapters.sql.ratelimit import SqlAttemptLimiter
 from shop_adapters.sql.uow import session_factory
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
 from shop_app.catalog.handlers import catalog_command_handlers
 from shop_app.catalog.ports import CatalogQueries
+from shop_app.coupons.claiming import ClaimBatcher
+from shop_app.coupons.codegen import GENERATE_CODES, CodeGenerator
+from shop_app.coupons.handlers import coupon_command_handlers
+from shop_app.coupons.policy import CouponPolicy
+from shop_app.coupons.ports import CodeStore
+from shop_app.coupons.queries import CouponQueries
+from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentIssuer, SegmentStore
+from shop_app.coupons.services import CodeRedeemer, CouponServices
+from shop_app.shared.audit import AuditQueries
+from shop_app.shared.jobs import JobRunner, JobStore
 from shop_app.shared.messagebus import CommandHandler, MessageBus, UnitOfWorkFactory
 from shop_app.shared.ports import Clock, EventPublisher, IdGenerator
+from shop_app.shared.ratelimit import AttemptLimiter
 from shop_domain.catalog.model import CatalogPolicy
 
 MEMORY_URL = "memory://"
 
 
-def command_handlers(policy: CatalogPolicy) -> dict[type, CommandHandler]:
+def command_handlers(
+    policy: CatalogPolicy, coupon_policy: CouponPolicy
+) -> dict[type, CommandHandler]:
     """Every context's command handlers, in one registry."""
-    return {**catalog_command_handlers(policy)}
+    return {**catalog_command_handlers(policy), **coupon_command_handlers(coupon_policy)}
+
+
+def register_job_handlers(runner: JobRunner, container: punq.Container) -> None:
+    """Every context's background-job handlers, in one place, resolving what they need from
+    ``container``."""
+    coupons: CouponServices = container.resolve(CouponServices)
+    runner.register(GENERATE_CODES, coupons.generator.run_job)
+    runner.register(ISSUE_SEGMENT, coupons.segments.run_job)
+
+
+def coupon_policy(settings: Settings) -> CouponPolicy:
+    return CouponPolicy(
+        timezone=zoneinfo.ZoneInfo(settings.coupon_timezone),
+        code_attempts=settings.coupon_code_attempts,
+    )
+
+
+def _coupon_services(container: punq.Container) -> CouponServices:
+    bus: MessageBus = container.resolve(MessageBus)
+    clock: Clock = container.resolve(Clock)
+    policy: CouponPolicy = container.resolve(CouponPolicy)
+    uow_factory: UnitOfWorkFactory = container.resolve(UnitOfWorkFactory)
+    return CouponServices(
+        queries=container.resolve(CouponQueries),
+        claims=ClaimBatcher(bus, max_batch=container.resolve(Settings).coupon_claim_batch),
+        redeemer=CodeRedeemer(bus, container.resolve(AttemptLimiter), clock, policy),
+        generator=CodeGenerator(
+            uow_factory,  # type: ignore[arg-type]  # the application's unit of work has them all
+            container.resolve(CodeStore),
+            clock,
+            policy,
+        ),
+        segments=SegmentIssuer(bus, container.resolve(SegmentStore), policy),
+        policy=policy,
+    )
 
 
 def _publisher(settings: Settings) -> EventPublisher:
@@ -60,6 +120,12 @@ def _register_memory(container: punq.Container, clock: Clock, ids: IdGenerator) 
     container.register(MemoryDatabase, instance=db)
     container.register(UnitOfWorkFactory, instance=lambda: InMemoryUnitOfWork(db, clock, ids))
     container.register(CatalogQueries, instance=MemoryCatalogQueries(db))
+    container.register(JobStore, instance=MemoryJobStore(db, ids))
+    container.register(AttemptLimiter, instance=MemoryAttemptLimiter())
+    container.register(AuditQueries, instance=MemoryAuditQueries(db))
+    container.register(CouponQueries, instance=MemoryCouponQueries(db))
+    container.register(CodeStore, instance=MemoryCodeStore(db))
+    container.register(SegmentStore, instance=MemorySegmentStore(db))
 
     async def ready() -> None:
         return None
@@ -92,6 +158,12 @@ def _register_sql(
     container.register(AsyncEngine, instance=engine)
     container.register(UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(sessions, clock, ids))
     container.register(CatalogQueries, instance=SqlCatalogQueries(engine))
+    container.register(JobStore, instance=SqlJobStore(engine, ids))
+    container.register(AttemptLimiter, instance=SqlAttemptLimiter(engine))
+    container.register(AuditQueries, instance=SqlAuditQueries(engine))
+    container.register(CouponQueries, instance=SqlCouponQueries(engine))
+    container.register(CodeStore, instance=SqlCodeStore(engine))
+    container.register(SegmentStore, instance=SqlSegmentStore(engine))
 
     async def ready() -> None:
         async with engine.connect() as connection:
@@ -124,6 +196,7 @@ def build_container(
     container.register(
         CatalogPolicy, instance=CatalogPolicy(max_category_depth=settings.max_category_depth)
     )
+    container.register(CouponPolicy, instance=coupon_policy(settings))
     container.register(EventPublisher, instance=_publisher(settings))
     if settings.database_url == MEMORY_URL:
         _register_memory(container, clock, ids)
@@ -135,10 +208,24 @@ def build_container(
         MessageBus,
         factory=lambda: MessageBus(
             container.resolve(UnitOfWorkFactory),
-            command_handlers(container.resolve(CatalogPolicy)),
+            command_handlers(container.resolve(CatalogPolicy), container.resolve(CouponPolicy)),
         ),
         scope=punq.Scope.singleton,
     )
+    container.register(
+        CouponServices, factory=lambda: _coupon_services(container), scope=punq.Scope.singleton
+    )
+
+    def job_runner() -> JobRunner:
+        runner = JobRunner(
+            container.resolve(JobStore),
+            clock,
+            lease=dt.timedelta(seconds=settings.jobs_lease_seconds),
+        )
+        register_job_handlers(runner, container)
+        return runner
+
+    container.register(JobRunner, factory=job_runner, scope=punq.Scope.singleton)
     return container
 
 
@@ -162,4 +249,9 @@ def bootstrap(
         relay=container.resolve(Relay),
         check_ready=container.resolve("check_ready"),
         closers=closers,
+        jobs=container.resolve(JobStore),
+        job_runner=container.resolve(JobRunner),
+        limiter=container.resolve(AttemptLimiter),
+        audit=container.resolve(AuditQueries),
+        coupons=container.resolve(CouponServices),
     )

@@ -1,4 +1,4 @@
-"""The ``shop`` command line: serve, migrate, relay, tokens, demo data, sweeps."""
+"""The ``shop`` command line: serve, migrate, relay, jobs, tokens, demo data, sweeps."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 
 import attrs
@@ -16,6 +17,7 @@ from rich.console import Console
 from shop_adapters.bootstrap import MEMORY_URL, bootstrap
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
+from shop_adapters.shared.system import worker_name
 from shop_adapters.sql import engine as sql_engine
 from shop_domain.shared.errors import DomainError
 
@@ -79,7 +81,7 @@ def main(verbose: bool) -> None:
 @click.option("--host", help="Interface to listen on (SHOP_HTTP_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, help="Port (SHOP_HTTP_PORT, default 8000).")
 def serve(host: str | None, port: int | None) -> None:
-    """Run the HTTP service (and, with the in-process bus, the outbox relay)."""
+    """Run the HTTP service, the job runner (and, with the in-process bus, the outbox relay)."""
     settings = _settings()
     settings = attrs.evolve(
         settings, http_host=host or settings.http_host, http_port=port or settings.http_port
@@ -113,7 +115,14 @@ async def _serve(settings: Settings) -> None:
     )
     stop = asyncio.Event()
     background = [
-        asyncio.create_task(_every(SWEEP_INTERVAL_SECONDS, stop, lambda: _sweep_schedules(runtime)))
+        asyncio.create_task(
+            _every(SWEEP_INTERVAL_SECONDS, stop, lambda: _sweep_schedules(runtime))
+        ),
+        asyncio.create_task(
+            runtime.job_runner.run_pending(
+                stop, worker_name(), settings.jobs_poll_interval_ms / 1000
+            )
+        ),
     ]
     if settings.broker == "memory" and runtime.relay is not None:
         background.append(
@@ -180,6 +189,87 @@ async def _relay(settings: Settings, once: bool) -> None:
         _stop_on_signals(stop)
         console.print(f"relaying the outbox to {settings.broker}; Ctrl-C stops")
         await runtime.relay.run(stop, settings.relay_interval_ms / 1000)
+    finally:
+        await runtime.close()
+
+
+@main.group()
+def jobs() -> None:
+    """Background jobs: long operations that run with progress."""
+
+
+@jobs.command("list")
+@click.option("--kind", help="Only jobs of this kind.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+def jobs_list(kind: str | None, limit: int, offset: int) -> None:
+    """List jobs, newest first."""
+    asyncio.run(_jobs_list(_settings(), kind, limit, offset))
+
+
+async def _jobs_list(settings: Settings, kind: str | None, limit: int, offset: int) -> None:
+    await _migrate_if_wanted(settings)
+    runtime = bootstrap(settings)
+    try:
+        found = await runtime.jobs.list(kind, limit, offset)
+        total = await runtime.jobs.count(kind)
+    finally:
+        await runtime.close()
+    # one tab-separated line per job: whole ids to copy, easy to cut or grep
+    for job in found:
+        progress = f"{job.done}/{job.total}" if job.total else str(job.done)
+        fields = [
+            str(job.id),
+            job.kind,
+            job.state.value,
+            progress,
+            job.created_by,
+            job.updated_at.isoformat(timespec="seconds"),
+            job.error or "",
+        ]
+        click.echo("\t".join(fields))
+    console.print(f"{len(found)} of {total} job(s) (id, kind, state, progress, by, updated, error)")
+
+
+@jobs.command("run")
+@click.option("--once", is_flag=True, help="Run the jobs waiting now, then exit.")
+@click.option(
+    "--job",
+    "job_id",
+    type=click.UUID,
+    help="Run this one job now, here (queued, or its worker's lease expired).",
+)
+def jobs_run(once: bool, job_id: uuid.UUID | None) -> None:
+    """Run pending jobs of every registered kind in this process until stopped (Ctrl-C).
+    Several runners may work at once, in any number of processes."""
+    asyncio.run(_jobs_run(_settings(), once, job_id))
+
+
+async def _jobs_run(settings: Settings, once: bool, job_id: uuid.UUID | None) -> None:
+    await _migrate_if_wanted(settings)
+    runtime = bootstrap(settings)
+    runner = runtime.job_runner
+    worker = worker_name()
+    try:
+        if job_id is not None:
+            job = await runner.run_inline(job_id, worker)
+            console.print(f"job {job.id} ({job.kind}) {job.state.value}")
+            if job.error:
+                console.print(f"  error: {job.error}")
+            return
+        if not runner.kinds:
+            console.print("[yellow]no job handlers are registered; nothing will run[/]")
+        if once:
+            console.print(f"ran {await runner.run_until_idle(worker)} job(s)")
+            return
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        kinds = ", ".join(sorted(runner.kinds)) or "none"
+        console.print(f"running jobs as {worker} (kinds: {kinds}); Ctrl-C stops")
+        ran = await runner.run_pending(stop, worker, settings.jobs_poll_interval_ms / 1000)
+        console.print(f"ran {ran} job(s)")
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     finally:
         await runtime.close()
 

@@ -2,6 +2,11 @@
 
 Built by :mod:`shop_adapters.bootstrap` from settings; handed to the HTTP app, the CLI and to
 embedders. Only the bootstrap module knows about the container that builds it.
+
+Kernel services every context uses: ``jobs`` and ``job_runner`` (background jobs; contexts add
+handlers with ``runtime.job_runner.register(kind, handler)``, wired in
+``bootstrap.register_job_handlers``), ``limiter`` (the attempt limiter) and ``audit`` (the read
+side of the audit log). A runtime built by hand gets in-memory jobs and limiter by default.
 """
 
 from __future__ import annotations
@@ -12,10 +17,16 @@ from typing import Protocol
 
 import attrs
 
+from shop_adapters.memory.jobs import MemoryJobStore
+from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 from shop_adapters.settings import Settings
 from shop_app.catalog.ports import CatalogQueries
+from shop_app.coupons.services import CouponServices
+from shop_app.shared.audit import AuditQueries
+from shop_app.shared.jobs import JobRunner, JobStore
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ports import Clock, EventPublisher
+from shop_app.shared.ratelimit import AttemptLimiter
 
 
 class Relay(Protocol):
@@ -41,6 +52,20 @@ class Runtime:
     check_ready: Callable[[], Awaitable[None]] = _always_ready
     """Raises if a dependency (the database) is not usable."""
     closers: list[Callable[[], Awaitable[None]]] = attrs.field(factory=list)
+    jobs: JobStore = attrs.field(factory=MemoryJobStore)
+    _job_runner: JobRunner | None = attrs.field(default=None, alias="job_runner")
+    limiter: AttemptLimiter = attrs.field(factory=MemoryAttemptLimiter)
+    audit: AuditQueries | None = None
+    """The audit log's read side; ``None`` when the runtime was built without one."""
+    coupons: CouponServices | None = None
+    """Claims, codes, segments and the read side of coupons."""
+
+    @property
+    def job_runner(self) -> JobRunner:
+        """Runs ``jobs``; built on first use when the runtime was given none."""
+        if self._job_runner is None:
+            self._job_runner = JobRunner(self.jobs, self.clock)
+        return self._job_runner
 
     async def close(self) -> None:
         for close in reversed(self.closers):

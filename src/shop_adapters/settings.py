@@ -7,6 +7,7 @@ a development JWT secret (and says so loudly at start-up).
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Mapping
 from typing import Literal
 
@@ -44,7 +45,12 @@ class Settings:
     http_port: int = 8000
     relay_batch_size: int = 100
     relay_interval_ms: int = 500
+    jobs_poll_interval_ms: int = 1000
+    jobs_lease_seconds: int = 300
     max_category_depth: int = 3
+    coupon_timezone: str = "UTC"
+    coupon_claim_batch: int = 200
+    coupon_code_attempts: int = 10
     migrate_on_start: bool = True
     debug: bool = False
 
@@ -65,6 +71,23 @@ class Settings:
         depth = _int(env, "SHOP_MAX_CATEGORY_DEPTH", 3)
         if not 1 <= depth <= 4:
             raise InvalidValue("SHOP_MAX_CATEGORY_DEPTH must be 1 to 4", code="settings.invalid")
+        jobs_lease = _int(env, "SHOP_JOBS_LEASE_SECONDS", 300)
+        if jobs_lease < 1:
+            raise InvalidValue("SHOP_JOBS_LEASE_SECONDS must be positive", code="settings.invalid")
+        zone = env.get("SHOP_COUPON_TIMEZONE", "UTC")
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidValue(
+                f"SHOP_COUPON_TIMEZONE is not a known time zone: {zone!r}", code="settings.invalid"
+            ) from exc
+        claim_batch = _int(env, "SHOP_COUPON_CLAIM_BATCH", 200)
+        code_attempts = _int(env, "SHOP_COUPON_CODE_ATTEMPTS", 10)
+        if claim_batch < 1 or code_attempts < 1:
+            raise InvalidValue(
+                "SHOP_COUPON_CLAIM_BATCH and SHOP_COUPON_CODE_ATTEMPTS are at least 1",
+                code="settings.invalid",
+            )
         secret = env.get("SHOP_JWT_SECRET", DEV_JWT_SECRET)
         if len(secret) < 32:
             raise InvalidValue(
@@ -84,7 +107,12 @@ class Settings:
             http_port=_int(env, "SHOP_HTTP_PORT", 8000),
             relay_batch_size=_int(env, "SHOP_RELAY_BATCH_SIZE", 100),
             relay_interval_ms=_int(env, "SHOP_RELAY_INTERVAL_MS", 500),
+            jobs_poll_interval_ms=_int(env, "SHOP_JOBS_POLL_INTERVAL_MS", 1000),
+            jobs_lease_seconds=jobs_lease,
             max_category_depth=depth,
+            coupon_timezone=zone,
+            coupon_claim_batch=claim_batch,
+            coupon_code_attempts=code_attempts,
             migrate_on_start=env.get("SHOP_MIGRATE_ON_START", "1") not in ("0", "false", "no"),
             debug=env.get("SHOP_DEBUG", "0") in ("1", "true", "yes"),
         )

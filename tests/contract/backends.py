@@ -15,19 +15,35 @@ from typing import Any
 import attrs
 from sqlalchemy import select
 
+from shop_adapters.memory.audit import MemoryAuditQueries
 from shop_adapters.memory.catalog import MemoryCatalogQueries
+from shop_adapters.memory.coupons import MemoryCodeStore, MemoryCouponQueries
+from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
+from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.sql.audit import SqlAuditQueries
 from shop_adapters.sql.catalog.queries import SqlCatalogQueries
+from shop_adapters.sql.coupons.codes import SqlCodeStore
+from shop_adapters.sql.coupons.queries import SqlCouponQueries
 from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.jobs import SqlJobStore
 from shop_adapters.sql.messaging_tables import outbox
+from shop_adapters.sql.ratelimit import SqlAttemptLimiter
 from shop_adapters.sql.uow import session_factory
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
 from shop_app.catalog import catalog_command_handlers
 from shop_app.catalog.ports import CatalogQueries
+from shop_app.coupons.handlers import coupon_command_handlers
+from shop_app.coupons.policy import CouponPolicy
+from shop_app.coupons.ports import CodeStore
+from shop_app.coupons.queries import CouponQueries
+from shop_app.shared.audit import AuditQueries
+from shop_app.shared.jobs import JobStore
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ports import IdGenerator
+from shop_app.shared.ratelimit import AttemptLimiter
 from shop_domain.catalog import CatalogPolicy
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
@@ -62,10 +78,28 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def uow(self) -> Any:
-        """A fresh unit of work with the catalog's repositories."""
+        """A fresh unit of work with every context's repositories."""
 
     @abc.abstractmethod
     def queries(self) -> CatalogQueries: ...
+
+    @abc.abstractmethod
+    def jobs(self) -> JobStore:
+        """The job store over this backend's database (the one ``uow.jobs`` writes to)."""
+
+    @abc.abstractmethod
+    def limiter(self) -> AttemptLimiter:
+        """The attempt limiter; every call returns one over the same state."""
+
+    @abc.abstractmethod
+    def audit(self) -> AuditQueries:
+        """The read side of the audit log that ``uow.audit`` writes."""
+
+    @abc.abstractmethod
+    def coupon_queries(self) -> CouponQueries: ...
+
+    @abc.abstractmethod
+    def code_store(self) -> CodeStore: ...
 
     @abc.abstractmethod
     async def outbox(self) -> list[OutboxEntry]:
@@ -77,6 +111,9 @@ class Backend(abc.ABC):
     def bus(self, policy: CatalogPolicy | None = None) -> MessageBus:
         return MessageBus(self.uow, catalog_command_handlers(policy or CatalogPolicy()))
 
+    def coupon_bus(self, policy: CouponPolicy | None = None) -> MessageBus:
+        return MessageBus(self.uow, coupon_command_handlers(policy or CouponPolicy()))
+
 
 class MemoryBackend(Backend):
     name = "memory"
@@ -84,12 +121,28 @@ class MemoryBackend(Backend):
     def __init__(self, ids: IdGenerator | None = None) -> None:
         super().__init__(ids)
         self.db = MemoryDatabase()
+        self._limiter = MemoryAttemptLimiter()
 
     def uow(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.db, self.clock, self.ids)
 
     def queries(self) -> MemoryCatalogQueries:
         return MemoryCatalogQueries(self.db)
+
+    def coupon_queries(self) -> MemoryCouponQueries:
+        return MemoryCouponQueries(self.db)
+
+    def code_store(self) -> MemoryCodeStore:
+        return MemoryCodeStore(self.db)
+
+    def jobs(self) -> MemoryJobStore:
+        return MemoryJobStore(self.db, self.ids)
+
+    def limiter(self) -> MemoryAttemptLimiter:
+        return self._limiter
+
+    def audit(self) -> MemoryAuditQueries:
+        return MemoryAuditQueries(self.db)
 
     async def outbox(self) -> list[OutboxEntry]:
         return [
@@ -111,6 +164,21 @@ class SqlBackend(Backend):
 
     def queries(self) -> SqlCatalogQueries:
         return SqlCatalogQueries(self.engine)
+
+    def coupon_queries(self) -> SqlCouponQueries:
+        return SqlCouponQueries(self.engine)
+
+    def code_store(self) -> SqlCodeStore:
+        return SqlCodeStore(self.engine)
+
+    def jobs(self) -> SqlJobStore:
+        return SqlJobStore(self.engine, self.ids)
+
+    def limiter(self) -> SqlAttemptLimiter:
+        return SqlAttemptLimiter(self.engine)
+
+    def audit(self) -> SqlAuditQueries:
+        return SqlAuditQueries(self.engine)
 
     async def outbox(self) -> list[OutboxEntry]:
         async with self.engine.connect() as conn:

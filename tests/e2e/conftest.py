@@ -13,10 +13,13 @@ import attrs
 import pytest
 
 from shop_adapters.memory import FixedClock, MemoryDatabase, MemoryRepository, MemoryUnitOfWork
+from shop_adapters.memory.audit import MemoryAuditQueries
+from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import UuidV7Generator
 from shop_app.shared.messagebus import MessageBus
+from shop_app.shared.ratelimit import TooManyAttempts
 from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.errors import Conflict, InvalidValue, NotFound
 
@@ -53,6 +56,7 @@ DOMAIN_FAILURES: dict[str, Exception] = {
     "bad": InvalidValue("that name is not allowed", code="test.bad_name"),
     "missing": NotFound("no such thing", code="test.missing"),
     "taken": Conflict("that name is taken", code="test.name_taken", details={"name": "taken"}),
+    "limited": TooManyAttempts("too many tries", details={"retry_after_seconds": 90}),
 }
 
 
@@ -113,5 +117,7 @@ def world(settings: Settings) -> World:
         clock=clock,
         check_ready=readiness.check,
         closers=[readiness.close],
+        jobs=MemoryJobStore(db),
+        audit=MemoryAuditQueries(db),
     )
     return World(db=db, calls=calls, readiness=readiness, runtime=runtime)

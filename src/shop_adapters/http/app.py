@@ -16,7 +16,8 @@ as Litestar ≥ 2.23 asks — the bare forms are deprecated and go away in Lites
 
 A controller marks public reads with ``opt=PUBLIC`` and guards others with
 ``guards=[requires("catalog.write")]`` (see :mod:`shop_adapters.http.auth`). Commands go through
-:func:`dispatch`, which passes the idempotency key and the caller as its owner to the bus.
+:func:`dispatch`, which passes the idempotency key, the caller as its owner, and the caller as
+the ``actor`` whose operator actions the bus audits (SEC-2).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from litestar.openapi.plugins import (
 )
 from litestar.params import HeaderParameter, QueryParameter
 
+from shop_adapters.http.audit import AuditController
 from shop_adapters.http.auth import (
     PUBLIC_OPT_KEY,
     current_principal,
@@ -44,6 +46,7 @@ from shop_adapters.http.auth import (
     require_principal,
 )
 from shop_adapters.http.health import HealthController
+from shop_adapters.http.jobs import JobsController
 from shop_adapters.http.problems import HttpProblem, exception_handlers, problem_spec
 from shop_adapters.http.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, FieldError, Pagination
 from shop_adapters.runtime import Runtime
@@ -55,6 +58,13 @@ IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH: Final = 200
 DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
 """1 MiB: far above any command we take; larger bodies are refused with 413."""
+KERNEL_CONTROLLERS: Final[list[type[Controller]]] = [
+    HealthController,
+    JobsController,
+    AuditController,
+]
+"""Served by every app: health probes, background jobs (``jobs.read``), the audit log
+(``audit.read``)."""
 
 
 def _version() -> str:
@@ -119,11 +129,13 @@ async def dispatch(
     principal: Principal,
     idempotency_key: str | None = None,
 ) -> Any:
-    """Run ``command`` on the bus with the caller's idempotency key (SEC-5)."""
+    """Run ``command`` on the bus with the caller's idempotency key (SEC-5), as the caller
+    (an operator's action is audited, SEC-2)."""
     return await bus.handle(
         command,
         idempotency_key=idempotency_key,
         idempotency_owner=idempotency_owner(principal),
+        actor=principal,
     )
 
 
@@ -182,7 +194,8 @@ def create_app(
 ) -> Litestar:
     """The HTTP API over ``runtime``.
 
-    - ``controllers``: one controller or router per bounded context.
+    - ``controllers``: one controller or router per bounded context (the kernel's —
+      :data:`KERNEL_CONTROLLERS` — are always there).
     - ``owns_runtime``: close the runtime when the app shuts down (``shop serve``); leave it
       ``False`` when the embedder owns the runtime's life.
     - ``logging_config``: passed to Litestar. ``None`` (the default) leaves the host's logging
@@ -190,7 +203,7 @@ def create_app(
     """
     auth = jwt_auth(runtime.settings)
     app = Litestar(
-        route_handlers=[HealthController, *controllers],
+        route_handlers=[*KERNEL_CONTROLLERS, *controllers],
         dependencies=_dependencies(runtime),
         exception_handlers=exception_handlers(),
         on_app_init=[auth.on_app_init],
@@ -246,6 +259,7 @@ def _document(app: Litestar) -> None:
 
 __all__ = [
     "IDEMPOTENCY_HEADER",
+    "KERNEL_CONTROLLERS",
     "create_app",
     "dispatch",
     "idempotency_owner",

@@ -15,7 +15,9 @@ The document::
 - ``errors`` lists field errors for request validation problems (400 ``request.invalid``).
 - ``details`` carries the facts a domain error chose to expose (``{"permission": "x.write"}``).
 
-Mapping: ``DomainError.kind`` invalid→422, not_found→404, conflict→409, forbidden→403;
+Mapping: ``DomainError.kind`` invalid→422, not_found→404, conflict→409, forbidden→403,
+rate_limited→429 (with ``Retry-After`` when the error's ``details`` carry
+``retry_after_seconds``);
 Litestar's validation errors (bad body, query, path; msgspec decode errors) → 400
 ``request.invalid``; other Litestar HTTP errors by status (401 ``auth.unauthenticated``,
 403 ``auth.forbidden``, 404 ``http.not_found``, 405 ``http.method_not_allowed``, 413
@@ -29,6 +31,7 @@ import datetime as dt
 import decimal
 import enum
 import logging
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -54,6 +57,7 @@ KIND_STATUS: Mapping[str, int] = {
     "not_found": 404,
     "conflict": 409,
     "forbidden": 403,
+    "rate_limited": 429,
 }
 
 STATUS_CODE: Mapping[int, str] = {
@@ -165,9 +169,20 @@ def msgspec_money(money: Money) -> dict[str, str]:
 # --- handlers -------------------------------------------------------------------------------
 
 
+def _retry_after(details: Mapping[str, Any]) -> dict[str, str]:
+    """``Retry-After`` (whole seconds, at least 1) from ``details["retry_after_seconds"]``."""
+    seconds = details.get("retry_after_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float | decimal.Decimal):
+        return {}
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     status = KIND_STATUS.get(exc.kind, 400)
-    return problem_response(request, status, exc.code, exc.message, details=exc.details)
+    headers = _retry_after(exc.details) if status == 429 else {}
+    return problem_response(
+        request, status, exc.code, exc.message, details=exc.details, headers=headers
+    )
 
 
 def _http_problem(request: Request[Any, Any, Any], exc: HttpProblem) -> Response[Problem]:

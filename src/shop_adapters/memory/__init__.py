@@ -5,6 +5,8 @@ a unit of work sees its own writes, commits atomically, rolls back unless commit
 refuses a stale write with ``ConcurrencyConflict``.
 """
 
+from shop_adapters.memory.audit import MemoryAuditQueries
+from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.memory.kernel import (
     FixedClock,
     MemoryDatabase,
@@ -12,11 +14,15 @@ from shop_adapters.memory.kernel import (
     MemoryRepository,
     MemoryUnitOfWork,
 )
+from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 
 __all__ = [
     "FixedClock",
+    "MemoryAttemptLimiter",
+    "MemoryAuditQueries",
     "MemoryDatabase",
     "MemoryIdempotencyStore",
+    "MemoryJobStore",
     "MemoryRepository",
     "MemoryUnitOfWork",
 ]

@@ -362,6 +362,12 @@ class MemoryCouponQueries:
             expiring_soon=sum(i.expiring_soon for i in every),
         )
 
+    async def owned(self, user_id: uuid.UUID, coupon_id: uuid.UUID, now: dt.datetime) -> WalletItem:
+        for item in self._wallet_items(user_id, now):
+            if item.coupon_id == coupon_id:
+                return item
+        raise CouponNotFound(coupon_id)
+
     async def usable(self, user_id: uuid.UUID, now: dt.datetime) -> Sequence[WalletItem]:
         return [
             i
@@ -448,3 +454,27 @@ def _batch_view(b: CodeBatch) -> CodeBatchView:
         created_at=b.created_at,
         completed_at=b.completed_at,
     )
+
+
+class MemorySegmentStore:
+    """``SegmentStore`` over a :class:`MemoryDatabase`."""
+
+    def __init__(self, db: MemoryDatabase) -> None:
+        self._segments = coupon_tables(db).segments
+
+    async def append(
+        self, segment_id: uuid.UUID, first_position: int, users: list[uuid.UUID]
+    ) -> None:
+        rows = self._segments.setdefault(segment_id, [])
+        if len(rows) + 1 != first_position:
+            raise ValueError("segment positions are appended in order")
+        rows.extend(users)
+
+    async def read(
+        self, segment_id: uuid.UUID, after: int, limit: int
+    ) -> list[tuple[int, uuid.UUID]]:
+        rows = self._segments.get(segment_id, [])
+        return [(after + i + 1, user) for i, user in enumerate(rows[after : after + limit])]
+
+    async def drop(self, segment_id: uuid.UUID) -> None:
+        self._segments.pop(segment_id, None)

@@ -14,7 +14,11 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from shop_adapters.memory.audit import MemoryAuditLog
+from shop_adapters.memory.jobs import MemoryJobQueue
+from shop_app.shared.audit import AuditEntry
 from shop_app.shared.errors import IdempotencyKeyInUse
+from shop_app.shared.jobs import JobView
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage, StoredOutcome
 from shop_app.shared.unit_of_work import UnitOfWork
 from shop_domain.shared.aggregate import Aggregate
@@ -50,6 +54,10 @@ class MemoryDatabase:
         self.tables: defaultdict[str, dict[uuid.UUID, Aggregate]] = defaultdict(dict)
         self.outbox: list[OutboxRow] = []
         self.idempotency: dict[tuple[str, str], StoredOutcome] = {}
+        self.audit_log: list[AuditEntry] = []
+        """Append-only: units of work add entries on commit; nothing removes one."""
+        self.jobs: dict[uuid.UUID, JobView] = {}
+        self.job_leases: dict[uuid.UUID, dt.timedelta] = {}
         self.extras: dict[str, Any] = {}
         """Side tables of the contexts (read models, bulk rows), keyed by context."""
         self.lock = asyncio.Lock()
@@ -86,6 +94,8 @@ class MemoryUnitOfWork(UnitOfWork):
         self._new: set[int] = set()
         self._removed: set[int] = set()
         self.idempotency = MemoryIdempotencyStore(self)
+        self.audit = MemoryAuditLog(self)
+        self.jobs = MemoryJobQueue(self)
         self._staged_outcomes: dict[tuple[str, str], StoredOutcome] = {}
         self._staged: list[tuple[Callable[[], None], Callable[[], None]]] = []
 

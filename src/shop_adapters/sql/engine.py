@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY_OPTION = "shop_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -56,7 +57,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # a reader (see `reader`) takes no write lock, so it never waits for a writer (WAL)
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def reader(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (and pool) for read-only transactions.
+
+    On SQLite they start with a plain ``BEGIN``: under WAL a reader runs beside the one writer,
+    so it may be used while this process holds the write lock in a unit of work (a bare
+    ``engine.begin()`` would wait for it). Only for statements that write nothing. Elsewhere
+    the option changes nothing.
+    """
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def alembic_config(url: str) -> Any:

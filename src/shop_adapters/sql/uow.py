@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
+from shop_adapters.sql.audit import SqlAuditLog
+from shop_adapters.sql.jobs import SqlJobQueue
 from shop_adapters.sql.messaging_tables import idempotency_keys, outbox
 from shop_app.shared.errors import IdempotencyKeyInUse
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage, StoredOutcome
@@ -83,6 +85,8 @@ class SqlUnitOfWork(UnitOfWork):
     async def _begin(self) -> None:
         self.session = self._sessions()
         self.idempotency = SqlIdempotencyStore(self.session)
+        self.audit = SqlAuditLog(self.session)
+        self.jobs = SqlJobQueue(self.session, self.clock, self.ids)
         self._repositories()
 
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:

@@ -3,6 +3,8 @@ Each context adds its mapping in ``__init__`` and its repositories in ``_reposit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shop_adapters.sql.catalog.mapping import start_mappers as start_catalog_mappers
@@ -12,13 +14,23 @@ from shop_adapters.sql.catalog.repositories import (
     SqlFrontCategoryRepository,
     SqlProductRepository,
 )
+from shop_adapters.sql.coupons.ledger import SqlCouponLedger
+from shop_adapters.sql.coupons.mapping import start_mappers as start_coupon_mappers
+from shop_adapters.sql.coupons.repositories import (
+    SqlCodeBatchRepository,
+    SqlCouponRepository,
+    SqlTemplateRepository,
+    SqlUniqueCodeRepository,
+)
 from shop_adapters.sql.uow import SqlUnitOfWork
-from shop_app.shared.ports import Clock, IdGenerator
+from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage
+from shop_app.shared.unit_of_work import Projection
 
 
 def start_mappers() -> None:
     """Map every context's classes (idempotent)."""
     start_catalog_mappers()
+    start_coupon_mappers()
 
 
 class SqlShopUnitOfWork(SqlUnitOfWork):
@@ -27,6 +39,11 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
     categories: SqlCategoryRepository
     front_categories: SqlFrontCategoryRepository
     brands: SqlBrandRepository
+    # coupons
+    coupon_templates: SqlTemplateRepository
+    coupons: SqlCouponRepository
+    code_batches: SqlCodeBatchRepository
+    unique_codes: SqlUniqueCodeRepository
 
     def __init__(
         self,
@@ -43,3 +60,16 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
         self.categories = SqlCategoryRepository(self)
         self.front_categories = SqlFrontCategoryRepository(self)
         self.brands = SqlBrandRepository(self)
+        # coupons
+        self.coupon_templates = SqlTemplateRepository(self)
+        self.coupons = SqlCouponRepository(self)
+        self.code_batches = SqlCodeBatchRepository(self)
+        self.unique_codes = SqlUniqueCodeRepository(self)
+        self._projections: tuple[Projection, ...] = (SqlCouponLedger(self),)
+
+    def projections(self) -> Sequence[Projection]:
+        return self._projections
+
+    async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
+        await self.unique_codes.write_pending()
+        await super()._commit(messages)

@@ -11,19 +11,18 @@ job that stops half-way resumes from ``generated``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.ports import CodeStore, CouponsUnitOfWork
+from shop_app.shared.jobs import JobView, Report
 from shop_app.shared.ports import Clock
 from shop_domain.coupons import codes
 from shop_domain.shared.errors import InvalidValue
 
 GENERATE_CODES = "coupons.generate_codes"
 """The job kind; its params are ``{"batch_id": "<uuid>"}``."""
-
-Report = Callable[[int, int | None], Awaitable[None]]
 
 
 class CodeGenerator:
@@ -70,7 +69,8 @@ class CodeGenerator:
                 await report(generated, requested)
         return generated
 
-    async def run_job(self, params: Mapping[str, Any], report: Report) -> Mapping[str, Any]:
-        batch_id = uuid.UUID(str(params["batch_id"]))
+    async def run_job(self, job: JobView, report: Report) -> Mapping[str, Any]:
+        """The ``GENERATE_CODES`` job handler."""
+        batch_id = uuid.UUID(str(job.params["batch_id"]))
         total = await self.generate(batch_id, report)
         return {"batch_id": str(batch_id), "generated": total}

@@ -84,7 +84,8 @@ class RedeemCode:
 
 @attrs.frozen(kw_only=True)
 class ReserveCodeBatch:
-    """Set aside ``count`` one-time codes on a template; a job then generates them."""
+    """Set aside ``count`` one-time codes on a template and queue the job that generates them
+    (``GENERATE_CODES``), in one transaction."""
 
     template_id: uuid.UUID
     count: int

@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Sequence
 
 from shop_app.coupons import commands as c
+from shop_app.coupons.codegen import GENERATE_CODES
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.ports import CouponsUnitOfWork
 from shop_app.coupons.results import (
     Acquired,
+    CodeBatchStarted,
     CouponOutcome,
     IssueReport,
     OrderCoupons,
@@ -253,7 +255,9 @@ class ReserveCodeBatchHandler:
     def __init__(self, policy: CouponPolicy) -> None:
         self.policy = policy
 
-    async def __call__(self, command: c.ReserveCodeBatch, uow: CouponsUnitOfWork) -> uuid.UUID:
+    async def __call__(
+        self, command: c.ReserveCodeBatch, uow: CouponsUnitOfWork
+    ) -> CodeBatchStarted:
         if not isinstance(command.count, int) or not 1 <= command.count <= (
             self.policy.max_codes_per_batch
         ):
@@ -269,7 +273,14 @@ class ReserveCodeBatchHandler:
         )
         template.reserve_codes(batch.id, command.count, now)
         uow.code_batches.add(batch)
-        return batch.id
+        # queued in this transaction: the job exists exactly when the batch does
+        job_id = await uow.jobs.enqueue(
+            GENERATE_CODES,
+            {"batch_id": str(batch.id)},
+            created_by=command.created_by,
+            total=command.count,
+        )
+        return CodeBatchStarted(batch.id, job_id, command.count)
 
 
 async def void_coupon(command: c.VoidCoupon, uow: CouponsUnitOfWork) -> CouponOutcome:

@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from shop_app.shared.jobs import JobQueue
 from shop_app.shared.ports import Clock, IdempotencyStore, IdGenerator
 from shop_app.shared.unit_of_work import Projection
 from shop_domain.coupons.batches import CodeBatch, UniqueCode
@@ -105,6 +106,7 @@ class CouponsUnitOfWork(Protocol):
     code_batches: CodeBatchRepository
     unique_codes: UniqueCodeRepository
     idempotency: IdempotencyStore
+    jobs: JobQueue
     clock: Clock
     ids: IdGenerator
 

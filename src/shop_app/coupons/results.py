@@ -45,6 +45,15 @@ class IssueReport:
 
 
 @attrs.frozen
+class CodeBatchStarted:
+    """A batch of one-time codes was reserved and its generation job queued."""
+
+    batch_id: uuid.UUID
+    job_id: uuid.UUID
+    count: int
+
+
+@attrs.frozen
 class CouponOutcome:
     coupon_id: uuid.UUID
     outcome: Outcome

@@ -11,12 +11,13 @@ coupon.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from shop_app.coupons.commands import IssueCoupons
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.results import IssueReport
+from shop_app.shared.jobs import JobView, Report
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.shared.errors import InvalidValue
 
@@ -25,8 +26,6 @@ ISSUE_SEGMENT = "coupons.issue_segment"
 
 STAGE_CHUNK = 5000
 MAX_SEGMENT = 10_000_000
-
-Report = Callable[[int, int | None], Awaitable[None]]
 
 
 class SegmentStore(Protocol):
@@ -107,11 +106,10 @@ class SegmentIssuer:
             raise InvalidValue("the segment lists no users", code="coupon.segment_empty")
         return segment_id, count
 
-    async def issue(
-        self, params: Mapping[str, Any], done: int, report: Report
-    ) -> Mapping[str, Any]:
-        """Issue the staged segment from position ``done`` on (a resumed job skips what it
-        already did); the counts cover this run."""
+    async def run_job(self, job: JobView, report: Report) -> Mapping[str, Any]:
+        """The ``ISSUE_SEGMENT`` job handler: issue the staged segment from the job's progress
+        on (a resumed job skips what it already did); the counts cover this run."""
+        params, done = job.params, job.done
         template_id = uuid.UUID(str(params["template_id"]))
         segment_id = uuid.UUID(str(params["segment_id"]))
         total = int(params["count"])

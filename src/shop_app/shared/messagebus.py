@@ -8,6 +8,10 @@ Conventions:
 - After the commit, each committed domain event is handed to its in-process handlers, each in a
   unit of work of its own. A failing event handler is logged and does not undo the command: the
   outbox carries every event to the broker regardless, where durable reactions belong.
+- ``handle(command, actor=principal)``: when the actor is an operator, the action is audited
+  (SEC-2, see :mod:`shop_app.shared.audit`): a ``done`` entry in the command's own transaction,
+  or a ``refused`` entry in a unit of work of its own when a domain error stopped it. An
+  idempotent replay writes no second entry.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from shop_app.shared import codec
+from shop_app.shared.audit import DONE, REFUSED, action_name, audit_entry, is_audited
+from shop_app.shared.auth import Principal
 from shop_app.shared.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from shop_app.shared.ports import StoredOutcome
 from shop_app.shared.unit_of_work import UnitOfWork
@@ -63,12 +69,36 @@ class MessageBus:
         *,
         idempotency_key: str | None = None,
         idempotency_owner: str = "",
+        actor: Principal | None = None,
     ) -> Any:
         """Run ``command``. With an idempotency key, a retry returns the first outcome and does
-        the work once; the same key with a different command is refused."""
+        the work once; the same key with a different command is refused. ``actor`` is who asks:
+        an operator's actions are audited (SEC-2)."""
         handler = self._command_handlers.get(type(command))
         if handler is None:
             raise NoHandler(f"no handler for {type(command).__name__}")
+        auditor = actor if is_audited(actor) else None
+        try:
+            replayed, result, events = await self._run(
+                handler, command, idempotency_key, idempotency_owner, auditor
+            )
+        except DomainError as exc:
+            if auditor is not None:
+                await self._audit_refusal(command, auditor, exc)
+            raise
+        if not replayed:
+            await self.dispatch(events)
+        return result
+
+    async def _run(
+        self,
+        handler: CommandHandler,
+        command: object,
+        idempotency_key: str | None,
+        idempotency_owner: str,
+        auditor: Principal | None,
+    ) -> tuple[bool, Any, Sequence[DomainEvent]]:
+        """One attempt: ``(replayed, result, committed events)``."""
         scope = f"{type(command).__qualname__}:{idempotency_owner}"
         digest = codec.fingerprint(command) if idempotency_key else ""
         uow = self._uow_factory()
@@ -77,7 +107,7 @@ class MessageBus:
                 if idempotency_key:
                     stored = await uow.idempotency.get(scope, idempotency_key)
                     if stored is not None:
-                        return self._replay(stored, digest)
+                        return True, self._replay(stored, digest), ()
                 result = await handler(command, uow)
                 if idempotency_key:
                     encoded = codec.encode(result)
@@ -85,6 +115,15 @@ class MessageBus:
                     await uow.idempotency.put(scope, idempotency_key, outcome)
                     # answer exactly what a retry will get back
                     result = codec.decode(encoded)
+                if auditor is not None:
+                    entry = audit_entry(
+                        command,
+                        auditor,
+                        outcome=DONE,
+                        entry_id=uow.ids.new_id(),
+                        at=uow.clock.now(),
+                    )
+                    await uow.audit.append(entry)
                 await uow.commit()
         except IdempotencyKeyInUse:
             # a concurrent attempt with the same key committed first: answer with its outcome
@@ -92,9 +131,26 @@ class MessageBus:
                 stored = await again.idempotency.get(scope, idempotency_key or "")
             if stored is None:  # pragma: no cover - the winner's row is committed by now
                 raise
-            return self._replay(stored, digest)
-        await self.dispatch(uow.committed_events)
-        return result
+            return True, self._replay(stored, digest), ()
+        return False, result, uow.committed_events
+
+    async def _audit_refusal(self, command: object, actor: Principal, error: DomainError) -> None:
+        """Record a refused operator action in a unit of work of its own. A failure to write it
+        is logged and does not hide the refusal itself."""
+        try:
+            async with self._uow_factory() as uow:
+                entry = audit_entry(
+                    command,
+                    actor,
+                    outcome=REFUSED,
+                    entry_id=uow.ids.new_id(),
+                    at=uow.clock.now(),
+                    error_code=error.code,
+                )
+                await uow.audit.append(entry)
+                await uow.commit()
+        except Exception:
+            log.exception("could not audit the refused action %s", action_name(command))
 
     @staticmethod
     def _replay(stored: StoredOutcome, digest: str) -> Any:

@@ -5,19 +5,29 @@ Concrete units of work (SQL, memory) subclass :class:`UnitOfWork` and implement 
 the repositories handed out, turns their recorded events into outbox messages written in the same
 transaction as the aggregates (no dual writes), and keeps the committed events so the message bus
 can run in-process handlers after the commit.
+
+Besides repositories, every unit of work offers the kernel's transactional stores:
+``idempotency`` (SEC-5), ``audit`` (SEC-2: entries commit with the action) and ``jobs`` (a job
+enqueued here exists exactly when the unit commits); and :meth:`UnitOfWork.after_transaction`
+for the few writes that must outlive a failing command (an attempt limiter's failure count).
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from shop_app.shared.audit import AuditLog
+from shop_app.shared.jobs import JobQueue
 from shop_app.shared.ports import Clock, IdempotencyStore, IdGenerator, OutboxMessage
 from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.errors import DomainError
 from shop_domain.shared.events import DomainEvent
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWorkNotActive(DomainError):
@@ -35,6 +45,8 @@ class Projection(Protocol):
 
 class UnitOfWork(abc.ABC):
     idempotency: IdempotencyStore
+    audit: AuditLog
+    jobs: JobQueue
 
     def __init__(self, clock: Clock, ids: IdGenerator) -> None:
         self.clock = clock
@@ -42,6 +54,7 @@ class UnitOfWork(abc.ABC):
         self._seen: dict[int, Aggregate] = {}
         self._active = False
         self._committed = False
+        self._after: list[Callable[[], Awaitable[object]]] = []
         self.committed_events: list[DomainEvent] = []
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -50,6 +63,7 @@ class UnitOfWork(abc.ABC):
             raise UnitOfWorkNotActive("this unit of work is already in use")
         self._seen = {}
         self._committed = False
+        self._after = []
         self.committed_events = []
         await self._begin()
         self._active = True
@@ -66,7 +80,31 @@ class UnitOfWork(abc.ABC):
                 await self._rollback()
         finally:
             self._active = False
-            await self._close()
+            try:
+                await self._close()
+            finally:
+                await self._run_after_transaction()
+
+    def after_transaction(self, callback: Callable[[], Awaitable[object]]) -> None:
+        """Run ``callback`` once this unit's transaction has ended, committed or rolled back,
+        and its connection is released — in registration order, on leaving the block.
+
+        For writes that must persist although the command fails, and may not share its
+        transaction: ``uow.after_transaction(lambda: limiter.record_failure(...))``. (Writing
+        them directly from a handler would, on SQLite, wait forever for the write lock the unit
+        of work holds.) A failing callback is logged and does not change the command's outcome.
+        """
+        if not self._active:
+            raise UnitOfWorkNotActive("after_transaction is used inside `async with uow:`")
+        self._after.append(callback)
+
+    async def _run_after_transaction(self) -> None:
+        callbacks, self._after = self._after, []
+        for callback in callbacks:
+            try:
+                await callback()
+            except Exception:
+                log.exception("an after-transaction callback failed: %r", callback)
 
     async def commit(self) -> None:
         if not self._active or self._committed:

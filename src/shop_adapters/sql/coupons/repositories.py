@@ -1,0 +1,257 @@
+"""SQL repositories of coupons (the Protocols of :mod:`shop_app.coupons.ports`).
+
+They behave like the in-memory ones: a unit of work sees its own writes (pending changes are
+flushed before a query), and a flush refused for a stale version or a clashing row raises the
+same errors as the commit would. Row locks are taken where PostgreSQL has them (``FOR UPDATE``
+on a template, on coupons and on codes, with ``SKIP LOCKED`` for the sweep);
+SQLite needs none, as every transaction holds its write lock from the start (``BEGIN
+IMMEDIATE``). Locked reads refresh the rows already in the session (``populate_existing``), so
+what the aggregate decides on is what is locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import any_, bindparam, case, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import ColumnElement, Select
+
+from shop_adapters.sql.coupons.tables import coupon_codes, coupon_templates, coupons
+from shop_adapters.sql.uow import A, SqlRepository, SqlUnitOfWork
+from shop_domain.coupons.batches import CodeBatch, UniqueCode
+from shop_domain.coupons.coupon import Coupon, CouponState
+from shop_domain.coupons.errors import CodeBatchNotFound, CouponNotFound, TemplateNotFound
+from shop_domain.coupons.template import CouponTemplate, Holdings
+from shop_domain.shared.errors import ConcurrencyConflict, Conflict
+
+
+async def flush(session: AsyncSession) -> None:
+    """Write pending changes, with the errors a commit would raise."""
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise ConcurrencyConflict(
+            "the data was changed by someone else since it was read; reload and retry"
+        ) from exc
+    except IntegrityError as exc:
+        raise Conflict(
+            "the change clashes with existing data", code="persistence.conflict"
+        ) from exc
+
+
+class _CouponsRepository(SqlRepository[A]):
+    async def _flush(self) -> None:
+        await flush(self.session)
+
+    def _among(self, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+        """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter however many
+        values (a claim batch asks about up to 200 users, an issue about 1000)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return column == any_(  # type: ignore[no-any-return]
+                bindparam(None, list(values), type_=ARRAY(column.type))
+            )
+        return column.in_(list(values))  # type: ignore[no-any-return]
+
+    async def _select(self, statement: Select[Any], *, locked: bool = False) -> list[A]:
+        """The aggregates ``statement`` selects, tracked; ``locked`` statements refresh what
+        the session holds already (the lock may have waited for someone else's commit)."""
+        await self._flush()
+        if locked:
+            statement = statement.execution_options(populate_existing=True)
+        found = list((await self.session.scalars(statement)).all())
+        for aggregate in found:
+            self._uow.track(aggregate)
+        return found
+
+
+class SqlTemplateRepository(_CouponsRepository[CouponTemplate]):
+    aggregate_type = CouponTemplate
+    not_found = staticmethod(TemplateNotFound)
+
+    async def get_for_update(self, id_: uuid.UUID) -> CouponTemplate:
+        found = await self._select(
+            select(CouponTemplate).where(coupon_templates.c.id == id_).with_for_update(),
+            locked=True,
+        )
+        if not found:
+            raise TemplateNotFound(id_)
+        return found[0]
+
+    async def find_by_public_code(self, code: str) -> CouponTemplate | None:
+        found = await self._select(
+            select(CouponTemplate)
+            .where(coupon_templates.c.public_code == code)
+            .order_by(coupon_templates.c.id)
+            .limit(1)
+        )
+        return found[0] if found else None
+
+
+class SqlCouponRepository(_CouponsRepository[Coupon]):
+    aggregate_type = Coupon
+    not_found = staticmethod(CouponNotFound)
+
+    def add_many(self, coupons_: Sequence[Coupon]) -> None:
+        # the flush writes new rows of one table as one batched INSERT (executemany on both
+        # drivers); the unit of work tracks each coupon, so their events reach the outbox
+        self.session.add_all(coupons_)
+        track = self._uow.track
+        for coupon in coupons_:
+            track(coupon)
+
+    async def lock_many(self, ids: Collection[uuid.UUID]) -> list[Coupon]:
+        if not ids:
+            return []
+        return await self._select(
+            select(Coupon)
+            .where(self._among(coupons.c.id, sorted(set(ids))))
+            .order_by(coupons.c.id)
+            .with_for_update(),
+            locked=True,
+        )
+
+    async def for_order(self, order_id: uuid.UUID) -> list[Coupon]:
+        return await self._select(
+            select(Coupon)
+            .where(
+                coupons.c.order_id == order_id,
+                coupons.c.state.in_((CouponState.LOCKED, CouponState.USED)),
+            )
+            .order_by(coupons.c.id)
+            .with_for_update(),
+            locked=True,
+        )
+
+    async def holdings(
+        self, template_id: uuid.UUID, user_ids: Collection[uuid.UUID], today: dt.date
+    ) -> dict[uuid.UUID, Holdings]:
+        if not user_ids:
+            return {}
+        await self._flush()
+        c = coupons.c
+        statement = (
+            select(
+                c.user_id,
+                func.count().label("total"),
+                func.sum(case((c.acquired_on == today, 1), else_=0)).label("today"),
+            )
+            .where(c.template_id == template_id, self._among(c.user_id, set(user_ids)))
+            .group_by(c.user_id)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return {row.user_id: Holdings(int(row.total), int(row.today)) for row in rows}
+
+    async def by_acquisition_keys(
+        self, template_id: uuid.UUID, keys: Collection[tuple[uuid.UUID, str]]
+    ) -> dict[tuple[uuid.UUID, str], Coupon]:
+        if not keys:
+            return {}
+        wanted = set(keys)
+        c = coupons.c
+        found = await self._select(
+            select(Coupon).where(
+                c.template_id == template_id,
+                self._among(c.user_id, {user for user, _ in wanted}),
+                self._among(c.acquisition_key, {key for _, key in wanted}),
+            )
+        )
+        # the two lists may also match a user with another user's key: keep the exact pairs
+        return {
+            (k.user_id, k.acquisition_key): k
+            for k in found
+            if k.acquisition_key is not None and (k.user_id, k.acquisition_key) in wanted
+        }
+
+    async def issued_for_campaign(
+        self, template_id: uuid.UUID, campaign_key: str, user_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, Coupon]:
+        if not user_ids:
+            return {}
+        c = coupons.c
+        found = await self._select(
+            select(Coupon).where(
+                c.template_id == template_id,
+                c.campaign_key == campaign_key,
+                self._among(c.user_id, set(user_ids)),
+            )
+        )
+        return {k.user_id: k for k in found}
+
+    async def due_to_expire(self, now: dt.datetime, limit: int) -> list[Coupon]:
+        c = coupons.c
+        return await self._select(
+            select(Coupon)
+            .where(c.state == CouponState.AVAILABLE, c.valid_until <= now)
+            .order_by(c.valid_until, c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True),
+            locked=True,
+        )
+
+
+class SqlCodeBatchRepository(_CouponsRepository[CodeBatch]):
+    aggregate_type = CodeBatch
+    not_found = staticmethod(CodeBatchNotFound)
+
+
+class SqlUniqueCodeRepository:
+    """One-time codes with Core statements: read locked, written back at commit."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self.session = uow.session
+        self._pending: dict[str, UniqueCode] = {}
+
+    async def find_for_update(self, code: str) -> UniqueCode | None:
+        if code in self._pending:
+            return self._pending[code]
+        k = coupon_codes.c
+        row = (
+            await self.session.execute(
+                select(k.code, k.template_id, k.batch_id, k.redeemed_by, k.coupon_id, k.redeemed_at)
+                .where(k.code == code)
+                .with_for_update()
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        return UniqueCode(
+            code=row.code,
+            template_id=row.template_id,
+            batch_id=row.batch_id,
+            redeemed_by=row.redeemed_by,
+            coupon_id=row.coupon_id,
+            redeemed_at=row.redeemed_at,
+        )
+
+    def save(self, code: UniqueCode) -> None:
+        self._pending[code.code] = code
+
+    async def write_pending(self) -> None:
+        """Write the saved codes (the unit of work calls this as it commits). A code someone
+        else redeemed meanwhile refuses the commit, as the in-memory store does."""
+        pending, self._pending = self._pending, {}
+        k = coupon_codes.c
+        for code in pending.values():
+            result = await self.session.execute(
+                update(coupon_codes)
+                .where(
+                    k.code == code.code,
+                    (k.redeemed_by.is_(None) | (k.redeemed_by == code.redeemed_by))
+                    if code.redeemed_by is not None
+                    else k.redeemed_by.is_(None),
+                )
+                .values(
+                    redeemed_by=code.redeemed_by,
+                    coupon_id=code.coupon_id,
+                    redeemed_at=code.redeemed_at,
+                )
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConcurrencyConflict("the code was redeemed by someone else meanwhile")
