@@ -65,6 +65,13 @@ async def _sweep_schedules(runtime: Runtime) -> int:
     return applied
 
 
+async def _sweep(runtime: Runtime) -> tuple[int, int]:
+    """The periodic housekeeping: listing schedules (CAT-7) and coupon expiry (CPN-12)."""
+    from shop_adapters.cli_coupons import expire_all
+
+    return await _sweep_schedules(runtime), await expire_all(runtime)
+
+
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def main(verbose: bool) -> None:
@@ -115,9 +122,7 @@ async def _serve(settings: Settings) -> None:
     )
     stop = asyncio.Event()
     background = [
-        asyncio.create_task(
-            _every(SWEEP_INTERVAL_SECONDS, stop, lambda: _sweep_schedules(runtime))
-        ),
+        asyncio.create_task(_every(SWEEP_INTERVAL_SECONDS, stop, lambda: _sweep(runtime))),
         asyncio.create_task(
             runtime.job_runner.run_pending(
                 stop, worker_name(), settings.jobs_poll_interval_ms / 1000
@@ -314,17 +319,27 @@ async def _demo(settings: Settings) -> None:
 
 @main.command("sweep")
 def sweep() -> None:
-    """Apply due scheduled listings and delistings now (``serve`` does it every minute)."""
+    """Apply due listing schedules and write down coupon expiries now (``serve`` does both
+    every minute)."""
 
     async def run() -> None:
         runtime = bootstrap(_settings())
         try:
-            console.print(f"applied {await _sweep_schedules(runtime)} schedule(s)")
+            schedules, expired = await _sweep(runtime)
+            console.print(f"applied {schedules} schedule(s), expired {expired} coupon(s)")
         finally:
             await runtime.close()
 
     asyncio.run(run())
 
+
+def _add_context_commands() -> None:
+    from shop_adapters.cli_coupons import coupons
+
+    main.add_command(coupons)
+
+
+_add_context_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -264,6 +264,9 @@ class Report(Protocol):
     async def __call__(self, done: int, total: int | None = None, /) -> None: ...
 
 
+Progress = Callable[[int, int | None], None]
+"""A listener for a job's progress in the process that runs it."""
+
 JobHandler = Callable[[JobView, Report], Awaitable[Mapping[str, Any]]]
 """``async (job, report) -> result``; see the module documentation."""
 
@@ -313,9 +316,10 @@ class JobRunner:
 
     # --- running ------------------------------------------------------------------------------
 
-    async def run_job(self, job: JobView) -> JobView:
+    async def run_job(self, job: JobView, on_progress: Progress | None = None) -> JobView:
         """Run a job already claimed (``claim_next``/``start``) and record how it ended; the job
-        as stored afterwards. A handler's exception fails the job (it is not raised here)."""
+        as stored afterwards. A handler's exception fails the job (it is not raised here).
+        ``on_progress(done, total)`` hears every progress report (a CLI progress bar)."""
         worker = job.worker
         handler = self._handlers.get(job.kind)
         if handler is None:
@@ -326,6 +330,8 @@ class JobRunner:
 
         async def report(done: int, total: int | None = None, /) -> None:
             await self.store.progress(job.id, done, self.clock.now(), total, worker=worker)
+            if on_progress is not None:
+                on_progress(done, total)
 
         try:
             result = await handler(job, report)
@@ -369,10 +375,12 @@ class JobRunner:
             return None
         return await self.run_job(job)
 
-    async def run_inline(self, job_id: uuid.UUID, worker: str) -> JobView:
+    async def run_inline(
+        self, job_id: uuid.UUID, worker: str, on_progress: Progress | None = None
+    ) -> JobView:
         """Claim this job and run it now, in this process (``shop jobs run --job``)."""
         job = await self.store.start(job_id, worker, self.clock.now(), self.lease)
-        return await self.run_job(job)
+        return await self.run_job(job, on_progress)
 
     async def run_until_idle(self, worker: str) -> int:
         """Run jobs until none is waiting; how many ran."""
