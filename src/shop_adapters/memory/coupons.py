@@ -37,7 +37,7 @@ from shop_domain.coupons.errors import (
 )
 from shop_domain.coupons.statistics import ZERO, StatsDelta
 from shop_domain.coupons.template import CouponTemplate, Holdings, TemplateState
-from shop_domain.shared.errors import ConcurrencyConflict
+from shop_domain.shared.errors import ConcurrencyConflict, InvalidValue
 from shop_domain.shared.events import DomainEvent
 from shop_domain.shared.money import Money
 
@@ -212,6 +212,10 @@ class MemoryCodeStore:
             batch = self._db.tables[CodeBatch.__name__].get(batch_id)
             if not isinstance(batch, CodeBatch):
                 raise CodeBatchNotFound(batch_id)
+            if batch.template_id != template_id:
+                raise InvalidValue(
+                    "the batch belongs to another template", code="coupon.batch_mismatch"
+                )
             tables = coupon_tables(self._db)
             room = batch.requested - batch.generated
             inserted = 0
@@ -289,7 +293,7 @@ class MemoryCouponQueries:
         open_ = [
             t
             for t in self._templates().values()
-            if t.public and t.claimable_at(now) and t.remaining > 0
+            if t.public and t.acquisition.free and t.claimable_at(now) and t.remaining > 0
         ]
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
         open_.sort(key=lambda t: (t.claim_window.ends_at or far, -t.created_at.timestamp(), t.id))

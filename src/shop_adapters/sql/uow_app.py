@@ -53,6 +53,8 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
     ) -> None:
         start_mappers()
         super().__init__(sessions, clock, ids)
+        # written through this unit's session at commit (ADR 0013)
+        self._projections: tuple[Projection, ...] = (SqlCouponLedger(self),)
 
     def _repositories(self) -> None:
         # catalog
@@ -65,11 +67,10 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
         self.coupons = SqlCouponRepository(self)
         self.code_batches = SqlCodeBatchRepository(self)
         self.unique_codes = SqlUniqueCodeRepository(self)
-        self._projections: tuple[Projection, ...] = (SqlCouponLedger(self),)
 
     def projections(self) -> Sequence[Projection]:
         return self._projections
 
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
-        await self.unique_codes.write_pending()
+        await self.unique_codes.write_pending()  # redeemed one-time codes (Core rows)
         await super()._commit(messages)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shop_adapters.sql.coupons.tables import coupon_code_batches, coupon_codes
 from shop_domain.coupons.batches import BatchState
 from shop_domain.coupons.errors import CodeBatchNotFound
+from shop_domain.shared.errors import InvalidValue
 
 _LOOKUP_CHUNK = 5000
 
@@ -51,11 +52,17 @@ class SqlCodeStore:
         async with self._engine.begin() as conn:
             batch = (
                 await conn.execute(
-                    select(b.requested, b.generated).where(b.id == batch_id).with_for_update()
+                    select(b.requested, b.generated, b.template_id)
+                    .where(b.id == batch_id)
+                    .with_for_update()
                 )
             ).one_or_none()
             if batch is None:
                 raise CodeBatchNotFound(batch_id)
+            if batch.template_id != template_id:
+                raise InvalidValue(
+                    "the batch belongs to another template", code="coupon.batch_mismatch"
+                )
             room = batch.requested - batch.generated
             if room <= 0 or not fresh:
                 return 0

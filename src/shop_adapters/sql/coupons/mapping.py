@@ -9,6 +9,8 @@
   one JSON column (see :class:`shop_adapters.sql.coupons.tables.TermsJson`).
 - A coupon's ``discount`` and ``order_amount`` are optional ``Money`` composites: all-NULL
   columns read back as ``None``.
+- No relationships: a coupon or batch names its template by id, and the foreign key is checked
+  at commit (deferred), so the flush may write new rows of several tables in any order.
 - :class:`UniqueCode` is a slotted attrs class (it cannot be instrumented); the code repository
   reads and writes it with Core statements.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, UOWTransaction, class_mapper, relationship
+from sqlalchemy.orm import Session, UOWTransaction, class_mapper
 from sqlalchemy.orm.exc import UnmappedClassError
 
 from shop_adapters.sql.catalog.mapping import AttrsComposite
@@ -94,7 +96,6 @@ def start_mappers() -> None:
             "order_amount": AttrsComposite(
                 Money, c.order_amount_minor, c.order_amount_currency, return_none_on=_all_none
             ),
-            "_template": _template_link(),
         },
         version_id_col=c.version,
         version_id_generator=False,
@@ -102,7 +103,6 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(
         CodeBatch,
         coupon_code_batches,
-        properties={"_template": _template_link()},
         version_id_col=coupon_code_batches.c.version,
         version_id_generator=False,
     )
@@ -110,26 +110,18 @@ def start_mappers() -> None:
     event.listen(Session, "after_transaction_end", _after_transaction_end)
 
 
-def _template_link() -> Any:
-    """A link never read or set: it tells the flush to insert a new template before the
-    coupons or batches that reference it in the same transaction (the foreign key)."""
-    return relationship(CouponTemplate, lazy="raise", viewonly=False, cascade="")
-
-
 def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
-    bumped: set[int] | None = session.info.get(_BUMPED)
-    for obj in session.new:
-        if isinstance(obj, _VERSIONED):
-            bumped = session.info.setdefault(_BUMPED, set()) if bumped is None else bumped
-            if id(obj) not in bumped:
-                bumped.add(id(obj))
-                obj.version += 1
-    for obj in session.dirty:
-        if isinstance(obj, _VERSIONED) and obj not in session.deleted:
-            bumped = session.info.setdefault(_BUMPED, set()) if bumped is None else bumped
-            if id(obj) not in bumped and session.is_modified(obj):
-                bumped.add(id(obj))
-                obj.version += 1
+    changed = [obj for obj in session.new if isinstance(obj, _VERSIONED)]
+    changed += [
+        obj for obj in session.dirty if isinstance(obj, _VERSIONED) and session.is_modified(obj)
+    ]
+    if not changed:
+        return
+    bumped: set[int] = session.info.setdefault(_BUMPED, set())
+    for obj in changed:
+        if id(obj) not in bumped:
+            bumped.add(id(obj))
+            obj.version += 1
 
 
 def _after_transaction_end(session: Session, transaction: Any) -> None:

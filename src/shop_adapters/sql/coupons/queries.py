@@ -261,7 +261,7 @@ class SqlCouponQueries:
     async def center(
         self, now: dt.datetime, user_id: uuid.UUID | None, paging: PageRequest
     ) -> Page[CenterItem]:
-        where = [T.public.is_(True), claimable_at(now)]
+        where = [T.public.is_(True), T.acquisition_points == 0, claimable_at(now)]
         columns: list[Any] = [coupon_templates]
         if user_id is not None:
             held = (

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import any_, bindparam, case, func, select, update
+from sqlalchemy import any_, bindparam, case, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -188,7 +188,9 @@ class SqlCouponRepository(_CouponsRepository[Coupon]):
         c = coupons.c
         return await self._select(
             select(Coupon)
-            .where(c.state == CouponState.AVAILABLE, c.valid_until <= now)
+            # the state inline, not a parameter: a generic plan must still see that the
+            # partial index of available coupons (ix_coupons_available_valid_until) applies
+            .where(c.state == literal_column("'available'"), c.valid_until <= now)
             .order_by(c.valid_until, c.id)
             .limit(limit)
             .with_for_update(skip_locked=True),

@@ -194,11 +194,18 @@ Index("ix_coupon_templates_issuer_shop_id", _t.issuer_shop_id)
 
 # --- coupons (CPN-2..5, CPN-10, CPN-12) -------------------------------------------------------
 
+
+def _template_fk() -> ForeignKey:
+    """Checked at commit (deferred): rows of a template written in the same transaction may
+    reach the database in any order, and the flush needs no relationship to sort them."""
+    return ForeignKey("coupon_templates.id", deferrable=True, initially="DEFERRED")
+
+
 coupons = Table(
     "coupons",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("template_id", Uuid, ForeignKey("coupon_templates.id"), nullable=False),
+    Column("template_id", Uuid, _template_fk(), nullable=False),
     Column("user_id", Uuid, nullable=False),
     Column("state", _enum(CouponState, "coupon_state"), nullable=False),
     Column("via", _enum(Via, "coupon_via"), nullable=False),
@@ -268,7 +275,7 @@ coupon_code_batches = Table(
     "coupon_code_batches",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("template_id", Uuid, ForeignKey("coupon_templates.id"), nullable=False),
+    Column("template_id", Uuid, _template_fk(), nullable=False),
     Column("requested", Integer, nullable=False),
     Column("generated", Integer, nullable=False),
     Column("state", _enum(BatchState, "coupon_code_batch_state"), nullable=False),

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-22 00:13:55.768166
+Create Date: 2026-11-22 00:31:26.801794
 """
 
 from collections.abc import Sequence
@@ -206,6 +206,8 @@ def upgrade() -> None:
             ["template_id"],
             ["coupon_templates.id"],
             name=op.f("fk_coupon_code_batches_template_id_coupon_templates"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_code_batches")),
     )
@@ -280,6 +282,8 @@ def upgrade() -> None:
             ["template_id"],
             ["coupon_templates.id"],
             name=op.f("fk_coupons_template_id_coupon_templates"),
+            initially="DEFERRED",
+            deferrable=True,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coupons")),
     )
