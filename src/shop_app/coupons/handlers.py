@@ -117,7 +117,6 @@ class ClaimBatchHandler:
         for claim in command.claims:
             if claim.template_id != command.template_id:
                 raise InvalidValue("a claim batch holds claims of one template")
-            _check_key(claim.key, "idempotency key")
         template = await uow.coupon_templates.get_for_update(command.template_id)
         keyed = {(claim.user_id, claim.key) for claim in command.claims if claim.key}
         earlier = await uow.coupons.by_acquisition_keys(template.id, keyed) if keyed else {}
@@ -128,6 +127,11 @@ class ClaimBatchHandler:
         answers: list[Acquired | Refused] = []
         fresh: list[Coupon] = []
         for claim in command.claims:
+            try:  # one client's bad key refuses its own claim, not the batch it shares
+                _check_key(claim.key, "idempotency key")
+            except InvalidValue as bad:
+                answers.append(Refused(bad.code, bad.message, bad.kind))
+                continue
             previous = earlier.get((claim.user_id, claim.key or ""))
             if previous is not None:
                 answers.append(Acquired.of(previous, replayed=True))

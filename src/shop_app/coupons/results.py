@@ -7,6 +7,7 @@ import uuid
 
 import attrs
 
+from shop_app.shared import codec
 from shop_domain.coupons.coupon import Coupon, Outcome
 
 
@@ -65,3 +66,9 @@ class OrderCoupons:
 
     order_id: uuid.UUID
     coupons: tuple[CouponOutcome, ...]
+
+
+# a retried command answers its first result, stored by the bus (SEC-5)
+codec.register(
+    Acquired, Refused, IssueReport, CodeBatchStarted, CouponOutcome, OrderCoupons, Outcome
+)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from shop_app.coupons.commands import IssueCoupons
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.results import IssueReport
+from shop_app.shared.auth import Principal
 from shop_app.shared.jobs import JobView, Report
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.shared.errors import InvalidValue
@@ -113,6 +114,7 @@ class SegmentIssuer:
         template_id = uuid.UUID(str(params["template_id"]))
         segment_id = uuid.UUID(str(params["segment_id"]))
         total = int(params["count"])
+        operator = Principal(subject=str(params["issued_by"]), kind="operator")
         issued = already = 0
         refused: dict[str, int] = {}
         position = done
@@ -126,7 +128,8 @@ class SegmentIssuer:
                     campaign_key=str(params["campaign_key"]),
                     user_ids=tuple(user for _, user in rows),
                     issued_by=str(params["issued_by"]),
-                )
+                ),
+                actor=operator,  # each chunk is audited as the operator's action (SEC-2)
             )
             issued += len(report_.issued)
             already += len(report_.already)

@@ -2,13 +2,16 @@
 
 A retried command must return exactly what the first attempt returned (SEC-5), so results are
 stored losslessly: UUIDs, decimals, datetimes and ``Money`` keep their types through a round
-trip. Results of idempotent commands are built from these types, lists and string-keyed dicts.
+trip. Results of idempotent commands are built from these types, lists, tuples, string-keyed
+dicts, and attrs classes and enums that a context registered with :func:`register` (stored by
+name, so only registered types are ever rebuilt from storage).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import enum
 import hashlib
 import json
 import uuid
@@ -19,8 +22,24 @@ import attrs
 from shop_domain.shared.events import to_jsonable
 from shop_domain.shared.money import Money
 
+_REGISTERED: dict[str, type] = {}
+
+
+def _name(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def register(*kinds: type) -> None:
+    """Allow results of these attrs classes or enums (a context registers its result types)."""
+    for kind in kinds:
+        if not (attrs.has(kind) or issubclass(kind, enum.Enum)):
+            raise TypeError(f"{kind.__name__} is neither an attrs class nor an enum")
+        _REGISTERED[_name(kind)] = kind
+
 
 def encode(value: Any) -> Any:
+    if isinstance(value, enum.Enum) and _name(type(value)) in _REGISTERED:
+        return {"$enum": [_name(type(value)), value.value]}
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, uuid.UUID):
@@ -31,8 +50,13 @@ def encode(value: Any) -> Any:
         return {"$datetime": value.isoformat()}
     if isinstance(value, Money):
         return {"$money": [value.minor, value.currency]}
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):
+        return {"$tuple": [encode(v) for v in value]}
+    if isinstance(value, list):
         return [encode(v) for v in value]
+    if attrs.has(type(value)) and _name(type(value)) in _REGISTERED:
+        fields = {f.name: encode(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {"$attrs": [_name(type(value)), fields]}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise TypeError("stored results use string keys")
@@ -55,6 +79,12 @@ def decode(value: Any) -> Any:
             return Money(inner[0], inner[1])
         if tag == "$dict":
             return {k: decode(v) for k, v in inner.items()}
+        if tag == "$tuple":
+            return tuple(decode(v) for v in inner)
+        if tag == "$enum":
+            return _REGISTERED[inner[0]](inner[1])
+        if tag == "$attrs":
+            return _REGISTERED[inner[0]](**{k: decode(v) for k, v in inner[1].items()})
         raise ValueError(f"unknown tag {tag!r}")
     return value
 
