@@ -49,6 +49,8 @@ contracts: install
 
 bench: install
 	$(BIN)/python benchmarks/uow_vs_asyncpg.py
+	$(BIN)/python benchmarks/coupon_claims.py
+	$(BIN)/python benchmarks/coupon_codes.py
 
 lock:
 	$(BIN)/python -m pip install --quiet uv
