@@ -72,5 +72,6 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
         return self._projections
 
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
+        await self.coupons.write_new()  # coupons handed out in bulk (Core rows)
         await self.unique_codes.write_pending()  # redeemed one-time codes (Core rows)
         await super()._commit(messages)
