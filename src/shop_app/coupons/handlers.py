@@ -101,6 +101,24 @@ async def end_template(command: c.EndTemplate, uow: CouponsUnitOfWork) -> None:
 # --- claiming, issuing, codes (CPN-2, CPN-3, CPN-4) -----------------------------------------
 
 
+async def _hand_out(
+    uow: CouponsUnitOfWork,
+    template: CouponTemplate,
+    requests: Sequence[AcquireRequest],
+    policy: CouponPolicy,
+) -> list[Coupon | DomainError]:
+    """Let ``template`` decide ``requests`` against the users' holdings and add the coupons
+    it grants; each request's coupon or the error that refused it, in order."""
+    now = uow.clock.now()
+    today = policy.business_date(now)
+    holdings = await uow.coupons.holdings(template.id, {r.user_id for r in requests}, today)
+    outcomes = template.acquire_many(
+        requests, new_id=uow.ids.new_id, holdings=holdings, now=now, today=today
+    )
+    uow.coupons.add_many([o for o in outcomes if isinstance(o, Coupon)])
+    return outcomes
+
+
 class ClaimBatchHandler:
     """Decides many claims of one template in one transaction, in arrival order.
 
@@ -121,8 +139,9 @@ class ClaimBatchHandler:
         keyed = {(claim.user_id, claim.key) for claim in command.claims if claim.key}
         earlier = await uow.coupons.by_acquisition_keys(template.id, keyed) if keyed else {}
         now = uow.clock.now()
+        today = self.policy.business_date(now)
         holdings = await uow.coupons.holdings(
-            template.id, {claim.user_id for claim in command.claims}, self.policy.business_date(now)
+            template.id, {claim.user_id for claim in command.claims}, today
         )
         answers: list[Acquired | Refused] = []
         fresh: list[Coupon] = []
@@ -138,11 +157,7 @@ class ClaimBatchHandler:
                 continue
             request = AcquireRequest(user_id=claim.user_id, via=Via.CLAIM, key=claim.key)
             [outcome] = template.acquire_many(
-                [request],
-                new_id=uow.ids.new_id,
-                holdings=holdings,
-                now=now,
-                today=self.policy.business_date(now),
+                [request], new_id=uow.ids.new_id, holdings=holdings, now=now, today=today
             )
             if isinstance(outcome, DomainError):
                 answers.append(Refused(outcome.code, outcome.message, outcome.kind))
@@ -175,21 +190,15 @@ class IssueCouponsHandler:
             )
         template = await uow.coupon_templates.get_for_update(command.template_id)
         already = await uow.coupons.issued_for_campaign(template.id, campaign_key, users)
-        wanted = [user for user in users if user not in already]
-        now = uow.clock.now()
-        today = self.policy.business_date(now)
-        holdings = await uow.coupons.holdings(template.id, wanted, today)
         requests = [
             AcquireRequest(
                 user_id=user, via=Via.ISSUE, campaign_key=campaign_key, actor=command.issued_by
             )
-            for user in wanted
+            for user in users
+            if user not in already
         ]
-        outcomes = template.acquire_many(
-            requests, new_id=uow.ids.new_id, holdings=holdings, now=now, today=today
-        )
+        outcomes = await _hand_out(uow, template, requests, self.policy)
         fresh = [o for o in outcomes if isinstance(o, Coupon)]
-        uow.coupons.add_many(fresh)
         return IssueReport(
             issued=tuple((coupon.user_id, coupon.id) for coupon in fresh),
             already=tuple((user, coupon.id) for user, coupon in already.items()),
@@ -243,15 +252,9 @@ class RedeemCodeHandler:
             )
             if earlier:
                 return Acquired.of(next(iter(earlier.values())), replayed=True)
-        now = uow.clock.now()
-        today = self.policy.business_date(now)
-        holdings = await uow.coupons.holdings(template.id, {request.user_id}, today)
-        [outcome] = template.acquire_many(
-            [request], new_id=uow.ids.new_id, holdings=holdings, now=now, today=today
-        )
+        [outcome] = await _hand_out(uow, template, [request], self.policy)
         if isinstance(outcome, DomainError):
             raise outcome
-        uow.coupons.add(outcome)
         return Acquired.of(outcome)
 
 

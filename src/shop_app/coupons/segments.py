@@ -55,7 +55,7 @@ def parse_segment(lines: Iterable[str], *, first_line: int = 1) -> Iterator[uuid
         if not text or text.startswith("#"):
             continue
         cell = text.split(",", 1)[0].strip().strip('"')
-        if number == first_line and cell.lower() in {"user_id", "user", "id"}:
+        if number == 1 and cell.lower() in {"user_id", "user", "id"}:  # a header line
             continue
         try:
             yield uuid.UUID(cell)

@@ -1,0 +1,135 @@
+"""The order-facing and acquisition handlers through the bus, on the in-memory adapters."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from tests.unit.coupons.coupon_builders import NOW, cash, definition
+
+from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
+from shop_adapters.memory.uow import InMemoryUnitOfWork
+from shop_adapters.shared.system import UuidV7Generator
+from shop_app.coupons import commands as c
+from shop_app.coupons.handlers import coupon_command_handlers
+from shop_app.coupons.policy import CouponPolicy
+from shop_app.coupons.results import Acquired, Refused
+from shop_app.coupons.segments import parse_segment
+from shop_app.shared.messagebus import MessageBus
+from shop_domain.coupons import CouponState, CouponTerms, Limits
+from shop_domain.shared.errors import DomainError
+
+USER = uuid.UUID("00000000-0000-7000-8000-0000000000f1")
+
+
+@pytest.fixture
+def db() -> MemoryDatabase:
+    return MemoryDatabase()
+
+
+@pytest.fixture
+def bus(db: MemoryDatabase) -> MessageBus:
+    clock, ids = FixedClock(NOW), UuidV7Generator()
+    return MessageBus(
+        lambda: InMemoryUnitOfWork(db, clock, ids), coupon_command_handlers(CouponPolicy())
+    )
+
+
+async def _template(bus: MessageBus, *, stackable: bool) -> uuid.UUID:
+    template_id: uuid.UUID = await bus.handle(
+        c.CreateTemplate(
+            definition=definition(
+                terms=CouponTerms(benefit=cash(), stackable=stackable),
+                limits=Limits(10, per_user=None, per_user_per_day=None),
+            ),
+            created_by="op",
+        )
+    )
+    await bus.handle(c.ActivateTemplate(template_id=template_id))
+    return template_id
+
+
+async def _coupon(bus: MessageBus, *, stackable: bool) -> uuid.UUID:
+    template_id = await _template(bus, stackable=stackable)
+    [answer] = await bus.handle(
+        c.ClaimBatch(
+            template_id=template_id,
+            claims=(c.ClaimCoupon(template_id=template_id, user_id=USER),),
+        )
+    )
+    assert isinstance(answer, Acquired)
+    return answer.coupon_id
+
+
+async def _states(db: MemoryDatabase, ids: list[uuid.UUID]) -> list[str]:
+    async with InMemoryUnitOfWork(db, FixedClock(NOW), UuidV7Generator()) as uow:
+        return [(await uow.coupons.get(i)).state.value for i in ids]
+
+
+async def _refusal(bus: MessageBus, command: object) -> str:
+    with pytest.raises(DomainError) as refused:
+        await bus.handle(command)
+    return refused.value.code
+
+
+@pytest.mark.rule("CPN-8")
+async def test_a_non_stackable_coupon_goes_on_an_order_alone(
+    db: MemoryDatabase, bus: MessageBus
+) -> None:
+    alone, other = await _coupon(bus, stackable=False), await _coupon(bus, stackable=True)
+    lock = c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(alone, other))
+    assert await _refusal(bus, lock) == "coupon.not_stackable"
+    assert await _states(db, [alone, other]) == ["available", "available"]
+    alone_lock = c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(alone,))
+    assert (await bus.handle(alone_lock)).coupons[0].coupon_id == alone
+
+
+@pytest.mark.rule("CPN-8")
+async def test_stackable_coupons_combine(db: MemoryDatabase, bus: MessageBus) -> None:
+    first, second = await _coupon(bus, stackable=True), await _coupon(bus, stackable=True)
+    order = uuid.uuid4()
+    await bus.handle(c.LockCoupons(order_id=order, user_id=USER, coupon_ids=(first, second)))
+    assert await _states(db, [first, second]) == ["locked", "locked"]
+
+
+@pytest.mark.rule("CPN-5")
+async def test_locking_is_all_or_nothing(db: MemoryDatabase, bus: MessageBus) -> None:
+    good, used = await _coupon(bus, stackable=True), await _coupon(bus, stackable=True)
+    await bus.handle(c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(used,)))
+    lock = c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(good, used))
+    assert await _refusal(bus, lock) == "coupon.not_available"
+    assert await _states(db, [good, used]) == ["available", "locked"]
+    missing = c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(good, uuid.uuid4()))
+    assert await _refusal(bus, missing) == "coupon.not_found"
+    assert await _states(db, [good]) == [CouponState.AVAILABLE.value]
+
+
+@pytest.mark.rule("CPN-2")
+async def test_a_bad_key_refuses_its_own_claim_only(bus: MessageBus) -> None:
+    template_id = await _template(bus, stackable=True)
+    answers = await bus.handle(
+        c.ClaimBatch(
+            template_id=template_id,
+            claims=(
+                c.ClaimCoupon(template_id=template_id, user_id=USER, key="k" * 101),
+                c.ClaimCoupon(template_id=template_id, user_id=USER, key="ok"),
+                c.ClaimCoupon(template_id=template_id, user_id=USER, key="ok"),
+            ),
+        )
+    )
+    assert isinstance(answers[0], Refused)
+    assert answers[0].code == "validation.invalid_value"
+    assert isinstance(answers[1], Acquired)
+    assert not answers[1].replayed
+    assert isinstance(answers[2], Acquired)
+    assert answers[2].replayed
+    assert answers[2].coupon_id == answers[1].coupon_id
+
+
+@pytest.mark.rule("CPN-3")
+def test_only_the_first_line_of_a_segment_may_be_a_header() -> None:
+    user = uuid.uuid4()
+    assert list(parse_segment(["user_id", str(user)])) == [user]
+    with pytest.raises(DomainError) as bad:
+        list(parse_segment([str(user), "id"]))
+    assert bad.value.details["line"] == 2
