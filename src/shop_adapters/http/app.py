@@ -26,8 +26,9 @@ import importlib.metadata
 from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
+import attrs
 from litestar import Controller, Litestar, Request, Router
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.logging.config import BaseLoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -139,11 +140,34 @@ async def dispatch(
     )
 
 
+@attrs.frozen
+class Commands:
+    """A route's way to the bus: the caller and its ``Idempotency-Key`` come with it, so a
+    handler asks for ``commands`` and sends, instead of threading all three through."""
+
+    bus: MessageBus
+    principal: Principal
+    idempotency_key: str | None = None
+
+    async def send(self, command: object) -> Any:
+        return await dispatch(
+            self.bus, command, principal=self.principal, idempotency_key=self.idempotency_key
+        )
+
+
 # --- dependencies ---------------------------------------------------------------------------
 
 
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return require_principal(request)
+
+
+async def provide_commands(
+    bus: NamedDependency[MessageBus],
+    principal: NamedDependency[Principal],
+    idempotency_key: NamedDependency[str | None],
+) -> Commands:
+    return Commands(bus, principal, idempotency_key)
 
 
 async def provide_maybe_principal(request: Request[Any, Any, Any]) -> Principal | None:
@@ -177,6 +201,7 @@ def _dependencies(runtime: Runtime) -> dict[str, Provide]:
         "principal": Provide(provide_principal),
         "maybe_principal": Provide(provide_maybe_principal),
         "idempotency_key": Provide(provide_idempotency_key),
+        "commands": Provide(provide_commands),
         "pagination": Provide(provide_pagination),
     }
 

@@ -21,7 +21,7 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter
 
-from shop_adapters.http.app import dispatch
+from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import operator_only, requires
 from shop_adapters.http.catalog.public import SEARCH_DEPENDENCIES, catalog_queries
 from shop_adapters.http.catalog.schemas import (
@@ -50,8 +50,6 @@ from shop_adapters.http.problems import HttpProblem, problem_spec
 from shop_adapters.runtime import Runtime
 from shop_app.catalog import commands as c
 from shop_app.catalog.queries import CategoryNode, FrontCategoryNode, SearchCriteria
-from shop_app.shared.auth import Principal
-from shop_app.shared.messagebus import MessageBus
 
 READ: Final = "catalog.read"
 WRITE: Final = "catalog.write"
@@ -86,14 +84,12 @@ async def _product(runtime: Runtime, product_id: uuid.UUID) -> ProductDetailOut:
 
 async def _change_product(
     runtime: Runtime,
-    bus: MessageBus,
-    principal: Principal,
-    idempotency_key: str | None,
+    commands: Commands,
     product_id: uuid.UUID,
     command: object,
 ) -> ProductDetailOut:
     """Run a command on one product and answer with its fresh detail."""
-    await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+    await commands.send(command)
     return await _product(runtime, product_id)
 
 
@@ -200,13 +196,9 @@ class CatalogAdminController(Controller):
     async def create_category(
         self,
         data: JSONBody[CategoryIn],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> Created:
-        result = await dispatch(
-            bus, data.command(), principal=principal, idempotency_key=idempotency_key
-        )
+        result = await commands.send(data.command())
         return Created(id=_id(result))
 
     @patch(
@@ -223,12 +215,10 @@ class CatalogAdminController(Controller):
         category_id: FromPath[uuid.UUID],
         data: JSONBody[RenameIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> CategoryOut:
         command = c.RenameCategory(category_id=category_id, name=data.name)
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        await commands.send(command)
         return await _category(runtime, category_id)
 
     @put(
@@ -248,14 +238,12 @@ class CatalogAdminController(Controller):
         category_id: FromPath[uuid.UUID],
         data: JSONBody[AttributesIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> CategoryOut:
         command = c.DefineCategoryAttributes(
             category_id=category_id, attributes=tuple(a.spec() for a in data.attributes)
         )
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        await commands.send(command)
         return await _category(runtime, category_id)
 
     # --- front-end categories (CAT-3) ---------------------------------------------------------
@@ -269,13 +257,9 @@ class CatalogAdminController(Controller):
     async def create_front_category(
         self,
         data: JSONBody[FrontCategoryIn],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> Created:
-        result = await dispatch(
-            bus, data.command(), principal=principal, idempotency_key=idempotency_key
-        )
+        result = await commands.send(data.command())
         return Created(id=_id(result))
 
     @patch(
@@ -289,9 +273,7 @@ class CatalogAdminController(Controller):
         front_category_id: FromPath[uuid.UUID],
         data: JSONBody[FrontCategoryPatch],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> FrontCategoryOut:
         command = c.UpdateFrontCategory(
             front_category_id=front_category_id,
@@ -299,7 +281,7 @@ class CatalogAdminController(Controller):
             sort_order=data.sort_order,
             visible=data.visible,
         )
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        await commands.send(command)
         return await _front(runtime, front_category_id)
 
     @put(
@@ -313,14 +295,12 @@ class CatalogAdminController(Controller):
         front_category_id: FromPath[uuid.UUID],
         data: JSONBody[CategoryLinksIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> FrontCategoryOut:
         command = c.MapFrontCategory(
             front_category_id=front_category_id, category_ids=tuple(data.category_ids)
         )
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        await commands.send(command)
         return await _front(runtime, front_category_id)
 
     @delete(
@@ -336,12 +316,10 @@ class CatalogAdminController(Controller):
     async def delete_front_category(
         self,
         front_category_id: FromPath[uuid.UUID],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> None:
         command = c.DeleteFrontCategory(front_category_id=front_category_id)
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        await commands.send(command)
 
     # --- brands (CAT-5) -----------------------------------------------------------------------
 
@@ -357,14 +335,12 @@ class CatalogAdminController(Controller):
     async def create_brand(
         self,
         data: JSONBody[BrandIn],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> Created:
         command = c.CreateBrand(
             name=data.name, logo_url=data.logo_url, category_ids=tuple(data.category_ids)
         )
-        result = await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        result = await commands.send(command)
         return Created(id=_id(result))
 
     @put(
@@ -381,9 +357,7 @@ class CatalogAdminController(Controller):
         brand_id: FromPath[uuid.UUID],
         data: JSONBody[BrandIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> BrandOut:
         command = c.UpdateBrand(
             brand_id=brand_id,
@@ -391,7 +365,7 @@ class CatalogAdminController(Controller):
             logo_url=data.logo_url,
             category_ids=tuple(data.category_ids),
         )
-        await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        await commands.send(command)
         return await _brand(runtime, brand_id)
 
     # --- products and SKUs (CAT-1, CAT-4, CAT-6) ----------------------------------------------
@@ -412,13 +386,9 @@ class CatalogAdminController(Controller):
     async def create_product(
         self,
         data: JSONBody[ProductIn],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> Created:
-        result = await dispatch(
-            bus, data.command(), principal=principal, idempotency_key=idempotency_key
-        )
+        result = await commands.send(data.command())
         return Created(id=_id(result))
 
     @put(
@@ -432,12 +402,10 @@ class CatalogAdminController(Controller):
         product_id: FromPath[uuid.UUID],
         data: JSONBody[ProductUpdateIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> ProductDetailOut:
         command = data.command(product_id)
-        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
+        return await _change_product(runtime, commands, product_id, command)
 
     @post(
         "/products/{product_id:uuid}/skus",
@@ -455,12 +423,10 @@ class CatalogAdminController(Controller):
         self,
         product_id: FromPath[uuid.UUID],
         data: JSONBody[SkuIn],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> Created:
         command = c.AddSku(product_id=product_id, sku=data.new_sku())
-        result = await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        result = await commands.send(command)
         return Created(id=_id(result))
 
     @put(
@@ -475,9 +441,7 @@ class CatalogAdminController(Controller):
         sku_id: FromPath[uuid.UUID],
         data: JSONBody[PriceIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> ProductDetailOut:
         command = c.ChangeSkuPrice(
             product_id=product_id,
@@ -485,7 +449,7 @@ class CatalogAdminController(Controller):
             sale_price=data.sale_price.to_domain(),
             list_price=data.list_price.to_domain(),
         )
-        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
+        return await _change_product(runtime, commands, product_id, command)
 
     @put(
         "/products/{product_id:uuid}/skus/{sku_id:uuid}/stock",
@@ -499,12 +463,10 @@ class CatalogAdminController(Controller):
         sku_id: FromPath[uuid.UUID],
         data: JSONBody[StockIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> ProductDetailOut:
         command = c.SetSkuStock(product_id=product_id, sku_id=sku_id, stock=data.stock)
-        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
+        return await _change_product(runtime, commands, product_id, command)
 
     @post(
         "/products/{product_id:uuid}/skus/{sku_id:uuid}/enable",
@@ -518,12 +480,10 @@ class CatalogAdminController(Controller):
         product_id: FromPath[uuid.UUID],
         sku_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> ProductDetailOut:
         command = c.SetSkuEnabled(product_id=product_id, sku_id=sku_id, enabled=True)
-        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
+        return await _change_product(runtime, commands, product_id, command)
 
     @post(
         "/products/{product_id:uuid}/skus/{sku_id:uuid}/disable",
@@ -537,12 +497,10 @@ class CatalogAdminController(Controller):
         product_id: FromPath[uuid.UUID],
         sku_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> ProductDetailOut:
         command = c.SetSkuEnabled(product_id=product_id, sku_id=sku_id, enabled=False)
-        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
+        return await _change_product(runtime, commands, product_id, command)
 
     # --- listing (CAT-7) ----------------------------------------------------------------------
 
@@ -560,12 +518,10 @@ class CatalogAdminController(Controller):
         self,
         product_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> ProductDetailOut:
         command = c.ListProduct(product_id=product_id)
-        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
+        return await _change_product(runtime, commands, product_id, command)
 
     @post(
         "/products/{product_id:uuid}/unlist",
@@ -578,12 +534,10 @@ class CatalogAdminController(Controller):
         self,
         product_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> ProductDetailOut:
         command = c.UnlistProduct(product_id=product_id)
-        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
+        return await _change_product(runtime, commands, product_id, command)
 
     @put(
         "/products/{product_id:uuid}/schedule",
@@ -596,14 +550,12 @@ class CatalogAdminController(Controller):
         product_id: FromPath[uuid.UUID],
         data: JSONBody[ScheduleIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> ProductDetailOut:
         command = c.ScheduleListing(
             product_id=product_id, list_at=data.list_at, delist_at=data.delist_at
         )
-        return await _change_product(runtime, bus, principal, idempotency_key, product_id, command)
+        return await _change_product(runtime, commands, product_id, command)
 
     @post(
         "/listing-schedules/apply",
@@ -613,15 +565,13 @@ class CatalogAdminController(Controller):
     )
     async def apply_schedules(
         self,
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
         limit: Annotated[
             int, Parameter(ge=1, le=10_000, description="At most this many products")
         ] = 500,
     ) -> SchedulesApplied:
         command = c.ApplyListingSchedules(limit=limit)
-        result = await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        result = await commands.send(command)
         return SchedulesApplied(changed=int(result))
 
 

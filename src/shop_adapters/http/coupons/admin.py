@@ -31,7 +31,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Requ
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from shop_adapters.http.app import dispatch
+from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import operator_only, requires
 from shop_adapters.http.coupons.customer import (
     LOCATION,
@@ -62,7 +62,6 @@ from shop_app.coupons.queries import UsageAction, UsageFilter
 from shop_app.coupons.results import CodeBatchStarted
 from shop_app.coupons.segments import ISSUE_SEGMENT
 from shop_app.shared.auth import Principal
-from shop_app.shared.messagebus import MessageBus
 from shop_domain.coupons import rules
 from shop_domain.coupons.batches import BatchState
 from shop_domain.coupons.template import TemplateState
@@ -109,14 +108,12 @@ async def _template(runtime: Runtime, template_id: uuid.UUID) -> TemplateOut:
 
 async def _change(
     runtime: Runtime,
-    bus: MessageBus,
-    principal: Principal,
-    idempotency_key: str | None,
+    commands: Commands,
     template_id: uuid.UUID,
     command: object,
 ) -> TemplateOut:
     """Run a command on one template and answer with the template as it now is."""
-    await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+    await commands.send(command)
     return await _template(runtime, template_id)
 
 
@@ -230,12 +227,12 @@ class CouponAdminController(Controller):
         self,
         data: JSONBody[TemplateDefinitionSchema],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> Response[TemplateOut]:
-        command = c.CreateTemplate(definition=data.to_domain(), created_by=principal.subject)
-        result = await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        command = c.CreateTemplate(
+            definition=data.to_domain(), created_by=commands.principal.subject
+        )
+        result = await commands.send(command)
         template = await _template(runtime, _id(result))
         return Response(
             template, status_code=201, headers={"Location": f"/coupons/templates/{template.id}"}
@@ -252,12 +249,10 @@ class CouponAdminController(Controller):
         template_id: FromPath[uuid.UUID],
         data: JSONBody[TemplateDefinitionSchema],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> TemplateOut:
         command = c.EditTemplate(template_id=template_id, definition=data.to_domain())
-        return await _change(runtime, bus, principal, idempotency_key, template_id, command)
+        return await _change(runtime, commands, template_id, command)
 
     @post(
         "/templates/{template_id:uuid}/activate",
@@ -270,12 +265,10 @@ class CouponAdminController(Controller):
         self,
         template_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> TemplateOut:
         command = c.ActivateTemplate(template_id=template_id)
-        return await _change(runtime, bus, principal, idempotency_key, template_id, command)
+        return await _change(runtime, commands, template_id, command)
 
     @post(
         "/templates/{template_id:uuid}/pause",
@@ -288,12 +281,10 @@ class CouponAdminController(Controller):
         self,
         template_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> TemplateOut:
         command = c.PauseTemplate(template_id=template_id)
-        return await _change(runtime, bus, principal, idempotency_key, template_id, command)
+        return await _change(runtime, commands, template_id, command)
 
     @post(
         "/templates/{template_id:uuid}/end",
@@ -306,12 +297,10 @@ class CouponAdminController(Controller):
         self,
         template_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> TemplateOut:
         command = c.EndTemplate(template_id=template_id)
-        return await _change(runtime, bus, principal, idempotency_key, template_id, command)
+        return await _change(runtime, commands, template_id, command)
 
     # --- reports (CPN-9, CPN-11) --------------------------------------------------------------
 
@@ -380,9 +369,7 @@ class CouponAdminController(Controller):
         template_id: FromPath[uuid.UUID],
         data: JSONBody[IssueIn],
         runtime: NamedDependency[Runtime],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> IssueReportOut:
         limit = coupon_services(runtime).policy.max_issue_batch
         if len(data.user_ids) > limit:
@@ -396,11 +383,11 @@ class CouponAdminController(Controller):
             template_id=template_id,
             campaign_key=data.campaign_key,
             user_ids=tuple(data.user_ids),
-            issued_by=principal.subject,
+            issued_by=commands.principal.subject,
         )
         # idempotent per (campaign key, user) by itself; with a key a retry also gets the
         # first report back
-        report = await dispatch(bus, command, principal=principal, idempotency_key=idempotency_key)
+        report = await commands.send(command)
         return IssueReportOut.of(report)
 
     @post(
@@ -489,18 +476,14 @@ class CouponAdminController(Controller):
         self,
         template_id: FromPath[uuid.UUID],
         data: JSONBody[CodeBatchIn],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
-        idempotency_key: NamedDependency[str | None],
+        commands: NamedDependency[Commands],
     ) -> CodeBatchAccepted:
         command = c.ReserveCodeBatch(
-            template_id=template_id, count=data.count, created_by=principal.subject
+            template_id=template_id, count=data.count, created_by=commands.principal.subject
         )
         # the batch and its job are written in one transaction; a retry with the same key
         # answers the first batch
-        started: CodeBatchStarted = await dispatch(
-            bus, command, principal=principal, idempotency_key=idempotency_key
-        )
+        started: CodeBatchStarted = await commands.send(command)
         return CodeBatchAccepted(batch_id=started.batch_id, job_id=started.job_id)
 
     @get(
@@ -588,12 +571,13 @@ class CouponAdminController(Controller):
         self,
         coupon_id: FromPath[uuid.UUID],
         data: JSONBody[VoidIn],
-        bus: NamedDependency[MessageBus],
-        principal: NamedDependency[Principal],
+        commands: NamedDependency[Commands],
     ) -> VoidOut:
-        command = c.VoidCoupon(coupon_id=coupon_id, reason=data.reason, voided_by=principal.subject)
+        command = c.VoidCoupon(
+            coupon_id=coupon_id, reason=data.reason, voided_by=commands.principal.subject
+        )
         # voiding is idempotent by itself (a second void answers `already`)
-        return VoidOut.of(await dispatch(bus, command, principal=principal))
+        return VoidOut.of(await commands.send(command))
 
 
 __all__ = ["CODES", "ISSUE", "READ", "VOID", "WRITE", "CouponAdminController"]
