@@ -84,7 +84,7 @@ class MessageBus:
             )
         except DomainError as exc:
             if auditor is not None:
-                await self._audit_refusal(command, auditor, exc)
+                await self.audit_refusal(command, auditor, exc)
             raise
         if not replayed:
             await self.dispatch(events)
@@ -134,9 +134,10 @@ class MessageBus:
             return True, self._replay(stored, digest), ()
         return False, result, uow.committed_events
 
-    async def _audit_refusal(self, command: object, actor: Principal, error: DomainError) -> None:
-        """Record a refused operator action in a unit of work of its own. A failure to write it
-        is logged and does not hide the refusal itself."""
+    async def audit_refusal(self, command: object, actor: Principal, error: DomainError) -> None:
+        """Record a refused operator action in a unit of work of its own; services that refuse
+        an action before it reaches the bus (a missing permission, a wrong one-time code) call
+        it too. A failure to write it is logged and does not hide the refusal itself."""
         try:
             async with self._uow_factory() as uow:
                 entry = audit_entry(

@@ -6,9 +6,10 @@ without ``0 O 1 I L`` — drawn from the operating system's cryptographic random
 million live codes takes around 10^12 tries, and wrong tries are rate-limited besides.
 
 Random bytes map to symbols by rejection (bytes ≥ 248 are dropped, the rest taken modulo 31),
-which keeps every symbol equally likely. The mapping is done with ``bytes.translate`` so that a
-million codes take a fraction of a second. Uniqueness is not left to chance: storage refuses a
-duplicate and the generator makes up any shortfall.
+which keeps every symbol equally likely; :mod:`shop_domain.shared.tokens` does it with
+``bytes.translate`` so that a million codes take a fraction of a second (gift-card numbers and
+secrets use the same generator). Uniqueness is not left to chance: storage refuses a duplicate
+and the generator makes up any shortfall.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+from shop_domain.shared.tokens import LOOKALIKE_FREE, random_strings
+
+ALPHABET = LOOKALIKE_FREE
 CODE_LENGTH = 12
 GROUP = 4
-_ACCEPT = 256 - 256 % len(ALPHABET)  # 248: the largest multiple of 31 within a byte
-_TABLE = bytes(ord(ALPHABET[b % len(ALPHABET)]) if b < _ACCEPT else 0 for b in range(256))
-_REJECT = bytes(range(_ACCEPT, 256))
 
 
 def random_codes(
@@ -32,14 +32,7 @@ def random_codes(
         raise ValueError("count is never negative")
     if length < 1:
         raise ValueError("a code has at least one character")
-    need = count * length
-    symbols = b""
-    while len(symbols) < need:
-        # ask for a little more than needed: about 3% of bytes are rejected
-        chunk = source((need - len(symbols)) * 33 // 32 + 16)
-        symbols += chunk.translate(_TABLE, _REJECT)
-    text = symbols[:need].decode("ascii")
-    return [text[i : i + length] for i in range(0, need, length)]
+    return random_strings(count, length, ALPHABET, source=source)
 
 
 def unique_codes(count: int, **kwargs: object) -> list[str]:

@@ -1,0 +1,1 @@
+"""Gift cards: commands, handlers, bulk generation, export and the read side."""
