@@ -15,17 +15,25 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from pathlib import Path
 from typing import Any
 
 import punq
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop_adapters.files.xlsx import ProtectedXlsxWriter
 from shop_adapters.memory.audit import MemoryAuditQueries
 from shop_adapters.memory.catalog import MemoryCatalogQueries
 from shop_adapters.memory.coupons import MemoryCodeStore, MemoryCouponQueries, MemorySegmentStore
+from shop_adapters.memory.giftcards import (
+    MemoryCardStore,
+    MemoryExportSource,
+    MemoryGiftCardQueries,
+)
 from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.memory.kernel import MemoryDatabase
+from shop_adapters.memory.otp import MemoryOneTimeCodeStore
 from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.messaging import (
@@ -36,6 +44,13 @@ from shop_adapters.messaging import (
 )
 from shop_adapters.runtime import Relay, Runtime
 from shop_adapters.settings import Settings
+from shop_adapters.shared.crypto import (
+    AesGcmSecretBox,
+    load_or_create_key_file,
+    new_key_spec,
+    parse_keys,
+)
+from shop_adapters.shared.sms import FileSmsSender, MemorySmsSender
 from shop_adapters.shared.system import SystemClock, UuidV7Generator
 from shop_adapters.sql.audit import SqlAuditQueries
 from shop_adapters.sql.catalog.queries import SqlCatalogQueries
@@ -43,7 +58,10 @@ from shop_adapters.sql.coupons.codes import SqlCodeStore
 from shop_adapters.sql.coupons.queries import SqlCouponQueries
 from shop_adapters.sql.coupons.segments import SqlSegmentStore
 from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.giftcards.queries import SqlGiftCardQueries
+from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
 from shop_adapters.sql.jobs import SqlJobStore
+from shop_adapters.sql.otp import SqlOneTimeCodeStore
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
 from shop_adapters.sql.uow import session_factory
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
@@ -57,9 +75,20 @@ from shop_app.coupons.ports import CodeStore
 from shop_app.coupons.queries import CouponQueries
 from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentIssuer, SegmentStore
 from shop_app.coupons.services import CodeRedeemer, CouponServices
+from shop_app.giftcards.activation import CardActivator
+from shop_app.giftcards.exports import CardExporter
+from shop_app.giftcards.generation import CardGenerator
+from shop_app.giftcards.handlers import EXPORT_CARDS, GENERATE_CARDS, giftcard_command_handlers
+from shop_app.giftcards.policy import GiftCardPolicy
+from shop_app.giftcards.ports import CardStore, ExportSource
+from shop_app.giftcards.queries import GiftCardQueries
+from shop_app.giftcards.secrets import SecretBox
+from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobRunner, JobStore
 from shop_app.shared.messagebus import CommandHandler, MessageBus, UnitOfWorkFactory
+from shop_app.shared.notify import SmsSender
+from shop_app.shared.otp import OneTimeCodes, OneTimeCodeStore
 from shop_app.shared.ports import Clock, EventPublisher, IdGenerator
 from shop_app.shared.ratelimit import AttemptLimiter
 from shop_domain.catalog.model import CatalogPolicy
@@ -68,10 +97,17 @@ MEMORY_URL = "memory://"
 
 
 def command_handlers(
-    policy: CatalogPolicy, coupon_policy: CouponPolicy
+    policy: CatalogPolicy,
+    coupon_policy: CouponPolicy,
+    giftcard_policy: GiftCardPolicy,
+    box: SecretBox,
 ) -> dict[type, CommandHandler]:
     """Every context's command handlers, in one registry."""
-    return {**catalog_command_handlers(policy), **coupon_command_handlers(coupon_policy)}
+    return {
+        **catalog_command_handlers(policy),
+        **coupon_command_handlers(coupon_policy),
+        **giftcard_command_handlers(giftcard_policy, box),
+    }
 
 
 def register_job_handlers(runner: JobRunner, container: punq.Container) -> None:
@@ -80,6 +116,9 @@ def register_job_handlers(runner: JobRunner, container: punq.Container) -> None:
     coupons: CouponServices = container.resolve(CouponServices)
     runner.register(GENERATE_CODES, coupons.generator.run_job)
     runner.register(ISSUE_SEGMENT, coupons.segments.run_job)
+    giftcards: GiftCardServices = container.resolve(GiftCardServices)
+    runner.register(GENERATE_CARDS, giftcards.generator.run_job)
+    runner.register(EXPORT_CARDS, giftcards.exporter.run_job)
 
 
 def coupon_policy(settings: Settings) -> CouponPolicy:
@@ -109,6 +148,61 @@ def _coupon_services(container: punq.Container) -> CouponServices:
     )
 
 
+def giftcard_policy(settings: Settings) -> GiftCardPolicy:
+    return GiftCardPolicy(
+        card_chunk=settings.giftcard_chunk,
+        activation_attempts=settings.giftcard_activation_attempts,
+        admin_phone=settings.admin_phone,
+    )
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The card-secret keys (GC-11): ``SHOP_GIFTCARD_KEYS``, else the key file (made on first
+    use), else — for ``memory://`` only — a key that lives as long as the process."""
+    if settings.giftcard_keys:
+        spec = settings.giftcard_keys
+    elif settings.database_url == MEMORY_URL:
+        spec = new_key_spec("mem")
+    else:
+        spec = load_or_create_key_file(Path(settings.giftcard_key_file))
+    keys, current = parse_keys(spec)
+    return AesGcmSecretBox(keys, current)
+
+
+def _sms_sender(settings: Settings) -> SmsSender:
+    if settings.sms == "memory":
+        return MemorySmsSender()
+    return FileSmsSender(Path(settings.sms_file))
+
+
+def _giftcard_services(container: punq.Container) -> GiftCardServices:
+    bus: MessageBus = container.resolve(MessageBus)
+    clock: Clock = container.resolve(Clock)
+    policy: GiftCardPolicy = container.resolve(GiftCardPolicy)
+    box: SecretBox = container.resolve(SecretBox)
+    settings: Settings = container.resolve(Settings)
+    uow_factory: Any = container.resolve(UnitOfWorkFactory)  # has every context's repositories
+    queries: GiftCardQueries = container.resolve(GiftCardQueries)
+    return GiftCardServices(
+        queries=queries,
+        activator=CardActivator(bus, container.resolve(AttemptLimiter), clock, policy),
+        generator=CardGenerator(uow_factory, container.resolve(CardStore), box, bus, clock, policy),
+        exporter=CardExporter(
+            bus=bus,
+            uow_factory=uow_factory,
+            queries=queries,
+            codes=OneTimeCodes(container.resolve(OneTimeCodeStore), container.resolve(SmsSender)),
+            source=container.resolve(ExportSource),
+            box=box,
+            sheets=ProtectedXlsxWriter,
+            directory=Path(settings.export_dir),
+            clock=clock,
+            policy=policy,
+        ),
+        policy=policy,
+    )
+
+
 def _publisher(settings: Settings) -> EventPublisher:
     if settings.broker == "rabbitmq":
         return RabbitMQPublisher(settings.rabbitmq_url, exchange=settings.rabbitmq_exchange)
@@ -126,6 +220,10 @@ def _register_memory(container: punq.Container, clock: Clock, ids: IdGenerator) 
     container.register(CouponQueries, instance=MemoryCouponQueries(db))
     container.register(CodeStore, instance=MemoryCodeStore(db))
     container.register(SegmentStore, instance=MemorySegmentStore(db))
+    container.register(GiftCardQueries, instance=MemoryGiftCardQueries(db))
+    container.register(CardStore, instance=MemoryCardStore(db))
+    container.register(ExportSource, instance=MemoryExportSource(db))
+    container.register(OneTimeCodeStore, instance=MemoryOneTimeCodeStore())
 
     async def ready() -> None:
         return None
@@ -164,6 +262,10 @@ def _register_sql(
     container.register(CouponQueries, instance=SqlCouponQueries(engine))
     container.register(CodeStore, instance=SqlCodeStore(engine))
     container.register(SegmentStore, instance=SqlSegmentStore(engine))
+    container.register(GiftCardQueries, instance=SqlGiftCardQueries(engine))
+    container.register(CardStore, instance=SqlCardStore(engine))
+    container.register(ExportSource, instance=SqlExportSource(engine))
+    container.register(OneTimeCodeStore, instance=SqlOneTimeCodeStore(engine))
 
     async def ready() -> None:
         async with engine.connect() as connection:
@@ -197,6 +299,9 @@ def build_container(
         CatalogPolicy, instance=CatalogPolicy(max_category_depth=settings.max_category_depth)
     )
     container.register(CouponPolicy, instance=coupon_policy(settings))
+    container.register(GiftCardPolicy, instance=giftcard_policy(settings))
+    container.register(SecretBox, instance=secret_box(settings))
+    container.register(SmsSender, instance=_sms_sender(settings))
     container.register(EventPublisher, instance=_publisher(settings))
     if settings.database_url == MEMORY_URL:
         _register_memory(container, clock, ids)
@@ -208,12 +313,20 @@ def build_container(
         MessageBus,
         factory=lambda: MessageBus(
             container.resolve(UnitOfWorkFactory),
-            command_handlers(container.resolve(CatalogPolicy), container.resolve(CouponPolicy)),
+            command_handlers(
+                container.resolve(CatalogPolicy),
+                container.resolve(CouponPolicy),
+                container.resolve(GiftCardPolicy),
+                container.resolve(SecretBox),
+            ),
         ),
         scope=punq.Scope.singleton,
     )
     container.register(
         CouponServices, factory=lambda: _coupon_services(container), scope=punq.Scope.singleton
+    )
+    container.register(
+        GiftCardServices, factory=lambda: _giftcard_services(container), scope=punq.Scope.singleton
     )
 
     def job_runner() -> JobRunner:
@@ -254,4 +367,6 @@ def bootstrap(
         limiter=container.resolve(AttemptLimiter),
         audit=container.resolve(AuditQueries),
         coupons=container.resolve(CouponServices),
+        giftcards=container.resolve(GiftCardServices),
+        sms=container.resolve(SmsSender),
     )

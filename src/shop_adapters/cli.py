@@ -102,10 +102,11 @@ async def _serve(settings: Settings) -> None:
     from shop_adapters.http import create_app
     from shop_adapters.http.catalog import CATALOG_CONTROLLERS
     from shop_adapters.http.coupons import COUPON_CONTROLLERS
+    from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
 
     await _migrate_if_wanted(settings)
     runtime = bootstrap(settings)
-    app = create_app(runtime, [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS])
+    app = create_app(runtime, [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS, *GIFTCARD_CONTROLLERS])
     base = f"http://{settings.http_host}:{settings.http_port}"
     console.print(f"[bold]shop[/bold] is serving on {base}  (database: {_safe(settings)})")
     console.print(f"  API docs:  {base}/schema   (OpenAPI: {base}/schema/openapi.json)")
@@ -336,8 +337,10 @@ def sweep() -> None:
 
 def _add_context_commands() -> None:
     from shop_adapters.cli_coupons import coupons
+    from shop_adapters.cli_giftcards import giftcards
 
     main.add_command(coupons)
+    main.add_command(giftcards)
 
 
 _add_context_commands()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import sys
 import uuid
@@ -11,18 +10,14 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from shop_adapters.bootstrap import bootstrap
+from shop_adapters.cli_support import report_job, run_job_with_bar, run_with_runtime
 from shop_adapters.runtime import Runtime
-from shop_adapters.shared.system import worker_name
 from shop_app.coupons.commands import ExpireCoupons, ReserveCodeBatch
 from shop_app.coupons.results import CodeBatchStarted
 from shop_app.coupons.segments import ISSUE_SEGMENT
 from shop_app.coupons.services import CouponServices
-from shop_app.shared.jobs import JobState, JobView
 from shop_domain.coupons.codes import display
-from shop_domain.shared.errors import DomainError
 
 T = TypeVar("T")
 
@@ -30,52 +25,11 @@ EXPIRY_STEP = 1000
 
 
 def _run(job: Callable[[Runtime, CouponServices], Awaitable[T]]) -> T:
-    """Bootstrap from the environment, run ``job``, close; domain errors become CLI errors."""
-    from shop_adapters.cli import _migrate_if_wanted, _settings
+    def with_coupons(runtime: Runtime) -> Awaitable[T]:
+        assert runtime.coupons is not None
+        return job(runtime, runtime.coupons)
 
-    async def main() -> T:
-        settings = _settings()
-        await _migrate_if_wanted(settings)
-        runtime = bootstrap(settings)
-        try:
-            assert runtime.coupons is not None
-            return await job(runtime, runtime.coupons)
-        except DomainError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-        finally:
-            await runtime.close()
-
-    return asyncio.run(main())
-
-
-def _progress() -> Progress:
-    from shop_adapters.cli import console
-
-    return Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
-
-
-async def _with_bar(runtime: Runtime, job_id: uuid.UUID, label: str, total: int) -> JobView:
-    with _progress() as bar:
-        task = bar.add_task(label, total=total)
-
-        def moved(done: int, new_total: int | None) -> None:
-            bar.update(task, completed=done, total=new_total or total)
-
-        return await runtime.job_runner.run_inline(job_id, worker_name(), moved)
-
-
-def _report(job: JobView) -> None:
-    from shop_adapters.cli import console
-
-    if job.state is not JobState.SUCCEEDED:
-        raise click.ClickException(f"job {job.id} {job.state.value}: {job.error}")
-    console.print(f"job {job.id} succeeded: {dict(job.result or {})}")
+    return run_with_runtime(with_coupons)
 
 
 @click.group()
@@ -98,7 +52,7 @@ def generate_codes(template_id: uuid.UUID, count: int, created_by: str) -> None:
             ReserveCodeBatch(template_id=template_id, count=count, created_by=created_by)
         )
         click.echo(f"batch {started.batch_id} (job {started.job_id})")
-        _report(await _with_bar(runtime, started.job_id, "generating codes", count))
+        report_job(await run_job_with_bar(runtime, started.job_id, "generating codes", count))
 
     _run(job)
 
@@ -159,7 +113,7 @@ def issue_segment(template_id: uuid.UUID, segment: Path, campaign_key: str, issu
             created_by=issued_by,
             total=users,
         )
-        _report(await _with_bar(runtime, job_id, f"issuing to {users} users", users))
+        report_job(await run_job_with_bar(runtime, job_id, f"issuing to {users} users", users))
 
     _run(job)
 

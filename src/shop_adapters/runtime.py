@@ -22,9 +22,11 @@ from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 from shop_adapters.settings import Settings
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.coupons.services import CouponServices
+from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobRunner, JobStore
 from shop_app.shared.messagebus import MessageBus
+from shop_app.shared.notify import SmsSender
 from shop_app.shared.ports import Clock, EventPublisher
 from shop_app.shared.ratelimit import AttemptLimiter
 
@@ -59,6 +61,10 @@ class Runtime:
     """The audit log's read side; ``None`` when the runtime was built without one."""
     coupons: CouponServices | None = None
     """Claims, codes, segments and the read side of coupons."""
+    giftcards: GiftCardServices | None = None
+    """Activation, generation, exports and the read side of gift cards."""
+    sms: SmsSender | None = None
+    """Where one-time codes go (the development inbox file, or memory in tests)."""
 
     @property
     def job_runner(self) -> JobRunner:

@@ -51,6 +51,19 @@ class Settings:
     coupon_timezone: str = "UTC"
     coupon_claim_batch: int = 200
     coupon_code_attempts: int = 10
+    giftcard_keys: str | None = attrs.field(default=None, repr=False)
+    """``SHOP_GIFTCARD_KEYS``: ``id:base64,...``; the first seals, all open (rotation). Unset:
+    the key file below (created with a fresh key on first use); ``memory://`` uses a key that
+    lives as long as the process."""
+    giftcard_key_file: str = "./var/giftcard.keys"
+    giftcard_chunk: int = 20_000
+    giftcard_activation_attempts: int = 5
+    export_dir: str = "./var/exports"
+    admin_phone: str | None = None
+    """Where one-time export codes go when a batch's owner has no phone (GC-12)."""
+    sms: Literal["file", "memory"] = "file"
+    """``file``: development SMS inbox at ``sms_file`` (never the application log, SEC-3)."""
+    sms_file: str = "./var/sms-outbox.log"
     migrate_on_start: bool = True
     debug: bool = False
 
@@ -88,6 +101,19 @@ class Settings:
                 "SHOP_COUPON_CLAIM_BATCH and SHOP_COUPON_CODE_ATTEMPTS are at least 1",
                 code="settings.invalid",
             )
+        chunk = _int(env, "SHOP_GIFTCARD_CHUNK", 20_000)
+        attempts = _int(env, "SHOP_GIFTCARD_ACTIVATION_ATTEMPTS", 5)
+        if not 100 <= chunk <= 200_000 or attempts < 1:
+            raise InvalidValue(
+                "SHOP_GIFTCARD_CHUNK is 100..200000 and SHOP_GIFTCARD_ACTIVATION_ATTEMPTS at "
+                "least 1",
+                code="settings.invalid",
+            )
+        sms = env.get("SHOP_SMS", "file")
+        if sms not in ("file", "memory"):
+            raise InvalidValue(
+                f"SHOP_SMS must be 'file' or 'memory', got {sms!r}", code="settings.invalid"
+            )
         secret = env.get("SHOP_JWT_SECRET", DEV_JWT_SECRET)
         if len(secret) < 32:
             raise InvalidValue(
@@ -113,6 +139,14 @@ class Settings:
             coupon_timezone=zone,
             coupon_claim_batch=claim_batch,
             coupon_code_attempts=code_attempts,
+            giftcard_keys=env.get("SHOP_GIFTCARD_KEYS") or None,
+            giftcard_key_file=env.get("SHOP_GIFTCARD_KEY_FILE", default["giftcard_key_file"]),
+            giftcard_chunk=chunk,
+            giftcard_activation_attempts=attempts,
+            export_dir=env.get("SHOP_EXPORT_DIR", default["export_dir"]),
+            admin_phone=env.get("SHOP_ADMIN_PHONE") or None,
+            sms=sms,  # type: ignore[arg-type]
+            sms_file=env.get("SHOP_SMS_FILE", default["sms_file"]),
             migrate_on_start=env.get("SHOP_MIGRATE_ON_START", "1") not in ("0", "false", "no"),
             debug=env.get("SHOP_DEBUG", "0") in ("1", "true", "yes"),
         )

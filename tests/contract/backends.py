@@ -18,16 +18,24 @@ from sqlalchemy import select
 from shop_adapters.memory.audit import MemoryAuditQueries
 from shop_adapters.memory.catalog import MemoryCatalogQueries
 from shop_adapters.memory.coupons import MemoryCodeStore, MemoryCouponQueries
+from shop_adapters.memory.giftcards import (
+    MemoryCardStore,
+    MemoryExportSource,
+    MemoryGiftCardQueries,
+)
 from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
 from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 from shop_adapters.memory.uow import InMemoryUnitOfWork
+from shop_adapters.shared.crypto import AesGcmSecretBox
 from shop_adapters.shared.system import UuidV7Generator
 from shop_adapters.sql.audit import SqlAuditQueries
 from shop_adapters.sql.catalog.queries import SqlCatalogQueries
 from shop_adapters.sql.coupons.codes import SqlCodeStore
 from shop_adapters.sql.coupons.queries import SqlCouponQueries
 from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.giftcards.queries import SqlGiftCardQueries
+from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
 from shop_adapters.sql.jobs import SqlJobStore
 from shop_adapters.sql.messaging_tables import outbox
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
@@ -39,6 +47,10 @@ from shop_app.coupons.handlers import coupon_command_handlers
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.ports import CodeStore
 from shop_app.coupons.queries import CouponQueries
+from shop_app.giftcards.handlers import giftcard_command_handlers
+from shop_app.giftcards.policy import GiftCardPolicy
+from shop_app.giftcards.ports import CardStore, ExportSource
+from shop_app.giftcards.queries import GiftCardQueries
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobStore
 from shop_app.shared.messagebus import MessageBus
@@ -47,6 +59,13 @@ from shop_app.shared.ratelimit import AttemptLimiter
 from shop_domain.catalog import CatalogPolicy
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+TEST_KEY_ID = "k1"
+
+
+def fixed_secret_box() -> AesGcmSecretBox:
+    """The gift cards' secret box of the contract suites: one fixed (all-zero) test key."""
+    return AesGcmSecretBox({TEST_KEY_ID: bytes(32)}, TEST_KEY_ID)
 
 
 class CountingIds:
@@ -75,6 +94,7 @@ class Backend(abc.ABC):
     def __init__(self, ids: IdGenerator | None = None) -> None:
         self.clock = FixedClock(T0)
         self.ids: IdGenerator = ids or UuidV7Generator()
+        self.secret_box = fixed_secret_box()
 
     @abc.abstractmethod
     def uow(self) -> Any:
@@ -102,6 +122,16 @@ class Backend(abc.ABC):
     def code_store(self) -> CodeStore: ...
 
     @abc.abstractmethod
+    def giftcard_queries(self) -> GiftCardQueries: ...
+
+    @abc.abstractmethod
+    def card_store(self) -> CardStore:
+        """Bulk card storage over this backend's database (outside any unit of work)."""
+
+    @abc.abstractmethod
+    def export_source(self) -> ExportSource: ...
+
+    @abc.abstractmethod
     async def outbox(self) -> list[OutboxEntry]:
         """Every outbox row written so far, in order."""
 
@@ -113,6 +143,12 @@ class Backend(abc.ABC):
 
     def coupon_bus(self, policy: CouponPolicy | None = None) -> MessageBus:
         return MessageBus(self.uow, coupon_command_handlers(policy or CouponPolicy()))
+
+    def giftcard_bus(self, policy: GiftCardPolicy | None = None) -> MessageBus:
+        """A bus with the gift-card handlers, sealing with :attr:`secret_box`."""
+        return MessageBus(
+            self.uow, giftcard_command_handlers(policy or GiftCardPolicy(), self.secret_box)
+        )
 
 
 class MemoryBackend(Backend):
@@ -134,6 +170,15 @@ class MemoryBackend(Backend):
 
     def code_store(self) -> MemoryCodeStore:
         return MemoryCodeStore(self.db)
+
+    def giftcard_queries(self) -> MemoryGiftCardQueries:
+        return MemoryGiftCardQueries(self.db)
+
+    def card_store(self) -> MemoryCardStore:
+        return MemoryCardStore(self.db)
+
+    def export_source(self) -> MemoryExportSource:
+        return MemoryExportSource(self.db)
 
     def jobs(self) -> MemoryJobStore:
         return MemoryJobStore(self.db, self.ids)
@@ -170,6 +215,15 @@ class SqlBackend(Backend):
 
     def code_store(self) -> SqlCodeStore:
         return SqlCodeStore(self.engine)
+
+    def giftcard_queries(self) -> SqlGiftCardQueries:
+        return SqlGiftCardQueries(self.engine)
+
+    def card_store(self) -> SqlCardStore:
+        return SqlCardStore(self.engine)
+
+    def export_source(self) -> SqlExportSource:
+        return SqlExportSource(self.engine)
 
     def jobs(self) -> SqlJobStore:
         return SqlJobStore(self.engine, self.ids)

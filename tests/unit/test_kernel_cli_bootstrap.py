@@ -70,7 +70,12 @@ async def test_bootstrap_in_memory_wires_the_kernel() -> None:
     try:
         assert isinstance(runtime.jobs, MemoryJobStore)
         assert runtime.job_runner.store is runtime.jobs
-        assert runtime.job_runner.kinds == {"coupons.generate_codes", "coupons.issue_segment"}
+        assert runtime.job_runner.kinds == {
+            "coupons.generate_codes",
+            "coupons.issue_segment",
+            "giftcards.generate_cards",
+            "giftcards.export_cards",
+        }
         await exercise(runtime)
     finally:
         await runtime.close()

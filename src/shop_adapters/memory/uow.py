@@ -18,6 +18,13 @@ from shop_adapters.memory.coupons import (
     MemoryTemplateRepository,
     MemoryUniqueCodeRepository,
 )
+from shop_adapters.memory.giftcards import (
+    MemoryBatchRepository,
+    MemoryCardRepository,
+    MemoryExportRepository,
+    MemoryGiftCardLedger,
+    MemoryUsageRepository,
+)
 from shop_adapters.memory.kernel import MemoryDatabase, MemoryUnitOfWork
 from shop_app.shared.ports import Clock, IdGenerator
 from shop_app.shared.unit_of_work import Projection
@@ -36,7 +43,15 @@ class InMemoryUnitOfWork(MemoryUnitOfWork):
         self.coupons = MemoryCouponRepository(self)
         self.code_batches = MemoryCodeBatchRepository(self)
         self.unique_codes = MemoryUniqueCodeRepository(self)
-        self._projections: tuple[Projection, ...] = (MemoryCouponLedger(self),)
+        # gift cards
+        self.giftcard_batches = MemoryBatchRepository(self)
+        self.giftcards = MemoryCardRepository(self)
+        self.giftcard_usages = MemoryUsageRepository(self)
+        self.giftcard_exports = MemoryExportRepository(self)
+        self._projections: tuple[Projection, ...] = (
+            MemoryCouponLedger(self),
+            MemoryGiftCardLedger(self),
+        )
 
     def projections(self) -> Sequence[Projection]:
         return self._projections

@@ -22,6 +22,14 @@ from shop_adapters.sql.coupons.repositories import (
     SqlTemplateRepository,
     SqlUniqueCodeRepository,
 )
+from shop_adapters.sql.giftcards.ledger import SqlGiftCardLedger
+from shop_adapters.sql.giftcards.mapping import start_mappers as start_giftcard_mappers
+from shop_adapters.sql.giftcards.repositories import (
+    SqlCardExportRepository,
+    SqlCardUsageRepository,
+    SqlGiftCardBatchRepository,
+    SqlGiftCardRepository,
+)
 from shop_adapters.sql.uow import SqlUnitOfWork
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage
 from shop_app.shared.unit_of_work import Projection
@@ -31,6 +39,7 @@ def start_mappers() -> None:
     """Map every context's classes (idempotent)."""
     start_catalog_mappers()
     start_coupon_mappers()
+    start_giftcard_mappers()
 
 
 class SqlShopUnitOfWork(SqlUnitOfWork):
@@ -44,6 +53,11 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
     coupons: SqlCouponRepository
     code_batches: SqlCodeBatchRepository
     unique_codes: SqlUniqueCodeRepository
+    # gift cards
+    giftcard_batches: SqlGiftCardBatchRepository
+    giftcards: SqlGiftCardRepository
+    giftcard_usages: SqlCardUsageRepository
+    giftcard_exports: SqlCardExportRepository
 
     def __init__(
         self,
@@ -54,7 +68,10 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
         start_mappers()
         super().__init__(sessions, clock, ids)
         # written through this unit's session at commit (ADR 0013)
-        self._projections: tuple[Projection, ...] = (SqlCouponLedger(self),)
+        self._projections: tuple[Projection, ...] = (
+            SqlCouponLedger(self),
+            SqlGiftCardLedger(self),
+        )
 
     def _repositories(self) -> None:
         # catalog
@@ -67,6 +84,11 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
         self.coupons = SqlCouponRepository(self)
         self.code_batches = SqlCodeBatchRepository(self)
         self.unique_codes = SqlUniqueCodeRepository(self)
+        # gift cards
+        self.giftcard_batches = SqlGiftCardBatchRepository(self)
+        self.giftcards = SqlGiftCardRepository(self)
+        self.giftcard_usages = SqlCardUsageRepository(self)
+        self.giftcard_exports = SqlCardExportRepository(self)
 
     def projections(self) -> Sequence[Projection]:
         return self._projections
@@ -74,4 +96,5 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
         await self.coupons.write_new()  # coupons handed out in bulk (Core rows)
         await self.unique_codes.write_pending()  # redeemed one-time codes (Core rows)
+        await self.giftcards.write_new()  # gift cards given in bulk (Core rows)
         await super()._commit(messages)
