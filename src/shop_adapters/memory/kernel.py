@@ -75,8 +75,13 @@ class MemoryDatabase:
         return [row.message for row in self.outbox if row.sent_at is None]
 
 
+_NOT_STATE = ("_pending_events", "_sa_instance_state")
+"""What is not the aggregate's state: its recorded events, and SQLAlchemy's instrumentation when
+the classes are mapped (pickling that would pickle the whole instance, events included)."""
+
+
 def _fingerprint(aggregate: Aggregate) -> bytes:
-    state = {k: v for k, v in vars(aggregate).items() if k != "_pending_events"}
+    state = {k: v for k, v in vars(aggregate).items() if k not in _NOT_STATE}
     return pickle.dumps(state)
 
 

@@ -39,7 +39,8 @@ class BatchView:
     updated_at: dt.datetime
     version: int
     cards_by_state: dict[str, int] = attrs.field(factory=dict)
-    """Stored card states (pending, activated, discarded) and, for virtual cards, ``sold``."""
+    """Stored card states (pending, activated, discarded) and ``sold`` (virtual cards sold;
+    always 0 for a physical batch)."""
 
 
 @attrs.frozen
