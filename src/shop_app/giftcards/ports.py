@@ -66,7 +66,9 @@ class CardRepository(Protocol):
         ...
 
     async def sold_with_ref(self, batch_id: uuid.UUID, sale_ref: str) -> list[GiftCard]:
-        """The cards of the batch sold under ``sale_ref``, by number."""
+        """The cards of the batch sold under ``sale_ref``, by number. Serialises callers asking
+        for the same (batch, sale_ref) until the transaction ends, so one sale reference
+        sells once even when the same sale arrives twice at once."""
         ...
 
 
@@ -74,7 +76,9 @@ class UsageRepository(Protocol):
     def add(self, usage: CardUsage) -> None: ...
 
     async def for_order(self, order_id: uuid.UUID) -> list[CardUsage]:
-        """The usage records of an order, locked for update, in id order."""
+        """The usage records of an order, locked for update, in id order. Serialises callers
+        asking for the same order until the transaction ends (there may be no row to lock
+        yet), so an order is charged once even when the same payment arrives twice at once."""
         ...
 
 

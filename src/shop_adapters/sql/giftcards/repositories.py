@@ -11,11 +11,12 @@ from the start (``BEGIN IMMEDIATE``). Locked reads refresh the rows already in t
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import any_, bindparam, insert, literal_column, select
+from sqlalchemy import any_, bindparam, insert, literal_column, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +38,7 @@ from shop_domain.giftcards.usage import CardUsage
 from shop_domain.shared.errors import ConcurrencyConflict, Conflict, NotFound
 
 _LOOKUP_CHUNK = 5000
+_ADVISORY_SPACE = 0x6763  # "gc": the advisory-lock namespace of gift cards
 """Numbers asked about per statement on SQLite (it binds each one)."""
 
 
@@ -88,6 +90,18 @@ class _GiftCardsRepository(SqlRepository[A]):
 
     async def _flush(self) -> None:
         await flush(self.session)
+
+    async def _serialise(self, key: str) -> None:
+        """Hold off every other transaction serialising on ``key`` until this one ends — for
+        checks with no row to lock yet ("has this order been paid?"). PostgreSQL: a
+        transaction-level advisory lock on a 32-bit hash of the key (a collision only makes
+        two unrelated callers wait for each other); SQLite has one writer at a time anyway."""
+        if self._postgres:
+            digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                {"space": _ADVISORY_SPACE, "key": int.from_bytes(digest, "big", signed=True)},
+            )
 
     def _among(self, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
         """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter however many."""
@@ -223,11 +237,13 @@ class SqlGiftCardRepository(_GiftCardsRepository[GiftCard]):
         )
 
     async def sold_with_ref(self, batch_id: uuid.UUID, sale_ref: str) -> list[GiftCard]:
+        await self._serialise(f"giftcards.sale:{batch_id}:{sale_ref}")
         c = giftcards.c
         return await self._select(
             select(GiftCard)
             .where(c.batch_id == batch_id, c.sale_ref == sale_ref)
-            .order_by(c.number)
+            .order_by(c.number),
+            locked=True,
         )
 
 
@@ -235,6 +251,7 @@ class SqlCardUsageRepository(_GiftCardsRepository[CardUsage]):
     aggregate_type = CardUsage
 
     async def for_order(self, order_id: uuid.UUID) -> list[CardUsage]:
+        await self._serialise(f"giftcards.order:{order_id}")
         u = giftcard_usages.c
         return await self._select(
             select(CardUsage).where(u.order_id == order_id).order_by(u.id).with_for_update(),
