@@ -51,6 +51,8 @@ bench: install
 	$(BIN)/python benchmarks/uow_vs_asyncpg.py
 	$(BIN)/python benchmarks/coupon_claims.py
 	$(BIN)/python benchmarks/coupon_codes.py
+	$(BIN)/python benchmarks/giftcard_batch.py
+	$(BIN)/python benchmarks/giftcard_spends.py
 
 lock:
 	$(BIN)/python -m pip install --quiet uv
