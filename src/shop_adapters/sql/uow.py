@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy.sql import ColumnElement, Select
 
 from shop_adapters.sql.audit import SqlAuditLog
 from shop_adapters.sql.jobs import SqlJobQueue
@@ -130,6 +132,20 @@ class SqlUnitOfWork(UnitOfWork):
         await self.session.close()
 
 
+async def flush(session: AsyncSession) -> None:
+    """Write pending changes, with the errors a commit would raise."""
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise ConcurrencyConflict(
+            "the data was changed by someone else since it was read; reload and retry"
+        ) from exc
+    except IntegrityError as exc:
+        raise Conflict(
+            "the change clashes with existing data", code="persistence.conflict"
+        ) from exc
+
+
 class SqlRepository(Generic[A]):
     """Base of SQL repositories for one mapped aggregate type."""
 
@@ -142,6 +158,30 @@ class SqlRepository(Generic[A]):
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
         self.session = uow.session
+        self._postgres = self.session.get_bind().dialect.name == "postgresql"
+
+    async def _flush(self) -> None:
+        await flush(self.session)
+
+    def _among(self, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+        """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter however many
+        values there are."""
+        if self._postgres:
+            return column == any_(  # type: ignore[no-any-return]
+                bindparam(None, list(values), type_=ARRAY(column.type))
+            )
+        return column.in_(list(values))  # type: ignore[no-any-return]
+
+    async def _select(self, statement: Select[Any], *, locked: bool = False) -> list[A]:
+        """The aggregates ``statement`` selects, tracked; ``locked`` statements refresh what
+        the session holds already (the lock may have waited for someone else's commit)."""
+        await self._flush()
+        if locked:
+            statement = statement.execution_options(populate_existing=True)
+        found = list((await self.session.scalars(statement)).all())
+        for aggregate in found:
+            self._uow.track(aggregate)
+        return found
 
     def add(self, aggregate: A) -> None:
         self.session.add(aggregate)

@@ -16,14 +16,13 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shop_adapters.sql.coupons.repositories import flush
 from shop_adapters.sql.coupons.tables import (
     STATS_COLUMNS,
     STATS_SLOTS,
     coupon_stats,
     coupon_usage_log,
 )
-from shop_adapters.sql.uow import SqlUnitOfWork
+from shop_adapters.sql.uow import SqlUnitOfWork, flush
 from shop_app.coupons.ledger import ledger_changes
 from shop_domain.shared.events import DomainEvent
 

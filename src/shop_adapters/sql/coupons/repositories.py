@@ -17,7 +17,6 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    any_,
     bindparam,
     case,
     func,
@@ -29,9 +28,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql import ColumnElement, Select
 
 from shop_adapters.sql.coupons.tables import coupon_codes, coupon_templates, coupons
 from shop_adapters.sql.uow import A, SqlRepository, SqlUnitOfWork
@@ -40,21 +36,6 @@ from shop_domain.coupons.coupon import Coupon, CouponState
 from shop_domain.coupons.errors import CodeBatchNotFound, CouponNotFound, TemplateNotFound
 from shop_domain.coupons.template import CouponTemplate, Holdings
 from shop_domain.shared.errors import ConcurrencyConflict, Conflict
-
-
-async def flush(session: AsyncSession) -> None:
-    """Write pending changes, with the errors a commit would raise."""
-    try:
-        await session.flush()
-    except StaleDataError as exc:
-        raise ConcurrencyConflict(
-            "the data was changed by someone else since it was read; reload and retry"
-        ) from exc
-    except IntegrityError as exc:
-        raise Conflict(
-            "the change clashes with existing data", code="persistence.conflict"
-        ) from exc
-
 
 _PG_HOLDINGS = text(
     "SELECT u.user_id, h.total, h.today FROM unnest(:users) AS u(user_id) "
@@ -94,28 +75,7 @@ def _new_row(coupon: Coupon) -> dict[str, Any]:
 
 
 class _CouponsRepository(SqlRepository[A]):
-    async def _flush(self) -> None:
-        await flush(self.session)
-
-    def _among(self, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
-        """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter however many
-        values (a claim batch asks about up to 200 users, an issue about 1000)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            return column == any_(  # type: ignore[no-any-return]
-                bindparam(None, list(values), type_=ARRAY(column.type))
-            )
-        return column.in_(list(values))  # type: ignore[no-any-return]
-
-    async def _select(self, statement: Select[Any], *, locked: bool = False) -> list[A]:
-        """The aggregates ``statement`` selects, tracked; ``locked`` statements refresh what
-        the session holds already (the lock may have waited for someone else's commit)."""
-        await self._flush()
-        if locked:
-            statement = statement.execution_options(populate_existing=True)
-        found = list((await self.session.scalars(statement)).all())
-        for aggregate in found:
-            self._uow.track(aggregate)
-        return found
+    """The coupons' repositories: the shared SQL base, nothing more yet."""
 
 
 class SqlTemplateRepository(_CouponsRepository[CouponTemplate]):

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shop_adapters.sql.giftcards.repositories import flush
 from shop_adapters.sql.giftcards.tables import giftcard_activations, giftcard_operations
-from shop_adapters.sql.uow import SqlUnitOfWork
+from shop_adapters.sql.uow import SqlUnitOfWork, flush
 from shop_app.giftcards.ledger import ledger_entries
 from shop_domain.shared.events import DomainEvent
 

@@ -16,12 +16,8 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import any_, bindparam, insert, literal_column, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import insert, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql import ColumnElement, Select
 
 from shop_adapters.sql.giftcards.tables import (
     giftcard_batches,
@@ -35,25 +31,11 @@ from shop_domain.giftcards.errors import BatchNotFound, CardNotFound
 from shop_domain.giftcards.export import CardExport
 from shop_domain.giftcards.numbers import normalise_number
 from shop_domain.giftcards.usage import CardUsage
-from shop_domain.shared.errors import ConcurrencyConflict, Conflict, NotFound
+from shop_domain.shared.errors import Conflict, NotFound
 
 _LOOKUP_CHUNK = 5000
-_ADVISORY_SPACE = 0x6763  # "gc": the advisory-lock namespace of gift cards
 """Numbers asked about per statement on SQLite (it binds each one)."""
-
-
-async def flush(session: AsyncSession) -> None:
-    """Write pending changes, with the errors a commit would raise."""
-    try:
-        await session.flush()
-    except StaleDataError as exc:
-        raise ConcurrencyConflict(
-            "the data was changed by someone else since it was read; reload and retry"
-        ) from exc
-    except IntegrityError as exc:
-        raise Conflict(
-            "the change clashes with existing data", code="persistence.conflict"
-        ) from exc
+_ADVISORY_SPACE = 0x6763  # "gc": the advisory-lock namespace of gift cards
 
 
 def card_row(card: GiftCard) -> dict[str, Any]:
@@ -84,13 +66,6 @@ def card_row(card: GiftCard) -> dict[str, Any]:
 
 
 class _GiftCardsRepository(SqlRepository[A]):
-    def __init__(self, uow: SqlUnitOfWork) -> None:
-        super().__init__(uow)
-        self._postgres = self.session.get_bind().dialect.name == "postgresql"
-
-    async def _flush(self) -> None:
-        await flush(self.session)
-
     async def _serialise(self, key: str) -> None:
         """Hold off every other transaction serialising on ``key`` until this one ends — for
         checks with no row to lock yet ("has this order been paid?"). PostgreSQL: a
@@ -102,25 +77,6 @@ class _GiftCardsRepository(SqlRepository[A]):
                 text("SELECT pg_advisory_xact_lock(:space, :key)"),
                 {"space": _ADVISORY_SPACE, "key": int.from_bytes(digest, "big", signed=True)},
             )
-
-    def _among(self, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
-        """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter however many."""
-        if self._postgres:
-            return column == any_(  # type: ignore[no-any-return]
-                bindparam(None, list(values), type_=ARRAY(column.type))
-            )
-        return column.in_(list(values))  # type: ignore[no-any-return]
-
-    async def _select(self, statement: Select[Any], *, locked: bool = False) -> list[A]:
-        """The aggregates ``statement`` selects, tracked; ``locked`` statements refresh what
-        the session holds already (the lock may have waited for someone else's commit)."""
-        await self._flush()
-        if locked:
-            statement = statement.execution_options(populate_existing=True)
-        found = list((await self.session.scalars(statement)).all())
-        for aggregate in found:
-            self._uow.track(aggregate)
-        return found
 
 
 class SqlGiftCardBatchRepository(_GiftCardsRepository[GiftCardBatch]):
