@@ -16,7 +16,7 @@ The document::
 - ``details`` carries the facts a domain error chose to expose (``{"permission": "x.write"}``).
 
 Mapping: ``DomainError.kind`` invalid→422, not_found→404, conflict→409, forbidden→403,
-rate_limited→429 (with ``Retry-After`` when the error's ``details`` carry
+rate_limited→429 and unavailable→503 (with ``Retry-After`` when the error's ``details`` carry
 ``retry_after_seconds``);
 Litestar's validation errors (bad body, query, path; msgspec decode errors) → 400
 ``request.invalid``; other Litestar HTTP errors by status (401 ``auth.unauthenticated``,
@@ -58,6 +58,7 @@ KIND_STATUS: Mapping[str, int] = {
     "conflict": 409,
     "forbidden": 403,
     "rate_limited": 429,
+    "unavailable": 503,
 }
 
 STATUS_CODE: Mapping[int, str] = {
@@ -179,7 +180,7 @@ def _retry_after(details: Mapping[str, Any]) -> dict[str, str]:
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     status = KIND_STATUS.get(exc.kind, 400)
-    headers = _retry_after(exc.details) if status == 429 else {}
+    headers = _retry_after(exc.details) if status in (429, 503) else {}
     return problem_response(
         request, status, exc.code, exc.message, details=exc.details, headers=headers
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shop_domain.shared.errors import Conflict, Forbidden
+from shop_domain.shared.errors import Conflict, DomainError, Forbidden
 
 
 class IdempotencyKeyReused(Conflict):
@@ -19,3 +19,12 @@ class IdempotencyKeyInUse(Conflict):
 
 class PermissionRequired(Forbidden):
     code = "auth.permission_required"
+
+
+class StorageUnavailable(DomainError):
+    """The database cannot be reached right now (a lost connection, a server down): nothing was
+    done, and the same request may succeed later. An HTTP adapter answers 503 with
+    ``Retry-After`` (``details["retry_after_seconds"]``)."""
+
+    code = "storage.unavailable"
+    kind = "unavailable"
