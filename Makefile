@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install serve migrate relay demo test pytest lint format typecheck contracts clean bench
+.PHONY: install serve migrate relay demo test pytest fuzz lint format typecheck contracts clean bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "shop needs Python 3.11 or newer"'
@@ -32,6 +32,12 @@ test: install lint typecheck contracts pytest
 
 pytest: install
 	$(BIN)/pytest
+
+# The OpenAPI fuzzing of `make test` with fresh random data and many more cases per operation
+# (docs/decisions/0021); FUZZ_EXAMPLES=1000 for a longer hunt.
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	SHOP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -s tests/e2e/test_fuzz_openapi.py
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -53,9 +53,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from shop_adapters.bootstrap import bootstrap, secret_box
+from shop_adapters.bootstrap import bootstrap
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
+from shop_adapters.shared.keyring import secret_box
 from shop_adapters.sql.engine import make_engine, upgrade
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.policy import GiftCardPolicy

@@ -125,3 +125,21 @@ def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
 def rabbitmq_url() -> str:
     require_service("RabbitMQ", RABBITMQ_URL, 5672, "SHOP_TEST_RABBITMQ_URL")
     return RABBITMQ_URL
+
+
+@pytest.fixture(autouse=True)
+def _private_files_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The secret and key files, exports and SMS inbox that the CLI makes from the environment
+    go to a folder of this test, never to the checkout's ``./var`` (a test that sets its own
+    paths still wins)."""
+    folder = tmp_path_factory.mktemp("var")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, file in (
+            ("SHOP_JWT_SECRET_FILE", "jwt.secret"),
+            ("SHOP_GIFTCARD_KEY_FILE", "giftcard.keys"),
+            ("SHOP_EXPORT_DIR", "exports"),
+            ("SHOP_SMS_FILE", "sms-outbox.log"),
+        ):
+            if name not in os.environ:
+                patch.setenv(name, str(folder / file))
+        yield

@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 from sqlalchemy import inspect, select
-from sqlalchemy.exc import DBAPIError
 
 from shop_adapters.sql.engine import check, make_engine
 from shop_adapters.sql.kernel_tables import audit_log
 from shop_adapters.sql.tables import metadata
+from shop_app.shared.errors import PersistenceConflict
 
 
 def _table_names(url: str) -> set[str]:
@@ -57,9 +57,10 @@ def _audit_log_refuses_changes(url: str) -> None:
                     )
                 )
             for change in (audit_log.update().values(actor="someone else"), audit_log.delete()):
-                with pytest.raises(DBAPIError, match="append-only"):
+                with pytest.raises(PersistenceConflict) as refused:
                     async with engine.begin() as conn:
                         await conn.execute(change)
+                assert "append-only" in str(refused.value.__cause__)
             async with engine.connect() as conn:
                 rows = (await conn.execute(select(audit_log.c.actor))).scalars().all()
             assert rows == ["op-1"]

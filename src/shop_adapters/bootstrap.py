@@ -33,8 +33,10 @@ from shop_adapters.memory.giftcards import (
 )
 from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.memory.kernel import MemoryDatabase
+from shop_adapters.memory.keychecks import MemoryKeyCheckStore
 from shop_adapters.memory.otp import MemoryOneTimeCodeStore
 from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
+from shop_adapters.memory.retention import MemoryRetentionStore
 from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.messaging import (
     InMemoryPublisher,
@@ -43,13 +45,8 @@ from shop_adapters.messaging import (
     RabbitMQPublisher,
 )
 from shop_adapters.runtime import Relay, Runtime
-from shop_adapters.settings import Settings
-from shop_adapters.shared.crypto import (
-    AesGcmSecretBox,
-    load_or_create_key_file,
-    new_key_spec,
-    parse_keys,
-)
+from shop_adapters.settings import MEMORY_URL, Settings
+from shop_adapters.shared.keyring import deferred_box, key_source, open_keys
 from shop_adapters.shared.sms import FileSmsSender, MemorySmsSender
 from shop_adapters.shared.system import SystemClock, UuidV7Generator
 from shop_adapters.sql.audit import SqlAuditQueries
@@ -58,11 +55,13 @@ from shop_adapters.sql.coupons.codes import SqlCodeStore
 from shop_adapters.sql.coupons.queries import SqlCouponQueries
 from shop_adapters.sql.coupons.segments import SqlSegmentStore
 from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.giftcards.keys import SqlKeyCheckStore
 from shop_adapters.sql.giftcards.queries import SqlGiftCardQueries
 from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
 from shop_adapters.sql.jobs import SqlJobStore
 from shop_adapters.sql.otp import SqlOneTimeCodeStore
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
+from shop_adapters.sql.retention import SqlRetentionStore
 from shop_adapters.sql.uow import session_factory
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
 from shop_app.catalog.handlers import catalog_command_handlers
@@ -79,9 +78,16 @@ from shop_app.giftcards.activation import CardActivator
 from shop_app.giftcards.exports import CardExporter
 from shop_app.giftcards.generation import CardGenerator
 from shop_app.giftcards.handlers import EXPORT_CARDS, GENERATE_CARDS, giftcard_command_handlers
+from shop_app.giftcards.keyring import KeyCheckStore
 from shop_app.giftcards.policy import GiftCardPolicy
 from shop_app.giftcards.ports import CardStore, ExportSource
 from shop_app.giftcards.queries import GiftCardQueries
+from shop_app.giftcards.reseal import (
+    DEFAULT_RESEAL_CHUNK,
+    RESEAL_CARDS,
+    CardResealer,
+    ResealSource,
+)
 from shop_app.giftcards.secrets import SecretBox
 from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.audit import AuditQueries
@@ -91,9 +97,8 @@ from shop_app.shared.notify import SmsSender
 from shop_app.shared.otp import OneTimeCodes, OneTimeCodeStore
 from shop_app.shared.ports import Clock, EventPublisher, IdGenerator
 from shop_app.shared.ratelimit import AttemptLimiter
+from shop_app.shared.retention import Purger, RetentionStore
 from shop_domain.catalog.model import CatalogPolicy
-
-MEMORY_URL = "memory://"
 
 
 def command_handlers(
@@ -119,6 +124,12 @@ def register_job_handlers(runner: JobRunner, container: punq.Container) -> None:
     giftcards: GiftCardServices = container.resolve(GiftCardServices)
     runner.register(GENERATE_CARDS, giftcards.generator.run_job)
     runner.register(EXPORT_CARDS, giftcards.exporter.run_job)
+    uow_factory: Any = container.resolve(UnitOfWorkFactory)  # has every context's repositories
+    chunk = min(container.resolve(Settings).giftcard_chunk, DEFAULT_RESEAL_CHUNK)
+    resealer = CardResealer(
+        uow_factory, container.resolve(ResealSource), container.resolve(SecretBox), chunk=chunk
+    )
+    runner.register(RESEAL_CARDS, resealer.run_job)
 
 
 def coupon_policy(settings: Settings) -> CouponPolicy:
@@ -154,19 +165,6 @@ def giftcard_policy(settings: Settings) -> GiftCardPolicy:
         activation_attempts=settings.giftcard_activation_attempts,
         admin_phone=settings.admin_phone,
     )
-
-
-def secret_box(settings: Settings) -> SecretBox:
-    """The card-secret keys (GC-11): ``SHOP_GIFTCARD_KEYS``, else the key file (made on first
-    use), else — for ``memory://`` only — a key that lives as long as the process."""
-    if settings.giftcard_keys:
-        spec = settings.giftcard_keys
-    elif settings.database_url == MEMORY_URL:
-        spec = new_key_spec("mem")
-    else:
-        spec = load_or_create_key_file(Path(settings.giftcard_key_file))
-    keys, current = parse_keys(spec)
-    return AesGcmSecretBox(keys, current)
 
 
 def _sms_sender(settings: Settings) -> SmsSender:
@@ -215,15 +213,21 @@ def _register_memory(container: punq.Container, clock: Clock, ids: IdGenerator) 
     container.register(UnitOfWorkFactory, instance=lambda: InMemoryUnitOfWork(db, clock, ids))
     container.register(CatalogQueries, instance=MemoryCatalogQueries(db))
     container.register(JobStore, instance=MemoryJobStore(db, ids))
-    container.register(AttemptLimiter, instance=MemoryAttemptLimiter())
+    limiter = MemoryAttemptLimiter()
+    container.register(AttemptLimiter, instance=limiter)
     container.register(AuditQueries, instance=MemoryAuditQueries(db))
     container.register(CouponQueries, instance=MemoryCouponQueries(db))
     container.register(CodeStore, instance=MemoryCodeStore(db))
-    container.register(SegmentStore, instance=MemorySegmentStore(db))
+    container.register(SegmentStore, instance=MemorySegmentStore(db, clock))
     container.register(GiftCardQueries, instance=MemoryGiftCardQueries(db))
     container.register(CardStore, instance=MemoryCardStore(db))
     container.register(ExportSource, instance=MemoryExportSource(db))
-    container.register(OneTimeCodeStore, instance=MemoryOneTimeCodeStore())
+    codes = MemoryOneTimeCodeStore()
+    container.register(OneTimeCodeStore, instance=codes)
+    keychecks = MemoryKeyCheckStore(db)
+    container.register(KeyCheckStore, instance=keychecks)
+    container.register(ResealSource, instance=keychecks)
+    container.register(RetentionStore, instance=MemoryRetentionStore(db, limiter, codes))
 
     async def ready() -> None:
         return None
@@ -261,11 +265,15 @@ def _register_sql(
     container.register(AuditQueries, instance=SqlAuditQueries(engine))
     container.register(CouponQueries, instance=SqlCouponQueries(engine))
     container.register(CodeStore, instance=SqlCodeStore(engine))
-    container.register(SegmentStore, instance=SqlSegmentStore(engine))
+    container.register(SegmentStore, instance=SqlSegmentStore(engine, clock))
     container.register(GiftCardQueries, instance=SqlGiftCardQueries(engine))
     container.register(CardStore, instance=SqlCardStore(engine))
     container.register(ExportSource, instance=SqlExportSource(engine))
     container.register(OneTimeCodeStore, instance=SqlOneTimeCodeStore(engine))
+    keychecks = SqlKeyCheckStore(engine)
+    container.register(KeyCheckStore, instance=keychecks)
+    container.register(ResealSource, instance=keychecks)
+    container.register(RetentionStore, instance=SqlRetentionStore(engine))
 
     async def ready() -> None:
         async with engine.connect() as connection:
@@ -300,7 +308,12 @@ def build_container(
     )
     container.register(CouponPolicy, instance=coupon_policy(settings))
     container.register(GiftCardPolicy, instance=giftcard_policy(settings))
-    container.register(SecretBox, instance=secret_box(settings))
+    keys = key_source(settings)
+    box = deferred_box(keys)  # the key file is read by the start step, after the database
+    container.register(SecretBox, instance=box)
+    container.register(
+        "starters", instance=[lambda: open_keys(box, keys, container.resolve(KeyCheckStore))]
+    )
     container.register(SmsSender, instance=_sms_sender(settings))
     container.register(EventPublisher, instance=_publisher(settings))
     if settings.database_url == MEMORY_URL:
@@ -339,6 +352,11 @@ def build_container(
         return runner
 
     container.register(JobRunner, factory=job_runner, scope=punq.Scope.singleton)
+    container.register(
+        Purger,
+        factory=lambda: Purger(container.resolve(RetentionStore), clock, settings.retention),
+        scope=punq.Scope.singleton,
+    )
     return container
 
 
@@ -369,4 +387,6 @@ def bootstrap(
         coupons=container.resolve(CouponServices),
         giftcards=container.resolve(GiftCardServices),
         sms=container.resolve(SmsSender),
+        retention=container.resolve(Purger),
+        starters=container.resolve("starters"),
     )

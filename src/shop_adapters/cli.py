@@ -14,9 +14,9 @@ import attrs
 import click
 from rich.console import Console
 
-from shop_adapters.bootstrap import MEMORY_URL, bootstrap
+from shop_adapters.bootstrap import bootstrap
 from shop_adapters.runtime import Runtime
-from shop_adapters.settings import Settings
+from shop_adapters.settings import MEMORY_URL, Settings
 from shop_adapters.shared.system import worker_name
 from shop_adapters.sql import engine as sql_engine
 from shop_domain.shared.errors import DomainError
@@ -25,6 +25,8 @@ console = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("shop")
 
 SWEEP_INTERVAL_SECONDS = 60.0
+SERVE_PURGE_BATCHES = 20
+"""Purge transactions per table per minute in ``serve`` (a backlog goes over several minutes)."""
 
 
 def _settings() -> Settings:
@@ -44,6 +46,20 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 async def _migrate_if_wanted(settings: Settings) -> None:
     if settings.migrate_on_start and settings.database_url != MEMORY_URL:
         await sql_engine.upgrade_async(settings.database_url)
+
+
+async def started(settings: Settings) -> Runtime:
+    """Migrate (if wanted), bootstrap and run the start step (the gift-card keys checked against
+    the database); a refusal is a clean command error naming what to do."""
+    await _migrate_if_wanted(settings)
+    runtime = bootstrap(settings)
+    try:
+        await runtime.start()
+    except (DomainError, ValueError) as exc:  # ValueError: an open or malformed key file
+        await runtime.close()
+        message = f"{exc.code}: {exc.message}" if isinstance(exc, DomainError) else str(exc)
+        raise click.ClickException(f"shop cannot start: {message}") from exc
+    return runtime
 
 
 async def _every(
@@ -70,6 +86,14 @@ async def _sweep(runtime: Runtime) -> tuple[int, int]:
     from shop_adapters.cli_coupons import expire_all
 
     return await _sweep_schedules(runtime), await expire_all(runtime)
+
+
+async def _purge(runtime: Runtime, max_batches: int | None = None) -> dict[str, int]:
+    """Retention (ADR 0020): delete what the bookkeeping tables no longer need."""
+    if runtime.retention is None:
+        return {}
+    purged = await runtime.retention.purge(max_batches=max_batches)
+    return {table.value: count for table, count in purged.items()}
 
 
 @click.group()
@@ -103,9 +127,13 @@ async def _serve(settings: Settings) -> None:
     from shop_adapters.http.catalog import CATALOG_CONTROLLERS
     from shop_adapters.http.coupons import COUPON_CONTROLLERS
     from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
+    from shop_adapters.shared.jwt_secret import with_jwt_secret
 
-    await _migrate_if_wanted(settings)
-    runtime = bootstrap(settings)
+    try:
+        settings, jwt_secret = with_jwt_secret(settings)
+    except ValueError as exc:  # an open or malformed secret file
+        raise click.ClickException(f"shop cannot start: {exc}") from exc
+    runtime = await started(settings)
     app = create_app(runtime, [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS, *GIFTCARD_CONTROLLERS])
     base = f"http://{settings.http_host}:{settings.http_port}"
     console.print(f"[bold]shop[/bold] is serving on {base}  (database: {_safe(settings)})")
@@ -115,16 +143,16 @@ async def _serve(settings: Settings) -> None:
         "  a token:   .venv/bin/shop token alice --operator --perm '*'   "
         "then send 'Authorization: Bearer <token>'"
     )
-    if settings.uses_dev_secret:
-        console.print(
-            "[yellow]  using the development JWT secret: set SHOP_JWT_SECRET in production[/]"
-        )
+    console.print(f"  JWT secret: {jwt_secret.source}")
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="info")
     )
     stop = asyncio.Event()
     background = [
         asyncio.create_task(_every(SWEEP_INTERVAL_SECONDS, stop, lambda: _sweep(runtime))),
+        asyncio.create_task(
+            _every(SWEEP_INTERVAL_SECONDS, stop, lambda: _purge(runtime, SERVE_PURGE_BATCHES))
+        ),
         asyncio.create_task(
             runtime.job_runner.run_pending(
                 stop, worker_name(), settings.jobs_poll_interval_ms / 1000
@@ -184,8 +212,7 @@ def relay(once: bool) -> None:
 
 
 async def _relay(settings: Settings, once: bool) -> None:
-    await _migrate_if_wanted(settings)
-    runtime = bootstrap(settings)
+    runtime = await started(settings)
     assert runtime.relay is not None
     try:
         if once:
@@ -253,8 +280,7 @@ def jobs_run(once: bool, job_id: uuid.UUID | None) -> None:
 
 
 async def _jobs_run(settings: Settings, once: bool, job_id: uuid.UUID | None) -> None:
-    await _migrate_if_wanted(settings)
-    runtime = bootstrap(settings)
+    runtime = await started(settings)
     runner = runtime.job_runner
     worker = worker_name()
     try:
@@ -288,13 +314,18 @@ async def _jobs_run(settings: Settings, once: bool, job_id: uuid.UUID | None) ->
 @click.option("--perm", "permissions", multiple=True, help="A permission; repeat; '*' = all.")
 @click.option("--ttl", type=int, help="Lifetime in seconds (SHOP_JWT_TTL_SECONDS).")
 def token(subject: str, kind: str, permissions: tuple[str, ...], ttl: int | None) -> None:
-    """Print a development JWT for SUBJECT (signed with SHOP_JWT_SECRET)."""
+    """Print a JWT for SUBJECT, signed with the secret ``shop serve`` checks tokens with
+    (SHOP_JWT_SECRET, else the file SHOP_JWT_SECRET_FILE, made on first use)."""
     from shop_adapters.http.auth import mint_token
 
     settings = _settings()
     if kind == "customer" and permissions:
         raise click.UsageError("customers hold no permissions; use --operator")
-    click.echo(mint_token(settings, subject, kind, permissions, ttl))  # type: ignore[arg-type]
+    try:
+        signed = mint_token(settings, subject, kind, permissions, ttl)  # type: ignore[arg-type]
+    except ValueError as exc:  # an open or malformed secret file
+        raise click.ClickException(str(exc)) from exc
+    click.echo(signed)
 
 
 @main.command("demo-data")
@@ -321,14 +352,20 @@ async def _demo(settings: Settings) -> None:
 
 @main.command("sweep")
 def sweep() -> None:
-    """Apply due listing schedules and write down coupon expiries now (``serve`` does both
-    every minute)."""
+    """Apply due listing schedules, write down coupon expiries and purge what retention let
+    go, now (``serve`` does all three every minute)."""
 
     async def run() -> None:
-        runtime = bootstrap(_settings())
+        settings = _settings()
+        await _migrate_if_wanted(settings)
+        runtime = bootstrap(settings)
         try:
             schedules, expired = await _sweep(runtime)
             console.print(f"applied {schedules} schedule(s), expired {expired} coupon(s)")
+            purged = await _purge(runtime)
+            console.print(
+                "purged " + ", ".join(f"{n} {table}" for table, n in purged.items()) + " row(s)"
+            )
         finally:
             await runtime.close()
 

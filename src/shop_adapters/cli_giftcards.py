@@ -1,5 +1,6 @@
 """``shop giftcards …``: batches of any size from the command line — create and fill them with
-a progress bar, open them, export them for the printer, look a card up.
+a progress bar, open them, export them for the printer, look a card up, re-seal every secret
+under the current key.
 
 The command line is run by someone with a shell on the server: it acts as the operator named by
 ``--by`` (recorded in the batch history and the audit log) and holds the key to open batches.
@@ -23,6 +24,7 @@ from shop_adapters.cli_support import report_job, run_job_with_bar, run_with_run
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.exports import EXPORT_PERMISSION
+from shop_app.giftcards.reseal import RESEAL_CARDS
 from shop_app.giftcards.results import BatchStarted, ExportStarted
 from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.auth import Principal
@@ -60,7 +62,7 @@ async def _fill(runtime: Runtime, started: BatchStarted) -> None:
 
 @click.group()
 def giftcards() -> None:
-    """Gift-card batches: create, fill, open, export, look up."""
+    """Gift-card batches: create, fill, open, export, look up; re-seal secrets."""
 
 
 @giftcards.command("create-batch")
@@ -234,5 +236,33 @@ def lookup(number: str) -> None:
             )
         for op in found.operations:
             console.print(f"  {op.at:%Y-%m-%d %H:%M} {op.action} by {op.actor} {op.detail}")
+
+    _run(job)
+
+
+@giftcards.command("reseal")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who asks (job list).")
+def reseal(actor: str) -> None:
+    """Re-seal every card secret under the current key (the first of SHOP_GIFTCARD_KEYS or of
+    the key file), with a progress bar, then say how many cards each key id still seals: a key
+    that seals none can leave the ring. An interrupted run resumes with ``shop jobs run --job
+    <job id>`` (or by running this again)."""
+    from shop_adapters.cli import console
+
+    async def job(runtime: Runtime, services: GiftCardServices) -> None:
+        job_id = await runtime.job_runner.submit(RESEAL_CARDS, {}, created_by=actor)
+        click.echo(f"job {job_id}: re-sealing card secrets")
+        done = await run_job_with_bar(runtime, job_id, "re-sealing cards", 0)
+        report_job(done)
+        result = dict(done.result or {})
+        current = result.get("key_id")
+        for key_id, count in sorted(dict(result.get("sealed_by") or {}).items()):
+            if key_id == current:
+                role = "the current key"
+            elif count == 0:
+                role = "seals nothing now: it may leave the ring"
+            else:
+                role = "still seals cards: run this again"
+            console.print(f"  key {key_id}: {count} card(s), {role}")
 
     _run(job)

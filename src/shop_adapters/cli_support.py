@@ -11,7 +11,6 @@ from typing import TypeVar
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from shop_adapters.bootstrap import bootstrap
 from shop_adapters.runtime import Runtime
 from shop_adapters.shared.system import worker_name
 from shop_app.shared.jobs import JobState, JobView
@@ -21,13 +20,12 @@ T = TypeVar("T")
 
 
 def run_with_runtime(job: Callable[[Runtime], Awaitable[T]]) -> T:
-    """Bootstrap from the environment, run ``job``, close; domain errors become CLI errors."""
-    from shop_adapters.cli import _migrate_if_wanted, _settings
+    """Bootstrap from the environment and start (the gift-card keys checked), run ``job``,
+    close; domain errors become CLI errors."""
+    from shop_adapters.cli import _settings, started
 
     async def main() -> T:
-        settings = _settings()
-        await _migrate_if_wanted(settings)
-        runtime = bootstrap(settings)
+        runtime = await started(_settings())
         try:
             return await job(runtime)
         except DomainError as exc:

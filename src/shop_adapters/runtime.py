@@ -7,6 +7,7 @@ Kernel services every context uses: ``jobs`` and ``job_runner`` (background jobs
 handlers with ``runtime.job_runner.register(kind, handler)``, wired in
 ``bootstrap.register_job_handlers``), ``limiter`` (the attempt limiter) and ``audit`` (the read
 side of the audit log). A runtime built by hand gets in-memory jobs and limiter by default.
+``await runtime.start()`` runs the start step (the gift-card key check) before use.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.notify import SmsSender
 from shop_app.shared.ports import Clock, EventPublisher
 from shop_app.shared.ratelimit import AttemptLimiter
+from shop_app.shared.retention import Purger
 
 
 class Relay(Protocol):
@@ -65,6 +67,11 @@ class Runtime:
     """Activation, generation, exports and the read side of gift cards."""
     sms: SmsSender | None = None
     """Where one-time codes go (the development inbox file, or memory in tests)."""
+    starters: list[Callable[[], Awaitable[None]]] = attrs.field(factory=list)
+    """The start step's checks (the gift-card keys against the database); see :meth:`start`."""
+    _started: bool = attrs.field(default=False, init=False)
+    retention: Purger | None = None
+    """Purges what the bookkeeping tables no longer need (``shop sweep``, the serve loop)."""
 
     @property
     def job_runner(self) -> JobRunner:
@@ -72,6 +79,18 @@ class Runtime:
         if self._job_runner is None:
             self._job_runner = JobRunner(self.jobs, self.clock)
         return self._job_runner
+
+    async def start(self) -> None:
+        """Check what must be checked before the shop serves anything: the gift-card keys
+        against what the database holds (a missing or wrong key refuses the start; a first key
+        file is made only for a database with no sealed secret). ``shop serve``, ``relay``,
+        ``jobs run``, every command that seals or opens secrets and the HTTP app's start-up
+        call it; embedders call ``await runtime.start()`` after ``bootstrap``. Runs once."""
+        if self._started:
+            return
+        for starter in self.starters:
+            await starter()
+        self._started = True
 
     async def close(self) -> None:
         for close in reversed(self.closers):

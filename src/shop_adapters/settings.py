@@ -1,11 +1,14 @@
 """Settings from ``SHOP_*`` environment variables, with embedded defaults.
 
-With nothing set, `shop` runs on a SQLite file under ``./var`` with the in-process event bus and
-a development JWT secret (and says so loudly at start-up).
+With nothing set, `shop` runs on a SQLite file under ``./var`` with the in-process event bus; the
+JWT secret and the gift-card keys are then generated into private files beside the database on
+first use (see ``shop_adapters.shared.jwt_secret`` and ``shop_adapters.shared.keyring``). No
+secret is a constant in the code.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import zoneinfo
 from collections.abc import Mapping
@@ -13,9 +16,11 @@ from typing import Literal
 
 import attrs
 
+from shop_app.shared.retention import DEFAULT_RETENTION, Retained, RetentionPolicy
 from shop_domain.shared.errors import InvalidValue
 
-DEV_JWT_SECRET = "shop-development-secret-change-me-0123456789abcdef"
+MEMORY_URL = "memory://"
+MIN_JWT_SECRET_LENGTH = 32
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -30,6 +35,30 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         ) from exc
 
 
+RETENTION_ENV = {
+    Retained.IDEMPOTENCY_KEYS: "SHOP_RETENTION_IDEMPOTENCY_DAYS",
+    Retained.LIMITER: "SHOP_RETENTION_LIMITER_DAYS",
+    Retained.ONE_TIME_CODES: "SHOP_RETENTION_OTP_DAYS",
+    Retained.SEGMENTS: "SHOP_RETENTION_SEGMENTS_DAYS",
+    Retained.OUTBOX: "SHOP_RETENTION_OUTBOX_DAYS",
+    Retained.INBOX: "SHOP_RETENTION_INBOX_DAYS",
+    Retained.AUDIT: "SHOP_RETENTION_AUDIT_DAYS",
+}
+
+
+def retention_from_env(env: Mapping[str, str]) -> RetentionPolicy:
+    """The retention of each table in days (defaults: ``DEFAULT_RETENTION``), and the rows one
+    purge transaction deletes (``SHOP_RETENTION_BATCH``, default 5000)."""
+    days = {
+        table: dt.timedelta(days=_int(env, name, DEFAULT_RETENTION[table].days))
+        for table, name in RETENTION_ENV.items()
+    }
+    try:
+        return RetentionPolicy(days, batch_size=_int(env, "SHOP_RETENTION_BATCH", 5000))
+    except InvalidValue as exc:
+        raise InvalidValue(f"SHOP_RETENTION_*: {exc.message}", code="settings.invalid") from exc
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///./var/shop.db"
@@ -38,7 +67,10 @@ class Settings:
     broker: Literal["memory", "rabbitmq"] = "memory"
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     rabbitmq_exchange: str = "shop.events"
-    jwt_secret: str = attrs.field(default=DEV_JWT_SECRET, repr=False)
+    jwt_secret: str | None = attrs.field(default=None, repr=False)
+    """``SHOP_JWT_SECRET``. Unset: the file below (made on first use); ``memory://`` uses a
+    random secret made once per process."""
+    jwt_secret_file: str = "./var/jwt.secret"
     jwt_issuer: str = "shop"
     jwt_ttl_seconds: int = 3600
     http_host: str = "127.0.0.1"
@@ -46,15 +78,19 @@ class Settings:
     relay_batch_size: int = 100
     relay_interval_ms: int = 500
     jobs_poll_interval_ms: int = 1000
-    jobs_lease_seconds: int = 300
+    jobs_lease_seconds: int = 30
+    """``SHOP_JOBS_LEASE_SECONDS``: how long a job stays with a worker that gives no sign of life
+    (the runner heartbeats every third of it while a job runs): a killed worker's job is taken
+    over within this."""
     max_category_depth: int = 3
     coupon_timezone: str = "UTC"
     coupon_claim_batch: int = 200
     coupon_code_attempts: int = 10
     giftcard_keys: str | None = attrs.field(default=None, repr=False)
     """``SHOP_GIFTCARD_KEYS``: ``id:base64,...``; the first seals, all open (rotation). Unset:
-    the key file below (created with a fresh key on first use); ``memory://`` uses a key that
-    lives as long as the process."""
+    the key file below, created with a fresh key at start only while the database records no
+    sealed secret (a lost key file refuses to start); ``memory://`` uses a key that lives as
+    long as the runtime."""
     giftcard_key_file: str = "./var/giftcard.keys"
     giftcard_chunk: int = 20_000
     giftcard_activation_attempts: int = 5
@@ -66,10 +102,9 @@ class Settings:
     sms_file: str = "./var/sms-outbox.log"
     migrate_on_start: bool = True
     debug: bool = False
-
-    @property
-    def uses_dev_secret(self) -> bool:
-        return self.jwt_secret == DEV_JWT_SECRET
+    retention: RetentionPolicy = attrs.field(factory=RetentionPolicy)
+    """``SHOP_RETENTION_<TABLE>_DAYS`` and ``SHOP_RETENTION_BATCH``: how long the bookkeeping
+    tables keep rows before ``shop sweep`` (and the serve loop) purge them (ADR 0020)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,7 +119,7 @@ class Settings:
         depth = _int(env, "SHOP_MAX_CATEGORY_DEPTH", 3)
         if not 1 <= depth <= 4:
             raise InvalidValue("SHOP_MAX_CATEGORY_DEPTH must be 1 to 4", code="settings.invalid")
-        jobs_lease = _int(env, "SHOP_JOBS_LEASE_SECONDS", 300)
+        jobs_lease = _int(env, "SHOP_JOBS_LEASE_SECONDS", 30)
         if jobs_lease < 1:
             raise InvalidValue("SHOP_JOBS_LEASE_SECONDS must be positive", code="settings.invalid")
         zone = env.get("SHOP_COUPON_TIMEZONE", "UTC")
@@ -114,10 +149,11 @@ class Settings:
             raise InvalidValue(
                 f"SHOP_SMS must be 'file' or 'memory', got {sms!r}", code="settings.invalid"
             )
-        secret = env.get("SHOP_JWT_SECRET", DEV_JWT_SECRET)
-        if len(secret) < 32:
+        secret = env.get("SHOP_JWT_SECRET") or None
+        if secret is not None and len(secret) < MIN_JWT_SECRET_LENGTH:
             raise InvalidValue(
-                "SHOP_JWT_SECRET must be at least 32 characters", code="settings.invalid"
+                f"SHOP_JWT_SECRET must be at least {MIN_JWT_SECRET_LENGTH} characters",
+                code="settings.invalid",
             )
         return cls(
             database_url=env.get("SHOP_DATABASE_URL", default["database_url"]),
@@ -127,6 +163,7 @@ class Settings:
             rabbitmq_url=env.get("SHOP_RABBITMQ_URL", default["rabbitmq_url"]),
             rabbitmq_exchange=env.get("SHOP_RABBITMQ_EXCHANGE", default["rabbitmq_exchange"]),
             jwt_secret=secret,
+            jwt_secret_file=env.get("SHOP_JWT_SECRET_FILE", default["jwt_secret_file"]),
             jwt_issuer=env.get("SHOP_JWT_ISSUER", default["jwt_issuer"]),
             jwt_ttl_seconds=_int(env, "SHOP_JWT_TTL_SECONDS", 3600),
             http_host=env.get("SHOP_HTTP_HOST", default["http_host"]),
@@ -149,4 +186,5 @@ class Settings:
             sms_file=env.get("SHOP_SMS_FILE", default["sms_file"]),
             migrate_on_start=env.get("SHOP_MIGRATE_ON_START", "1") not in ("0", "false", "no"),
             debug=env.get("SHOP_DEBUG", "0") in ("1", "true", "yes"),
+            retention=retention_from_env(env),
         )

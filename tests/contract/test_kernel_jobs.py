@@ -188,6 +188,43 @@ class JobStoreContract:
         with pytest.raises(JobFinished):
             await jobs.start(job_id, "cli", at(3), LEASE)
 
+    async def test_a_refusal_says_who_holds_the_job_and_when_it_frees(
+        self, backend: Backend
+    ) -> None:
+        jobs = backend.jobs()
+        job_id = await jobs.create(KIND, {}, 0, "op", T0)
+        await jobs.start(job_id, "host-1:42", at(0), LEASE)
+        with pytest.raises(JobClaimed) as refused:
+            await jobs.start(job_id, "host-2:7", at(15), LEASE)
+        assert refused.value.details == {
+            "worker": "host-1:42",
+            "lease_until": (at(0) + LEASE).isoformat(timespec="seconds"),
+            "retry_after_seconds": 45,
+        }
+        assert "host-1:42" in refused.value.message
+
+    async def test_renew_is_the_heartbeat_of_the_holder_only(self, backend: Backend) -> None:
+        jobs = backend.jobs()
+        job_id = await jobs.create(KIND, {}, 0, "op", T0)
+        await jobs.start(job_id, "w1", at(0), LEASE)
+        await jobs.progress(job_id, 7, at(1), total=10, worker="w1")
+        await jobs.renew(job_id, "w1", at(50))
+        job = await jobs.get(job_id)
+        assert job is not None
+        assert (job.lease_until, job.done, job.total, job.updated_at) == (
+            at(50) + LEASE,
+            7,
+            10,
+            at(1),
+        )
+        with pytest.raises(JobLeaseLost):
+            await jobs.renew(job_id, "w2", at(51))
+        await jobs.start(job_id, "w2", at(50) + LEASE, LEASE)  # w1 went silent: taken over
+        with pytest.raises(JobLeaseLost):
+            await jobs.renew(job_id, "w1", at(200))
+        with pytest.raises(JobNotFound):
+            await jobs.renew(uuid.uuid4(), "w1", at(200))
+
     # --- progress and outcome -----------------------------------------------------------------
 
     async def test_progress_records_done_and_total_and_renews_the_lease(

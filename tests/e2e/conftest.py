@@ -88,7 +88,8 @@ class World:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings()
+    # memory://: tokens are signed with the process's random secret, never a file or a constant
+    return Settings(database_url="memory://")
 
 
 @pytest.fixture

@@ -242,7 +242,8 @@ async def bind(
     card: dict[str, Any] = ok(
         await client.post(
             f"/giftcards/cards/{card_id}/bind", json={"user_id": str(user_id)}, headers=headers
-        )
+        ),
+        201,
     )
     assert card["state"] == "activated"
     return card

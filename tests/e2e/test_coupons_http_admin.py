@@ -325,6 +325,35 @@ BAD_BODIES: dict[str, dict[str, Any]] = {
     "lower-case currency": template_body(value={"amount": "10.00", "currency": "cny"}),
     "bad uuid in scope": template_body(scope={"kind": "products", "product_ids": ["p-1"]}),
     "empty name": template_body(name=""),
+    # the schema says what the server takes (issue 9): a known currency, a positive face
+    # value and cap, a threshold that is not negative, a name the domain's limit allows
+    "unknown currency": template_body(value={"amount": "10.00", "currency": "XYZ"}),
+    "zero value": template_body(value=yuan("0.00")),
+    "negative threshold": template_body(threshold=yuan("-1.00")),
+    # ... a rate strictly between 0 and 1 with at most 4 decimals, a public code of 4..32
+    # letters and digits, at least one channel, and every bound the domain has
+    "rate of 1.5": template_body(kind="rate", value=None, rate="1.5", threshold=yuan("10.00")),
+    "rate of 0": template_body(kind="rate", value=None, rate="0", threshold=yuan("10.00")),
+    "rate too precise": template_body(
+        kind="rate", value=None, rate="0.12345", threshold=yuan("10.00")
+    ),
+    "bad public code": template_body(public_code="a!"),
+    "short public code": template_body(public_code="ab-c"),
+    "no channel": template_body(channels=[]),
+    "name too long": template_body(name="n" * 101),
+    "description too long": template_body(description="d" * 2001),
+    "control character in a name": template_body(name="Spring\u0000sale"),
+    "zero relative days": template_body(validity={"kind": "relative", "days": 0}),
+    "too many relative days": template_body(validity={"kind": "relative", "days": 3661}),
+    "quantity too large": template_body(limits={"total_quantity": 1_000_000_001}),
+    "points too large": template_body(points=100_000_001),
+    "validity before 1970": template_body(
+        validity={
+            "kind": "absolute",
+            "starts_at": "0001-01-01T00:00:00+14:00",
+            "ends_at": "2026-04-01T00:00:00Z",
+        }
+    ),
 }
 
 
@@ -345,18 +374,6 @@ INVALID_DEFINITIONS: dict[str, tuple[dict[str, Any], str]] = {
         template_body(value=yuan("100.00"), threshold=yuan("50.00")),
         "coupon.invalid_template",
     ),
-    "rate of 1.5": (
-        template_body(kind="rate", value=None, rate="1.5", threshold=yuan("10.00")),
-        "coupon.invalid_template",
-    ),
-    "rate of 0": (
-        template_body(kind="rate", value=None, rate="0", threshold=yuan("10.00")),
-        "coupon.invalid_template",
-    ),
-    "rate too precise": (
-        template_body(kind="rate", value=None, rate="0.12345", threshold=yuan("10.00")),
-        "coupon.invalid_template",
-    ),
     "rate without a currency": (
         template_body(kind="rate", value=None, rate="0.9", threshold=None),
         "coupon.invalid_template",
@@ -369,10 +386,6 @@ INVALID_DEFINITIONS: dict[str, tuple[dict[str, Any], str]] = {
     "mixed currencies": (
         template_body(threshold={"amount": "100.00", "currency": "USD"}),
         "coupon.invalid_template",
-    ),
-    "unknown currency": (
-        template_body(value={"amount": "10.00", "currency": "XYZ"}),
-        "money.unknown_currency",
     ),
     "too many decimals": (template_body(value=yuan("10.001")), "money.too_precise"),
     "categories scope without categories": (
@@ -401,9 +414,7 @@ INVALID_DEFINITIONS: dict[str, tuple[dict[str, Any], str]] = {
         template_body(limits=limits(10, per_user=1, per_day=2)),
         "coupon.invalid_template",
     ),
-    "no channel": (template_body(channels=[]), "coupon.invalid_template"),
     "blank name": (template_body(name="   "), "coupon.invalid_template"),
-    "bad public code": (template_body(public_code="a!"), "coupon.invalid_template"),
 }
 
 
@@ -760,7 +771,7 @@ async def test_a_segment_with_a_bad_line_is_refused_and_nothing_is_staged(
     body = problem(
         await client.post(url, content=b"\xff\xfe\n", headers=csv_headers),
         400,
-        "coupon.segment_invalid",
+        "coupon.segment_invalid",  # the route's own reader names the line that is not UTF-8
     )
     assert body["details"] == {"line": 1}
     body = problem(

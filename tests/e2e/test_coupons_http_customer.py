@@ -255,7 +255,7 @@ async def test_wrong_codes_are_404_then_429_until_the_lock_out_ends(
 ) -> None:
     template_id = await active_template(client, admin, public_code="RIGHT1")
     before = await footprint(client, admin, template_id, alice)
-    for guess in ("WRONG1", "WRONG2", "x"):
+    for guess in ("WRONG1", "WRONG2", "wrong-3"):
         problem(
             await client.post("/coupons/redeem", json={"code": guess}, headers=alice),
             404,
@@ -287,6 +287,8 @@ async def test_a_malformed_redemption_is_400(client: Client, alice: dict[str, st
         {"code": 1234},
         {"code": "ABCD", "extra": 1},
         {"code": "A" * 65},
+        {"code": "x"},  # a code has 4..32 letters and digits (issue 9: the schema says so)
+        {"code": "ABCD!"},
     ):
         problem(
             await client.post("/coupons/redeem", json=body, headers=alice), 400, "request.invalid"

@@ -318,7 +318,7 @@ async def test_a_customer_sees_only_their_own_cards_and_payments(
         "currency": "CNY",
         "card_ids": [first],
     }
-    ok(await client.post("/giftcards/payments", json=body, headers=admin))
+    ok(await client.post("/giftcards/payments", json=body, headers=admin), 201)
 
     page = await my_cards(client, alice)
     assert [c["id"] for c in page["items"]] == [second, first]  # newest activation first
@@ -434,14 +434,15 @@ async def test_a_buyer_binds_a_purchased_card_without_typing(
     response = await client.post(
         f"/me/giftcards/{bought[0]}/bind", headers=with_key(alice, "bind-1")
     )
-    bound = ok(response)
+    bound = ok(response, 201)  # an activation is a new record (docs/http.md)
+    assert response.headers["Location"] == f"/me/giftcards/{bought[0]}"
     assert (bound["id"], bound["state"], bound["usable"]) == (bought[0], "activated", True)
     # valid for 30 days from now
     assert bound["valid_until"] == (world.clock.now() + dt.timedelta(days=30)).isoformat().replace(
         "+00:00", "Z"
     )
     again = await client.post(f"/me/giftcards/{bought[0]}/bind", headers=with_key(alice, "bind-1"))
-    assert ok(again) == bound
+    assert ok(again, 201) == bound
     problem(
         await client.post(f"/me/giftcards/{bought[0]}/bind", headers=alice),
         409,

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from shop_adapters.bootstrap import bootstrap
 from shop_adapters.cli import main
-from shop_adapters.settings import DEV_JWT_SECRET, Settings
+from shop_adapters.settings import Settings
 from shop_app.catalog.commands import CreateBrand
 from shop_app.catalog.queries import SearchCriteria
 from shop_domain.shared.errors import InvalidValue
@@ -18,7 +18,11 @@ from shop_domain.shared.errors import InvalidValue
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/shop.db"}
+    return {
+        "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/shop.db",
+        "SHOP_JWT_SECRET_FILE": str(tmp_path / "jwt.secret"),
+        "SHOP_GIFTCARD_KEY_FILE": str(tmp_path / "giftcard.keys"),
+    }
 
 
 def test_db_upgrade_demo_data_and_relay(env: dict[str, str]) -> None:
@@ -43,7 +47,8 @@ def test_token_is_a_valid_jwt_with_the_permissions(env: dict[str, str]) -> None:
         main, ["token", "alice", "--operator", "--perm", "catalog.write"], env=env
     )
     assert result.exit_code == 0
-    claims = jwt.decode(result.output.strip(), DEV_JWT_SECRET, algorithms=["HS256"], issuer="shop")
+    secret = Path(env["SHOP_JWT_SECRET_FILE"]).read_text().strip()
+    claims = jwt.decode(result.output.strip(), secret, algorithms=["HS256"], issuer="shop")
     assert claims["sub"] == "alice"
     assert claims["kind"] == "operator"
     assert claims["perms"] == ["catalog.write"]
@@ -67,7 +72,8 @@ def test_bad_settings_are_refused_with_a_message() -> None:
 
 
 def test_the_secret_is_not_in_the_settings_repr() -> None:
-    assert DEV_JWT_SECRET not in repr(Settings())
+    secret = "a-secret-of-at-least-32-characters-long!"
+    assert secret not in repr(Settings.from_env({"SHOP_JWT_SECRET": secret}))
 
 
 async def test_bootstrap_in_memory_runs_commands_and_queries() -> None:

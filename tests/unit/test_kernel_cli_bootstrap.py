@@ -75,6 +75,7 @@ async def test_bootstrap_in_memory_wires_the_kernel() -> None:
             "coupons.issue_segment",
             "giftcards.generate_cards",
             "giftcards.export_cards",
+            "giftcards.reseal_cards",
         }
         await exercise(runtime)
     finally:

@@ -12,7 +12,10 @@ as Litestar ≥ 2.23 asks — the bare forms are deprecated and go away in Lites
 - ``idempotency_key: NamedDependency[str | None]`` — the validated ``Idempotency-Key`` header
   (SEC-5), documented in OpenAPI on every operation that asks for it;
 - ``pagination: NamedDependency[Pagination]`` — ``?limit=`` (1..100, default 20) and
-  ``?offset=`` (≥ 0).
+  ``?offset=`` (0..``MAX_OFFSET``).
+
+Every request passes the kernel's input rules first (:mod:`shop_adapters.http.limits`):
+characters, encoding, body size, nesting depth, strict JSON bodies, the datetime range.
 
 A controller marks public reads with ``opt=PUBLIC`` and guards others with
 ``guards=[requires("catalog.write")]`` (see :mod:`shop_adapters.http.auth`). Commands go through
@@ -31,6 +34,7 @@ from litestar import Controller, Litestar, Request, Router
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.logging.config import BaseLoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import (
     RedocRenderPlugin,
@@ -43,13 +47,22 @@ from shop_adapters.http.audit import AuditController
 from shop_adapters.http.auth import (
     PUBLIC_OPT_KEY,
     current_principal,
+    customer_only,
     jwt_auth,
+    operator_only,
     require_principal,
 )
 from shop_adapters.http.health import HealthController
 from shop_adapters.http.jobs import JobsController
+from shop_adapters.http.limits import InputGuard, ShopRequest
 from shop_adapters.http.problems import HttpProblem, exception_handlers, problem_spec
-from shop_adapters.http.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, FieldError, Pagination
+from shop_adapters.http.schemas import (
+    DEFAULT_PAGE_SIZE,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    FieldError,
+    Pagination,
+)
 from shop_adapters.runtime import Runtime
 from shop_app.shared.auth import Principal
 from shop_app.shared.messagebus import MessageBus
@@ -57,6 +70,14 @@ from shop_app.shared.ports import Clock
 
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH: Final = 200
+KIND_NOTES: Final[dict[object, str]] = {
+    operator_only: "Only operators may call this.",
+    customer_only: "Only customers may call this.",
+}
+"""What the document says of an operation behind a principal-kind guard (the authorization
+walk test reads it, as it reads "Requires the permission")."""
+IDEMPOTENT_PARAMETERS: Final = frozenset({"idempotency_key", "commands"})
+"""A handler asking for either takes an ``Idempotency-Key`` (and may answer 409)."""
 DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
 """1 MiB: far above any command we take; larger bodies are refused with 413."""
 KERNEL_CONTROLLERS: Final[list[type[Controller]]] = [
@@ -179,7 +200,9 @@ async def provide_pagination(
         int,
         QueryParameter(name="limit", ge=1, le=MAX_PAGE_SIZE, description="Items per page"),
     ] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[int, QueryParameter(name="offset", ge=0, description="Items to skip")] = 0,
+    offset: Annotated[
+        int, QueryParameter(name="offset", ge=0, le=MAX_OFFSET, description="Items to skip")
+    ] = 0,
 ) -> Pagination:
     return Pagination(limit=limit, offset=offset)
 
@@ -232,6 +255,7 @@ def create_app(
         dependencies=_dependencies(runtime),
         exception_handlers=exception_handlers(),
         on_app_init=[auth.on_app_init],
+        on_startup=[runtime.start],  # the gift-card keys checked before the first request
         on_shutdown=[runtime.close] if owns_runtime else [],
         openapi_config=OpenAPIConfig(
             title="shop",
@@ -242,6 +266,8 @@ def create_app(
             render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin(), ScalarRenderPlugin()],
         ),
         request_max_body_size=max_body_size,
+        request_class=ShopRequest,
+        middleware=[DefineMiddleware(InputGuard, max_body_size=max_body_size)],
         logging_config=logging_config,
         debug=runtime.settings.debug,
     )
@@ -251,7 +277,8 @@ def create_app(
 
 def _document(app: Litestar) -> None:
     """OpenAPI touches Litestar cannot infer: public operations get ``security: [{}]`` (a token
-    is optional there), permission-guarded ones name their permission, and error answers are
+    is optional there), guarded ones name their permission and the kind of caller they take
+    (operators or customers only), and error answers are
     documented as problem details (a controller's own ``responses`` entries win)."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
@@ -261,10 +288,12 @@ def _document(app: Litestar) -> None:
             guards = [g for layer in handler.ownership_layers for g in layer.guards or ()]
             if public and not handler.security:
                 handler.security = [{}]
+            notes = [KIND_NOTES[g] for g in guards if g in KIND_NOTES]
             permissions = [p for g in guards if (p := getattr(g, "permission", None))]
             if permissions:
                 needed = ", ".join(f"`{p}`" for p in permissions)
-                note = f"Requires the permission {needed}."
+                notes.append(f"Requires the permission {needed}.")
+            for note in notes:
                 if note not in (handler.description or ""):
                     handler.description = (
                         f"{handler.description}\n\n{note}" if handler.description else note
@@ -274,9 +303,27 @@ def _document(app: Litestar) -> None:
             errors = {
                 400: problem_spec("The request is malformed (`request.invalid`, with `errors`)"),
                 422: problem_spec("A business rule refused the request (see `code`)"),
+                503: problem_spec(
+                    "The database cannot be reached right now (`storage.unavailable`); nothing "
+                    "was done: retry after `Retry-After` seconds"
+                ),
             }
-            if not public:
-                errors[401] = problem_spec("No valid bearer token (`auth.unauthenticated`)")
+            # a token that is sent is checked, on public operations too (SEC-1)
+            errors[401] = problem_spec(
+                "A token was sent and is not valid (`auth.unauthenticated`)"
+                if public
+                else "No valid bearer token (`auth.unauthenticated`)"
+            )
+            if handler.paths and any("{" in path for path in handler.paths):
+                # a path parameter of the wrong shape matches no route
+                errors[404] = problem_spec("No such resource (`http.not_found`…)")
+            if handler.parsed_data_field is not None:
+                errors[413] = problem_spec("The body is too large (`request.too_large`)")
+            if IDEMPOTENT_PARAMETERS & set(handler.parsed_fn_signature.parameters):
+                errors[409] = problem_spec(
+                    "A conflict (see `code`), e.g. `idempotency.key_reused`: the "
+                    "`Idempotency-Key` was used for a different request"
+                )
             if guards:
                 errors[403] = problem_spec("Not allowed (`auth.permission_required`…)")
             handler.responses = {**errors, **(handler.responses or {})}

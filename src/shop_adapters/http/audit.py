@@ -16,7 +16,7 @@ from litestar.params import Parameter
 
 from shop_adapters.http.auth import operator_only, requires
 from shop_adapters.http.problems import HttpProblem
-from shop_adapters.http.schemas import Page, Pagination
+from shop_adapters.http.schemas import Page, Pagination, text_pattern
 from shop_adapters.runtime import Runtime
 from shop_app.shared.audit import AuditEntry, AuditQueries
 
@@ -68,15 +68,28 @@ class AuditController(Controller):
         runtime: NamedDependency[Runtime],
         pagination: NamedDependency[Pagination],
         actor: Annotated[
-            str | None, Parameter(max_length=200, description="Only this operator's actions")
+            str | None,
+            Parameter(
+                max_length=200,
+                pattern=text_pattern(200),
+                description="Only this operator's actions",
+            ),
         ] = None,
         action: Annotated[
             str | None,
-            Parameter(max_length=200, description="Only this action (e.g. `create_brand`)"),
+            Parameter(
+                max_length=200,
+                pattern=text_pattern(200),
+                description="Only this action (e.g. `create_brand`)",
+            ),
         ] = None,
         target: Annotated[
             str | None,
-            Parameter(max_length=200, description="Only actions on this target (an id)"),
+            Parameter(
+                max_length=200,
+                pattern=text_pattern(200),
+                description="Only actions on this target (an id)",
+            ),
         ] = None,
     ) -> Page[AuditEntryOut]:
         queries = audit_queries(runtime)

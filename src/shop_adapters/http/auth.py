@@ -1,6 +1,8 @@
 """Authentication and authorization for the HTTP API (RULES SEC-1, SEC-3).
 
-- Clients send ``Authorization: Bearer <JWT>``: HS256 signed with ``settings.jwt_secret``, issued
+- Clients send ``Authorization: Bearer <JWT>``: HS256 signed with the shop's secret
+  (:func:`~shop_adapters.shared.jwt_secret.resolve_jwt_secret`: ``SHOP_JWT_SECRET``, else a
+  private file made on first use, else per process for ``memory://``), issued
   by ``settings.jwt_issuer``, with ``exp``, ``iat``, ``iss`` and ``sub`` required, plus our claims
   ``kind`` (``"customer"`` | ``"operator"``) and ``perms`` (permission names, ``"*"`` = all).
   :func:`mint_token` makes one (the ``shop token`` command, tests).
@@ -27,10 +29,12 @@ import jwt
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 from litestar.types import Guard, Receive, Scope, Send
 
 from shop_adapters.settings import Settings
+from shop_adapters.shared.jwt_secret import jwt_secret_of
 from shop_app.shared.auth import Principal
 from shop_domain.shared.errors import Forbidden, InvalidValue
 
@@ -86,7 +90,7 @@ def mint_token(
         "exp": int((issued + dt.timedelta(seconds=ttl)).timestamp()),
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, jwt_secret_of(settings), algorithm=ALGORITHM)
 
 
 async def principal_from_token(
@@ -145,11 +149,26 @@ class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
             raise Unauthenticated(detail, invalid_token=True) from None
 
 
+class BearerJWTAuth(JWTAuth[Principal, Token]):
+    """Litestar's JWT config with a valid OpenAPI scheme: an ``http`` bearer scheme has no
+    ``name`` (that belongs to ``apiKey`` schemes; OpenAPI validators refuse it)."""
+
+    @property
+    def openapi_components(self) -> Components:
+        return Components(
+            security_schemes={
+                self.openapi_security_scheme_name: SecurityScheme(
+                    type="http", scheme="Bearer", bearer_format="JWT", description=self.description
+                )
+            }
+        )
+
+
 def jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
     """The Litestar security config: middleware, OpenAPI bearer scheme, excluded paths."""
-    return JWTAuth[Principal, Token](
+    return BearerJWTAuth(
         retrieve_user_handler=principal_from_token,
-        token_secret=settings.jwt_secret,
+        token_secret=jwt_secret_of(settings),
         algorithm=ALGORITHM,
         accepted_issuers=[settings.jwt_issuer],
         require_claims=["exp", "iat", "iss", "sub"],

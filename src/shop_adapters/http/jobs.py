@@ -15,7 +15,7 @@ from litestar.params import FromPath, Parameter
 
 from shop_adapters.http.auth import operator_only, requires
 from shop_adapters.http.problems import HttpProblem, problem_spec
-from shop_adapters.http.schemas import Page, Pagination
+from shop_adapters.http.schemas import Page, Pagination, text_pattern
 from shop_adapters.runtime import Runtime
 from shop_app.shared.jobs import JobState, JobView
 
@@ -71,7 +71,10 @@ class JobsController(Controller):
         runtime: NamedDependency[Runtime],
         pagination: NamedDependency[Pagination],
         kind: Annotated[
-            str | None, Parameter(max_length=100, description="Only jobs of this kind")
+            str | None,
+            Parameter(
+                max_length=100, pattern=text_pattern(100), description="Only jobs of this kind"
+            ),
         ] = None,
     ) -> Page[JobOut]:
         jobs = await runtime.jobs.list(kind, pagination.limit, pagination.offset)

@@ -22,7 +22,9 @@ Litestar's validation errors (bad body, query, path; msgspec decode errors) → 
 ``request.invalid``; other Litestar HTTP errors by status (401 ``auth.unauthenticated``,
 403 ``auth.forbidden``, 404 ``http.not_found``, 405 ``http.method_not_allowed``, 413
 ``request.too_large``…); anything else → 500 ``internal.error``, logged with its traceback,
-with nothing of the exception in the body.
+with nothing of the exception in the body. The kernel's input rules
+(:mod:`shop_adapters.http.limits`) add 400 ``request.invalid_character``,
+``request.invalid_encoding`` and ``request.too_deep``.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ import re
 import uuid
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 
 from litestar import Request, Response
+from litestar.datastructures import ResponseHeader
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.types import ExceptionHandlersMap
@@ -135,6 +138,18 @@ def problem_response(
     return Response(
         content=body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {})
     )
+
+
+LOCATION: Final = [
+    ResponseHeader(
+        name="Location",
+        value="/",  # documentation only: the value's type gives the header its schema
+        description="Where the new resource can be read (or, for 202, followed)",
+        documentation_only=True,
+        required=True,
+    )
+]
+"""``response_headers=LOCATION`` on a route answering 201 (or 202) with a ``Location``."""
 
 
 def problem_spec(description: str) -> ResponseSpec:
@@ -298,6 +313,7 @@ def exception_handlers() -> ExceptionHandlersMap:
 
 
 __all__ = [
+    "LOCATION",
     "PROBLEM_JSON",
     "HttpProblem",
     "exception_handlers",

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 import attrs
 
 from shop_adapters.memory.kernel import MemoryDatabase, MemoryRepository, MemoryUnitOfWork
+from shop_adapters.shared.system import SystemClock
 from shop_app.coupons.ledger import ledger_changes
 from shop_app.coupons.queries import (
     EXPIRING_SOON,
@@ -28,6 +29,7 @@ from shop_app.coupons.queries import (
     WalletQuery,
 )
 from shop_app.shared.paging import Page, PageRequest
+from shop_app.shared.ports import Clock
 from shop_domain.coupons.batches import BatchState, CodeBatch, UniqueCode
 from shop_domain.coupons.coupon import Coupon, CouponState
 from shop_domain.coupons.errors import (
@@ -50,6 +52,8 @@ class CouponTables:
     usage: list[UsageEntry] = attrs.field(factory=list)
     codes: dict[str, UniqueCode] = attrs.field(factory=dict)
     segments: dict[uuid.UUID, list[uuid.UUID]] = attrs.field(factory=dict)
+    segment_staged: dict[uuid.UUID, dt.datetime] = attrs.field(factory=dict)
+    """When each staged segment began staging (retention purges old, unneeded ones)."""
 
 
 def coupon_tables(db: MemoryDatabase) -> CouponTables:
@@ -463,8 +467,10 @@ def _batch_view(b: CodeBatch) -> CodeBatchView:
 class MemorySegmentStore:
     """``SegmentStore`` over a :class:`MemoryDatabase`."""
 
-    def __init__(self, db: MemoryDatabase) -> None:
+    def __init__(self, db: MemoryDatabase, clock: Clock | None = None) -> None:
         self._segments = coupon_tables(db).segments
+        self._staged = coupon_tables(db).segment_staged
+        self._clock: Clock = clock or SystemClock()
 
     async def append(
         self, segment_id: uuid.UUID, first_position: int, users: list[uuid.UUID]
@@ -472,6 +478,7 @@ class MemorySegmentStore:
         rows = self._segments.setdefault(segment_id, [])
         if len(rows) + 1 != first_position:
             raise ValueError("segment positions are appended in order")
+        self._staged.setdefault(segment_id, self._clock.now())
         rows.extend(users)
 
     async def read(
@@ -482,3 +489,4 @@ class MemorySegmentStore:
 
     async def drop(self, segment_id: uuid.UUID) -> None:
         self._segments.pop(segment_id, None)
+        self._staged.pop(segment_id, None)

@@ -43,6 +43,7 @@ from shop_app.giftcards.queries import (
     UsageFilter,
     UsageView,
 )
+from shop_app.shared.errors import PersistenceConflict
 from shop_app.shared.paging import Page, PageRequest
 from shop_domain.giftcards.batch import GiftCardBatch
 from shop_domain.giftcards.card import CardState, GiftCard, SalesState
@@ -51,7 +52,7 @@ from shop_domain.giftcards.export import CardExport
 from shop_domain.giftcards.numbers import normalise_number
 from shop_domain.giftcards.sealed import SealedSecret
 from shop_domain.giftcards.usage import CardUsage
-from shop_domain.shared.errors import Conflict, NotFound
+from shop_domain.shared.errors import NotFound
 from shop_domain.shared.events import DomainEvent
 
 T = TypeVar("T")
@@ -108,7 +109,7 @@ class MemoryCardRepository(MemoryRepository[GiftCard]):
 
         def check() -> None:
             if len(numbers) != len(cards) or any(n in tables.numbers for n in numbers):
-                raise Conflict("the change clashes with existing data", code="persistence.conflict")
+                raise PersistenceConflict("the change clashes with existing data")
 
         def apply() -> None:
             tables.numbers.update(numbers)

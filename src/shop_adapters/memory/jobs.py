@@ -135,8 +135,17 @@ class MemoryJobStore:
             if job.finished:
                 raise JobFinished(f"job {job_id} is {job.state}")
             if job.state is JobState.RUNNING and job.worker != worker and not _claimable(job, now):
-                raise JobClaimed(f"job {job_id} is running under another worker")
+                assert job.worker is not None
+                assert job.lease_until is not None
+                raise JobClaimed.held(job_id, job.worker, job.lease_until, now)
             return self._claim(job, worker, now, lease)
+
+    async def renew(self, job_id: uuid.UUID, worker: str, now: dt.datetime) -> None:
+        async with self.db.lock:
+            job = self._running(job_id, worker)
+            lease = self.db.job_leases.get(job_id)
+            if lease is not None:
+                self.db.jobs[job_id] = attrs.evolve(job, lease_until=now + lease)
 
     def _running(self, job_id: uuid.UUID, worker: str | None) -> JobView:
         job = self.db.jobs.get(job_id)

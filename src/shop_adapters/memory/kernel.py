@@ -9,7 +9,7 @@ import itertools
 import pickle
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -252,3 +252,10 @@ class MemoryRepository(Generic[A]):
         ids += [a.id for a in self._identity_map.values() if predicate(a) and a.id not in ids]
         found = [await self.find(i) for i in ids]
         return [a for a in found if a is not None and predicate(a)]
+
+
+def oldest(items: Mapping[Any, dt.datetime], cutoff: dt.datetime, limit: int) -> list[Any]:
+    """The keys of the ``limit`` oldest ``items`` (key → time) whose time is before ``cutoff``:
+    what a bounded purge of a memory store removes."""
+    old = sorted((at, i, key) for i, (key, at) in enumerate(items.items()) if at < cutoff)
+    return [key for _, _, key in old[:limit]]

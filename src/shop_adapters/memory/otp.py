@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import attrs
 
+from shop_adapters.memory.kernel import oldest
 from shop_app.shared.otp import OneTimeCodeStore, StoredCode, check_key
 
 
@@ -59,3 +60,11 @@ class MemoryOneTimeCodeStore(OneTimeCodeStore):
             code = self._codes.get((purpose, subject))
             if code is not None and code.salt == salt:
                 del self._codes[(purpose, subject)]
+
+    async def purge_expired(self, cutoff: dt.datetime, limit: int) -> int:
+        """Remove at most ``limit`` codes that expired before ``cutoff`` (retention)."""
+        async with self._lock:
+            old = oldest({key: code.expires_at for key, code in self._codes.items()}, cutoff, limit)
+            for key in old:
+                del self._codes[key]
+        return len(old)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from shop_adapters.memory.kernel import oldest
 from shop_app.shared.ratelimit import (
     AttemptLimiter,
     AttemptPolicy,
@@ -39,3 +40,17 @@ class MemoryAttemptLimiter(AttemptLimiter):
         check_key(scope, subject)
         async with self._lock:
             self._states.pop((scope, subject), None)
+
+    async def purge_ended(self, cutoff: dt.datetime, limit: int) -> int:
+        """Forget at most ``limit`` subjects whose window began and lock-out ended before
+        ``cutoff`` (retention); how many went."""
+        async with self._lock:
+            ended = {
+                key: state.window_start
+                for key, state in self._states.items()
+                if state.locked_until is None or state.locked_until < cutoff
+            }
+            old = oldest(ended, cutoff, limit)
+            for key in old:
+                del self._states[key]
+        return len(old)

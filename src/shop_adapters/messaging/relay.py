@@ -46,7 +46,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop_adapters.memory.kernel import MemoryDatabase, OutboxRow
@@ -255,15 +255,6 @@ class OutboxRelay(_RelayLoop):
         log.info("outbox relay: published %d messages", len(rows))
         return len(rows)
 
-    async def purge_sent(self, older_than: dt.timedelta) -> int:
-        """Delete rows sent more than ``older_than`` ago (housekeeping); how many went."""
-        cutoff = self._clock.now() - older_than
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                delete(outbox).where(outbox.c.sent_at.is_not(None), outbox.c.sent_at < cutoff)
-            )
-        return int(result.rowcount)
-
 
 @attrs.define
 class RetryStatus:
@@ -356,11 +347,3 @@ class MemoryOutboxRelay(_RelayLoop):
                     self._state.retries.pop(row.message.id, None)
             log.info("outbox relay: published %d messages", len(batch))
             return len(batch)
-
-    async def purge_sent(self, older_than: dt.timedelta) -> int:
-        cutoff = self._clock.now() - older_than
-        async with self._db.lock:
-            keep = [r for r in self._db.outbox if r.sent_at is None or r.sent_at >= cutoff]
-            purged = len(self._db.outbox) - len(keep)
-            self._db.outbox[:] = keep
-        return purged

@@ -9,8 +9,15 @@ in :class:`~shop_domain.giftcards.sealed.SealedSecret`.
 
 Keys come from a settings string such as ``"k2:<base64>,k1:<base64>"`` (:func:`parse_keys`):
 the first key seals new secrets and every listed key opens old ones, so rotating is prepending a
-new key and, once everything has been re-sealed, dropping the old one. For development
-:func:`load_or_create_key_file` keeps one generated key in a file readable by its owner only.
+new key and, once everything has been re-sealed (``shop giftcards reseal``), dropping the old
+one. Without one, :func:`load_or_create_key_file` keeps one generated key in a file readable by
+its owner only — made only when the database records no sealed secret (see
+``shop_adapters.shared.keyring``). A generated key's id is ``k`` + 16 random hex digits
+(:func:`new_key_id`): unique, so an old and a new key can always sit in one ring.
+
+Each key has a *check value* (:meth:`AesGcmSecretBox.check_value`): HMAC-SHA256 under the key of
+a fixed label and the key id. The database keeps it per key id, so a different key given under
+a known id is refused at start; the value reveals nothing about the key.
 
 Random nonces are safe for far more secrets than a shop will ever seal with one key (the usual
 bound is 2^32 messages per key for a collision chance below 2^-32). Key material never appears
@@ -22,19 +29,21 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import datetime as dt
 import gc
+import hashlib
+import hmac
 import itertools
 import operator
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from shop_adapters.shared.secret_files import load_or_create_private_file, read_private_file
 from shop_app.giftcards.secrets import SecretUnreadable
 from shop_domain.giftcards.sealed import SealedSecret
 
@@ -43,6 +52,13 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 _KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+_CHECK_LABEL = b"shop giftcard key check v1\x00"
+
+
+def key_check_value(key: bytes, key_id: str) -> bytes:
+    """HMAC-SHA256 of a fixed label and ``key_id`` under ``key``: proves a key is the one
+    recorded for ``key_id`` without revealing it (a PRF output, not the key)."""
+    return hmac.new(key, _CHECK_LABEL + key_id.encode(), hashlib.sha256).digest()
 
 
 @contextlib.contextmanager
@@ -78,6 +94,7 @@ class AesGcmSecretBox:
         if current not in keys:
             raise ValueError(f"the current key {current!r} is not among the keys")
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self._checks = {key_id: key_check_value(key, key_id) for key_id, key in keys.items()}
         self._current = current
 
     def __repr__(self) -> str:
@@ -86,6 +103,18 @@ class AesGcmSecretBox:
     @property
     def key_id(self) -> str:
         return self._current
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        return frozenset(self._ciphers)
+
+    def check_value(self, key_id: str) -> bytes:
+        return self._checks[key_id]
+
+    def matches(self, key_id: str, check: bytes) -> bool:
+        """Whether ``check`` is the check value of this ring's key ``key_id`` (constant time)."""
+        mine = self._checks.get(key_id)
+        return mine is not None and hmac.compare_digest(mine, check)
 
     def seal(self, number: str, secret: str) -> SealedSecret:
         nonce = os.urandom(NONCE_BYTES)
@@ -164,36 +193,38 @@ def parse_keys(spec: str) -> tuple[dict[str, bytes], str]:
     return keys, next(iter(keys))
 
 
-def new_key_spec(key_id: str) -> str:
-    """A fresh random key as a spec entry, ``"<key_id>:<url-safe base64>"``."""
+def new_key_id() -> str:
+    """A fresh key id: ``k`` and 16 random hex digits (64 bits: ids never collide in practice,
+    and say nothing about when the key was made)."""
+    return f"k{secrets.token_hex(8)}"
+
+
+def new_key_spec(key_id: str | None = None) -> str:
+    """A fresh random key as a spec entry, ``"<key_id>:<url-safe base64>"`` (a new id unless
+    one is given)."""
+    key_id = key_id or new_key_id()
     _check_key_id(key_id)
     return f"{key_id}:{base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode('ascii')}"
 
 
-def load_or_create_key_file(path: Path) -> str:
-    """The key spec kept in ``path``; if there is no such file, one is made (parent folders
-    too) holding one fresh key named after today, ``k20261122``, readable by its owner only.
-
-    The file is written in full under a temporary name and then linked into place, so two
-    processes starting at once agree on one key and neither reads a half-written file.
-    """
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        spec = new_key_spec(f"k{dt.datetime.now(dt.UTC):%Y%m%d}")
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            os.fchmod(descriptor, 0o600)
-            with os.fdopen(descriptor, "w", encoding="ascii") as file:
-                file.write(spec + "\n")
-                file.flush()
-                os.fsync(file.fileno())
-            with contextlib.suppress(FileExistsError):  # another process was first: use its key
-                os.link(temporary, path)
-        finally:
-            os.unlink(temporary)
-    spec = path.read_text(encoding="ascii").strip()
+def _checked_spec(path: Path, spec: str) -> str:
     try:
         parse_keys(spec)
     except ValueError as exc:
         raise ValueError(f"the key file {path} is not a key list: {exc}") from None
     return spec
+
+
+def read_key_file(path: Path) -> str | None:
+    """The key spec kept in ``path``, or ``None`` if there is no such file. A file the group or
+    others may read or write is refused (``InsecureSecretFile``)."""
+    spec = read_private_file(path)
+    return None if spec is None else _checked_spec(path, spec)
+
+
+def load_or_create_key_file(path: Path) -> str:
+    """The key spec kept in ``path``; if there is no such file, one is made (parent folders
+    too) holding one fresh key with a new id, readable by its owner only. Whether a new key may
+    be made at all is the caller's decision (``shop_app.giftcards.keyring``)."""
+    spec, _ = load_or_create_private_file(path, new_key_spec)
+    return _checked_spec(path, spec)

@@ -68,7 +68,7 @@ class FileSmsSender(SmsSender):
         logger.info("SMS sent to %s (development inbox %s)", mask_phone(phone), self._path)
 
     def _append(self, data: bytes) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:  # an older, looser inbox

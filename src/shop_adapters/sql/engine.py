@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from shop_adapters.sql.errors import TranslatingPool, install
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY_OPTION = "shop_read_only"
@@ -18,29 +22,50 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+PRIVATE_DIRECTORY_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def create_private_sqlite(path: Path) -> None:
+    """Create the SQLite database file, if there is none, readable and writable by its owner
+    only (0600), in a folder made 0700 if it has to be made. SQLite gives the ``-wal``, ``-shm``
+    and ``-journal`` files it makes beside it the database file's mode. An existing file keeps
+    its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIRECTORY_MODE)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+
+
 def make_engine(
     url: str, *, pool_size: int = 10, pre_ping: bool = False, echo: bool = False
 ) -> AsyncEngine:
     """An async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
 
-    SQLite: the file is created on first use with its folder; WAL lets readers run beside the
-    one writer; every transaction starts with ``BEGIN IMMEDIATE`` so that two writers queue up
-    instead of failing half-way with "database is locked"; foreign keys are enforced.
+    SQLite: the file is created private (0600, :func:`create_private_sqlite`) with its folder;
+    WAL lets readers run beside the one writer; every transaction starts with ``BEGIN
+    IMMEDIATE`` so that two writers queue up instead of failing half-way with "database is
+    locked"; foreign keys are enforced.
+
+    Both: persistence errors of every connection become our own (:mod:`shop_adapters.sql.errors`).
     """
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            create_private_sqlite(Path(database))
+        pool = {"poolclass": TranslatingPool} if database and database != ":memory:" else {}
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
         _configure_sqlite(engine)
-        return engine
-    return create_async_engine(
-        url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=pre_ping,
-        pool_recycle=1800,
+        return install(engine)
+    return install(
+        create_async_engine(
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=pre_ping,
+            pool_recycle=1800,
+            poolclass=TranslatingPool,
+        )
     )
 
 

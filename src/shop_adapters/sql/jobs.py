@@ -178,7 +178,7 @@ class SqlJobStore:
                 and row.lease_until is not None
                 and row.lease_until > now
             ):
-                raise JobClaimed(f"job {job_id} is running under another worker")
+                raise JobClaimed.held(job_id, row.worker, row.lease_until, now)
             return await self._claim(conn, row, worker, now, lease)
 
     async def _update_running(
@@ -202,13 +202,17 @@ class SqlJobStore:
                 ).scalar_one_or_none()
                 if seconds is not None:
                     values = {**values, "lease_until": renew_from + dt.timedelta(seconds=seconds)}
-            result = await conn.execute(update(jobs).where(condition).values(**values))
-            if result.rowcount == 1:
-                return
+            if values:
+                result = await conn.execute(update(jobs).where(condition).values(**values))
+                if result.rowcount == 1:
+                    return
             found = (await conn.execute(select(jobs.c.id).where(jobs.c.id == job_id))).one_or_none()
         if found is None:
             raise JobNotFound(f"no job {job_id}")
         raise JobLeaseLost(f"job {job_id} is not running under this worker")
+
+    async def renew(self, job_id: uuid.UUID, worker: str, now: dt.datetime) -> None:
+        await self._update_running(job_id, worker, {}, renew_from=now)
 
     async def progress(
         self,

@@ -56,9 +56,11 @@ rate_limits = Table(
     Column("locked_until", UtcDateTime, nullable=True),
     PrimaryKeyConstraint("scope", "subject"),
 )
+Index("ix_rate_limits_window_start", rate_limits.c.window_start)  # the retention purge
 
-# Append-only (SEC-2): the application only inserts, and the migration adds triggers that
-# refuse UPDATE and DELETE on both backends.
+# Append-only (SEC-2): the application only inserts, and triggers refuse UPDATE, and DELETE of
+# anything at or after the audit horizon that only the retention purge moves (migrations 0003
+# and 0008; shop_adapters.sql.retention).
 audit_log = Table(
     "audit_log",
     metadata,

@@ -48,6 +48,13 @@ Index(
     postgresql_where=outbox.c.sent_at.is_(None),
     sqlite_where=outbox.c.sent_at.is_(None),
 )
+# the retention purge: sent rows, oldest first (unsent rows are never purged)
+Index(
+    "ix_outbox_sent",
+    outbox.c.sent_at,
+    postgresql_where=outbox.c.sent_at.is_not(None),
+    sqlite_where=outbox.c.sent_at.is_not(None),
+)
 
 # A consumer records each message id it handled in the same transaction as its effects, so a
 # redelivered message changes nothing twice.
@@ -59,6 +66,7 @@ inbox = Table(
     Column("handled_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("consumer", "message_id"),
 )
+Index("ix_inbox_handled_at", inbox.c.handled_at)  # the retention purge
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -70,3 +78,4 @@ idempotency_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("scope", "key"),
 )
+Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)  # the retention purge

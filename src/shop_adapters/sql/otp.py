@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Index,
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -57,6 +58,7 @@ one_time_codes = Table(
     PrimaryKeyConstraint("purpose", "subject"),
     CheckConstraint("attempts >= 0", name="attempts"),
 )
+Index("ix_one_time_codes_expires_at", one_time_codes.c.expires_at)  # the retention purge
 
 _FIELDS = (
     "purpose",

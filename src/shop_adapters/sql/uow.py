@@ -9,26 +9,29 @@ from typing import Any, ClassVar, Generic, TypeVar
 from sqlalchemy import any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.sql import ColumnElement, Select
 
 from shop_adapters.sql.audit import SqlAuditLog
+from shop_adapters.sql.errors import TranslatingSession
 from shop_adapters.sql.jobs import SqlJobQueue
 from shop_adapters.sql.messaging_tables import idempotency_keys, outbox
 from shop_app.shared.errors import IdempotencyKeyInUse
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage, StoredOutcome
 from shop_app.shared.unit_of_work import UnitOfWork
 from shop_domain.shared.aggregate import Aggregate
-from shop_domain.shared.errors import ConcurrencyConflict, Conflict, NotFound
+from shop_domain.shared.errors import NotFound
 
 A = TypeVar("A", bound=Aggregate)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    """Sessions whose flushes (explicit, automatic before a query, or the commit's) raise our
+    errors rather than SQLAlchemy's (:mod:`shop_adapters.sql.errors`)."""
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=True, sync_session_class=TranslatingSession
+    )
 
 
 def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
@@ -93,34 +96,25 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
         now = self.clock.now()
-        try:
-            if messages:
-                await self.session.execute(
-                    outbox.insert(),
-                    [
-                        {
-                            "id": m.id,
-                            "type": m.type,
-                            "aggregate_type": m.aggregate_type,
-                            "aggregate_id": m.aggregate_id,
-                            "payload": dict(m.payload),
-                            "occurred_at": m.occurred_at,
-                            "created_at": now,
-                            "next_attempt_at": now,
-                            "attempts": 0,
-                        }
-                        for m in messages
-                    ],
-                )
-            await self.session.commit()
-        except StaleDataError as exc:
-            raise ConcurrencyConflict(
-                "the data was changed by someone else since it was read; reload and retry"
-            ) from exc
-        except IntegrityError as exc:
-            raise Conflict(
-                "the change clashes with existing data", code="persistence.conflict"
-            ) from exc
+        if messages:
+            await self.session.execute(
+                outbox.insert(),
+                [
+                    {
+                        "id": m.id,
+                        "type": m.type,
+                        "aggregate_type": m.aggregate_type,
+                        "aggregate_id": m.aggregate_id,
+                        "payload": dict(m.payload),
+                        "occurred_at": m.occurred_at,
+                        "created_at": now,
+                        "next_attempt_at": now,
+                        "attempts": 0,
+                    }
+                    for m in messages
+                ],
+            )
+        await self.session.commit()
 
     async def _rollback(self) -> None:
         # detach first: a rollback would expire everything loaded, and aggregates read in a
@@ -133,17 +127,8 @@ class SqlUnitOfWork(UnitOfWork):
 
 
 async def flush(session: AsyncSession) -> None:
-    """Write pending changes, with the errors a commit would raise."""
-    try:
-        await session.flush()
-    except StaleDataError as exc:
-        raise ConcurrencyConflict(
-            "the data was changed by someone else since it was read; reload and retry"
-        ) from exc
-    except IntegrityError as exc:
-        raise Conflict(
-            "the change clashes with existing data", code="persistence.conflict"
-        ) from exc
+    """Write pending changes (raising our errors, as every flush of our sessions does)."""
+    await session.flush()
 
 
 class SqlRepository(Generic[A]):

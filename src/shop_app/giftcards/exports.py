@@ -155,7 +155,7 @@ class CardExporter:
             if batch.validity.days_from_activation is not None
             else (batch.validity.ends_at.isoformat() if batch.validity.ends_at else "")
         )
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)  # private: card secrets
         target = self.path(export_id)
         sheet = self._sheets(target, password=password, header=HEADER, sheet="Cards")
         written = 0

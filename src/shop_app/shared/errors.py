@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shop_domain.shared.errors import Conflict, DomainError, Forbidden
+from shop_domain.shared.errors import Conflict, DomainError, Forbidden, InvalidValue
 
 
 class IdempotencyKeyReused(Conflict):
@@ -28,3 +28,17 @@ class StorageUnavailable(DomainError):
 
     code = "storage.unavailable"
     kind = "unavailable"
+
+
+class PersistenceConflict(Conflict):
+    """The change clashes with data already stored (a unique or foreign key constraint, or an
+    append-only table refusing a change)."""
+
+    code = "persistence.conflict"
+
+
+class PersistenceInvalidValue(InvalidValue):
+    """A value is out of what the database can store (its range, size or characters). The
+    HTTP edge validates these first; this is the defence behind it."""
+
+    code = "persistence.invalid_value"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -34,6 +34,9 @@ from shop_domain.shared.money import Money
 
 if TYPE_CHECKING:
     from shop_domain.coupons.template import AcquireRequest
+
+VOID_REASON_MAX: Final = 500
+"""The longest reason an operator gives for voiding a coupon."""
 
 
 class CouponState(enum.StrEnum):
@@ -269,8 +272,8 @@ class Coupon(Aggregate):
         if state is not CouponState.AVAILABLE:
             raise CouponNotAvailable(f"a {state.value} coupon cannot be voided")
         reason = reason.strip()
-        if not reason or len(reason) > 500:
-            raise InvalidValue("say why the coupon is voided (up to 500 characters)")
+        if not reason or len(reason) > VOID_REASON_MAX:
+            raise InvalidValue(f"say why the coupon is voided (up to {VOID_REASON_MAX} characters)")
         self.state = CouponState.VOIDED
         self.closed_at = now
         self.note = reason

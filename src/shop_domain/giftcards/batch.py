@@ -32,6 +32,9 @@ from shop_domain.shared.rules import check_rule
 NAME_MAX = 100
 REMARK_MAX = 500
 MAX_DAYS = 3660
+PHONE_MIN = 5
+PHONE_MAX = 20
+"""A phone number (an owner's, or one a card is bound to) is 5..20 characters."""
 
 
 class CardKind(enum.StrEnum):
@@ -120,8 +123,8 @@ class BatchDefinition:
             raise InvalidBatch("a number prefix is up to 8 digits")
         if self.number_prefix.startswith("0"):
             raise InvalidBatch("a number prefix does not start with 0")
-        if self.owner_phone is not None and not 5 <= len(self.owner_phone) <= 20:
-            raise InvalidBatch("the owner's phone is 5..20 characters")
+        if self.owner_phone is not None and not PHONE_MIN <= len(self.owner_phone) <= PHONE_MAX:
+            raise InvalidBatch(f"the owner's phone is {PHONE_MIN}..{PHONE_MAX} characters")
 
 
 @attrs.define(slots=False, eq=False)

@@ -34,6 +34,8 @@ from shop_domain.shared.errors import CurrencyMismatch, InvalidValue
 from shop_domain.shared.money import Money
 from shop_domain.shared.rules import check_rule
 
+REASON_MAX = 500
+"""A discard reason is at most this many characters."""
 SELF = "self"
 """``activated_by`` of a self-service activation."""
 
@@ -292,8 +294,8 @@ class GiftCard(Aggregate):
     def discard(self, *, reason: str, actor: str, now: dt.datetime) -> None:
         if self.state is CardState.DISCARDED:
             raise CardStateConflict("the card is already discarded")
-        if len(reason) > 500:
-            raise InvalidValue("a reason is at most 500 characters")
+        if len(reason) > REASON_MAX:
+            raise InvalidValue(f"a reason is at most {REASON_MAX} characters")
         self.state = CardState.DISCARDED
         self.discarded_at = now
         self.record(

@@ -20,7 +20,7 @@ import attrs
 from shop_domain.giftcards.card import GiftCard
 from shop_domain.giftcards.errors import InsufficientBalance, RestoreExceedsSpent
 from shop_domain.shared.aggregate import Aggregate
-from shop_domain.shared.errors import InvalidValue
+from shop_domain.shared.errors import CurrencyMismatch, InvalidValue
 from shop_domain.shared.money import Money, allocate, total
 
 
@@ -121,7 +121,15 @@ class CardUsage(Aggregate):
 def plan_spend(amount: Money, cards: Sequence[GiftCard]) -> list[tuple[GiftCard, Money]]:
     """Take ``amount`` from ``cards`` in the order given, each card as much as its balance
     allows, until it is paid; cards not needed are left out. All or nothing: if the cards
-    together hold less, nothing is planned."""
+    together hold less, nothing is planned. Every card must hold the payment's currency: one
+    that does not is a mistake in the request (``money.currency_mismatch``), found before any
+    balance is looked at, never a shortfall."""
+    for card in cards:
+        if card.balance.currency != amount.currency:
+            raise CurrencyMismatch(
+                f"card {card.number} holds {card.balance.currency}, not {amount.currency}",
+                details={"card_currency": card.balance.currency, "currency": amount.currency},
+            )
     if not amount.is_positive():
         raise InvalidValue("a gift-card payment is a positive amount")
     if len({card.id for card in cards}) != len(cards):
@@ -131,16 +139,12 @@ def plan_spend(amount: Money, cards: Sequence[GiftCard]) -> list[tuple[GiftCard,
     for card in cards:
         if rest.is_zero():
             break
-        if card.balance.currency != amount.currency:
-            continue  # never usable for this amount; checked below if nothing else pays it
         share = card.balance.capped_at(rest)
         if share.is_positive():
             plan.append((card, share))
             rest = rest - share
     if rest.is_positive():
-        held = total(
-            (c.balance for c in cards if c.balance.currency == amount.currency), amount.currency
-        )
+        held = total((c.balance for c in cards), amount.currency)
         raise InsufficientBalance(
             f"the cards hold {held}, less than {amount}",
             details={"held": str(held.amount), "asked": str(amount.amount)},

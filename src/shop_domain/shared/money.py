@@ -61,6 +61,14 @@ MINOR_UNITS: Final[dict[str, int]] = {
 
 _ONE: Final = decimal.Decimal(1)
 
+MAX_MAJOR_DIGITS: Final = 10
+"""An amount stated from outside has at most 10 integer digits: it is below 10**10 major units
+(9,999,999,999.99 CNY) in every currency. :meth:`Money.of` — the parser of every amount that
+comes in — refuses more (``money.too_large``). In minor units such an amount is below 10**13,
+so a sum of 900,000 of them (statistics, totals) still fits a signed 64-bit integer (a BIGINT
+column), whose limit is about 9.2 * 10**18."""
+_MAX_MAJOR: Final = decimal.Decimal(10) ** MAX_MAJOR_DIGITS
+
 
 def _check_currency(currency: object) -> None:
     if not isinstance(currency, str) or currency not in MINOR_UNITS:
@@ -101,7 +109,8 @@ class Money:
     def of(cls, amount: str | int | decimal.Decimal, currency: str) -> Money:
         """Parse a major-unit amount exactly: ``Money.of("99.99", "CNY")`` is 9999 fen.
 
-        More decimals than the currency has is an error, never a silent rounding.
+        More decimals than the currency has is an error, never a silent rounding; so is an
+        amount of :data:`MAX_MAJOR_DIGITS` integer digits or more.
         """
         _check_currency(currency)
         if isinstance(amount, float | bool):
@@ -112,13 +121,23 @@ class Money:
             raise InvalidValue(f"not an amount: {amount!r}", code="money.invalid") from exc
         if not value.is_finite():
             raise InvalidValue(f"not an amount: {amount!r}", code="money.invalid")
-        scaled = value.scaleb(MINOR_UNITS[currency])
-        if scaled != scaled.to_integral_value():
+        # adjusted() is the power of ten of the leading digit; no context, so no rounding
+        if value and value.adjusted() >= MAX_MAJOR_DIGITS:
+            raise InvalidValue(
+                f"an amount must be below {_MAX_MAJOR:,} {currency}",
+                code="money.too_large",
+                details={"maximum_digits": MAX_MAJOR_DIGITS},
+            )
+        sign, digits, exponent = value.as_tuple()
+        shift = int(exponent) + MINOR_UNITS[currency]
+        if shift < 0 and any(digits[shift:]):
             raise InvalidValue(
                 f"{amount} has more decimals than {currency} allows",
                 code="money.too_precise",
             )
-        return cls(int(scaled), currency)
+        kept = digits[:shift] if shift < 0 else digits
+        minor = int("".join(map(str, kept)) or "0") * 10 ** max(shift, 0)
+        return cls(-minor if sign else minor, currency)
 
     # --- reading --------------------------------------------------------------------------
     @property

@@ -31,6 +31,7 @@ from shop_domain.giftcards.usage import (
     plan_spend,
 )
 from shop_domain.shared import InvalidValue, Money, allocate
+from shop_domain.shared.errors import CurrencyMismatch
 
 BATCH = opened_batch()
 SEALED = SealedSecret("k1", b"not a real blob")
@@ -119,13 +120,16 @@ def test_a_payment_is_positive(amount: Money) -> None:
 
 
 @pytest.mark.rule("GC-7")
-def test_a_card_of_another_currency_pays_nothing() -> None:
+def test_a_card_of_another_currency_is_a_currency_mismatch_not_a_shortfall() -> None:
+    """MON-1: paying yuan with a dollar card is a mistake in the request, refused before any
+    balance is looked at — even when the other cards could pay, and even for too little."""
     usd = card(5000, currency="USD", face="100.00")
     a = card("10.00")
-    assert plan_spend(cny("10.00"), [usd, a]) == [(a, cny("10.00"))]
-    with pytest.raises(InsufficientBalance) as refused:
-        plan_spend(cny("20.00"), [usd, a])
-    assert refused.value.details["held"] == "10.00"  # the dollars do not count
+    for amount, cards in [(cny("10.00"), [usd, a]), (cny("20.00"), [a, usd]), (cny("0"), [usd])]:
+        with pytest.raises(CurrencyMismatch) as refused:
+            plan_spend(amount, cards)
+        assert refused.value.code == "money.currency_mismatch"
+        assert refused.value.details == {"card_currency": "USD", "currency": "CNY"}
 
 
 @pytest.mark.rule("GC-7")

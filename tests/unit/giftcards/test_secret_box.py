@@ -235,7 +235,7 @@ def test_the_key_file_is_created_private_and_reused(tmp_path: Path) -> None:
     spec = load_or_create_key_file(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     keys, current = parse_keys(spec)
-    assert re.fullmatch(r"k\d{8}", current)
+    assert re.fullmatch(r"k[0-9a-f]{16}", current)  # random, not a date (unique ids)
     assert list(keys) == [current]
     assert load_or_create_key_file(path) == spec
     assert path.read_text() == spec + "\n"
@@ -246,11 +246,13 @@ def test_an_existing_key_file_is_read_as_it_is(tmp_path: Path) -> None:
     path = tmp_path / "giftcard.keys"
     spec = f"k2:{encoded(K2)},k1:{encoded(K1)}"
     path.write_text(f"\n{spec}\n")
+    path.chmod(0o600)
     assert load_or_create_key_file(path) == spec
 
 
 def test_a_malformed_key_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "giftcard.keys"
     path.write_text("k1:short")
+    path.chmod(0o600)
     with pytest.raises(ValueError, match=r"the key file .*giftcard\.keys is not a key list"):
         load_or_create_key_file(path)

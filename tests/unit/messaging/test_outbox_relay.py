@@ -271,21 +271,6 @@ async def test_run_loop_publishes_until_stopped(driver: Driver) -> None:
     assert len(publisher.published) == 25
 
 
-async def test_purge_sent_deletes_only_old_sent_rows(driver: Driver, clock: FixedClock) -> None:
-    await driver.add([make_message(n) for n in range(3)])
-    publisher = InMemoryPublisher()
-    relay = driver.relay(publisher, **options())
-    assert await relay.run_once() == 3
-    clock.advance(days=2)
-    unsent = make_message(9)
-    await driver.add([unsent])
-
-    assert await relay.purge_sent(dt.timedelta(days=3)) == 0
-    assert await relay.purge_sent(dt.timedelta(days=1)) == 3
-    assert list(await driver.state()) == [unsent.id]
-    assert await relay.run_once() == 1
-
-
 async def test_sqlite_relay_does_not_hold_the_write_lock_while_publishing(
     sqlite_engine: AsyncEngine, clock: FixedClock
 ) -> None:

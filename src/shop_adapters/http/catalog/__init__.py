@@ -10,15 +10,18 @@ from typing import Final
 from litestar import Controller
 
 from shop_adapters.http.catalog.admin import CatalogAdminController
+from shop_adapters.http.catalog.admin_categories import CatalogCategoriesAdminController
 from shop_adapters.http.catalog.public import CatalogController
 
 CATALOG_CONTROLLERS: Final[list[type[Controller]]] = [
     CatalogController,
     CatalogAdminController,
+    CatalogCategoriesAdminController,
 ]
 
 __all__ = [
     "CATALOG_CONTROLLERS",
     "CatalogAdminController",
+    "CatalogCategoriesAdminController",
     "CatalogController",
 ]

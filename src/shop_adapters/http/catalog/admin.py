@@ -1,13 +1,17 @@
 """The catalog back office (``/admin/catalog``): operators with named permissions (SEC-1).
+This module holds the permissions, the shared conventions and the products and SKUs;
+categories and brands are in :mod:`shop_adapters.http.catalog.admin_categories`.
 
 - ``catalog.read``: search and product pages including unlisted products, the front tree
   including hidden categories;
 - ``catalog.write``: every change. Each change is one command on the bus, sent with the
   caller's ``Idempotency-Key`` (SEC-5), so a retried request returns the first outcome.
 
-Creations answer 201 ``{"id": ...}``; changes to a product answer 200 with the fresh product
-page (as the back office sees it); changes to categories and brands answer 200 with the fresh
-node; deleting a front category answers 204.
+Creations answer 201 ``{"id": ...}`` with a ``Location`` where the new thing can be read (the
+product page; for categories and brands, which are read as a tree or a list, that list);
+changes to a product answer 200 with the fresh product page (as the back office sees it);
+changes to categories and brands answer 200 with the fresh node; deleting a front category
+answers 204 (see ``docs/http.md``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import uuid
 from typing import Annotated, Any, Final
 
 import attrs
-from litestar import Controller, delete, get, patch, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, Parameter
@@ -24,32 +28,24 @@ from litestar.params import FromPath, JSONBody, Parameter
 from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import operator_only, requires
 from shop_adapters.http.catalog.public import SEARCH_DEPENDENCIES, catalog_queries
-from shop_adapters.http.catalog.schemas import (
-    AttributesIn,
-    BrandIn,
-    BrandOut,
-    CategoryIn,
-    CategoryLinksIn,
-    CategoryOut,
-    Created,
-    FrontCategoryIn,
-    FrontCategoryOut,
-    FrontCategoryPatch,
+from shop_adapters.http.catalog.requests import (
     PriceIn,
-    ProductDetailOut,
     ProductIn,
-    ProductPage,
     ProductUpdateIn,
-    RenameIn,
     ScheduleIn,
-    SchedulesApplied,
     SkuIn,
     StockIn,
 )
-from shop_adapters.http.problems import HttpProblem, problem_spec
+from shop_adapters.http.catalog.responses import (
+    Created,
+    ProductDetailOut,
+    ProductPage,
+    SchedulesApplied,
+)
+from shop_adapters.http.problems import LOCATION, problem_spec
 from shop_adapters.runtime import Runtime
 from shop_app.catalog import commands as c
-from shop_app.catalog.queries import CategoryNode, FrontCategoryNode, SearchCriteria
+from shop_app.catalog.queries import SearchCriteria
 
 READ: Final = "catalog.read"
 WRITE: Final = "catalog.write"
@@ -64,6 +60,15 @@ PRODUCT_NOT_FOUND: Final = problem_spec("No such product (`catalog.product_not_f
 SKU_NOT_FOUND: Final = problem_spec(
     "No such product or SKU (`catalog.product_not_found`, `catalog.sku_not_found`)"
 )
+
+
+def created(result: Any, location: str) -> Response[Created]:
+    """201 ``{"id": ...}`` for a creating command's result, with ``Location`` (``{id}`` in
+    ``location`` is the new id)."""
+    new_id = _id(result)
+    return Response(
+        Created(id=new_id), status_code=201, headers={"Location": location.format(id=new_id)}
+    )
 
 
 def conflict(description: str) -> ResponseSpec:
@@ -93,47 +98,13 @@ async def _change_product(
     return await _product(runtime, product_id)
 
 
-def _find(nodes: Any, node_id: uuid.UUID) -> Any:
-    for node in nodes:
-        if node.id == node_id:
-            return node
-        found = _find(node.children, node_id)
-        if found is not None:
-            return found
-    return None
-
-
-async def _category(runtime: Runtime, category_id: uuid.UUID) -> CategoryOut:
-    node: CategoryNode | None = _find(await catalog_queries(runtime).category_tree(), category_id)
-    if node is None:  # pragma: no cover - the command just found it
-        raise HttpProblem(404, "catalog.category_not_found", f"no category {category_id}")
-    return CategoryOut.of(node)
-
-
-async def _front(runtime: Runtime, front_id: uuid.UUID) -> FrontCategoryOut:
-    tree = await catalog_queries(runtime).front_category_tree(include_hidden=True)
-    node: FrontCategoryNode | None = _find(tree, front_id)
-    if node is None:  # pragma: no cover - the command just found it
-        raise HttpProblem(404, "catalog.front_category_not_found", f"no front category {front_id}")
-    return FrontCategoryOut.of(node)
-
-
-async def _brand(runtime: Runtime, brand_id: uuid.UUID) -> BrandOut:
-    for view in await catalog_queries(runtime).brands():
-        if view.id == brand_id:
-            return BrandOut.of(view)
-    raise HttpProblem(  # pragma: no cover - the command just found it
-        404, "catalog.brand_not_found", f"no brand {brand_id}"
-    )
-
-
 def _with_unlisted(criteria: SearchCriteria) -> SearchCriteria:
     return attrs.evolve(criteria, include_unlisted=True)
 
 
 class CatalogAdminController(Controller):
-    """The back office: reads need ``catalog.read``, changes ``catalog.write`` (and an operator
-    token); each change is one command on the bus (idempotent with a key)."""
+    """Products and SKUs: reads need ``catalog.read``, changes ``catalog.write`` (and an
+    operator token); each change is one command on the bus (idempotent with a key)."""
 
     path = "/admin/catalog"
     tags = ["catalog admin"]
@@ -170,209 +141,12 @@ class CatalogAdminController(Controller):
     ) -> ProductDetailOut:
         return await _product(runtime, product_id)
 
-    @get(
-        "/front-categories",
-        summary="The display categories, hidden ones included",
-        guards=READ_GUARDS,
-    )
-    async def front_categories(self, runtime: NamedDependency[Runtime]) -> list[FrontCategoryOut]:
-        tree = await catalog_queries(runtime).front_category_tree(include_hidden=True)
-        return [FrontCategoryOut.of(node) for node in tree]
-
-    # --- back-end categories (CAT-2, CAT-4) ---------------------------------------------------
-
-    @post(
-        "/categories",
-        guards=WRITE_GUARDS,
-        summary="Create a back-end category (a root without parent_id)",
-        responses={
-            404: CATEGORY_NOT_FOUND,
-            409: conflict(
-                "too deep (`catalog.category_too_deep`), name taken among siblings "
-                "(`catalog.category_name_taken`), parent holds products or attributes"
-            ),
-        },
-    )
-    async def create_category(
-        self,
-        data: JSONBody[CategoryIn],
-        commands: NamedDependency[Commands],
-    ) -> Created:
-        result = await commands.send(data.command())
-        return Created(id=_id(result))
-
-    @patch(
-        "/categories/{category_id:uuid}",
-        guards=WRITE_GUARDS,
-        summary="Rename a back-end category",
-        responses={
-            404: CATEGORY_NOT_FOUND,
-            409: conflict("name taken among siblings (`catalog.category_name_taken`)"),
-        },
-    )
-    async def rename_category(
-        self,
-        category_id: FromPath[uuid.UUID],
-        data: JSONBody[RenameIn],
-        runtime: NamedDependency[Runtime],
-        commands: NamedDependency[Commands],
-    ) -> CategoryOut:
-        command = c.RenameCategory(category_id=category_id, name=data.name)
-        await commands.send(command)
-        return await _category(runtime, category_id)
-
-    @put(
-        "/categories/{category_id:uuid}/attributes",
-        guards=WRITE_GUARDS,
-        summary="Define the attributes of a leaf category (replaces them)",
-        responses={
-            404: CATEGORY_NOT_FOUND,
-            409: conflict(
-                "not a leaf (`catalog.category_not_leaf`), or an incompatible change while "
-                "products use it (`catalog.attribute_change_breaks_products`)"
-            ),
-        },
-    )
-    async def define_attributes(
-        self,
-        category_id: FromPath[uuid.UUID],
-        data: JSONBody[AttributesIn],
-        runtime: NamedDependency[Runtime],
-        commands: NamedDependency[Commands],
-    ) -> CategoryOut:
-        command = c.DefineCategoryAttributes(
-            category_id=category_id, attributes=tuple(a.spec() for a in data.attributes)
-        )
-        await commands.send(command)
-        return await _category(runtime, category_id)
-
-    # --- front-end categories (CAT-3) ---------------------------------------------------------
-
-    @post(
-        "/front-categories",
-        guards=WRITE_GUARDS,
-        summary="Create a display category",
-        responses={404: problem_spec("No such parent or back-end category")},
-    )
-    async def create_front_category(
-        self,
-        data: JSONBody[FrontCategoryIn],
-        commands: NamedDependency[Commands],
-    ) -> Created:
-        result = await commands.send(data.command())
-        return Created(id=_id(result))
-
-    @patch(
-        "/front-categories/{front_category_id:uuid}",
-        guards=WRITE_GUARDS,
-        summary="Rename, reorder, hide or show a display category",
-        responses={404: FRONT_NOT_FOUND},
-    )
-    async def update_front_category(
-        self,
-        front_category_id: FromPath[uuid.UUID],
-        data: JSONBody[FrontCategoryPatch],
-        runtime: NamedDependency[Runtime],
-        commands: NamedDependency[Commands],
-    ) -> FrontCategoryOut:
-        command = c.UpdateFrontCategory(
-            front_category_id=front_category_id,
-            name=data.name,
-            sort_order=data.sort_order,
-            visible=data.visible,
-        )
-        await commands.send(command)
-        return await _front(runtime, front_category_id)
-
-    @put(
-        "/front-categories/{front_category_id:uuid}/categories",
-        guards=WRITE_GUARDS,
-        summary="Map a display category onto back-end categories (replaces the mapping)",
-        responses={404: problem_spec("No such front or back-end category")},
-    )
-    async def map_front_category(
-        self,
-        front_category_id: FromPath[uuid.UUID],
-        data: JSONBody[CategoryLinksIn],
-        runtime: NamedDependency[Runtime],
-        commands: NamedDependency[Commands],
-    ) -> FrontCategoryOut:
-        command = c.MapFrontCategory(
-            front_category_id=front_category_id, category_ids=tuple(data.category_ids)
-        )
-        await commands.send(command)
-        return await _front(runtime, front_category_id)
-
-    @delete(
-        "/front-categories/{front_category_id:uuid}",
-        guards=WRITE_GUARDS,
-        summary="Delete a display category (no product is touched)",
-        status_code=204,
-        responses={
-            404: FRONT_NOT_FOUND,
-            409: conflict("it has subcategories (`catalog.front_category_has_children`)"),
-        },
-    )
-    async def delete_front_category(
-        self,
-        front_category_id: FromPath[uuid.UUID],
-        commands: NamedDependency[Commands],
-    ) -> None:
-        command = c.DeleteFrontCategory(front_category_id=front_category_id)
-        await commands.send(command)
-
-    # --- brands (CAT-5) -----------------------------------------------------------------------
-
-    @post(
-        "/brands",
-        guards=WRITE_GUARDS,
-        summary="Create a brand, optionally restricted to categories",
-        responses={
-            404: CATEGORY_NOT_FOUND,
-            409: conflict("the name is taken (`catalog.brand_name_taken`)"),
-        },
-    )
-    async def create_brand(
-        self,
-        data: JSONBody[BrandIn],
-        commands: NamedDependency[Commands],
-    ) -> Created:
-        command = c.CreateBrand(
-            name=data.name, logo_url=data.logo_url, category_ids=tuple(data.category_ids)
-        )
-        result = await commands.send(command)
-        return Created(id=_id(result))
-
-    @put(
-        "/brands/{brand_id:uuid}",
-        guards=WRITE_GUARDS,
-        summary="Replace a brand's name, logo and categories",
-        responses={
-            404: BRAND_NOT_FOUND,
-            409: conflict("the name is taken (`catalog.brand_name_taken`)"),
-        },
-    )
-    async def update_brand(
-        self,
-        brand_id: FromPath[uuid.UUID],
-        data: JSONBody[BrandIn],
-        runtime: NamedDependency[Runtime],
-        commands: NamedDependency[Commands],
-    ) -> BrandOut:
-        command = c.UpdateBrand(
-            brand_id=brand_id,
-            name=data.name,
-            logo_url=data.logo_url,
-            category_ids=tuple(data.category_ids),
-        )
-        await commands.send(command)
-        return await _brand(runtime, brand_id)
-
     # --- products and SKUs (CAT-1, CAT-4, CAT-6) ----------------------------------------------
 
     @post(
         "/products",
         guards=WRITE_GUARDS,
+        response_headers=LOCATION,
         summary="Create a product (unlisted) with its SKUs",
         responses={
             404: problem_spec("No such category or brand"),
@@ -387,9 +161,9 @@ class CatalogAdminController(Controller):
         self,
         data: JSONBody[ProductIn],
         commands: NamedDependency[Commands],
-    ) -> Created:
+    ) -> Response[Created]:
         result = await commands.send(data.command())
-        return Created(id=_id(result))
+        return created(result, "/admin/catalog/products/{id}")
 
     @put(
         "/products/{product_id:uuid}",
@@ -410,6 +184,7 @@ class CatalogAdminController(Controller):
     @post(
         "/products/{product_id:uuid}/skus",
         guards=WRITE_GUARDS,
+        response_headers=LOCATION,
         summary="Add a SKU to a product",
         responses={
             404: PRODUCT_NOT_FOUND,
@@ -424,10 +199,10 @@ class CatalogAdminController(Controller):
         product_id: FromPath[uuid.UUID],
         data: JSONBody[SkuIn],
         commands: NamedDependency[Commands],
-    ) -> Created:
+    ) -> Response[Created]:
         command = c.AddSku(product_id=product_id, sku=data.new_sku())
         result = await commands.send(command)
-        return Created(id=_id(result))
+        return created(result, f"/admin/catalog/products/{product_id}")
 
     @put(
         "/products/{product_id:uuid}/skus/{sku_id:uuid}/price",
@@ -575,4 +350,12 @@ class CatalogAdminController(Controller):
         return SchedulesApplied(changed=int(result))
 
 
-__all__ = ["READ", "WRITE", "CatalogAdminController"]
+__all__ = [
+    "READ",
+    "READ_GUARDS",
+    "WRITE",
+    "WRITE_GUARDS",
+    "CatalogAdminController",
+    "conflict",
+    "created",
+]

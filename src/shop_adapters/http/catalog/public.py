@@ -14,9 +14,10 @@ from typing import Annotated, Final
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, Parameter
+from msgspec import Meta
 
 from shop_adapters.http.auth import PUBLIC
-from shop_adapters.http.catalog.schemas import (
+from shop_adapters.http.catalog.responses import (
     BrandOut,
     CategoryOut,
     FrontCategoryOut,
@@ -24,15 +25,31 @@ from shop_adapters.http.catalog.schemas import (
     ProductPage,
 )
 from shop_adapters.http.problems import HttpProblem, problem_spec
-from shop_adapters.http.schemas import FieldError
+from shop_adapters.http.schemas import (
+    AMOUNT_PATTERN,
+    CURRENCY_PATTERN,
+    FORBIDDEN_CHARACTERS,
+    text_pattern,
+)
 from shop_adapters.runtime import Runtime
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.catalog.queries import MAX_PAGE_SIZE, SearchCriteria, SearchSort
+from shop_domain.catalog.model import MAX_KEY_LENGTH, MAX_VALUE_LENGTH
 from shop_domain.shared.money import Money
 
-DECIMAL_PATTERN: Final = r"^[0-9]{1,18}(\.[0-9]{1,4})?$"
+MAX_KEYWORD: Final = 200
 MAX_ATTRIBUTE_FILTERS: Final = 20
 MAX_PAGE: Final = 10_000
+MAX_ATTRIBUTE_FILTER: Final = MAX_KEY_LENGTH + 1 + MAX_VALUE_LENGTH
+_VISIBLE: Final = rf"[^\s:{FORBIDDEN_CHARACTERS}]"
+ATTRIBUTE_FILTER_PATTERN: Final = (
+    rf"^[^:{FORBIDDEN_CHARACTERS}]*{_VISIBLE}[^:{FORBIDDEN_CHARACTERS}]*"
+    rf":[^{FORBIDDEN_CHARACTERS}]*[^\s{FORBIDDEN_CHARACTERS}][^{FORBIDDEN_CHARACTERS}]*$"
+)
+"""``key:value``, neither blank (the first colon ends the key)."""
+AttributeFilter = Annotated[
+    str, Meta(pattern=ATTRIBUTE_FILTER_PATTERN, max_length=MAX_ATTRIBUTE_FILTER)
+]
 
 NOT_FOUND: Final = problem_spec(
     "No such product, or it is not on sale (`catalog.product_not_found`)"
@@ -47,27 +64,17 @@ def catalog_queries(runtime: Runtime) -> CatalogQueries:
 
 
 def _attribute_filters(raw: list[str]) -> dict[str, str]:
-    filters: dict[str, str] = {}
-    for item in raw:
-        key, sep, value = item.partition(":")
-        if not sep or not key.strip() or not value.strip():
-            raise HttpProblem(
-                400,
-                "request.invalid",
-                "the request is not valid",
-                errors=[
-                    FieldError(field="attr", message="expected key:value", source="query"),
-                ],
-            )
-        filters[key.strip()] = value.strip()
-    return filters
+    """``key:value`` filters (the pattern guarantees the colon and that neither is blank)."""
+    pairs = (item.partition(":") for item in raw)
+    return {key.strip(): value.strip() for key, _, value in pairs}
 
 
 async def provide_search(
     keyword: Annotated[
         str | None,
         Parameter(
-            max_length=200,
+            max_length=MAX_KEYWORD,
+            pattern=text_pattern(MAX_KEYWORD),
             description="Every whitespace-separated word must occur in the product or brand name",
         ),
     ] = None,
@@ -82,30 +89,47 @@ async def provide_search(
     brand_id: Annotated[uuid.UUID | None, Parameter()] = None,
     shop_id: Annotated[uuid.UUID | None, Parameter()] = None,
     attr: Annotated[
-        list[str] | None,
+        list[AttributeFilter] | None,
         Parameter(
             max_items=MAX_ATTRIBUTE_FILTERS,
             description="Attribute filter `key:value`, repeatable (all must match)",
+            # Litestar drops the item's constraints from the document; state them
+            schema_extra={
+                "items": {
+                    "type": "string",
+                    "pattern": ATTRIBUTE_FILTER_PATTERN,
+                    "maxLength": MAX_ATTRIBUTE_FILTER,
+                }
+            },
         ),
     ] = None,
     min_price: Annotated[
         str | None,
-        Parameter(pattern=DECIMAL_PATTERN, description="Decimal in major units, e.g. `100.00`"),
+        Parameter(
+            pattern=AMOUNT_PATTERN,
+            description="Not negative, in major units with at most the currency's decimals, "
+            "e.g. `100.00`",
+        ),
     ] = None,
     max_price: Annotated[
         str | None,
-        Parameter(pattern=DECIMAL_PATTERN, description="Decimal in major units, e.g. `500`"),
+        Parameter(
+            pattern=AMOUNT_PATTERN,
+            description="Not negative, in major units with at most the currency's decimals, "
+            "e.g. `500`",
+        ),
     ] = None,
     currency: Annotated[
         str,
-        Parameter(pattern=r"^[A-Z]{3}$", description="Currency of the price bounds"),
+        Parameter(pattern=CURRENCY_PATTERN, description="Currency of the price bounds"),
     ] = "CNY",
     sort: Annotated[SearchSort, Parameter(description="Order of the hits")] = SearchSort.NEWEST,
     page: Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="1-based page")] = 1,
     page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> SearchCriteria:
-    """The search query parameters (CAT-8) as :class:`SearchCriteria`. Format errors are 400;
-    an unknown currency, too many decimals or min > max are 422 with the domain's code."""
+    """The search query parameters (CAT-8) as :class:`SearchCriteria`. What breaks the schema
+    (an unknown currency, a negative bound, a blank filter) is 400; more decimals than the
+    currency has, or min > max, are 422 with the domain's code."""
     return SearchCriteria(
         keyword=keyword,
         category_id=category_id,

@@ -11,12 +11,14 @@ from typing import Final
 from litestar import Controller
 
 from shop_adapters.http.coupons.admin import CouponAdminController
+from shop_adapters.http.coupons.admin_issuing import CouponIssuingController
 from shop_adapters.http.coupons.customer import CouponCenterController, CouponCustomerController
 
 COUPON_CONTROLLERS: Final[list[type[Controller]]] = [
     CouponCenterController,
     CouponCustomerController,
     CouponAdminController,
+    CouponIssuingController,
 ]
 
 __all__ = [
@@ -24,4 +26,5 @@ __all__ = [
     "CouponAdminController",
     "CouponCenterController",
     "CouponCustomerController",
+    "CouponIssuingController",
 ]

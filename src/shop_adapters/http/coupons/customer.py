@@ -20,19 +20,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Final, TypeVar
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from shop_adapters.http.auth import PUBLIC, customer_only
-from shop_adapters.http.coupons.schemas import (
+from shop_adapters.http.coupons.requests import RedeemIn
+from shop_adapters.http.coupons.responses import (
     AcquiredOut,
     CenterItemOut,
-    RedeemIn,
     WalletItemOut,
     WalletOut,
 )
-from shop_adapters.http.problems import HttpProblem, problem_spec
+from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
 from shop_adapters.http.schemas import FieldError, Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.coupons.commands import ClaimCoupon, RedeemCode
@@ -63,11 +62,6 @@ CODE_INVALID: Final = problem_spec(
 LOCKED_OUT: Final = problem_spec(
     "Too many wrong codes lately (`coupon.code_attempts_exceeded`); see `Retry-After`"
 )
-LOCATION: Final = [
-    ResponseHeader(
-        name="Location", description="Where the new resource is", documentation_only=True
-    )
-]
 
 
 # --- helpers shared with the back office ------------------------------------------------------

@@ -13,6 +13,7 @@ from litestar import Controller
 from shop_adapters.http.giftcards.admin import GiftCardBatchController
 from shop_adapters.http.giftcards.admin_cards import GiftCardCardsController
 from shop_adapters.http.giftcards.admin_exports import GiftCardExportsController
+from shop_adapters.http.giftcards.admin_tender import GiftCardTenderController
 from shop_adapters.http.giftcards.customer import GiftCardCustomerController
 
 GIFTCARD_CONTROLLERS: Final[list[type[Controller]]] = [
@@ -20,6 +21,7 @@ GIFTCARD_CONTROLLERS: Final[list[type[Controller]]] = [
     GiftCardBatchController,
     GiftCardCardsController,
     GiftCardExportsController,
+    GiftCardTenderController,
 ]
 
 __all__ = [
@@ -28,4 +30,5 @@ __all__ = [
     "GiftCardCardsController",
     "GiftCardCustomerController",
     "GiftCardExportsController",
+    "GiftCardTenderController",
 ]

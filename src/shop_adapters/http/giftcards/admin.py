@@ -1,5 +1,5 @@
-"""The gift-card back office: batches (``/giftcards/batches``). Cards, records, sales and
-payments are in :mod:`.admin_cards`, exports in :mod:`.admin_exports`.
+"""The gift-card back office: batches (``/giftcards/batches``). Cards and records are in
+:mod:`.admin_cards`, sales and payments in :mod:`.admin_tender`, exports in :mod:`.admin_exports`.
 
 Permissions (SEC-1), each also needing an operator token (a customer holding the permission is
 still refused):
@@ -34,18 +34,20 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import operator_only, requires
-from shop_adapters.http.giftcards.customer import LOCATION, giftcard_services, window
-from shop_adapters.http.giftcards.schemas import (
+from shop_adapters.http.giftcards.customer import giftcard_services, window
+from shop_adapters.http.giftcards.requests import (
     AddCardsIn,
     BatchEditIn,
     BatchIn,
+)
+from shop_adapters.http.giftcards.responses import (
     BatchOut,
     BatchStartedOut,
     CardOut,
     CardStateFilter,
     OperationOut,
 )
-from shop_adapters.http.problems import HttpProblem, problem_spec
+from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
 from shop_adapters.http.schemas import FieldError, Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards import commands as c

@@ -1,7 +1,8 @@
 """The gift-card back office, card by card: reading cards and their history, revealing one
 secret (GC-11), binding by hand (GC-5), discarding (GC-4), lookup by number for customer
-service (GC-14), the activation and usage records (GC-9, GC-8), selling virtual cards (GC-6)
-and paying orders with cards (GC-7, GC-8). Permissions are described in :mod:`.admin`.
+service (GC-14), the activation and usage records (GC-9, GC-8). Selling virtual cards and
+paying orders with cards are in :mod:`.admin_tender`; permissions are described in
+:mod:`.admin`.
 """
 
 from __future__ import annotations
@@ -17,13 +18,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from shop_adapters.http.app import Commands
 from shop_adapters.http.giftcards.admin import (
     ACTIVATE_GUARDS,
-    BATCH_NOT_FOUND,
     LOOKUP_GUARDS,
     MANAGE_GUARDS,
     READ_GUARDS,
     SECRETS_GUARDS,
-    SELL_GUARDS,
-    TENDER_GUARDS,
     bad_request,
 )
 from shop_adapters.http.giftcards.customer import (
@@ -31,54 +29,36 @@ from shop_adapters.http.giftcards.customer import (
     giftcard_services,
     window,
 )
-from shop_adapters.http.giftcards.schemas import (
-    MAX_NUMBER,
-    ActivationOut,
+from shop_adapters.http.giftcards.requests import (
+    MAX_TYPED,
+    NUMBER_PATTERN,
     BindIn,
-    CardOut,
-    ChargedOut,
     DiscardCardIn,
+)
+from shop_adapters.http.giftcards.responses import (
+    ActivationOut,
+    CardOut,
     LookupOut,
     OperationOut,
-    PaymentIn,
-    RestoredOut,
-    RestoreIn,
-    SaleIn,
-    SaleOut,
     SecretOut,
-    SoldCardOut,
     UsageOut,
 )
-from shop_adapters.http.problems import problem_spec
+from shop_adapters.http.problems import LOCATION, problem_spec
 from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.queries import ActivationFilter, UsageFilter
-from shop_app.giftcards.results import Charged, Restored, RevealedSecret, SoldCard
+from shop_app.giftcards.results import RevealedSecret
 from shop_app.shared.auth import Principal
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.giftcards.card import ActivationVia
 from shop_domain.giftcards.errors import CardNotFound
 from shop_domain.giftcards.numbers import normalise_number
 from shop_domain.giftcards.usage import UsageState
-from shop_domain.shared.money import Money
 
 CARD_STATE: Final = problem_spec(
     "The card's state does not allow this (`giftcard.card_state`, `giftcard.card_discarded`, "
     "`giftcard.already_activated`, `giftcard.batch_not_open`, `giftcard.expired`)"
-)
-SALE_REFUSED: Final = problem_spec(
-    "The batch cannot sell now (`giftcard.batch_not_open`, `giftcard.not_for_sale`, "
-    "`giftcard.sold_out`)"
-)
-PAYMENT_REFUSED: Final = problem_spec(
-    "A card cannot pay (`giftcard.insufficient_balance`, `giftcard.batch_not_open`, "
-    "`giftcard.card_discarded`, `giftcard.not_activated`, `giftcard.expired`, "
-    "`giftcard.not_yet_valid`, `giftcard.order_already_charged`); nothing was charged"
-)
-NOT_OWNER: Final = problem_spec("A card belongs to another user (`giftcard.not_owner`)")
-RESTORE_REFUSED: Final = problem_spec(
-    "More than is left to give back (`giftcard.restore_exceeds_spent`)"
 )
 NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -99,7 +79,7 @@ async def _card(runtime: Runtime, card_id: uuid.UUID) -> CardOut:
 
 
 class GiftCardCardsController(Controller):
-    """Cards, records, selling and paying."""
+    """Cards and their records; each route names its permission and needs an operator."""
 
     path = "/giftcards"
     tags = ["gift cards admin"]
@@ -164,8 +144,10 @@ class GiftCardCardsController(Controller):
         guards=ACTIVATE_GUARDS,
         summary="Bind a card to a user or a phone number by hand (GC-5)",
         description="Activates a pending card of an open batch for `user_id` or `phone` "
-        "(exactly one). The activation record names the caller as operator (GC-9).",
-        status_code=200,
+        "(exactly one). The activation record names the caller as operator (GC-9). 201: an "
+        "activation is a new record; the answer is the card, at `Location`.",
+        status_code=201,
+        response_headers=LOCATION,
         responses={404: CARD_NOT_FOUND, 409: CARD_STATE},
     )
     async def bind(
@@ -174,7 +156,7 @@ class GiftCardCardsController(Controller):
         data: JSONBody[BindIn],
         runtime: NamedDependency[Runtime],
         commands: NamedDependency[Commands],
-    ) -> CardOut:
+    ) -> Response[CardOut]:
         if (data.user_id is None) == (data.phone is None):
             raise bad_request("user_id", "give exactly one of `user_id` or `phone`")
         command = c.BindCard(
@@ -184,7 +166,11 @@ class GiftCardCardsController(Controller):
             phone=data.phone,
         )
         await commands.send(command)
-        return await _card(runtime, card_id)
+        return Response(
+            await _card(runtime, card_id),
+            status_code=201,
+            headers={"Location": f"/giftcards/cards/{card_id}"},
+        )
 
     @post(
         "/cards/{card_id:uuid}/discard",
@@ -222,7 +208,12 @@ class GiftCardCardsController(Controller):
         runtime: NamedDependency[Runtime],
         number: Annotated[
             str,
-            QueryParameter(min_length=1, max_length=MAX_NUMBER, description="The card number"),
+            QueryParameter(
+                min_length=1,
+                max_length=MAX_TYPED,
+                pattern=NUMBER_PATTERN,
+                description="The card number; spaces and dashes are ignored",
+            ),
         ],
     ) -> LookupOut:
         normalised = normalise_number(number)
@@ -245,7 +236,10 @@ class GiftCardCardsController(Controller):
         pagination: NamedDependency[Pagination],
         batch_id: FromQuery[uuid.UUID | None] = None,
         user_id: FromQuery[uuid.UUID | None] = None,
-        number: Annotated[str | None, QueryParameter(min_length=1, max_length=MAX_NUMBER)] = None,
+        number: Annotated[
+            str | None,
+            QueryParameter(min_length=1, max_length=MAX_TYPED, pattern=NUMBER_PATTERN),
+        ] = None,
         via: Annotated[
             ActivationVia | None,
             QueryParameter(description="`manual`, `self` or `purchase`"),
@@ -301,96 +295,6 @@ class GiftCardCardsController(Controller):
         queries = giftcard_services(runtime).queries
         items, total = await window(lambda request: queries.usages(request, criteria), pagination)
         return Page.of([UsageOut.of(view) for view in items], total, pagination)
-
-    # --- selling and paying -------------------------------------------------------------------
-
-    @post(
-        "/batches/{batch_id:uuid}/sales",
-        guards=SELL_GUARDS,
-        summary="Sell virtual cards: assign unsold cards to a buyer (GC-6)",
-        description="The buyer then binds them from their account without typing anything. "
-        "Repeating a `sale_ref` answers the first sale's cards.",
-        status_code=200,
-        responses={404: BATCH_NOT_FOUND, 409: SALE_REFUSED},
-    )
-    async def sell(
-        self,
-        batch_id: FromPath[uuid.UUID],
-        data: JSONBody[SaleIn],
-        commands: NamedDependency[Commands],
-    ) -> SaleOut:
-        command = c.SellCards(
-            batch_id=batch_id,
-            buyer_id=data.buyer_id,
-            quantity=data.quantity,
-            sale_ref=data.sale_ref,
-            actor=commands.principal.subject,
-        )
-        sold: list[SoldCard] = await commands.send(command)
-        return SaleOut(
-            batch_id=batch_id,
-            buyer_id=data.buyer_id,
-            sale_ref=data.sale_ref,
-            cards=[SoldCardOut.of(card) for card in sold],
-        )
-
-    @post(
-        "/payments",
-        guards=TENDER_GUARDS,
-        summary="Pay part or all of an order with the user's cards (GC-7)",
-        description="The cards are taken in the order given, each as far as its balance goes; "
-        "all or nothing. Each card's part makes a usage record (GC-8). Paying the same order "
-        "again with the same request answers the first outcome; a different one is refused.",
-        status_code=200,
-        responses={404: CARD_NOT_FOUND, 403: NOT_OWNER, 409: PAYMENT_REFUSED},
-    )
-    async def pay(
-        self, data: JSONBody[PaymentIn], commands: NamedDependency[Commands]
-    ) -> ChargedOut:
-        command = c.SpendGiftCards(
-            order_id=data.order_id,
-            user_id=data.user_id,
-            amount=Money.of(data.amount, data.currency),
-            card_ids=tuple(data.card_ids),
-            actor=commands.principal.subject,
-            sub_order_id=data.sub_order_id,
-            tender=None if data.tender is None else data.tender.to_domain(data.currency),
-        )
-        charged: Charged = await commands.send(command)
-        return ChargedOut.of(charged)
-
-    @post(
-        "/payments/{order_id:uuid}/restore",
-        guards=TENDER_GUARDS,
-        summary="Give back what cards paid for an order (GC-8)",
-        description="Everything (no `amount`: the order was cancelled or wholly refunded), or "
-        "`amount`, split over the cards in proportion. Applied once per `key`: repeating it "
-        "answers `repeated: true` and changes nothing.",
-        status_code=200,
-        responses={409: RESTORE_REFUSED},
-    )
-    async def restore(
-        self,
-        order_id: FromPath[uuid.UUID],
-        data: JSONBody[RestoreIn],
-        commands: NamedDependency[Commands],
-    ) -> RestoredOut:
-        if data.amount is not None and data.currency is None:
-            raise bad_request("currency", "required with `amount`")
-        if data.amount is None and data.currency is not None:
-            raise bad_request("amount", "`currency` goes with an `amount`")
-        amount = None
-        if data.amount is not None and data.currency is not None:
-            amount = Money.of(data.amount, data.currency)
-        command = c.RestoreGiftCards(
-            order_id=order_id,
-            key=data.key,
-            reason=data.reason,
-            actor=commands.principal.subject,
-            amount=amount,
-        )
-        restored: Restored = await commands.send(command)
-        return RestoredOut.of(restored)
 
 
 __all__ = ["GiftCardCardsController"]

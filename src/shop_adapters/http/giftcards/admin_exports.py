@@ -32,14 +32,16 @@ from shop_adapters.http.giftcards.admin import (
     READ_GUARDS,
     batch_out,
 )
-from shop_adapters.http.giftcards.customer import LOCATION, giftcard_services, window
-from shop_adapters.http.giftcards.schemas import (
+from shop_adapters.http.giftcards.customer import giftcard_services, window
+from shop_adapters.http.giftcards.requests import (
+    ExportIn,
+)
+from shop_adapters.http.giftcards.responses import (
     CodeSentOut,
     ExportAcceptedOut,
-    ExportIn,
     ExportOut,
 )
-from shop_adapters.http.problems import HttpProblem, problem_spec
+from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
 from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards.commands import StartExport

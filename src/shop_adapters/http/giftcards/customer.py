@@ -19,14 +19,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Final, TypeVar
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from shop_adapters.http.app import Commands, idempotency_owner
 from shop_adapters.http.auth import customer_only
-from shop_adapters.http.giftcards.schemas import ActivateIn, MyCardOut, MyUsageOut
-from shop_adapters.http.problems import HttpProblem, problem_spec
+from shop_adapters.http.giftcards.requests import (
+    ActivateIn,
+)
+from shop_adapters.http.giftcards.responses_customer import (
+    MyCardOut,
+    MyUsageOut,
+)
+from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
 from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards.commands import ActivateCard, BindPurchasedCard
@@ -54,11 +59,6 @@ LOCKED_OUT: Final = problem_spec(
     "Too many wrong attempts for this user or card lately (`giftcard.too_many_attempts`); "
     "see `Retry-After`"
 )
-LOCATION: Final = [
-    ResponseHeader(
-        name="Location", description="Where the new resource is", documentation_only=True
-    )
-]
 
 
 # --- helpers shared with the back office ------------------------------------------------------
@@ -236,7 +236,9 @@ class GiftCardCustomerController(Controller):
     @post(
         "/me/giftcards/{card_id:uuid}/bind",
         summary="Bind a card the caller bought, without typing anything (GC-6)",
-        status_code=200,
+        description="201: the activation is a new record; the answer is the card, at `Location`.",
+        status_code=201,
+        response_headers=LOCATION,
         responses={404: MY_CARD_NOT_FOUND, 409: CARD_REFUSED},
     )
     async def bind_purchased(
@@ -244,11 +246,15 @@ class GiftCardCustomerController(Controller):
         card_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
         commands: NamedDependency[Commands],
-    ) -> MyCardOut:
+    ) -> Response[MyCardOut]:
         user_id = user_id_of(commands.principal)
         await commands.send(BindPurchasedCard(card_id=card_id, user_id=user_id))
         card = await own_card(runtime, user_id, card_id)
-        return MyCardOut.of(card, runtime.clock.now())
+        return Response(
+            MyCardOut.of(card, runtime.clock.now()),
+            status_code=201,
+            headers={"Location": f"/me/giftcards/{card_id}"},
+        )
 
 
 __all__ = [

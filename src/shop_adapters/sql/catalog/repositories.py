@@ -13,9 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, exists, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
 from shop_adapters.sql.catalog.tables import brands, categories, front_categories, products, skus
@@ -29,7 +27,6 @@ from shop_domain.catalog.errors import (
 )
 from shop_domain.catalog.model import name_key
 from shop_domain.catalog.products import Product
-from shop_domain.shared.errors import ConcurrencyConflict, Conflict
 
 
 class _LoadChildren:
@@ -44,19 +41,6 @@ class _LoadChildren:
 
 
 class _CatalogRepository(SqlRepository[A]):
-    async def _flush(self) -> None:
-        """Write pending changes so that a query sees them (as the memory adapter does)."""
-        try:
-            await self.session.flush()
-        except StaleDataError as exc:
-            raise ConcurrencyConflict(
-                "the data was changed by someone else since it was read; reload and retry"
-            ) from exc
-        except IntegrityError as exc:
-            raise Conflict(
-                "the change clashes with existing data", code="persistence.conflict"
-            ) from exc
-
     async def _exists(self, *criteria: Any) -> bool:
         await self._flush()
         return bool(await self.session.scalar(select(exists().where(*criteria))))

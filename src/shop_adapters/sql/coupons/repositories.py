@@ -27,7 +27,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
-from sqlalchemy.exc import IntegrityError
 
 from shop_adapters.sql.coupons.tables import coupon_codes, coupon_templates, coupons
 from shop_adapters.sql.uow import A, SqlRepository, SqlUnitOfWork
@@ -35,7 +34,7 @@ from shop_domain.coupons.batches import CodeBatch, UniqueCode
 from shop_domain.coupons.coupon import Coupon, CouponState
 from shop_domain.coupons.errors import CodeBatchNotFound, CouponNotFound, TemplateNotFound
 from shop_domain.coupons.template import CouponTemplate, Holdings
-from shop_domain.shared.errors import ConcurrencyConflict, Conflict
+from shop_domain.shared.errors import ConcurrencyConflict
 
 _PG_HOLDINGS = text(
     "SELECT u.user_id, h.total, h.today FROM unnest(:users) AS u(user_id) "
@@ -123,12 +122,7 @@ class SqlCouponRepository(_CouponsRepository[Coupon]):
         new, self._new = self._new, []
         if not new:
             return
-        try:
-            await self.session.execute(insert(coupons), [_new_row(coupon) for coupon in new])
-        except IntegrityError as exc:
-            raise Conflict(
-                "the change clashes with existing data", code="persistence.conflict"
-            ) from exc
+        await self.session.execute(insert(coupons), [_new_row(coupon) for coupon in new])
         for coupon in new:
             coupon.version = 1
 

@@ -7,7 +7,18 @@ import uuid
 from sqlalchemy import BigInteger, Column, Table, Uuid, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.sql.metadata import metadata
+from shop_adapters.shared.system import SystemClock
+from shop_adapters.sql.metadata import UtcDateTime, metadata
+from shop_app.shared.ports import Clock
+
+# One row per staged segment: when staging began, so that retention can purge a segment whose
+# job finished or never came (see shop_app.shared.retention).
+coupon_segments = Table(
+    "coupon_segments",
+    metadata,
+    Column("segment_id", Uuid, primary_key=True),
+    Column("staged_at", UtcDateTime, nullable=False, index=True),
+)
 
 coupon_segment_members = Table(
     "coupon_segment_members",
@@ -19,8 +30,9 @@ coupon_segment_members = Table(
 
 
 class SqlSegmentStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
         self._engine = engine
+        self._clock: Clock = clock or SystemClock()
 
     async def append(
         self, segment_id: uuid.UUID, first_position: int, users: list[uuid.UUID]
@@ -30,6 +42,12 @@ class SqlSegmentStore:
             for i, user in enumerate(users)
         ]
         async with self._engine.begin() as connection:
+            if first_position == 1:
+                await connection.execute(
+                    insert(coupon_segments).values(
+                        segment_id=segment_id, staged_at=self._clock.now()
+                    )
+                )
             await connection.execute(insert(coupon_segment_members), rows)
 
     async def read(
@@ -51,4 +69,7 @@ class SqlSegmentStore:
                 delete(coupon_segment_members).where(
                     coupon_segment_members.c.segment_id == segment_id
                 )
+            )
+            await connection.execute(
+                delete(coupon_segments).where(coupon_segments.c.segment_id == segment_id)
             )

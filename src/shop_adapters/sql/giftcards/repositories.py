@@ -17,7 +17,6 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import insert, literal_column, select, text
-from sqlalchemy.exc import IntegrityError
 
 from shop_adapters.sql.giftcards.tables import (
     giftcard_batches,
@@ -31,7 +30,7 @@ from shop_domain.giftcards.errors import BatchNotFound, CardNotFound
 from shop_domain.giftcards.export import CardExport
 from shop_domain.giftcards.numbers import normalise_number
 from shop_domain.giftcards.usage import CardUsage
-from shop_domain.shared.errors import Conflict, NotFound
+from shop_domain.shared.errors import NotFound
 
 _LOOKUP_CHUNK = 5000
 """Numbers asked about per statement on SQLite (it binds each one)."""
@@ -114,12 +113,7 @@ class SqlGiftCardRepository(_GiftCardsRepository[GiftCard]):
         new, self._new = self._new, []
         if not new:
             return
-        try:
-            await self.session.execute(insert(giftcards), [card_row(card) for card in new])
-        except IntegrityError as exc:
-            raise Conflict(
-                "the change clashes with existing data", code="persistence.conflict"
-            ) from exc
+        await self.session.execute(insert(giftcards), [card_row(card) for card in new])
         for card in new:
             card.version = 1
 

@@ -12,6 +12,8 @@
   nullable minor columns and their currency, the restore keys a JSON list.
 - ``giftcard_exports``: one row per export (GC-12); the sealed password is kept until the file is
   written.
+- ``giftcard_key_checks``: per key id, the check value that proves a key is the one that sealed
+  this shop's secrets (GC-11).
 - ``giftcard_operations`` (GC-10) and ``giftcard_activations`` (GC-9): the ledger, append-only
   (the migration adds triggers refusing UPDATE and DELETE on both backends).
 """
@@ -178,6 +180,9 @@ Index(
     postgresql_where=_c.buyer_id.is_not(None),
     sqlite_where=_c.buyer_id.is_not(None),
 )
+# which keys still seal cards (checked at every start, a few index probes per key id) and
+# the cards a re-seal moves to the current key (GC-11)
+Index("ix_giftcards_secret_key_id", _c.secret_key_id)
 
 # --- usages (GC-8) ----------------------------------------------------------------------------
 
@@ -234,6 +239,19 @@ Index(
     "ix_giftcard_exports_batch_id_created_at",
     giftcard_exports.c.batch_id,
     giftcard_exports.c.created_at,
+)
+
+# --- key checks (GC-11) ------------------------------------------------------------------------
+
+# Per key id that ever sealed a secret here, a check value proving which key it is (HMAC-SHA256
+# of a fixed label under the key; it reveals nothing about the key). See
+# shop_app.giftcards.keyring: a start with a missing or different key is refused.
+giftcard_key_checks = Table(
+    "giftcard_key_checks",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("check_value", LargeBinary, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
 )
 
 # --- the ledger: operation history (GC-10) and activation records (GC-9) ----------------------

@@ -1,0 +1,307 @@
+"""Request bodies of the gift-card API, and the field types they share.
+
+Each schema says what the server takes, so a client (or a generator) gets it right first time:
+strings are bounded and free of control characters (the kernel's :func:`text`), numbers and
+secrets are made of the characters people type for them, amounts cannot be negative (and must
+be positive where the domain refuses zero), integers have a maximum, datetimes a range. A
+request outside its schema is a 400 ``request.invalid`` before any command runs. Where a limit is
+a domain rule, the bound is the domain's constant (``NAME_MAX``, ``REMARK_MAX``, ``MAX_DAYS``…);
+what only the domain can judge — a blank name, a window that ends before it starts, more
+decimals than the currency has, a number that fails its check digit — is a 422 with the
+domain's code, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Final
+
+import msgspec
+from msgspec import Meta
+
+from shop_adapters.http.schemas import (
+    Amount,
+    Currency,
+    Moment,
+    PositiveAmount,
+    bounded_int,
+    text,
+)
+from shop_app.shared.otp import MAX_CODE_LENGTH
+from shop_domain.giftcards.batch import (
+    MAX_DAYS,
+    NAME_MAX,
+    PHONE_MAX,
+    PHONE_MIN,
+    REMARK_MAX,
+    BatchDefinition,
+    CardKind,
+    Validity,
+)
+from shop_domain.giftcards.card import REASON_MAX
+from shop_domain.giftcards.export import MAX_CHOSEN
+from shop_domain.giftcards.numbers import GIVEN_MIN_LENGTH, MAX_PREFIX_LENGTH
+from shop_domain.giftcards.usage import RestoreReason, TenderSplit
+from shop_domain.shared.money import Money
+
+# --- limits of the wire (the domain's own limits are imported above) ---------------------------
+
+MAX_SUBJECT: Final = 200
+"""An operator's subject (the owner of a batch), as tokens carry it."""
+MAX_MAKER: Final = 200
+MAX_TYPED: Final = 64
+"""A card number or secret as typed, spaces and dashes included."""
+MAX_GIVEN_NUMBERS: Final = 100_000
+MAX_COUNT: Final = 10_000_000
+MAX_KEY: Final = 100
+MAX_SALE: Final = 100
+"""Cards sold in one sale (the handler's rule)."""
+MAX_CARDS_PER_PAYMENT: Final = 100
+"""Wire bound; the installation's policy (10 by default) answers 422."""
+MAX_PASSWORD: Final = 128
+
+NUMBER_PATTERN: Final = rf"^[0-9 -]{{1,{MAX_TYPED}}}$"
+"""A card number as people type it (in bodies and in queries)."""
+
+Name = Annotated[str, text(NAME_MAX, min_length=1, examples=["Spring 2026 ¥100"])]
+Remark = Annotated[str, text(REMARK_MAX)]
+Key = Annotated[str, text(MAX_KEY, min_length=1)]
+Phone = Annotated[
+    str,
+    Meta(
+        pattern=rf"^\+?[0-9 ()-]{{{PHONE_MIN - 1},{PHONE_MAX - 1}}}$",
+        min_length=PHONE_MIN,
+        max_length=PHONE_MAX,
+        description="A phone number: digits, spaces, dashes and brackets, an optional leading +",
+        examples=["+86 138 0013 1234"],
+    ),
+]
+TypedNumber = Annotated[
+    str,
+    Meta(
+        pattern=NUMBER_PATTERN,
+        description="A card number as printed: digits; spaces and dashes are ignored",
+        examples=["8888 8888 8888"],
+    ),
+]
+GIVEN_NUMBER_PATTERN: Final = rf"^[0-9 -]{{{GIVEN_MIN_LENGTH},{MAX_TYPED}}}$"
+GivenNumber = Annotated[
+    str,
+    Meta(
+        pattern=GIVEN_NUMBER_PATTERN,
+        description="A chosen number: 6 to 32 digits (spaces and dashes ignored)",
+        examples=["888888888888"],
+    ),
+]
+GivenNumbers = Annotated[
+    list[GivenNumber],
+    Meta(
+        min_length=1,
+        max_length=MAX_GIVEN_NUMBERS,
+        description="Chosen (vanity) numbers: 6 to 32 digits each; spaces and dashes ignored",
+        # Litestar leaves the items' constraints out of the document: state them here
+        extra_json_schema={"extra": {"items": {"type": "string", "pattern": GIVEN_NUMBER_PATTERN}}},
+    ),
+]
+Count = Annotated[
+    int, bounded_int(1, MAX_COUNT, description="Cards to generate (a job writes them)")
+]
+
+
+class _In(msgspec.Struct, forbid_unknown_fields=True):
+    """Base of request bodies: unknown fields are an error, not silently ignored."""
+
+
+# --- batches (GC-1, GC-13) ---------------------------------------------------------------------
+
+
+class BatchValidityIn(_In):
+    """A fixed window (``starts_at`` ≤ use < ``ends_at``; either end may be open), or
+    ``days_from_activation``: each card is valid for that many days from its activation."""
+
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    days_from_activation: Annotated[int, bounded_int(1, MAX_DAYS)] | None = None
+
+    def to_domain(self) -> Validity:
+        """Raises the domain's ``InvalidBatch`` (→ 422) for a window that ends before it
+        starts, or both a window and days."""
+        return Validity(
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            days_from_activation=self.days_from_activation,
+        )
+
+
+class BatchIn(_In):
+    """A new batch (GC-1), with exactly one of ``count`` (numbers generated by a job) or
+    ``numbers`` (a list of chosen numbers, written at once).
+
+    ``owner`` is the responsible operator (their subject; the caller unless told): the owner
+    holds the key to the batch (GC-3). ``owner_phone`` receives the one-time codes of exports
+    (GC-12). ``card_maker`` is for physical cards only. ``number_prefix``: up to 8 digits, not
+    starting with 0, that every generated number starts with."""
+
+    name: Name
+    kind: CardKind
+    face_value: PositiveAmount
+    currency: Currency
+    validity: BatchValidityIn = msgspec.field(default_factory=BatchValidityIn)
+    owner: Annotated[str, text(MAX_SUBJECT, min_length=1)] | None = None
+    owner_phone: Phone | None = None
+    card_maker: Annotated[str, text(MAX_MAKER, min_length=1)] | None = None
+    remark: Remark = ""
+    number_prefix: Annotated[
+        str, Meta(pattern=rf"^([1-9][0-9]{{0,{MAX_PREFIX_LENGTH - 1}}})?$", examples=["8"])
+    ] = ""
+    count: Count | None = None
+    numbers: GivenNumbers | None = None
+
+    def definition(self, caller: str) -> BatchDefinition:
+        """The domain definition; raises the domain's errors (→ 422)."""
+        return BatchDefinition(
+            name=self.name,
+            kind=self.kind,
+            face_value=Money.of(self.face_value, self.currency),
+            validity=self.validity.to_domain(),
+            owner=self.owner if self.owner is not None else caller,
+            card_maker=self.card_maker,
+            remark=self.remark,
+            owner_phone=self.owner_phone,
+            number_prefix=self.number_prefix,
+        )
+
+
+class AddCardsIn(_In):
+    """GC-13: more cards for a batch: exactly one of ``count`` or ``numbers``."""
+
+    count: Count | None = None
+    numbers: GivenNumbers | None = None
+
+
+class BatchEditIn(_In):
+    """GC-13: the name, the remark and the end of the validity window; fields left out (or
+    ``null``) stay as they are. At least one is given."""
+
+    name: Name | None = None
+    remark: Remark | None = None
+    ends_at: Moment | None = None
+
+
+# --- cards -------------------------------------------------------------------------------------
+
+
+class BindIn(_In):
+    """GC-5, manual activation: bind the card to a user account or to a phone number (exactly
+    one of them)."""
+
+    user_id: uuid.UUID | None = None
+    phone: Phone | None = None
+
+
+class DiscardCardIn(_In):
+    reason: Annotated[str, text(REASON_MAX)] = ""
+
+
+class SaleIn(_In):
+    """GC-6: assign ``quantity`` unsold virtual cards to the buyer. ``sale_ref`` (the order)
+    makes it safe to repeat: the same reference answers the cards of the first sale."""
+
+    buyer_id: uuid.UUID
+    quantity: Annotated[int, bounded_int(1, MAX_SALE)]
+    sale_ref: Key
+
+
+class TenderIn(_In):
+    """How the whole order was paid (GC-8), in the payment's currency; no part is negative."""
+
+    cash: Amount
+    points: Amount
+    gift_cards: Amount
+
+    def to_domain(self, currency: str) -> TenderSplit:
+        return TenderSplit(
+            cash=Money.of(self.cash, currency),
+            points=Money.of(self.points, currency),
+            gift_cards=Money.of(self.gift_cards, currency),
+        )
+
+
+class PaymentIn(_In):
+    """GC-7: pay ``amount`` (more than zero) of an order with the user's cards, taken in the
+    order given; all or nothing. Every card holds ``currency`` (else 422
+    ``money.currency_mismatch``). Paying the same order again with the same request answers the
+    first outcome."""
+
+    order_id: uuid.UUID
+    user_id: uuid.UUID
+    amount: PositiveAmount
+    currency: Currency
+    card_ids: Annotated[list[uuid.UUID], Meta(min_length=1, max_length=MAX_CARDS_PER_PAYMENT)]
+    sub_order_id: Annotated[str, text(MAX_KEY, min_length=1)] | None = None
+    tender: TenderIn | None = None
+
+
+class RestoreIn(_In):
+    """GC-8: give back what gift cards paid for the order: everything (no ``amount``: the
+    order was cancelled or wholly refunded) or ``amount`` (more than zero, with its
+    ``currency``), split over the cards in proportion. Applied once per ``key`` (the refund's
+    id)."""
+
+    key: Key
+    reason: RestoreReason
+    amount: PositiveAmount | None = None
+    currency: Currency | None = None
+
+
+# --- exports (GC-12) and customers -------------------------------------------------------------
+
+
+class ExportIn(_In):
+    """Export chosen cards (``card_ids``) or the whole batch (no ``card_ids``) to a spreadsheet
+    locked with ``password``; ``code`` is the one-time code sent by SMS."""
+
+    password: Annotated[
+        str,
+        text(
+            MAX_PASSWORD,
+            min_length=1,
+            description="Opens the file; at least the installation's minimum (8) characters",
+        ),
+    ]
+    code: Annotated[str, Meta(pattern=rf"^[0-9]{{1,{MAX_CODE_LENGTH}}}$", examples=["123456"])]
+    card_ids: Annotated[list[uuid.UUID], Meta(min_length=1, max_length=MAX_CHOSEN)] | None = None
+
+
+class ActivateIn(_In):
+    """GC-5, self-service: the number printed on the card and the secret under its panel
+    (spaces, dashes and case are ignored)."""
+
+    number: TypedNumber
+    secret: Annotated[
+        str,
+        Meta(
+            pattern=rf"^[0-9A-Za-z -]{{1,{MAX_TYPED}}}$",
+            description="Letters and digits as printed; spaces, dashes and case are ignored",
+            examples=["ABCD-EFGH-JKMN-PQRS"],
+        ),
+    ]
+
+
+__all__ = [
+    "MAX_TYPED",
+    "NUMBER_PATTERN",
+    "ActivateIn",
+    "AddCardsIn",
+    "BatchEditIn",
+    "BatchIn",
+    "BatchValidityIn",
+    "BindIn",
+    "DiscardCardIn",
+    "ExportIn",
+    "PaymentIn",
+    "RestoreIn",
+    "SaleIn",
+    "TenderIn",
+    "TypedNumber",
+]

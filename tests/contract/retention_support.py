@@ -1,0 +1,263 @@
+"""Drivers of the retention contract: how to put rows of a given age into each backend's
+bookkeeping tables, and count them. Rows go in through the ports where one exists (the
+limiter, the code store, the segment store, the job store, ``uow.audit``), else directly."""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.contract.backends import Backend, MemoryBackend, SqlBackend
+
+from shop_adapters.memory.coupons import MemorySegmentStore, coupon_tables
+from shop_adapters.memory.kernel import OutboxRow
+from shop_adapters.memory.otp import MemoryOneTimeCodeStore
+from shop_adapters.memory.retention import MemoryRetentionStore
+from shop_adapters.sql.coupons.segments import (
+    SqlSegmentStore,
+    coupon_segment_members,
+    coupon_segments,
+)
+from shop_adapters.sql.kernel_tables import audit_log, rate_limits
+from shop_adapters.sql.messaging_tables import idempotency_keys, inbox, outbox
+from shop_adapters.sql.otp import SqlOneTimeCodeStore, one_time_codes
+from shop_adapters.sql.retention import SqlRetentionStore
+from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentStore
+from shop_app.shared.audit import AuditEntry
+from shop_app.shared.otp import OneTimeCodeStore, StoredCode
+from shop_app.shared.ports import OutboxMessage, StoredOutcome
+from shop_app.shared.ratelimit import AttemptPolicy
+from shop_app.shared.retention import Retained
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+"""The backends' clock: the real time, since the database's audit horizon trigger compares
+with its own clock."""
+
+LOCK = AttemptPolicy(max_failures=1, window=dt.timedelta(minutes=15), lockout=dt.timedelta(days=3))
+
+
+class RetentionDriver(abc.ABC):
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        backend.clock.current = NOW
+        self.limiter = backend.limiter()
+
+    @property
+    @abc.abstractmethod
+    def store(self) -> Any: ...
+
+    @property
+    @abc.abstractmethod
+    def codes(self) -> OneTimeCodeStore: ...
+
+    @property
+    @abc.abstractmethod
+    def segments(self) -> SegmentStore: ...
+
+    @abc.abstractmethod
+    async def add_idempotency_key(self, key: str, created_at: dt.datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def add_outbox_row(
+        self, created_at: dt.datetime, sent_at: dt.datetime | None
+    ) -> None: ...
+
+    @abc.abstractmethod
+    async def count(self, table: Retained) -> int: ...
+
+    async def add_limiter_row(self, subject: str, at: dt.datetime, *, locked: bool) -> None:
+        """A failure at ``at``: with ``locked``, it locks the subject out for three days."""
+        policy = LOCK if locked else AttemptPolicy(3, LOCK.window, LOCK.lockout)
+        await self.limiter.record_failure("test.retention", subject, at, policy)
+
+    async def add_code(self, subject: str, expires_at: dt.datetime) -> None:
+        code = StoredCode(
+            purpose="test.retention",
+            subject=subject,
+            salt=b"s" * 16,
+            code_hash=b"h" * 32,
+            phone_masked="138****0000",
+            issued_at=expires_at - dt.timedelta(minutes=5),
+            expires_at=expires_at,
+        )
+        await self.codes.put(code, resend_after=dt.timedelta(seconds=60))
+
+    async def add_segment(self, staged_at: dt.datetime, users: int, job: str | None) -> uuid.UUID:
+        """A staged segment of ``users`` users; ``job``: ``queued``, ``running``, ``succeeded``
+        or ``None`` (its job was never submitted)."""
+        self.backend.clock.current = staged_at
+        segment_id = uuid.uuid4()
+        try:
+            for first in range(1, users + 1, 1000):
+                chunk = [uuid.uuid4() for _ in range(min(1000, users - first + 1))]
+                await self.segments.append(segment_id, first, chunk)
+        finally:
+            self.backend.clock.current = NOW
+        if job is not None:
+            jobs = self.backend.jobs()
+            job_id = await jobs.create(
+                ISSUE_SEGMENT, {"segment_id": str(segment_id)}, users, "test", staged_at
+            )
+            if job != "queued":
+                await jobs.start(job_id, "w1", NOW, dt.timedelta(minutes=5))
+            if job == "succeeded":
+                await jobs.succeed(job_id, {}, NOW, worker="w1")
+        return segment_id
+
+    async def add_audit_entry(self, at: dt.datetime) -> uuid.UUID:
+        entry = AuditEntry(
+            id=uuid.uuid4(),
+            at=at,
+            actor_kind="operator",
+            actor="op",
+            action="test.retention",
+            target="t",
+            outcome="done",
+            detail={},
+        )
+        async with self.backend.uow() as uow:
+            await uow.audit.append(entry)
+            await uow.commit()
+        return entry.id
+
+
+def _outcome(created_at: dt.datetime) -> StoredOutcome:
+    return StoredOutcome(fingerprint="f" * 64, result=None, created_at=created_at)
+
+
+class MemoryRetentionDriver(RetentionDriver):
+    backend: MemoryBackend
+
+    def __init__(self, backend: MemoryBackend) -> None:
+        super().__init__(backend)
+        self._codes = MemoryOneTimeCodeStore()
+        self._segments = MemorySegmentStore(backend.db, backend.clock)
+        self._store = MemoryRetentionStore(backend.db, backend.limiter(), self._codes)
+
+    @property
+    def store(self) -> MemoryRetentionStore:
+        return self._store
+
+    @property
+    def codes(self) -> MemoryOneTimeCodeStore:
+        return self._codes
+
+    @property
+    def segments(self) -> MemorySegmentStore:
+        return self._segments
+
+    async def add_idempotency_key(self, key: str, created_at: dt.datetime) -> None:
+        self.backend.db.idempotency[("test", key)] = _outcome(created_at)
+
+    async def add_outbox_row(self, created_at: dt.datetime, sent_at: dt.datetime | None) -> None:
+        db = self.backend.db
+        message = OutboxMessage(
+            id=uuid.uuid4(),
+            type="test.happened",
+            aggregate_type="Test",
+            aggregate_id="1",
+            payload={},
+            occurred_at=created_at,
+        )
+        db.outbox.append(OutboxRow(message, db.next_position(), sent_at))
+
+    async def count(self, table: Retained) -> int:
+        db = self.backend.db
+        sizes = {
+            Retained.IDEMPOTENCY_KEYS: len(db.idempotency),
+            Retained.LIMITER: len(self.backend.limiter()._states),
+            Retained.ONE_TIME_CODES: len(self._codes._codes),
+            Retained.SEGMENTS: sum(len(m) for m in coupon_tables(db).segments.values()),
+            Retained.OUTBOX: len(db.outbox),
+            Retained.INBOX: 0,
+            Retained.AUDIT: len(db.audit_log),
+        }
+        return sizes[table]
+
+
+SQL_TABLES = {
+    Retained.IDEMPOTENCY_KEYS: idempotency_keys,
+    Retained.LIMITER: rate_limits,
+    Retained.ONE_TIME_CODES: one_time_codes,
+    Retained.SEGMENTS: coupon_segment_members,
+    Retained.OUTBOX: outbox,
+    Retained.INBOX: inbox,
+    Retained.AUDIT: audit_log,
+}
+
+
+class SqlRetentionDriver(RetentionDriver):
+    backend: SqlBackend
+
+    def __init__(self, backend: SqlBackend) -> None:
+        super().__init__(backend)
+        self.engine: AsyncEngine = backend.engine
+        self._codes = SqlOneTimeCodeStore(self.engine)
+        self._segments = SqlSegmentStore(self.engine, backend.clock)
+        self._store = SqlRetentionStore(self.engine)
+
+    @property
+    def store(self) -> SqlRetentionStore:
+        return self._store
+
+    @property
+    def codes(self) -> SqlOneTimeCodeStore:
+        return self._codes
+
+    @property
+    def segments(self) -> SqlSegmentStore:
+        return self._segments
+
+    async def _insert(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(table), rows)
+
+    async def add_idempotency_key(self, key: str, created_at: dt.datetime) -> None:
+        await self._insert(
+            idempotency_keys,
+            [{"scope": "test", "key": key, "fingerprint": "f" * 64, "created_at": created_at}],
+        )
+
+    async def add_outbox_row(self, created_at: dt.datetime, sent_at: dt.datetime | None) -> None:
+        row = {
+            "id": uuid.uuid4(),
+            "type": "test.happened",
+            "aggregate_type": "Test",
+            "aggregate_id": "1",
+            "payload": {},
+            "occurred_at": created_at,
+            "created_at": created_at,
+            "next_attempt_at": created_at,
+            "sent_at": sent_at,
+        }
+        await self._insert(outbox, [row])
+
+    async def add_inbox_rows(self, handled_at: dt.datetime, n: int) -> None:
+        rows = [
+            {"consumer": "test", "message_id": uuid.uuid4(), "handled_at": handled_at}
+            for _ in range(n)
+        ]
+        await self._insert(inbox, rows)
+
+    async def count(self, table: Retained) -> int:
+        async with self.engine.connect() as conn:
+            return int(
+                (await conn.execute(select(func.count()).select_from(SQL_TABLES[table]))).scalar()
+                or 0
+            )
+
+    async def segment_headers(self) -> int:
+        async with self.engine.connect() as conn:
+            return int(
+                (await conn.execute(select(func.count()).select_from(coupon_segments))).scalar()
+                or 0
+            )
+
+    async def delete_audit_entry(self, entry_id: uuid.UUID) -> None:
+        """Delete one audit entry by hand, as SQL sent past the application would."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(audit_log).where(audit_log.c.id == entry_id))
