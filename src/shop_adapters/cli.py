@@ -19,6 +19,7 @@ from shop_adapters.runtime import Runtime
 from shop_adapters.settings import MEMORY_URL, Settings
 from shop_adapters.shared.system import worker_name
 from shop_adapters.sql import engine as sql_engine
+from shop_adapters.sql.errors import TranslatingPool
 from shop_domain.shared.errors import DomainError
 
 console = Console(stderr=True, soft_wrap=True)
@@ -105,7 +106,10 @@ def main(verbose: bool) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
     if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        # alembic's progress, and the pool's life (SQLAlchemy names a pool subclass's logger
+        # after its module, so ours is not under `sqlalchemy`, which stays at WARNING)
+        for chatty in ("alembic", f"{TranslatingPool.__module__}.{TranslatingPool.__name__}"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 @main.command()

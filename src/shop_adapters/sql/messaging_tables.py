@@ -3,6 +3,10 @@ idempotency store of commands (SEC-5)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -16,6 +20,7 @@ from sqlalchemy import (
 )
 
 from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
+from shop_app.shared.ports import OutboxMessage
 
 # ``position`` keeps the order events were written in. BigInteger needs a variant on SQLite,
 # where only INTEGER PRIMARY KEY auto-increments.
@@ -79,3 +84,21 @@ idempotency_keys = Table(
     PrimaryKeyConstraint("scope", "key"),
 )
 Index("ix_idempotency_keys_created_at", idempotency_keys.c.created_at)  # the retention purge
+
+
+def new_outbox_rows(messages: Sequence[OutboxMessage], now: dt.datetime) -> list[dict[str, Any]]:
+    """The ``outbox`` rows of ``messages`` written at ``now``, due at once."""
+    return [
+        {
+            "id": m.id,
+            "type": m.type,
+            "aggregate_type": m.aggregate_type,
+            "aggregate_id": m.aggregate_id,
+            "payload": dict(m.payload),
+            "occurred_at": m.occurred_at,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+        }
+        for m in messages
+    ]

@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from shop_adapters.sql.audit import SqlAuditLog
 from shop_adapters.sql.errors import TranslatingSession
 from shop_adapters.sql.jobs import SqlJobQueue
-from shop_adapters.sql.messaging_tables import idempotency_keys, outbox
+from shop_adapters.sql.messaging_tables import idempotency_keys, new_outbox_rows, outbox
 from shop_app.shared.errors import IdempotencyKeyInUse
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage, StoredOutcome
 from shop_app.shared.unit_of_work import UnitOfWork
@@ -97,23 +97,7 @@ class SqlUnitOfWork(UnitOfWork):
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
         now = self.clock.now()
         if messages:
-            await self.session.execute(
-                outbox.insert(),
-                [
-                    {
-                        "id": m.id,
-                        "type": m.type,
-                        "aggregate_type": m.aggregate_type,
-                        "aggregate_id": m.aggregate_id,
-                        "payload": dict(m.payload),
-                        "occurred_at": m.occurred_at,
-                        "created_at": now,
-                        "next_attempt_at": now,
-                        "attempts": 0,
-                    }
-                    for m in messages
-                ],
-            )
+            await self.session.execute(outbox.insert(), new_outbox_rows(messages, now))
         await self.session.commit()
 
     async def _rollback(self) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.memory import MemoryDatabase
 from shop_adapters.memory.kernel import OutboxRow
-from shop_adapters.sql.messaging_tables import outbox
+from shop_adapters.sql.messaging_tables import new_outbox_rows, outbox
 from shop_app.shared.ports import OutboxMessage
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -34,20 +34,7 @@ async def insert_outbox(
     async with engine.begin() as conn:
         await conn.execute(
             outbox.insert(),
-            [
-                {
-                    "id": m.id,
-                    "type": m.type,
-                    "aggregate_type": m.aggregate_type,
-                    "aggregate_id": m.aggregate_id,
-                    "payload": dict(m.payload),
-                    "occurred_at": m.occurred_at,
-                    "created_at": now,
-                    "next_attempt_at": now,
-                    "attempts": 0,
-                }
-                for m in messages
-            ],
+            new_outbox_rows(messages, now),
         )
 
 
