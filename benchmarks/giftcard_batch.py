@@ -98,8 +98,8 @@ def _definition(name: str) -> BatchDefinition:
     )
 
 
-def _runtime(url: str, chunk: int) -> Runtime:
-    return bootstrap(
+async def _runtime(url: str, chunk: int) -> Runtime:
+    runtime = bootstrap(
         Settings(
             database_url=url,
             database_pool_size=2,
@@ -109,6 +109,8 @@ def _runtime(url: str, chunk: int) -> Runtime:
             export_dir=tempfile.gettempdir(),
         )
     )
+    await runtime.start()  # the keys are checked against the database before any use
+    return runtime
 
 
 async def _admin(statement: str) -> None:
@@ -154,7 +156,7 @@ def _premade_rows(count: int, batch_id: uuid.UUID, chunk: int) -> list[tuple[Any
 
 async def _child(args: argparse.Namespace) -> dict[str, Any]:
     if args.side == "ours":
-        runtime = _runtime(args.url, args.chunk)
+        runtime = await _runtime(args.url, args.chunk)
         await runtime.check_ready()  # the pool is warm, as the baseline's link is
     else:
         import asyncpg
@@ -289,7 +291,7 @@ class Databases:
 
 async def _baseline_batch(url: str, count: int, chunk: int) -> uuid.UUID:
     """The batch the baseline's rows belong to (made through the bus; its job never runs)."""
-    runtime = _runtime(url, chunk)
+    runtime = await _runtime(url, chunk)
     try:
         started: BatchStarted = await runtime.bus.handle(
             c.CreateBatch(definition=_definition("copy baseline"), actor="bench", count=count)

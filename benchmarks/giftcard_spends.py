@@ -338,6 +338,7 @@ async def main() -> None:
                 export_dir=tempfile.mkdtemp(prefix="shop-bench-"),
             )
         )
+        await runtime.start()  # the keys are checked against the database before any use
         cards = await _cards(runtime, args.cards, dsn)
         batch_id = cards[0].batch_id
         checker = await asyncpg.connect(dsn)

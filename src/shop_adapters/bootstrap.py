@@ -309,7 +309,7 @@ def build_container(
     container.register(CouponPolicy, instance=coupon_policy(settings))
     container.register(GiftCardPolicy, instance=giftcard_policy(settings))
     keys = key_source(settings)
-    box = deferred_box(keys)  # the key file is read by the start step, after the database
+    box = deferred_box(settings, keys)  # opened by the start step, after the database is read
     container.register(SecretBox, instance=box)
     container.register(
         "starters", instance=[lambda: open_keys(box, keys, container.resolve(KeyCheckStore))]

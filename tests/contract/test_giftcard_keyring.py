@@ -216,6 +216,26 @@ class KeyRingContract(abc.ABC):
         assert spec.split(":")[1] not in str(refusal)  # no key material in the message (SEC-3)
 
     @pytest.mark.rule("GC-11")
+    async def test_keys_given_in_full_seal_nothing_until_checked_at_start(
+        self, url: str, tmp_path: Path
+    ) -> None:
+        spec = new_key_spec()
+        key_id = parse_keys(spec)[1]
+        runtime = await self.started(url, tmp_path, giftcard_keys=spec)
+        await runtime.close()
+        impostor = bootstrap(self.settings(url, tmp_path, giftcard_keys=new_key_spec(key_id)))
+        try:
+            assert impostor.giftcards is not None
+            with pytest.raises(KeysNotOpened):  # a wrong key under a known id seals nothing
+                impostor.giftcards.generator.chunk(1, "")
+            with pytest.raises(WrongKey):
+                await impostor.start()
+            with pytest.raises(KeysNotOpened):
+                impostor.giftcards.generator.chunk(1, "")
+        finally:
+            await impostor.close()
+
+    @pytest.mark.rule("GC-11")
     async def test_a_key_proven_only_by_its_cards_is_checked_by_opening_one(
         self, url: str, tmp_path: Path
     ) -> None:

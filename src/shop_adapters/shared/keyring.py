@@ -5,9 +5,9 @@
 - otherwise the key file ``SHOP_GIFTCARD_KEY_FILE`` (:class:`FileKeySource`), read — or, while
   the database records no sealed secret, made — by the runtime's start step.
 
-The runtime's :class:`DeferredSecretBox` is what every handler seals and opens with. Keys given
-in full by settings are in it from the start (and still checked against the database at start);
-the key file is read only by the start step (:func:`open_keys`, run by ``Runtime.start``), which
+The runtime's :class:`DeferredSecretBox` is what every handler seals and opens with. Outside
+``memory://`` it stays shut until the start step has checked the keys against the database;
+the key file is read only by that step (:func:`open_keys`, run by ``Runtime.start``), which
 first looks at what the database holds: a lost key file never turns into a fresh key
 (:mod:`shop_app.giftcards.keyring`). Until then sealing or opening raises ``KeysNotOpened``.
 """
@@ -130,10 +130,14 @@ class DeferredSecretBox:
         return self.ring.open(number, sealed)
 
 
-def deferred_box(source: SpecKeySource | FileKeySource) -> DeferredSecretBox:
-    """Keys given in full are usable at once (and checked at start); a key file waits for the
-    start step."""
-    return DeferredSecretBox(source.ring if isinstance(source, SpecKeySource) else None)
+def deferred_box(settings: Settings, source: SpecKeySource | FileKeySource) -> DeferredSecretBox:
+    """The box of a ``memory://`` runtime is usable at once (its key lives and dies with its
+    database); every other waits for the start step, which checks the keys against the
+    database first — keys given in full too, so that a wrong key under a known id never seals
+    a secret."""
+    if settings.database_url == MEMORY_URL and isinstance(source, SpecKeySource):
+        return DeferredSecretBox(source.ring)
+    return DeferredSecretBox()
 
 
 async def open_keys(
