@@ -12,6 +12,7 @@ from shop_adapters.http.auth import PUBLIC
 from shop_adapters.http.problems import HttpProblem, problem_spec
 from shop_adapters.http.schemas import Status
 from shop_adapters.runtime import Runtime
+from shop_app.shared.errors import StorageUnavailable
 
 log = logging.getLogger("shop_adapters.http")
 
@@ -37,6 +38,10 @@ class HealthController(Controller):
         try:
             async with asyncio.timeout(READY_TIMEOUT_SECONDS):
                 await runtime.check_ready()
+        except (StorageUnavailable, TimeoutError) as exc:
+            # expected while the database is away: one line per probe, no traceback
+            log.warning("readiness check failed: %s", exc)
+            raise HttpProblem(503, "health.not_ready", "the service is not ready") from None
         except Exception as exc:
             log.warning("readiness check failed: %s", type(exc).__name__, exc_info=exc)
             raise HttpProblem(503, "health.not_ready", "the service is not ready") from None

@@ -23,7 +23,11 @@ from typing import Any, Protocol, TypeVar
 from shop_app.shared import codec
 from shop_app.shared.audit import DONE, REFUSED, action_name, audit_entry, is_audited
 from shop_app.shared.auth import Principal
-from shop_app.shared.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from shop_app.shared.errors import (
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    StorageUnavailable,
+)
 from shop_app.shared.ports import StoredOutcome
 from shop_app.shared.unit_of_work import UnitOfWork
 from shop_domain.shared.errors import DomainError
@@ -83,7 +87,9 @@ class MessageBus:
                 handler, command, idempotency_key, idempotency_owner, auditor
             )
         except DomainError as exc:
-            if auditor is not None:
+            # a refusal is audited; a database that cannot be reached refused nothing (and
+            # could not record it either)
+            if auditor is not None and not isinstance(exc, StorageUnavailable):
                 await self.audit_refusal(command, auditor, exc)
             raise
         if not replayed:
