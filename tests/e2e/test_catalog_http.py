@@ -206,7 +206,7 @@ async def test_the_category_depth_limit_comes_from_settings(
 
 @pytest.mark.rule("CAT-2")
 async def test_a_deeper_tree_when_settings_allow_it() -> None:
-    settings = Settings(max_category_depth=4)
+    settings = Settings(database_url="memory://", max_category_depth=4)
     world = build_world(settings)
     writer = bearer(settings, "op", "operator", "catalog.write")
     async with AsyncTestClient(create_app(world.runtime, CATALOG_CONTROLLERS)) as client:

@@ -141,6 +141,8 @@ def fuzz_app(
         database_url=f"sqlite+aiosqlite:///{database}",
         sms="memory",
         export_dir=str(folder / "exports"),
+        jwt_secret_file=str(folder / "jwt.secret"),
+        giftcard_key_file=str(folder / "giftcard.keys"),
     )
     yield _app(settings), settings
     total = TALLY.total()

@@ -309,11 +309,22 @@ def _full_app(settings: Settings) -> Litestar:
 
 @pytest.mark.postgres
 async def test_nul_in_a_keyword_on_postgresql_is_400(postgres_url: str, tmp_path: Path) -> None:
-    settings = Settings(database_url=postgres_url, sms="memory", export_dir=str(tmp_path))
+    settings = _settings(postgres_url, tmp_path)
     async with AsyncTestClient(_full_app(settings)) as client:
         response = await client.get("/catalog/products?keyword=a%00b")
         problem(response, 400, "request.invalid_character")
         assert (await client.get("/catalog/products?keyword=ab")).status_code == 200
+
+
+def _settings(url: str, tmp_path: Path) -> Settings:
+    """Settings whose secret and key files live in the test's folder, not the checkout's."""
+    return Settings(
+        database_url=url,
+        sms="memory",
+        export_dir=str(tmp_path),
+        jwt_secret_file=str(tmp_path / "jwt.secret"),
+        giftcard_key_file=str(tmp_path / "giftcard.keys"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -328,7 +339,7 @@ async def test_nul_in_a_keyword_on_postgresql_is_400(postgres_url: str, tmp_path
 async def test_an_offset_beyond_the_maximum_is_400(
     sqlite_url: str, tmp_path: Path, path: str, kind: str, permission: str, offset: str
 ) -> None:
-    settings = Settings(database_url=sqlite_url, sms="memory", export_dir=str(tmp_path))
+    settings = _settings(sqlite_url, tmp_path)
     perms = [permission] if permission else []
     headers = bearer(settings, "0190f1a2-0000-7000-8000-000000000001", kind, *perms)
     async with AsyncTestClient(_full_app(settings)) as client:
