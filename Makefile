@@ -59,6 +59,8 @@ bench: install
 	$(BIN)/python benchmarks/coupon_codes.py
 	$(BIN)/python benchmarks/giftcard_batch.py
 	$(BIN)/python benchmarks/giftcard_spends.py
+	$(BIN)/python benchmarks/http_reads.py
+	$(BIN)/python benchmarks/relay.py
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

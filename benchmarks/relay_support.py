@@ -1,0 +1,201 @@
+"""What `benchmarks/relay.py` relays: realistic outbox events, and the database, broker and relay
+processes around a run."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aio_pika.abc import AbstractChannel
+from sqlalchemy import text
+
+from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.messaging_tables import new_outbox_rows
+from shop_app.shared.ports import OutboxMessage
+from shop_domain.catalog.events import SkuStockChanged
+from shop_domain.coupons.events import CouponClaimed
+from shop_domain.giftcards.events import CardSpent
+from shop_domain.shared.events import DomainEvent
+from shop_domain.shared.ids import new_id
+from shop_domain.shared.money import Money
+
+ADMIN_URL = os.environ.get(
+    "SHOP_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+SHOP = Path(sys.executable).with_name("shop")
+
+COLUMNS = (
+    "id",
+    "type",
+    "aggregate_type",
+    "aggregate_id",
+    "payload",
+    "occurred_at",
+    "created_at",
+    "next_attempt_at",
+    "attempts",
+)
+ANY_UNSENT = "SELECT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL)"
+
+
+# --- the events ---------------------------------------------------------------------------------
+
+
+def _event(i: int, now: dt.datetime) -> tuple[DomainEvent, str, uuid.UUID]:
+    """One of the three hottest events of the shop, with realistic values; (event, aggregate
+    type, aggregate id) as the unit of work writes them."""
+    if i % 3 == 0:
+        card = new_id()
+        spent = CardSpent(
+            occurred_at=now,
+            batch_id=new_id(),
+            actor=f"user:{new_id()}",
+            card_id=card,
+            number=f"{6_000_000_000_000_000 + i:016d}",
+            usage_id=new_id(),
+            order_id=new_id(),
+            amount=Money(2_500 + i % 997, "CNY"),
+            balance=Money(50_000 - i % 997, "CNY"),
+        )
+        return spent, "GiftCard", card
+    if i % 3 == 1:
+        coupon = new_id()
+        claimed = CouponClaimed(
+            occurred_at=now,
+            coupon_id=coupon,
+            template_id=new_id(),
+            user_id=new_id(),
+            via="claim",
+            valid_from=now,
+            valid_until=now + dt.timedelta(days=30),
+            first_for_user=i % 2 == 0,
+        )
+        return claimed, "Coupon", coupon
+    product = new_id()
+    changed = SkuStockChanged(
+        occurred_at=now,
+        product_id=product,
+        sku_id=new_id(),
+        old_stock=100 + i % 50,
+        new_stock=99 + i % 50,
+    )
+    return changed, "Product", product
+
+
+def messages(count: int) -> list[OutboxMessage]:
+    now = dt.datetime.now(dt.UTC)
+    messages = []
+    for i in range(count):
+        event, aggregate_type, aggregate_id = _event(i, now)
+        messages.append(
+            OutboxMessage(
+                id=new_id(),
+                type=event.event_type,
+                payload=event.payload(),
+                occurred_at=event.occurred_at,
+                aggregate_type=aggregate_type,
+                aggregate_id=str(aggregate_id),
+            )
+        )
+    return messages
+
+
+def records(messages: Sequence[OutboxMessage], due: dt.datetime) -> list[tuple[Any, ...]]:
+    """COPY records of the rows the unit of work would write for ``messages``, due at ``due``."""
+    rows = new_outbox_rows(messages, due)
+    return [
+        tuple(json.dumps(row[col]) if col == "payload" else row[col] for col in COLUMNS)
+        for row in rows
+    ]
+
+
+# --- database, broker, relays -------------------------------------------------------------------
+
+
+async def admin(statement: str) -> None:
+    engine = make_engine(ADMIN_URL)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def fill(db: asyncpg.Connection, records: list[tuple[Any, ...]]) -> float:
+    """Empty the outbox, insert ``records`` in one COPY, vacuum and analyse; seconds taken."""
+    started = time.perf_counter()
+    await db.execute("TRUNCATE outbox RESTART IDENTITY")
+    await db.copy_records_to_table("outbox", records=records, columns=COLUMNS)
+    await db.execute("VACUUM (ANALYZE) outbox")
+    return time.perf_counter() - started
+
+
+async def queue_count(channel: AbstractChannel, name: str) -> int:
+    queue = await channel.declare_queue(name, passive=True)
+    result = queue.declaration_result
+    return int(result.message_count or 0)
+
+
+async def wait_drained(
+    db: asyncpg.Connection,
+    channel: AbstractChannel,
+    queue: str,
+    expected: int,
+    procs: Sequence[subprocess.Popen[bytes]] = (),
+) -> None:
+    while await queue_count(channel, queue) < expected:
+        if any(proc.poll() is not None for proc in procs):
+            raise RuntimeError("a relay exited")
+        await asyncio.sleep(0.05)
+    while True:  # the last batch is marked sent just after its confirms
+        if not await db.fetchval(ANY_UNSENT):
+            return
+        await asyncio.sleep(0.01)
+
+
+def start_relays(count: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
+    procs = []
+    for i in range(count):
+        with (logs / f"relay-{i}.log").open("wb") as log:
+            procs.append(
+                subprocess.Popen(
+                    [str(SHOP), "relay"],
+                    env=env,
+                    cwd=logs,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+    return procs
+
+
+def stop_relays(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def log_tail(logs: Path) -> str:
+    return "\n".join(
+        f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-15:])
+        for path in sorted(logs.glob("relay-*.log"))
+    )
