@@ -4,6 +4,7 @@ with deterministic ids on both sides."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -246,6 +247,18 @@ class CatalogQueriesContract:
             assert actual == expected, case
             found[case] = [item.name for item in actual.items]
         return found
+
+    @pytest.mark.rule("CAT-8")
+    async def test_a_search_does_not_wait_for_an_open_unit_of_work(self, seeded: Any) -> None:
+        """A read takes no write lock: a search answers while another unit of work is open
+        (on SQLite a read that began ``IMMEDIATE`` would queue behind the writer)."""
+        reference, backend, ids = seeded
+        now = reference.clock.now()
+        expected = await backend.queries().search(SearchCriteria(), now)
+        async with backend.uow() as uow:
+            await uow.categories.get(ids["Phones"])  # the unit of work has begun
+            during = await asyncio.wait_for(backend.queries().search(SearchCriteria(), now), 3)
+        assert during == expected
 
     @pytest.mark.rule("CAT-8")
     async def test_search_matches_the_reference(self, seeded: Any) -> None:

@@ -28,6 +28,7 @@ from shop_adapters.sql.catalog.tables import (
     products,
     skus,
 )
+from shop_adapters.sql.engine import reader
 from shop_app.catalog.queries import (
     AttributeView,
     BrandView,
@@ -78,7 +79,9 @@ class SqlCatalogQueries:
     """``CatalogQueries`` over an ``AsyncEngine`` (committed state only)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        # read-only transactions: on SQLite a plain BEGIN, so reads run beside the writer and
+        # never queue for the write lock (a bare connection would BEGIN IMMEDIATE)
+        self._engine = reader(engine)
 
     # --- search (CAT-8) -----------------------------------------------------------------------
     def _conditions(self, criteria: SearchCriteria, now: dt.datetime) -> list[Any]:
