@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import statistics
 import sys
 import time
@@ -39,7 +38,7 @@ from typing import Any
 
 import asyncpg
 import attrs
-from sqlalchemy import text
+from bench_db import ADMIN_URL, admin_sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -57,9 +56,6 @@ from shop_domain.coupons.terms import Benefit, CouponKind, CouponTerms, Limits, 
 from shop_domain.shared.ids import new_id
 from shop_domain.shared.money import Money
 
-ADMIN_URL = os.environ.get(
-    "SHOP_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 TOTAL = 100_000_000  # never runs out
 PER_USER = 1000
 VALID_DAYS = 30
@@ -110,16 +106,6 @@ class MeasuredBus(MessageBus):
             if isinstance(command, c.ClaimBatch):
                 self.batches.sizes.append(len(command.claims))
                 self.batches.seconds.append(time.perf_counter() - started)
-
-
-async def _admin(statement: str) -> None:
-    engine = make_engine(ADMIN_URL)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 def _definition(name: str) -> TemplateDefinition:
@@ -247,7 +233,7 @@ async def main() -> None:
     users = [uuid.uuid4() for _ in range(max(args.users, args.clients))]
 
     name = f"shop_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin_sql(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         await asyncio.to_thread(upgrade, url)
@@ -294,7 +280,7 @@ async def main() -> None:
         await checker.close()
         await stack.engine.dispose()
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     ours_rate = statistics.median(r.rate for r in ours_runs)
     base_rate = statistics.median(r.rate for r in base_runs)

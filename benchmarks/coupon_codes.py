@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ import tracemalloc
 import uuid
 from typing import Any
 
+from bench_db import ADMIN_URL, admin_sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -57,20 +57,7 @@ from shop_domain.coupons.terms import (
 )
 from shop_domain.shared.money import Money
 
-ADMIN_URL = os.environ.get(
-    "SHOP_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 SIDES = ("baseline", "ours")
-
-
-async def _admin(statement: str) -> None:
-    engine = make_engine(ADMIN_URL)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 def _bus(url: str, policy: CouponPolicy) -> tuple[Any, MessageBus, Any]:
@@ -224,7 +211,7 @@ async def _count(engine: Any, batch_id: uuid.UUID) -> tuple[int, int | None, str
 
 async def main(args: argparse.Namespace) -> None:
     name = f"shop_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin_sql(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     results: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
     traced: dict[str, list[int]] = {side: [] for side in SIDES}
@@ -254,7 +241,7 @@ async def main(args: argparse.Namespace) -> None:
                     )
         await engine.dispose()
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def med(side: str, key: str) -> float:
         return statistics.median(r[key] for r in results[side])

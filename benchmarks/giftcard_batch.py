@@ -50,6 +50,7 @@ import tracemalloc
 import uuid
 from typing import Any
 
+from bench_db import ADMIN_URL, admin_sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -64,9 +65,6 @@ from shop_app.giftcards.results import BatchStarted
 from shop_domain.giftcards.batch import BatchDefinition, CardKind, Validity
 from shop_domain.shared.money import Money
 
-ADMIN_URL = os.environ.get(
-    "SHOP_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 KEYS_ENV = "SHOP_GIFTCARD_KEYS"  # handed to the children in their environment, never argv
 SIDES = ("baseline", "ours")
 FACE = 10_000
@@ -111,16 +109,6 @@ async def _runtime(url: str, chunk: int) -> Runtime:
     )
     await runtime.start()  # the keys are checked against the database before any use
     return runtime
-
-
-async def _admin(statement: str) -> None:
-    engine = make_engine(ADMIN_URL)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 # --- one side, in a process of its own --------------------------------------------------------
@@ -267,11 +255,11 @@ class Databases:
                 await engine.dispose()
             return self._shared
         name = f"shop_bench_{uuid.uuid4().hex[:10]}"
-        await _admin(f'CREATE DATABASE "{name}"')
+        await admin_sql(f'CREATE DATABASE "{name}"')
         self.made.append(name)
         url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
         await asyncio.to_thread(upgrade, url)
-        await _admin("CHECKPOINT")  # neither side pays for the other's dirty pages
+        await admin_sql("CHECKPOINT")  # neither side pays for the other's dirty pages
         self._shared = url
         return url
 
@@ -282,7 +270,7 @@ class Databases:
     async def drop(self, name: str) -> None:
         if name in self.made:
             self.made.remove(name)
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     async def close(self) -> None:
         for name in list(self.made):

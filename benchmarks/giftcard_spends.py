@@ -46,22 +46,19 @@ from typing import Any
 
 import asyncpg
 import attrs
-from sqlalchemy import text
+from bench_db import ADMIN_URL, admin_sql
 from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
-from shop_adapters.sql.engine import make_engine, upgrade
+from shop_adapters.sql.engine import upgrade
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.results import BatchStarted
 from shop_domain.giftcards.batch import BatchDefinition, CardKind, Validity
 from shop_domain.shared.ids import new_id
 from shop_domain.shared.money import Money
 
-ADMIN_URL = os.environ.get(
-    "SHOP_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 FACE = 100_000_000  # fen: a card never runs out during a benchmark
 OWNER = "bench"
 MAX_AMOUNT = 500
@@ -99,16 +96,6 @@ class Run:
     @property
     def rate(self) -> float:
         return self.spends / self.seconds
-
-
-async def _admin(statement: str) -> None:
-    engine = make_engine(ADMIN_URL)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 # --- the two sides ----------------------------------------------------------------------------
@@ -323,7 +310,7 @@ async def main() -> None:
         parser.error("--cards must be at least --clients (each client owns its cards)")
 
     name = f"shop_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin_sql(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     report = ""
@@ -378,7 +365,7 @@ async def main() -> None:
         await checker.close()
         await runtime.close()
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     ours_rate = statistics.median(r.rate for r in ours_runs)
     base_rate = statistics.median(r.rate for r in base_runs)

@@ -57,11 +57,9 @@ from pathlib import Path
 
 import attrs
 import uvicorn
+from bench_db import ADMIN_URL, admin_sql
 from litestar import Litestar, MediaType, Response, get
 
-ADMIN_URL = os.environ.get(
-    "SHOP_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
 SHOP = ROOT / ".venv" / "bin" / "shop"
@@ -219,23 +217,6 @@ def _service_env(url: str, folder: Path) -> dict[str, str]:
     }
 
 
-def _admin(statement: str) -> None:
-    from sqlalchemy import text
-
-    from shop_adapters.sql.engine import make_engine
-
-    async def run() -> None:
-        engine = make_engine(ADMIN_URL)
-        try:
-            async with engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
-
-
 @contextmanager
 def _database(backend: str, folder: Path) -> Iterator[str]:
     """A fresh, migrated database URL; a PostgreSQL one is dropped at the end."""
@@ -249,13 +230,13 @@ def _database(backend: str, folder: Path) -> Iterator[str]:
         yield url
         return
     name = f"shop_bench_{uuid.uuid4().hex[:10]}"
-    _admin(f'CREATE DATABASE "{name}"')
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     try:
         url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
         upgrade(url)
         yield url
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @attrs.frozen

@@ -51,9 +51,8 @@ import aio_pika
 import aiormq
 import asyncpg
 from aio_pika.abc import AbstractExchange
+from bench_db import ADMIN_URL, admin_sql
 from relay_support import (
-    ADMIN_URL,
-    admin,
     fill,
     log_tail,
     messages,
@@ -281,7 +280,7 @@ async def main() -> None:
 
     tag = uuid.uuid4().hex[:10]
     name = f"shop_bench_{tag}"
-    await admin(f'CREATE DATABASE "{name}"')
+    await admin_sql(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     ours: dict[tuple[int, int], list[float]] = {}
@@ -313,7 +312,7 @@ async def main() -> None:
         finally:
             await bench.close()
     finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print("benchmark: a backlog of outbox events through `shop relay` to RabbitMQ (confirms)")
     print(

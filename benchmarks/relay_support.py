@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,9 +17,7 @@ from typing import Any
 
 import asyncpg
 from aio_pika.abc import AbstractChannel
-from sqlalchemy import text
 
-from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.messaging_tables import new_outbox_rows
 from shop_app.shared.ports import OutboxMessage
 from shop_domain.catalog.events import SkuStockChanged
@@ -30,9 +27,6 @@ from shop_domain.shared.events import DomainEvent
 from shop_domain.shared.ids import new_id
 from shop_domain.shared.money import Money
 
-ADMIN_URL = os.environ.get(
-    "SHOP_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 SHOP = Path(sys.executable).with_name("shop")
 
 COLUMNS = (
@@ -121,16 +115,6 @@ def records(messages: Sequence[OutboxMessage], due: dt.datetime) -> list[tuple[A
 
 
 # --- database, broker, relays -------------------------------------------------------------------
-
-
-async def admin(statement: str) -> None:
-    engine = make_engine(ADMIN_URL)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def fill(db: asyncpg.Connection, records: list[tuple[Any, ...]]) -> float:

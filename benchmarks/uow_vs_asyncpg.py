@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import statistics
 import sys
 import time
@@ -24,14 +23,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import asyncpg
-from sqlalchemy import text
+from bench_db import ADMIN_URL, admin_sql
 from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.sql.catalog.tables import products, skus
-from shop_adapters.sql.engine import make_engine, upgrade
+from shop_adapters.sql.engine import upgrade
 from shop_app.catalog import commands as c
 from shop_domain.shared.ids import new_id
 from shop_domain.shared.money import Money
@@ -39,9 +38,6 @@ from shop_domain.shared.money import Money
 Target = tuple[uuid.UUID, uuid.UUID, uuid.UUID]  # product, SKU changed by ours, by the baseline
 Op = Callable[[uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[None]]
 
-ADMIN_URL = os.environ.get(
-    "SHOP_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 
 PRODUCT_COLUMNS = ", ".join(f"products.{col.name}" for col in products.c)
 SKU_COLUMNS = ", ".join(f"skus.{col.name}" for col in skus.c)
@@ -58,16 +54,6 @@ INSERT_OUTBOX = (
     "INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, occurred_at, "
     "created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, 0, $7)"
 )
-
-
-async def _admin(statement: str) -> None:
-    engine = make_engine(ADMIN_URL)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def _seed(url: str, count: int) -> list[Target]:
@@ -178,7 +164,7 @@ async def main() -> None:
     args = parser.parse_args()
 
     name = f"shop_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
+    await admin_sql(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         await asyncio.to_thread(upgrade, url)
@@ -196,7 +182,7 @@ async def main() -> None:
         await pool.close()
         await runtime.close()
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     ours_rate, base_rate = statistics.median(ours_rates), statistics.median(base_rates)
     print("benchmark: load-change-save of one catalog aggregate on PostgreSQL")
