@@ -44,8 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.shared.system import SystemClock, UuidV7Generator
 from shop_adapters.sql.engine import make_engine, upgrade
-from shop_adapters.sql.uow import session_factory
-from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
+from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.coupons import commands as c
 from shop_app.coupons.claiming import ClaimBatcher
 from shop_app.coupons.handlers import coupon_command_handlers
@@ -121,12 +120,10 @@ class Stack:
     """The real stack, wired by hand as the composition root wires it."""
 
     def __init__(self, url: str) -> None:
-        start_mappers()
         self.engine: AsyncEngine = make_engine(url, pool_size=4)
-        sessions = session_factory(self.engine)
         clock, ids = SystemClock(), UuidV7Generator()
         self.bus = MeasuredBus(
-            lambda: SqlShopUnitOfWork(sessions, clock, ids),
+            lambda: SqlShopUnitOfWork(self.engine, clock, ids),
             coupon_command_handlers(CouponPolicy()),
         )
 

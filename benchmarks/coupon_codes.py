@@ -39,8 +39,7 @@ from sqlalchemy.engine import make_url
 
 from shop_adapters.shared.system import SystemClock, UuidV7Generator
 from shop_adapters.sql.engine import make_engine, upgrade
-from shop_adapters.sql.uow import session_factory
-from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
+from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.coupons import commands as c
 from shop_app.coupons.handlers import coupon_command_handlers
 from shop_app.coupons.policy import CouponPolicy
@@ -61,13 +60,11 @@ SIDES = ("baseline", "ours")
 
 
 def _bus(url: str, policy: CouponPolicy) -> tuple[Any, MessageBus, Any]:
-    start_mappers()
     engine = make_engine(url, pool_size=2)
-    sessions = session_factory(engine)
     clock, ids = SystemClock(), UuidV7Generator()
 
     def uow() -> SqlShopUnitOfWork:
-        return SqlShopUnitOfWork(sessions, clock, ids)
+        return SqlShopUnitOfWork(engine, clock, ids)
 
     return engine, MessageBus(uow, coupon_command_handlers(policy)), uow
 

@@ -22,11 +22,6 @@ from sqlalchemy.engine import make_url
 
 from shop_adapters.sql.engine import make_engine, upgrade
 from shop_adapters.sql.tables import metadata
-from shop_adapters.sql.uow_app import start_mappers
-
-# Map the aggregates before any test module builds one at import time, as the composition root
-# does before anything else: an aggregate built before mapping starts cannot be used after it.
-start_mappers()
 
 POSTGRES_URL = os.environ.get(
     "SHOP_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

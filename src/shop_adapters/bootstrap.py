@@ -62,8 +62,7 @@ from shop_adapters.sql.jobs import SqlJobStore
 from shop_adapters.sql.otp import SqlOneTimeCodeStore
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
 from shop_adapters.sql.retention import SqlRetentionStore
-from shop_adapters.sql.uow import session_factory
-from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
+from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.catalog.handlers import catalog_command_handlers
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.coupons.claiming import ClaimBatcher
@@ -250,15 +249,13 @@ def _register_memory(container: punq.Container, clock: Clock, ids: IdGenerator) 
 def _register_sql(
     container: punq.Container, settings: Settings, clock: Clock, ids: IdGenerator
 ) -> None:
-    start_mappers()
     engine = make_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
         pre_ping=settings.database_pre_ping,
     )
-    sessions = session_factory(engine)
     container.register(AsyncEngine, instance=engine)
-    container.register(UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(sessions, clock, ids))
+    container.register(UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(engine, clock, ids))
     container.register(CatalogQueries, instance=SqlCatalogQueries(engine))
     container.register(JobStore, instance=SqlJobStore(engine, ids))
     container.register(AttemptLimiter, instance=SqlAttemptLimiter(engine))

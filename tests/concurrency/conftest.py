@@ -29,8 +29,7 @@ from shop_adapters.sql.coupons.codes import SqlCodeStore
 from shop_adapters.sql.coupons.queries import SqlCouponQueries
 from shop_adapters.sql.coupons.tables import coupon_codes, coupon_templates, coupons
 from shop_adapters.sql.engine import make_engine
-from shop_adapters.sql.uow import session_factory
-from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
+from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.coupons import commands as c
 from shop_app.coupons.claiming import ClaimBatcher
 from shop_app.coupons.codegen import CodeGenerator
@@ -95,9 +94,8 @@ class Node:
         self.name = name
         self.clock = clock
         self.engine = make_engine(url, pool_size=pool_size)
-        sessions = session_factory(self.engine)
         ids = UuidV7Generator()
-        self.uow = lambda: SqlShopUnitOfWork(sessions, clock, ids)
+        self.uow = lambda: SqlShopUnitOfWork(self.engine, clock, ids)
         self.bus = MessageBus(self.uow, coupon_command_handlers(POLICY))
         self.batcher = ClaimBatcher(self.bus, max_batch=max_batch)
 
@@ -109,7 +107,6 @@ class Cluster:
     """Nodes on one database, plus independent ways to read what they did."""
 
     def __init__(self, url: str) -> None:
-        start_mappers()
         self.url = url
         self.clock = FixedClock(T0)
         self.nodes: list[Node] = []

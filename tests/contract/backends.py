@@ -39,8 +39,7 @@ from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
 from shop_adapters.sql.jobs import SqlJobStore
 from shop_adapters.sql.messaging_tables import outbox
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
-from shop_adapters.sql.uow import session_factory
-from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
+from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.catalog import catalog_command_handlers
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.coupons.handlers import coupon_command_handlers
@@ -199,13 +198,11 @@ class MemoryBackend(Backend):
 class SqlBackend(Backend):
     def __init__(self, url: str, ids: IdGenerator | None = None) -> None:
         super().__init__(ids)
-        start_mappers()  # before any aggregate is built, as the composition root does
         self.engine = make_engine(url)
         self.name = self.engine.dialect.name
-        self._sessions = session_factory(self.engine)
 
     def uow(self) -> SqlShopUnitOfWork:
-        return SqlShopUnitOfWork(self._sessions, self.clock, self.ids)
+        return SqlShopUnitOfWork(self.engine, self.clock, self.ids)
 
     def queries(self) -> SqlCatalogQueries:
         return SqlCatalogQueries(self.engine)

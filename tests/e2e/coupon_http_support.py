@@ -151,18 +151,15 @@ def sqlite_world(settings: Settings, url: str, policy: CouponPolicy = POLICY) ->
     from shop_adapters.sql.engine import make_engine
     from shop_adapters.sql.jobs import SqlJobStore
     from shop_adapters.sql.ratelimit import SqlAttemptLimiter
-    from shop_adapters.sql.uow import session_factory
-    from shop_adapters.sql.uow_app import SqlShopUnitOfWork, start_mappers
+    from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 
-    start_mappers()
     engine = make_engine(url)
-    sessions = session_factory(engine)
     clock = FixedClock(T0)
     ids = UuidV7Generator()
     return wire(
         settings,
         clock=clock,
-        uow_factory=lambda: SqlShopUnitOfWork(sessions, clock, ids),
+        uow_factory=lambda: SqlShopUnitOfWork(engine, clock, ids),
         queries=SqlCouponQueries(engine),
         code_store=SqlCodeStore(engine),
         segment_store=SqlSegmentStore(engine),

@@ -21,7 +21,6 @@ from shop_adapters.sql.coupons.tables import coupon_templates
 from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.jobs import SqlJobStore
 from shop_adapters.sql.kernel_tables import audit_log
-from shop_adapters.sql.uow import session_factory
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.coupons import commands as c
 from shop_app.coupons.handlers import coupon_command_handlers
@@ -37,15 +36,14 @@ ACTOR = Principal(OPERATOR, "operator", frozenset({"*"}))
 
 async def _activate_behind_its_back(command: c.ActivateTemplate, uow: Any) -> None:
     """Activate, while "someone else" bumps the row's version after it was read (a stale
-    write), without flushing: the audit entry's INSERT is what flushes the change."""
+    write), without writing it yet: the commit is what writes the change."""
     template = await uow.coupon_templates.get(command.template_id)
     template.activate(uow.clock.now())
-    with uow.session.no_autoflush:
-        await uow.session.execute(
-            update(coupon_templates)
-            .where(coupon_templates.c.id == command.template_id)
-            .values(version=coupon_templates.c.version + 1)
-        )
+    await uow.connection.execute(
+        update(coupon_templates)
+        .where(coupon_templates.c.id == command.template_id)
+        .values(version=coupon_templates.c.version + 1)
+    )
 
 
 @pytest.mark.rule("SEC-2")
@@ -55,16 +53,15 @@ async def test_a_stale_write_flushed_by_the_audit_entry_is_a_concurrency_conflic
 ) -> None:
     engine = make_engine(sqlite_url)
     try:
-        sessions = session_factory(engine)
         ids = UuidV7Generator()
         clock = FixedClock()
         handlers = coupon_command_handlers(CouponPolicy())
-        bus = MessageBus(lambda: SqlShopUnitOfWork(sessions, clock, ids), handlers)
+        bus = MessageBus(lambda: SqlShopUnitOfWork(engine, clock, ids), handlers)
         template_id = await bus.handle(
             c.CreateTemplate(definition=definition(total=5), created_by=OPERATOR)
         )
         racing = MessageBus(
-            lambda: SqlShopUnitOfWork(sessions, clock, ids),
+            lambda: SqlShopUnitOfWork(engine, clock, ids),
             {**handlers, c.ActivateTemplate: _activate_behind_its_back},
         )
         with pytest.raises(ConcurrencyConflict):

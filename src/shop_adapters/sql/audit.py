@@ -1,4 +1,4 @@
-"""The SQL audit log (the ``audit_log`` table): inserts in the unit of work's session, reads
+"""The SQL audit log (the ``audit_log`` table): inserts in the unit of work's transaction, reads
 through the engine. Nothing here updates or deletes a row (SEC-2); the database refuses to."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ import builtins
 from typing import Any
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop_adapters.sql.driver import Link, inserter
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.kernel_tables import audit_log
 from shop_app.shared.audit import AuditEntry
@@ -17,22 +18,21 @@ from shop_app.shared.audit import AuditEntry
 class SqlAuditLog:
     """``uow.audit`` of a SQL unit of work: the entry commits (or not) with the unit."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, link: Link) -> None:
+        self._link = link
 
     async def append(self, entry: AuditEntry) -> None:
-        await self._session.execute(
-            audit_log.insert().values(
-                id=entry.id,
-                at=entry.at,
-                actor_kind=entry.actor_kind,
-                actor=entry.actor,
-                action=entry.action,
-                target=entry.target,
-                outcome=entry.outcome,
-                detail=dict(entry.detail),
-            )
-        )
+        row = {
+            "id": entry.id,
+            "at": entry.at,
+            "actor_kind": entry.actor_kind,
+            "actor": entry.actor,
+            "action": entry.action,
+            "target": entry.target,
+            "outcome": entry.outcome,
+            "detail": dict(entry.detail),
+        }
+        await self._link.execute(inserter(audit_log, row), row)
 
 
 def _entry(row: Row[Any]) -> AuditEntry:

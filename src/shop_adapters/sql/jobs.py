@@ -16,9 +16,10 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import Row, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.sql.driver import Link, inserter
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.kernel_tables import jobs
 from shop_app.shared.jobs import (
@@ -282,8 +283,8 @@ class SqlJobStore:
 class SqlJobQueue:
     """``uow.jobs`` of a SQL unit of work: the row is inserted in the unit's transaction."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, ids: IdGenerator) -> None:
-        self._session = session
+    def __init__(self, link: Link, clock: Clock, ids: IdGenerator) -> None:
+        self._link = link
         self._clock = clock
         self._ids = ids
 
@@ -297,5 +298,5 @@ class SqlJobQueue:
     ) -> uuid.UUID:
         job_id = self._ids.new_id()
         row = _new_row(job_id, kind, params, total, created_by, self._clock.now())
-        await self._session.execute(jobs.insert().values(**row))
+        await self._link.execute(inserter(jobs, row), row)
         return job_id

@@ -1,4 +1,4 @@
-"""The one ``MetaData`` and mapper ``registry`` that every table and mapping uses; shared types."""
+"""The one ``MetaData`` that every table uses; shared column types."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.orm import registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -19,7 +18,6 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
-mapper_registry = registry(metadata=metadata)
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):

@@ -10,6 +10,6 @@ from shop_adapters.sql.catalog import tables as catalog_tables  # noqa: F401
 from shop_adapters.sql.coupons import segments as coupon_segments  # noqa: F401
 from shop_adapters.sql.coupons import tables as coupon_tables  # noqa: F401
 from shop_adapters.sql.giftcards import tables as giftcard_tables  # noqa: F401
-from shop_adapters.sql.metadata import mapper_registry, metadata
+from shop_adapters.sql.metadata import metadata
 
-__all__ = ["mapper_registry", "metadata"]
+__all__ = ["metadata"]

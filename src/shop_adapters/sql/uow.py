@@ -1,22 +1,28 @@
-"""The SQLAlchemy unit of work, repository base and idempotency store."""
+"""The SQL unit of work, the repository base and the idempotency store (ADR 0023).
+
+A unit of work holds one pooled connection and one transaction for the length of its
+``async with`` block. Its repositories load and save aggregates through the
+:class:`~shop_adapters.sql.tracker.Tracker` (rows of plain attrs objects, snapshots, versioned
+writes); the kernel's stores (idempotency, audit, jobs) write through the same transaction.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import any_, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm.interfaces import ORMOption
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ColumnElement, Executable
 
 from shop_adapters.sql.audit import SqlAuditLog
-from shop_adapters.sql.errors import TranslatingSession
+from shop_adapters.sql.driver import Link, Prepared, inserter
 from shop_adapters.sql.jobs import SqlJobQueue
+from shop_adapters.sql.mapper import TableMap, member_of
 from shop_adapters.sql.messaging_tables import idempotency_keys, new_outbox_rows, outbox
+from shop_adapters.sql.tracker import Tracker
 from shop_app.shared.errors import IdempotencyKeyInUse
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage, StoredOutcome
 from shop_app.shared.unit_of_work import UnitOfWork
@@ -25,136 +31,141 @@ from shop_domain.shared.errors import NotFound
 
 A = TypeVar("A", bound=Aggregate)
 
-
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions whose flushes (explicit, automatic before a query, or the commit's) raise our
-    errors rather than SQLAlchemy's (:mod:`shop_adapters.sql.errors`)."""
-    return async_sessionmaker(
-        engine, expire_on_commit=False, autoflush=True, sync_session_class=TranslatingSession
+_IDEMPOTENCY_GET = Prepared(
+    select(
+        idempotency_keys.c.fingerprint, idempotency_keys.c.result, idempotency_keys.c.created_at
+    ).where(
+        idempotency_keys.c.scope == bindparam("scope"), idempotency_keys.c.key == bindparam("key")
     )
+)
 
 
-def _insert_ignoring_conflicts(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing()
+def _insert_ignoring_conflicts(dialect: str, table: Any) -> Any:
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert_(table).on_conflict_do_nothing()
+
+
+_IDEMPOTENCY_PUT = Prepared(lambda dialect: _insert_ignoring_conflicts(dialect, idempotency_keys))
 
 
 class SqlIdempotencyStore:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, link: Link) -> None:
+        self._link = link
 
     async def get(self, scope: str, key: str) -> StoredOutcome | None:
-        row = (
-            await self._session.execute(
-                select(idempotency_keys).where(
-                    idempotency_keys.c.scope == scope, idempotency_keys.c.key == key
-                )
-            )
-        ).one_or_none()
-        if row is None:
+        rows = await self._link.fetch(_IDEMPOTENCY_GET, {"scope": scope, "key": key})
+        if not rows:
             return None
-        return StoredOutcome(row.fingerprint, row.result, row.created_at)
+        fingerprint, result, created_at = rows[0]
+        return StoredOutcome(fingerprint, result, created_at)
 
     async def put(self, scope: str, key: str, outcome: StoredOutcome) -> None:
-        statement = _insert_ignoring_conflicts(self._session, idempotency_keys).values(
-            scope=scope,
-            key=key,
-            fingerprint=outcome.fingerprint,
-            result=outcome.result,
-            created_at=outcome.created_at,
+        inserted = await self._link.execute(
+            _IDEMPOTENCY_PUT,
+            {
+                "scope": scope,
+                "key": key,
+                "fingerprint": outcome.fingerprint,
+                "result": outcome.result,
+                "created_at": outcome.created_at,
+            },
         )
-        result = await self._session.execute(statement)
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        if inserted == 0:
             raise IdempotencyKeyInUse("another request with this key finished first")
 
 
 class SqlUnitOfWork(UnitOfWork):
-    """A unit of work over one ``AsyncSession``. Subclasses build their repositories in
+    """A unit of work over one connection. Subclasses build their repositories in
     :meth:`_repositories`, called at the start of every ``async with``."""
 
-    session: AsyncSession
+    connection: AsyncConnection
+    link: Link
+    tracker: Tracker
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        ids: IdGenerator,
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock, ids: IdGenerator) -> None:
         super().__init__(clock, ids)
-        self._sessions = sessions
+        self._engine = engine
 
     def _repositories(self) -> None:
-        """Create repositories bound to ``self.session``."""
+        """Create repositories bound to this unit's transaction."""
 
     async def _begin(self) -> None:
-        self.session = self._sessions()
-        self.idempotency = SqlIdempotencyStore(self.session)
-        self.audit = SqlAuditLog(self.session)
-        self.jobs = SqlJobQueue(self.session, self.clock, self.ids)
+        connection = await self._engine.connect()
+        try:
+            await connection.begin()
+            self.link = await Link.open(connection)
+        except BaseException:
+            await connection.close()
+            raise
+        self.connection = connection
+        self.tracker = Tracker(self.link, self.track)
+        self.idempotency = SqlIdempotencyStore(self.link)
+        self.audit = SqlAuditLog(self.link)
+        self.jobs = SqlJobQueue(self.link, self.clock, self.ids)
         self._repositories()
 
+    async def flush(self) -> None:
+        """Write pending changes now (a query that must see them does this itself)."""
+        await self.tracker.flush()
+
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
-        now = self.clock.now()
+        await self.tracker.flush()
         if messages:
-            await self.session.execute(outbox.insert(), new_outbox_rows(messages, now))
-        await self.session.commit()
+            rows = new_outbox_rows(messages, self.clock.now())
+            await self.link.execute_many(inserter(outbox, rows[0]), rows)
+        await self.connection.commit()
 
     async def _rollback(self) -> None:
-        # detach first: a rollback would expire everything loaded, and aggregates read in a
-        # block that did not commit must stay readable afterwards (as with the memory adapter)
-        self.session.expunge_all()
-        await self.session.rollback()
+        await self.connection.rollback()
 
     async def _close(self) -> None:
-        await self.session.close()
-
-
-async def flush(session: AsyncSession) -> None:
-    """Write pending changes (raising our errors, as every flush of our sessions does)."""
-    await session.flush()
+        await self.connection.close()
 
 
 class SqlRepository(Generic[A]):
-    """Base of SQL repositories for one mapped aggregate type."""
+    """Base of the SQL repositories of one mapped aggregate type."""
 
-    aggregate_type: type[A]
-    load_options: ClassVar[Sequence[ORMOption]] = ()
+    table: ClassVar[TableMap]
     not_found: Callable[[uuid.UUID], Exception] = staticmethod(
         lambda id_: NotFound(f"no such item: {id_}")
     )
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
-        self.session = uow.session
-        self._postgres = self.session.get_bind().dialect.name == "postgresql"
+        self._tracker = uow.tracker
+        self._link = uow.link
+        self._postgres = uow.link.postgres
+
+    @property
+    def _dialect(self) -> str:
+        return self._link.dialect.name
 
     async def _flush(self) -> None:
-        await flush(self.session)
+        await self._tracker.flush()
 
-    def _among(self, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
-        """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter however many
-        values there are."""
-        if self._postgres:
-            return column == any_(  # type: ignore[no-any-return]
-                bindparam(None, list(values), type_=ARRAY(column.type))
-            )
-        return column.in_(list(values))  # type: ignore[no-any-return]
+    def _among(self, column: Any, name: str) -> ColumnElement[bool]:
+        """``column`` is one of the list bound as ``name`` (one parameter on every backend)."""
+        return member_of(column, name, self._dialect)
 
-    async def _select(self, statement: Select[Any], *, locked: bool = False) -> list[A]:
-        """The aggregates ``statement`` selects, tracked; ``locked`` statements refresh what
-        the session holds already (the lock may have waited for someone else's commit)."""
-        await self._flush()
-        if locked:
-            statement = statement.execution_options(populate_existing=True)
-        found = list((await self.session.scalars(statement)).all())
-        for aggregate in found:
-            self._uow.track(aggregate)
-        return found
+    async def _load(
+        self,
+        statement: Prepared | Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        locked: bool = False,
+    ) -> list[A]:
+        """The aggregates ``statement`` selects (``table.select_all`` columns), after writing
+        this transaction's changes; ``locked`` reads refresh what is held already (the lock may
+        have waited for someone else's commit)."""
+        await self._tracker.flush()
+        return await self._tracker.load(self.table, statement, params, refresh=locked)
 
     def add(self, aggregate: A) -> None:
-        self.session.add(aggregate)
-        self._uow.track(aggregate)
+        self._tracker.add(self.table, aggregate)
+
+    def add_many(self, aggregates: Sequence[A]) -> None:
+        """New aggregates in bulk: one multi-row ``INSERT`` at the next flush."""
+        self._tracker.add_many(self.table, aggregates)
 
     async def get(self, id_: uuid.UUID) -> A:
         found = await self.find(id_)
@@ -163,19 +174,27 @@ class SqlRepository(Generic[A]):
         return found
 
     async def find(self, id_: uuid.UUID) -> A | None:
-        found = await self.session.get(self.aggregate_type, id_, options=self.load_options)
-        if found is not None:
-            self._uow.track(found)
-        return found
+        held = self._tracker.get(self.table, id_)
+        if held is not None:
+            return held  # type: ignore[no-any-return]
+        found = await self._tracker.load(self.table, self.table.by_id, {"id": id_})
+        return found[0] if found else None
+
+    async def get_for_update(self, id_: uuid.UUID) -> A:
+        found = await self._load(self.table.by_id_locked, {"id": id_}, locked=True)
+        if not found:
+            raise self.not_found(id_)
+        return found[0]
+
+    async def lock_many(self, ids: Collection[uuid.UUID]) -> list[A]:
+        """The aggregates of ``ids`` that exist, locked in id order (no deadlocks)."""
+        if not ids:
+            return []
+        return await self._load(self.table.by_ids_locked, {"ids": sorted(set(ids))}, locked=True)
 
     async def find_by(self, *criteria: Any) -> list[A]:
-        statement = select(self.aggregate_type).where(*criteria).options(*self.load_options)
-        found = list((await self.session.scalars(statement)).all())
-        for aggregate in found:
-            self._uow.track(aggregate)
-        return found
+        return await self._load(self.table.select_all.where(*criteria))
 
     def remove(self, aggregate: A) -> None:
-        """Delete on flush (children go by their ``delete-orphan`` cascade, so load them first)."""
-        self._uow.track(aggregate)
-        self.session.sync_session.delete(aggregate)
+        """Delete at the next flush; it stays tracked, so its recorded events still go out."""
+        self._tracker.remove(self.table, aggregate)

@@ -1,13 +1,12 @@
 """The whole-application SQL unit of work: the kernel's plus every context's repositories.
-Each context adds its mapping in ``__init__`` and its repositories in ``_repositories``."""
+Each context adds its repositories in ``_repositories``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.sql.catalog.mapping import start_mappers as start_catalog_mappers
 from shop_adapters.sql.catalog.repositories import (
     SqlBrandRepository,
     SqlCategoryRepository,
@@ -15,7 +14,6 @@ from shop_adapters.sql.catalog.repositories import (
     SqlProductRepository,
 )
 from shop_adapters.sql.coupons.ledger import SqlCouponLedger
-from shop_adapters.sql.coupons.mapping import start_mappers as start_coupon_mappers
 from shop_adapters.sql.coupons.repositories import (
     SqlCodeBatchRepository,
     SqlCouponRepository,
@@ -23,7 +21,6 @@ from shop_adapters.sql.coupons.repositories import (
     SqlUniqueCodeRepository,
 )
 from shop_adapters.sql.giftcards.ledger import SqlGiftCardLedger
-from shop_adapters.sql.giftcards.mapping import start_mappers as start_giftcard_mappers
 from shop_adapters.sql.giftcards.repositories import (
     SqlCardExportRepository,
     SqlCardUsageRepository,
@@ -33,13 +30,6 @@ from shop_adapters.sql.giftcards.repositories import (
 from shop_adapters.sql.uow import SqlUnitOfWork
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage
 from shop_app.shared.unit_of_work import Projection
-
-
-def start_mappers() -> None:
-    """Map every context's classes (idempotent)."""
-    start_catalog_mappers()
-    start_coupon_mappers()
-    start_giftcard_mappers()
 
 
 class SqlShopUnitOfWork(SqlUnitOfWork):
@@ -61,13 +51,12 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         clock: Clock,
         ids: IdGenerator,
     ) -> None:
-        start_mappers()
-        super().__init__(sessions, clock, ids)
-        # written through this unit's session at commit (ADR 0013)
+        super().__init__(engine, clock, ids)
+        # written in this unit's transaction at commit (ADR 0013)
         self._projections: tuple[Projection, ...] = (
             SqlCouponLedger(self),
             SqlGiftCardLedger(self),
@@ -94,7 +83,5 @@ class SqlShopUnitOfWork(SqlUnitOfWork):
         return self._projections
 
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
-        await self.coupons.write_new()  # coupons handed out in bulk (Core rows)
         await self.unique_codes.write_pending()  # redeemed one-time codes (Core rows)
-        await self.giftcards.write_new()  # gift cards given in bulk (Core rows)
         await super()._commit(messages)

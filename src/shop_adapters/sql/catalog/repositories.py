@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, case, exists, or_, select
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.interfaces import ORMOption
 
+from shop_adapters.sql.catalog.mapping import BRANDS, CATEGORIES, FRONT_CATEGORIES, PRODUCTS
 from shop_adapters.sql.catalog.tables import brands, categories, front_categories, products, skus
 from shop_adapters.sql.uow import A, SqlRepository
 from shop_domain.catalog.categories import Brand, Category, FrontCategory
@@ -29,24 +27,12 @@ from shop_domain.catalog.model import name_key
 from shop_domain.catalog.products import Product
 
 
-class _LoadChildren:
-    """``load_options`` that ``selectinload`` a child collection, built on first use (the
-    classes are mapped by the unit of work, after this module is imported)."""
-
-    def __init__(self, relationship: str) -> None:
-        self._relationship = relationship
-
-    def __get__(self, _obj: object, owner: type[SqlRepository[Any]]) -> Sequence[ORMOption]:
-        return (selectinload(getattr(owner.aggregate_type, self._relationship)),)
-
-
 class _CatalogRepository(SqlRepository[A]):
     async def _exists(self, *criteria: Any) -> bool:
         await self._flush()
-        return bool(await self.session.scalar(select(exists().where(*criteria))))
+        return bool((await self._tracker.rows(select(exists().where(*criteria))))[0][0])
 
     async def _find_by(self, *criteria: Any) -> list[A]:
-        await self._flush()
         return await self.find_by(*criteria)
 
 
@@ -55,9 +41,8 @@ def _parent_is(column: Any, parent_id: uuid.UUID | None) -> Any:
 
 
 class SqlProductRepository(_CatalogRepository[Product]):
-    aggregate_type = Product
+    table = PRODUCTS
     not_found = staticmethod(ProductNotFound)
-    load_options = _LoadChildren("skus")
 
     async def exists_in_category(self, category_id: uuid.UUID) -> bool:
         return await self._exists(products.c.category_id == category_id)
@@ -83,24 +68,16 @@ class SqlProductRepository(_CatalogRepository[Product]):
             ),
             else_=products.c.delist_at,
         )
-        await self._flush()
-        statement = (
-            select(Product)
-            .where(or_(list_due, delist_due))
+        return await self._load(
+            PRODUCTS.select_all.where(or_(list_due, delist_due))
             .order_by(due_at, products.c.id)
             .limit(limit)
-            .options(*self.load_options)
         )
-        found = list((await self.session.scalars(statement)).all())
-        for product in found:
-            self._uow.track(product)
-        return found
 
 
 class SqlCategoryRepository(_CatalogRepository[Category]):
-    aggregate_type = Category
+    table = CATEGORIES
     not_found = staticmethod(CategoryNotFound)
-    load_options = _LoadChildren("attributes")
 
     async def has_children(self, id_: uuid.UUID) -> bool:
         return await self._exists(categories.c.parent_id == id_)
@@ -118,27 +95,15 @@ class SqlCategoryRepository(_CatalogRepository[Category]):
 
 
 class SqlFrontCategoryRepository(_CatalogRepository[FrontCategory]):
-    aggregate_type = FrontCategory
+    table = FRONT_CATEGORIES
     not_found = staticmethod(FrontCategoryNotFound)
-
-    async def find(self, id_: uuid.UUID) -> FrontCategory | None:
-        found = await super().find(id_)
-        if found is not None and found in self.session.deleted:
-            return None
-        return found
 
     async def has_children(self, id_: uuid.UUID) -> bool:
         return await self._exists(front_categories.c.parent_id == id_)
 
-    def remove(self, front_category: FrontCategory) -> None:
-        """Delete on commit; it stays tracked, so its recorded events still go out."""
-        self._uow.track(front_category)
-        # a front category has no relationships to load: the sync delete does no I/O
-        self.session.sync_session.delete(front_category)
-
 
 class SqlBrandRepository(_CatalogRepository[Brand]):
-    aggregate_type = Brand
+    table = BRANDS
     not_found = staticmethod(BrandNotFound)
 
     async def find_by_name(self, name: str) -> Brand | None:

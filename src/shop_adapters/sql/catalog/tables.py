@@ -37,7 +37,6 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.ext.mutable import MutableDict, MutableList
 
 from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
 from shop_domain.catalog.model import AttributeKind, ListingStatus
@@ -117,7 +116,7 @@ category_attributes = Table(
         nullable=False,
     ),
     Column("required", Boolean, nullable=False),
-    Column("allowed_values", MutableList.as_mutable(Json()), nullable=False),
+    Column("allowed_values", Json(), nullable=False),
     Column("position", Integer, nullable=False),
     PrimaryKeyConstraint("category_id", "key"),
 )
@@ -133,7 +132,7 @@ front_categories = Table(
     Column("sort_order", Integer, nullable=False),
     Column("visible", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("category_ids", MutableList.as_mutable(UuidList()), nullable=False),
+    Column("category_ids", UuidList(), nullable=False),
     Column("version", Integer, nullable=False),
 )
 Index("ix_front_categories_parent_id", front_categories.c.parent_id)
@@ -161,7 +160,7 @@ brands = Table(
     Column("name", String(200), nullable=False),
     Column("name_key", String(400), nullable=False, unique=True),
     Column("logo_url", String(2000), nullable=True),
-    Column("category_ids", MutableList.as_mutable(UuidList()), nullable=False),
+    Column("category_ids", UuidList(), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
 )
@@ -179,9 +178,9 @@ products = Table(
     Column("category_id", Uuid, ForeignKey("categories.id"), nullable=False),
     Column("brand_id", Uuid, ForeignKey("brands.id"), nullable=True),
     Column("currency", String(3), nullable=False),
-    Column("key_attributes", MutableDict.as_mutable(Json()), nullable=False),
-    Column("other_attributes", MutableDict.as_mutable(Json()), nullable=False),
-    Column("sales_attribute_keys", MutableList.as_mutable(Json()), nullable=False),
+    Column("key_attributes", Json(), nullable=False),
+    Column("other_attributes", Json(), nullable=False),
+    Column("sales_attribute_keys", Json(), nullable=False),
     Column(
         "status",
         Enum(
@@ -230,7 +229,7 @@ skus = Table(
     Column("shop_id", Uuid, nullable=False),
     Column("code", String(64), nullable=False),
     Column("barcode", String(64), nullable=True),
-    Column("sales_attributes", MutableDict.as_mutable(Json()), nullable=False),
+    Column("sales_attributes", Json(), nullable=False),
     Column("combination", String(64), nullable=False),
     Column("sale_price_minor", BigInteger, nullable=False),
     Column("list_price_minor", BigInteger, nullable=False),

@@ -1,5 +1,5 @@
 """The coupons' in-transaction ledger in SQL: statistics totals (CPN-11) and the usage log
-(CPN-9), written by the unit of work's session in the same transaction as the coupons.
+(CPN-9), written by the unit of work's transaction in the same transaction as the coupons.
 
 Each template's totals are spread over :data:`STATS_SLOTS` rows; a commit adds its delta to one
 slot, picked at random, with one upsert (``INSERT … ON CONFLICT (template_id, slot) DO UPDATE SET
@@ -22,7 +22,8 @@ from shop_adapters.sql.coupons.tables import (
     coupon_stats,
     coupon_usage_log,
 )
-from shop_adapters.sql.uow import SqlUnitOfWork, flush
+from shop_adapters.sql.driver import Prepared
+from shop_adapters.sql.uow import SqlUnitOfWork
 from shop_app.coupons.ledger import ledger_changes
 from shop_domain.shared.events import DomainEvent
 
@@ -38,8 +39,12 @@ def stats_upsert(dialect: str) -> Any:
     )
 
 
+_STATS_UPSERT = Prepared(stats_upsert)
+_USAGE_LOG = Prepared(coupon_usage_log.insert())
+
+
 class SqlCouponLedger:
-    """A :class:`~shop_app.shared.unit_of_work.Projection` over the unit of work's session."""
+    """A :class:`~shop_app.shared.unit_of_work.Projection` over the unit of work's transaction."""
 
     def __init__(self, uow: SqlUnitOfWork, *, slots: int = STATS_SLOTS) -> None:
         self._uow = uow
@@ -49,14 +54,13 @@ class SqlCouponLedger:
         changes = ledger_changes(events, self._uow.ids.new_id)
         if changes.empty:
             return
-        session = self._uow.session
-        await flush(session)  # a stale coupon fails here, before any total moves
+        uow = self._uow
+        await uow.flush()  # a stale coupon fails here, before any total moves
         if changes.deltas:
-            upsert = stats_upsert(session.get_bind().dialect.name)
             for template_id in sorted(changes.deltas):
                 delta = changes.deltas[template_id]
-                await session.execute(
-                    upsert,
+                await uow.link.execute(
+                    _STATS_UPSERT,
                     {
                         "template_id": template_id,
                         "slot": random.randrange(self._slots),
@@ -64,8 +68,8 @@ class SqlCouponLedger:
                     },
                 )
         if changes.usage:
-            await session.execute(
-                coupon_usage_log.insert(),
+            await uow.link.execute_many(
+                _USAGE_LOG,
                 [
                     {
                         "id": entry.id,

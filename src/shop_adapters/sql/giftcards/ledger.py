@@ -1,5 +1,5 @@
 """The gift cards' in-transaction ledger in SQL: the operation history (GC-10) and the
-activation records (GC-9), inserted by the unit of work's session in the same transaction as
+activation records (GC-9), inserted by the unit of work's transaction in the same transaction as
 the cards and batches whose events they follow (see :mod:`shop_app.giftcards.ledger`). Both
 tables are append-only: the migration's triggers refuse any UPDATE or DELETE."""
 
@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.giftcards.tables import giftcard_activations, giftcard_operations
-from shop_adapters.sql.uow import SqlUnitOfWork, flush
+from shop_adapters.sql.uow import SqlUnitOfWork
 from shop_app.giftcards.ledger import ledger_entries
 from shop_domain.shared.events import DomainEvent
 
+_OPERATIONS = Prepared(giftcard_operations.insert())
+_ACTIVATIONS = Prepared(giftcard_activations.insert())
+
 
 class SqlGiftCardLedger:
-    """A :class:`~shop_app.shared.unit_of_work.Projection` over the unit of work's session."""
+    """A :class:`~shop_app.shared.unit_of_work.Projection` over the unit of work's transaction."""
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
@@ -23,11 +27,11 @@ class SqlGiftCardLedger:
         entries = ledger_entries(events, self._uow.ids.new_id)
         if entries.empty:
             return
-        session = self._uow.session
-        await flush(session)  # a stale card or batch fails here, before anything is recorded
+        uow = self._uow
+        await uow.flush()  # a stale card or batch fails here, before anything is recorded
         if entries.operations:
-            await session.execute(
-                giftcard_operations.insert(),
+            await uow.link.execute_many(
+                _OPERATIONS,
                 [
                     {
                         "id": entry.id,
@@ -43,8 +47,8 @@ class SqlGiftCardLedger:
                 ],
             )
         if entries.activations:
-            await session.execute(
-                giftcard_activations.insert(),
+            await uow.link.execute_many(
+                _ACTIVATIONS,
                 [
                     {
                         "id": entry.id,
