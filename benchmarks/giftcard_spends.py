@@ -47,6 +47,7 @@ from typing import Any
 import asyncpg
 import attrs
 from bench_db import ADMIN_URL, admin_sql
+from giftcard_spends_sql import same_statements
 from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
@@ -345,10 +346,12 @@ async def main() -> None:
             await probe_pool.close()
         connections = max(probes, key=lambda k: probes[k])
         pool = await asyncpg.create_pool(dsn, min_size=connections, max_size=connections)
-        base = _baseline(pool)
-        ours_runs, base_runs = [], []
-        for _ in range(args.rounds):  # interleaved, so drift hits both alike
+        base, same = _baseline(pool), same_statements(pool)
+        await run("warm-up same statements", same, 1.5)
+        ours_runs, base_runs, same_runs = [], [], []
+        for _ in range(args.rounds):  # interleaved, so drift hits all alike
             ours_runs.append(await run("ours", ours, args.seconds))
+            same_runs.append(await run("same statements", same, args.seconds))
             base_runs.append(await run("baseline", base, args.seconds))
         if args.profile:
             profile = cProfile.Profile(time.process_time)  # CPU time: the machine is shared
@@ -369,6 +372,7 @@ async def main() -> None:
 
     ours_rate = statistics.median(r.rate for r in ours_runs)
     base_rate = statistics.median(r.rate for r in base_runs)
+    same_rate = statistics.median(r.rate for r in same_runs)
     print("benchmark: gift-card spends on PostgreSQL")
     print(
         f"parameters: clients={args.clients} cards={len(cards)} seconds={args.seconds:g} "
@@ -381,13 +385,16 @@ async def main() -> None:
         + f"; measured with {connections}"
     )
     print(f"ours (bus → SpendGiftCards, real stack): {ours_rate:.0f} spends/s")
+    print(f"same statements (asyncpg, what ours sends, same pool): {same_rate:.0f} spends/s")
     print(f"baseline (asyncpg, guarded UPDATE + usage INSERT per spend): {base_rate:.0f} spends/s")
-    print(f"ratio: {ours_rate / base_rate:.2f}")
+    print(f"ratio to the same statements: {ours_rate / same_rate:.2f}")
+    print(f"ratio to the minimal guarded UPDATE: {ours_rate / base_rate:.2f}")
     print(f"ours latency: {_latency(ours_runs)}")
+    print(f"same statements latency: {_latency(same_runs)}")
     print(f"baseline latency: {_latency(base_runs)}")
     print(
         f"client CPU per spend (this process, median of runs): ours {_cpu(ours_runs):.2f} ms, "
-        f"baseline {_cpu(base_runs):.2f} ms"
+        f"same statements {_cpu(same_runs):.2f} ms, baseline {_cpu(base_runs):.2f} ms"
     )
     print(
         f"exact: balances + spent == face values after every run "

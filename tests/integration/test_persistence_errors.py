@@ -39,7 +39,7 @@ async def _activate_behind_its_back(command: c.ActivateTemplate, uow: Any) -> No
     write), without writing it yet: the commit is what writes the change."""
     template = await uow.coupon_templates.get(command.template_id)
     template.activate(uow.clock.now())
-    await uow.connection.execute(
+    await uow.link.execute(
         update(coupon_templates)
         .where(coupon_templates.c.id == command.template_id)
         .values(version=coupon_templates.c.version + 1)

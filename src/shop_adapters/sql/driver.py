@@ -7,12 +7,10 @@ underneath (asyncpg or aiosqlite). That skips what costs most in SQLAlchemy's ex
 the cache key of the statement, the execution context, the result object — about 100 µs of
 CPU a statement, which is the whole budget of a hot command.
 
-The transaction stays SQLAlchemy's: a :class:`Link` wraps the ``AsyncConnection`` of a unit of
-work, which begins and ends the transaction. On PostgreSQL, SQLAlchemy's asyncpg adapter opens
-the server-side transaction lazily, with the first statement it runs; so the first statement of
-a transaction always goes through SQLAlchemy (``exec_driver_sql``, the same round trip), and
-only the later ones go to the driver directly. Anything that is not a :class:`Prepared`
-statement (a Core statement built on the fly) runs through SQLAlchemy as usual.
+SQLAlchemy lends the pooled connection and takes it back; the transaction on it is driven
+by the :class:`Link` on the driver (``BEGIN`` … ``COMMIT``), so that no statement of a unit of
+work pays for SQLAlchemy's execution path. Statements built on the fly (rare, outside hot
+paths) are compiled each time they run.
 
 Errors of the driver become ours exactly as SQLAlchemy's do
 (:func:`shop_adapters.sql.errors.translate`).
@@ -20,7 +18,9 @@ Errors of the driver become ours exactly as SQLAlchemy's do
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from shop_adapters.sql.errors import translate
+from shop_app.shared.errors import StorageUnavailable
 from shop_domain.shared.errors import DomainError
 
 Processor = Callable[[Any], Any] | None
@@ -40,7 +41,7 @@ class _Compiled:
     """One statement for one dialect: its SQL, its parameter names in order and the type
     processors of its parameters and result columns."""
 
-    __slots__ = ("binds", "constants", "names", "results", "sql")
+    __slots__ = ("binds", "constants", "names", "processed", "results", "sql")
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
@@ -51,6 +52,9 @@ class _Compiled:
         self.binds: tuple[Processor, ...] = tuple(
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in self.names
+        )
+        self.processed = tuple(
+            (i, process) for i, process in enumerate(self.binds) if process is not None
         )
         # values fixed in the statement itself (``.values(x=5)``, literals in a WHERE)
         self.constants = {
@@ -67,11 +71,13 @@ class _Compiled:
         )
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
-        constants = self.constants
-        values = []
-        for name, process in zip(self.names, self.binds, strict=True):
-            value = params[name] if name in params else constants[name]
-            values.append(value if process is None or value is None else process(value))
+        if self.constants:
+            params = {**self.constants, **params}
+        values = [params[name] for name in self.names]
+        for i, process in self.processed:
+            value = values[i]
+            if value is not None:
+                values[i] = process(value)
         return values
 
     def rows(self, raw: Iterable[Row]) -> list[tuple[Any, ...]]:
@@ -117,12 +123,14 @@ def inserter(table: Any, columns: Iterable[str]) -> Prepared:
     names = tuple(columns)
     found = _INSERTS.get((table.name, names))
     if found is None:
-        found = Prepared(table.insert().values({name: bindparam(name) for name in names}))
+        found = Prepared(table.insert().values({name: bindparam(name) for name in names}).inline())
         _INSERTS[(table.name, names)] = found
     return found
 
 
 def _translated(error: Exception) -> Exception:
+    if isinstance(error, DomainError):
+        return error
     if isinstance(error, OSError | OverflowError):
         ours = translate(error)
     else:
@@ -130,79 +138,123 @@ def _translated(error: Exception) -> Exception:
     return ours if ours is not None else error
 
 
+_RECORDERS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "shop_sql_recorder", default=None
+)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[str]]:
+    """Every statement the units of work of this task (and the tasks it starts) send while the
+    block runs, ``BEGIN`` and ``COMMIT`` included — what the statement-count tests pin."""
+    sent: list[str] = []
+    token = _RECORDERS.set(sent)
+    try:
+        yield sent
+    finally:
+        _RECORDERS.reset(token)
+
+
+def _record(sql: str, times: int = 1) -> None:
+    sent = _RECORDERS.get()
+    if sent is not None:
+        sent.extend([sql] * times)
+
+
 class Link:
-    """The statements of one transaction: :class:`Prepared` ones straight to the driver,
-    others through SQLAlchemy (``sa``)."""
+    """One transaction on one pooled connection, driven on the driver itself: ``BEGIN``
+    (``BEGIN IMMEDIATE`` on SQLite), the statements, ``COMMIT`` or ``ROLLBACK``. SQLAlchemy
+    only lends the connection (and takes it back); it never sees this transaction, so nothing
+    in it may run through SQLAlchemy's ``execute``."""
 
     def __init__(self, connection: AsyncConnection, driver: Any) -> None:
-        self.sa = connection
+        self.connection = connection
         self.dialect: Dialect = connection.dialect
         self.postgres = self.dialect.name == "postgresql"
         self._driver = driver
-        # SQLAlchemy opens a PostgreSQL transaction with its first statement (module docstring)
-        self._opened = not self.postgres
+        self.broken = False
+        """Whether the connection failed under a statement (it is then not reused)."""
 
     @classmethod
-    async def open(cls, connection: AsyncConnection) -> Link:
+    async def begin(cls, connection: AsyncConnection) -> Link:
         raw = await connection.get_raw_connection()
-        return cls(connection, raw.driver_connection)
+        link = cls(connection, raw.driver_connection)
+        await link._plain("BEGIN" if link.postgres else "BEGIN IMMEDIATE")
+        return link
+
+    async def commit(self) -> None:
+        await self._plain("COMMIT")
+
+    async def rollback(self) -> None:
+        if not self.broken:
+            await self._plain("ROLLBACK")
+
+    async def _plain(self, sql: str) -> None:
+        _record(sql)
+        try:
+            await self._driver.execute(sql)
+        except Exception as error:
+            raise self._failed(error) from error
+
+    def _failed(self, error: Exception) -> Exception:
+        ours = _translated(error)
+        if isinstance(ours, StorageUnavailable):
+            self.broken = True
+        return ours
+
+    def _compiled(self, statement: Prepared | Executable) -> _Compiled:
+        if isinstance(statement, Prepared):
+            return statement.compiled(self.dialect)
+        return _Compiled(statement, self.dialect)  # built on the fly: compiled each time
 
     async def fetch(
-        self, statement: Prepared, params: Mapping[str, Any] | None = None
+        self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None
     ) -> list[Any]:
         """The rows ``statement`` returns, as tuples of converted values."""
-        compiled = statement.compiled(self.dialect)
+        compiled = self._compiled(statement)
         arguments = compiled.arguments(params or {})
+        _record(compiled.sql)
         try:
-            if not self._opened:
-                raw = (await self.sa.exec_driver_sql(compiled.sql, tuple(arguments))).all()
-                self._opened = True
-            elif self.postgres:
+            if self.postgres:
                 raw = await self._driver.fetch(compiled.sql, *arguments)
             else:
                 raw = await self._driver.execute_fetchall(compiled.sql, arguments)
-        except DomainError:
-            raise
         except Exception as error:
-            raise _translated(error) from error
+            raise self._failed(error) from error
         return compiled.rows(raw)
 
-    async def execute(self, statement: Prepared, params: Mapping[str, Any] | None = None) -> int:
+    async def execute(
+        self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None
+    ) -> int:
         """Run ``statement``; the number of rows it changed."""
-        compiled = statement.compiled(self.dialect)
+        compiled = self._compiled(statement)
         arguments = compiled.arguments(params or {})
+        _record(compiled.sql)
         try:
-            if not self._opened:
-                result = await self.sa.exec_driver_sql(compiled.sql, tuple(arguments))
-                self._opened = True
-                return int(result.rowcount)
             if self.postgres:
                 status: str = await self._driver.execute(compiled.sql, *arguments)
-                return int(status.rsplit(" ", 1)[-1]) if status[-1].isdigit() else 0
+                return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
             cursor = await self._driver.execute(compiled.sql, arguments)
             return int(cursor.rowcount)
-        except DomainError:
-            raise
         except Exception as error:
-            raise _translated(error) from error
+            raise self._failed(error) from error
 
-    async def execute_many(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
+    async def execute_many(
+        self, statement: Prepared | Executable, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
         """Run ``statement`` once per parameter set, in one go (an ``executemany``)."""
         if not rows:
             return
-        if len(rows) == 1 or not self._opened:
+        if len(rows) == 1:
             await self.execute(statement, rows[0])
-            if len(rows) == 1:
-                return
-            rows = rows[1:]
-        compiled = statement.compiled(self.dialect)
+            return
+        compiled = self._compiled(statement)
         arguments = [compiled.arguments(row) for row in rows]
+        _record(compiled.sql)  # one executemany: one pipelined round of the same statement
         try:
             await self._driver.executemany(compiled.sql, arguments)
-        except DomainError:
-            raise
         except Exception as error:
-            raise _translated(error) from error
+            raise self._failed(error) from error
 
 
-__all__ = ["Link", "Prepared", "inserter"]
+__all__ = ["Link", "Prepared", "inserter", "recording"]

@@ -22,7 +22,6 @@ compiled once per dialect (:mod:`shop_adapters.sql.driver`).
 
 from __future__ import annotations
 
-import copy
 import json
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -128,6 +127,16 @@ def member_of(column: Column[Any], name: str, dialect_name: str) -> ColumnElemen
         return column == any_(bindparam(name, type_=ARRAY(column.type)))
     unpacked = func.json_each(bindparam(name, type_=_IdList(column.type)))
     return column.in_(select(literal_column("value")).select_from(unpacked))
+
+
+def _thaw(value: Any) -> Any:
+    """A copy of JSON data (dicts, lists, scalars) that shares nothing mutable with it."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _thaw(item) for key, item in value.items()}
+    if kind is list:
+        return [_thaw(item) for item in value]
+    return value
 
 
 def _is_mutable(column: Column[Any]) -> bool:
@@ -254,7 +263,7 @@ class TableMap:
             return row
         copied = list(row)
         for i in self.mutable:
-            copied[i] = copy.deepcopy(copied[i])
+            copied[i] = _thaw(copied[i])
         return tuple(copied)
 
     def key_of(self, row: Row) -> Any:

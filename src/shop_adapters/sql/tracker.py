@@ -73,9 +73,7 @@ class Tracker:
     async def rows(
         self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None
     ) -> Sequence[Sequence[Any]]:
-        if isinstance(statement, Prepared):
-            return await self.link.fetch(statement, params)
-        return (await self.link.sa.execute(statement, dict(params or {}))).all()
+        return await self.link.fetch(statement, params)
 
     async def load(
         self,
@@ -159,12 +157,14 @@ class Tracker:
             self._removed[id(obj)] = (table, obj)
 
     # --- writing --------------------------------------------------------------------------
-    async def flush(self) -> None:
-        """Write what changed since the last flush."""
+    async def flush(self, only: TableMap | None = None) -> None:
+        """Write what changed since the last flush — everything, or ``only`` what a query of
+        that table's rows must see (its own objects; a new row of another table may be what a
+        foreign key of its rows points to, so new rows are always written)."""
         if self._new:
             await self._insert_new()
         for state_id, state in list(self._states.items()):
-            if state_id not in self._removed:
+            if state_id not in self._removed and (only is None or state.table is only):
                 await self._write_changes(state)
         if self._removed:
             await self._delete_removed()

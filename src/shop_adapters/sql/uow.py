@@ -92,9 +92,9 @@ class SqlUnitOfWork(UnitOfWork):
     async def _begin(self) -> None:
         connection = await self._engine.connect()
         try:
-            await connection.begin()
-            self.link = await Link.open(connection)
+            self.link = await Link.begin(connection)
         except BaseException:
+            await connection.invalidate()
             await connection.close()
             raise
         self.connection = connection
@@ -113,12 +113,14 @@ class SqlUnitOfWork(UnitOfWork):
         if messages:
             rows = new_outbox_rows(messages, self.clock.now())
             await self.link.execute_many(inserter(outbox, rows[0]), rows)
-        await self.connection.commit()
+        await self.link.commit()
 
     async def _rollback(self) -> None:
-        await self.connection.rollback()
+        await self.link.rollback()
 
     async def _close(self) -> None:
+        if self.link.broken:
+            await self.connection.invalidate()  # not back into the pool
         await self.connection.close()
 
 
@@ -155,9 +157,9 @@ class SqlRepository(Generic[A]):
         locked: bool = False,
     ) -> list[A]:
         """The aggregates ``statement`` selects (``table.select_all`` columns), after writing
-        this transaction's changes; ``locked`` reads refresh what is held already (the lock may
-        have waited for someone else's commit)."""
-        await self._tracker.flush()
+        this transaction's changes to them; ``locked`` reads refresh what is held already (the
+        lock may have waited for someone else's commit)."""
+        await self._tracker.flush(self.table)
         return await self._tracker.load(self.table, statement, params, refresh=locked)
 
     def add(self, aggregate: A) -> None:

@@ -25,14 +25,48 @@ class DomainEvent:
 
     def payload(self) -> dict[str, Any]:
         """The event as JSON-compatible data (what goes into the outbox and onto the wire)."""
-        return {
-            field.name: to_jsonable(getattr(self, field.name)) for field in attrs.fields(type(self))
-        }
+        return {name: to_jsonable(getattr(self, name)) for name in _field_names(type(self))}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _text(value: Any) -> str:
+    return str(value)
+
+
+def _iso(value: dt.date) -> str:
+    return value.isoformat()
+
+
+# how the common types become JSON data, found by exact type before the general rules below
+_DIRECT: dict[type, Any] = {
+    str: _same,
+    int: _same,
+    bool: _same,
+    type(None): _same,
+    uuid.UUID: _text,
+    dt.datetime: _iso,
+    dt.date: _iso,
+    decimal.Decimal: _text,
+}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
+    return names
 
 
 def to_jsonable(value: Any) -> Any:
     """Turn domain values into JSON-compatible data, losslessly for the types we use."""
-    if value is None or isinstance(value, bool | int | str):
+    direct = _DIRECT.get(type(value))
+    if direct is not None:
+        return direct(value)
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):  # pragma: no cover - amounts are never floats (MON-1)
         raise TypeError("floats are not allowed in domain payloads")
@@ -45,7 +79,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value)
     if attrs.has(type(value)):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {name: to_jsonable(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

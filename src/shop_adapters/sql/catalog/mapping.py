@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -34,7 +35,12 @@ from shop_domain.catalog.products import Product, Sku
 
 def combination(sales_attributes: Mapping[str, str]) -> str:
     """A digest of a SKU's sales attribute values, the same for the same combination."""
-    canonical = json.dumps(sorted(sales_attributes.items()), ensure_ascii=False)
+    return _digest(tuple(sorted(sales_attributes.items())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(items: tuple[tuple[str, str], ...]) -> str:
+    canonical = json.dumps(items, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -55,7 +55,6 @@ class SqlCouponLedger:
         if changes.empty:
             return
         uow = self._uow
-        await uow.flush()  # a stale coupon fails here, before any total moves
         if changes.deltas:
             for template_id in sorted(changes.deltas):
                 delta = changes.deltas[template_id]

@@ -28,7 +28,6 @@ class SqlGiftCardLedger:
         if entries.empty:
             return
         uow = self._uow
-        await uow.flush()  # a stale card or batch fails here, before anything is recorded
         if entries.operations:
             await uow.link.execute_many(
                 _OPERATIONS,
