@@ -15,6 +15,11 @@ import attrs
 
 from shop_domain.catalog import events as ev
 from shop_domain.catalog import rules
+from shop_domain.catalog.errors import (
+    InvalidAttributeDefinition,
+    InvalidLogoUrl,
+    InvalidSortOrder,
+)
 from shop_domain.catalog.model import (
     MAX_KEY_LENGTH,
     MAX_VALUE_LENGTH,
@@ -24,7 +29,6 @@ from shop_domain.catalog.model import (
     clean_text,
 )
 from shop_domain.shared.aggregate import Aggregate
-from shop_domain.shared.errors import InvalidValue
 from shop_domain.shared.rules import check_rule
 
 # --- attribute definitions --------------------------------------------------------------------
@@ -70,18 +74,16 @@ class AttributeDefinition:
         try:
             clean_kind = AttributeKind(kind)
         except ValueError as exc:
-            raise InvalidValue(
+            raise InvalidAttributeDefinition(
                 f"attribute kind must be one of {[k.value for k in AttributeKind]}",
-                code="catalog.invalid_attribute_definition",
                 details={"key": clean_key},
             ) from exc
         values: list[str] = []
         for value in allowed_values:
             cleaned = clean_text(value, field=f"{clean_key} value", max_length=MAX_VALUE_LENGTH)
             if cleaned in values:
-                raise InvalidValue(
+                raise InvalidAttributeDefinition(
                     f"{clean_key}: the allowed value {cleaned!r} is listed twice",
-                    code="catalog.invalid_attribute_definition",
                     details={"key": clean_key},
                 )
             values.append(cleaned)
@@ -184,10 +186,7 @@ class Category(Aggregate):
         """
         keys = [d.key for d in definitions]
         if len(set(keys)) != len(keys):
-            raise InvalidValue(
-                "attribute keys must be unique within a category",
-                code="catalog.invalid_attribute_definition",
-            )
+            raise InvalidAttributeDefinition("attribute keys must be unique within a category")
         check_rule(
             rules.AttributeChangeKeepsProductsValid(
                 in_use=in_use,
@@ -322,7 +321,7 @@ class FrontCategory(Aggregate):
 
 def _check_sort_order(sort_order: object) -> None:
     if not isinstance(sort_order, int) or isinstance(sort_order, bool):
-        raise InvalidValue("sort order must be a whole number", code="catalog.invalid_sort_order")
+        raise InvalidSortOrder("sort order must be a whole number")
 
 
 # --- brands -----------------------------------------------------------------------------------
@@ -339,7 +338,7 @@ def _clean_logo_url(url: str | None) -> str | None:
         or len(cleaned) > MAX_URL_LENGTH
         or any(c.isspace() for c in cleaned)
     ):
-        raise InvalidValue("the logo must be an http(s) URL", code="catalog.invalid_logo_url")
+        raise InvalidLogoUrl("the logo must be an http(s) URL")
     return cleaned
 
 

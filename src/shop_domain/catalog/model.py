@@ -13,7 +13,12 @@ from typing import Final
 
 import attrs
 
-from shop_domain.shared.errors import InvalidValue
+from shop_domain.catalog.errors import (
+    InvalidPolicy,
+    InvalidSchedule,
+    InvalidText,
+    NegativeDimension,
+)
 
 MAX_NAME_LENGTH: Final = 200
 MAX_KEY_LENGTH: Final = 64
@@ -36,9 +41,8 @@ class ListingStatus(enum.StrEnum):
 
 def _non_negative_int(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidValue(
+        raise NegativeDimension(
             f"{attribute.name} must be a whole number >= 0, not {value!r}",
-            code="catalog.negative_dimension",
             details={"field": attribute.name},
         )
 
@@ -57,10 +61,7 @@ class Dimensions:
 
 def _depth_in_range(_instance: object, _attribute: attrs.Attribute[int], value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4:
-        raise InvalidValue(
-            f"the category tree depth limit is 1..4, not {value!r}",
-            code="catalog.invalid_policy",
-        )
+        raise InvalidPolicy(f"the category tree depth limit is 1..4, not {value!r}")
 
 
 @attrs.frozen
@@ -78,16 +79,10 @@ class CatalogPolicy:
 def clean_text(value: object, *, field: str, max_length: int = MAX_NAME_LENGTH) -> str:
     """A required one-line text: whitespace collapsed, not empty, not too long."""
     if not isinstance(value, str):
-        raise InvalidValue(
-            f"{field} must be text", code="catalog.invalid_text", details={"field": field}
-        )
+        raise InvalidText(f"{field} must be text", details={"field": field})
     cleaned = " ".join(value.split())
     if not cleaned or len(cleaned) > max_length:
-        raise InvalidValue(
-            f"{field} must have 1..{max_length} characters",
-            code="catalog.invalid_text",
-            details={"field": field},
-        )
+        raise InvalidText(f"{field} must have 1..{max_length} characters", details={"field": field})
     return cleaned
 
 
@@ -106,9 +101,7 @@ def clean_attributes(values: object, *, field: str) -> dict[str, str]:
         try:
             values = dict(values)  # type: ignore[call-overload]
         except (TypeError, ValueError) as exc:
-            raise InvalidValue(
-                f"{field} must map keys to values", code="catalog.invalid_text"
-            ) from exc
+            raise InvalidText(f"{field} must map keys to values") from exc
     assert isinstance(values, dict)
     cleaned: dict[str, str] = {}
     for key, value in values.items():
@@ -119,8 +112,6 @@ def clean_attributes(values: object, *, field: str) -> dict[str, str]:
 
 def require_aware(moment: dt.datetime, *, field: str) -> None:
     if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-        raise InvalidValue(
-            f"{field} must be a timezone-aware datetime",
-            code="catalog.invalid_schedule",
-            details={"field": field},
+        raise InvalidSchedule(
+            f"{field} must be a timezone-aware datetime", details={"field": field}
         )

@@ -25,7 +25,23 @@ import attrs
 from shop_domain.catalog import events as ev
 from shop_domain.catalog import rules
 from shop_domain.catalog.categories import Brand, Category
-from shop_domain.catalog.errors import ProductNotListed, SkuDisabled, SkuNotFound
+from shop_domain.catalog.errors import (
+    DuplicateSkuId,
+    InvalidPrice,
+    InvalidQuantity,
+    InvalidSalesAttributes,
+    InvalidSchedule,
+    InvalidText,
+    NegativeDimension,
+    NegativePrice,
+    NegativeStock,
+    NegativeWeight,
+    PriceCurrencyMismatch,
+    ProductNeedsSku,
+    ProductNotListed,
+    SkuDisabled,
+    SkuNotFound,
+)
 from shop_domain.catalog.model import (
     MAX_DESCRIPTION_LENGTH,
     MAX_KEY_LENGTH,
@@ -84,21 +100,16 @@ class Sku:
     position: int
 
 
-def _count(value: object, *, field: str, code: str) -> int:
+def _count(value: object, *, field: str, error: type[InvalidValue]) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidValue(
-            f"{field} must be a whole number >= 0, not {value!r}",
-            code=code,
-            details={"field": field},
-        )
+        raise error(f"{field} must be a whole number >= 0, not {value!r}", details={"field": field})
     return value
 
 
 def _clean_description(value: object) -> str:
     if not isinstance(value, str) or len(value.strip()) > MAX_DESCRIPTION_LENGTH:
-        raise InvalidValue(
+        raise InvalidText(
             f"description must be text of at most {MAX_DESCRIPTION_LENGTH} characters",
-            code="catalog.invalid_text",
             details={"field": "description"},
         )
     return value.strip()
@@ -130,9 +141,7 @@ def _check_spu_attributes(
 def _check_sales_keys(category: Category, keys: Sequence[str]) -> list[str]:
     cleaned = [clean_text(k, field="sales attribute", max_length=MAX_KEY_LENGTH) for k in keys]
     if len(set(cleaned)) != len(cleaned):
-        raise InvalidValue(
-            "a sales attribute is listed twice", code="catalog.invalid_sales_attributes"
-        )
+        raise InvalidSalesAttributes("a sales attribute is listed twice")
     defined = category.definitions(AttributeKind.SALES)
     check_rule(rules.AttributesAreDefined(cleaned, [d.key for d in defined], AttributeKind.SALES))
     check_rule(rules.RequiredAttributesPresent(cleaned, [d.key for d in defined if d.required]))
@@ -193,7 +202,7 @@ class Product(Aggregate):
         _check_spu_attributes(category, key, other)
         sales_keys = _check_sales_keys(category, sales_attribute_keys)
         if not skus:
-            raise InvalidValue("a product needs at least one SKU", code="catalog.product_needs_sku")
+            raise ProductNeedsSku("a product needs at least one SKU")
         product = cls(
             id=id,
             shop_id=shop_id,
@@ -281,14 +290,13 @@ class Product(Aggregate):
     def _check_prices(self, sale_price: Money, list_price: Money) -> None:
         for price in (sale_price, list_price):
             if not isinstance(price, Money):
-                raise InvalidValue("prices are Money", code="catalog.invalid_price")
+                raise InvalidPrice("prices are Money")
             if price.currency != self.currency:
-                raise InvalidValue(
-                    f"prices of this product are in {self.currency}, not {price.currency}",
-                    code="catalog.price_currency_mismatch",
+                raise PriceCurrencyMismatch(
+                    f"prices of this product are in {self.currency}, not {price.currency}"
                 )
             if price.is_negative():
-                raise InvalidValue("a price cannot be negative", code="catalog.negative_price")
+                raise NegativePrice("a price cannot be negative")
         check_rule(rules.ListPriceNotBelowSalePrice(sale_price, list_price))
 
     def add_sku(self, draft: SkuDraft, category: Category, now: dt.datetime) -> Sku:
@@ -297,7 +305,7 @@ class Product(Aggregate):
         code = clean_text(draft.code, field="SKU code", max_length=MAX_CODE_LENGTH)
         check_rule(rules.SkuCodeIsUnique(any(s.code == code for s in self.skus), code))
         if any(s.id == draft.id for s in self.skus):
-            raise InvalidValue("duplicate SKU id", code="catalog.duplicate_sku_id")
+            raise DuplicateSkuId("duplicate SKU id")
         values = clean_attributes(draft.sales_attributes, field="sales attributes")
         check_rule(rules.OneValuePerSalesAttribute(self.sales_attribute_keys, values))
         for key, value in values.items():
@@ -307,7 +315,7 @@ class Product(Aggregate):
         check_rule(rules.SkuCombinationIsUnique([s.sales_attributes for s in self.skus], values))
         self._check_prices(draft.sale_price, draft.list_price)
         if not isinstance(draft.dimensions, Dimensions):
-            raise InvalidValue("dimensions are required", code="catalog.negative_dimension")
+            raise NegativeDimension("dimensions are required")
         sku = Sku(
             id=draft.id,
             code=code,
@@ -315,10 +323,10 @@ class Product(Aggregate):
             sale_price=draft.sale_price,
             list_price=draft.list_price,
             barcode=_clean_barcode(draft.barcode),
-            weight_g=_count(draft.weight_g, field="weight_g", code="catalog.negative_weight"),
+            weight_g=_count(draft.weight_g, field="weight_g", error=NegativeWeight),
             dimensions=draft.dimensions,
             freight_template_id=draft.freight_template_id,
-            stock=_count(draft.stock, field="stock", code="catalog.negative_stock"),
+            stock=_count(draft.stock, field="stock", error=NegativeStock),
             enabled=bool(draft.enabled),
             position=max((s.position for s in self.skus), default=-1) + 1,
         )
@@ -364,7 +372,7 @@ class Product(Aggregate):
 
     def set_sku_stock(self, sku_id: uuid.UUID, stock: int, now: dt.datetime) -> None:
         sku = self.sku(sku_id)
-        new = _count(stock, field="stock", code="catalog.negative_stock")
+        new = _count(stock, field="stock", error=NegativeStock)
         if new == sku.stock:
             return
         old, sku.stock = sku.stock, new
@@ -397,9 +405,7 @@ class Product(Aggregate):
     def record_sales(self, quantity: int, now: dt.datetime) -> None:
         """Count units sold (fed by the ordering context; drives the ``sales`` sort)."""
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            raise InvalidValue(
-                "quantity must be a whole number >= 1", code="catalog.invalid_quantity"
-            )
+            raise InvalidQuantity("quantity must be a whole number >= 1")
         self.sales_count += quantity
         self.record(
             ev.ProductSalesRecorded(
@@ -506,16 +512,9 @@ class Product(Aggregate):
                 continue
             require_aware(moment, field=field)
             if moment <= now:
-                raise InvalidValue(
-                    f"{field} must lie in the future",
-                    code="catalog.invalid_schedule",
-                    details={"field": field},
-                )
+                raise InvalidSchedule(f"{field} must lie in the future", details={"field": field})
         if list_at is not None and list_at == delist_at:
-            raise InvalidValue(
-                "listing and delisting cannot be scheduled for the same moment",
-                code="catalog.invalid_schedule",
-            )
+            raise InvalidSchedule("listing and delisting cannot be scheduled for the same moment")
         if (list_at, delist_at) == (self.list_at, self.delist_at):
             return
         self.list_at, self.delist_at = list_at, delist_at
