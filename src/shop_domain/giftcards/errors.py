@@ -74,7 +74,7 @@ class ExportNotFound(NotFound):
     code = "giftcard.export_not_found"
 
     def __init__(self, export_id: uuid.UUID) -> None:
-        super().__init__("no such export", details={"export_id": str(export_id)})
+        super().__init__(f"no gift-card export {export_id}", details={"export_id": str(export_id)})
 
 
 class ExportStateConflict(Conflict):
