@@ -1,14 +1,17 @@
 """Value objects and helpers shared by the catalog's aggregates.
 
-The aggregates live in :mod:`shop_domain.catalog.categories` (back-end and front-end
-categories, brands) and :mod:`shop_domain.catalog.products` (the SPU with its SKUs);
-``shop_domain.catalog`` re-exports everything.
+The aggregates live in :mod:`shop_domain.catalog.categories` (back-end categories with their
+:mod:`~shop_domain.catalog.attributes`, brands), :mod:`shop_domain.catalog.front_categories` and
+:mod:`shop_domain.catalog.products` (the SPU, its :mod:`~shop_domain.catalog.sku` entities and
+its :mod:`~shop_domain.catalog.listing`); ``shop_domain.catalog`` re-exports them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
@@ -93,6 +96,11 @@ def clean_name(value: object) -> str:
 def name_key(name: str) -> str:
     """The form names are compared in when they must be unique (case-insensitive)."""
     return " ".join(name.split()).lower()
+
+
+def unique_ids(ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """Ids without repeats, in a stable (sorted) order."""
+    return sorted(set(ids))
 
 
 def clean_attributes(values: object, *, field: str) -> dict[str, str]:
