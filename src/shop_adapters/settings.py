@@ -23,6 +23,12 @@ MEMORY_URL = "memory://"
 MIN_JWT_SECRET_LENGTH = 32
 
 
+class InvalidSetting(InvalidValue):
+    """A ``SHOP_*`` variable that cannot be used."""
+
+    code = "settings.invalid"
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -30,9 +36,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise InvalidValue(
-            f"{name} must be an integer, got {raw!r}", code="settings.invalid"
-        ) from exc
+        raise InvalidSetting(f"{name} must be an integer, got {raw!r}") from exc
 
 
 RETENTION_ENV = {
@@ -56,7 +60,7 @@ def retention_from_env(env: Mapping[str, str]) -> RetentionPolicy:
     try:
         return RetentionPolicy(days, batch_size=_int(env, "SHOP_RETENTION_BATCH", 5000))
     except InvalidValue as exc:
-        raise InvalidValue(f"SHOP_RETENTION_*: {exc.message}", code="settings.invalid") from exc
+        raise InvalidSetting(f"SHOP_RETENTION_*: {exc.message}") from exc
 
 
 @attrs.frozen(kw_only=True)
@@ -112,48 +116,40 @@ class Settings:
         default = {f.name: f.default for f in attrs.fields(cls)}
         broker = env.get("SHOP_BROKER", "memory")
         if broker not in ("memory", "rabbitmq"):
-            raise InvalidValue(
-                f"SHOP_BROKER must be 'memory' or 'rabbitmq', got {broker!r}",
-                code="settings.invalid",
-            )
+            raise InvalidSetting(f"SHOP_BROKER must be 'memory' or 'rabbitmq', got {broker!r}")
         depth = _int(env, "SHOP_MAX_CATEGORY_DEPTH", 3)
         if not 1 <= depth <= 4:
-            raise InvalidValue("SHOP_MAX_CATEGORY_DEPTH must be 1 to 4", code="settings.invalid")
+            raise InvalidSetting("SHOP_MAX_CATEGORY_DEPTH must be 1 to 4")
         jobs_lease = _int(env, "SHOP_JOBS_LEASE_SECONDS", 30)
         if jobs_lease < 1:
-            raise InvalidValue("SHOP_JOBS_LEASE_SECONDS must be positive", code="settings.invalid")
+            raise InvalidSetting("SHOP_JOBS_LEASE_SECONDS must be positive")
         zone = env.get("SHOP_COUPON_TIMEZONE", "UTC")
         try:
             zoneinfo.ZoneInfo(zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise InvalidValue(
-                f"SHOP_COUPON_TIMEZONE is not a known time zone: {zone!r}", code="settings.invalid"
+            raise InvalidSetting(
+                f"SHOP_COUPON_TIMEZONE is not a known time zone: {zone!r}"
             ) from exc
         claim_batch = _int(env, "SHOP_COUPON_CLAIM_BATCH", 200)
         code_attempts = _int(env, "SHOP_COUPON_CODE_ATTEMPTS", 10)
         if claim_batch < 1 or code_attempts < 1:
-            raise InvalidValue(
-                "SHOP_COUPON_CLAIM_BATCH and SHOP_COUPON_CODE_ATTEMPTS are at least 1",
-                code="settings.invalid",
+            raise InvalidSetting(
+                "SHOP_COUPON_CLAIM_BATCH and SHOP_COUPON_CODE_ATTEMPTS are at least 1"
             )
         chunk = _int(env, "SHOP_GIFTCARD_CHUNK", 20_000)
         attempts = _int(env, "SHOP_GIFTCARD_ACTIVATION_ATTEMPTS", 5)
         if not 100 <= chunk <= 200_000 or attempts < 1:
-            raise InvalidValue(
+            raise InvalidSetting(
                 "SHOP_GIFTCARD_CHUNK is 100..200000 and SHOP_GIFTCARD_ACTIVATION_ATTEMPTS at "
-                "least 1",
-                code="settings.invalid",
+                "least 1"
             )
         sms = env.get("SHOP_SMS", "file")
         if sms not in ("file", "memory"):
-            raise InvalidValue(
-                f"SHOP_SMS must be 'file' or 'memory', got {sms!r}", code="settings.invalid"
-            )
+            raise InvalidSetting(f"SHOP_SMS must be 'file' or 'memory', got {sms!r}")
         secret = env.get("SHOP_JWT_SECRET") or None
         if secret is not None and len(secret) < MIN_JWT_SECRET_LENGTH:
-            raise InvalidValue(
-                f"SHOP_JWT_SECRET must be at least {MIN_JWT_SECRET_LENGTH} characters",
-                code="settings.invalid",
+            raise InvalidSetting(
+                f"SHOP_JWT_SECRET must be at least {MIN_JWT_SECRET_LENGTH} characters"
             )
         return cls(
             database_url=env.get("SHOP_DATABASE_URL", default["database_url"]),

@@ -59,6 +59,28 @@ class Unauthenticated(NotAuthorizedException):
         self.invalid_token = invalid_token
 
 
+class InvalidSubject(InvalidValue):
+    """A token for no one, or a customer token whose subject is not a user id."""
+
+    code = "auth.invalid_subject"
+
+
+class InvalidTokenKind(InvalidValue):
+    code = "auth.invalid_kind"
+
+
+class InvalidTokenLifetime(InvalidValue):
+    code = "auth.invalid_ttl"
+
+
+class CustomersOnly(Forbidden):
+    code = "auth.customer_only"
+
+
+class OperatorsOnly(Forbidden):
+    code = "auth.operator_only"
+
+
 # --- tokens ---------------------------------------------------------------------------------
 
 
@@ -74,12 +96,12 @@ def mint_token(
     """A signed bearer token for ``subject``, valid ``ttl_seconds`` (default
     ``settings.jwt_ttl_seconds``) from ``now`` (default: the current time)."""
     if not subject:
-        raise InvalidValue("a token needs a subject", code="auth.invalid_subject")
+        raise InvalidSubject("a token needs a subject")
     if kind not in TOKEN_KINDS:
-        raise InvalidValue(f"unknown principal kind {kind!r}", code="auth.invalid_kind")
+        raise InvalidTokenKind(f"unknown principal kind {kind!r}")
     ttl = settings.jwt_ttl_seconds if ttl_seconds is None else ttl_seconds
     if ttl <= 0:
-        raise InvalidValue("a token's lifetime must be positive", code="auth.invalid_ttl")
+        raise InvalidTokenLifetime("a token's lifetime must be positive")
     issued = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     claims = {
         "sub": subject,
@@ -218,19 +240,24 @@ def requires(permission: str) -> Guard:
 def customer_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A guard: only customers (403 ``auth.customer_only``)."""
     if require_principal(connection).kind != "customer":
-        raise Forbidden("only customers may do this", code="auth.customer_only")
+        raise CustomersOnly("only customers may do this")
 
 
 def operator_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A guard: only operators (403 ``auth.operator_only``)."""
     if require_principal(connection).kind != "operator":
-        raise Forbidden("only operators may do this", code="auth.operator_only")
+        raise OperatorsOnly("only operators may do this")
 
 
 __all__ = [
     "PUBLIC",
     "PUBLIC_OPT_KEY",
     "SECURITY_SCHEME",
+    "CustomersOnly",
+    "InvalidSubject",
+    "InvalidTokenKind",
+    "InvalidTokenLifetime",
+    "OperatorsOnly",
     "TokenKind",
     "Unauthenticated",
     "current_principal",

@@ -2,7 +2,8 @@
 products (SPU) with their SKUs. RULES CAT-1..8."""
 
 from shop_domain.catalog import events, rules
-from shop_domain.catalog.categories import AttributeDefinition, Brand, Category, FrontCategory
+from shop_domain.catalog.attributes import AttributeDefinition
+from shop_domain.catalog.categories import Brand, Category
 from shop_domain.catalog.errors import (
     BrandNotFound,
     CategoryNotFound,
@@ -12,6 +13,7 @@ from shop_domain.catalog.errors import (
     SkuDisabled,
     SkuNotFound,
 )
+from shop_domain.catalog.front_categories import FrontCategory
 from shop_domain.catalog.model import (
     AttributeKind,
     CatalogPolicy,
@@ -19,7 +21,8 @@ from shop_domain.catalog.model import (
     ListingStatus,
     name_key,
 )
-from shop_domain.catalog.products import Product, Sku, SkuDraft
+from shop_domain.catalog.products import Product
+from shop_domain.catalog.sku import Sku, SkuDraft
 
 __all__ = [
     "AttributeDefinition",

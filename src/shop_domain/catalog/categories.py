@@ -1,4 +1,7 @@
-"""Back-end categories (CAT-2, CAT-4), front-end categories (CAT-3) and brands (CAT-5).
+"""Back-end categories (CAT-2, CAT-4) and the brands restricted to them (CAT-5).
+
+Attribute definitions are in :mod:`shop_domain.catalog.attributes`, front-end categories in
+:mod:`shop_domain.catalog.front_categories`.
 
 Cross-aggregate facts (does a category have children or products? is a name taken?) come from
 repository queries in the handlers, which check them with the rule objects of
@@ -15,85 +18,16 @@ import attrs
 
 from shop_domain.catalog import events as ev
 from shop_domain.catalog import rules
-from shop_domain.catalog.model import (
-    MAX_KEY_LENGTH,
-    MAX_VALUE_LENGTH,
-    AttributeKind,
-    CatalogPolicy,
-    clean_name,
-    clean_text,
-)
+from shop_domain.catalog.attributes import AttributeDefinition
+from shop_domain.catalog.errors import InvalidAttributeDefinition, InvalidLogoUrl
+from shop_domain.catalog.front_categories import FrontCategory
+from shop_domain.catalog.model import AttributeKind, CatalogPolicy, clean_name, unique_ids
 from shop_domain.shared.aggregate import Aggregate
-from shop_domain.shared.errors import InvalidValue
 from shop_domain.shared.rules import check_rule
 
-# --- attribute definitions --------------------------------------------------------------------
-
-
-@attrs.define(slots=False, eq=False)
-class AttributeDefinition:
-    """One attribute of a leaf category (CAT-4). Entity of :class:`Category`, keyed by ``key``.
-
-    - ``kind``: key (identifies the product; always required), sales (forms SKUs), other;
-    - ``required``: a key attribute is always required; a required sales attribute must be one
-      of the product's SKU dimensions; a required other attribute must be filled in;
-    - ``allowed_values``: the closed list of values, or empty for free text;
-    - ``position``: display order within the category.
-    """
-
-    key: str
-    name: str
-    kind: AttributeKind
-    required: bool = False
-    allowed_values: list[str] = attrs.field(factory=list)
-    position: int = 0
-
-    @property
-    def is_required(self) -> bool:
-        return self.required or self.kind is AttributeKind.KEY
-
-    def signature(self) -> tuple[AttributeKind, bool, tuple[str, ...]]:
-        return (self.kind, self.is_required, tuple(self.allowed_values))
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        key: str,
-        name: str,
-        kind: str | AttributeKind,
-        required: bool = False,
-        allowed_values: Iterable[str] = (),
-        position: int = 0,
-    ) -> AttributeDefinition:
-        clean_key = clean_text(key, field="attribute key", max_length=MAX_KEY_LENGTH)
-        try:
-            clean_kind = AttributeKind(kind)
-        except ValueError as exc:
-            raise InvalidValue(
-                f"attribute kind must be one of {[k.value for k in AttributeKind]}",
-                code="catalog.invalid_attribute_definition",
-                details={"key": clean_key},
-            ) from exc
-        values: list[str] = []
-        for value in allowed_values:
-            cleaned = clean_text(value, field=f"{clean_key} value", max_length=MAX_VALUE_LENGTH)
-            if cleaned in values:
-                raise InvalidValue(
-                    f"{clean_key}: the allowed value {cleaned!r} is listed twice",
-                    code="catalog.invalid_attribute_definition",
-                    details={"key": clean_key},
-                )
-            values.append(cleaned)
-        return cls(
-            key=clean_key,
-            name=clean_name(name),
-            kind=clean_kind,
-            required=bool(required) or clean_kind is AttributeKind.KEY,
-            allowed_values=values,
-            position=position,
-        )
-
+# AttributeDefinition and FrontCategory live in their own modules; the application and the
+# persistence adapters still import them from here.
+__all__ = ["MAX_URL_LENGTH", "AttributeDefinition", "Brand", "Category", "FrontCategory"]
 
 # --- back-end categories ----------------------------------------------------------------------
 
@@ -184,10 +118,7 @@ class Category(Aggregate):
         """
         keys = [d.key for d in definitions]
         if len(set(keys)) != len(keys):
-            raise InvalidValue(
-                "attribute keys must be unique within a category",
-                code="catalog.invalid_attribute_definition",
-            )
+            raise InvalidAttributeDefinition("attribute keys must be unique within a category")
         check_rule(
             rules.AttributeChangeKeepsProductsValid(
                 in_use=in_use,
@@ -217,114 +148,6 @@ class Category(Aggregate):
         )
 
 
-# --- front-end categories ---------------------------------------------------------------------
-
-
-def _unique_ids(ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
-    return sorted(set(ids))
-
-
-@attrs.define(slots=False, eq=False)
-class FrontCategory(Aggregate):
-    """A display category (CAT-3): mapped many-to-many onto back-end categories of any level
-    (``category_ids``, sorted, no duplicates); created, changed, hidden and deleted freely,
-    without touching any product. Shoppers see visible ones only, sorted by ``sort_order``."""
-
-    name: str
-    parent_id: uuid.UUID | None
-    sort_order: int
-    visible: bool
-    created_at: dt.datetime
-    category_ids: list[uuid.UUID] = attrs.field(factory=list)
-
-    @classmethod
-    def create(
-        cls,
-        *,
-        id: uuid.UUID,
-        name: str,
-        parent_id: uuid.UUID | None,
-        sort_order: int,
-        visible: bool,
-        category_ids: Iterable[uuid.UUID],
-        now: dt.datetime,
-    ) -> FrontCategory:
-        _check_sort_order(sort_order)
-        front = cls(
-            id=id,
-            name=clean_name(name),
-            parent_id=parent_id,
-            sort_order=sort_order,
-            visible=bool(visible),
-            created_at=now,
-            category_ids=_unique_ids(category_ids),
-        )
-        front.record(
-            ev.FrontCategoryCreated(
-                occurred_at=now,
-                front_category_id=id,
-                name=front.name,
-                parent_id=parent_id,
-                sort_order=sort_order,
-                visible=front.visible,
-            )
-        )
-        if front.category_ids:
-            front.record(
-                ev.FrontCategoryMapped(
-                    occurred_at=now, front_category_id=id, category_ids=tuple(front.category_ids)
-                )
-            )
-        return front
-
-    def update(
-        self,
-        *,
-        name: str | None = None,
-        sort_order: int | None = None,
-        visible: bool | None = None,
-        now: dt.datetime,
-    ) -> None:
-        """Rename, reorder, hide or show; ``None`` leaves a field as it is."""
-        new_name = self.name if name is None else clean_name(name)
-        new_sort = self.sort_order if sort_order is None else sort_order
-        _check_sort_order(new_sort)
-        new_visible = self.visible if visible is None else bool(visible)
-        if (new_name, new_sort, new_visible) == (self.name, self.sort_order, self.visible):
-            return
-        self.name, self.sort_order, self.visible = new_name, new_sort, new_visible
-        self.record(
-            ev.FrontCategoryUpdated(
-                occurred_at=now,
-                front_category_id=self.id,
-                name=new_name,
-                sort_order=new_sort,
-                visible=new_visible,
-            )
-        )
-
-    def map_to(self, category_ids: Iterable[uuid.UUID], now: dt.datetime) -> None:
-        """Set the mapped back-end categories (the caller has checked they exist)."""
-        ids = _unique_ids(category_ids)
-        if ids == self.category_ids:
-            return
-        self.category_ids = ids
-        self.record(
-            ev.FrontCategoryMapped(
-                occurred_at=now, front_category_id=self.id, category_ids=tuple(ids)
-            )
-        )
-
-    def delete(self, now: dt.datetime) -> None:
-        """Record the deletion; the repository's ``remove`` takes the row away."""
-        self.record(ev.FrontCategoryDeleted(occurred_at=now, front_category_id=self.id))
-
-
-def _check_sort_order(sort_order: object) -> None:
-    if not isinstance(sort_order, int) or isinstance(sort_order, bool):
-        raise InvalidValue("sort order must be a whole number", code="catalog.invalid_sort_order")
-
-
 # --- brands -----------------------------------------------------------------------------------
 
 MAX_URL_LENGTH = 2000
@@ -339,7 +162,7 @@ def _clean_logo_url(url: str | None) -> str | None:
         or len(cleaned) > MAX_URL_LENGTH
         or any(c.isspace() for c in cleaned)
     ):
-        raise InvalidValue("the logo must be an http(s) URL", code="catalog.invalid_logo_url")
+        raise InvalidLogoUrl("the logo must be an http(s) URL")
     return cleaned
 
 
@@ -368,7 +191,7 @@ class Brand(Aggregate):
             name=clean_name(name),
             created_at=now,
             logo_url=_clean_logo_url(logo_url),
-            category_ids=_unique_ids(category_ids),
+            category_ids=unique_ids(category_ids),
         )
         brand.record(
             ev.BrandCreated(
@@ -390,7 +213,7 @@ class Brand(Aggregate):
     ) -> None:
         """Replace name, logo and category restriction. Products already using the brand in a
         category it no longer allows keep it; new products and brand changes are checked."""
-        new = (clean_name(name), _clean_logo_url(logo_url), _unique_ids(category_ids))
+        new = (clean_name(name), _clean_logo_url(logo_url), unique_ids(category_ids))
         if new == (self.name, self.logo_url, self.category_ids):
             return
         self.name, self.logo_url, self.category_ids = new

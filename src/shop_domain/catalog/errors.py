@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from shop_domain.shared.errors import Conflict, NotFound
+from shop_domain.shared.errors import Conflict, InvalidValue, NotFound
 
 
 class ProductNotFound(NotFound):
@@ -61,3 +61,79 @@ class SkuDisabled(Conflict):
 
     def __init__(self, sku_id: uuid.UUID) -> None:
         super().__init__(f"SKU {sku_id} is disabled", details={"sku_id": str(sku_id)})
+
+
+# --- bad values (``kind`` "invalid"): each code is raised from here only -----------------------
+
+
+class InvalidText(InvalidValue):
+    """A name, key, value or description that is not text of an allowed length."""
+
+    code = "catalog.invalid_text"
+
+
+class InvalidPolicy(InvalidValue):
+    code = "catalog.invalid_policy"
+
+
+class InvalidSchedule(InvalidValue):
+    """A listing schedule that is not an aware moment in the future, or lists and delists at
+    once (CAT-7)."""
+
+    code = "catalog.invalid_schedule"
+
+
+class NegativeDimension(InvalidValue):
+    code = "catalog.negative_dimension"
+
+
+class NegativeWeight(InvalidValue):
+    code = "catalog.negative_weight"
+
+
+class NegativeStock(InvalidValue):
+    code = "catalog.negative_stock"
+
+
+class InvalidQuantity(InvalidValue):
+    code = "catalog.invalid_quantity"
+
+
+class InvalidPrice(InvalidValue):
+    """A price that is not :class:`~shop_domain.shared.money.Money` (CAT-6)."""
+
+    code = "catalog.invalid_price"
+
+
+class NegativePrice(InvalidValue):
+    code = "catalog.negative_price"
+
+
+class PriceCurrencyMismatch(InvalidValue):
+    """A SKU price in another currency than its product's (CAT-6)."""
+
+    code = "catalog.price_currency_mismatch"
+
+
+class ProductNeedsSku(InvalidValue):
+    code = "catalog.product_needs_sku"
+
+
+class DuplicateSkuId(InvalidValue):
+    code = "catalog.duplicate_sku_id"
+
+
+class InvalidSalesAttributes(InvalidValue):
+    code = "catalog.invalid_sales_attributes"
+
+
+class InvalidAttributeDefinition(InvalidValue):
+    code = "catalog.invalid_attribute_definition"
+
+
+class InvalidSortOrder(InvalidValue):
+    code = "catalog.invalid_sort_order"
+
+
+class InvalidLogoUrl(InvalidValue):
+    code = "catalog.invalid_logo_url"

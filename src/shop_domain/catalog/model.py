@@ -1,19 +1,27 @@
 """Value objects and helpers shared by the catalog's aggregates.
 
-The aggregates live in :mod:`shop_domain.catalog.categories` (back-end and front-end
-categories, brands) and :mod:`shop_domain.catalog.products` (the SPU with its SKUs);
-``shop_domain.catalog`` re-exports everything.
+The aggregates live in :mod:`shop_domain.catalog.categories` (back-end categories with their
+:mod:`~shop_domain.catalog.attributes`, brands), :mod:`shop_domain.catalog.front_categories` and
+:mod:`shop_domain.catalog.products` (the SPU, its :mod:`~shop_domain.catalog.sku` entities and
+its :mod:`~shop_domain.catalog.listing`); ``shop_domain.catalog`` re-exports them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
 
-from shop_domain.shared.errors import InvalidValue
+from shop_domain.catalog.errors import (
+    InvalidPolicy,
+    InvalidSchedule,
+    InvalidText,
+    NegativeDimension,
+)
 
 MAX_NAME_LENGTH: Final = 200
 MAX_KEY_LENGTH: Final = 64
@@ -36,9 +44,8 @@ class ListingStatus(enum.StrEnum):
 
 def _non_negative_int(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidValue(
+        raise NegativeDimension(
             f"{attribute.name} must be a whole number >= 0, not {value!r}",
-            code="catalog.negative_dimension",
             details={"field": attribute.name},
         )
 
@@ -57,10 +64,7 @@ class Dimensions:
 
 def _depth_in_range(_instance: object, _attribute: attrs.Attribute[int], value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4:
-        raise InvalidValue(
-            f"the category tree depth limit is 1..4, not {value!r}",
-            code="catalog.invalid_policy",
-        )
+        raise InvalidPolicy(f"the category tree depth limit is 1..4, not {value!r}")
 
 
 @attrs.frozen
@@ -78,16 +82,10 @@ class CatalogPolicy:
 def clean_text(value: object, *, field: str, max_length: int = MAX_NAME_LENGTH) -> str:
     """A required one-line text: whitespace collapsed, not empty, not too long."""
     if not isinstance(value, str):
-        raise InvalidValue(
-            f"{field} must be text", code="catalog.invalid_text", details={"field": field}
-        )
+        raise InvalidText(f"{field} must be text", details={"field": field})
     cleaned = " ".join(value.split())
     if not cleaned or len(cleaned) > max_length:
-        raise InvalidValue(
-            f"{field} must have 1..{max_length} characters",
-            code="catalog.invalid_text",
-            details={"field": field},
-        )
+        raise InvalidText(f"{field} must have 1..{max_length} characters", details={"field": field})
     return cleaned
 
 
@@ -100,15 +98,18 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
+def unique_ids(ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """Ids without repeats, in a stable (sorted) order."""
+    return sorted(set(ids))
+
+
 def clean_attributes(values: object, *, field: str) -> dict[str, str]:
     """A mapping of attribute key to value, keys and values cleaned and non-empty."""
     if not isinstance(values, dict):
         try:
             values = dict(values)  # type: ignore[call-overload]
         except (TypeError, ValueError) as exc:
-            raise InvalidValue(
-                f"{field} must map keys to values", code="catalog.invalid_text"
-            ) from exc
+            raise InvalidText(f"{field} must map keys to values") from exc
     assert isinstance(values, dict)
     cleaned: dict[str, str] = {}
     for key, value in values.items():
@@ -119,8 +120,6 @@ def clean_attributes(values: object, *, field: str) -> dict[str, str]:
 
 def require_aware(moment: dt.datetime, *, field: str) -> None:
     if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-        raise InvalidValue(
-            f"{field} must be a timezone-aware datetime",
-            code="catalog.invalid_schedule",
-            details={"field": field},
+        raise InvalidSchedule(
+            f"{field} must be a timezone-aware datetime", details={"field": field}
         )

@@ -5,13 +5,8 @@ allowed: free samples, gifts sold at zero) and the list (market) price is >= the
 it is the reference price shown struck through, so a list price below the sale price would
 advertise a negative saving.
 
-Listing (CAT-7): ``status`` is the stored state; ``list_at`` / ``delist_at`` are optional
-pending schedules. :meth:`Product.is_listed` gives the effective state at any time, applying
-due schedules in time order (a listing that comes due while no SKU is enabled is skipped), so
-reads are right before the sweep runs; :meth:`Product.apply_schedule` makes the stored state
-catch up and records the events. Every status-changing method applies due schedules first, so
-after any call at ``now`` the stored state equals the effective state at ``now``. The stored
-state never says listed without an enabled SKU: disabling the last enabled SKU unlists.
+Listing (CAT-7) now or on a schedule is :class:`~shop_domain.catalog.listing.ProductListing`;
+the SKU entity is :mod:`shop_domain.catalog.sku`.
 """
 
 from __future__ import annotations
@@ -25,89 +20,46 @@ import attrs
 from shop_domain.catalog import events as ev
 from shop_domain.catalog import rules
 from shop_domain.catalog.categories import Brand, Category
-from shop_domain.catalog.errors import ProductNotListed, SkuDisabled, SkuNotFound
+from shop_domain.catalog.errors import (
+    DuplicateSkuId,
+    InvalidPrice,
+    InvalidQuantity,
+    InvalidSalesAttributes,
+    InvalidText,
+    NegativePrice,
+    NegativeStock,
+    PriceCurrencyMismatch,
+    ProductNeedsSku,
+    ProductNotListed,
+    SkuDisabled,
+    SkuNotFound,
+)
+from shop_domain.catalog.listing import ProductListing
 from shop_domain.catalog.model import (
     MAX_DESCRIPTION_LENGTH,
     MAX_KEY_LENGTH,
     AttributeKind,
-    Dimensions,
     ListingStatus,
     clean_attributes,
     clean_name,
     clean_text,
-    require_aware,
 )
-from shop_domain.shared.aggregate import Aggregate
-from shop_domain.shared.errors import InvalidValue
+from shop_domain.catalog.sku import MAX_CODE_LENGTH, Sku, SkuDraft, clean_sku_code, whole_count
 from shop_domain.shared.money import Money
 from shop_domain.shared.rules import check_rule
 
-MAX_CODE_LENGTH = 64
-
-
-@attrs.frozen
-class SkuDraft:
-    """What is needed to add a SKU (the handler fills ``id`` from its id generator)."""
-
-    id: uuid.UUID
-    code: str
-    sales_attributes: Mapping[str, str]
-    sale_price: Money
-    list_price: Money
-    barcode: str | None = None
-    weight_g: int = 0
-    dimensions: Dimensions = attrs.field(factory=Dimensions)
-    freight_template_id: uuid.UUID | None = None
-    stock: int = 0
-    enabled: bool = True
-
-
-@attrs.define(slots=False, eq=False)
-class Sku:
-    """A stock keeping unit: the SPU plus one value of each sales attribute (CAT-1, CAT-6).
-
-    ``code`` is the merchant's SKU code (unique within the shop), ``barcode`` the optional
-    EAN/UPC, ``weight_g`` the gross weight in grams, ``position`` the display order in the SPU.
-    """
-
-    id: uuid.UUID
-    code: str
-    sales_attributes: dict[str, str]
-    sale_price: Money
-    list_price: Money
-    barcode: str | None
-    weight_g: int
-    dimensions: Dimensions
-    freight_template_id: uuid.UUID | None
-    stock: int
-    enabled: bool
-    position: int
-
-
-def _count(value: object, *, field: str, code: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidValue(
-            f"{field} must be a whole number >= 0, not {value!r}",
-            code=code,
-            details={"field": field},
-        )
-    return value
+# Sku, SkuDraft and MAX_CODE_LENGTH are defined in shop_domain.catalog.sku; the application and
+# the persistence adapters still import them from here.
+__all__ = ["MAX_CODE_LENGTH", "Product", "Sku", "SkuDraft"]
 
 
 def _clean_description(value: object) -> str:
     if not isinstance(value, str) or len(value.strip()) > MAX_DESCRIPTION_LENGTH:
-        raise InvalidValue(
+        raise InvalidText(
             f"description must be text of at most {MAX_DESCRIPTION_LENGTH} characters",
-            code="catalog.invalid_text",
             details={"field": "description"},
         )
     return value.strip()
-
-
-def _clean_barcode(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return clean_text(value, field="barcode", max_length=MAX_CODE_LENGTH)
 
 
 def _check_spu_attributes(
@@ -130,9 +82,7 @@ def _check_spu_attributes(
 def _check_sales_keys(category: Category, keys: Sequence[str]) -> list[str]:
     cleaned = [clean_text(k, field="sales attribute", max_length=MAX_KEY_LENGTH) for k in keys]
     if len(set(cleaned)) != len(cleaned):
-        raise InvalidValue(
-            "a sales attribute is listed twice", code="catalog.invalid_sales_attributes"
-        )
+        raise InvalidSalesAttributes("a sales attribute is listed twice")
     defined = category.definitions(AttributeKind.SALES)
     check_rule(rules.AttributesAreDefined(cleaned, [d.key for d in defined], AttributeKind.SALES))
     check_rule(rules.RequiredAttributesPresent(cleaned, [d.key for d in defined if d.required]))
@@ -140,7 +90,7 @@ def _check_sales_keys(category: Category, keys: Sequence[str]) -> list[str]:
 
 
 @attrs.define(slots=False, eq=False)
-class Product(Aggregate):
+class Product(ProductListing):
     """The SPU (standard product unit): what a shopper sees as one product page (CAT-1).
 
     ``shop_id`` is the merchant that owns it and its SKUs; ``category_id`` a leaf category;
@@ -193,7 +143,7 @@ class Product(Aggregate):
         _check_spu_attributes(category, key, other)
         sales_keys = _check_sales_keys(category, sales_attribute_keys)
         if not skus:
-            raise InvalidValue("a product needs at least one SKU", code="catalog.product_needs_sku")
+            raise ProductNeedsSku("a product needs at least one SKU")
         product = cls(
             id=id,
             shop_id=shop_id,
@@ -281,23 +231,22 @@ class Product(Aggregate):
     def _check_prices(self, sale_price: Money, list_price: Money) -> None:
         for price in (sale_price, list_price):
             if not isinstance(price, Money):
-                raise InvalidValue("prices are Money", code="catalog.invalid_price")
+                raise InvalidPrice("prices are Money")
             if price.currency != self.currency:
-                raise InvalidValue(
-                    f"prices of this product are in {self.currency}, not {price.currency}",
-                    code="catalog.price_currency_mismatch",
+                raise PriceCurrencyMismatch(
+                    f"prices of this product are in {self.currency}, not {price.currency}"
                 )
             if price.is_negative():
-                raise InvalidValue("a price cannot be negative", code="catalog.negative_price")
+                raise NegativePrice("a price cannot be negative")
         check_rule(rules.ListPriceNotBelowSalePrice(sale_price, list_price))
 
     def add_sku(self, draft: SkuDraft, category: Category, now: dt.datetime) -> Sku:
         """Add a SKU (CAT-1, CAT-6): one allowed value per sales attribute, a combination and a
         code not used by another SKU of this product."""
-        code = clean_text(draft.code, field="SKU code", max_length=MAX_CODE_LENGTH)
+        code = clean_sku_code(draft.code)
         check_rule(rules.SkuCodeIsUnique(any(s.code == code for s in self.skus), code))
         if any(s.id == draft.id for s in self.skus):
-            raise InvalidValue("duplicate SKU id", code="catalog.duplicate_sku_id")
+            raise DuplicateSkuId("duplicate SKU id")
         values = clean_attributes(draft.sales_attributes, field="sales attributes")
         check_rule(rules.OneValuePerSalesAttribute(self.sales_attribute_keys, values))
         for key, value in values.items():
@@ -306,22 +255,8 @@ class Product(Aggregate):
             check_rule(rules.AttributeValueAllowed(key, value, allowed))
         check_rule(rules.SkuCombinationIsUnique([s.sales_attributes for s in self.skus], values))
         self._check_prices(draft.sale_price, draft.list_price)
-        if not isinstance(draft.dimensions, Dimensions):
-            raise InvalidValue("dimensions are required", code="catalog.negative_dimension")
-        sku = Sku(
-            id=draft.id,
-            code=code,
-            sales_attributes=values,
-            sale_price=draft.sale_price,
-            list_price=draft.list_price,
-            barcode=_clean_barcode(draft.barcode),
-            weight_g=_count(draft.weight_g, field="weight_g", code="catalog.negative_weight"),
-            dimensions=draft.dimensions,
-            freight_template_id=draft.freight_template_id,
-            stock=_count(draft.stock, field="stock", code="catalog.negative_stock"),
-            enabled=bool(draft.enabled),
-            position=max((s.position for s in self.skus), default=-1) + 1,
-        )
+        position = max((s.position for s in self.skus), default=-1) + 1
+        sku = Sku.build(draft, code=code, sales_attributes=values, position=position)
         self.skus.append(sku)
         self.updated_at = now
         self.record(
@@ -364,7 +299,7 @@ class Product(Aggregate):
 
     def set_sku_stock(self, sku_id: uuid.UUID, stock: int, now: dt.datetime) -> None:
         sku = self.sku(sku_id)
-        new = _count(stock, field="stock", code="catalog.negative_stock")
+        new = whole_count(stock, field="stock", error=NegativeStock)
         if new == sku.stock:
             return
         old, sku.stock = sku.stock, new
@@ -397,9 +332,7 @@ class Product(Aggregate):
     def record_sales(self, quantity: int, now: dt.datetime) -> None:
         """Count units sold (fed by the ordering context; drives the ``sales`` sort)."""
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            raise InvalidValue(
-                "quantity must be a whole number >= 1", code="catalog.invalid_quantity"
-            )
+            raise InvalidQuantity("quantity must be a whole number >= 1")
         self.sales_count += quantity
         self.record(
             ev.ProductSalesRecorded(
@@ -407,122 +340,6 @@ class Product(Aggregate):
                 product_id=self.id,
                 quantity=quantity,
                 sales_count=self.sales_count,
-            )
-        )
-
-    # --- listing (CAT-7) ----------------------------------------------------------------------
-    def _due(self, now: dt.datetime) -> list[tuple[dt.datetime, str]]:
-        """Due schedule actions in the order they take effect (a tie lists, then delists)."""
-        due: list[tuple[dt.datetime, int, str]] = []
-        if self.list_at is not None and self.list_at <= now:
-            due.append((self.list_at, 0, "list"))
-        if self.delist_at is not None and self.delist_at <= now:
-            due.append((self.delist_at, 1, "delist"))
-        return [(when, action) for when, _, action in sorted(due)]
-
-    def is_listed(self, now: dt.datetime) -> bool:
-        """The effective listing state at ``now``, due schedules included."""
-        has_enabled = bool(self.enabled_skus())
-        status = self.status
-        for _when, action in self._due(now):
-            if action == "list":
-                status = ListingStatus.LISTED if has_enabled else status
-            else:
-                status = ListingStatus.UNLISTED
-        return status is ListingStatus.LISTED and has_enabled
-
-    def apply_schedule(self, now: dt.datetime) -> bool:
-        """Apply the schedules due at ``now`` to the stored state; True if any was due."""
-        due = self._due(now)
-        for when, action in due:
-            if action == "list":
-                self.list_at = None
-                if not self.enabled_skus():
-                    self.record(
-                        ev.ProductListingSkipped(
-                            occurred_at=now,
-                            product_id=self.id,
-                            reason="no_enabled_sku",
-                            effective_at=when,
-                        )
-                    )
-                elif self.status is not ListingStatus.LISTED:
-                    self.status = ListingStatus.LISTED
-                    self.record(
-                        ev.ProductListed(
-                            occurred_at=now, product_id=self.id, scheduled=True, effective_at=when
-                        )
-                    )
-            else:
-                self.delist_at = None
-                if self.status is ListingStatus.LISTED:
-                    self.status = ListingStatus.UNLISTED
-                    self.record(
-                        ev.ProductUnlisted(
-                            occurred_at=now,
-                            product_id=self.id,
-                            reason="scheduled",
-                            effective_at=when,
-                        )
-                    )
-        if due:
-            self.updated_at = now
-        return bool(due)
-
-    def list_for_sale(self, now: dt.datetime) -> None:
-        """List now (CAT-7); needs an enabled SKU. Pending future schedules stay."""
-        self.apply_schedule(now)
-        check_rule(rules.ListingNeedsEnabledSku(len(self.enabled_skus())))
-        if self.status is ListingStatus.LISTED:
-            return
-        self.status = ListingStatus.LISTED
-        self.updated_at = now
-        self.record(
-            ev.ProductListed(occurred_at=now, product_id=self.id, scheduled=False, effective_at=now)
-        )
-
-    def unlist(self, now: dt.datetime) -> None:
-        """Unlist now (CAT-7). Pending future schedules stay."""
-        self.apply_schedule(now)
-        if self.status is ListingStatus.UNLISTED:
-            return
-        self.status = ListingStatus.UNLISTED
-        self.updated_at = now
-        self.record(
-            ev.ProductUnlisted(
-                occurred_at=now, product_id=self.id, reason="manual", effective_at=now
-            )
-        )
-
-    def schedule_listing(
-        self, *, list_at: dt.datetime | None, delist_at: dt.datetime | None, now: dt.datetime
-    ) -> None:
-        """Set (or, with None, clear) the scheduled listing and delisting times. Both must lie
-        in the future and differ; with ``delist_at`` before ``list_at`` the product goes off
-        sale and comes back. A listing that comes due with no enabled SKU is skipped."""
-        self.apply_schedule(now)
-        for field, moment in (("list_at", list_at), ("delist_at", delist_at)):
-            if moment is None:
-                continue
-            require_aware(moment, field=field)
-            if moment <= now:
-                raise InvalidValue(
-                    f"{field} must lie in the future",
-                    code="catalog.invalid_schedule",
-                    details={"field": field},
-                )
-        if list_at is not None and list_at == delist_at:
-            raise InvalidValue(
-                "listing and delisting cannot be scheduled for the same moment",
-                code="catalog.invalid_schedule",
-            )
-        if (list_at, delist_at) == (self.list_at, self.delist_at):
-            return
-        self.list_at, self.delist_at = list_at, delist_at
-        self.updated_at = now
-        self.record(
-            ev.ProductListingScheduled(
-                occurred_at=now, product_id=self.id, list_at=list_at, delist_at=delist_at
             )
         )
 

@@ -1,10 +1,9 @@
 """Coupons: templates (CPN-1), handing coupons out (CPN-2..4), the coupon's states (CPN-5,
 CPN-10, CPN-12), codes and statistics (CPN-11)."""
 
-from shop_domain.coupons.coupon import Coupon, CouponState, Outcome, Via
+from shop_domain.coupons.coupon import AcquireRequest, Coupon, CouponState, Outcome, Via
 from shop_domain.coupons.statistics import StatsDelta, deltas_by_template
 from shop_domain.coupons.template import (
-    AcquireRequest,
     CouponTemplate,
     Holdings,
     TemplateDefinition,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 
@@ -31,9 +31,6 @@ from shop_domain.coupons.errors import (
 from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.errors import CurrencyMismatch, InvalidValue
 from shop_domain.shared.money import Money
-
-if TYPE_CHECKING:
-    from shop_domain.coupons.template import AcquireRequest
 
 VOID_REASON_MAX: Final = 500
 """The longest reason an operator gives for voiding a coupon."""
@@ -65,6 +62,19 @@ class Outcome(enum.StrEnum):
     DONE = "done"
     ALREADY = "already"  # a retry: it was done before for this order
     KEPT = "kept"  # a return that the policy or a partial refund does not allow
+
+
+@attrs.frozen(kw_only=True)
+class AcquireRequest:
+    """One acquisition for a template to decide (CPN-2..4). ``key`` makes it idempotent per
+    (template, user, key)."""
+
+    user_id: uuid.UUID
+    via: Via
+    key: str | None = None
+    campaign_key: str | None = None
+    code: str | None = None
+    actor: str = ""
 
 
 @attrs.define(slots=False, eq=False)

@@ -39,6 +39,12 @@ class CodeBatchNotFound(NotFound):
         super().__init__(f"no code batch {batch_id}", details={"batch_id": str(batch_id)})
 
 
+class CodeBatchMismatch(InvalidValue):
+    """The code batch belongs to another template."""
+
+    code = "coupon.batch_mismatch"
+
+
 class InvalidTemplate(InvalidValue):
     code = "coupon.invalid_template"
 

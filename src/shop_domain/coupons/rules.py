@@ -10,6 +10,8 @@ from typing import ClassVar
 
 import attrs
 
+from shop_domain.coupons.errors import PointsExchangeUnavailable
+
 
 @attrs.frozen
 class TemplateIsActive:
@@ -131,8 +133,8 @@ class WithinDailyLimit:
 class AcquisitionIsFree:
     """Points-priced coupons are exchanged through the loyalty context, not claimed free."""
 
-    code: ClassVar[str] = "coupon.points_exchange_unavailable"
-    kind: ClassVar[str] = "conflict"
+    code: ClassVar[str] = PointsExchangeUnavailable.code
+    kind: ClassVar[str] = PointsExchangeUnavailable.kind
     points: int
 
     def is_broken(self) -> bool:

@@ -19,6 +19,7 @@ import attrs
 
 from shop_domain.coupons import events as ev
 from shop_domain.coupons import rules
+from shop_domain.coupons.coupon import AcquireRequest as AcquireRequest  # the app imports it here
 from shop_domain.coupons.coupon import Coupon, Via
 from shop_domain.coupons.errors import InvalidTemplate, TemplateNotEditable, TemplateStateConflict
 from shop_domain.coupons.terms import (
@@ -107,18 +108,6 @@ class Holdings:
 
     def plus_one(self) -> Holdings:
         return Holdings(self.total + 1, self.today + 1)
-
-
-@attrs.frozen(kw_only=True)
-class AcquireRequest:
-    """One acquisition to decide. ``key`` makes it idempotent per (template, user, key)."""
-
-    user_id: uuid.UUID
-    via: Via
-    key: str | None = None
-    campaign_key: str | None = None
-    code: str | None = None
-    actor: str = ""
 
 
 @attrs.define(slots=False, eq=False)

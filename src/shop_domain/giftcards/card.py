@@ -27,7 +27,12 @@ import attrs
 from shop_domain.giftcards import events as ev
 from shop_domain.giftcards import rules
 from shop_domain.giftcards.batch import CardKind, GiftCardBatch
-from shop_domain.giftcards.errors import CardStateConflict, InvalidBatch, NotYourCard
+from shop_domain.giftcards.errors import (
+    CardStateConflict,
+    InvalidBatch,
+    NotYourCard,
+    RestoreExceedsFaceValue,
+)
 from shop_domain.giftcards.sealed import SealedSecret
 from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.errors import CurrencyMismatch, InvalidValue
@@ -269,9 +274,7 @@ class GiftCard(Aggregate):
         if not amount.is_positive():
             raise InvalidValue("a restored amount is positive")
         if self.balance + amount > self.face_value:
-            raise InvalidValue(
-                "a card's balance never exceeds its face value", code="giftcard.over_restore"
-            )
+            raise RestoreExceedsFaceValue("a card's balance never exceeds its face value")
         self.balance = self.balance + amount
         self.record(
             ev.CardRestored(

@@ -70,6 +70,31 @@ class RestoreExceedsSpent(Conflict):
     code = "giftcard.restore_exceeds_spent"
 
 
+class ExportNotFound(NotFound):
+    code = "giftcard.export_not_found"
+
+    def __init__(self, export_id: uuid.UUID) -> None:
+        super().__init__(f"no gift-card export {export_id}", details={"export_id": str(export_id)})
+
+
+class ExportStateConflict(Conflict):
+    """The export has already finished (done or failed)."""
+
+    code = "giftcard.export_state"
+
+
+class InvalidCardNumber(InvalidValue):
+    """A number a merchant chose that is not 6 to 32 digits."""
+
+    code = "giftcard.number_invalid"
+
+
+class RestoreExceedsFaceValue(InvalidValue):
+    """A restore would lift the balance above the face value (GC-8)."""
+
+    code = "giftcard.over_restore"
+
+
 class NothingToSell(Conflict):
     """The batch has no unsold virtual card left (GC-6)."""
 

@@ -10,10 +10,9 @@ import uuid
 
 import attrs
 
-from shop_domain.giftcards.errors import InvalidBatch
+from shop_domain.giftcards.errors import ExportStateConflict, InvalidBatch
 from shop_domain.giftcards.sealed import SealedSecret
 from shop_domain.shared.aggregate import Aggregate
-from shop_domain.shared.errors import Conflict
 
 MAX_CHOSEN = 10_000
 """Cards that can be chosen one by one; more are exported as the whole batch."""
@@ -86,4 +85,4 @@ class CardExport(Aggregate):
 
     def _queued(self) -> None:
         if self.state is not ExportState.QUEUED:
-            raise Conflict(f"the export is {self.state}", code="giftcard.export_state")
+            raise ExportStateConflict(f"the export is {self.state}")

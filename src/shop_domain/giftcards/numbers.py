@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import secrets
 
-from shop_domain.shared.errors import InvalidValue
+from shop_domain.giftcards.errors import InvalidCardNumber
 from shop_domain.shared.tokens import (
     DIGITS,
     LOOKALIKE_FREE,
@@ -56,7 +56,6 @@ _PLAIN_TABLE = bytes(b - _ZERO if _ZERO <= b <= _ZERO + 9 else 0 for b in range(
 _DOUBLED_TABLE = bytes(_DOUBLED[b - _ZERO] if _ZERO <= b <= _ZERO + 9 else 0 for b in range(256))
 # a sum of contributions → the ASCII check digit that makes it a multiple of 10
 _CHECK_TABLE = bytes(_ZERO + (10 - s % 10) % 10 for s in range(256))
-_NUMBER_INVALID = "giftcard.number_invalid"
 
 
 def _is_digits(text: str) -> bool:
@@ -178,13 +177,12 @@ def display_secret(secret: str) -> str:
 
 
 def check_given_number(text: str) -> str:
-    """A number a merchant chose, normalised; :class:`InvalidValue`
+    """A number a merchant chose, normalised; :class:`InvalidCardNumber`
     (``giftcard.number_invalid``) unless it is 6 to 32 digits. No check digit is required."""
     number = normalise_number(text)
     if not _is_digits(number) or not GIVEN_MIN_LENGTH <= len(number) <= GIVEN_MAX_LENGTH:
-        raise InvalidValue(
+        raise InvalidCardNumber(
             f"a gift-card number is {GIVEN_MIN_LENGTH} to {GIVEN_MAX_LENGTH} digits",
-            code=_NUMBER_INVALID,
             details={"min_length": GIVEN_MIN_LENGTH, "max_length": GIVEN_MAX_LENGTH},
         )
     return number

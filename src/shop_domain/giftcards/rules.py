@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import attrs
 
+from shop_domain.giftcards.errors import InsufficientBalance, KeyRequired
 from shop_domain.shared.money import Money
 
 
@@ -36,8 +37,8 @@ class BatchIsOpen:
 class HoldsTheKey:
     """GC-3: only the batch's owner or a holder of the open permission opens it."""
 
-    code: ClassVar[str] = "giftcard.key_required"
-    kind: ClassVar[str] = "forbidden"
+    code: ClassVar[str] = KeyRequired.code
+    kind: ClassVar[str] = KeyRequired.kind
     actor: str
     owner: str
     has_open_permission: bool
@@ -126,8 +127,8 @@ class AlreadyValid:
 class BalanceCovers:
     """GC-7: never beyond the balance."""
 
-    code: ClassVar[str] = "giftcard.insufficient_balance"
-    kind: ClassVar[str] = "conflict"
+    code: ClassVar[str] = InsufficientBalance.code
+    kind: ClassVar[str] = InsufficientBalance.kind
     balance: Money
     amount: Money
 

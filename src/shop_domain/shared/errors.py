@@ -4,6 +4,10 @@ The ``code`` (``catalog.sku_not_found``, ``money.currency_mismatch``) is part of
 contract: clients branch on it, so it never changes once released. The ``kind`` says what sort of
 failure it is (``invalid``, ``not_found``, ``conflict``, ``forbidden``) so that an adapter can map
 it to its own vocabulary (an HTTP status, an exit code) without knowing every code.
+
+Each code is defined once, as the class-level ``code`` of an error class (or of a business rule,
+:mod:`shop_domain.shared.rules`); the domain raises those classes and never spells a code
+inline (``tests/unit/test_error_codes.py`` checks both).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ class DomainError(Exception):
         code: str | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> None:
+        """``code`` narrows the class code for one instance. The domain never passes it (each of
+        its codes is a class); it remains for callers outside the domain that have not yet
+        given each of their codes a class."""
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -80,3 +87,56 @@ class RateLimited(DomainError):
 
     code = "rate_limited"
     kind = "rate_limited"
+
+
+# --- money (MON-1..4) ---------------------------------------------------------------------------
+
+
+class UnknownCurrency(InvalidValue):
+    code = "money.unknown_currency"
+
+
+class AmountNotInteger(InvalidValue):
+    """An amount given as a float, a bool or anything but whole minor units (MON-1)."""
+
+    code = "money.not_integer"
+
+
+class InvalidAmount(InvalidValue):
+    """Text that is not a finite decimal amount."""
+
+    code = "money.invalid"
+
+
+class AmountTooLarge(InvalidValue):
+    code = "money.too_large"
+
+
+class AmountTooPrecise(InvalidValue):
+    """More decimals than the currency has: never rounded silently (MON-2)."""
+
+    code = "money.too_precise"
+
+
+class RateNotDecimal(InvalidValue):
+    code = "money.rate_not_decimal"
+
+
+class AllocationNegativeAmount(InvalidValue):
+    code = "allocation.negative_amount"
+
+
+class AllocationNegativeBase(InvalidValue):
+    code = "allocation.negative_base"
+
+
+class AllocationWithoutBase(InvalidValue):
+    """An amount to split over parts that are all zero (MON-3)."""
+
+    code = "allocation.no_base"
+
+
+class AllocationExceedsBase(InvalidValue):
+    """A capped split of more than its parts are worth (MON-3, MON-4)."""
+
+    code = "allocation.exceeds_base"

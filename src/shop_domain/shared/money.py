@@ -13,7 +13,19 @@ from typing import Final
 
 import attrs
 
-from shop_domain.shared.errors import CurrencyMismatch, InvalidValue
+from shop_domain.shared.errors import (
+    AllocationExceedsBase,
+    AllocationNegativeAmount,
+    AllocationNegativeBase,
+    AllocationWithoutBase,
+    AmountNotInteger,
+    AmountTooLarge,
+    AmountTooPrecise,
+    CurrencyMismatch,
+    InvalidAmount,
+    RateNotDecimal,
+    UnknownCurrency,
+)
 
 # ISO 4217 minor-unit exponents of the currencies we accept.
 MINOR_UNITS: Final[dict[str, int]] = {
@@ -72,19 +84,14 @@ _MAX_MAJOR: Final = decimal.Decimal(10) ** MAX_MAJOR_DIGITS
 
 def _check_currency(currency: object) -> None:
     if not isinstance(currency, str) or currency not in MINOR_UNITS:
-        raise InvalidValue(
-            f"unknown currency {currency!r}",
-            code="money.unknown_currency",
-            details={"currency": currency},
-        )
+        raise UnknownCurrency(f"unknown currency {currency!r}", details={"currency": currency})
 
 
 def _check_minor(minor: object) -> None:
     # bool is an int subclass; True is not an amount.
     if not isinstance(minor, int) or isinstance(minor, bool):
-        raise InvalidValue(
-            f"an amount must be an integer of minor units, not {type(minor).__name__}",
-            code="money.not_integer",
+        raise AmountNotInteger(
+            f"an amount must be an integer of minor units, not {type(minor).__name__}"
         )
 
 
@@ -114,27 +121,23 @@ class Money:
         """
         _check_currency(currency)
         if isinstance(amount, float | bool):
-            raise InvalidValue("amounts are never floats", code="money.not_integer")
+            raise AmountNotInteger("amounts are never floats")
         try:
             value = decimal.Decimal(amount)
         except decimal.InvalidOperation as exc:
-            raise InvalidValue(f"not an amount: {amount!r}", code="money.invalid") from exc
+            raise InvalidAmount(f"not an amount: {amount!r}") from exc
         if not value.is_finite():
-            raise InvalidValue(f"not an amount: {amount!r}", code="money.invalid")
+            raise InvalidAmount(f"not an amount: {amount!r}")
         # adjusted() is the power of ten of the leading digit; no context, so no rounding
         if value and value.adjusted() >= MAX_MAJOR_DIGITS:
-            raise InvalidValue(
+            raise AmountTooLarge(
                 f"an amount must be below {_MAX_MAJOR:,} {currency}",
-                code="money.too_large",
                 details={"maximum_digits": MAX_MAJOR_DIGITS},
             )
         sign, digits, exponent = value.as_tuple()
         shift = int(exponent) + MINOR_UNITS[currency]
         if shift < 0 and any(digits[shift:]):
-            raise InvalidValue(
-                f"{amount} has more decimals than {currency} allows",
-                code="money.too_precise",
-            )
+            raise AmountTooPrecise(f"{amount} has more decimals than {currency} allows")
         kept = digits[:shift] if shift < 0 else digits
         minor = int("".join(map(str, kept)) or "0") * 10 ** max(shift, 0)
         return cls(-minor if sign else minor, currency)
@@ -192,7 +195,7 @@ class Money:
     def times(self, rate: decimal.Decimal) -> Money:
         """This amount times an exact rate, rounded half-up once (MON-2)."""
         if not isinstance(rate, decimal.Decimal):
-            raise InvalidValue("rates are exact decimals", code="money.rate_not_decimal")
+            raise RateNotDecimal("rates are exact decimals")
         return Money(round_half_up(self.minor * rate), self.currency)
 
     def basis_points(self, bps: int) -> Money:
@@ -244,25 +247,19 @@ def allocate_minor(amount: int, bases: Sequence[int], *, capped: bool = True) ->
     """
     _check_minor(amount)
     if amount < 0:
-        raise InvalidValue("cannot allocate a negative amount", code="allocation.negative_amount")
+        raise AllocationNegativeAmount("cannot allocate a negative amount")
     for base in bases:
         _check_minor(base)
         if base < 0:
-            raise InvalidValue(
-                "allocation bases cannot be negative", code="allocation.negative_base"
-            )
+            raise AllocationNegativeBase("allocation bases cannot be negative")
     base_sum = sum(bases)
     if amount == 0:
         return [0 for _ in bases]
     if base_sum == 0:
-        raise InvalidValue(
-            "cannot allocate an amount over parts that are all zero",
-            code="allocation.no_base",
-        )
+        raise AllocationWithoutBase("cannot allocate an amount over parts that are all zero")
     if capped and amount > base_sum:
-        raise InvalidValue(
+        raise AllocationExceedsBase(
             f"cannot allocate {amount} over parts worth only {base_sum}",
-            code="allocation.exceeds_base",
             details={"amount": amount, "base": base_sum},
         )
     shares: list[int] = []

@@ -24,8 +24,9 @@ class BusinessRuleBroken(DomainError):
     kind = "conflict"
 
     def __init__(self, rule: BusinessRule) -> None:
-        super().__init__(rule.message(), code=rule.code)
+        super().__init__(rule.message())
         self.rule = rule
+        self.code = rule.code  # type: ignore[misc]  # the broken rule's code, defined on the rule
         self.kind = getattr(rule, "kind", "conflict")  # type: ignore[misc]
 
 

@@ -35,7 +35,7 @@ from shop_domain.catalog.model import (
     MAX_VALUE_LENGTH,
     AttributeKind,
 )
-from shop_domain.catalog.products import MAX_CODE_LENGTH
+from shop_domain.catalog.sku import MAX_CODE_LENGTH
 
 # --- limits of the wire (the domain's own limits are imported above) ---------------------------
 

@@ -23,7 +23,7 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from shop_adapters.http.auth import PUBLIC, customer_only
+from shop_adapters.http.auth import PUBLIC, InvalidSubject, customer_only
 from shop_adapters.http.coupons.requests import RedeemIn
 from shop_adapters.http.coupons.responses import (
     AcquiredOut,
@@ -81,7 +81,7 @@ def user_id_of(principal: Principal) -> uuid.UUID:
         return uuid.UUID(principal.subject)
     except ValueError:
         raise HttpProblem(
-            403, "auth.invalid_subject", "this customer token does not name a user id"
+            403, InvalidSubject.code, "this customer token does not name a user id"
         ) from None
 
 

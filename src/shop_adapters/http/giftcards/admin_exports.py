@@ -46,8 +46,8 @@ from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards.commands import StartExport
 from shop_app.shared.auth import Principal
+from shop_domain.giftcards.errors import ExportNotFound
 from shop_domain.giftcards.export import ExportState
-from shop_domain.shared.errors import NotFound
 
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_NOT_FOUND: Final = problem_spec("No such export (`giftcard.export_not_found`)")
@@ -61,7 +61,7 @@ TOO_SOON: Final = problem_spec("A code was sent moments ago (`otp.too_soon`); se
 async def export_view(runtime: Runtime, export_id: uuid.UUID) -> ExportOut:
     view = await giftcard_services(runtime).queries.export(export_id)
     if view is None:
-        raise NotFound("no such export", code="giftcard.export_not_found")
+        raise ExportNotFound(export_id)
     return ExportOut.of(view)
 
 

@@ -23,7 +23,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from shop_adapters.http.app import Commands, idempotency_owner
-from shop_adapters.http.auth import customer_only
+from shop_adapters.http.auth import InvalidSubject, customer_only
 from shop_adapters.http.giftcards.requests import (
     ActivateIn,
 )
@@ -78,7 +78,7 @@ def user_id_of(principal: Principal) -> uuid.UUID:
         return uuid.UUID(principal.subject)
     except ValueError:
         raise HttpProblem(
-            403, "auth.invalid_subject", "this customer token does not name a user id"
+            403, InvalidSubject.code, "this customer token does not name a user id"
         ) from None
 
 

@@ -27,8 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop_adapters.sql.coupons.tables import coupon_code_batches, coupon_codes
 from shop_domain.coupons.batches import BatchState
-from shop_domain.coupons.errors import CodeBatchNotFound
-from shop_domain.shared.errors import InvalidValue
+from shop_domain.coupons.errors import CodeBatchMismatch, CodeBatchNotFound
 
 _LOOKUP_CHUNK = 5000
 
@@ -60,9 +59,7 @@ class SqlCodeStore:
             if batch is None:
                 raise CodeBatchNotFound(batch_id)
             if batch.template_id != template_id:
-                raise InvalidValue(
-                    "the batch belongs to another template", code="coupon.batch_mismatch"
-                )
+                raise CodeBatchMismatch("the batch belongs to another template")
             room = batch.requested - batch.generated
             if room <= 0 or not fresh:
                 return 0

@@ -11,7 +11,13 @@ from typing import TypeVar
 
 import click
 
-from shop_adapters.cli_support import report_job, run_job_with_bar, run_with_runtime
+from shop_adapters.cli.support import (
+    ContextCommands,
+    Sweep,
+    report_job,
+    run_job_with_bar,
+    run_with_runtime,
+)
 from shop_adapters.runtime import Runtime
 from shop_app.coupons.commands import ExpireCoupons, ReserveCodeBatch
 from shop_app.coupons.results import CodeBatchStarted
@@ -134,3 +140,8 @@ async def expire_all(runtime: Runtime) -> int:
     while expired := await runtime.bus.handle(ExpireCoupons(limit=EXPIRY_STEP)):
         total += expired
     return total
+
+
+COUPON_COMMANDS = ContextCommands(
+    "coupons", commands=(coupons,), sweeps=(Sweep("expired {n} coupon(s)", expire_all),)
+)

@@ -20,7 +20,13 @@ from typing import TypeVar
 
 import click
 
-from shop_adapters.cli_support import report_job, run_job_with_bar, run_with_runtime
+from shop_adapters.cli.support import (
+    ContextCommands,
+    console,
+    report_job,
+    run_job_with_bar,
+    run_with_runtime,
+)
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.exports import EXPORT_PERMISSION
@@ -217,7 +223,6 @@ def export(
 @click.argument("number")
 def lookup(number: str) -> None:
     """Everything about one card, for customer service (GC-14)."""
-    from shop_adapters.cli import console
 
     async def job(runtime: Runtime, services: GiftCardServices) -> None:
         found = await services.queries.lookup(number, runtime.clock.now())
@@ -247,7 +252,6 @@ def reseal(actor: str) -> None:
     the key file), with a progress bar, then say how many cards each key id still seals: a key
     that seals none can leave the ring. An interrupted run resumes with ``shop jobs run --job
     <job id>`` (or by running this again)."""
-    from shop_adapters.cli import console
 
     async def job(runtime: Runtime, services: GiftCardServices) -> None:
         job_id = await runtime.job_runner.submit(RESEAL_CARDS, {}, created_by=actor)
@@ -266,3 +270,6 @@ def reseal(actor: str) -> None:
             console.print(f"  key {key_id}: {count} card(s), {role}")
 
     _run(job)
+
+
+GIFTCARD_COMMANDS = ContextCommands("giftcards", commands=(giftcards,))
