@@ -24,11 +24,10 @@ from shop_adapters.sql.mapper import member_of
 from shop_adapters.sql.uow import A, SqlRepository
 from shop_domain.giftcards.batch import GiftCardBatch
 from shop_domain.giftcards.card import GiftCard
-from shop_domain.giftcards.errors import BatchNotFound, CardNotFound
+from shop_domain.giftcards.errors import BatchNotFound, CardNotFound, ExportNotFound
 from shop_domain.giftcards.export import CardExport
 from shop_domain.giftcards.numbers import normalise_number
 from shop_domain.giftcards.usage import CardUsage
-from shop_domain.shared.errors import NotFound
 
 _ADVISORY_SPACE = 0x6763  # "gc": the advisory-lock namespace of gift cards
 
@@ -123,14 +122,6 @@ class SqlCardUsageRepository(_GiftCardsRepository[CardUsage]):
         return await self._load(_USAGES_OF_ORDER, {"order_id": order_id}, locked=True)
 
 
-def _export_not_found(id_: uuid.UUID) -> NotFound:
-    return NotFound(
-        f"no gift-card export {id_}",
-        code="giftcard.export_not_found",
-        details={"export_id": str(id_)},
-    )
-
-
 class SqlCardExportRepository(_GiftCardsRepository[CardExport]):
     table = EXPORTS
-    not_found = staticmethod(_export_not_found)
+    not_found = staticmethod(ExportNotFound)
