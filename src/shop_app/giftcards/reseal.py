@@ -16,10 +16,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from shop_app.giftcards.errors import ResealStalled
 from shop_app.giftcards.ports import GiftCardsUnitOfWork
 from shop_app.giftcards.secrets import SecretBox
 from shop_app.shared.jobs import JobView, Report
-from shop_domain.shared.errors import Conflict
 
 RESEAL_CARDS = "giftcards.reseal_cards"
 DEFAULT_RESEAL_CHUNK = 1000
@@ -86,10 +86,7 @@ class CardResealer:
                 moved = await self._reseal(ids)
                 stalls = 0 if moved else stalls + 1
                 if stalls > MAX_STALLS:  # pragma: no cover - the store keeps returning them
-                    raise Conflict(
-                        f"re-sealing the cards of key {key_id} makes no progress",
-                        code="giftcard.reseal_stalled",
-                    )
+                    raise ResealStalled(f"re-sealing the cards of key {key_id} makes no progress")
                 done += moved
                 if report is not None:
                     await report(done, max(total, done))
