@@ -181,6 +181,7 @@ class CouponCustomerController(Controller):
         principal: NamedDependency[Principal],
         idempotency_key: NamedDependency[str | None],
     ) -> Response[AcquiredOut]:
+        coupon_services(runtime)  # a runtime built without coupons answers 503
         claim = ClaimCoupon(
             template_id=template_id,
             user_id=user_id_of(principal),
@@ -203,6 +204,7 @@ class CouponCustomerController(Controller):
         principal: NamedDependency[Principal],
         idempotency_key: NamedDependency[str | None],
     ) -> Response[AcquiredOut]:
+        coupon_services(runtime)  # a runtime built without coupons answers 503
         command = RedeemCode(
             user_id=user_id_of(principal), code=data.code, key=command_key(idempotency_key)
         )

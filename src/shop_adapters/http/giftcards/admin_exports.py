@@ -88,6 +88,7 @@ class GiftCardExportsController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> CodeSentOut:
+        giftcard_services(runtime)  # a runtime built without gift cards answers 503
         command = RequestExportCode(batch_id=batch_id, actor=principal.subject)
         challenge: Challenge = await runtime.bus.handle(command, actor=principal)
         return CodeSentOut(phone=challenge.phone_masked, expires_at=challenge.expires_at)
@@ -111,6 +112,7 @@ class GiftCardExportsController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> Response[ExportAcceptedOut]:
+        giftcard_services(runtime)  # a runtime built without gift cards answers 503
         command = StartExport(
             batch_id=batch_id,
             actor=principal.subject,
