@@ -23,7 +23,6 @@ import click
 from shop_adapters.cli_support import report_job, run_job_with_bar, run_with_runtime
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards import commands as c
-from shop_app.giftcards.reseal import RESEAL_CARDS
 from shop_app.giftcards.results import BatchStarted, ExportStarted
 from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.auth import Principal
@@ -253,7 +252,7 @@ def reseal(actor: str) -> None:
     from shop_adapters.cli import console
 
     async def job(runtime: Runtime, services: GiftCardServices) -> None:
-        job_id = await runtime.job_runner.submit(RESEAL_CARDS, {}, created_by=actor)
+        job_id = await runtime.bus.handle(c.ResealCards(actor=actor), actor=_operator(actor, "*"))
         click.echo(f"job {job_id}: re-sealing card secrets")
         done = await run_job_with_bar(runtime, job_id, "re-sealing cards", 0)
         report_job(done)

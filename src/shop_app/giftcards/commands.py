@@ -108,6 +108,14 @@ class BindCard:
     phone: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class ResealCards:
+    """GC-11: re-seal every card secret under the current key, as a job (``RESEAL_CARDS``)
+    queued with this command, so an old key can leave the ring. Answers the job's id."""
+
+    actor: str
+
+
 # --- customers --------------------------------------------------------------------------------
 
 

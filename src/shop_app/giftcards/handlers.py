@@ -4,7 +4,8 @@
 - single cards, by operators and customers (GC-5, GC-6, GC-11):
   :mod:`shop_app.giftcards.card_handlers`;
 - selling and paying (GC-6, GC-7, GC-8): :mod:`shop_app.giftcards.payments`;
-- exports (GC-12): :mod:`shop_app.giftcards.exports`.
+- exports (GC-12): :mod:`shop_app.giftcards.exports`;
+- re-sealing secrets under the current key (GC-11): :mod:`shop_app.giftcards.reseal`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from shop_app.giftcards.exports import EXPORT_CARDS, ExportHandlers, RequestExpo
 from shop_app.giftcards.payments import PaymentHandlers
 from shop_app.giftcards.policy import GiftCardPolicy
 from shop_app.giftcards.queries import GiftCardQueries
+from shop_app.giftcards.reseal import reseal_cards
 from shop_app.giftcards.secrets import SecretBox
 from shop_app.shared.messagebus import CommandHandler
 from shop_app.shared.otp import OneTimeCodes
@@ -29,6 +31,7 @@ def giftcard_command_handlers(policy: GiftCardPolicy, box: SecretBox) -> dict[ty
         **CardHandlers(box).mapping(),
         **PaymentHandlers(policy).mapping(),
         **ExportHandlers(policy, box).mapping(),
+        c.ResealCards: reseal_cards,
     }
 
 

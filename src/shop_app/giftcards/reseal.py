@@ -1,6 +1,7 @@
 """Re-sealing every card secret under the current key, so an old key can leave the ring (GC-11).
 
-The ``RESEAL_CARDS`` job works like card generation: chunk by chunk, each chunk one short
+The ``ResealCards`` command queues the ``RESEAL_CARDS`` job (:func:`reseal_cards`); the job works
+like card generation: chunk by chunk, each chunk one short
 transaction that locks its cards, opens each secret with whatever key sealed it and seals it
 again under the current key (the card's :meth:`~shop_domain.giftcards.card.GiftCard.reseal`),
 with ``report(done, total)`` between chunks. It keeps no cursor: a card already under the
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from shop_app.giftcards.commands import ResealCards
 from shop_app.giftcards.errors import ResealStalled
 from shop_app.giftcards.ports import GiftCardsUnitOfWork
 from shop_app.giftcards.secrets import SecretBox
@@ -24,6 +26,11 @@ from shop_app.shared.jobs import JobView, Report
 RESEAL_CARDS = "giftcards.reseal_cards"
 DEFAULT_RESEAL_CHUNK = 1000
 MAX_STALLS = 3
+
+
+async def reseal_cards(command: ResealCards, uow: GiftCardsUnitOfWork) -> uuid.UUID:
+    """The ``ResealCards`` handler: the job, queued in the command's transaction."""
+    return await uow.jobs.enqueue(RESEAL_CARDS, {}, created_by=command.actor)
 
 
 class ResealSource(Protocol):
