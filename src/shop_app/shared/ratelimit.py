@@ -32,7 +32,7 @@ The middleware
 --------------
 A context registers an :class:`AttemptRule` per command type: which subjects of the command are
 counted (one :class:`Guard` each: a scope and how to read the subject from the command), which
-error counts as a failure, the policy, and the error code of a lock-out. Then::
+error counts as a failure, the policy, and the error a lock-out raises. Then::
 
     AttemptLimiting(limiter, clock, {RedeemCode: AttemptRule(
         guards=(Guard(CODE_ATTEMPTS, lambda command: str(command.user_id)),),
