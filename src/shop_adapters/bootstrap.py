@@ -65,19 +65,24 @@ from shop_adapters.sql.retention import SqlRetentionStore
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.catalog.handlers import catalog_command_handlers
 from shop_app.catalog.ports import CatalogQueries
-from shop_app.coupons.claiming import ClaimBatcher
 from shop_app.coupons.codegen import GENERATE_CODES, CodeGenerator
 from shop_app.coupons.handlers import coupon_command_handlers
+from shop_app.coupons.middlewares import coupon_middlewares
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.ports import CodeStore
 from shop_app.coupons.queries import CouponQueries
 from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentIssuer, SegmentStore
-from shop_app.coupons.services import CodeRedeemer, CouponServices
-from shop_app.giftcards.activation import CardActivator
+from shop_app.coupons.services import CouponServices
 from shop_app.giftcards.exports import CardExporter
 from shop_app.giftcards.generation import CardGenerator
-from shop_app.giftcards.handlers import EXPORT_CARDS, GENERATE_CARDS, giftcard_command_handlers
+from shop_app.giftcards.handlers import (
+    EXPORT_CARDS,
+    GENERATE_CARDS,
+    export_code_handlers,
+    giftcard_command_handlers,
+)
 from shop_app.giftcards.keyring import KeyCheckStore
+from shop_app.giftcards.middlewares import giftcard_middlewares
 from shop_app.giftcards.policy import GiftCardPolicy
 from shop_app.giftcards.ports import CardStore, ExportSource
 from shop_app.giftcards.queries import GiftCardQueries
@@ -92,6 +97,7 @@ from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobRunner, JobStore
 from shop_app.shared.messagebus import CommandHandler, MessageBus, UnitOfWorkFactory
+from shop_app.shared.middleware import Middleware
 from shop_app.shared.notify import SmsSender
 from shop_app.shared.otp import OneTimeCodes, OneTimeCodeStore
 from shop_app.shared.ports import Clock, EventPublisher, IdGenerator
@@ -100,18 +106,27 @@ from shop_app.shared.retention import Purger, RetentionStore
 from shop_domain.catalog.model import CatalogPolicy
 
 
-def command_handlers(
-    policy: CatalogPolicy,
-    coupon_policy: CouponPolicy,
-    giftcard_policy: GiftCardPolicy,
-    box: SecretBox,
-) -> dict[type, CommandHandler]:
+def command_handlers(container: punq.Container) -> dict[type, CommandHandler]:
     """Every context's command handlers, in one registry."""
+    giftcard_policy: GiftCardPolicy = container.resolve(GiftCardPolicy)
     return {
-        **catalog_command_handlers(policy),
-        **coupon_command_handlers(coupon_policy),
-        **giftcard_command_handlers(giftcard_policy, box),
+        **catalog_command_handlers(container.resolve(CatalogPolicy)),
+        **coupon_command_handlers(container.resolve(CouponPolicy)),
+        **giftcard_command_handlers(giftcard_policy, container.resolve(SecretBox)),
+        **export_code_handlers(
+            container.resolve(GiftCardQueries), container.resolve(OneTimeCodes), giftcard_policy
+        ),
     }
+
+
+def bus_middlewares(container: punq.Container) -> list[Middleware]:
+    """Every context's bus middlewares (the kernel's audit and idempotency are the bus's own)."""
+    clock, limiter = container.resolve(Clock), container.resolve(AttemptLimiter)
+    batch, codes = container.resolve(Settings).coupon_claim_batch, container.resolve(OneTimeCodes)
+    return [
+        *coupon_middlewares(container.resolve(CouponPolicy), limiter, clock, claim_batch=batch),
+        *giftcard_middlewares(container.resolve(GiftCardPolicy), limiter, clock, codes),
+    ]
 
 
 def register_job_handlers(runner: JobRunner, container: punq.Container) -> None:
@@ -145,8 +160,6 @@ def _coupon_services(container: punq.Container) -> CouponServices:
     uow_factory: UnitOfWorkFactory = container.resolve(UnitOfWorkFactory)
     return CouponServices(
         queries=container.resolve(CouponQueries),
-        claims=ClaimBatcher(bus, max_batch=container.resolve(Settings).coupon_claim_batch),
-        redeemer=CodeRedeemer(bus, container.resolve(AttemptLimiter), clock, policy),
         generator=CodeGenerator(
             uow_factory,  # type: ignore[arg-type]  # the application's unit of work has them all
             container.resolve(CodeStore),
@@ -179,22 +192,16 @@ def _giftcard_services(container: punq.Container) -> GiftCardServices:
     box: SecretBox = container.resolve(SecretBox)
     settings: Settings = container.resolve(Settings)
     uow_factory: Any = container.resolve(UnitOfWorkFactory)  # has every context's repositories
-    queries: GiftCardQueries = container.resolve(GiftCardQueries)
     return GiftCardServices(
-        queries=queries,
-        activator=CardActivator(bus, container.resolve(AttemptLimiter), clock, policy),
+        queries=container.resolve(GiftCardQueries),
         generator=CardGenerator(uow_factory, container.resolve(CardStore), box, bus, clock, policy),
         exporter=CardExporter(
             bus=bus,
             uow_factory=uow_factory,
-            queries=queries,
-            codes=OneTimeCodes(container.resolve(OneTimeCodeStore), container.resolve(SmsSender)),
             source=container.resolve(ExportSource),
             box=box,
             sheets=ProtectedXlsxWriter,
             directory=Path(settings.export_dir),
-            clock=clock,
-            policy=policy,
         ),
         policy=policy,
     )
@@ -319,16 +326,14 @@ def build_container(
         _register_sql(container, settings, clock, ids)
 
     # punq injects constructor arguments of classes only, so factories resolve explicitly
+    codes = OneTimeCodes(container.resolve(OneTimeCodeStore), container.resolve(SmsSender))
+    container.register(OneTimeCodes, instance=codes)
     container.register(
         MessageBus,
         factory=lambda: MessageBus(
             container.resolve(UnitOfWorkFactory),
-            command_handlers(
-                container.resolve(CatalogPolicy),
-                container.resolve(CouponPolicy),
-                container.resolve(GiftCardPolicy),
-                container.resolve(SecretBox),
-            ),
+            command_handlers(container),
+            middlewares=bus_middlewares(container),
         ),
         scope=punq.Scope.singleton,
     )

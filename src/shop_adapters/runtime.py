@@ -62,9 +62,11 @@ class Runtime:
     audit: AuditQueries | None = None
     """The audit log's read side; ``None`` when the runtime was built without one."""
     coupons: CouponServices | None = None
-    """Claims, codes, segments and the read side of coupons."""
+    """The read side of coupons and the workers behind their jobs (use cases are commands sent
+    through ``bus``)."""
     giftcards: GiftCardServices | None = None
-    """Activation, generation, exports and the read side of gift cards."""
+    """The read side of gift cards, the workers behind their jobs and where exports are written
+    (use cases are commands sent through ``bus``)."""
     sms: SmsSender | None = None
     """Where one-time codes go (the development inbox file, or memory in tests)."""
     starters: list[Callable[[], Awaitable[None]]] = attrs.field(factory=list)

@@ -1,7 +1,7 @@
 """Fixtures of the concurrency suites: several "processes" racing on one PostgreSQL database.
 
-A :class:`Node` is what one process of `shop` holds: its own engine (connection pool), message
-bus and claim batcher, wired by hand as the composition root wires them. A :class:`Cluster`
+A :class:`Node` is what one process of `shop` holds: its own engine (connection pool) and message
+bus, which batches claims, wired by hand as the composition root wires them. A :class:`Cluster`
 makes as many nodes as a test wants, all on the test session's database, and reads the outcome
 back independently of the code under test (plain SQL on the tables, and the read side).
 
@@ -31,11 +31,11 @@ from shop_adapters.sql.coupons.tables import coupon_codes, coupon_templates, cou
 from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.coupons import commands as c
-from shop_app.coupons.claiming import ClaimBatcher
+from shop_app.coupons.claiming import claim_batching
 from shop_app.coupons.codegen import CodeGenerator
 from shop_app.coupons.handlers import coupon_command_handlers
 from shop_app.coupons.policy import CouponPolicy
-from shop_app.coupons.results import CodeBatchStarted
+from shop_app.coupons.results import Acquired, CodeBatchStarted
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ports import Clock
 from shop_domain.coupons.template import TemplateDefinition
@@ -85,8 +85,8 @@ def users(count: int) -> list[uuid.UUID]:
 
 
 class Node:
-    """One process's worth of the stack: an engine, a bus over ``SqlShopUnitOfWork``, a
-    ``ClaimBatcher`` over that bus."""
+    """One process's worth of the stack: an engine, a bus over ``SqlShopUnitOfWork`` that
+    batches claims (:meth:`claim`)."""
 
     def __init__(
         self, url: str, clock: Clock, *, pool_size: int, max_batch: int = 200, name: str = ""
@@ -96,8 +96,14 @@ class Node:
         self.engine = make_engine(url, pool_size=pool_size)
         ids = UuidV7Generator()
         self.uow = lambda: SqlShopUnitOfWork(self.engine, clock, ids)
-        self.bus = MessageBus(self.uow, coupon_command_handlers(POLICY))
-        self.batcher = ClaimBatcher(self.bus, max_batch=max_batch)
+        self.bus = MessageBus(
+            self.uow, coupon_command_handlers(POLICY), middlewares=[claim_batching(max_batch)]
+        )
+
+    async def claim(self, command: c.ClaimCoupon) -> Acquired:
+        """A claim through the bus, batched with the node's other claims of the template."""
+        acquired: Acquired = await self.bus.handle(command)
+        return acquired
 
     async def close(self) -> None:
         await self.engine.dispose()

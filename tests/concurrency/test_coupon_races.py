@@ -66,10 +66,10 @@ def _claimers(cluster: Cluster, mode: str) -> list[Claim]:
     pools of up to 8 connections each and no batcher (only the row lock keeps it exact); four
     processes each with its own batcher."""
     if mode == "one_batcher":
-        return [cluster.node(pool_size=2).batcher.claim]
+        return [cluster.node(pool_size=2).claim]
     if mode == "no_batcher":
         return [_single_claims(node.bus) for node in cluster.many(6, pool_size=4)]
-    return [node.batcher.claim for node in cluster.many(4, pool_size=2)]
+    return [node.claim for node in cluster.many(4, pool_size=2)]
 
 
 # --- CPN-2: the total and the per-user limits under a stampede --------------------------------

@@ -346,7 +346,7 @@ async def test_the_same_self_activation_by_several_users_binds_the_card_once(
     async with shop.lock_waits() as waits:
         results = await race(
             jittered(
-                shop.services(nodes[i % len(nodes)]).activator.activate(
+                nodes[i % len(nodes)].bus.handle(
                     c.ActivateCard(
                         user_id=user,
                         number=" ".join(number[k : k + 4] for k in range(0, 16, 4)),

@@ -59,7 +59,7 @@ async def test_voiding_one_coupon_twice_at_once_is_a_success_or_a_409(cluster: C
     first, second = cluster.node(pool_size=2), cluster.node(pool_size=2)
     template_id = await cluster.template(definition(total=50, per_user=1))
     coupon_ids = [
-        (await first.batcher.claim(c.ClaimCoupon(template_id=template_id, user_id=user))).coupon_id
+        (await first.claim(c.ClaimCoupon(template_id=template_id, user_id=user))).coupon_id
         for user in users(50)
     ]
     rng = random.Random("void-pairs")

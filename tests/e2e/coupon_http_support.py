@@ -33,14 +33,14 @@ from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import UuidV7Generator
-from shop_app.coupons.claiming import ClaimBatcher
 from shop_app.coupons.codegen import GENERATE_CODES, CodeGenerator
 from shop_app.coupons.handlers import coupon_command_handlers
+from shop_app.coupons.middlewares import coupon_middlewares
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.ports import CodeStore, CouponsUnitOfWork
 from shop_app.coupons.queries import CouponQueries
 from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentIssuer, SegmentStore
-from shop_app.coupons.services import CodeRedeemer, CouponServices
+from shop_app.coupons.services import CouponServices
 from shop_app.shared.jobs import JobStore
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ratelimit import AttemptLimiter
@@ -101,11 +101,13 @@ def wire(
 ) -> CouponWorld:
     """The coupon services and their jobs over one backend, as the composition root wires
     them."""
-    bus = MessageBus(uow_factory, coupon_command_handlers(policy))  # type: ignore[arg-type]
+    bus = MessageBus(
+        uow_factory,  # type: ignore[arg-type]
+        coupon_command_handlers(policy),
+        middlewares=coupon_middlewares(policy, limiter, clock),
+    )
     services = CouponServices(
         queries=queries,
-        claims=ClaimBatcher(bus),
-        redeemer=CodeRedeemer(bus, limiter, clock, policy),
         generator=CodeGenerator(uow_factory, code_store, clock, policy),
         segments=SegmentIssuer(bus, segment_store, policy),
         policy=policy,

@@ -16,9 +16,6 @@ KNOWN_LONG: frozenset[str] = frozenset(
         # the hand-written memory adapters go when memory:// becomes SQLite (issue 10, item 5)
         "shop_adapters/memory/coupons.py",
         "shop_adapters/memory/giftcards.py",
-        # split when every use case goes through the bus (issue 10, item 4)
-        "shop_app/coupons/handlers.py",
-        "shop_app/giftcards/handlers.py",
     }
 )
 

@@ -19,9 +19,8 @@ from shop_adapters.cli.support import (
     run_with_runtime,
 )
 from shop_adapters.runtime import Runtime
-from shop_app.coupons.commands import ExpireCoupons, ReserveCodeBatch
+from shop_app.coupons.commands import ExpireCoupons, IssueSegment, ReserveCodeBatch
 from shop_app.coupons.results import CodeBatchStarted
-from shop_app.coupons.segments import ISSUE_SEGMENT
 from shop_app.coupons.services import CouponServices
 from shop_domain.coupons.codes import display
 
@@ -107,18 +106,18 @@ def issue_segment(template_id: uuid.UUID, segment: Path, campaign_key: str, issu
     async def job(runtime: Runtime, services: CouponServices) -> None:
         with segment.open(encoding="utf-8") as lines:
             segment_id, users = await services.segments.stage(lines)
-        job_id = await runtime.job_runner.submit(
-            ISSUE_SEGMENT,
-            {
-                "template_id": str(template_id),
-                "campaign_key": campaign_key,
-                "segment_id": str(segment_id),
-                "count": users,
-                "issued_by": issued_by,
-            },
-            created_by=issued_by,
-            total=users,
+        command = IssueSegment(
+            template_id=template_id,
+            campaign_key=campaign_key,
+            segment_id=segment_id,
+            users=users,
+            issued_by=issued_by,
         )
+        try:
+            job_id: uuid.UUID = await runtime.bus.handle(command)
+        except BaseException:
+            await services.segments.drop(segment_id)
+            raise
         report_job(await run_job_with_bar(runtime, job_id, f"issuing to {users} users", users))
 
     _run(job)

@@ -29,11 +29,10 @@ from shop_adapters.cli.support import (
 )
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards import commands as c
-from shop_app.giftcards.exports import EXPORT_PERMISSION
-from shop_app.giftcards.reseal import RESEAL_CARDS
 from shop_app.giftcards.results import BatchStarted, ExportStarted
 from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.auth import Principal
+from shop_app.shared.otp import Challenge
 from shop_domain.giftcards.batch import BatchDefinition, CardKind, Validity
 from shop_domain.shared.money import Money
 
@@ -204,11 +203,14 @@ def export(
         chosen = tuple(uuid.UUID(line) for line in _numbers(cards) or ())
 
     async def job(runtime: Runtime, services: GiftCardServices) -> None:
-        principal = _operator(actor, EXPORT_PERMISSION)
-        challenge = await services.exporter.request_code(batch_id, principal)
+        principal = _operator(actor, c.EXPORT_PERMISSION)
+        request = c.RequestExportCode(batch_id=batch_id, actor=actor)
+        challenge: Challenge = await runtime.bus.handle(request, actor=principal)
         code = click.prompt(f"one-time code sent to {challenge.phone_masked}", hide_input=True)
-        command = c.StartExport(batch_id=batch_id, actor=actor, password=password, card_ids=chosen)
-        started: ExportStarted = await services.exporter.start(command, code, principal)
+        command = c.StartExport(
+            batch_id=batch_id, actor=actor, password=password, card_ids=chosen, code=code
+        )
+        started: ExportStarted = await runtime.bus.handle(command, actor=principal)
         job_ = await run_job_with_bar(runtime, started.job_id, "exporting cards", 0)
         report_job(job_)
         source = services.exporter.path(started.export_id)
@@ -254,7 +256,7 @@ def reseal(actor: str) -> None:
     <job id>`` (or by running this again)."""
 
     async def job(runtime: Runtime, services: GiftCardServices) -> None:
-        job_id = await runtime.job_runner.submit(RESEAL_CARDS, {}, created_by=actor)
+        job_id = await runtime.bus.handle(c.ResealCards(actor=actor), actor=_operator(actor, "*"))
         click.echo(f"job {job_id}: re-sealing card secrets")
         done = await run_job_with_bar(runtime, job_id, "re-sealing cards", 0)
         report_job(done)

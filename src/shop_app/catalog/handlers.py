@@ -11,13 +11,13 @@ import uuid
 from collections.abc import Iterable
 
 from shop_app.catalog import commands as c
+from shop_app.catalog.errors import InvalidSweepLimit
 from shop_app.catalog.ports import CatalogUnitOfWork
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.catalog import rules
 from shop_domain.catalog.categories import AttributeDefinition, Brand, Category, FrontCategory
 from shop_domain.catalog.model import CatalogPolicy, Dimensions
 from shop_domain.catalog.products import Product, SkuDraft
-from shop_domain.shared.errors import InvalidValue
 from shop_domain.shared.rules import check_rule
 
 # --- back-end categories ----------------------------------------------------------------------
@@ -294,7 +294,7 @@ async def apply_listing_schedules(command: c.ApplyListingSchedules, uow: Catalog
     exception to "one aggregate per transaction" for a housekeeping batch; a concurrent edit of
     one of them fails the batch, and the next run retries."""
     if not isinstance(command.limit, int) or not 1 <= command.limit <= 10_000:
-        raise InvalidValue("limit is 1..10000", code="catalog.invalid_limit")
+        raise InvalidSweepLimit("limit is 1..10000")
     now = uow.clock.now()
     changed = 0
     for product in await uow.products.due_for_schedule(now, command.limit):

@@ -14,8 +14,14 @@ from collections.abc import Mapping
 
 import attrs
 
+from shop_app.catalog.errors import (
+    InvalidAttributeFilters,
+    InvalidPage,
+    InvalidPageSize,
+    InvalidPriceRange,
+    InvalidSort,
+)
 from shop_app.shared.paging import Page as Page  # re-exported: catalog callers use it
-from shop_domain.shared.errors import InvalidValue
 from shop_domain.shared.money import Money
 
 MAX_PAGE_SIZE = 100
@@ -32,9 +38,8 @@ def _to_sort(value: str | SearchSort) -> SearchSort:
     try:
         return SearchSort(value)
     except ValueError as exc:
-        raise InvalidValue(
+        raise InvalidSort(
             f"sort must be one of {[s.value for s in SearchSort]}",
-            code="catalog.search.invalid_sort",
             details={"sort": str(value)},
         ) from exc
 
@@ -43,9 +48,7 @@ def _to_attributes(value: Mapping[str, str]) -> dict[str, str]:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise InvalidValue(
-            "attribute filters map keys to values", code="catalog.search.invalid_attributes"
-        )
+        raise InvalidAttributeFilters("attribute filters map keys to values")
     return {k.strip(): v.strip() for k, v in value.items()}
 
 
@@ -81,23 +84,16 @@ class SearchCriteria:
 
     def __attrs_post_init__(self) -> None:
         if not _is_int(self.page) or self.page < 1:
-            raise InvalidValue("page starts at 1", code="catalog.search.invalid_page")
+            raise InvalidPage("page starts at 1")
         if not _is_int(self.page_size) or not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise InvalidValue(
-                f"page size is 1..{MAX_PAGE_SIZE}", code="catalog.search.invalid_page_size"
-            )
+            raise InvalidPageSize(f"page size is 1..{MAX_PAGE_SIZE}")
         bounds = [m for m in (self.min_price, self.max_price) if m is not None]
         if any(not isinstance(m, Money) or m.is_negative() for m in bounds):
-            raise InvalidValue(
-                "price bounds are amounts >= 0", code="catalog.search.invalid_price_range"
-            )
+            raise InvalidPriceRange("price bounds are amounts >= 0")
         if len(bounds) == 2 and (
             bounds[0].currency != bounds[1].currency or bounds[0].minor > bounds[1].minor
         ):
-            raise InvalidValue(
-                "min_price must not exceed max_price, in the same currency",
-                code="catalog.search.invalid_price_range",
-            )
+            raise InvalidPriceRange("min_price must not exceed max_price, in the same currency")
 
     def terms(self) -> list[str]:
         """The keyword's whitespace-separated terms, lower-cased."""

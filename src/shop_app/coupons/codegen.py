@@ -14,12 +14,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shop_app.coupons.errors import CodesStalled
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.ports import CodeStore, CouponsUnitOfWork
 from shop_app.shared.jobs import JobView, Report
 from shop_app.shared.ports import Clock
 from shop_domain.coupons import codes
-from shop_domain.shared.errors import InvalidValue
 
 GENERATE_CODES = "coupons.generate_codes"
 """The job kind; its params are ``{"batch_id": "<uuid>"}``."""
@@ -58,9 +58,7 @@ class CodeGenerator:
                 # every code collided, or another worker filled the batch: look again
                 stalls += 1
                 if stalls > 20:
-                    raise InvalidValue(
-                        "code generation makes no progress", code="coupon.codes_stalled"
-                    )
+                    raise CodesStalled("code generation makes no progress")
                 _, generated, requested = await self._state(batch_id)
             else:
                 stalls = 0

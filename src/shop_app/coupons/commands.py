@@ -46,7 +46,9 @@ class EndTemplate:
 @attrs.frozen(kw_only=True)
 class ClaimCoupon:
     """CPN-2: a signed-in user claims one coupon. ``key`` (the client's idempotency key) makes a
-    retry return the coupon of the first attempt."""
+    retry return the coupon of the first attempt. The bus may decide it together with other
+    claims of its template (``ClaimBatch``, see ``shop_app.coupons.claiming``); a refused claim
+    raises ``ClaimRefused`` with the rule's code."""
 
     template_id: uuid.UUID
     user_id: uuid.UUID
@@ -55,7 +57,9 @@ class ClaimCoupon:
 
 @attrs.frozen(kw_only=True)
 class ClaimBatch:
-    """Many claims of one template decided in one transaction (see ``ClaimBatcher``)."""
+    """Many claims of one template decided in one transaction (what the bus's claim batching
+    sends; see ``shop_app.coupons.claiming``). Answers one ``Acquired`` or ``Refused`` per claim,
+    in order."""
 
     template_id: uuid.UUID
     claims: tuple[ClaimCoupon, ...]
@@ -73,8 +77,23 @@ class IssueCoupons:
 
 
 @attrs.frozen(kw_only=True)
+class IssueSegment:
+    """CPN-3: issue the template to a staged segment of users (``SegmentIssuer.stage``), as a
+    job queued in this command's transaction once the template is found active and issuable.
+    Idempotent per (campaign key, user), like ``IssueCoupons``. Answers the job's id."""
+
+    template_id: uuid.UUID
+    campaign_key: str
+    segment_id: uuid.UUID
+    users: int
+    issued_by: str
+
+
+@attrs.frozen(kw_only=True)
 class RedeemCode:
-    """CPN-4: a user enters a code (the template's shared code or a one-time code)."""
+    """CPN-4: a user enters a code (the template's shared code or a one-time code). Wrong codes
+    are counted per user; too many lock the user out (the bus's attempt limiting, see
+    ``shop_app.coupons.middlewares``)."""
 
     user_id: uuid.UUID
     code: str

@@ -15,12 +15,12 @@ from typing import Protocol
 
 import attrs
 
+from shop_app.coupons.errors import InvalidStateFilter
 from shop_app.shared.paging import Page, PageRequest
 from shop_domain.coupons.batches import BatchState
 from shop_domain.coupons.coupon import CouponState, Via
 from shop_domain.coupons.template import TemplateDefinition, TemplateState
 from shop_domain.coupons.terms import ClaimWindow, CouponTerms, Limits, Validity
-from shop_domain.shared.errors import InvalidValue
 from shop_domain.shared.money import Money
 
 EXPIRING_SOON = dt.timedelta(days=3)
@@ -166,9 +166,7 @@ def check_state_filter(value: str | None) -> CouponState | None:
     try:
         return CouponState(value)
     except ValueError:
-        raise InvalidValue(
-            f"unknown coupon state {value!r}", code="coupon.invalid_state_filter"
-        ) from None
+        raise InvalidStateFilter(f"unknown coupon state {value!r}") from None
 
 
 class CouponQueries(Protocol):

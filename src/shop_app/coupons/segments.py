@@ -1,11 +1,17 @@
 """Issuing a template to a segment of users listed in a file (CPN-3), as a job.
 
 A segment file lists user ids, one per line (a CSV whose first column is the user id, with or
-without a ``user_id`` header; blank lines and ``#`` comments are skipped). Staging reads it as a
-stream into storage in chunks, so the file's size does not matter and every worker process
-sees the same list; a job then issues it chunk by chunk through ``IssueCoupons`` — idempotent
-per (campaign key, user), so a job resumed after a crash, or run twice, gives nobody a second
-coupon.
+without a ``user_id`` header; blank lines and ``#`` comments are skipped). Three steps:
+
+1. :meth:`SegmentIssuer.stage` reads the file as a stream into storage in chunks, so its size
+   does not matter and every worker process sees the same list — an upload, stored before the
+   command that uses it, as a file would be;
+2. the ``IssueSegment`` command (:func:`issue_segment`) checks the template and queues the job in
+   its own transaction; an adapter whose command is refused drops the staged segment
+   (:meth:`SegmentIssuer.drop`);
+3. the job (:meth:`SegmentIssuer.run_job`) issues the segment chunk by chunk through
+   ``IssueCoupons`` — idempotent per (campaign key, user), so a job resumed after a crash, or run
+   twice, gives nobody a second coupon.
 """
 
 from __future__ import annotations
@@ -14,19 +20,24 @@ import uuid
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
-from shop_app.coupons.commands import IssueCoupons
+from shop_app.coupons.commands import IssueCoupons, IssueSegment
+from shop_app.coupons.errors import SegmentEmpty, SegmentInvalid, SegmentTooBig
 from shop_app.coupons.policy import CouponPolicy
+from shop_app.coupons.ports import CouponsUnitOfWork
 from shop_app.coupons.results import IssueReport
 from shop_app.shared.auth import Principal
 from shop_app.shared.jobs import JobView, Report
-from shop_app.shared.messagebus import MessageBus
+from shop_app.shared.middleware import Dispatcher
+from shop_domain.coupons import rules
 from shop_domain.shared.errors import InvalidValue
+from shop_domain.shared.rules import check_rule
 
 ISSUE_SEGMENT = "coupons.issue_segment"
 """The job kind; params: template_id, campaign_key, segment_id, issued_by."""
 
 STAGE_CHUNK = 5000
 MAX_SEGMENT = 10_000_000
+MAX_KEY = 100
 
 
 class SegmentStore(Protocol):
@@ -60,15 +71,41 @@ def parse_segment(lines: Iterable[str], *, first_line: int = 1) -> Iterator[uuid
         try:
             yield uuid.UUID(cell)
         except ValueError:
-            raise InvalidValue(
-                f"line {number} is not a user id: {cell[:40]!r}",
-                code="coupon.segment_invalid",
-                details={"line": number},
+            raise SegmentInvalid(
+                f"line {number} is not a user id: {cell[:40]!r}", details={"line": number}
             ) from None
 
 
+async def issue_segment(command: IssueSegment, uow: CouponsUnitOfWork) -> uuid.UUID:
+    """The ``IssueSegment`` handler: the template must be active and issuable now (the job
+    checks nothing more than each ``IssueCoupons`` does); the job is queued with the command."""
+    campaign_key = command.campaign_key.strip()
+    if not 1 <= len(campaign_key) <= MAX_KEY:
+        raise InvalidValue(f"the campaign key is 1..{MAX_KEY} characters")
+    if not 1 <= command.users <= MAX_SEGMENT:
+        raise InvalidValue(f"a segment has 1..{MAX_SEGMENT} users")
+    template = await uow.coupon_templates.get(command.template_id)
+    check_rule(rules.TemplateIsActive(template.state.value))
+    check_rule(rules.TemplateIsIssuable(template.definition.distribution.issuable))
+    return await uow.jobs.enqueue(
+        ISSUE_SEGMENT,
+        {
+            "template_id": str(template.id),
+            "campaign_key": campaign_key,
+            "segment_id": str(command.segment_id),
+            "count": command.users,
+            "issued_by": command.issued_by,
+        },
+        created_by=command.issued_by,
+        total=command.users,
+    )
+
+
 class SegmentIssuer:
-    def __init__(self, bus: MessageBus, store: SegmentStore, policy: CouponPolicy) -> None:
+    """Stages segment files and runs the ``ISSUE_SEGMENT`` jobs (not a use case of its own: the
+    use case is the ``IssueSegment`` command)."""
+
+    def __init__(self, bus: Dispatcher, store: SegmentStore, policy: CouponPolicy) -> None:
         self._bus = bus
         self._store = store
         self._policy = policy
@@ -94,9 +131,7 @@ class SegmentIssuer:
                 for user in parse_segment([line], first_line=number):
                     pending.append(user)
                 if count + len(pending) > MAX_SEGMENT:
-                    raise InvalidValue(
-                        f"a segment has at most {MAX_SEGMENT} users", code="coupon.segment_too_big"
-                    )
+                    raise SegmentTooBig(f"a segment has at most {MAX_SEGMENT} users")
                 if len(pending) >= STAGE_CHUNK:
                     await flush()
             await flush()
@@ -104,8 +139,12 @@ class SegmentIssuer:
             await self._store.drop(segment_id)
             raise
         if count == 0:
-            raise InvalidValue("the segment lists no users", code="coupon.segment_empty")
+            raise SegmentEmpty("the segment lists no users")
         return segment_id, count
+
+    async def drop(self, segment_id: uuid.UUID) -> None:
+        """Forget a staged segment (its ``IssueSegment`` was refused)."""
+        await self._store.drop(segment_id)
 
     async def run_job(self, job: JobView, report: Report) -> Mapping[str, Any]:
         """The ``ISSUE_SEGMENT`` job handler: issue the staged segment from the job's progress

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import attrs
 
@@ -108,12 +108,22 @@ class BindCard:
     phone: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class ResealCards:
+    """GC-11: re-seal every card secret under the current key, as a job (``RESEAL_CARDS``)
+    queued with this command, so an old key can leave the ring. Answers the job's id."""
+
+    actor: str
+
+
 # --- customers --------------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
 class ActivateCard:
-    """GC-5, self-service: the user types the card's number and secret."""
+    """GC-5, self-service: the user types the card's number and secret. Wrong pairs are counted
+    per user and per card number; too many lock either out (the bus's attempt limiting, see
+    ``shop_app.giftcards.middlewares``)."""
 
     secret_fields: ClassVar[tuple[str, ...]] = ("secret",)
     user_id: uuid.UUID
@@ -173,16 +183,39 @@ class RestoreGiftCards:
 
 # --- exports (GC-12) --------------------------------------------------------------------------
 
+EXPORT_PERMISSION: Final = "giftcards.export"
+"""What an operator needs to export cards (both steps; checked by the bus)."""
+
+
+@attrs.frozen(kw_only=True)
+class RequestExportCode:
+    """GC-12, step 1: send a one-time code by SMS to the batch owner's phone (or the
+    administrator's), for ``actor`` (the operator's subject: the sender's, or the code will not
+    match) to export this batch. Answers the ``Challenge`` (the masked phone, until when the code
+    works). The bus checks the permission first.
+
+    It changes nothing the shop keeps, so only its refusals are audited; and it takes no
+    idempotency key (a retry sends a new code, or is told to wait: ``otp.too_soon``)."""
+
+    idempotent: ClassVar[bool] = False
+    audit_when_done: ClassVar[bool] = False
+    batch_id: uuid.UUID
+    actor: str
+
 
 @attrs.frozen(kw_only=True)
 class StartExport:
-    """Queue an export of chosen cards (``card_ids``) or of the whole batch (None)."""
+    """GC-12, step 2: queue an export of chosen cards (``card_ids``) or of the whole batch
+    (None), with the ``code`` just sent for it. The bus checks the permission and spends the code
+    before the command runs (``shop_app.giftcards.middlewares``); without a code it is refused
+    there."""
 
-    secret_fields: ClassVar[tuple[str, ...]] = ("password",)
+    secret_fields: ClassVar[tuple[str, ...]] = ("password", "code")
     batch_id: uuid.UUID
     actor: str
     password: str = attrs.field(repr=False)
     card_ids: tuple[uuid.UUID, ...] | None = None
+    code: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -18,14 +18,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from shop_app.giftcards.commands import ConfirmGenerated
+from shop_app.giftcards.errors import GenerationStalled
 from shop_app.giftcards.policy import GiftCardPolicy
 from shop_app.giftcards.ports import CardChunk, CardStore, GiftCardsUnitOfWork
 from shop_app.giftcards.secrets import SecretBox
 from shop_app.shared.jobs import JobView, Report
-from shop_app.shared.messagebus import MessageBus
+from shop_app.shared.middleware import Dispatcher
 from shop_app.shared.ports import Clock
 from shop_domain.giftcards import numbers
-from shop_domain.shared.errors import InvalidValue
 
 MAX_STALLS = 20
 
@@ -50,7 +50,7 @@ class CardGenerator:
         uow_factory: Callable[[], GiftCardsUnitOfWork],
         store: CardStore,
         box: SecretBox,
-        bus: MessageBus,
+        bus: Dispatcher,
         clock: Clock,
         policy: GiftCardPolicy,
     ) -> None:
@@ -93,9 +93,8 @@ class CardGenerator:
                 # every number collided, or another worker filled the batch: look again
                 stalls += 1
                 if stalls > MAX_STALLS:
-                    raise InvalidValue(
-                        "card generation makes no progress (is the number space full?)",
-                        code="giftcard.generation_stalled",
+                    raise GenerationStalled(
+                        "card generation makes no progress (is the number space full?)"
                     )
                 generated, requested, _ = await self._state(batch_id)
             else:

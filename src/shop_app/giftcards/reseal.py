@@ -1,6 +1,7 @@
 """Re-sealing every card secret under the current key, so an old key can leave the ring (GC-11).
 
-The ``RESEAL_CARDS`` job works like card generation: chunk by chunk, each chunk one short
+The ``ResealCards`` command queues the ``RESEAL_CARDS`` job (:func:`reseal_cards`); the job works
+like card generation: chunk by chunk, each chunk one short
 transaction that locks its cards, opens each secret with whatever key sealed it and seals it
 again under the current key (the card's :meth:`~shop_domain.giftcards.card.GiftCard.reseal`),
 with ``report(done, total)`` between chunks. It keeps no cursor: a card already under the
@@ -16,14 +17,20 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from shop_app.giftcards.commands import ResealCards
+from shop_app.giftcards.errors import ResealStalled
 from shop_app.giftcards.ports import GiftCardsUnitOfWork
 from shop_app.giftcards.secrets import SecretBox
 from shop_app.shared.jobs import JobView, Report
-from shop_domain.shared.errors import Conflict
 
 RESEAL_CARDS = "giftcards.reseal_cards"
 DEFAULT_RESEAL_CHUNK = 1000
 MAX_STALLS = 3
+
+
+async def reseal_cards(command: ResealCards, uow: GiftCardsUnitOfWork) -> uuid.UUID:
+    """The ``ResealCards`` handler: the job, queued in the command's transaction."""
+    return await uow.jobs.enqueue(RESEAL_CARDS, {}, created_by=command.actor)
 
 
 class ResealSource(Protocol):
@@ -86,10 +93,7 @@ class CardResealer:
                 moved = await self._reseal(ids)
                 stalls = 0 if moved else stalls + 1
                 if stalls > MAX_STALLS:  # pragma: no cover - the store keeps returning them
-                    raise Conflict(
-                        f"re-sealing the cards of key {key_id} makes no progress",
-                        code="giftcard.reseal_stalled",
-                    )
+                    raise ResealStalled(f"re-sealing the cards of key {key_id} makes no progress")
                 done += moved
                 if report is not None:
                     await report(done, max(total, done))

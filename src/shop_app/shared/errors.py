@@ -17,6 +17,12 @@ class IdempotencyKeyInUse(Conflict):
     code = "idempotency.in_progress"
 
 
+class IdempotencyNotSupported(InvalidValue):
+    """An idempotency key came with a command whose type takes none (``idempotent = False``)."""
+
+    code = "idempotency.not_supported"
+
+
 class PermissionRequired(Forbidden):
     code = "auth.permission_required"
 

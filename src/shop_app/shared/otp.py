@@ -37,6 +37,9 @@ is counted although the command that made it fails. As with the attempt limiter
 unit of work of the protected command, never inside it — on SQLite a write transaction opened
 while the unit of work holds the database's write lock would wait for it forever. A code is
 spent once verified, even if the command then fails; the operator asks for a new one.
+
+:class:`OneTimeCodeCheck` is the bus middleware that does this for the command types registered
+with it (a :class:`CodeGate` each: the purpose, the subject and where the typed code is).
 """
 
 from __future__ import annotations
@@ -47,12 +50,14 @@ import hashlib
 import hmac
 import math
 import secrets
-from collections.abc import Callable
-from typing import Final, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Protocol
 
 import attrs
 
+from shop_app.shared.middleware import Call, Middleware, Proceed
 from shop_app.shared.notify import SmsSender, mask_phone
+from shop_app.shared.ports import Clock
 from shop_domain.shared.errors import Forbidden, InvalidValue, RateLimited
 
 MAX_PURPOSE_LENGTH: Final = 100
@@ -74,6 +79,18 @@ class OneTimeCodeTooSoon(RateLimited):
     ``retry_after_seconds``."""
 
     code = "otp.too_soon"
+
+
+class InvalidCodeKey(InvalidValue):
+    """A one-time code purpose or subject of the wrong length."""
+
+    code = "otp.invalid_key"
+
+
+class InvalidPhone(InvalidValue):
+    """A phone number with too few or too many digits for a code to be sent to it."""
+
+    code = "otp.invalid_phone"
 
 
 @attrs.frozen
@@ -142,15 +159,9 @@ class OneTimeCodeStore(Protocol):
 
 def check_key(purpose: str, subject: str) -> None:
     if not purpose or len(purpose) > MAX_PURPOSE_LENGTH:
-        raise InvalidValue(
-            f"a one-time code purpose is 1 to {MAX_PURPOSE_LENGTH} characters",
-            code="otp.invalid_key",
-        )
+        raise InvalidCodeKey(f"a one-time code purpose is 1 to {MAX_PURPOSE_LENGTH} characters")
     if not subject or len(subject) > MAX_SUBJECT_LENGTH:
-        raise InvalidValue(
-            f"a one-time code subject is 1 to {MAX_SUBJECT_LENGTH} characters",
-            code="otp.invalid_key",
-        )
+        raise InvalidCodeKey(f"a one-time code subject is 1 to {MAX_SUBJECT_LENGTH} characters")
 
 
 def code_digest(salt: bytes, code: str) -> bytes:
@@ -200,9 +211,8 @@ class OneTimeCodes:
         check_key(purpose, subject)
         digit_count = sum(1 for c in phone if "0" <= c <= "9")
         if not MIN_PHONE_DIGITS <= digit_count <= MAX_PHONE_DIGITS:
-            raise InvalidValue(
-                f"a phone number has {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS} digits",
-                code="otp.invalid_phone",
+            raise InvalidPhone(
+                f"a phone number has {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS} digits"
             )
         code = f"{secrets.randbelow(10**self._digits):0{self._digits}d}"
         salt = secrets.token_bytes(SALT_BYTES)
@@ -250,8 +260,44 @@ class OneTimeCodes:
             raise OneTimeCodeInvalid("the verification code is wrong, expired or used up")
 
 
+@attrs.frozen
+class CodeGate:
+    """How :class:`OneTimeCodeCheck` guards one command type: the code's purpose, its subject
+    (from the call: the command and who sends it) and the code the sender typed (``None``: none,
+    which is refused like a wrong one)."""
+
+    purpose: str
+    subject: Callable[[Call], str]
+    code: Callable[[Any], str | None]
+
+
+class OneTimeCodeCheck(Middleware):
+    """Spends the one-time code a registered command carries before the command runs, in the
+    code store's own transaction; a wrong, missing, expired or used code refuses the command
+    (``otp.invalid``) and is counted against the code."""
+
+    def __init__(self, codes: OneTimeCodes, clock: Clock, gates: Mapping[type, CodeGate]) -> None:
+        self._codes = codes
+        self._clock = clock
+        self._gates = dict(gates)
+
+    def applies_to(self, command_type: type) -> bool:
+        return command_type in self._gates
+
+    async def outside(self, call: Call, proceed: Proceed) -> Any:
+        gate = self._gates[type(call.message)]
+        typed = gate.code(call.message)
+        subject = gate.subject(call)
+        await self._codes.consume(gate.purpose, subject, typed or "", self._clock.now())
+        return await proceed(call)
+
+
 __all__ = [
     "Challenge",
+    "CodeGate",
+    "InvalidCodeKey",
+    "InvalidPhone",
+    "OneTimeCodeCheck",
     "OneTimeCodeInvalid",
     "OneTimeCodeStore",
     "OneTimeCodeTooSoon",

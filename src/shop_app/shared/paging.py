@@ -25,6 +25,10 @@ class Page(Generic[T]):
         return -(-self.total // self.page_size)
 
 
+class InvalidPaging(InvalidValue):
+    code = "paging.invalid"
+
+
 @attrs.frozen
 class PageRequest:
     page: int = 1
@@ -32,9 +36,7 @@ class PageRequest:
 
     def __attrs_post_init__(self) -> None:
         if self.page < 1 or not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise InvalidValue(
-                f"page starts at 1 and page_size is 1..{MAX_PAGE_SIZE}", code="paging.invalid"
-            )
+            raise InvalidPaging(f"page starts at 1 and page_size is 1..{MAX_PAGE_SIZE}")
 
     @property
     def offset(self) -> int:

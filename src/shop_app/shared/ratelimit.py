@@ -24,26 +24,41 @@ Transactions
 ------------
 Every method is a short transaction of its own: a failure stays recorded although the command
 that failed rolls back. Concurrent failures all count (an atomic upsert on PostgreSQL, the
-write lock on SQLite). Inside a command handler, read with :meth:`AttemptLimiter.check` at any
-time, but record failures with ``uow.after_transaction(...)``: on SQLite a write transaction
-opened while the unit of work holds the database's write lock would wait for it forever::
+write lock on SQLite). So the limiter is used *outside* a command's unit of work — on SQLite a
+write transaction opened while the unit of work holds the database's write lock would wait for
+it forever. :class:`AttemptLimiting` does exactly that, as a bus middleware.
 
-    await limiter.check(SCOPE, user, now, code="coupon.too_many_attempts")
-    code = await uow.coupon_codes.find(command.code)
-    if code is None:
-        uow.after_transaction(lambda: limiter.record_failure(SCOPE, user, now, POLICY))
-        raise UnknownCouponCode("no such code")
+The middleware
+--------------
+A context registers an :class:`AttemptRule` per command type: which subjects of the command are
+counted (one :class:`Guard` each: a scope and how to read the subject from the command), which
+error counts as a failure, the policy, and the error a lock-out raises. Then::
+
+    AttemptLimiting(limiter, clock, {RedeemCode: AttemptRule(
+        guards=(Guard(CODE_ATTEMPTS, lambda command: str(command.user_id)),),
+        failure=CodeNotFound,
+        policy=AttemptPolicy(max_failures=10, window=..., lockout=...),
+        locked_out=CodeAttemptsExceeded,  # a TooManyAttempts with the context's code
+    )})
+
+A subject locked out on any guard is refused before the command runs (so guessing cannot go on
+during a lock-out, right or wrong); each failure is counted for every guard, after the command's
+transaction rolled back; a success resets nothing (a guesser holding one right answer must not
+be able to launder failures with it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Final, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Protocol
 
 import attrs
 
-from shop_domain.shared.errors import InvalidValue, RateLimited
+from shop_app.shared.middleware import Call, Middleware, Proceed
+from shop_app.shared.ports import Clock
+from shop_domain.shared.errors import DomainError, InvalidValue, RateLimited
 
 MAX_SCOPE_LENGTH: Final = 100
 MAX_SUBJECT_LENGTH: Final = 200
@@ -75,27 +90,34 @@ class TooManyAttempts(RateLimited):
     code = "rate_limited.too_many_attempts"
 
 
-def locked_out(until: dt.datetime, now: dt.datetime, *, code: str | None = None) -> TooManyAttempts:
-    """The error for a subject locked out until ``until`` (``code`` overrides the default,
-    e.g. ``giftcard.too_many_attempts``)."""
+def locked_out(
+    until: dt.datetime,
+    now: dt.datetime,
+    *,
+    code: str | None = None,
+    error: type[TooManyAttempts] = TooManyAttempts,
+) -> TooManyAttempts:
+    """The error for a subject locked out until ``until``: an ``error`` (a subclass names its
+    own code, e.g. ``giftcard.too_many_attempts``), or one whose ``code`` overrides the class's."""
     retry_after = max(1, math.ceil((until - now).total_seconds()))
-    return TooManyAttempts(
+    return error(
         f"too many failed attempts; try again in {retry_after} seconds",
         code=code,
         details={"retry_after_seconds": retry_after, "locked_until": until},
     )
 
 
+class InvalidLimiterKey(InvalidValue):
+    """A limiter scope or subject of the wrong length."""
+
+    code = "ratelimit.invalid"
+
+
 def check_key(scope: str, subject: str) -> None:
     if not scope or len(scope) > MAX_SCOPE_LENGTH:
-        raise InvalidValue(
-            f"a limiter scope is 1 to {MAX_SCOPE_LENGTH} characters", code="ratelimit.invalid"
-        )
+        raise InvalidLimiterKey(f"a limiter scope is 1 to {MAX_SCOPE_LENGTH} characters")
     if not subject or len(subject) > MAX_SUBJECT_LENGTH:
-        raise InvalidValue(
-            f"a limiter subject is 1 to {MAX_SUBJECT_LENGTH} characters",
-            code="ratelimit.invalid",
-        )
+        raise InvalidLimiterKey(f"a limiter subject is 1 to {MAX_SUBJECT_LENGTH} characters")
 
 
 @attrs.frozen
@@ -160,10 +182,67 @@ class AttemptLimiter(Protocol):
             raise locked_out(until, now, code=code)
 
 
+# --- the middleware -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Guard:
+    """One counted subject of a command: the limiter scope and how to read the subject."""
+
+    scope: str
+    subject: Callable[[Any], str]
+
+
+@attrs.frozen
+class AttemptRule:
+    """How :class:`AttemptLimiting` guards one command type."""
+
+    guards: tuple[Guard, ...]
+    failure: type[DomainError]
+    """The error that counts as a failed attempt (its subclasses too)."""
+    policy: AttemptPolicy
+    locked_out: type[TooManyAttempts]
+    """What a lock-out raises (a subclass with the context's own code)."""
+
+
+class AttemptLimiting(Middleware):
+    """Attempt limits for the command types it has a rule for (see the module documentation)."""
+
+    def __init__(
+        self, limiter: AttemptLimiter, clock: Clock, rules: Mapping[type, AttemptRule]
+    ) -> None:
+        self._limiter = limiter
+        self._clock = clock
+        self._rules = dict(rules)
+
+    def applies_to(self, command_type: type) -> bool:
+        return command_type in self._rules
+
+    async def outside(self, call: Call, proceed: Proceed) -> Any:
+        rule = self._rules[type(call.message)]
+        subjects = [(guard.scope, guard.subject(call.message)) for guard in rule.guards]
+        now = self._clock.now()
+        for scope, subject in subjects:
+            until = await self._limiter.blocked_until(scope, subject, now)
+            if until is not None:
+                raise locked_out(until, now, error=rule.locked_out)
+        try:
+            return await proceed(call)
+        except rule.failure:
+            now = self._clock.now()
+            for scope, subject in subjects:
+                await self._limiter.record_failure(scope, subject, now, rule.policy)
+            raise
+
+
 __all__ = [
     "AttemptLimiter",
+    "AttemptLimiting",
     "AttemptPolicy",
+    "AttemptRule",
     "AttemptState",
+    "Guard",
+    "InvalidLimiterKey",
     "TooManyAttempts",
     "after_failure",
     "check_key",

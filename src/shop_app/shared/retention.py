@@ -82,13 +82,18 @@ MINIMUM_RETENTION: Final[Mapping[Retained, dt.timedelta]] = {
 staging run; the audit log keeps at least a month of history (SEC-2)."""
 
 
+class InvalidRetention(InvalidValue):
+    """A retention shorter than its minimum, or a purge batch out of range."""
+
+    code = "retention.invalid"
+
+
 def _retentions(value: Mapping[Retained, dt.timedelta]) -> dict[Retained, dt.timedelta]:
     merged = {**DEFAULT_RETENTION, **value}
     for table, keep in merged.items():
         if keep < MINIMUM_RETENTION[table]:
-            raise InvalidValue(
-                f"{table.value} is kept at least {MINIMUM_RETENTION[table].days} day(s)",
-                code="retention.invalid",
+            raise InvalidRetention(
+                f"{table.value} is kept at least {MINIMUM_RETENTION[table].days} day(s)"
             )
     return merged
 
@@ -105,7 +110,7 @@ class RetentionPolicy:
     @batch_size.validator
     def _check_batch(self, _attribute: attrs.Attribute[int], value: int) -> None:
         if not 1 <= value <= MAX_BATCH:
-            raise InvalidValue(f"a purge batch is 1 to {MAX_BATCH} rows", code="retention.invalid")
+            raise InvalidRetention(f"a purge batch is 1 to {MAX_BATCH} rows")
 
 
 class RetentionStore(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -11,6 +12,7 @@ from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
 from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.shared.system import UuidV7Generator
 from shop_app.coupons import commands as c
+from shop_app.coupons.claiming import ClaimRefused, claim_batching
 from shop_app.coupons.handlers import coupon_command_handlers
 from shop_app.coupons.policy import CouponPolicy
 from shop_app.coupons.results import Acquired, Refused
@@ -124,6 +126,48 @@ async def test_a_bad_key_refuses_its_own_claim_only(bus: MessageBus) -> None:
     assert isinstance(answers[2], Acquired)
     assert answers[2].replayed
     assert answers[2].coupon_id == answers[1].coupon_id
+
+
+async def _limited_template(bus: MessageBus, total: int) -> uuid.UUID:
+    template_id: uuid.UUID = await bus.handle(
+        c.CreateTemplate(
+            definition=definition(limits=Limits(total, per_user=1, per_user_per_day=None)),
+            created_by="op",
+        )
+    )
+    await bus.handle(c.ActivateTemplate(template_id=template_id))
+    return template_id
+
+
+@pytest.mark.rule("CPN-2")
+@pytest.mark.parametrize("batched", [False, True])
+async def test_a_claim_answers_alike_alone_or_batched(db: MemoryDatabase, batched: bool) -> None:
+    """``ClaimCoupon`` has a handler of its own (a batch of one); the bus's claim batching sends
+    ``ClaimBatch`` instead. Either way a claim gets its coupon, its retry the same coupon, and a
+    refusal the rule's code."""
+    clock, ids = FixedClock(NOW), UuidV7Generator()
+    bus = MessageBus(
+        lambda: InMemoryUnitOfWork(db, clock, ids),
+        coupon_command_handlers(CouponPolicy()),
+        middlewares=[claim_batching()] if batched else [],
+    )
+    template_id = await _limited_template(bus, total=2)
+    first = c.ClaimCoupon(template_id=template_id, user_id=USER, key="k1")
+    got = await bus.handle(first)
+    assert isinstance(got, Acquired)
+    assert not got.replayed
+    again = await bus.handle(first)
+    assert (again.coupon_id, again.replayed) == (got.coupon_id, True)
+    with pytest.raises(ClaimRefused) as refused:
+        await bus.handle(c.ClaimCoupon(template_id=template_id, user_id=USER, key="k2"))
+    assert (refused.value.code, refused.value.kind) == ("coupon.per_user_limit", "conflict")
+    others = [uuid.uuid4() for _ in range(3)]
+    answers = await asyncio.gather(
+        *(bus.handle(c.ClaimCoupon(template_id=template_id, user_id=u)) for u in others),
+        return_exceptions=True,
+    )
+    assert [type(a).__name__ for a in answers] == ["Acquired", "ClaimRefused", "ClaimRefused"]
+    assert {a.code for a in answers if isinstance(a, ClaimRefused)} == {"coupon.sold_out"}
 
 
 @pytest.mark.rule("CPN-3")

@@ -26,9 +26,9 @@ from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.shared.crypto import AesGcmSecretBox
 from shop_adapters.shared.system import UuidV7Generator
 from shop_app.giftcards import commands as c
-from shop_app.giftcards.activation import CardActivator
 from shop_app.giftcards.generation import MAX_STALLS, CardGenerator
 from shop_app.giftcards.handlers import EXPORT_CARDS, GENERATE_CARDS, giftcard_command_handlers
+from shop_app.giftcards.middlewares import giftcard_attempt_rules
 from shop_app.giftcards.policy import GiftCardPolicy
 from shop_app.giftcards.ports import CardChunk, GiftCardsUnitOfWork
 from shop_app.giftcards.results import (
@@ -40,7 +40,7 @@ from shop_app.giftcards.results import (
     SoldCard,
 )
 from shop_app.shared.messagebus import MessageBus
-from shop_app.shared.ratelimit import TooManyAttempts
+from shop_app.shared.ratelimit import AttemptLimiting, TooManyAttempts
 from shop_domain.giftcards import numbers
 from shop_domain.giftcards.batch import BatchState, CardKind, CreationMode, GiftCardBatch
 from shop_domain.giftcards.card import CardState, GiftCard, SalesState
@@ -459,8 +459,17 @@ async def test_an_operator_binds_a_card_to_a_phone(bus: MessageBus, db: MemoryDa
 
 
 @pytest.fixture
-def activator(bus: MessageBus, clock: FixedClock, policy: GiftCardPolicy) -> CardActivator:
-    return CardActivator(bus, MemoryAttemptLimiter(), clock, policy)
+def limited(
+    db: MemoryDatabase, clock: FixedClock, box: AesGcmSecretBox, policy: GiftCardPolicy
+) -> MessageBus:
+    """A bus whose activations are attempt-limited (GC-5), as the composition root builds it."""
+    return MessageBus(
+        lambda: InMemoryUnitOfWork(db, clock, UuidV7Generator()),
+        giftcard_command_handlers(policy, box),
+        middlewares=[
+            AttemptLimiting(MemoryAttemptLimiter(), clock, giftcard_attempt_rules(policy))
+        ],
+    )
 
 
 @pytest.mark.rule("GC-5")
@@ -468,7 +477,7 @@ async def test_a_user_guessing_is_locked_out_even_with_the_right_secret(
     bus: MessageBus,
     db: MemoryDatabase,
     clock: FixedClock,
-    activator: CardActivator,
+    limited: MessageBus,
     policy: GiftCardPolicy,
 ) -> None:
     batch_id = await _given_batch(bus)
@@ -476,12 +485,12 @@ async def test_a_user_guessing_is_locked_out_even_with_the_right_secret(
     secret = await _secret(bus, card.id)
     for guess in range(policy.activation_attempts):
         with pytest.raises(ActivationFailed):
-            await activator.activate(
+            await limited.handle(
                 c.ActivateCard(user_id=USER, number=f"99990000000000{guess:02d}", secret=secret)
             )
     right = c.ActivateCard(user_id=USER, number=card.number, secret=secret)
     with pytest.raises(TooManyAttempts) as locked:
-        await activator.activate(right)
+        await limited.handle(right)
     assert locked.value.code == "giftcard.too_many_attempts"
     assert locked.value.details["retry_after_seconds"] == 30 * 60
     assert _card(db, card.id).state is CardState.PENDING
@@ -489,15 +498,15 @@ async def test_a_user_guessing_is_locked_out_even_with_the_right_secret(
     other = _cards(db, batch_id)[1]
     other_secret = await _secret(bus, other.id)
     other_user = c.ActivateCard(user_id=OTHER_USER, number=other.number, secret=other_secret)
-    assert await activator.activate(other_user) == other.id
+    assert await limited.handle(other_user) == other.id
     # after the lock-out the right pair works again
     clock.advance(minutes=31)
-    assert await activator.activate(right) == card.id
+    assert await limited.handle(right) == card.id
 
 
 @pytest.mark.rule("GC-5")
 async def test_a_card_guessed_by_several_users_is_locked(
-    bus: MessageBus, db: MemoryDatabase, activator: CardActivator, policy: GiftCardPolicy
+    bus: MessageBus, db: MemoryDatabase, limited: MessageBus, policy: GiftCardPolicy
 ) -> None:
     batch_id = await _given_batch(bus)
     card, spare = _cards(db, batch_id)[:2]
@@ -505,17 +514,17 @@ async def test_a_card_guessed_by_several_users_is_locked(
     guessers = [uuid.uuid4() for _ in range(policy.activation_attempts)]
     for guesser in guessers:  # one wrong try each: no user reaches the limit
         with pytest.raises(ActivationFailed):
-            await activator.activate(
+            await limited.handle(
                 c.ActivateCard(user_id=guesser, number=card.number, secret="B" * 16)
             )
     with pytest.raises(TooManyAttempts) as locked:
-        await activator.activate(c.ActivateCard(user_id=USER, number=card.number, secret=secret))
+        await limited.handle(c.ActivateCard(user_id=USER, number=card.number, secret=secret))
     assert locked.value.code == "giftcard.too_many_attempts"
     assert _card(db, card.id).state is CardState.PENDING
     # the guessers themselves are not locked out
     spare_secret = await _secret(bus, spare.id)
     spare_pair = c.ActivateCard(user_id=guessers[0], number=spare.number, secret=spare_secret)
-    assert await activator.activate(spare_pair) == spare.id
+    assert await limited.handle(spare_pair) == spare.id
 
 
 # --- selling (GC-6) ---------------------------------------------------------------------------

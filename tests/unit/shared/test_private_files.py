@@ -101,12 +101,15 @@ async def test_the_export_folder_and_files_are_private(tmp_path: Path) -> None:
             c.CreateBatch(definition=definition, actor="alice", count=3), actor=alice
         )
         await runtime.job_runner.run_until_idle("test")
-        await cards.exporter.request_code(started.batch_id, alice)
+        await runtime.bus.handle(
+            c.RequestExportCode(batch_id=started.batch_id, actor="alice"), actor=alice
+        )
         code = re.search(r"\d{6}", sms.sent[-1].text).group()  # type: ignore[union-attr]
-        export = await cards.exporter.start(
-            c.StartExport(batch_id=started.batch_id, actor="alice", password="pw-123456"),
-            code,
-            alice,
+        export = await runtime.bus.handle(
+            c.StartExport(
+                batch_id=started.batch_id, actor="alice", password="pw-123456", code=code
+            ),
+            actor=alice,
         )
         await runtime.job_runner.run_until_idle("test")
         written = cards.exporter.path(export.export_id)

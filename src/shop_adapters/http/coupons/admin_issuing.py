@@ -41,12 +41,10 @@ from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
 from shop_adapters.http.schemas import FieldError, text_pattern
 from shop_adapters.runtime import Runtime
 from shop_app.coupons import commands as c
+from shop_app.coupons.errors import SegmentInvalid
 from shop_app.coupons.results import CodeBatchStarted
-from shop_app.coupons.segments import ISSUE_SEGMENT
 from shop_app.shared.auth import Principal
-from shop_domain.coupons import rules
 from shop_domain.coupons.batches import BatchState
-from shop_domain.shared.rules import check_rule
 
 SEGMENT_MEDIA_TYPES: Final = ("text/csv", "text/plain")
 MAX_SEGMENT_BYTES: Final = 512 * 1024 * 1024
@@ -82,7 +80,7 @@ async def _segment_lines(request: Request[Any, Any, Any]) -> AsyncIterator[str]:
 def _bad_line(line: int, what: str) -> HttpProblem:
     return HttpProblem(
         400,
-        "coupon.segment_invalid",
+        SegmentInvalid.code,
         f"line {line} {what}",
         details={"line": line},
         errors=[FieldError(field=f"line {line}", message=what, source="body")],
@@ -200,21 +198,20 @@ class CouponIssuingController(Controller):
                 "the request is not valid",
                 errors=[FieldError(field="campaign_key", message="blank", source="query")],
             )
-        services = coupon_services(runtime)
-        template = await services.queries.template(template_id)
-        check_rule(rules.TemplateIsActive(template.state.value))
-        check_rule(rules.TemplateIsIssuable(template.definition.distribution.issuable))
-        segment_id, users = await services.segments.stage(_segment_lines(request))
-        params = {
-            "template_id": str(template_id),
-            "campaign_key": campaign_key.strip(),
-            "segment_id": str(segment_id),
-            "count": users,
-            "issued_by": principal.subject,
-        }
-        job_id = await runtime.jobs.create(
-            ISSUE_SEGMENT, params, users, principal.subject, runtime.clock.now()
+        segments = coupon_services(runtime).segments
+        segment_id, users = await segments.stage(_segment_lines(request))
+        command = c.IssueSegment(
+            template_id=template_id,
+            campaign_key=campaign_key.strip(),
+            segment_id=segment_id,
+            users=users,
+            issued_by=principal.subject,
         )
+        try:  # the template is checked (active, issuable) and the job queued in one transaction
+            job_id: uuid.UUID = await runtime.bus.handle(command, actor=principal)
+        except BaseException:
+            await segments.drop(segment_id)
+            raise
         return Response(
             SegmentAccepted(job_id=job_id, users=users),
             status_code=202,

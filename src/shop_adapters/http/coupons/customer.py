@@ -36,6 +36,7 @@ from shop_adapters.http.schemas import FieldError, Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.coupons.commands import ClaimCoupon, RedeemCode
 from shop_app.coupons.queries import WalletItem, WalletQuery
+from shop_app.coupons.results import Acquired
 from shop_app.coupons.services import CouponServices
 from shop_app.shared import paging
 from shop_app.shared.auth import Principal
@@ -180,12 +181,13 @@ class CouponCustomerController(Controller):
         principal: NamedDependency[Principal],
         idempotency_key: NamedDependency[str | None],
     ) -> Response[AcquiredOut]:
+        coupon_services(runtime)  # a runtime built without coupons answers 503
         claim = ClaimCoupon(
             template_id=template_id,
             user_id=user_id_of(principal),
             key=command_key(idempotency_key),
         )
-        acquired = await coupon_services(runtime).claims.claim(claim)
+        acquired: Acquired = await runtime.bus.handle(claim, actor=principal)
         return _created(AcquiredOut.of(acquired))
 
     @post(
@@ -202,12 +204,13 @@ class CouponCustomerController(Controller):
         principal: NamedDependency[Principal],
         idempotency_key: NamedDependency[str | None],
     ) -> Response[AcquiredOut]:
+        coupon_services(runtime)  # a runtime built without coupons answers 503
         command = RedeemCode(
             user_id=user_id_of(principal), code=data.code, key=command_key(idempotency_key)
         )
-        # The key rides in the command (a retry finds the first coupon through it). It is not
-        # also handed to the bus's idempotency store, which cannot keep an ``Acquired``.
-        acquired = await coupon_services(runtime).redeemer.redeem(command)
+        # The key rides in the command: the coupon keeps it, and a retry finds the first coupon
+        # through it (decision 0027); the bus's idempotency store is not asked as well.
+        acquired: Acquired = await runtime.bus.handle(command, actor=principal)
         return _created(AcquiredOut.of(acquired))
 
     @get(

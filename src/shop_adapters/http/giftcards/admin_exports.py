@@ -8,9 +8,9 @@ code sent by SMS to the batch owner's (or the administrator's) phone.
 3. ``GET /giftcards/exports/{id}`` says when the file is ``ready``;
    ``GET /giftcards/exports/{id}/file`` downloads it.
 
-The first two routes are guarded by ``operator_only`` alone: the permission is checked by the
-application's exporter, so that a refusal — no permission, a wrong code — lands in the audit log
-(SEC-2) like every refused operator command. Reading exports needs ``giftcards.read``;
+The first two routes are guarded by ``operator_only`` alone: the permission and the code are
+checked by the application's bus, so that a refusal — no permission, a wrong code — lands in the
+audit log (SEC-2) like every refused operator command. Reading exports needs ``giftcards.read``;
 downloading a file needs ``giftcards.export``.
 """
 
@@ -44,8 +44,10 @@ from shop_adapters.http.giftcards.responses import (
 from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
 from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
-from shop_app.giftcards.commands import StartExport
+from shop_app.giftcards.commands import RequestExportCode, StartExport
+from shop_app.giftcards.results import ExportStarted
 from shop_app.shared.auth import Principal
+from shop_app.shared.otp import Challenge
 from shop_domain.giftcards.errors import ExportNotFound
 from shop_domain.giftcards.export import ExportState
 
@@ -76,7 +78,7 @@ class GiftCardExportsController(Controller):
         guards=[operator_only],
         summary="Send a one-time code for an export of this batch (GC-12)",
         description="The code goes by SMS to the batch owner's phone, or the administrator's. "
-        "Needs `giftcards.export` (checked and audited by the exporter).",
+        "Needs `giftcards.export` (checked and audited by the application).",
         status_code=202,
         responses={403: REFUSED, 404: BATCH_NOT_FOUND, 429: TOO_SOON},
     )
@@ -86,7 +88,9 @@ class GiftCardExportsController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> CodeSentOut:
-        challenge = await giftcard_services(runtime).exporter.request_code(batch_id, principal)
+        giftcard_services(runtime)  # a runtime built without gift cards answers 503
+        command = RequestExportCode(batch_id=batch_id, actor=principal.subject)
+        challenge: Challenge = await runtime.bus.handle(command, actor=principal)
         return CodeSentOut(phone=challenge.phone_masked, expires_at=challenge.expires_at)
 
     @post(
@@ -94,7 +98,7 @@ class GiftCardExportsController(Controller):
         guards=[operator_only],
         summary="Export chosen cards, or the whole batch, to a password-protected file (GC-12)",
         description="Needs `giftcards.export` and the one-time code just sent (both checked "
-        "and audited by the exporter). A job writes the file (`GET /jobs/{job_id}`); the "
+        "and audited by the application). A job writes the file (`GET /jobs/{job_id}`); the "
         "export is `ready` when it can be downloaded. Whole-batch exports leave discarded "
         "cards out.",
         status_code=202,
@@ -108,13 +112,15 @@ class GiftCardExportsController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> Response[ExportAcceptedOut]:
+        giftcard_services(runtime)  # a runtime built without gift cards answers 503
         command = StartExport(
             batch_id=batch_id,
             actor=principal.subject,
             password=data.password,
             card_ids=None if data.card_ids is None else tuple(data.card_ids),
+            code=data.code,
         )
-        started = await giftcard_services(runtime).exporter.start(command, data.code, principal)
+        started: ExportStarted = await runtime.bus.handle(command, actor=principal)
         return Response(
             ExportAcceptedOut(export_id=started.export_id, job_id=started.job_id),
             status_code=202,

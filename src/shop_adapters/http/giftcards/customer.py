@@ -150,8 +150,11 @@ class GiftCardCustomerController(Controller):
             user_id=user_id_of(principal), number=data.number, secret=data.secret
         )
         card_id = as_uuid(
-            await services.activator.activate(
-                command, idempotency_key=idempotency_key, owner=idempotency_owner(principal)
+            await runtime.bus.handle(
+                command,
+                idempotency_key=idempotency_key,
+                idempotency_owner=idempotency_owner(principal),
+                actor=principal,
             )
         )
         now = runtime.clock.now()

@@ -96,6 +96,28 @@ class UnknownJobKind(InvalidValue):
     code = "job.unknown_kind"
 
 
+class InvalidJobData(InvalidValue):
+    """Parameters or results that are not plain JSON data, or a creator of the wrong length."""
+
+    code = "job.invalid_data"
+
+
+class InvalidJobKind(InvalidValue):
+    code = "job.invalid_kind"
+
+
+class InvalidJobProgress(InvalidValue):
+    code = "job.invalid_progress"
+
+
+class InvalidWorker(InvalidValue):
+    code = "job.invalid_worker"
+
+
+class InvalidLease(InvalidValue):
+    code = "job.invalid_lease"
+
+
 # --- validation shared by the adapters --------------------------------------------------------
 
 
@@ -105,43 +127,35 @@ def json_object(value: Mapping[str, Any], what: str) -> dict[str, Any]:
     (MON-1: no amount is ever a float), as is anything JSON cannot hold."""
 
     def reject_float(raw: str) -> Any:
-        raise InvalidValue(f"{what} cannot hold floats ({raw})", code="job.invalid_data")
+        raise InvalidJobData(f"{what} cannot hold floats ({raw})")
 
     try:
         text = json.dumps(dict(value), allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise InvalidValue(
-            f"{what} must be a JSON object of plain data ({exc})", code="job.invalid_data"
-        ) from exc
+        raise InvalidJobData(f"{what} must be a JSON object of plain data ({exc})") from exc
     copy: dict[str, Any] = json.loads(text, parse_float=reject_float)
     return copy
 
 
 def check_kind(kind: str) -> None:
     if not kind or len(kind) > MAX_KIND_LENGTH:
-        raise InvalidValue(
-            f"a job kind is 1 to {MAX_KIND_LENGTH} characters", code="job.invalid_kind"
-        )
+        raise InvalidJobKind(f"a job kind is 1 to {MAX_KIND_LENGTH} characters")
 
 
 def check_new_job(kind: str, total: int, created_by: str) -> None:
     check_kind(kind)
     if not created_by or len(created_by) > MAX_ACTOR_LENGTH:
-        raise InvalidValue(
-            f"a job's creator is 1 to {MAX_ACTOR_LENGTH} characters", code="job.invalid_data"
-        )
+        raise InvalidJobData(f"a job's creator is 1 to {MAX_ACTOR_LENGTH} characters")
     check_progress(0, total)
 
 
 def check_progress(done: int, total: int | None) -> None:
     if done < 0 or (total is not None and total < 0):
-        raise InvalidValue("job progress cannot be negative", code="job.invalid_progress")
+        raise InvalidJobProgress("job progress cannot be negative")
 
 
 def check_lease(worker: str, lease: dt.timedelta) -> None:
     if not worker or len(worker) > MAX_ACTOR_LENGTH:
-        raise InvalidValue(
-            f"a worker name is 1 to {MAX_ACTOR_LENGTH} characters", code="job.invalid_worker"
-        )
+        raise InvalidWorker(f"a worker name is 1 to {MAX_ACTOR_LENGTH} characters")
     if lease <= dt.timedelta(0):
-        raise InvalidValue("a lease must be positive", code="job.invalid_lease")
+        raise InvalidLease("a lease must be positive")
