@@ -18,6 +18,7 @@ command                                       PostgreSQL  SQLite
 ============================================  ==========  ======
 SpendGiftCards, 1 card                        10          9
 SpendGiftCards, 3 cards                       12          11
+SpendGiftCards, 3 cards, the first pays all   10          9
 RestoreGiftCards, whole order of 2 cards      11          10
 RestoreGiftCards, part of an order, 2 cards   11          10
 ClaimBatch, 1 or 50 claims                    8           8
@@ -25,6 +26,7 @@ ClaimBatch, 1 or 50 claims with keys          9           9
 LockCoupons, 1 coupon                         8           8
 LockCoupons, 3 coupons                        14          14
 SetSkuStock                                   7           7
+SetSkuStock, to the stock it has              4           4
 ChangeSkuPrice                                7           7
 ============================================  ==========  ======
 """
@@ -262,6 +264,16 @@ class GiftCardCounts(StatementCounts):
             charged: Charged = await shop.bus.handle(self.spend(user, cards, 2 * FACE + 500))
         assert [c.amount for c in charged.charges] == [cny(FACE), cny(FACE), cny(500)]
         self.check(sent, "SpendGiftCards, 3 cards", *self.spent(3))
+
+    async def test_spend_with_three_cards_the_first_of_which_pays_it_all(
+        self, shop: Runtime
+    ) -> None:
+        user, cards = await self.cards(shop, 3)
+        with recording() as sent:
+            charged: Charged = await shop.bus.handle(self.spend(user, cards, 700))
+        assert [c.card_id for c in charged.charges] == cards[:1]
+        # the other two are locked, and left unwritten
+        self.check(sent, "SpendGiftCards, 3 cards, the first pays all", *self.spent(1))
 
     def restored(self) -> list[str]:
         return [

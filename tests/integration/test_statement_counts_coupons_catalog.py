@@ -173,6 +173,12 @@ class CatalogCounts(StatementCounts):
         )
         assert f"{changed}=" in sent[3].replace(" ", "")
 
+    async def test_a_change_to_what_is_there_writes_nothing(self, shop: Runtime) -> None:
+        product_id, sku_id = await self.product(shop)
+        with recording() as sent:
+            await shop.bus.handle(cat.SetSkuStock(product_id, sku_id, 100))
+        self.check(sent, "SetSkuStock, to the stock it has", "SELECT products", "SELECT skus")
+
 
 class TestCouponsOnPostgres(OnPostgres, CouponCounts):
     pass
