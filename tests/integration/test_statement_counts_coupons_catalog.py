@@ -1,0 +1,196 @@
+"""How many statements the hot commands of coupons and of the catalog send, pinned.
+
+The counts are the table of ``test_statement_counts`` (whose docstring says how these tests
+work); the backends and the base are shared with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from tests.integration.test_statement_counts import (
+    OPS,
+    OnPostgres,
+    OnSqlite,
+    StatementCounts,
+    cny,
+)
+
+from shop_adapters.runtime import Runtime
+from shop_adapters.sql.driver import recording
+from shop_app.catalog import commands as cat
+from shop_app.coupons import commands as cpn
+from shop_app.coupons.results import Acquired
+from shop_domain.coupons import Benefit, CouponKind, CouponTerms, Limits, TemplateDefinition
+from shop_domain.coupons import Validity as CouponValidity
+
+
+class CouponCounts(StatementCounts):
+    """Claims decided in batches (CPN-2) and coupons locked to an order (CPN-5)."""
+
+    async def template(self, shop: Runtime) -> uuid.UUID:
+        """An active template of stackable 5-yuan coupons, five per user."""
+        definition = TemplateDefinition(
+            name="counted",
+            terms=CouponTerms(benefit=Benefit(CouponKind.CASH, value=cny(500)), stackable=True),
+            validity=CouponValidity.relative(7),
+            limits=Limits(total_quantity=1_000, per_user=5),
+        )
+        template_id: uuid.UUID = await shop.bus.handle(
+            cpn.CreateTemplate(definition=definition, created_by=OPS)
+        )
+        await shop.bus.handle(cpn.ActivateTemplate(template_id=template_id))
+        return template_id
+
+    @pytest.mark.parametrize("keyed", [False, True], ids=["no keys", "keys"])
+    async def test_a_claim_batch_sends_as_many_statements_for_50_claims_as_for_1(
+        self, shop: Runtime, keyed: bool
+    ) -> None:
+        template_id = await self.template(shop)
+        label = "ClaimBatch, 1 or 50 claims" + (" with keys" if keyed else "")
+        expected = [
+            f"SELECT coupon_templates{self.locked}",
+            *(["SELECT coupons"] if keyed else []),  # earlier claims with these keys
+            "SELECT coupons",  # the users' holdings, all at once
+            "INSERT coupon_stats ON CONFLICT",
+            "INSERT coupons",  # one executemany
+            "UPDATE coupon_templates",
+            "INSERT outbox",  # one executemany
+        ]
+        for size in (1, 50):
+            claims = tuple(
+                cpn.ClaimCoupon(
+                    template_id=template_id, user_id=uuid.uuid4(), key=f"k{n}" if keyed else None
+                )
+                for n in range(size)
+            )
+            with recording() as sent:
+                answers = await shop.bus.handle(
+                    cpn.ClaimBatch(template_id=template_id, claims=claims)
+                )
+            assert [type(answer) for answer in answers] == [Acquired] * size
+            self.check(sent, label, *expected)
+
+    async def coupons(self, shop: Runtime, count: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
+        """A user's ``count`` stackable coupons, each of its own template."""
+        user, ids = uuid.uuid4(), []
+        for _ in range(count):
+            template_id = await self.template(shop)
+            claim = cpn.ClaimCoupon(template_id=template_id, user_id=user)
+            [acquired] = await shop.bus.handle(
+                cpn.ClaimBatch(template_id=template_id, claims=(claim,))
+            )
+            ids.append(acquired.coupon_id)
+        return user, ids
+
+    def locked_coupons(self, count: int) -> list[str]:
+        return [
+            f"SELECT coupons{self.locked}",  # the coupons the order holds already
+            f"SELECT coupons{self.locked}",  # the coupons asked for, at once
+            *["SELECT coupon_templates"] * count,  # one per coupon
+            *["INSERT coupon_stats ON CONFLICT"] * count,  # one per template
+            *["UPDATE coupons"] * count,  # versioned: one each
+            "INSERT outbox",
+        ]
+
+    @pytest.mark.parametrize(
+        ("count", "label"), [(1, "LockCoupons, 1 coupon"), (3, "LockCoupons, 3 coupons")]
+    )
+    async def test_lock_coupons(self, shop: Runtime, count: int, label: str) -> None:
+        user, ids = await self.coupons(shop, count)
+        command = cpn.LockCoupons(order_id=uuid.uuid4(), user_id=user, coupon_ids=tuple(ids))
+        with recording() as sent:
+            locked = await shop.bus.handle(command)
+        assert [c.coupon_id for c in locked.coupons] == ids
+        self.check(sent, label, *self.locked_coupons(count))
+
+
+class CatalogCounts(StatementCounts):
+    """Product changes: load the product with its SKUs, change, save."""
+
+    async def product(self, shop: Runtime) -> tuple[uuid.UUID, uuid.UUID]:
+        """A product with three SKUs, and its first SKU."""
+        bus = shop.bus
+        root = await bus.handle(cat.CreateCategory(name="Root"))
+        leaf = await bus.handle(cat.CreateCategory(name="Leaf", parent_id=root))
+        colour = cat.AttributeSpec("colour", "Colour", "sales")
+        await bus.handle(cat.DefineCategoryAttributes(category_id=leaf, attributes=(colour,)))
+        product_id: uuid.UUID = await bus.handle(
+            cat.CreateProduct(
+                shop_id=uuid.UUID(int=1),
+                name="Counted",
+                category_id=leaf,
+                currency="CNY",
+                sales_attribute_keys=("colour",),
+                skus=tuple(
+                    cat.NewSku(
+                        code=f"C-{value}",
+                        sale_price=cny(9_900),
+                        list_price=cny(12_900),
+                        sales_attributes={"colour": value},
+                        stock=100,
+                    )
+                    for value in ("red", "green", "blue")
+                ),
+            )
+        )
+        assert shop.catalog is not None
+        detail = await shop.catalog.product_detail(product_id, shop.clock.now(), True)
+        return product_id, detail.skus[0].id
+
+    @pytest.mark.parametrize(
+        ("label", "change", "changed"),
+        [
+            ("SetSkuStock", lambda p, s: cat.SetSkuStock(p, s, 101), "stock_total"),
+            (
+                "ChangeSkuPrice",
+                lambda p, s: cat.ChangeSkuPrice(p, s, cny(9_800), cny(12_900)),
+                "min_price_minor",
+            ),
+        ],
+    )
+    async def test_a_product_change(
+        self,
+        shop: Runtime,
+        label: str,
+        change: Callable[[uuid.UUID, uuid.UUID], object],
+        changed: str,
+    ) -> None:
+        product_id, sku_id = await self.product(shop)
+        command = change(product_id, sku_id)
+        with recording() as sent:
+            await shop.bus.handle(command)
+        self.check(
+            sent,
+            label,
+            "SELECT products",  # optimistic: the versioned UPDATE checks
+            "SELECT skus",
+            "UPDATE products",  # the version and the totals the change moved
+            "UPDATE skus",  # the changed SKU only
+            "INSERT outbox",
+        )
+        assert f"{changed}=" in sent[3].replace(" ", "")
+
+    async def test_a_change_to_what_is_there_writes_nothing(self, shop: Runtime) -> None:
+        product_id, sku_id = await self.product(shop)
+        with recording() as sent:
+            await shop.bus.handle(cat.SetSkuStock(product_id, sku_id, 100))
+        self.check(sent, "SetSkuStock, to the stock it has", "SELECT products", "SELECT skus")
+
+
+class TestCouponsOnPostgres(OnPostgres, CouponCounts):
+    pass
+
+
+class TestCouponsOnSqlite(OnSqlite, CouponCounts):
+    pass
+
+
+class TestCatalogOnPostgres(OnPostgres, CatalogCounts):
+    pass
+
+
+class TestCatalogOnSqlite(OnSqlite, CatalogCounts):
+    pass
