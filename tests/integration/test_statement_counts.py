@@ -24,7 +24,7 @@ RestoreGiftCards, part of an order, 2 cards   11          10
 ClaimBatch, 1 or 50 claims                    8           8
 ClaimBatch, 1 or 50 claims with keys          9           9
 LockCoupons, 1 coupon                         8           8
-LockCoupons, 3 coupons                        14          14
+LockCoupons, 3 coupons                        10          10
 SetSkuStock                                   7           7
 SetSkuStock, to the stock it has              4           4
 ChangeSkuPrice                                7           7

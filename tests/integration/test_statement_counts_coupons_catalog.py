@@ -89,8 +89,8 @@ class CouponCounts(StatementCounts):
         return [
             f"SELECT coupons{self.locked}",  # the coupons the order holds already
             f"SELECT coupons{self.locked}",  # the coupons asked for, at once
-            *["SELECT coupon_templates"] * count,  # one per coupon
-            *["INSERT coupon_stats ON CONFLICT"] * count,  # one per template
+            "SELECT coupon_templates",  # every template at once
+            "INSERT coupon_stats ON CONFLICT",  # every template's totals in one executemany
             *["UPDATE coupons"] * count,  # versioned: one each
             "INSERT outbox",
         ]

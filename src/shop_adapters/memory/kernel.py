@@ -9,7 +9,7 @@ import itertools
 import pickle
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -227,6 +227,9 @@ class MemoryRepository(Generic[A]):
         if found is None:
             raise self.not_found(id_)
         return found
+
+    async def get_many(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, A]:
+        return {id_: await self.get(id_) for id_ in ids}
 
     def remove(self, aggregate: A) -> None:
         """Delete on commit; from now on this unit of work no longer finds it."""

@@ -190,6 +190,9 @@ class TableMap:
             by_id = self.select_all.where(table.c.id == bindparam("id"))
             self.by_id = Prepared(by_id)
             self.by_id_locked = Prepared(by_id.with_for_update())
+            self.by_ids = Prepared(
+                lambda dialect: self.select_all.where(member_of(table.c.id, "ids", dialect))
+            )
             self.by_ids_locked = Prepared(
                 lambda dialect: (
                     self.select_all.where(member_of(table.c.id, "ids", dialect))

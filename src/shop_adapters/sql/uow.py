@@ -182,6 +182,25 @@ class SqlRepository(Generic[A]):
         found = await self._tracker.load(self.table, self.table.by_id, {"id": id_})
         return found[0] if found else None
 
+    async def get_many(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, A]:
+        """The aggregates of ``ids`` — those held already, the others in one read — or raise
+        ``not_found`` for the first one missing."""
+        found: dict[uuid.UUID, A] = {}
+        wanted = []
+        for id_ in ids:
+            held = self._tracker.get(self.table, id_)
+            if held is None:
+                wanted.append(id_)
+            else:
+                found[id_] = held
+        if wanted:
+            loaded = await self._tracker.load(self.table, self.table.by_ids, {"ids": wanted})
+            found.update((aggregate.id, aggregate) for aggregate in loaded)
+        for id_ in ids:
+            if id_ not in found:
+                raise self.not_found(id_)
+        return found
+
     async def get_for_update(self, id_: uuid.UUID) -> A:
         found = await self._load(self.table.by_id_locked, {"id": id_}, locked=True)
         if not found:

@@ -49,9 +49,8 @@ class LockCouponsHandler:
         for coupon_id in ids:
             if coupon_id not in coupons:
                 raise CouponNotFound(coupon_id)
-        templates = [
-            await uow.coupon_templates.get(coupon.template_id) for coupon in coupons.values()
-        ]
+        by_id = await uow.coupon_templates.get_many({c.template_id for c in coupons.values()})
+        templates = [by_id[coupon.template_id] for coupon in coupons.values()]
         check_rule(rules.OneCouponPerTemplateOnOrder(tuple(t.id for t in templates)))
         check_rule(rules.StackingAllowed(len(templates), all(t.terms.stackable for t in templates)))
         now = uow.clock.now()

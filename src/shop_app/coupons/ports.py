@@ -26,6 +26,11 @@ class TemplateRepository(Protocol):
 
     async def find(self, id_: uuid.UUID) -> CouponTemplate | None: ...
 
+    async def get_many(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, CouponTemplate]:
+        """The templates of ``ids`` (one read however many), or raise ``TemplateNotFound`` for
+        the first one missing."""
+        ...
+
     async def get_for_update(self, id_: uuid.UUID) -> CouponTemplate:
         """The template, locked against other writers until the transaction ends where the
         backend has row locks (PostgreSQL); everywhere the version still guards the write.

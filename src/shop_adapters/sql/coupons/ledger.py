@@ -56,16 +56,18 @@ class SqlCouponLedger:
             return
         uow = self._uow
         if changes.deltas:
-            for template_id in sorted(changes.deltas):
-                delta = changes.deltas[template_id]
-                await uow.link.execute(
-                    _STATS_UPSERT,
+            # one round for every template, in id order (two commits cannot deadlock)
+            await uow.link.execute_many(
+                _STATS_UPSERT,
+                [
                     {
                         "template_id": template_id,
                         "slot": random.randrange(self._slots),
-                        **delta.as_dict(),
-                    },
-                )
+                        **changes.deltas[template_id].as_dict(),
+                    }
+                    for template_id in sorted(changes.deltas)
+                ],
+            )
         if changes.usage:
             await uow.link.execute_many(
                 _USAGE_LOG,
