@@ -62,7 +62,7 @@ from litestar import Litestar, MediaType, Response, get
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
-SHOP = ROOT / ".venv" / "bin" / "shop"
+SHOP = Path(sys.executable).with_name("shop")  # the running environment's entry point
 LOAD_GENERATOR = Path(__file__).resolve().parent / "http_load.py"
 READY_SECONDS = 60.0
 LIST_PATH = "/catalog/products"

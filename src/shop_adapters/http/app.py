@@ -304,8 +304,9 @@ def _document(app: Litestar) -> None:
                 400: problem_spec("The request is malformed (`request.invalid`, with `errors`)"),
                 422: problem_spec("A business rule refused the request (see `code`)"),
                 503: problem_spec(
-                    "The database cannot be reached right now (`storage.unavailable`); nothing "
-                    "was done: retry after `Retry-After` seconds"
+                    "The database cannot be reached right now (`storage.unavailable`), or no "
+                    "connection came free in time (`storage.busy`); nothing was done: retry "
+                    "after `Retry-After` seconds"
                 ),
             }
             # a token that is sent is checked, on public operations too (SEC-1)
