@@ -16,13 +16,13 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Final
 
-import attrs
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, Parameter
 from msgspec import Meta
 
+from shop_adapters.http.app import runtime_of
 from shop_adapters.http.auth import PUBLIC
 from shop_adapters.http.catalog.cache import (
     ANSWER_HEADERS,
@@ -87,12 +87,6 @@ def catalog_queries(runtime: Runtime) -> CatalogQueries:
     if runtime.catalog is None:
         raise HttpProblem(503, "catalog.unavailable", "the catalog is not available")
     return runtime.catalog
-
-
-def criteria_key(criteria: SearchCriteria) -> tuple[Any, ...]:
-    """``criteria`` as a key of the answer cache (its attribute filters as a frozen set)."""
-    values = attrs.astuple(criteria, recurse=False)
-    return tuple(frozenset(v.items()) if isinstance(v, dict) else v for v in values)
 
 
 def _attribute_filters(raw: list[str]) -> dict[str, str]:
@@ -197,10 +191,10 @@ class CatalogController(Controller):
     async def search(
         self,
         request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
         search: NamedDependency[SearchCriteria],
         if_none_match: IfNoneMatch = None,
     ) -> Response[ProductPage]:
+        runtime = runtime_of(request)  # not a second dependency: see runtime_of
         queries = catalog_queries(runtime)
         reads = public_reads(queries)
         now = runtime.clock.now()
@@ -209,7 +203,9 @@ class CatalogController(Controller):
             page = await queries.search(search, now)
             return _encode(ProductPage.of(page)), await reads.next_listing_change(now)
 
-        return await reads.answer(request, ("search", criteria_key(search)), now, render)
+        # the query string decides the criteria: equal strings, equal answers
+        key = ("search", request.scope["query_string"])
+        return await reads.answer(request, key, now, render)
 
     @get(
         "/products/{product_id:uuid}",
@@ -302,6 +298,5 @@ __all__ = [
     "SEARCH_DEPENDENCIES",
     "CatalogController",
     "catalog_queries",
-    "criteria_key",
     "provide_search",
 ]

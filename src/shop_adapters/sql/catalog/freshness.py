@@ -20,15 +20,19 @@ Reading the stamp is the only database work of a public catalog read answered fr
 (:mod:`shop_adapters.http.catalog.cache`), so it is made cheap: on a SQLite file in WAL mode it
 is a single-row read on a private ``sqlite3`` connection, done on the event loop (a few
 microseconds: WAL readers never wait for the writer, and handing the read to aiosqlite's
-thread costs a hundred times more); elsewhere one pooled connection in autocommit, one
-statement.
+thread costs a hundred times more); elsewhere one statement on a pooled connection in
+autocommit, shared by every request that waits for the stamp at the same time (each read
+begins after every request it answers arrived, so none of them can be told an older stamp than
+the commits it could see).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -199,11 +203,44 @@ class _LocalSqliteReader:
             self._connection = None
 
 
+class _Shared:
+    """One read of the stamp for every request waiting at once.
+
+    A request joins the *next* read, never one already under way: each read begins after
+    every request it answers arrived, so it sees every commit those requests could have seen.
+    While a read is under way, the requests that arrive wait for the one after it."""
+
+    def __init__(self, read: Callable[[], Awaitable[int | None]]) -> None:
+        self._read = read
+        self._next: asyncio.Future[int | None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def __call__(self) -> int | None:
+        loop = asyncio.get_running_loop()
+        if self._next is None or self._next.get_loop() is not loop:
+            self._next = loop.create_future()
+        reader = self._reader
+        if reader is None or reader.done() or reader.get_loop() is not loop:
+            self._reader = loop.create_task(self._run())
+        # shielded: a request that goes away does not cancel the others' read
+        return await asyncio.shield(self._next)
+
+    async def _run(self) -> None:
+        while self._next is not None:
+            answer, self._next = self._next, None
+            try:
+                answer.set_result(await self._read())
+            except Exception as exc:
+                answer.set_exception(exc)
+                answer.exception()  # retrieved: waiters that went away leave no warning
+
+
 class FreshnessStamp:
     """Reads the catalog's freshness stamp of ``engine``'s database."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._local: _LocalSqliteReader | None = None
+        self._shared = _Shared(self._read_pooled)
         if engine.dialect.name != "sqlite":
             # one statement, no BEGIN and no ROLLBACK around it
             self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -229,6 +266,9 @@ class FreshnessStamp:
             except sqlite3.Error as exc:  # unreadable here: the pool's way says what is wrong
                 log.debug("reading the catalog stamp directly failed: %s", exc)
                 local.close()
+        return await self._shared()
+
+    async def _read_pooled(self) -> int | None:
         async with self._engine.connect() as conn:
             stamp = (await conn.execute(_READ_STAMP)).scalar_one_or_none()
         return None if stamp is None else int(stamp)
