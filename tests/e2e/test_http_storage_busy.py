@@ -88,7 +88,7 @@ async def _check(url: str, tmp_path: Path, lock: Any) -> None:
     operator = mint_token(settings, "ops", "operator", ("catalog.write",))
     runtime = bootstrap(settings)
     app = create_app(runtime, CATALOG_CONTROLLERS, owns_runtime=True)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # an ASGI app
     async with (
         app.lifespan(),
         httpx.AsyncClient(transport=transport, base_url="http://shop") as client,
