@@ -84,7 +84,7 @@ class Answer:
         headers = {"ETag": self.etag, "Cache-Control": CACHE_CONTROL}
         if if_none_match is not None and matches(if_none_match, self.etag):
             return Response(content=b"", status_code=304, headers=headers)
-        return Response(content=self.body, media_type=JSON, headers=headers)
+        return Response(content=self.body, status_code=200, media_type=JSON, headers=headers)
 
 
 def matches(if_none_match: str, etag: str) -> bool:
