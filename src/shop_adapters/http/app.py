@@ -191,7 +191,6 @@ def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
     return runtime
 
 
-
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return require_principal(request)
 
