@@ -69,13 +69,16 @@ async def _postgres_table_lock(url: str) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-async def _busy_once_the_command_holds_the_connection(client: httpx.AsyncClient) -> Any:
+async def _busy_once_the_command_holds_the_connection(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> Any:
     """Ask until an answer is 503 (the command has the connection by then); returns it with
-    how long it took."""
+    how long it took. The jobs list reads through the pool (a public catalog read kept by the
+    service would need no connection)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         started = time.monotonic()
-        response = await asyncio.wait_for(client.get("/catalog/brands"), 10)
+        response = await asyncio.wait_for(client.get("/jobs", headers=headers), 10)
         if response.status_code == 503:
             return response, time.monotonic() - started
         assert response.status_code == 200, response.text
@@ -85,7 +88,8 @@ async def _busy_once_the_command_holds_the_connection(client: httpx.AsyncClient)
 
 async def _check(url: str, tmp_path: Path, lock: Any) -> None:
     settings = _settings(url, tmp_path)
-    operator = mint_token(settings, "ops", "operator", ("catalog.write",))
+    operator = mint_token(settings, "ops", "operator", ("catalog.write", "jobs.read"))
+    headers = {"Authorization": f"Bearer {operator}"}
     runtime = bootstrap(settings)
     app = create_app(runtime, CATALOG_CONTROLLERS, owns_runtime=True)
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]  # an ASGI app
@@ -98,10 +102,10 @@ async def _check(url: str, tmp_path: Path, lock: Any) -> None:
                 client.post(
                     "/admin/catalog/brands",
                     json={"name": "Waits for the lock"},
-                    headers={"Authorization": f"Bearer {operator}"},
+                    headers=headers,
                 )
             )
-            busy, waited = await _busy_once_the_command_holds_the_connection(client)
+            busy, waited = await _busy_once_the_command_holds_the_connection(client, headers)
         assert (await command).status_code == 201
         assert WAIT * 0.9 <= waited < WAIT + 2.0
         assert busy.headers["retry-after"] == str(RETRY_BUSY_SECONDS)
