@@ -259,6 +259,7 @@ def _register_sql(
     engine = make_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
+        pool_wait=settings.database_pool_wait,
         pre_ping=settings.database_pre_ping,
     )
     container.register(AsyncEngine, instance=engine)

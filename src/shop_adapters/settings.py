@@ -21,6 +21,7 @@ from shop_domain.shared.errors import InvalidValue
 
 MEMORY_URL = "memory://"
 MIN_JWT_SECRET_LENGTH = 32
+MAX_POOL_WAIT = 300.0
 
 
 class InvalidSetting(InvalidValue):
@@ -37,6 +38,17 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise InvalidSetting(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise InvalidSetting(f"{name} must be a number of seconds, got {raw!r}") from exc
+    return value
 
 
 RETENTION_ENV = {
@@ -67,6 +79,10 @@ def retention_from_env(env: Mapping[str, str]) -> RetentionPolicy:
 class Settings:
     database_url: str = "sqlite+aiosqlite:///./var/shop.db"
     database_pool_size: int = 10
+    """``SHOP_DATABASE_POOL_SIZE``: the most connections the process opens (no overflow)."""
+    database_pool_wait: float = 5.0
+    """``SHOP_DATABASE_POOL_WAIT``: seconds a request waits for a connection (first come, first
+    served) before it is answered 503 ``storage.busy`` with ``Retry-After``."""
     database_pre_ping: bool = False
     broker: Literal["memory", "rabbitmq"] = "memory"
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
@@ -146,6 +162,13 @@ class Settings:
         sms = env.get("SHOP_SMS", "file")
         if sms not in ("file", "memory"):
             raise InvalidSetting(f"SHOP_SMS must be 'file' or 'memory', got {sms!r}")
+        pool_size = _int(env, "SHOP_DATABASE_POOL_SIZE", 10)
+        pool_wait = _seconds(env, "SHOP_DATABASE_POOL_WAIT", 5.0)
+        if pool_size < 1 or not 0 < pool_wait <= MAX_POOL_WAIT:
+            raise InvalidSetting(
+                "SHOP_DATABASE_POOL_SIZE is at least 1 and SHOP_DATABASE_POOL_WAIT is more than 0 "
+                f"and at most {MAX_POOL_WAIT:g} seconds"
+            )
         secret = env.get("SHOP_JWT_SECRET") or None
         if secret is not None and len(secret) < MIN_JWT_SECRET_LENGTH:
             raise InvalidSetting(
@@ -153,7 +176,8 @@ class Settings:
             )
         return cls(
             database_url=env.get("SHOP_DATABASE_URL", default["database_url"]),
-            database_pool_size=_int(env, "SHOP_DATABASE_POOL_SIZE", 10),
+            database_pool_size=pool_size,
+            database_pool_wait=pool_wait,
             database_pre_ping=env.get("SHOP_DATABASE_PRE_PING", "0") in ("1", "true", "yes"),
             broker=broker,  # type: ignore[arg-type]
             rabbitmq_url=env.get("SHOP_RABBITMQ_URL", default["rabbitmq_url"]),

@@ -125,6 +125,51 @@ async def test_public_reads_need_no_token(client: Client, demo: dict[str, Any]) 
     assert [b["name"] for b in brands] == ["Linen & Co", "Nova", "Tide Audio"]
 
 
+async def test_public_reads_carry_a_tag_and_answer_304_while_it_holds(
+    client: Client, demo: dict[str, Any], writer: dict[str, str]
+) -> None:
+    page = await client.get("/catalog/products")
+    phone = next(item for item in page.json()["items"] if item["name"] == "Nova X1 smartphone")
+    paths = [
+        "/catalog/products",
+        "/catalog/products?sort=sales&page_size=2",
+        f"/catalog/products/{phone['id']}",
+        "/catalog/categories",
+        "/catalog/front-categories",
+        "/catalog/brands",
+    ]
+    tags = {}
+    for path in paths:
+        first = await client.get(path)
+        assert first.status_code == 200, path
+        assert first.headers["cache-control"] == "public, no-cache"
+        tags[path] = first.headers["etag"]
+        again = await client.get(path, headers={"If-None-Match": tags[path]})
+        assert again.status_code == 304, path
+        assert again.content == b""
+        assert again.headers["etag"] == tags[path]
+    nova = next(b for b in (await client.get("/catalog/brands")).json() if b["name"] == "Nova")
+    renamed = await client.put(
+        f"/admin/catalog/brands/{nova['id']}",
+        json={
+            "name": "Nova Prime",
+            "logo_url": nova["logo_url"],
+            "category_ids": nova["category_ids"],
+        },
+        headers=writer,
+    )
+    assert renamed.status_code == 200, renamed.text
+    for path in ("/catalog/products", f"/catalog/products/{phone['id']}", "/catalog/brands"):
+        changed = await client.get(path, headers={"If-None-Match": tags[path]})
+        assert changed.status_code == 200, path
+        assert changed.headers["etag"] != tags[path]
+        assert "Nova Prime" in changed.text
+    unchanged = await client.get(
+        "/catalog/categories", headers={"If-None-Match": tags["/catalog/categories"]}
+    )
+    assert unchanged.status_code == 304
+
+
 @pytest.mark.rule("SEC-1")
 async def test_a_public_read_refuses_a_bad_token(client: Client) -> None:
     response = await client.get("/catalog/products", headers={"Authorization": "Bearer nope"})

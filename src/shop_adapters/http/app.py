@@ -31,6 +31,7 @@ from typing import Annotated, Any, Final
 
 import attrs
 from litestar import Controller, Litestar, Request, Router
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.logging.config import BaseLoggingConfig
@@ -68,6 +69,8 @@ from shop_app.shared.auth import Principal
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ports import Clock
 
+RUNTIME_STATE: Final = "shop.runtime"
+"""Where the app's state holds its runtime (:func:`runtime_of`)."""
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH: Final = 200
 KIND_NOTES: Final[dict[object, str]] = {
@@ -179,6 +182,15 @@ class Commands:
 # --- dependencies ---------------------------------------------------------------------------
 
 
+def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
+    """The app's runtime, for a hot route that needs it beside another dependency: Litestar
+    resolves two dependencies of one level in an anyio task group, which costs a public search
+    more than the rest of its routing (about 65 µs of 100 on this machine); the ``runtime``
+    dependency is the same object."""
+    runtime: Runtime = request.app.state[RUNTIME_STATE]
+    return runtime
+
+
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return require_principal(request)
 
@@ -267,6 +279,7 @@ def create_app(
         ),
         request_max_body_size=max_body_size,
         request_class=ShopRequest,
+        state=State({RUNTIME_STATE: runtime}),
         middleware=[DefineMiddleware(InputGuard, max_body_size=max_body_size)],
         logging_config=logging_config,
         debug=runtime.settings.debug,
@@ -304,8 +317,9 @@ def _document(app: Litestar) -> None:
                 400: problem_spec("The request is malformed (`request.invalid`, with `errors`)"),
                 422: problem_spec("A business rule refused the request (see `code`)"),
                 503: problem_spec(
-                    "The database cannot be reached right now (`storage.unavailable`); nothing "
-                    "was done: retry after `Retry-After` seconds"
+                    "The database cannot be reached right now (`storage.unavailable`), or no "
+                    "connection came free in time (`storage.busy`); nothing was done: retry "
+                    "after `Retry-After` seconds"
                 ),
             }
             # a token that is sent is checked, on public operations too (SEC-1)
@@ -336,5 +350,6 @@ __all__ = [
     "dispatch",
     "idempotency_owner",
     "read_idempotency_key",
+    "runtime_of",
     "validate_idempotency_key",
 ]

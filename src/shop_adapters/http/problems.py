@@ -17,7 +17,8 @@ The document::
 
 Mapping: ``DomainError.kind`` invalid→422, not_found→404, conflict→409, forbidden→403,
 rate_limited→429 and unavailable→503 (with ``Retry-After`` when the error's ``details`` carry
-``retry_after_seconds``);
+``retry_after_seconds``: ``storage.unavailable`` when the database cannot be reached,
+``storage.busy`` when no pooled connection came free within ``SHOP_DATABASE_POOL_WAIT``);
 Litestar's validation errors (bad body, query, path; msgspec decode errors) → 400
 ``request.invalid``; other Litestar HTTP errors by status (401 ``auth.unauthenticated``,
 403 ``auth.forbidden``, 404 ``http.not_found``, 405 ``http.method_not_allowed``, 413

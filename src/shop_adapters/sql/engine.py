@@ -16,6 +16,9 @@ from shop_adapters.sql.errors import TranslatingPool, install
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY_OPTION = "shop_read_only"
+DEFAULT_POOL_SIZE = 10
+DEFAULT_POOL_WAIT = 5.0
+"""Seconds a request waits for a pooled connection before it is answered ``storage.busy``."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -36,8 +39,25 @@ def create_private_sqlite(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
 
 
+def _pool(pool_size: int, pool_wait: float) -> dict[str, Any]:
+    """At most ``pool_size`` connections (no overflow: the size is the limit, and a burst does
+    not open and close connections), handed out first come, first served; a request that waits
+    longer than ``pool_wait`` seconds for one gets ``storage.busy`` (503)."""
+    return {
+        "poolclass": TranslatingPool,
+        "pool_size": pool_size,
+        "max_overflow": 0,
+        "pool_timeout": pool_wait,
+    }
+
+
 def make_engine(
-    url: str, *, pool_size: int = 10, pre_ping: bool = False, echo: bool = False
+    url: str,
+    *,
+    pool_size: int = DEFAULT_POOL_SIZE,
+    pool_wait: float = DEFAULT_POOL_WAIT,
+    pre_ping: bool = False,
+    echo: bool = False,
 ) -> AsyncEngine:
     """An async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
 
@@ -46,13 +66,15 @@ def make_engine(
     IMMEDIATE`` so that two writers queue up instead of failing half-way with "database is
     locked"; foreign keys are enforced.
 
-    Both: persistence errors of every connection become our own (:mod:`shop_adapters.sql.errors`).
+    Both: at most ``pool_size`` connections, first come first served, waited for at most
+    ``pool_wait`` seconds (:func:`_pool`); persistence errors of every connection become our own
+    (:mod:`shop_adapters.sql.errors`).
     """
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             create_private_sqlite(Path(database))
-        pool = {"poolclass": TranslatingPool} if database and database != ":memory:" else {}
+        pool = _pool(pool_size, pool_wait) if database and database != ":memory:" else {}
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **pool)
         _configure_sqlite(engine)
         return install(engine)
@@ -60,11 +82,9 @@ def make_engine(
         create_async_engine(
             url,
             echo=echo,
-            pool_size=pool_size,
-            max_overflow=pool_size,
             pool_pre_ping=pre_ping,
             pool_recycle=1800,
-            poolclass=TranslatingPool,
+            **_pool(pool_size, pool_wait),
         )
     )
 

@@ -12,9 +12,12 @@ only answer it with a 500. :func:`translate` maps each kind of failure to a
   int64 overflow, a datetime out of range; SQLite's ``OverflowError``) →
   ``persistence.invalid_value`` (422);
 - the database cannot be reached or used (a refused, reset or terminated connection, a server
-  shutting down, a pool timeout, SQLite's "unable to open database file" or "database is
-  locked": classes 08, 53, 58, 57P0x, a disconnect) → ``storage.unavailable`` (503 with
-  ``Retry-After``), logged as a warning.
+  shutting down, SQLite's "unable to open database file" or "database is locked": classes 08,
+  53, 58, 57P0x, a disconnect) → ``storage.unavailable`` (503 with ``Retry-After``), logged as
+  a warning;
+- no pooled connection came free within the pool's wait (``SHOP_DATABASE_POOL_WAIT``: the
+  service is saturated) → ``storage.busy`` (503 with a shorter ``Retry-After``), logged as a
+  warning.
 
 Anything else (a bug in a statement) is left alone and stays a 500.
 
@@ -28,7 +31,8 @@ flush happens:
   ``flush`` raises, whether the flush is explicit, an autoflush before a query, or the commit's
   (the ORM raises ``StaleDataError`` itself, not through a statement);
 - :class:`TranslatingPool` translates what getting a connection raises outside the DBAPI: a
-  pool timeout, or the ``OSError`` with which asyncpg reports a refused connection.
+  pool timeout, or the ``OSError`` with which asyncpg reports a refused connection. It hands
+  connections out first come, first served (:class:`~shop_adapters.sql.pool.FairQueue`).
 """
 
 from __future__ import annotations
@@ -42,11 +46,14 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.util.queue import QueueCommon
 
+from shop_adapters.sql.pool import FairQueue
 from shop_app.shared.errors import (
     PersistenceConflict,
     PersistenceInvalidValue,
+    StorageBusy,
     StorageUnavailable,
 )
 from shop_domain.shared.errors import ConcurrencyConflict, DomainError
@@ -55,6 +62,9 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS: Final = 5
 """What a client is told to wait (``Retry-After``) when the database cannot be reached."""
+RETRY_BUSY_SECONDS: Final = 2
+"""What a client is told to wait when every connection stayed busy (the service is saturated:
+a short wait, so that the client comes back soon but not at once)."""
 
 STALE_MESSAGE: Final = "the data was changed by someone else since it was read; reload and retry"
 
@@ -73,6 +83,15 @@ def _unavailable(cause: BaseException) -> StorageUnavailable:
     return StorageUnavailable(
         "the database cannot be reached right now; nothing was done, retry later",
         details={"retry_after_seconds": RETRY_AFTER_SECONDS},
+    )
+
+
+def _busy(cause: sa_exc.TimeoutError) -> StorageBusy:
+    log.warning("no database connection came free in time: %s", cause)
+    return StorageBusy(
+        "the service is busy: no database connection came free in time; nothing was done, "
+        "retry shortly",
+        details={"retry_after_seconds": RETRY_BUSY_SECONDS},
     )
 
 
@@ -119,7 +138,7 @@ def translate(error: BaseException) -> DomainError | None:
     if isinstance(error, sa_exc.DBAPIError):
         return _from_dbapi(error)
     if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
-        return _unavailable(error)
+        return _busy(error)
     if isinstance(error, OSError):  # a refused or reset connection, a connect timeout
         return _unavailable(error)
     if isinstance(error, OverflowError):  # SQLite's driver: an integer beyond 64 bits
@@ -153,7 +172,10 @@ class TranslatingSession(Session):
 
 
 class TranslatingPool(AsyncAdaptedQueuePool):
-    """A queue pool whose checkout raises our errors: a pool timeout, a refused connection."""
+    """A queue pool that hands connections out first come, first served, and whose checkout
+    raises our errors: a pool timeout, a refused connection."""
+
+    _queue_class: type[QueueCommon[ConnectionPoolEntry]] = FairQueue[ConnectionPoolEntry]
 
     def connect(self) -> Any:
         try:
@@ -167,6 +189,7 @@ class TranslatingPool(AsyncAdaptedQueuePool):
 
 __all__ = [
     "RETRY_AFTER_SECONDS",
+    "RETRY_BUSY_SECONDS",
     "PersistenceConflict",
     "PersistenceInvalidValue",
     "TranslatingPool",

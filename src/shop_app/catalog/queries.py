@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import uuid
 from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -216,3 +217,21 @@ class BrandView:
     name: str
     logo_url: str | None
     category_ids: tuple[uuid.UUID, ...]
+
+
+@runtime_checkable
+class CatalogFreshness(Protocol):
+    """What a read side offers so that its answers may be reused (a cache of public reads):
+
+    - ``freshness()``: a stamp that changes whenever a committed change touches anything the
+      reads show — made by any writer, in any process — and is read after the change is
+      visible; ``None`` when the store keeps none (then nothing may be reused);
+    - ``next_listing_change(after)``: the earliest moment after ``after`` at which a product's
+      effective listing changes by itself (a due ``list_at`` or ``delist_at``, CAT-7), or
+      ``None``. A search answered at ``after`` stays the answer until then, if the stamp stays
+      the same.
+    """
+
+    async def freshness(self) -> int | None: ...
+
+    async def next_listing_change(self, after: dt.datetime) -> dt.datetime | None: ...

@@ -36,6 +36,16 @@ class StorageUnavailable(DomainError):
     kind = "unavailable"
 
 
+class StorageBusy(DomainError):
+    """Every database connection stayed in use for longer than the request may wait for one
+    (``SHOP_DATABASE_POOL_WAIT``): the service is saturated, nothing was done, and the same
+    request may succeed a moment later. An HTTP adapter answers 503 with ``Retry-After``
+    (``details["retry_after_seconds"]``)."""
+
+    code = "storage.busy"
+    kind = "unavailable"
+
+
 class PersistenceConflict(Conflict):
     """The change clashes with data already stored (a unique or foreign key constraint, or an
     append-only table refusing a change)."""

@@ -4,19 +4,32 @@ Shoppers see only what is on sale: search and the product page hide products tha
 listed at the runtime clock's now (CAT-7), and the front tree hides hidden categories. The back
 office reads the same things, unlisted and hidden included, under ``/admin/catalog``
 (:mod:`shop_adapters.http.catalog.admin`).
+
+Every answer here carries an ``ETag`` and ``Cache-Control`` and answers ``304`` to a matching
+``If-None-Match``; answers are reused while the catalog has not changed
+(:mod:`shop_adapters.http.catalog.cache`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
-from litestar import Controller, get
+import msgspec
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, HeaderParameter, Parameter
 from msgspec import Meta
 
+from shop_adapters.http.app import runtime_of
 from shop_adapters.http.auth import PUBLIC
+from shop_adapters.http.catalog.cache import (
+    ANSWER_HEADERS,
+    NOT_MODIFIED,
+    first_after,
+    public_reads,
+)
 from shop_adapters.http.catalog.responses import (
     BrandOut,
     CategoryOut,
@@ -54,6 +67,19 @@ AttributeFilter = Annotated[
 NOT_FOUND: Final = problem_spec(
     "No such product, or it is not on sale (`catalog.product_not_found`)"
 )
+CONDITIONAL: Final = {304: NOT_MODIFIED}
+"""Every public read declares the 304, and its ``ETag`` and ``Cache-Control``
+(``response_headers=ANSWER_HEADERS``)."""
+IfNoneMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-None-Match",
+        required=False,
+        max_length=2000,
+        description="An `ETag` received before: 304 with no body while the answer is the same",
+    ),
+]
+_encode = msgspec.json.Encoder().encode
 
 
 def catalog_queries(runtime: Runtime) -> CatalogQueries:
@@ -159,40 +185,118 @@ class CatalogController(Controller):
         "/products",
         summary="Search products on sale",
         dependencies=SEARCH_DEPENDENCIES,
+        responses=CONDITIONAL,
+        response_headers=ANSWER_HEADERS,
     )
     async def search(
         self,
-        runtime: NamedDependency[Runtime],
+        request: Request[Any, Any, Any],
         search: NamedDependency[SearchCriteria],
-    ) -> ProductPage:
-        page = await catalog_queries(runtime).search(search, runtime.clock.now())
-        return ProductPage.of(page)
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[ProductPage]:
+        runtime = runtime_of(request)  # not a second dependency: see runtime_of
+        queries = catalog_queries(runtime)
+        reads = public_reads(queries)
+        now = runtime.clock.now()
+
+        async def render() -> tuple[bytes, dt.datetime | None]:
+            page = await queries.search(search, now)
+            return _encode(ProductPage.of(page)), await reads.next_listing_change(now)
+
+        # the query string decides the criteria: equal strings, equal answers
+        key = ("search", request.scope["query_string"])
+        return await reads.answer(request, key, now, render)
 
     @get(
         "/products/{product_id:uuid}",
         summary="A product page",
-        responses={404: NOT_FOUND},
+        responses={404: NOT_FOUND, **CONDITIONAL},
+        response_headers=ANSWER_HEADERS,
     )
     async def product(
         self,
+        request: Request[Any, Any, Any],
         product_id: FromPath[uuid.UUID],
         runtime: NamedDependency[Runtime],
-    ) -> ProductDetailOut:
-        detail = await catalog_queries(runtime).product_detail(product_id, runtime.clock.now())
-        return ProductDetailOut.of(detail)
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[ProductDetailOut]:
+        queries = catalog_queries(runtime)
+        now = runtime.clock.now()
 
-    @get("/categories", summary="The back-end category tree")
-    async def categories(self, runtime: NamedDependency[Runtime]) -> list[CategoryOut]:
-        return [CategoryOut.of(node) for node in await catalog_queries(runtime).category_tree()]
+        async def render() -> tuple[bytes, dt.datetime | None]:
+            detail = await queries.product_detail(product_id, now)
+            return _encode(ProductDetailOut.of(detail)), first_after(
+                now, detail.list_at, detail.delist_at
+            )
 
-    @get("/front-categories", summary="The visible display categories")
-    async def front_categories(self, runtime: NamedDependency[Runtime]) -> list[FrontCategoryOut]:
-        tree = await catalog_queries(runtime).front_category_tree()
-        return [FrontCategoryOut.of(node) for node in tree]
+        return await public_reads(queries).answer(request, ("product", product_id), now, render)
 
-    @get("/brands", summary="Every brand")
-    async def brands(self, runtime: NamedDependency[Runtime]) -> list[BrandOut]:
-        return [BrandOut.of(view) for view in await catalog_queries(runtime).brands()]
+    @get(
+        "/categories",
+        summary="The back-end category tree",
+        responses=CONDITIONAL,
+        response_headers=ANSWER_HEADERS,
+    )
+    async def categories(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[list[CategoryOut]]:
+        queries = catalog_queries(runtime)
+
+        async def render() -> tuple[bytes, dt.datetime | None]:
+            return _encode([CategoryOut.of(node) for node in await queries.category_tree()]), None
+
+        return await public_reads(queries).answer(
+            request, ("categories",), runtime.clock.now(), render
+        )
+
+    @get(
+        "/front-categories",
+        summary="The visible display categories",
+        responses=CONDITIONAL,
+        response_headers=ANSWER_HEADERS,
+    )
+    async def front_categories(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[list[FrontCategoryOut]]:
+        queries = catalog_queries(runtime)
+
+        async def render() -> tuple[bytes, dt.datetime | None]:
+            tree = await queries.front_category_tree()
+            return _encode([FrontCategoryOut.of(node) for node in tree]), None
+
+        return await public_reads(queries).answer(
+            request, ("front-categories",), runtime.clock.now(), render
+        )
+
+    @get(
+        "/brands",
+        summary="Every brand",
+        responses=CONDITIONAL,
+        response_headers=ANSWER_HEADERS,
+    )
+    async def brands(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[list[BrandOut]]:
+        queries = catalog_queries(runtime)
+
+        async def render() -> tuple[bytes, dt.datetime | None]:
+            return _encode([BrandOut.of(view) for view in await queries.brands()]), None
+
+        return await public_reads(queries).answer(request, ("brands",), runtime.clock.now(), render)
 
 
-__all__ = ["SEARCH_DEPENDENCIES", "CatalogController", "catalog_queries", "provide_search"]
+__all__ = [
+    "SEARCH_DEPENDENCIES",
+    "CatalogController",
+    "catalog_queries",
+    "provide_search",
+]

@@ -1,9 +1,15 @@
 """``CatalogQueries`` in SQL: Core selects over committed rows, never loading aggregates.
 
-Every method gives exactly what :class:`shop_adapters.memory.catalog.MemoryCatalogQueries`
-gives for the same data (the contract suite compares them). Search is two round trips (count,
-page), reading the search columns the mapping keeps on ``products`` and the index tables
-``product_attribute_values`` and ``front_category_links``.
+Every method gives exactly what :class:`shop_app.catalog.ports.CatalogQueries` promises (the
+contract suite checks it on SQLite and PostgreSQL). The statements are built once, with bind
+parameters (:mod:`shop_adapters.sql.catalog.statements`): a search is one round trip, reading
+the search columns the mapping keeps on ``products`` and the index tables
+``product_attribute_values`` and ``front_category_links``; a product page is two (its head and
+its SKUs) in one read transaction.
+
+It also tells the HTTP adapter when a read may be reused (:class:`CatalogFreshness`): the
+catalog's freshness stamp (:mod:`shop_adapters.sql.catalog.freshness`) and the next moment a
+listing changes by itself.
 """
 
 from __future__ import annotations
@@ -13,20 +19,23 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.sql.elements import ColumnElement
 
-from shop_adapters.sql.catalog.tables import (
-    brands,
-    categories,
-    category_attributes,
-    front_categories,
-    front_category_links,
-    product_attribute_values,
-    products,
-    skus,
+from shop_adapters.sql.catalog.freshness import FreshnessStamp
+from shop_adapters.sql.catalog.statements import (
+    BRANDS,
+    CATEGORIES,
+    CATEGORY_ATTRIBUTES,
+    FRONT_CATEGORIES,
+    NEXT_SCHEDULE,
+    PRODUCT_HEAD,
+    PRODUCT_SKUS,
+    SearchShape,
+    like_escape,
+    listed_at,
+    search_parameters,
+    search_statements,
 )
 from shop_adapters.sql.engine import reader
 from shop_app.catalog.queries import (
@@ -38,37 +47,11 @@ from shop_app.catalog.queries import (
     ProductDetail,
     ProductSummary,
     SearchCriteria,
-    SearchSort,
     SkuView,
 )
 from shop_domain.catalog.errors import ProductNotFound
 from shop_domain.catalog.model import AttributeKind, ListingStatus
 from shop_domain.shared.money import Money
-
-_ESCAPE = "\\"
-
-
-def like_escape(text: str) -> str:
-    """``text`` with the LIKE wildcards (and the escape character) taken literally."""
-    return (
-        text.replace(_ESCAPE, _ESCAPE * 2).replace("%", _ESCAPE + "%").replace("_", _ESCAPE + "_")
-    )
-
-
-def listed_at(now: dt.datetime) -> ColumnElement[bool]:
-    """``Product.is_listed(now)`` in SQL: an enabled SKU (``min_price_minor`` is set exactly
-    then) and the stored status with the schedules due at ``now`` applied in time order (a
-    listing and a delisting due at the same moment: list, then delist)."""
-    p = products.c
-    list_due = and_(p.list_at.is_not(None), p.list_at <= now)
-    delist_due = and_(p.delist_at.is_not(None), p.delist_at <= now)
-    return and_(
-        p.min_price_minor.is_not(None),
-        or_(
-            and_(list_due, or_(~delist_due, p.list_at > p.delist_at)),
-            and_(~list_due, ~delist_due, p.status == ListingStatus.LISTED),
-        ),
-    )
 
 
 def _money(minor: int | None, currency: str) -> Money | None:
@@ -76,125 +59,40 @@ def _money(minor: int | None, currency: str) -> Money | None:
 
 
 class SqlCatalogQueries:
-    """``CatalogQueries`` over an ``AsyncEngine`` (committed state only)."""
+    """``CatalogQueries`` over an ``AsyncEngine`` (committed state only), and its
+    :class:`~shop_app.catalog.queries.CatalogFreshness`."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         # read-only transactions: on SQLite a plain BEGIN, so reads run beside the writer and
         # never queue for the write lock (a bare connection would BEGIN IMMEDIATE)
         self._engine = reader(engine)
+        self._stamp = FreshnessStamp(engine)
+
+    # --- reuse --------------------------------------------------------------------------------
+    async def freshness(self) -> int | None:
+        return await self._stamp.read()
+
+    async def next_listing_change(self, after: dt.datetime) -> dt.datetime | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(NEXT_SCHEDULE, {"now": after})).one()
+        due: list[dt.datetime] = [moment for moment in row if moment is not None]
+        return min(due, default=None)
 
     # --- search (CAT-8) -----------------------------------------------------------------------
-    def _conditions(self, criteria: SearchCriteria, now: dt.datetime) -> list[Any]:
-        p = products.c
-        where: list[Any] = []
-        if not criteria.include_unlisted:
-            where.append(listed_at(now))
-        if criteria.brand_id is not None:
-            where.append(p.brand_id == criteria.brand_id)
-        if criteria.shop_id is not None:
-            where.append(p.shop_id == criteria.shop_id)
-        if criteria.category_id is not None:
-            where.append(p.category_id.in_(self._subtree_of(criteria.category_id)))
-        if criteria.front_category_id is not None:
-            where.append(p.category_id.in_(self._front_subtree(criteria.front_category_id)))
-        for term in criteria.terms():
-            pattern = f"%{like_escape(term)}%"
-            where.append(
-                or_(
-                    p.name_key.like(pattern, escape=_ESCAPE),
-                    brands.c.name_key.like(pattern, escape=_ESCAPE),
-                )
-            )
-        v = product_attribute_values.c
-        for key, value in criteria.attributes.items():
-            where.append(exists().where(v.product_id == p.id, v.key == key, v.value == value))
-        low, high = criteria.min_price, criteria.max_price
-        bound = low if low is not None else high
-        if bound is not None:
-            s = skus.c
-            price = [s.product_id == p.id, s.enabled.is_(True), s.currency == bound.currency]
-            if low is not None:
-                price.append(s.sale_price_minor >= low.minor)
-            if high is not None:
-                price.append(s.sale_price_minor <= high.minor)
-            where.append(exists().where(*price))
-        return where
-
-    @staticmethod
-    def _subtree_of(category_id: uuid.UUID) -> Any:
-        """Ids of the categories in ``category_id``'s subtree (itself included)."""
-        root = categories.alias("root")
-        node = categories.alias("node")
-        return (
-            select(node.c.id)
-            .join(root, node.c.path.startswith(root.c.path))
-            .where(root.c.id == category_id)
-        )
-
-    @staticmethod
-    def _front_subtree(front_category_id: uuid.UUID) -> Any:
-        f = front_categories.c
-        fronts = select(f.id).where(f.id == front_category_id).cte("fronts", recursive=True)
-        child = front_categories.alias("child")
-        fronts = fronts.union(select(child.c.id).where(child.c.parent_id == fronts.c.id))
-        links = front_category_links.c
-        mapped = select(links.category_id).where(links.front_category_id.in_(select(fronts.c.id)))
-        root = categories.alias("mapped_root")
-        node = categories.alias("mapped_node")
-        return (
-            select(node.c.id)
-            .join(root, node.c.path.startswith(root.c.path))
-            .where(root.c.id.in_(mapped))
-        )
-
-    @staticmethod
-    def _order(sort: SearchSort) -> list[Any]:
-        p = products.c
-        if sort is SearchSort.NEWEST:
-            return [p.created_at.desc(), p.id]
-        if sort is SearchSort.SALES:
-            return [p.sales_count.desc(), p.id]
-        unpriced_last = case((p.min_price_minor.is_(None), 1), else_=0)
-        price = p.min_price_minor.desc() if sort is SearchSort.PRICE_DESC else p.min_price_minor
-        return [unpriced_last, price, p.id]
-
     async def search(self, criteria: SearchCriteria, now: dt.datetime) -> Page[ProductSummary]:
-        p = products.c
-        source = products.join(categories, categories.c.id == p.category_id).outerjoin(
-            brands, brands.c.id == p.brand_id
-        )
-        where = self._conditions(criteria, now)
-        count = select(func.count()).select_from(source).where(*where)
-        page = (
-            select(
-                p.id,
-                p.shop_id,
-                p.name,
-                p.brand_id,
-                brands.c.name.label("brand_name"),
-                p.category_id,
-                categories.c.name.label("category_name"),
-                p.currency,
-                p.min_price_minor,
-                p.max_price_minor,
-                p.list_price_minor,
-                p.stock_total,
-                p.sales_count,
-                listed_at(now).label("listed"),
-                p.created_at,
-            )
-            .select_from(source)
-            .where(*where)
-            .order_by(*self._order(criteria.sort))
-            .offset(criteria.offset)
-            .limit(criteria.page_size)
-        )
+        page, count = search_statements(SearchShape.of(criteria))
+        values = search_parameters(criteria, now)
         async with self._engine.connect() as conn:
-            total = (await conn.execute(count)).scalar_one()
-            rows = (await conn.execute(page)).all() if total > criteria.offset else []
+            rows = (await conn.execute(page, values)).all()
+            if rows:
+                total = int(rows[0].total)
+            elif criteria.offset:  # a page past the end: no row carries the total
+                total = int((await conn.execute(count, values)).scalar_one())
+            else:
+                total = 0
         return Page(
             items=tuple(self._summary(row) for row in rows),
-            total=int(total),
+            total=total,
             page=criteria.page,
             page_size=criteria.page_size,
         )
@@ -222,31 +120,11 @@ class SqlCatalogQueries:
     async def product_detail(
         self, product_id: uuid.UUID, now: dt.datetime, include_unlisted: bool = False
     ) -> ProductDetail:
-        p = products.c
-        category = categories.alias("category")
-        ancestor = categories.alias("ancestor")
-        # one row per ancestor of the product's category (root first)
-        head = (
-            select(
-                products,
-                brands.c.name.label("brand_name"),
-                ancestor.c.name.label("ancestor_name"),
-                listed_at(now).label("listed"),
-            )
-            .select_from(
-                products.join(category, category.c.id == p.category_id)
-                .join(ancestor, category.c.path.startswith(ancestor.c.path))
-                .outerjoin(brands, brands.c.id == p.brand_id)
-            )
-            .where(p.id == product_id)
-            .order_by(ancestor.c.depth)
-        )
-        lines = select(skus).where(skus.c.product_id == product_id).order_by(skus.c.position)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(head)).all()
+            rows = (await conn.execute(PRODUCT_HEAD, {"product_id": product_id, "now": now})).all()
             if not rows or not (include_unlisted or rows[0].listed):
                 raise ProductNotFound(product_id)
-            sku_rows = (await conn.execute(lines)).all()
+            sku_rows = (await conn.execute(PRODUCT_SKUS, {"product_id": product_id})).all()
         row = rows[0]
         return ProductDetail(
             id=row.id,
@@ -295,14 +173,8 @@ class SqlCatalogQueries:
     # --- trees and lists ----------------------------------------------------------------------
     async def category_tree(self) -> Sequence[CategoryNode]:
         async with self._engine.connect() as conn:
-            nodes = (await conn.execute(select(categories))).all()
-            definitions = (
-                await conn.execute(
-                    select(category_attributes).order_by(
-                        category_attributes.c.category_id, category_attributes.c.position
-                    )
-                )
-            ).all()
+            nodes = (await conn.execute(CATEGORIES)).all()
+            definitions = (await conn.execute(CATEGORY_ATTRIBUTES)).all()
         attributes: dict[uuid.UUID, list[AttributeView]] = {}
         for d in definitions:
             kind = AttributeKind(d.kind)
@@ -339,7 +211,7 @@ class SqlCatalogQueries:
         self, include_hidden: bool = False
     ) -> Sequence[FrontCategoryNode]:
         async with self._engine.connect() as conn:
-            nodes = (await conn.execute(select(front_categories))).all()
+            nodes = (await conn.execute(FRONT_CATEGORIES)).all()
         by_parent: dict[uuid.UUID | None, list[Row[Any]]] = {}
         for n in nodes:
             if include_hidden or n.visible:
@@ -365,7 +237,7 @@ class SqlCatalogQueries:
 
     async def brands(self) -> Sequence[BrandView]:
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(select(brands))).all()
+            rows = (await conn.execute(BRANDS)).all()
         return [
             BrandView(id=b.id, name=b.name, logo_url=b.logo_url, category_ids=tuple(b.category_ids))
             for b in sorted(rows, key=lambda b: (b.name.lower(), b.id))
