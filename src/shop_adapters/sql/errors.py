@@ -4,7 +4,7 @@ What a driver or SQLAlchemy raises says nothing to a caller of the bus, and an H
 only answer it with a 500. :func:`translate` maps each kind of failure to a
 :class:`~shop_domain.shared.errors.DomainError` with a stable code:
 
-- a stale versioned write (``StaleDataError``), a serialization failure or a deadlock
+- a serialization failure or a deadlock
   (SQLSTATE class 40) → ``ConcurrencyConflict`` (409);
 - a constraint violation (``IntegrityError``, class 23) or a change our append-only triggers
   refuse (P0001) → ``persistence.conflict`` (409);
@@ -27,9 +27,8 @@ flush happens:
 
 - :func:`install` hooks the engine's ``handle_error`` event: every statement and every DBAPI
   connect error of any connection of the engine (units of work, stores, queries);
-- :class:`TranslatingSession` (the units of work's session class) translates what its
-  ``flush`` raises, whether the flush is explicit, an autoflush before a query, or the commit's
-  (the ORM raises ``StaleDataError`` itself, not through a statement);
+- the write path's driver calls (:mod:`shop_adapters.sql.driver`), which hand what the
+  driver raises to :func:`translate` too;
 - :class:`TranslatingPool` translates what getting a connection raises outside the DBAPI: a
   pool timeout, or the ``OSError`` with which asyncpg reports a refused connection. It hands
   connections out first come, first served (:class:`~shop_adapters.sql.pool.FairQueue`).
@@ -44,8 +43,6 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.util.queue import QueueCommon
 
@@ -133,8 +130,6 @@ def translate(error: BaseException) -> DomainError | None:
     is then raised as it is). The one table of the module documentation."""
     if isinstance(error, DomainError):
         return None
-    if isinstance(error, StaleDataError):
-        return ConcurrencyConflict(STALE_MESSAGE)
     if isinstance(error, sa_exc.DBAPIError):
         return _from_dbapi(error)
     if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
@@ -156,19 +151,6 @@ def install(engine: AsyncEngine) -> AsyncEngine:
     """Translate every statement and DBAPI connect error of ``engine``'s connections."""
     event.listen(engine.sync_engine, "handle_error", _on_error, retval=True)
     return engine
-
-
-class TranslatingSession(Session):
-    """The units of work's session: a flush raises our errors, whatever started it."""
-
-    def flush(self, objects: Any = None) -> None:
-        try:
-            super().flush(objects)
-        except Exception as exc:
-            translated = translate(exc)
-            if translated is None:
-                raise
-            raise translated from exc
 
 
 class TranslatingPool(AsyncAdaptedQueuePool):
@@ -193,7 +175,6 @@ __all__ = [
     "PersistenceConflict",
     "PersistenceInvalidValue",
     "TranslatingPool",
-    "TranslatingSession",
     "install",
     "translate",
 ]
