@@ -4,9 +4,10 @@
 :class:`~shop_adapters.runtime.Runtime` that the HTTP app, the CLI and embedders use. Nothing
 else in the code base imports punq (an import contract checks it).
 
-- ``SHOP_DATABASE_URL=memory://`` keeps everything in process memory (tests, embedding);
 - a ``sqlite+aiosqlite://`` URL (the default, ``./var/shop.db``) or a ``postgresql+asyncpg://``
   URL uses SQLAlchemy;
+- ``SHOP_DATABASE_URL=memory://`` (tests, embedding) is the same SQL adapters on an in-memory
+  SQLite database that lives as long as the runtime (:mod:`shop_adapters.sql.memory`);
 - ``SHOP_BROKER=memory`` (default) publishes outbox rows to in-process subscribers;
   ``SHOP_BROKER=rabbitmq`` to RabbitMQ.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,27 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.files.xlsx import ProtectedXlsxWriter
-from shop_adapters.memory.audit import MemoryAuditQueries
-from shop_adapters.memory.catalog import MemoryCatalogQueries
-from shop_adapters.memory.coupons import MemoryCodeStore, MemoryCouponQueries, MemorySegmentStore
-from shop_adapters.memory.giftcards import (
-    MemoryCardStore,
-    MemoryExportSource,
-    MemoryGiftCardQueries,
-)
-from shop_adapters.memory.jobs import MemoryJobStore
-from shop_adapters.memory.kernel import MemoryDatabase
-from shop_adapters.memory.keychecks import MemoryKeyCheckStore
-from shop_adapters.memory.otp import MemoryOneTimeCodeStore
-from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
-from shop_adapters.memory.retention import MemoryRetentionStore
-from shop_adapters.memory.uow import InMemoryUnitOfWork
-from shop_adapters.messaging import (
-    InMemoryPublisher,
-    MemoryOutboxRelay,
-    OutboxRelay,
-    RabbitMQPublisher,
-)
+from shop_adapters.messaging import InMemoryPublisher, OutboxRelay, RabbitMQPublisher
 from shop_adapters.runtime import Relay, Runtime
 from shop_adapters.settings import MEMORY_URL, Settings
 from shop_adapters.shared.keyring import deferred_box, key_source, open_keys
@@ -59,6 +41,7 @@ from shop_adapters.sql.giftcards.keys import SqlKeyCheckStore
 from shop_adapters.sql.giftcards.queries import SqlGiftCardQueries
 from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
 from shop_adapters.sql.jobs import SqlJobStore
+from shop_adapters.sql.memory import EphemeralSqlite
 from shop_adapters.sql.otp import SqlOneTimeCodeStore
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
 from shop_adapters.sql.retention import SqlRetentionStore
@@ -213,55 +196,25 @@ def _publisher(settings: Settings) -> EventPublisher:
     return InMemoryPublisher()
 
 
-def _register_memory(container: punq.Container, clock: Clock, ids: IdGenerator) -> None:
-    db = MemoryDatabase()
-    container.register(MemoryDatabase, instance=db)
-    container.register(UnitOfWorkFactory, instance=lambda: InMemoryUnitOfWork(db, clock, ids))
-    container.register(CatalogQueries, instance=MemoryCatalogQueries(db))
-    container.register(JobStore, instance=MemoryJobStore(db, ids))
-    limiter = MemoryAttemptLimiter()
-    container.register(AttemptLimiter, instance=limiter)
-    container.register(AuditQueries, instance=MemoryAuditQueries(db))
-    container.register(CouponQueries, instance=MemoryCouponQueries(db))
-    container.register(CodeStore, instance=MemoryCodeStore(db))
-    container.register(SegmentStore, instance=MemorySegmentStore(db, clock))
-    container.register(GiftCardQueries, instance=MemoryGiftCardQueries(db))
-    container.register(CardStore, instance=MemoryCardStore(db))
-    container.register(ExportSource, instance=MemoryExportSource(db))
-    codes = MemoryOneTimeCodeStore()
-    container.register(OneTimeCodeStore, instance=codes)
-    keychecks = MemoryKeyCheckStore(db)
-    container.register(KeyCheckStore, instance=keychecks)
-    container.register(ResealSource, instance=keychecks)
-    container.register(RetentionStore, instance=MemoryRetentionStore(db, limiter, codes))
-
-    async def ready() -> None:
-        return None
-
-    container.register("check_ready", instance=ready)
-    container.register("closers", instance=[])
-
-    container.register(
-        Relay,
-        factory=lambda: MemoryOutboxRelay(
-            db,
-            container.resolve(EventPublisher),
-            clock,
-            batch_size=container.resolve(Settings).relay_batch_size,
-        ),
-        scope=punq.Scope.singleton,
-    )
-
-
-def _register_sql(
-    container: punq.Container, settings: Settings, clock: Clock, ids: IdGenerator
-) -> None:
+def _engine(settings: Settings) -> tuple[AsyncEngine, Callable[[], Awaitable[None]]]:
+    """The engine for ``settings.database_url`` and what closes it: ``memory://`` is an
+    in-memory SQLite database of this runtime's own (ADR 0028)."""
+    if settings.database_url == MEMORY_URL:
+        database = EphemeralSqlite()
+        return database.engine, database.close
     engine = make_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
         pool_wait=settings.database_pool_wait,
         pre_ping=settings.database_pre_ping,
     )
+    return engine, engine.dispose
+
+
+def _register_sql(
+    container: punq.Container, settings: Settings, clock: Clock, ids: IdGenerator
+) -> None:
+    engine, close = _engine(settings)
     container.register(AsyncEngine, instance=engine)
     container.register(UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(engine, clock, ids))
     container.register(CatalogQueries, instance=SqlCatalogQueries(engine))
@@ -285,7 +238,7 @@ def _register_sql(
             await connection.execute(text("SELECT 1"))
 
     container.register("check_ready", instance=ready)
-    container.register("closers", instance=[engine.dispose])
+    container.register("closers", instance=[close])
 
     container.register(
         Relay,
@@ -321,10 +274,7 @@ def build_container(
     )
     container.register(SmsSender, instance=_sms_sender(settings))
     container.register(EventPublisher, instance=_publisher(settings))
-    if settings.database_url == MEMORY_URL:
-        _register_memory(container, clock, ids)
-    else:
-        _register_sql(container, settings, clock, ids)
+    _register_sql(container, settings, clock, ids)
 
     # punq injects constructor arguments of classes only, so factories resolve explicitly
     codes = OneTimeCodes(container.resolve(OneTimeCodeStore), container.resolve(SmsSender))
@@ -371,7 +321,13 @@ def bootstrap(
 ) -> Runtime:
     """Wire a running `shop` from ``settings`` (default: the ``SHOP_*`` environment)."""
     settings = settings or Settings.from_env()
-    container = build_container(settings, clock=clock, ids=ids)
+    return runtime_of(build_container(settings, clock=clock, ids=ids))
+
+
+def runtime_of(container: punq.Container) -> Runtime:
+    """The runtime that ``container`` (from :func:`build_container`) wires; what
+    :func:`bootstrap` returns. Tests that look into the container build it this way."""
+    settings: Settings = container.resolve(Settings)
     publisher: EventPublisher = container.resolve(EventPublisher)
     closers: list[Any] = [*container.resolve("closers"), publisher.close]
     return Runtime(

@@ -6,7 +6,7 @@ embedders. Only the bootstrap module knows about the container that builds it.
 Kernel services every context uses: ``jobs`` and ``job_runner`` (background jobs; contexts add
 handlers with ``runtime.job_runner.register(kind, handler)``, wired in
 ``bootstrap.register_job_handlers``), ``limiter`` (the attempt limiter) and ``audit`` (the read
-side of the audit log). A runtime built by hand gets in-memory jobs and limiter by default.
+side of the audit log). Build a runtime with ``bootstrap`` (``memory://`` for tests).
 ``await runtime.start()`` runs the start step (the gift-card key check) before use.
 """
 
@@ -18,8 +18,6 @@ from typing import Protocol
 
 import attrs
 
-from shop_adapters.memory.jobs import MemoryJobStore
-from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 from shop_adapters.settings import Settings
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.coupons.services import CouponServices
@@ -45,20 +43,20 @@ async def _always_ready() -> None:
     return None
 
 
-@attrs.define(eq=False)
+@attrs.define(eq=False, kw_only=True)
 class Runtime:
     settings: Settings
     bus: MessageBus
     clock: Clock
+    jobs: JobStore
+    limiter: AttemptLimiter
     catalog: CatalogQueries | None = None
     publisher: EventPublisher | None = None
     relay: Relay | None = None
     check_ready: Callable[[], Awaitable[None]] = _always_ready
     """Raises if a dependency (the database) is not usable."""
     closers: list[Callable[[], Awaitable[None]]] = attrs.field(factory=list)
-    jobs: JobStore = attrs.field(factory=MemoryJobStore)
     _job_runner: JobRunner | None = attrs.field(default=None, alias="job_runner")
-    limiter: AttemptLimiter = attrs.field(factory=MemoryAttemptLimiter)
     audit: AuditQueries | None = None
     """The audit log's read side; ``None`` when the runtime was built without one."""
     coupons: CouponServices | None = None

@@ -23,8 +23,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.memory.kernel import FixedClock
-from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.shared.system import FixedClock, UuidV7Generator
 from shop_adapters.sql.coupons.codes import SqlCodeStore
 from shop_adapters.sql.coupons.queries import SqlCouponQueries
 from shop_adapters.sql.coupons.tables import coupon_codes, coupon_templates, coupons

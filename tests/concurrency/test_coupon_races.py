@@ -23,7 +23,7 @@ from tests.concurrency.conftest import (
     users,
 )
 
-from shop_adapters.memory.kernel import FixedClock
+from shop_adapters.shared.system import FixedClock
 from shop_app.coupons import commands as c
 from shop_app.coupons.claiming import ClaimRefused
 from shop_app.coupons.results import Acquired, IssueReport, OrderCoupons, Refused

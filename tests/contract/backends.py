@@ -1,8 +1,9 @@
 """The backends the contract suites run against, behind one small interface.
 
 A suite is a base class whose tests use only the ``backend`` fixture; each subclass provides
-that fixture for one backend (memory, SQLite, PostgreSQL). Whatever differs between backends
-(how to read the outbox, what to dispose of) lives here, never in a test body.
+that fixture for one backend (a SQLite file, PostgreSQL, and for some suites ``memory://``: the
+same SQL adapters on an in-memory SQLite database). Whatever differs between backends (how to
+read the outbox, what to dispose of) lives here, never in a test body.
 """
 
 from __future__ import annotations
@@ -14,21 +15,10 @@ from typing import Any
 
 import attrs
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.memory.audit import MemoryAuditQueries
-from shop_adapters.memory.catalog import MemoryCatalogQueries
-from shop_adapters.memory.coupons import MemoryCodeStore, MemoryCouponQueries
-from shop_adapters.memory.giftcards import (
-    MemoryCardStore,
-    MemoryExportSource,
-    MemoryGiftCardQueries,
-)
-from shop_adapters.memory.jobs import MemoryJobStore
-from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
-from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
-from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.shared.crypto import AesGcmSecretBox
-from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.shared.system import FixedClock, UuidV7Generator
 from shop_adapters.sql.audit import SqlAuditQueries
 from shop_adapters.sql.catalog.queries import SqlCatalogQueries
 from shop_adapters.sql.coupons.codes import SqlCodeStore
@@ -37,6 +27,7 @@ from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.giftcards.queries import SqlGiftCardQueries
 from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
 from shop_adapters.sql.jobs import SqlJobStore
+from shop_adapters.sql.memory import EphemeralSqlite
 from shop_adapters.sql.messaging_tables import outbox
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
@@ -150,56 +141,13 @@ class Backend(abc.ABC):
         )
 
 
-class MemoryBackend(Backend):
-    name = "memory"
-
-    def __init__(self, ids: IdGenerator | None = None) -> None:
-        super().__init__(ids)
-        self.db = MemoryDatabase()
-        self._limiter = MemoryAttemptLimiter()
-
-    def uow(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.db, self.clock, self.ids)
-
-    def queries(self) -> MemoryCatalogQueries:
-        return MemoryCatalogQueries(self.db)
-
-    def coupon_queries(self) -> MemoryCouponQueries:
-        return MemoryCouponQueries(self.db)
-
-    def code_store(self) -> MemoryCodeStore:
-        return MemoryCodeStore(self.db)
-
-    def giftcard_queries(self) -> MemoryGiftCardQueries:
-        return MemoryGiftCardQueries(self.db)
-
-    def card_store(self) -> MemoryCardStore:
-        return MemoryCardStore(self.db)
-
-    def export_source(self) -> MemoryExportSource:
-        return MemoryExportSource(self.db)
-
-    def jobs(self) -> MemoryJobStore:
-        return MemoryJobStore(self.db, self.ids)
-
-    def limiter(self) -> MemoryAttemptLimiter:
-        return self._limiter
-
-    def audit(self) -> MemoryAuditQueries:
-        return MemoryAuditQueries(self.db)
-
-    async def outbox(self) -> list[OutboxEntry]:
-        return [
-            OutboxEntry(m.type, m.aggregate_type, m.aggregate_id, dict(m.payload))
-            for m in (row.message for row in sorted(self.db.outbox, key=lambda r: r.position))
-        ]
-
-
 class SqlBackend(Backend):
-    def __init__(self, url: str, ids: IdGenerator | None = None) -> None:
+    def __init__(self, url: str | None = None, ids: IdGenerator | None = None) -> None:
+        """The database at ``url``; without one, a ``memory://`` database of its own."""
         super().__init__(ids)
-        self.engine = make_engine(url)
-        self.name = self.engine.dialect.name
+        self._memory = EphemeralSqlite() if url is None else None
+        self.engine: AsyncEngine = self._memory.engine if self._memory else make_engine(url or "")
+        self.name = "memory" if self._memory else self.engine.dialect.name
 
     def uow(self) -> SqlShopUnitOfWork:
         return SqlShopUnitOfWork(self.engine, self.clock, self.ids)
@@ -239,4 +187,7 @@ class SqlBackend(Backend):
         ]
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        if self._memory is not None:
+            await self._memory.close()
+        else:
+            await self.engine.dispose()

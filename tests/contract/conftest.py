@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from tests.contract.backends import Backend, MemoryBackend, SqlBackend
+from tests.contract.backends import Backend, SqlBackend
 
 
 @pytest.fixture
-async def memory_backend() -> Backend:
-    return MemoryBackend()
+async def memory_backend() -> AsyncIterator[Backend]:
+    """The SQL adapters on a ``memory://`` database (in-memory SQLite)."""
+    backend = SqlBackend()
+    yield backend
+    await backend.close()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@
 claims with retries and refusals, issues, a shared and a one-time code, locks, uses, returns,
 a release after validity ended, a void, a sweep) and returns what it did, so that the
 persistence suite can check the ledger against the coupons and the query suite can compare a
-backend with the in-memory reference fed the same commands.
+backend with the ``memory://`` reference fed the same commands.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 (batches in every state, generated cards written chunk by chunk through the ``CardStore`` the
 way the generation job writes them, given numbers, sales, every kind of activation, payments
 over several cards, partial and whole restores, edits, added cards, exports in every state) and
-returns what it did, so that the query suite can compare a backend with the in-memory reference
+returns what it did, so that the query suite can compare a backend with the ``memory://`` reference
 fed the same commands. Card numbers and the secrets of generated cards are fixed, so that both
 sides hold the same cards.
 """

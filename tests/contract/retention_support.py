@@ -11,12 +11,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.contract.backends import Backend, MemoryBackend, SqlBackend
+from tests.contract.backends import Backend, SqlBackend
 
-from shop_adapters.memory.coupons import MemorySegmentStore, coupon_tables
-from shop_adapters.memory.kernel import OutboxRow
-from shop_adapters.memory.otp import MemoryOneTimeCodeStore
-from shop_adapters.memory.retention import MemoryRetentionStore
 from shop_adapters.sql.coupons.segments import (
     SqlSegmentStore,
     coupon_segment_members,
@@ -29,7 +25,6 @@ from shop_adapters.sql.retention import SqlRetentionStore
 from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentStore
 from shop_app.shared.audit import AuditEntry
 from shop_app.shared.otp import OneTimeCodeStore, StoredCode
-from shop_app.shared.ports import OutboxMessage, StoredOutcome
 from shop_app.shared.ratelimit import AttemptPolicy
 from shop_app.shared.retention import Retained
 
@@ -123,60 +118,6 @@ class RetentionDriver(abc.ABC):
             await uow.audit.append(entry)
             await uow.commit()
         return entry.id
-
-
-def _outcome(created_at: dt.datetime) -> StoredOutcome:
-    return StoredOutcome(fingerprint="f" * 64, result=None, created_at=created_at)
-
-
-class MemoryRetentionDriver(RetentionDriver):
-    backend: MemoryBackend
-
-    def __init__(self, backend: MemoryBackend) -> None:
-        super().__init__(backend)
-        self._codes = MemoryOneTimeCodeStore()
-        self._segments = MemorySegmentStore(backend.db, backend.clock)
-        self._store = MemoryRetentionStore(backend.db, backend.limiter(), self._codes)
-
-    @property
-    def store(self) -> MemoryRetentionStore:
-        return self._store
-
-    @property
-    def codes(self) -> MemoryOneTimeCodeStore:
-        return self._codes
-
-    @property
-    def segments(self) -> MemorySegmentStore:
-        return self._segments
-
-    async def add_idempotency_key(self, key: str, created_at: dt.datetime) -> None:
-        self.backend.db.idempotency[("test", key)] = _outcome(created_at)
-
-    async def add_outbox_row(self, created_at: dt.datetime, sent_at: dt.datetime | None) -> None:
-        db = self.backend.db
-        message = OutboxMessage(
-            id=uuid.uuid4(),
-            type="test.happened",
-            aggregate_type="Test",
-            aggregate_id="1",
-            payload={},
-            occurred_at=created_at,
-        )
-        db.outbox.append(OutboxRow(message, db.next_position(), sent_at))
-
-    async def count(self, table: Retained) -> int:
-        db = self.backend.db
-        sizes = {
-            Retained.IDEMPOTENCY_KEYS: len(db.idempotency),
-            Retained.LIMITER: len(self.backend.limiter()._states),
-            Retained.ONE_TIME_CODES: len(self._codes._codes),
-            Retained.SEGMENTS: sum(len(m) for m in coupon_tables(db).segments.values()),
-            Retained.OUTBOX: len(db.outbox),
-            Retained.INBOX: 0,
-            Retained.AUDIT: len(db.audit_log),
-        }
-        return sizes[table]
 
 
 SQL_TABLES = {

@@ -373,7 +373,7 @@ class CatalogPersistenceContract:
             await uow.idempotency.put("scope", "key-1", outcome)
             await uow.commit()
 
-        async def put_again() -> None:  # the memory store refuses at commit, SQL at put
+        async def put_again() -> None:  # refused at put (the unique key), before the commit
             async with backend.uow() as uow:
                 await uow.idempotency.put("scope", "key-1", StoredOutcome("0" * 64, None, T0))
                 await uow.commit()
@@ -500,12 +500,6 @@ class CatalogPersistenceContract:
             assert await uow.brands.find_by_name("acme") is None
 
 
-class TestMemoryCatalogPersistence(CatalogPersistenceContract):
-    @pytest.fixture
-    def backend(self, memory_backend: Backend) -> Backend:
-        return memory_backend
-
-
 class TestSqliteCatalogPersistence(CatalogPersistenceContract):
     @pytest.fixture
     def backend(self, sqlite_backend: Backend) -> Backend:
@@ -517,6 +511,14 @@ class TestSqliteCatalogPersistence(CatalogPersistenceContract):
             "unit of work cannot read until the first ends, so two never hold the same version; "
             "test_concurrent_writers_lose_no_update covers SQLite"
         )
+
+
+class TestMemoryCatalogPersistence(TestSqliteCatalogPersistence):
+    """``memory://``: the same SQL on an in-memory SQLite database (writers serialised alike)."""
+
+    @pytest.fixture
+    def backend(self, memory_backend: Backend) -> Backend:
+        return memory_backend
 
 
 @pytest.mark.postgres

@@ -518,12 +518,6 @@ class CouponPersistenceContract:
         assert (stats.issued, stats.available) == (0, 0)
 
 
-class TestMemoryCouponPersistence(CouponPersistenceContract):
-    @pytest.fixture
-    def backend(self, memory_backend: Backend) -> Backend:
-        return memory_backend
-
-
 class TestSqliteCouponPersistence(CouponPersistenceContract):
     @pytest.fixture
     def backend(self, sqlite_backend: Backend) -> Backend:
@@ -534,6 +528,14 @@ class TestSqliteCouponPersistence(CouponPersistenceContract):
             "SQLite serialises writers from their first statement (BEGIN IMMEDIATE): a second "
             "unit of work cannot read until the first ends, so two never hold the same version"
         )
+
+
+class TestMemoryCouponPersistence(TestSqliteCouponPersistence):
+    """``memory://``: the same SQL on an in-memory SQLite database (writers serialised alike)."""
+
+    @pytest.fixture
+    def backend(self, memory_backend: Backend) -> Backend:
+        return memory_backend
 
 
 @pytest.mark.postgres

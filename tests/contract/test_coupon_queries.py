@@ -1,15 +1,17 @@
-"""Contract of ``CouponQueries``: every backend answers exactly like the in-memory reference
-(``MemoryCouponQueries``) for the same coupons, seeded through the real message bus with
+"""Contract of ``CouponQueries`` on SQLite and PostgreSQL: each answers exactly like a
+``memory://`` reference (the same SQL on an in-memory SQLite database; anchors pin the answers
+themselves) for the same coupons, seeded through the real message bus with
 deterministic ids on both sides, at several moments — before and after validities end, so that
 expiry on read (CPN-12) is compared too."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from tests.contract.backends import T0, Backend, CountingIds, MemoryBackend
+from tests.contract.backends import T0, Backend, CountingIds, SqlBackend
 from tests.contract.coupon_support import (
     DAY,
     HOUR,
@@ -50,16 +52,19 @@ async def collect(queries: CouponQueries, batch_id: Any, chunk: int) -> list[lis
 
 
 class CouponQueriesContract:
-    """Subclasses provide ``backend``; the reference is a memory backend fed the same commands."""
+    """Subclasses provide ``backend``; the reference is a ``memory://`` backend (the same SQL
+    on an in-memory SQLite database) fed the same commands: PostgreSQL must answer exactly as
+    SQLite does, and the anchors pin what the answers are."""
 
     @pytest.fixture
-    async def seeded(self, backend: Backend) -> Seeded:
-        reference = MemoryBackend(CountingIds())
+    async def seeded(self, backend: Backend) -> AsyncIterator[Seeded]:
+        reference = SqlBackend(ids=CountingIds())
         backend.ids = CountingIds()
         expected = await run_scenario(reference)
         actual = await run_scenario(backend)
         assert actual == expected  # the same ids, refusals and times on both sides
-        return reference, backend, expected
+        yield reference, backend, expected
+        await reference.close()
 
     # --- templates ----------------------------------------------------------------------------
     @pytest.mark.rule("CPN-1")
@@ -92,7 +97,7 @@ class CouponQueriesContract:
                     assert await mine.center(now, user, paging) == await theirs.center(
                         now, user, paging
                     ), (name, user, paging)
-        # anchors, so that the memory run checks something too
+        # anchors: what the answers are, whatever the backend
         at_end = await mine.center(s.times["end"], U1, PageRequest())
         assert [(i.name, i.remaining, i.held_by_user, i.user_may_claim) for i in at_end.items] == [
             ("Spring 87.5", 42, 2, True),  # the soonest claim end first
@@ -220,12 +225,6 @@ class CouponQueriesContract:
             ["GGGG5555HHHH"],
         ]
         assert await collect(mine, s.batches["cash"], 3) == []
-
-
-class TestMemoryCouponQueries(CouponQueriesContract):
-    @pytest.fixture
-    def backend(self, memory_backend: Backend) -> Backend:
-        return memory_backend
 
 
 class TestSqliteCouponQueries(CouponQueriesContract):

@@ -666,12 +666,6 @@ class GiftCardPersistenceContract:
         assert [a.card_state for a in expired.items] == ["expired"]
 
 
-class TestMemoryGiftCardPersistence(GiftCardPersistenceContract):
-    @pytest.fixture
-    def backend(self, memory_backend: Backend) -> Backend:
-        return memory_backend
-
-
 class TestSqliteGiftCardPersistence(GiftCardPersistenceContract):
     @pytest.fixture
     def backend(self, sqlite_backend: Backend) -> Backend:
@@ -682,6 +676,14 @@ class TestSqliteGiftCardPersistence(GiftCardPersistenceContract):
             "SQLite serialises writers from their first statement (BEGIN IMMEDIATE): a second "
             "unit of work cannot read until the first ends, so two never hold the same version"
         )
+
+
+class TestMemoryGiftCardPersistence(TestSqliteGiftCardPersistence):
+    """``memory://``: the same SQL on an in-memory SQLite database (writers serialised alike)."""
+
+    @pytest.fixture
+    def backend(self, memory_backend: Backend) -> Backend:
+        return memory_backend
 
 
 @pytest.mark.postgres

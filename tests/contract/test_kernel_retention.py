@@ -8,13 +8,8 @@ import datetime as dt
 
 import pytest
 from sqlalchemy.exc import DBAPIError
-from tests.contract.backends import Backend, MemoryBackend, SqlBackend
-from tests.contract.retention_support import (
-    NOW,
-    MemoryRetentionDriver,
-    RetentionDriver,
-    SqlRetentionDriver,
-)
+from tests.contract.backends import Backend, SqlBackend
+from tests.contract.retention_support import NOW, RetentionDriver, SqlRetentionDriver
 
 from shop_app.shared.retention import (
     DEFAULT_RETENTION,
@@ -206,11 +201,11 @@ class SqlRetentionContract(RetentionContract):
         assert await driver.store.audit_horizon() == NOW - 100 * DAY
 
 
-class TestMemoryRetention(RetentionContract):
+class TestMemoryRetention(SqlRetentionContract):
     @pytest.fixture
     def driver(self, memory_backend: Backend) -> RetentionDriver:
-        assert isinstance(memory_backend, MemoryBackend)
-        return MemoryRetentionDriver(memory_backend)
+        assert isinstance(memory_backend, SqlBackend)
+        return SqlRetentionDriver(memory_backend)
 
 
 class TestSqliteRetention(SqlRetentionContract):

@@ -1,5 +1,5 @@
-"""Support for the catalog e2e tests: an in-memory runtime with the catalog, tokens, and a
-helper that builds a small catalog through the HTTP API itself."""
+"""Support for the catalog e2e tests: a ``memory://`` runtime, tokens, and a helper that builds
+a small catalog through the HTTP API itself."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ from typing import Any
 import attrs
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import Table, func, select
+from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.http import mint_token
-from shop_adapters.memory import FixedClock, MemoryDatabase
-from shop_adapters.memory.catalog import MemoryCatalogQueries
-from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
-from shop_adapters.shared.system import UuidV7Generator
-from shop_app.catalog.handlers import catalog_command_handlers
-from shop_app.shared.messagebus import MessageBus
-from shop_domain.catalog.model import CatalogPolicy
+from shop_adapters.shared.system import FixedClock
+from shop_adapters.sql.catalog.tables import brands, categories, front_categories, products
 
 PROBLEM = "application/problem+json"
 SHOP = "00000000-0000-7000-8000-0000000000a1"
@@ -27,34 +24,46 @@ OTHER_SHOP = "00000000-0000-7000-8000-0000000000b2"
 
 Client = AsyncTestClient[Litestar]
 
+TABLES: dict[str, Table] = {
+    "Category": categories,
+    "FrontCategory": front_categories,
+    "Brand": brands,
+    "Product": products,
+}
+
 
 @attrs.define
 class CatalogWorld:
     """What the tests look at: committed state and the clock the runtime reads."""
 
-    db: MemoryDatabase
+    shop: MemoryShop
     clock: FixedClock
     runtime: Runtime
 
-    def count(self, table: str) -> int:
-        return len(list(self.db.rows(table)))
+    async def count(self, name: str) -> int:
+        return await self.shop.count(TABLES[name])
 
-    def footprint(self) -> tuple[int, ...]:
-        """Everything a refused request must leave alone: rows and events."""
-        tables = ("Category", "FrontCategory", "Brand", "Product")
-        versions = sum(getattr(row, "version", 0) for t in tables for row in self.db.rows(t))
-        return (*(self.count(t) for t in tables), versions, len(self.db.unsent()))
+    async def unsent(self) -> int:
+        """Events recorded and not yet published."""
+        return len(await self.shop.unsent())
+
+    async def footprint(self) -> tuple[int, ...]:
+        """Everything a refused request must leave alone: rows, versions and events."""
+        counts = [await self.count(name) for name in TABLES]
+        async with self.shop.engine.connect() as conn:
+            versions = [
+                (await conn.execute(select(func.coalesce(func.sum(t.c.version), 0)))).scalar_one()
+                for t in TABLES.values()
+            ]
+        return (*counts, sum(versions), await self.unsent())
 
 
 def build_world(settings: Settings) -> CatalogWorld:
-    """The in-memory runtime as ``bootstrap(Settings(database_url="memory://"))`` wires it."""
-    db = MemoryDatabase()
+    """The runtime exactly as ``bootstrap(Settings(database_url="memory://"))`` wires it, on a
+    fixed clock; the app that owns it closes it."""
     clock = FixedClock()
-    ids = UuidV7Generator()
-    policy = CatalogPolicy(max_category_depth=settings.max_category_depth)
-    bus = MessageBus(lambda: InMemoryUnitOfWork(db, clock, ids), catalog_command_handlers(policy))
-    runtime = Runtime(settings=settings, bus=bus, clock=clock, catalog=MemoryCatalogQueries(db))
-    return CatalogWorld(db=db, clock=clock, runtime=runtime)
+    shop = memory_shop(settings, clock=clock)
+    return CatalogWorld(shop=shop, clock=clock, runtime=shop.runtime)
 
 
 def bearer(settings: Settings, subject: str, kind: Any, *perms: str) -> dict[str, str]:

@@ -1,46 +1,38 @@
-"""E2E fixtures: a real :class:`Runtime` on the in-memory adapters, with a test-only command.
+"""E2E fixtures: a real ``memory://`` :class:`Runtime` with a test-only command.
 
-The ``Ping`` command records a ``Note`` aggregate, so a test can check what a request wrote
-(and that a refused request wrote nothing) by looking at the memory database and the handler's
-call log.
+The ``Ping`` command records a note, so a test can check what a request wrote (and that a
+refused request wrote nothing) by reading the database and the handler's call log. A note is
+kept as a catalog brand — a real aggregate, written by the real unit of work — named after its
+id, its fields in the brand's logo URL (brand names are unique; note names need not be).
 """
 
 from __future__ import annotations
 
+import urllib.parse
+import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import attrs
 import pytest
+from tests.memory_support import MemoryShop, memory_shop
 
-from shop_adapters.memory import FixedClock, MemoryDatabase, MemoryRepository, MemoryUnitOfWork
-from shop_adapters.memory.audit import MemoryAuditQueries
-from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
-from shop_adapters.shared.system import UuidV7Generator
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ratelimit import TooManyAttempts
-from shop_domain.shared.aggregate import Aggregate
+from shop_domain.catalog.categories import Brand
 from shop_domain.shared.errors import Conflict, InvalidValue, NotFound
 
+NOTES_URL = "https://notes.test/"
 
-@attrs.define(slots=False, eq=False)
-class Note(Aggregate):
+
+@attrs.frozen
+class Note:
+    id: uuid.UUID
     name: str
     count: int
     author: str
-
-
-class Notes(MemoryRepository[Note]):
-    aggregate_type = Note
-
-
-class TestUnitOfWork(MemoryUnitOfWork):
-    __test__ = False
-
-    def __init__(self, db: MemoryDatabase, clock: FixedClock) -> None:
-        super().__init__(db, clock, UuidV7Generator())
-        self.notes = Notes(self)
 
 
 @attrs.frozen
@@ -60,6 +52,19 @@ DOMAIN_FAILURES: dict[str, Exception] = {
 }
 
 
+def _as_brand(note: Note, now: Any) -> Brand:
+    fields = urllib.parse.urlencode({"name": note.name, "count": note.count, "author": note.author})
+    url = f"{NOTES_URL}?{fields}"
+    return Brand.create(id=note.id, name=f"note {note.id}", logo_url=url, category_ids=(), now=now)
+
+
+def _as_note(brand_id: uuid.UUID, logo_url: str | None) -> Note | None:
+    if logo_url is None or not logo_url.startswith(NOTES_URL):
+        return None
+    fields = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(logo_url).query))
+    return Note(brand_id, fields["name"], int(fields["count"]), fields["author"])
+
+
 @attrs.define
 class Readiness:
     failing: bool = False
@@ -77,13 +82,16 @@ class Readiness:
 class World:
     """What the tests look at: the database, the handler's calls, the probes."""
 
-    db: MemoryDatabase
+    shop: MemoryShop
     calls: list[Ping]
     readiness: Readiness
     runtime: Runtime
 
-    def notes(self) -> list[Any]:
-        return list(self.db.rows("Note"))
+    async def notes(self) -> list[Note]:
+        """The notes committed so far, read back from the database."""
+        assert self.runtime.catalog is not None
+        found = (_as_note(b.id, b.logo_url) for b in await self.runtime.catalog.brands())
+        return [note for note in found if note is not None]
 
 
 @pytest.fixture
@@ -93,32 +101,26 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def world(settings: Settings) -> World:
-    db = MemoryDatabase()
-    clock = FixedClock()
+async def world(settings: Settings) -> AsyncIterator[World]:
+    shop = memory_shop(settings)
     calls: list[Ping] = []
 
-    async def ping(command: Ping, uow: TestUnitOfWork) -> dict[str, Any]:
+    async def ping(command: Ping, uow: Any) -> dict[str, Any]:
         calls.append(command)
         if command.name == "boom":
             raise RuntimeError("secret internals: password=hunter2")
         if command.name in DOMAIN_FAILURES:
             raise DOMAIN_FAILURES[command.name]
-        note = Note(
-            id=uow.ids.new_id(), name=command.name, count=command.count, author=command.author
-        )
-        uow.notes.add(note)
+        note = Note(uow.ids.new_id(), command.name, command.count, command.author)
+        uow.brands.add(_as_brand(note, uow.clock.now()))
         return {"id": str(note.id), "name": note.name, "count": note.count, "author": note.author}
 
-    bus = MessageBus(lambda: TestUnitOfWork(db, clock), {Ping: ping})
     readiness = Readiness()
-    runtime = Runtime(
-        settings=settings,
-        bus=bus,
-        clock=clock,
+    runtime = attrs.evolve(
+        shop.runtime,
+        bus=MessageBus(shop.uow, {Ping: ping}),
         check_ready=readiness.check,
-        closers=[readiness.close],
-        jobs=MemoryJobStore(db),
-        audit=MemoryAuditQueries(db),
+        closers=[*shop.runtime.closers, readiness.close],
     )
-    return World(db=db, calls=calls, readiness=readiness, runtime=runtime)
+    yield World(shop=shop, calls=calls, readiness=readiness, runtime=runtime)
+    await shop.close()  # the database, whether or not an app closed the runtime

@@ -1,4 +1,4 @@
-"""Support for the coupons e2e tests: a runtime with the coupon services (in memory, or on a
+"""Support for the coupons e2e tests: a runtime with the coupon services (``memory://``, or a
 migrated SQLite file), tokens, template bodies, and helpers that drive the API itself.
 
 Tests check what a request wrote through the API where they can (statistics, wallets, job
@@ -17,22 +17,14 @@ import attrs
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from tests.e2e.catalog_support import PROBLEM, bearer, problem, yuan
+from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.http import create_app
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
-from shop_adapters.memory import FixedClock, MemoryDatabase
-from shop_adapters.memory.coupons import (
-    MemoryCodeStore,
-    MemoryCouponQueries,
-    MemorySegmentStore,
-    coupon_tables,
-)
-from shop_adapters.memory.jobs import MemoryJobStore
-from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
-from shop_adapters.memory.uow import InMemoryUnitOfWork
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
-from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.shared.system import FixedClock, UuidV7Generator
+from shop_adapters.sql.coupons.segments import coupon_segments
 from shop_app.coupons.codegen import GENERATE_CODES, CodeGenerator
 from shop_app.coupons.handlers import coupon_command_handlers
 from shop_app.coupons.middlewares import coupon_middlewares
@@ -65,12 +57,12 @@ ALL_PERMISSIONS = (
 
 @attrs.define
 class CouponWorld:
-    """What the tests look at: the runtime, its clock, and (in memory) its database."""
+    """What the tests look at: the runtime, its clock, and (``memory://``) its database."""
 
     clock: FixedClock
     runtime: Runtime
     services: CouponServices
-    db: MemoryDatabase | None = None
+    shop: MemoryShop | None = None
 
     async def run_jobs(self) -> int:
         """Run every queued job, as a worker process would."""
@@ -79,10 +71,10 @@ class CouponWorld:
     async def job_count(self) -> int:
         return await self.runtime.jobs.count()
 
-    def staged_segments(self) -> int:
-        """Segments staged and not yet issued (memory only)."""
-        assert self.db is not None
-        return len(coupon_tables(self.db).segments)
+    async def staged_segments(self) -> int:
+        """Segments staged and not yet issued (``memory://`` worlds)."""
+        assert self.shop is not None
+        return await self.shop.count(coupon_segments)
 
 
 def wire(
@@ -97,7 +89,7 @@ def wire(
     limiter: AttemptLimiter,
     policy: CouponPolicy = POLICY,
     closers: list[Callable[[], Awaitable[None]]] | None = None,
-    db: MemoryDatabase | None = None,
+    shop: MemoryShop | None = None,
 ) -> CouponWorld:
     """The coupon services and their jobs over one backend, as the composition root wires
     them."""
@@ -124,24 +116,26 @@ def wire(
 
     runtime.job_runner.register(GENERATE_CODES, services.generator.run_job)
     runtime.job_runner.register(ISSUE_SEGMENT, services.segments.run_job)
-    return CouponWorld(clock=clock, runtime=runtime, services=services, db=db)
+    return CouponWorld(clock=clock, runtime=runtime, services=services, shop=shop)
 
 
 def memory_world(settings: Settings, policy: CouponPolicy = POLICY) -> CouponWorld:
-    db = MemoryDatabase()
+    """The coupon services over a ``memory://`` runtime's adapters, with ``policy`` (sizes that
+    settings do not give); the app that owns the runtime closes the database."""
     clock = FixedClock(T0)
-    ids = UuidV7Generator()
+    shop = memory_shop(settings, clock=clock)
     return wire(
         settings,
         clock=clock,
-        uow_factory=lambda: InMemoryUnitOfWork(db, clock, ids),
-        queries=MemoryCouponQueries(db),
-        code_store=MemoryCodeStore(db),
-        segment_store=MemorySegmentStore(db),
-        jobs=MemoryJobStore(db, ids),
-        limiter=MemoryAttemptLimiter(),
+        uow_factory=shop.uow,  # the application's unit of work has them all
+        queries=shop.resolve(CouponQueries),
+        code_store=shop.resolve(CodeStore),
+        segment_store=shop.resolve(SegmentStore),
+        jobs=shop.runtime.jobs,
+        limiter=shop.runtime.limiter,
         policy=policy,
-        db=db,
+        closers=shop.runtime.closers,
+        shop=shop,
     )
 
 

@@ -28,10 +28,10 @@ from shop_adapters.bootstrap import bootstrap
 from shop_adapters.http import create_app
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
 from shop_adapters.http.giftcards.admin import PERMISSIONS
-from shop_adapters.memory import FixedClock
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.sms import MemorySmsSender
+from shop_adapters.shared.system import FixedClock
 
 __all__ = ["PROBLEM", "bearer", "problem", "yuan"]
 

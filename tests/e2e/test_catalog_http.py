@@ -37,8 +37,10 @@ from shop_app.catalog.commands import RecordProductSales
 
 
 @pytest.fixture
-def world(settings: Settings) -> CatalogWorld:
-    return build_world(settings)
+async def world(settings: Settings) -> AsyncIterator[CatalogWorld]:
+    world = build_world(settings)
+    yield world
+    await world.shop.close()
 
 
 @pytest.fixture
@@ -241,12 +243,12 @@ async def test_the_category_depth_limit_comes_from_settings(
                 headers=writer,
             )
         )
-    before = world.footprint()
+    before = await world.footprint()
     response = await client.post(
         "/admin/catalog/categories", json={"name": "L4", "parent_id": parent}, headers=writer
     )
     problem(response, 409, "catalog.category_too_deep")
-    assert world.footprint() == before
+    assert await world.footprint() == before
 
 
 @pytest.mark.rule("CAT-2")
@@ -274,11 +276,11 @@ async def test_a_deeper_tree_when_settings_allow_it() -> None:
 async def test_a_product_hangs_on_a_leaf_only(
     client: Client, writer: dict[str, str], seeded: Seeded, world: CatalogWorld
 ) -> None:
-    before = world.footprint()
+    before = await world.footprint()
     body = product_body(seeded.phones, None, key_attributes={}, other_attributes={})
     response = await client.post("/admin/catalog/products", json=body, headers=writer)
     problem(response, 409, "catalog.category_not_leaf")
-    assert world.footprint() == before
+    assert await world.footprint() == before
 
 
 @pytest.mark.rule("CAT-2")
@@ -310,7 +312,7 @@ async def test_a_product_needs_its_key_attributes(
 async def test_a_sku_combination_is_unique_within_its_spu(
     client: Client, writer: dict[str, str], seeded: Seeded, world: CatalogWorld
 ) -> None:
-    before = world.footprint()
+    before = await world.footprint()
     response = await client.post(
         f"/admin/catalog/products/{seeded.product}/skus",
         json=sku("X1-BLK-128-B", "Black", "128GB"),
@@ -328,7 +330,7 @@ async def test_a_sku_combination_is_unique_within_its_spu(
     missing["skus"][0]["sales_attributes"] = {"colour": "Red"}
     response = await client.post("/admin/catalog/products", json=missing, headers=writer)
     problem(response, 422, "catalog.sales_attributes_mismatch")
-    assert world.footprint() == before
+    assert await world.footprint() == before
 
 
 @pytest.mark.rule("CAT-1")
@@ -485,14 +487,14 @@ async def test_brands_are_created_updated_and_unique(
         "logo_url": None,
         "category_ids": [seeded.phones],
     }
-    before = world.footprint()
+    before = await world.footprint()
     response = await client.post("/admin/catalog/brands", json={"name": "NOVA"}, headers=writer)
     problem(response, 409, "catalog.brand_name_taken")
     response = await client.put(
         f"/admin/catalog/brands/{tide}", json={"name": "nova"}, headers=writer
     )
     problem(response, 409, "catalog.brand_name_taken")
-    assert world.footprint() == before
+    assert await world.footprint() == before
     assert [b["name"] for b in (await client.get("/catalog/brands")).json()] == [
         "Nova",
         "Tide Audio",
@@ -623,12 +625,12 @@ async def test_a_bad_schedule_is_refused(
     status: int,
     code: str,
 ) -> None:
-    before = world.footprint()
+    before = await world.footprint()
     response = await client.put(
         f"/admin/catalog/products/{seeded.product}/schedule", json=body, headers=writer
     )
     problem(response, status, code)
-    assert world.footprint() == before
+    assert await world.footprint() == before
 
 
 # --- search (CAT-8) ---------------------------------------------------------------------------
@@ -822,7 +824,7 @@ async def test_changes_need_catalog_write_and_refusals_write_nothing(
         "reader": bearer(settings, "op-r", "operator", "catalog.read"),
         "other operator": bearer(settings, "op-o", "operator", "coupons.write"),
     }[who]
-    before = world.footprint()
+    before = await world.footprint()
     response = await client.request(
         method, _route(template, seeded), json=_body(body, seeded), headers=headers
     )
@@ -831,7 +833,7 @@ async def test_changes_need_catalog_write_and_refusals_write_nothing(
     else:
         body_ = problem(response, 403, "auth.permission_required")
         assert body_["details"] == {"permission": "catalog.write"}
-    assert world.footprint() == before
+    assert await world.footprint() == before
 
 
 @pytest.mark.rule("SEC-1")
@@ -955,10 +957,10 @@ async def test_a_bad_product_is_refused_and_nothing_is_written(
     change, status, code = BAD_PRODUCTS[case]
     body = product_body(seeded.smartphones, seeded.brand, skus=[sku("N-1", "Red", "64GB")])
     change(body)
-    before = world.footprint()
+    before = await world.footprint()
     response = await client.post("/admin/catalog/products", json=body, headers=writer)
     problem(response, status, code)
-    assert world.footprint() == before
+    assert await world.footprint() == before
 
 
 @pytest.mark.rule("SEC-4")
@@ -1094,7 +1096,7 @@ async def test_bad_input_is_4xx_and_writes_nothing(
     status: int,
     code: str,
 ) -> None:
-    before = world.footprint()
+    before = await world.footprint()
     kwargs: dict[str, Any] = (
         {"content": body, "headers": {**writer, "Content-Type": "application/json"}}
         if isinstance(body, str)
@@ -1102,7 +1104,7 @@ async def test_bad_input_is_4xx_and_writes_nothing(
     )
     response = await client.request(method, _route(path, seeded), **kwargs)
     problem(response, status, code)
-    assert world.footprint() == before
+    assert await world.footprint() == before
 
 
 @pytest.mark.rule("SEC-4")
@@ -1119,18 +1121,18 @@ async def test_a_retried_create_returns_the_first_id_and_creates_one_product(
 ) -> None:
     body = product_body(seeded.smartphones, seeded.brand, skus=[sku("R-1", "Red", "64GB")])
     headers = {**writer, "Idempotency-Key": "create-red-phone"}
-    products = world.count("Product")
+    products = await world.count("Product")
     first = await created(await client.post("/admin/catalog/products", json=body, headers=headers))
-    events = len(world.db.unsent())
+    events = await world.unsent()
     again = await created(await client.post("/admin/catalog/products", json=body, headers=headers))
     assert again == first
-    assert world.count("Product") == products + 1
-    assert len(world.db.unsent()) == events
+    assert await world.count("Product") == products + 1
+    assert await world.unsent() == events
 
     other = {**body, "name": "Something else"}
     response = await client.post("/admin/catalog/products", json=other, headers=headers)
     problem(response, 409, "idempotency.key_reused")
-    assert world.count("Product") == products + 1
+    assert await world.count("Product") == products + 1
 
 
 @pytest.mark.rule("SEC-5")
@@ -1141,11 +1143,11 @@ async def test_a_retried_change_is_done_once(
     path = f"/admin/catalog/products/{seeded.product}/unlist"
     first = await client.post(path, headers=headers)
     assert first.status_code == 200, first.text
-    events = len(world.db.unsent())
+    events = await world.unsent()
     again = await client.post(path, headers=headers)
     assert again.status_code == 200
     assert again.json()["version"] == first.json()["version"]
-    assert len(world.db.unsent()) == events
+    assert await world.unsent() == events
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------

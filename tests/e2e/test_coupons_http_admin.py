@@ -709,7 +709,7 @@ async def test_a_segment_file_is_streamed_staged_and_issued_by_a_job(
     assert (await statistics(client, admin, template_id))["issued"] == 7
     for user in (users[0], users[-1]):
         assert (await wallet(client, customer(settings, user)))["total"] == 1
-    assert world.staged_segments() == 0  # the job dropped what it staged
+    assert await world.staged_segments() == 0  # the job dropped what it staged
 
 
 @pytest.mark.rule("CPN-3")
@@ -731,7 +731,7 @@ async def test_a_segment_is_read_as_it_arrives_in_pieces(
     bad = text + "zzz\n" + f"{uuid.uuid4()}\n"
     status, body = await asgi_post(app_for(world), url, admin, "text/csv", pieces(bad.encode(), 3))
     assert (status, body["code"], body["details"]) == (422, "coupon.segment_invalid", {"line": 8})
-    assert world.staged_segments() == 0
+    assert await world.staged_segments() == 0
 
 
 @pytest.mark.rule("CPN-3")
@@ -748,7 +748,7 @@ async def test_a_segment_may_be_larger_than_the_usual_body_limit(
     )
     assert response.status_code == 202, response.text
     assert response.json()["users"] == 30_000
-    assert world.staged_segments() == 1
+    assert await world.staged_segments() == 1
 
 
 @pytest.mark.rule("CPN-3")
@@ -805,7 +805,7 @@ async def test_a_segment_with_a_bad_line_is_refused_and_nothing_is_staged(
         400,
         "request.invalid",
     )
-    assert world.staged_segments() == 0
+    assert await world.staged_segments() == 0
     assert await world.job_count() == jobs
     assert (await statistics(client, admin, template_id))["issued"] == 0
 
@@ -843,7 +843,7 @@ async def test_a_segment_needs_an_active_issuable_template(
         404,
         "coupon.template_not_found",
     )
-    assert world.staged_segments() == 0
+    assert await world.staged_segments() == 0
     assert await world.job_count() == 0
 
 

@@ -109,7 +109,7 @@ async def test_a_control_character_in_a_body_is_400_and_writes_nothing(
     headers = {**writer, "Content-Type": "application/json"}
     response = await client.post("/test/notes", content=raw, headers=headers)
     problem(response, 400, "request.invalid_character")
-    assert world.notes() == []
+    assert await world.notes() == []
 
 
 async def test_a_raw_nul_byte_is_not_json(
@@ -118,7 +118,7 @@ async def test_a_raw_nul_byte_is_not_json(
     headers = {**writer, "Content-Type": "application/json"}
     raw = b'{"name": "a\x00b", "count": 1}'
     problem(await client.post("/test/notes", content=raw, headers=headers), 400, "request.invalid")
-    assert world.notes() == []
+    assert await world.notes() == []
 
 
 async def test_tab_and_newline_are_text(
@@ -140,7 +140,7 @@ async def test_invalid_utf8_in_a_body_is_400(
         400,
         "request.invalid_encoding",
     )
-    assert world.notes() == []
+    assert await world.notes() == []
 
 
 async def test_invalid_utf8_in_a_query_is_400(client: AsyncTestClient[Litestar]) -> None:
@@ -167,7 +167,7 @@ async def test_integers_in_a_body_are_strict(
     response = await client.post("/test/notes", json={"name": "n", "count": count}, headers=writer)
     body = problem(response, 400, "request.invalid")
     assert body["errors"][0]["field"] == "count"
-    assert world.notes() == []
+    assert await world.notes() == []
 
 
 async def test_a_strict_body_still_names_a_nested_field(client: AsyncTestClient[Litestar]) -> None:
@@ -285,7 +285,7 @@ async def test_a_chunked_body_over_the_limit_is_413(
     status, body = await _asgi(client.app, "/test/notes", [head, *[chunk] * 5], headers)
     assert status == 413
     assert b'"request.too_large"' in body
-    assert world.notes() == []
+    assert await world.notes() == []
 
 
 async def test_a_declared_body_over_the_limit_is_413(

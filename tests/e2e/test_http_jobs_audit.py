@@ -9,16 +9,16 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import attrs
 import msgspec
 import pytest
 from litestar import Controller, Litestar, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
-from tests.e2e.conftest import Ping, TestUnitOfWork, World
+from tests.e2e.conftest import Ping, World
 
 from shop_adapters.http import create_app, dispatch, mint_token, operator_only
-from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_app.shared.audit import AuditEntry
 from shop_app.shared.auth import Principal
@@ -198,7 +198,7 @@ async def test_the_audit_log_filters_and_pages(
 ) -> None:
     clock = world.runtime.clock
     rows = [("op-1", "void_coupon", "c-1"), ("op-2", "void_coupon", "c-2"), ("op-1", "x", "c-1")]
-    async with TestUnitOfWork(world.db, clock) as uow:  # type: ignore[arg-type]
+    async with world.shop.uow() as uow:
         for n, (actor, action, target) in enumerate(rows):
             await uow.audit.append(
                 AuditEntry(
@@ -230,7 +230,7 @@ async def test_the_audit_log_filters_and_pages(
 async def test_a_runtime_without_an_audit_read_side_answers_503(
     settings: Settings, world: World
 ) -> None:
-    bare = Runtime(settings=settings, bus=world.runtime.bus, clock=world.runtime.clock)
+    bare = attrs.evolve(world.runtime, audit=None)
     async with AsyncTestClient(create_app(bare)) as client:
         response = await client.get("/audit", headers=token(settings, "a", "audit.read"))
     problem(response, 503, "audit.unavailable")

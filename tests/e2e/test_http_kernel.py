@@ -268,7 +268,7 @@ async def test_a_missing_permission_is_403_naming_it(
     body = problem(response, 403, "auth.permission_required")
     assert body["details"] == {"permission": "test.write"}
     assert world.calls == []
-    assert world.notes() == []
+    assert await world.notes() == []
 
 
 @pytest.mark.rule("SEC-1")
@@ -300,7 +300,7 @@ async def test_the_permission_lets_the_command_through(
     body = response.json()
     assert body["name"] == "first"
     assert body["author"] == "op-1"
-    [note] = world.notes()
+    [note] = await world.notes()
     assert (note.name, note.count, str(note.id)) == ("first", 2, body["id"])
 
 
@@ -341,8 +341,8 @@ async def test_a_bad_body_is_400_with_field_errors_and_writes_nothing(
     assert [e["field"] for e in body["errors"]] == [field], body
     assert all(e.get("source", "body") == "body" for e in body["errors"])
     assert world.calls == []
-    assert world.notes() == []
-    assert world.db.outbox == []
+    assert await world.notes() == []
+    assert await world.shop.outbox() == []
 
 
 @pytest.mark.rule("SEC-4")
@@ -407,7 +407,7 @@ async def test_domain_errors_map_to_their_status_and_code(
 ) -> None:
     response = await client.post("/test/notes", json={"name": name, "count": 1}, headers=operator)
     problem(response, status, code)
-    assert world.notes() == []
+    assert await world.notes() == []
 
 
 @pytest.mark.rule("SEC-4")
@@ -537,7 +537,7 @@ async def test_a_retry_with_the_same_key_returns_the_first_result_and_runs_once(
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
     assert len(world.calls) == 1
-    assert len(world.notes()) == 1
+    assert len(await world.notes()) == 1
 
 
 @pytest.mark.rule("SEC-5")
@@ -548,7 +548,7 @@ async def test_the_same_key_for_another_request_is_409(
     await client.post("/test/notes", json={"name": "once", "count": 1}, headers=headers)
     response = await client.post("/test/notes", json={"name": "other", "count": 1}, headers=headers)
     problem(response, 409, "idempotency.key_reused")
-    assert len(world.notes()) == 1
+    assert len(await world.notes()) == 1
 
 
 @pytest.mark.rule("SEC-5")
@@ -572,7 +572,7 @@ async def test_without_a_key_each_request_runs(
 ) -> None:
     for _ in range(2):
         await client.post("/test/notes", json={"name": "twice", "count": 1}, headers=operator)
-    assert len(world.notes()) == 2
+    assert len(await world.notes()) == 2
 
 
 @pytest.mark.rule("SEC-5")

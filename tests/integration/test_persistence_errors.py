@@ -15,8 +15,7 @@ import pytest
 from sqlalchemy import select, update
 from tests.concurrency.conftest import OPERATOR, definition
 
-from shop_adapters.memory.kernel import FixedClock
-from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.shared.system import FixedClock, UuidV7Generator
 from shop_adapters.sql.coupons.tables import coupon_templates
 from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.jobs import SqlJobStore

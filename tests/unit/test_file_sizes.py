@@ -11,13 +11,7 @@ import pathlib
 MAX_LINES = 400
 SOURCES = pathlib.Path(__file__).resolve().parents[2] / "src"
 
-KNOWN_LONG: frozenset[str] = frozenset(
-    {
-        # the hand-written memory adapters go when memory:// becomes SQLite (issue 10, item 5)
-        "shop_adapters/memory/coupons.py",
-        "shop_adapters/memory/giftcards.py",
-    }
-)
+KNOWN_LONG: frozenset[str] = frozenset()
 
 
 def long_files(root: pathlib.Path) -> set[str]:

@@ -16,19 +16,7 @@ import pytest
 
 PACKAGES = ("shop_domain", "shop_app", "shop_adapters")
 
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # the hand-written memory database and its audit log and job queue name each other;
-        # they go when memory:// becomes an in-memory SQLite database (issue 10, item 5)
-        frozenset(
-            {
-                "shop_adapters.memory.audit",
-                "shop_adapters.memory.jobs",
-                "shop_adapters.memory.kernel",
-            }
-        ),
-    }
-)
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 
 def cycles(graph: grimp.ImportGraph) -> set[frozenset[str]]:

@@ -1,5 +1,5 @@
 """The kernel's jobs, limiter and audit log as bootstrap wires them, and the ``shop jobs``
-commands, on memory and on real SQLite files."""
+commands, on ``memory://`` (an in-memory SQLite database) and on real SQLite files."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 from shop_adapters.bootstrap import bootstrap
 from shop_adapters.cli import main
-from shop_adapters.memory.jobs import MemoryJobStore
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import upgrade
@@ -68,7 +67,7 @@ async def exercise(runtime: Runtime) -> None:
 async def test_bootstrap_in_memory_wires_the_kernel() -> None:
     runtime = bootstrap(Settings(database_url="memory://"))
     try:
-        assert isinstance(runtime.jobs, MemoryJobStore)
+        assert isinstance(runtime.jobs, SqlJobStore)  # the SQL adapters, as in production
         assert runtime.job_runner.store is runtime.jobs
         assert runtime.job_runner.kinds == {
             "coupons.generate_codes",

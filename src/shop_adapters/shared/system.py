@@ -1,4 +1,4 @@
-"""The real clock and id generator."""
+"""The real clock and id generator, and a clock for tests and embedders' tests."""
 
 from __future__ import annotations
 
@@ -8,12 +8,27 @@ import secrets
 import socket
 import uuid
 
+import attrs
+
 from shop_domain.shared.ids import new_id
 
 
 class SystemClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+
+@attrs.define
+class FixedClock:
+    """A clock that says what it is told; ``advance`` moves it on (tests, demos)."""
+
+    current: dt.datetime = attrs.field(factory=lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
 
 
 class UuidV7Generator:

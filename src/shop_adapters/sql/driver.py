@@ -172,21 +172,28 @@ class Link:
         self.dialect: Dialect = connection.dialect
         self.postgres = self.dialect.name == "postgresql"
         self._driver = driver
+        self._begun = False
         self.broken = False
         """Whether the connection failed under a statement (it is then not reused)."""
 
     @classmethod
     async def begin(cls, connection: AsyncConnection) -> Link:
+        """A transaction on ``connection``, begun with its first statement: a unit of work
+        that sends nothing takes no lock (on SQLite, ``BEGIN IMMEDIATE`` takes the one write
+        lock, which a handler writing through a store of its own must be able to get)."""
         raw = await connection.get_raw_connection()
-        link = cls(connection, raw.driver_connection)
-        await link._plain("BEGIN" if link.postgres else "BEGIN IMMEDIATE")
-        return link
+        return cls(connection, raw.driver_connection)
+
+    async def _open(self) -> None:
+        self._begun = True
+        await self._plain("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
 
     async def commit(self) -> None:
-        await self._plain("COMMIT")
+        if self._begun:
+            await self._plain("COMMIT")
 
     async def rollback(self) -> None:
-        if not self.broken:
+        if self._begun and not self.broken:
             await self._plain("ROLLBACK")
 
     async def _plain(self, sql: str) -> None:
@@ -213,6 +220,8 @@ class Link:
         """The rows ``statement`` returns, as tuples of converted values."""
         compiled = self._compiled(statement)
         arguments = compiled.arguments(params or {})
+        if not self._begun:
+            await self._open()
         _record(compiled.sql)
         try:
             if self.postgres:
@@ -229,6 +238,8 @@ class Link:
         """Run ``statement``; the number of rows it changed."""
         compiled = self._compiled(statement)
         arguments = compiled.arguments(params or {})
+        if not self._begun:
+            await self._open()
         _record(compiled.sql)
         try:
             if self.postgres:
@@ -250,6 +261,8 @@ class Link:
             return
         compiled = self._compiled(statement)
         arguments = [compiled.arguments(row) for row in rows]
+        if not self._begun:
+            await self._open()
         _record(compiled.sql)  # one executemany: one pipelined round of the same statement
         try:
             await self._driver.executemany(compiled.sql, arguments)

@@ -22,7 +22,7 @@ then refreshed from the row, its recorded events kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.sql import Executable
@@ -157,15 +157,21 @@ class Tracker:
             self._removed[id(obj)] = (table, obj)
 
     # --- writing --------------------------------------------------------------------------
-    async def flush(self, only: TableMap | None = None) -> None:
+    async def flush(self, only: TableMap | None = None, keep: Collection[Any] = ()) -> None:
         """Write what changed since the last flush — everything, or ``only`` what a query of
         that table's rows must see (its own objects; a new row of another table may be what a
-        foreign key of its rows points to, so new rows are always written)."""
+        foreign key of its rows points to, so new rows are always written) — except the
+        changes of the loaded aggregates whose ids are in ``keep`` (a query that excludes them
+        need not see them, and must not make their new rows meet a constraint before a rule
+        has looked at them)."""
         if self._new:
             await self._insert_new()
         for state_id, state in list(self._states.items()):
-            if state_id not in self._removed and (only is None or state.table is only):
-                await self._write_changes(state)
+            if state_id in self._removed or (only is not None and state.table is not only):
+                continue
+            if keep and state.obj.id in keep:
+                continue
+            await self._write_changes(state)
         if self._removed:
             await self._delete_removed()
 

@@ -1,23 +1,18 @@
-"""Fixtures for catalog tests: a message bus over the in-memory adapters, and its read side."""
+"""Fixtures for catalog tests: a message bus over a ``memory://`` runtime, and its read side."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 
 import pytest
+from tests.memory_support import MemoryShop, memory_shop
 
-from shop_adapters.memory.catalog import MemoryCatalogQueries
-from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
-from shop_adapters.memory.uow import InMemoryUnitOfWork
-from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.shared.system import FixedClock
 from shop_app.catalog import catalog_command_handlers
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.catalog import CatalogPolicy
-
-
-@pytest.fixture
-def db() -> MemoryDatabase:
-    return MemoryDatabase()
 
 
 @pytest.fixture
@@ -26,16 +21,23 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
+async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
+    shop = memory_shop(clock=clock)
+    yield shop
+    await shop.close()
+
+
+@pytest.fixture
 def policy() -> CatalogPolicy:
     return CatalogPolicy()
 
 
 @pytest.fixture
-def bus(db: MemoryDatabase, clock: FixedClock, policy: CatalogPolicy) -> MessageBus:
-    ids = UuidV7Generator()
-    return MessageBus(lambda: InMemoryUnitOfWork(db, clock, ids), catalog_command_handlers(policy))
+def bus(shop: MemoryShop, policy: CatalogPolicy) -> MessageBus:
+    return MessageBus(shop.uow, catalog_command_handlers(policy))
 
 
 @pytest.fixture
-def queries(db: MemoryDatabase) -> MemoryCatalogQueries:
-    return MemoryCatalogQueries(db)
+def queries(shop: MemoryShop) -> CatalogQueries:
+    assert shop.runtime.catalog is not None
+    return shop.runtime.catalog

@@ -1,4 +1,4 @@
-"""Catalog commands through the message bus over the in-memory adapters (CAT-1..7)."""
+"""Catalog commands through the message bus over a ``memory://`` runtime (CAT-1..7)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import uuid
 
 import attrs
 import pytest
+from tests.memory_support import MemoryShop
 
-from shop_adapters.memory.catalog import MemoryCatalogQueries
-from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
+from shop_adapters.shared.system import FixedClock
+from shop_adapters.sql.catalog.tables import products
 from shop_app.catalog import commands as c
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.catalog import CatalogPolicy, Product
 from shop_domain.shared import DomainError, Money
@@ -43,8 +45,14 @@ def sku(code: str, colour: str = "red", storage: str = "128G", price: str = "99"
     )
 
 
-def types(db: MemoryDatabase) -> list[str]:
-    return [m.type for m in db.unsent()]
+async def types(shop: MemoryShop) -> list[str]:
+    return [m.type for m in await shop.unsent()]
+
+
+async def stored_product(shop: MemoryShop, product_id: uuid.UUID) -> Product:
+    async with shop.uow() as uow:
+        product: Product = await uow.products.get(product_id)
+    return product
 
 
 async def fails(bus: MessageBus, command: object) -> str:
@@ -77,16 +85,16 @@ def create_phone(leaf: uuid.UUID, *skus: c.NewSku, shop: uuid.UUID = SHOP) -> c.
 
 @pytest.mark.rule("CAT-2")
 async def test_categories_form_a_tree_with_a_depth_limit(
-    bus: MessageBus, db: MemoryDatabase, queries: MemoryCatalogQueries
+    bus: MessageBus, shop: MemoryShop, queries: CatalogQueries
 ) -> None:
     root = await bus.handle(c.CreateCategory("Home"))
     child = await bus.handle(c.CreateCategory("Kitchen", parent_id=root))
     leaf = await bus.handle(c.CreateCategory("Knives", parent_id=child))
-    outbox = types(db)
+    outbox = await types(shop)
     assert await fails(bus, c.CreateCategory("Chef knives", parent_id=leaf)) == (
         "catalog.category_too_deep"
     )
-    assert types(db) == outbox == ["catalog.category_created"] * 3
+    assert await types(shop) == outbox == ["catalog.category_created"] * 3
     (tree,) = await queries.category_tree()
     assert tree.id == root
     assert tree.children[0].children[0].id == leaf
@@ -107,7 +115,7 @@ async def test_a_deeper_tree_when_configured(bus: MessageBus) -> None:
 
 @pytest.mark.rule("CAT-2")
 async def test_sibling_names_are_unique_and_categories_are_renamed(
-    bus: MessageBus, queries: MemoryCatalogQueries
+    bus: MessageBus, queries: CatalogQueries
 ) -> None:
     root = await bus.handle(c.CreateCategory("Home"))
     await bus.handle(c.CreateCategory("Kitchen", parent_id=root))
@@ -124,15 +132,15 @@ async def test_sibling_names_are_unique_and_categories_are_renamed(
 
 @pytest.mark.rule("CAT-2")
 async def test_a_category_holding_products_gets_no_children(
-    bus: MessageBus, db: MemoryDatabase
+    bus: MessageBus, shop: MemoryShop
 ) -> None:
     _, leaf = await phones(bus)
     await bus.handle(create_phone(leaf))
-    before = types(db)
+    before = await types(shop)
     assert await fails(bus, c.CreateCategory("Sub", parent_id=leaf)) == (
         "catalog.category_has_products"
     )
-    assert types(db) == before
+    assert await types(shop) == before
 
 
 @pytest.mark.rule("CAT-4")
@@ -157,7 +165,7 @@ async def test_attributes_are_defined_on_leaves_only(bus: MessageBus) -> None:
 
 @pytest.mark.rule("CAT-3")
 async def test_front_categories_are_created_mapped_hidden_and_deleted(
-    bus: MessageBus, db: MemoryDatabase, queries: MemoryCatalogQueries
+    bus: MessageBus, shop: MemoryShop, queries: CatalogQueries
 ) -> None:
     root, leaf = await phones(bus)
     product_id = await bus.handle(create_phone(leaf))
@@ -179,18 +187,18 @@ async def test_front_categories_are_created_mapped_hidden_and_deleted(
     assert [n.id for n in full[1].children] == [sub]
 
     assert await fails(bus, c.DeleteFrontCategory(deals)) == "catalog.front_category_has_children"
-    product_before = db.tables["Product"][product_id].version
+    product_before = (await stored_product(shop, product_id)).version
     await bus.handle(c.DeleteFrontCategory(sub))
     await bus.handle(c.DeleteFrontCategory(deals))
     assert [n.id for n in await queries.front_category_tree(include_hidden=True)] == [mobile]
-    assert types(db).count("catalog.front_category_deleted") == 2
-    assert db.tables["Product"][product_id].version == product_before  # products untouched
+    assert (await types(shop)).count("catalog.front_category_deleted") == 2
+    assert (await stored_product(shop, product_id)).version == product_before  # products untouched
     assert await fails(bus, c.DeleteFrontCategory(deals)) == "catalog.front_category_not_found"
 
 
 @pytest.mark.rule("CAT-5")
 async def test_brands_are_unique_and_restricted_to_categories(
-    bus: MessageBus, queries: MemoryCatalogQueries
+    bus: MessageBus, queries: CatalogQueries
 ) -> None:
     root, leaf = await phones(bus)
     clothing = await bus.handle(c.CreateCategory("Clothing"))
@@ -215,18 +223,18 @@ async def test_brands_are_unique_and_restricted_to_categories(
 
 @pytest.mark.rule("CAT-1")
 async def test_a_product_is_created_with_its_skus(
-    bus: MessageBus, db: MemoryDatabase, queries: MemoryCatalogQueries, clock: FixedClock
+    bus: MessageBus, shop: MemoryShop, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     _, leaf = await phones(bus)
-    before = len(db.unsent())
+    before = len(await shop.unsent())
     product_id = await bus.handle(create_phone(leaf))
-    assert types(db)[before:] == [
+    assert (await types(shop))[before:] == [
         "catalog.product_created",
         "catalog.sku_added",
         "catalog.sku_added",
     ]
-    assert db.unsent()[-1].aggregate_type == "Product"
-    assert db.unsent()[-1].aggregate_id == str(product_id)
+    assert (await shop.unsent())[-1].aggregate_type == "Product"
+    assert (await shop.unsent())[-1].aggregate_id == str(product_id)
     detail = await queries.product_detail(product_id, clock.now(), include_unlisted=True)
     assert detail.stock == 8
     assert detail.category_path == ("Electronics", "Phones")
@@ -238,20 +246,20 @@ async def test_a_product_is_created_with_its_skus(
 
 @pytest.mark.rule("CAT-2")
 async def test_a_product_hangs_on_a_leaf_and_a_failing_command_writes_nothing(
-    bus: MessageBus, db: MemoryDatabase
+    bus: MessageBus, shop: MemoryShop
 ) -> None:
     root, leaf = await phones(bus)
-    before = list(db.unsent())
+    before = await shop.unsent()
     assert await fails(bus, create_phone(root)) == "catalog.category_not_leaf"
     assert await fails(bus, create_phone(uuid.uuid4())) == "catalog.category_not_found"
     bad_combination = create_phone(leaf, sku("A-1"), sku("A-2"))
     assert await fails(bus, bad_combination) == "catalog.sku_combination_taken"
-    assert db.unsent() == before
-    assert not db.tables["Product"]
+    assert (await shop.unsent()) == before
+    assert await shop.count(products) == 0
 
 
 @pytest.mark.rule("CAT-6")
-async def test_sku_codes_are_unique_within_a_shop(bus: MessageBus, db: MemoryDatabase) -> None:
+async def test_sku_codes_are_unique_within_a_shop(bus: MessageBus, shop: MemoryShop) -> None:
     _, leaf = await phones(bus)
     product_id = await bus.handle(create_phone(leaf))
     assert await fails(bus, create_phone(leaf, sku("A-1"))) == "catalog.sku_code_taken"
@@ -259,20 +267,20 @@ async def test_sku_codes_are_unique_within_a_shop(bus: MessageBus, db: MemoryDat
     other = await bus.handle(create_phone(leaf, sku("B-1")))
     assert await fails(bus, c.AddSku(other, sku("A-2", "blue"))) == "catalog.sku_code_taken"
     sku_id = await bus.handle(c.AddSku(product_id, sku("A-3", "red", "256G")))
-    stored = db.tables["Product"][product_id]
+    stored = await stored_product(shop, product_id)
     assert isinstance(stored, Product)
     assert stored.sku(sku_id).code == "A-3"
 
 
 @pytest.mark.rule("CAT-6")
 async def test_prices_stock_and_enabling_through_commands(
-    bus: MessageBus, db: MemoryDatabase, queries: MemoryCatalogQueries, clock: FixedClock
+    bus: MessageBus, shop: MemoryShop, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     _, leaf = await phones(bus)
     product_id = await bus.handle(create_phone(leaf))
     detail = await queries.product_detail(product_id, clock.now(), include_unlisted=True)
     first, second = (s.id for s in detail.skus)
-    before = len(db.unsent())
+    before = len(await shop.unsent())
     await bus.handle(c.ChangeSkuPrice(product_id, first, cny("79"), cny("99")))
     await bus.handle(c.SetSkuStock(product_id, second, 0))
     await bus.handle(c.SetSkuEnabled(product_id, second, False))
@@ -282,14 +290,14 @@ async def test_prices_stock_and_enabling_through_commands(
             product_id, "X1 phone (2026)", "New.", None, {"model": "X1"}, {"interface": "USB-C"}
         )
     )
-    assert types(db)[before:] == [
+    assert (await types(shop))[before:] == [
         "catalog.sku_price_changed",
         "catalog.sku_stock_changed",
         "catalog.sku_disabled",
         "catalog.product_sales_recorded",
         "catalog.product_updated",
     ]
-    price_changed = db.unsent()[before].payload
+    price_changed = (await shop.unsent())[before].payload
     assert price_changed["old_sale_price"] == {"minor": 9900, "currency": "CNY"}
     assert price_changed["new_sale_price"] == {"minor": 7900, "currency": "CNY"}
     detail = await queries.product_detail(product_id, clock.now(), include_unlisted=True)
@@ -304,7 +312,7 @@ async def test_prices_stock_and_enabling_through_commands(
 
 @pytest.mark.rule("CAT-7")
 async def test_listing_and_unlisting_through_commands(
-    bus: MessageBus, db: MemoryDatabase, queries: MemoryCatalogQueries, clock: FixedClock
+    bus: MessageBus, shop: MemoryShop, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     _, leaf = await phones(bus)
     product_id = await bus.handle(create_phone(leaf, sku("A-1", "red"), sku("A-2", "blue")))
@@ -316,17 +324,17 @@ async def test_listing_and_unlisting_through_commands(
     detail = await queries.product_detail(product_id, clock.now())
     for s in detail.skus:
         await bus.handle(c.SetSkuEnabled(product_id, s.id, False))
-    assert types(db)[-1] == "catalog.product_unlisted"
+    assert (await types(shop))[-1] == "catalog.product_unlisted"
     assert await fails(bus, c.ListProduct(product_id)) == "catalog.no_enabled_sku"
     await bus.handle(c.SetSkuEnabled(product_id, detail.skus[0].id, True))
     await bus.handle(c.ListProduct(product_id))
     await bus.handle(c.UnlistProduct(product_id))
-    assert types(db)[-2:] == ["catalog.product_listed", "catalog.product_unlisted"]
+    assert (await types(shop))[-2:] == ["catalog.product_listed", "catalog.product_unlisted"]
 
 
 @pytest.mark.rule("CAT-7")
 async def test_scheduled_listing_and_the_sweep(
-    bus: MessageBus, db: MemoryDatabase, queries: MemoryCatalogQueries, clock: FixedClock
+    bus: MessageBus, shop: MemoryShop, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     import datetime as dt
 
@@ -349,15 +357,15 @@ async def test_scheduled_listing_and_the_sweep(
     clock.advance(hours=3)
     page = await queries.search(SearchCriteria(), clock.now())  # effective before the sweep
     assert {p.id for p in page.items} == {soon, later}
-    before = len(db.unsent())
+    before = len(await shop.unsent())
     assert await bus.handle(c.ApplyListingSchedules()) == 2
-    assert types(db)[before:] == ["catalog.product_listed", "catalog.product_listed"]
+    assert (await types(shop))[before:] == ["catalog.product_listed", "catalog.product_listed"]
     assert await bus.handle(c.ApplyListingSchedules()) == 0
     clock.advance(hours=3)
     page = await queries.search(SearchCriteria(), clock.now())
     assert [p.id for p in page.items] == [soon]
     assert await bus.handle(c.ApplyListingSchedules(limit=1)) == 1
-    assert types(db)[-1] == "catalog.product_unlisted"
+    assert (await types(shop))[-1] == "catalog.product_unlisted"
     assert await fails(bus, c.ApplyListingSchedules(limit=0)) == "catalog.invalid_limit"
 
 

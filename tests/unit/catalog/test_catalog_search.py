@@ -1,7 +1,6 @@
-"""Search over listed products (CAT-8): every filter, sort, pagination and validation error.
-
-``MemoryCatalogQueries`` is the reference behaviour the SQL read side must match.
-"""
+"""Search over listed products (CAT-8): every filter, sort, pagination and validation error,
+on the read side of a ``memory://`` runtime (the SQL queries; the contract suite runs them on
+SQLite files and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,9 +10,9 @@ from collections.abc import Sequence
 import attrs
 import pytest
 
-from shop_adapters.memory.catalog import MemoryCatalogQueries
-from shop_adapters.memory.kernel import FixedClock
+from shop_adapters.shared.system import FixedClock
 from shop_app.catalog import commands as c
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.catalog.queries import SearchCriteria, SearchSort
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.shared import InvalidValue, Money
@@ -166,9 +165,7 @@ async def catalog(bus: MessageBus, clock: FixedClock) -> Catalog:
     return cat
 
 
-async def found(
-    queries: MemoryCatalogQueries, clock: FixedClock, **criteria: object
-) -> list[uuid.UUID]:
+async def found(queries: CatalogQueries, clock: FixedClock, **criteria: object) -> list[uuid.UUID]:
     page = await queries.search(SearchCriteria(**criteria), clock.now())  # type: ignore[arg-type]
     return [p.id for p in page.items]
 
@@ -179,7 +176,7 @@ def by_id(ids: list[uuid.UUID]) -> list[uuid.UUID]:
 
 @pytest.mark.rule("CAT-8")
 async def test_only_listed_products_newest_first(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
+    catalog: Catalog, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     page = await queries.search(SearchCriteria(), clock.now())
     assert [p.id for p in page.items] == catalog.of("p6", "p4", "p3", "p2", "p1")
@@ -190,14 +187,14 @@ async def test_only_listed_products_newest_first(
 
 @pytest.mark.rule("CAT-7")
 async def test_unlisted_products_drop_out_of_search(
-    catalog: Catalog, bus: MessageBus, queries: MemoryCatalogQueries, clock: FixedClock
+    catalog: Catalog, bus: MessageBus, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     await bus.handle(c.UnlistProduct(catalog["p1"]))
     assert catalog["p1"] not in await found(queries, clock)
 
 
 @pytest.mark.rule("CAT-8")
-async def test_keyword(catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock) -> None:
+async def test_keyword(catalog: Catalog, queries: CatalogQueries, clock: FixedClock) -> None:
     # terms are substrings: "phone" is in "headphones" too
     assert set(await found(queries, clock, keyword="PHONE")) == set(
         catalog.of("p1", "p2", "p3", "p6")
@@ -211,7 +208,7 @@ async def test_keyword(catalog: Catalog, queries: MemoryCatalogQueries, clock: F
 
 @pytest.mark.rule("CAT-8")
 async def test_back_category_includes_its_subtree(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
+    catalog: Catalog, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     assert set(await found(queries, clock, category_id=catalog["electronics"])) == set(
         catalog.of("p1", "p2", "p3", "p6")
@@ -224,7 +221,7 @@ async def test_back_category_includes_its_subtree(
 
 @pytest.mark.rule("CAT-3")
 async def test_front_category_includes_its_mappings_and_front_descendants(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
+    catalog: Catalog, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     assert set(await found(queries, clock, front_category_id=catalog["tech"])) == set(
         catalog.of("p1", "p2", "p3", "p6")
@@ -239,9 +236,7 @@ async def test_front_category_includes_its_mappings_and_front_descendants(
 
 
 @pytest.mark.rule("CAT-8")
-async def test_brand_and_shop(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
-) -> None:
+async def test_brand_and_shop(catalog: Catalog, queries: CatalogQueries, clock: FixedClock) -> None:
     assert set(await found(queries, clock, brand_id=catalog["volt"])) == set(catalog.of("p1", "p3"))
     assert await found(queries, clock, shop_id=OTHER_SHOP) == catalog.of("p4")
     assert await found(queries, clock, brand_id=uuid.uuid4()) == []
@@ -249,7 +244,7 @@ async def test_brand_and_shop(
 
 @pytest.mark.rule("CAT-8")
 async def test_attribute_values(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
+    catalog: Catalog, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     assert await found(queries, clock, attributes={"model": "X1"}) == catalog.of("p1")  # key
     assert await found(queries, clock, attributes={"material": "linen"}) == catalog.of("p4")
@@ -264,9 +259,7 @@ async def test_attribute_values(
 
 
 @pytest.mark.rule("CAT-8")
-async def test_price_range(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
-) -> None:
+async def test_price_range(catalog: Catalog, queries: CatalogQueries, clock: FixedClock) -> None:
     assert await found(queries, clock, min_price=cny("1000")) == catalog.of("p1")
     assert set(await found(queries, clock, max_price=cny("999"))) == set(
         catalog.of("p2", "p3", "p4", "p6")
@@ -283,7 +276,7 @@ async def test_price_range(
 
 @pytest.mark.rule("CAT-8")
 async def test_sorting_breaks_ties_by_id(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
+    catalog: Catalog, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     p1, p2, p3, p4, p6 = catalog.of("p1", "p2", "p3", "p4", "p6")
     assert await found(queries, clock, sort="price_asc") == [p4, p3, *by_id([p2, p6]), p1]
@@ -293,9 +286,7 @@ async def test_sorting_breaks_ties_by_id(
 
 
 @pytest.mark.rule("CAT-8")
-async def test_pagination(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
-) -> None:
+async def test_pagination(catalog: Catalog, queries: CatalogQueries, clock: FixedClock) -> None:
     pages = [
         await queries.search(SearchCriteria(page=n, page_size=2), clock.now()) for n in (1, 2, 3, 4)
     ]
@@ -310,9 +301,7 @@ async def test_pagination(
 
 
 @pytest.mark.rule("CAT-8")
-async def test_summary_fields(
-    catalog: Catalog, queries: MemoryCatalogQueries, clock: FixedClock
-) -> None:
+async def test_summary_fields(catalog: Catalog, queries: CatalogQueries, clock: FixedClock) -> None:
     page = await queries.search(SearchCriteria(keyword="volt x1"), clock.now())
     (summary,) = page.items
     assert summary.min_price == cny("1999")

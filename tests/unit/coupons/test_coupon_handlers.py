@@ -1,16 +1,16 @@
-"""The order-facing and acquisition handlers through the bus, on the in-memory adapters."""
+"""The order-facing and acquisition handlers through the bus, on a ``memory://`` runtime."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
+from tests.memory_support import MemoryShop, memory_shop
 from tests.unit.coupons.coupon_builders import NOW, cash, definition
 
-from shop_adapters.memory.kernel import FixedClock, MemoryDatabase
-from shop_adapters.memory.uow import InMemoryUnitOfWork
-from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.shared.system import FixedClock
 from shop_app.coupons import commands as c
 from shop_app.coupons.claiming import ClaimRefused, claim_batching
 from shop_app.coupons.handlers import coupon_command_handlers
@@ -25,16 +25,15 @@ USER = uuid.UUID("00000000-0000-7000-8000-0000000000f1")
 
 
 @pytest.fixture
-def db() -> MemoryDatabase:
-    return MemoryDatabase()
+async def shop() -> AsyncIterator[MemoryShop]:
+    shop = memory_shop(clock=FixedClock(NOW))
+    yield shop
+    await shop.close()
 
 
 @pytest.fixture
-def bus(db: MemoryDatabase) -> MessageBus:
-    clock, ids = FixedClock(NOW), UuidV7Generator()
-    return MessageBus(
-        lambda: InMemoryUnitOfWork(db, clock, ids), coupon_command_handlers(CouponPolicy())
-    )
+def bus(shop: MemoryShop) -> MessageBus:
+    return MessageBus(shop.uow, coupon_command_handlers(CouponPolicy()))
 
 
 async def _template(bus: MessageBus, *, stackable: bool) -> uuid.UUID:
@@ -63,8 +62,8 @@ async def _coupon(bus: MessageBus, *, stackable: bool) -> uuid.UUID:
     return answer.coupon_id
 
 
-async def _states(db: MemoryDatabase, ids: list[uuid.UUID]) -> list[str]:
-    async with InMemoryUnitOfWork(db, FixedClock(NOW), UuidV7Generator()) as uow:
+async def _states(shop: MemoryShop, ids: list[uuid.UUID]) -> list[str]:
+    async with shop.uow() as uow:
         return [(await uow.coupons.get(i)).state.value for i in ids]
 
 
@@ -76,34 +75,34 @@ async def _refusal(bus: MessageBus, command: object) -> str:
 
 @pytest.mark.rule("CPN-8")
 async def test_a_non_stackable_coupon_goes_on_an_order_alone(
-    db: MemoryDatabase, bus: MessageBus
+    shop: MemoryShop, bus: MessageBus
 ) -> None:
     alone, other = await _coupon(bus, stackable=False), await _coupon(bus, stackable=True)
     lock = c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(alone, other))
     assert await _refusal(bus, lock) == "coupon.not_stackable"
-    assert await _states(db, [alone, other]) == ["available", "available"]
+    assert await _states(shop, [alone, other]) == ["available", "available"]
     alone_lock = c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(alone,))
     assert (await bus.handle(alone_lock)).coupons[0].coupon_id == alone
 
 
 @pytest.mark.rule("CPN-8")
-async def test_stackable_coupons_combine(db: MemoryDatabase, bus: MessageBus) -> None:
+async def test_stackable_coupons_combine(shop: MemoryShop, bus: MessageBus) -> None:
     first, second = await _coupon(bus, stackable=True), await _coupon(bus, stackable=True)
     order = uuid.uuid4()
     await bus.handle(c.LockCoupons(order_id=order, user_id=USER, coupon_ids=(first, second)))
-    assert await _states(db, [first, second]) == ["locked", "locked"]
+    assert await _states(shop, [first, second]) == ["locked", "locked"]
 
 
 @pytest.mark.rule("CPN-5")
-async def test_locking_is_all_or_nothing(db: MemoryDatabase, bus: MessageBus) -> None:
+async def test_locking_is_all_or_nothing(shop: MemoryShop, bus: MessageBus) -> None:
     good, used = await _coupon(bus, stackable=True), await _coupon(bus, stackable=True)
     await bus.handle(c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(used,)))
     lock = c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(good, used))
     assert await _refusal(bus, lock) == "coupon.not_available"
-    assert await _states(db, [good, used]) == ["available", "locked"]
+    assert await _states(shop, [good, used]) == ["available", "locked"]
     missing = c.LockCoupons(order_id=uuid.uuid4(), user_id=USER, coupon_ids=(good, uuid.uuid4()))
     assert await _refusal(bus, missing) == "coupon.not_found"
-    assert await _states(db, [good]) == [CouponState.AVAILABLE.value]
+    assert await _states(shop, [good]) == [CouponState.AVAILABLE.value]
 
 
 @pytest.mark.rule("CPN-2")
@@ -141,13 +140,12 @@ async def _limited_template(bus: MessageBus, total: int) -> uuid.UUID:
 
 @pytest.mark.rule("CPN-2")
 @pytest.mark.parametrize("batched", [False, True])
-async def test_a_claim_answers_alike_alone_or_batched(db: MemoryDatabase, batched: bool) -> None:
+async def test_a_claim_answers_alike_alone_or_batched(shop: MemoryShop, batched: bool) -> None:
     """``ClaimCoupon`` has a handler of its own (a batch of one); the bus's claim batching sends
     ``ClaimBatch`` instead. Either way a claim gets its coupon, its retry the same coupon, and a
     refusal the rule's code."""
-    clock, ids = FixedClock(NOW), UuidV7Generator()
     bus = MessageBus(
-        lambda: InMemoryUnitOfWork(db, clock, ids),
+        shop.uow,
         coupon_command_handlers(CouponPolicy()),
         middlewares=[claim_batching()] if batched else [],
     )

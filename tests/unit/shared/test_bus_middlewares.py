@@ -6,23 +6,31 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import AsyncIterator, Hashable, Sequence
 from typing import Any, ClassVar
 
 import attrs
 import pytest
+from sqlalchemy import literal_column, select
+from tests.memory_support import MemoryShop, memory_shop
 
-from shop_adapters.memory import FixedClock, MemoryDatabase, MemoryRepository, MemoryUnitOfWork
-from shop_adapters.memory.otp import MemoryOneTimeCodeStore
-from shop_adapters.memory.ratelimit import MemoryAttemptLimiter
 from shop_adapters.shared.sms import MemorySmsSender
-from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.shared.system import FixedClock
+from shop_adapters.sql.catalog.tables import brands
+from shop_adapters.sql.kernel_tables import audit_log
+from shop_app.shared.audit import AuditEntry
 from shop_app.shared.auth import Principal
 from shop_app.shared.batching import Batching
 from shop_app.shared.errors import IdempotencyNotSupported, PermissionRequired
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.middleware import Call, Middleware, PermissionCheck, Proceed, ProceedInside
-from shop_app.shared.otp import CodeGate, OneTimeCodeCheck, OneTimeCodeInvalid, OneTimeCodes
+from shop_app.shared.otp import (
+    CodeGate,
+    OneTimeCodeCheck,
+    OneTimeCodeInvalid,
+    OneTimeCodes,
+    OneTimeCodeStore,
+)
 from shop_app.shared.ratelimit import (
     AttemptLimiting,
     AttemptPolicy,
@@ -31,26 +39,27 @@ from shop_app.shared.ratelimit import (
     TooManyAttempts,
 )
 from shop_app.shared.unit_of_work import UnitOfWork
-from shop_domain.shared import Aggregate, ConcurrencyConflict, InvalidValue, NotFound
+from shop_domain.catalog.categories import Brand
+from shop_domain.shared import ConcurrencyConflict, InvalidValue, NotFound
 from shop_domain.shared.errors import DomainError
 
 OPERATOR = Principal("op-1", "operator", frozenset({"notes.write"}))
 CUSTOMER = Principal("cust-1", "customer")
 
 
-@attrs.define(slots=False, eq=False)
-class Note(Aggregate):
-    text: str = ""
-
-
-class Notes(MemoryRepository[Note]):
-    aggregate_type = Note
-
-
-class Uow(MemoryUnitOfWork):
-    def __init__(self, db: MemoryDatabase, clock: FixedClock) -> None:
-        super().__init__(db, clock, UuidV7Generator())
-        self.notes = Notes(self)
+def _note(uow: Any, text: str) -> None:
+    """A "note": a catalog brand named ``text #<id>`` (a real aggregate, written through the
+    application's unit of work; the id keeps brand names unique)."""
+    note_id = uow.ids.new_id()
+    uow.brands.add(
+        Brand.create(
+            id=note_id,
+            name=f"{text} #{note_id}",
+            logo_url=None,
+            category_ids=(),
+            now=uow.clock.now(),
+        )
+    )
 
 
 @attrs.frozen
@@ -85,8 +94,10 @@ class LockedOut(TooManyAttempts):
 
 
 @pytest.fixture
-def db() -> MemoryDatabase:
-    return MemoryDatabase()
+async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
+    shop = memory_shop(clock=clock)
+    yield shop
+    await shop.close()
 
 
 @pytest.fixture
@@ -94,29 +105,38 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-def notes(db: MemoryDatabase) -> list[str]:
-    return sorted(n.text for n in db.rows("Note") if isinstance(n, Note))
+async def audit_entries(shop: MemoryShop) -> list[AuditEntry]:
+    """The audit log in the order it was written (SQLite's rowid)."""
+    async with shop.engine.connect() as conn:
+        rows = await conn.execute(select(audit_log).order_by(literal_column("rowid")))
+        return [AuditEntry(**row._mapping) for row in rows]
 
 
-async def write(command: Write, uow: Uow) -> str:
-    uow.notes.add(Note(id=uow.ids.new_id(), text=command.text))
+async def notes(shop: MemoryShop) -> list[str]:
+    async with shop.engine.connect() as conn:
+        names = (await conn.scalars(select(brands.c.name))).all()
+    return sorted(name.rsplit(" #", 1)[0] for name in names)
+
+
+async def write(command: Write, uow: Any) -> str:
+    _note(uow, command.text)
     return command.text
 
 
-async def guess(command: Guess, uow: Uow) -> str:
-    uow.notes.add(Note(id=uow.ids.new_id(), text=f"guess {command.answer}"))
+async def guess(command: Guess, uow: Any) -> str:
+    _note(uow, f"guess {command.answer}")
     if command.answer != "open sesame":
         raise WrongGuess("no")
     return command.door
 
 
-async def ping(command: Ping, uow: Uow) -> str:
+async def ping(command: Ping, uow: Any) -> str:
     return command.text
 
 
-def make_bus(db: MemoryDatabase, clock: FixedClock, *middlewares: Middleware) -> MessageBus:
+def make_bus(shop: MemoryShop, *middlewares: Middleware) -> MessageBus:
     return MessageBus(
-        lambda: Uow(db, clock),
+        shop.uow,
         {Write: write, Guess: guess, Ping: ping},
         middlewares=middlewares,
     )
@@ -147,10 +167,10 @@ class Tracer(Middleware):
 
 
 async def test_middlewares_wrap_in_order_outside_then_inside_the_transaction(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
     trace: list[str] = []
-    bus = make_bus(db, clock, Tracer("a", trace), Tracer("b", trace))
+    bus = make_bus(shop, Tracer("a", trace), Tracer("b", trace))
     assert await bus.handle(Write("x")) == "x+b+a"
     assert trace == [
         "a out",
@@ -160,7 +180,7 @@ async def test_middlewares_wrap_in_order_outside_then_inside_the_transaction(
         "b in, done",
         "a in, done",
     ]
-    assert notes(db) == ["x"]
+    assert await notes(shop) == ["x"]
     # a middleware wraps only the command types it applies to
     trace.clear()
     assert await bus.handle(Ping("p")) == "p"
@@ -170,20 +190,19 @@ async def test_middlewares_wrap_in_order_outside_then_inside_the_transaction(
 
 
 async def test_what_an_inside_hook_writes_commits_with_the_command_or_not_at_all(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
     class Stamp(Middleware):
         async def inside(self, call: Call, uow: UnitOfWork, proceed: ProceedInside) -> Any:
             result = await proceed(call, uow)
-            assert isinstance(uow, Uow)
-            uow.notes.add(Note(id=uow.ids.new_id(), text=f"stamp {call.message.answer}"))
+            _note(uow, f"stamp {call.message.answer}")
             return result
 
-    bus = make_bus(db, clock, Stamp())
+    bus = make_bus(shop, Stamp())
     await bus.handle(Guess("u", "d", "open sesame"))
     with pytest.raises(WrongGuess):
         await bus.handle(Guess("u", "d", "wrong"))
-    assert notes(db) == ["guess open sesame", "stamp open sesame"]
+    assert await notes(shop) == ["guess open sesame", "stamp open sesame"]
 
 
 # --- the kernel's opt-outs --------------------------------------------------------------------
@@ -191,9 +210,9 @@ async def test_what_an_inside_hook_writes_commits_with_the_command_or_not_at_all
 
 @pytest.mark.rule("SEC-5")
 async def test_a_command_that_takes_no_key_refuses_one_rather_than_ignore_it(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
-    bus = make_bus(db, clock)
+    bus = make_bus(shop)
     with pytest.raises(IdempotencyNotSupported) as refused:
         await bus.handle(Ping("p"), idempotency_key="k1")
     assert refused.value.code == "idempotency.not_supported"
@@ -201,17 +220,17 @@ async def test_a_command_that_takes_no_key_refuses_one_rather_than_ignore_it(
     # a command that takes keys still replays
     assert await bus.handle(Write("w"), idempotency_key="k1") == "w"
     assert await bus.handle(Write("w"), idempotency_key="k1") == "w"
-    assert notes(db) == ["w"]
+    assert await notes(shop) == ["w"]
 
 
 @pytest.mark.rule("SEC-2")
-async def test_a_command_audited_only_when_refused(db: MemoryDatabase, clock: FixedClock) -> None:
-    bus = make_bus(db, clock)
+async def test_a_command_audited_only_when_refused(shop: MemoryShop, clock: FixedClock) -> None:
+    bus = make_bus(shop)
     await bus.handle(Ping("fine"), actor=OPERATOR)
-    assert db.audit_log == []
+    assert await audit_entries(shop) == []
     with pytest.raises(IdempotencyNotSupported):
         await bus.handle(Ping("keyed"), idempotency_key="k", actor=OPERATOR)
-    [entry] = db.audit_log
+    [entry] = await audit_entries(shop)
     assert (entry.action, entry.outcome, entry.detail["$error"]) == (
         "ping",
         "refused",
@@ -236,18 +255,18 @@ class Spend(Middleware):
 @pytest.mark.rule("SEC-1")
 @pytest.mark.rule("SEC-2")
 async def test_a_registered_permission_is_checked_before_anything_is_spent(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
     spend = Spend()
-    bus = make_bus(db, clock, PermissionCheck({Write: "notes.write"}), spend)
+    bus = make_bus(shop, PermissionCheck({Write: "notes.write"}), spend)
     nosy = Principal("op-2", "operator", frozenset({"notes.read"}))
     for actor in (None, nosy, CUSTOMER):
         with pytest.raises(PermissionRequired) as refused:
             await bus.handle(Write("no"), actor=actor)
         assert refused.value.details == {"permission": "notes.write"}
     assert spend.calls == 0
-    assert notes(db) == []
-    [entry] = db.audit_log  # the operator's refusal, not the others'
+    assert await notes(shop) == []
+    [entry] = await audit_entries(shop)  # the operator's refusal, not the others'
     assert (entry.actor, entry.outcome) == ("op-2", "refused")
     assert await bus.handle(Write("yes"), actor=OPERATOR) == "yes"
     assert spend.calls == 1
@@ -265,24 +284,24 @@ class Publish:
     code: str | None = None
 
 
-async def publish(command: Publish, uow: Uow) -> str:
-    uow.notes.add(Note(id=uow.ids.new_id(), text=command.text))
+async def publish(command: Publish, uow: Any) -> str:
+    _note(uow, command.text)
     return command.text
 
 
 @pytest.mark.rule("SEC-3")
 async def test_a_one_time_code_is_spent_before_the_command_runs(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
     sms = MemorySmsSender()
-    codes = OneTimeCodes(MemoryOneTimeCodeStore(), sms, max_attempts=3)
+    codes = OneTimeCodes(shop.resolve(OneTimeCodeStore), sms, max_attempts=3)
     gate = CodeGate(
         purpose="test.publish",
         subject=lambda call: call.actor.subject if call.actor else "",
         code=lambda command: command.code,
     )
     bus = MessageBus(
-        lambda: Uow(db, clock),
+        shop.uow,
         {Publish: publish},
         middlewares=[OneTimeCodeCheck(codes, clock, {Publish: gate})],
     )
@@ -294,14 +313,14 @@ async def test_a_one_time_code_is_spent_before_the_command_runs(
     for code in (None, wrong):
         with pytest.raises(OneTimeCodeInvalid):
             await bus.handle(Publish("no", code=code), actor=OPERATOR)
-    assert notes(db) == []
-    entries = db.audit_log
+    assert await notes(shop) == []
+    entries = await audit_entries(shop)
     assert [(e.outcome, e.detail["$error"]) for e in entries] == [("refused", "otp.invalid")] * 2
     assert all("code" not in e.detail for e in entries)  # a secret field (SEC-3)
     assert await bus.handle(Publish("yes", code=right.group()), actor=OPERATOR) == "yes"
     with pytest.raises(OneTimeCodeInvalid):  # spent
         await bus.handle(Publish("again", code=right.group()), actor=OPERATOR)
-    assert notes(db) == ["yes"]
+    assert await notes(shop) == ["yes"]
 
 
 # --- attempt limits -------------------------------------------------------------------------------
@@ -321,14 +340,14 @@ RULE = AttemptRule(
 
 
 async def test_failures_count_per_subject_and_lock_out_before_the_command_runs(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
-    limiter = MemoryAttemptLimiter()
-    bus = make_bus(db, clock, AttemptLimiting(limiter, clock, {Guess: RULE}))
+    limiter = shop.runtime.limiter
+    bus = make_bus(shop, AttemptLimiting(limiter, clock, {Guess: RULE}))
     for _ in range(POLICY.max_failures):
         with pytest.raises(WrongGuess):
             await bus.handle(Guess("mallory", "front", "wrong"))
-    assert notes(db) == []  # each failure rolled back, yet counted
+    assert await notes(shop) == []  # each failure rolled back, yet counted
     with pytest.raises(LockedOut) as locked:
         await bus.handle(Guess("mallory", "back", "open sesame"))  # the user is locked out
     assert locked.value.code == "test.locked_out"
@@ -343,8 +362,8 @@ async def test_failures_count_per_subject_and_lock_out_before_the_command_runs(
     assert await limiter.blocked_until("test.user", "alice", clock.now()) is None
 
 
-async def test_a_success_resets_nothing(db: MemoryDatabase, clock: FixedClock) -> None:
-    bus = make_bus(db, clock, AttemptLimiting(MemoryAttemptLimiter(), clock, {Guess: RULE}))
+async def test_a_success_resets_nothing(shop: MemoryShop, clock: FixedClock) -> None:
+    bus = make_bus(shop, AttemptLimiting(shop.runtime.limiter, clock, {Guess: RULE}))
     for attempt in range(POLICY.max_failures):
         assert await bus.handle(Guess("mallory", "mine", "open sesame")) == "mine"
         with pytest.raises(WrongGuess):
@@ -382,13 +401,13 @@ class Counters:
         self.singles = 0
         self.conflicts = conflicts
 
-    async def add(self, command: Add, uow: Uow) -> int:
+    async def add(self, command: Add, uow: Any) -> int:
         self.singles += 1
         if command.amount < 0:
             raise Refusal("negative")
         return command.amount
 
-    async def add_many(self, command: AddMany, uow: Uow) -> list[int | str]:
+    async def add_many(self, command: AddMany, uow: Any) -> list[int | str]:
         if self.conflicts:
             self.conflicts -= 1
             raise ConcurrencyConflict("someone else won")
@@ -412,20 +431,20 @@ class AddBatches:
 
 
 def batching_bus(
-    db: MemoryDatabase, clock: FixedClock, counters: Counters, max_batch: int = 50
+    shop: MemoryShop, clock: FixedClock, counters: Counters, max_batch: int = 50
 ) -> MessageBus:
     return MessageBus(
-        lambda: Uow(db, clock),
+        shop.uow,
         {Add: counters.add, AddMany: counters.add_many},
         middlewares=[Batching(AddBatches(), max_batch=max_batch)],
     )
 
 
 async def test_commands_queued_for_one_key_are_decided_together(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
     counters = Counters()
-    bus = batching_bus(db, clock, counters, max_batch=4)
+    bus = batching_bus(shop, clock, counters, max_batch=4)
     answers = await asyncio.gather(
         *(bus.handle(Add(counter="a", amount=n)) for n in (1, 2, -3, 4, 5, 6)),
         bus.handle(Add(counter="b", amount=7)),
@@ -439,33 +458,33 @@ async def test_commands_queued_for_one_key_are_decided_together(
 
 
 async def test_keyed_and_audited_commands_are_decided_alone(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
     counters = Counters()
-    bus = batching_bus(db, clock, counters)
+    bus = batching_bus(shop, clock, counters)
     assert await bus.handle(Add(counter="a", amount=1), idempotency_key="k") == 1
     assert await bus.handle(Add(counter="a", amount=1), idempotency_key="k") == 1
     assert await bus.handle(Add(counter="a", amount=2), actor=OPERATOR) == 2
     assert (counters.singles, counters.batches) == (2, [])
-    assert [e.action for e in db.audit_log] == ["add"]
+    assert [e.action for e in await audit_entries(shop)] == ["add"]
 
 
 async def test_a_conflicting_batch_is_sent_again_and_a_failed_one_fails_every_caller(
-    db: MemoryDatabase, clock: FixedClock
+    shop: MemoryShop, clock: FixedClock
 ) -> None:
     counters = Counters(conflicts=2)
-    bus = batching_bus(db, clock, counters)
+    bus = batching_bus(shop, clock, counters)
     assert await bus.handle(Add(counter="a", amount=3)) == 3
     assert counters.batches == [1]
 
     class Broken(DomainError):
         code = "test.broken"
 
-    async def broken(command: AddMany, uow: Uow) -> list[int]:
+    async def broken(command: AddMany, uow: Any) -> list[int]:
         raise Broken("the whole batch failed")
 
     bus = MessageBus(
-        lambda: Uow(db, clock),
+        shop.uow,
         {Add: counters.add, AddMany: broken},
         middlewares=[Batching(AddBatches())],
     )
@@ -480,7 +499,7 @@ def test_a_batch_holds_at_least_one_command() -> None:
         Batching(AddBatches(), max_batch=0)
 
 
-def test_the_chain_is_built_once_per_command_type(db: MemoryDatabase, clock: FixedClock) -> None:
+def test_the_chain_is_built_once_per_command_type(shop: MemoryShop, clock: FixedClock) -> None:
     class Counting(Middleware):
         asked: ClassVar[list[type]] = []
 
@@ -488,7 +507,7 @@ def test_the_chain_is_built_once_per_command_type(db: MemoryDatabase, clock: Fix
             self.asked.append(command_type)
             return True
 
-    bus = make_bus(db, clock, Counting())
+    bus = make_bus(shop, Counting())
 
     async def run() -> None:
         for text in ("a", "b", "c"):

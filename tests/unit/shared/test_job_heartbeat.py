@@ -6,29 +6,47 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
+from tests.memory_support import MemoryShop, memory_shop
 
-from shop_adapters.memory import FixedClock
-from shop_adapters.memory.jobs import MemoryJobStore
-from shop_app.shared.jobs import JobClaimed, JobRunner, JobState, JobView, Report
+from shop_adapters.shared.system import FixedClock
+from shop_app.shared.jobs import JobClaimed, JobRunner, JobState, JobStore, JobView, Report
 
 KIND = "test.slow"
 LEASE = dt.timedelta(seconds=30)
 BEAT = dt.timedelta(milliseconds=20)
 
 
-async def _until(condition: Any) -> None:
-    """Poll (the memory store announces nothing) until ``condition()``, 2 s at most."""
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
+    shop = memory_shop(clock=clock)
+    yield shop
+    await shop.close()
+
+
+@pytest.fixture
+def store(shop: MemoryShop) -> JobStore:
+    return shop.runtime.jobs
+
+
+async def _until(condition: Callable[[], Awaitable[bool]]) -> None:
+    """Poll (the store announces nothing) until ``await condition()``, 2 s at most."""
     async with asyncio.timeout(2):
-        while not condition():  # noqa: ASYNC110 - polling another task's writes
+        while not await condition():  # noqa: ASYNC110 - polling another task's writes
             await asyncio.sleep(0.005)
 
 
-async def test_a_running_job_keeps_its_lease_without_reporting() -> None:
-    clock, store = FixedClock(), MemoryJobStore()
+async def test_a_running_job_keeps_its_lease_without_reporting(
+    clock: FixedClock, store: JobStore
+) -> None:
     runner = JobRunner(store, clock, lease=LEASE, heartbeat=BEAT)
     release = asyncio.Event()
 
@@ -42,7 +60,11 @@ async def test_a_running_job_keeps_its_lease_without_reporting() -> None:
     for _ in range(5):  # 50 s of the job's clock pass, well beyond the 30 s lease
         clock.advance(seconds=10)
         renewed = clock.now() + LEASE
-        await _until(lambda renewed=renewed: _lease_of(store, job_id) >= renewed)
+
+        async def renewed_until(renewed: dt.datetime = renewed) -> bool:
+            return await _lease_of(store, job_id) >= renewed
+
+        await _until(renewed_until)
 
     with pytest.raises(JobClaimed) as refused:
         await runner.run_inline(job_id, "worker-b")
@@ -58,13 +80,15 @@ async def test_a_running_job_keeps_its_lease_without_reporting() -> None:
     assert done.state is JobState.SUCCEEDED
 
 
-def _lease_of(store: MemoryJobStore, job_id: Any) -> dt.datetime:
-    lease_until = store.db.jobs[job_id].lease_until  # None until the job is claimed
-    return lease_until or dt.datetime.min.replace(tzinfo=dt.UTC)
+async def _lease_of(store: JobStore, job_id: Any) -> dt.datetime:
+    job = await store.get(job_id)
+    assert job is not None
+    return job.lease_until or dt.datetime.min.replace(tzinfo=dt.UTC)  # None until claimed
 
 
-async def test_a_worker_that_lost_its_lease_stops_and_records_nothing() -> None:
-    clock, store = FixedClock(), MemoryJobStore()
+async def test_a_worker_that_lost_its_lease_stops_and_records_nothing(
+    clock: FixedClock, store: JobStore
+) -> None:
     runner = JobRunner(store, clock, lease=LEASE, heartbeat=BEAT)
     chunks: list[tuple[str, int]] = []
     cancelled: list[str] = []
@@ -102,8 +126,9 @@ async def test_a_worker_that_lost_its_lease_stops_and_records_nothing() -> None:
     assert (stored.result, stored.error) == (None, None)
 
 
-async def test_a_runner_stopped_from_outside_is_not_taken_for_a_lost_lease() -> None:
-    clock, store = FixedClock(), MemoryJobStore()
+async def test_a_runner_stopped_from_outside_is_not_taken_for_a_lost_lease(
+    clock: FixedClock, store: JobStore
+) -> None:
     runner = JobRunner(store, clock, lease=LEASE, heartbeat=BEAT)
     runner.register(KIND, _forever)
     job_id = await runner.submit(KIND, {}, created_by="op-1")
@@ -122,8 +147,9 @@ async def _forever(job: JobView, report: Report) -> Mapping[str, Any]:
     return {}
 
 
-def test_the_heartbeat_is_a_third_of_the_lease_unless_given() -> None:
-    store, clock = MemoryJobStore(), FixedClock()
+def test_the_heartbeat_is_a_third_of_the_lease_unless_given(
+    clock: FixedClock, store: JobStore
+) -> None:
     assert JobRunner(store, clock, lease=LEASE).heartbeat == dt.timedelta(seconds=10)
     with pytest.raises(ValueError, match="shorter than the lease"):
         JobRunner(store, clock, lease=LEASE, heartbeat=LEASE)

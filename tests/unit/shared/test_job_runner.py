@@ -1,4 +1,5 @@
-"""The job runner over the in-memory job store: running, recording outcomes, resuming."""
+"""The job runner over the job store of a ``memory://`` runtime: running, recording outcomes,
+resuming."""
 
 from __future__ import annotations
 
@@ -6,18 +7,20 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from typing import Any
 
 import pytest
+from tests.memory_support import MemoryShop, memory_shop
 
-from shop_adapters.memory import FixedClock
-from shop_adapters.memory.jobs import MemoryJobStore
+from shop_adapters.shared.system import FixedClock, UuidV7Generator
+from shop_adapters.sql.jobs import SqlJobStore
 from shop_app.shared.jobs import (
     GENERIC_FAILURE,
     JobClaimed,
     JobRunner,
     JobState,
+    JobStore,
     JobView,
     Report,
     UnknownJobKind,
@@ -33,12 +36,19 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def store() -> MemoryJobStore:
-    return MemoryJobStore()
+async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
+    shop = memory_shop(clock=clock)
+    yield shop
+    await shop.close()
 
 
 @pytest.fixture
-def runner(store: MemoryJobStore, clock: FixedClock) -> JobRunner:
+def store(shop: MemoryShop) -> JobStore:
+    return shop.runtime.jobs
+
+
+@pytest.fixture
+def runner(store: JobStore, clock: FixedClock) -> JobRunner:
     return JobRunner(store, clock, lease=dt.timedelta(minutes=1))
 
 
@@ -46,9 +56,7 @@ async def submit(runner: JobRunner, n: int = 3) -> uuid.UUID:
     return await runner.submit(KIND, {"n": n}, created_by="op-1", total=n)
 
 
-async def test_a_job_runs_reports_progress_and_succeeds(
-    runner: JobRunner, store: MemoryJobStore
-) -> None:
+async def test_a_job_runs_reports_progress_and_succeeds(runner: JobRunner, store: JobStore) -> None:
     seen: list[tuple[int, int]] = []
 
     async def count(job: JobView, report: Report) -> Mapping[str, Any]:
@@ -106,7 +114,7 @@ async def test_a_domain_errors_message_is_kept(runner: JobRunner) -> None:
 
 
 async def test_a_job_claimed_again_after_a_crash_resumes_from_its_progress(
-    runner: JobRunner, store: MemoryJobStore, clock: FixedClock
+    runner: JobRunner, store: JobStore, clock: FixedClock
 ) -> None:
     starts: list[int] = []
 
@@ -132,7 +140,7 @@ async def test_a_job_claimed_again_after_a_crash_resumes_from_its_progress(
 
 
 async def test_a_worker_that_lost_its_lease_stops_and_records_nothing(
-    runner: JobRunner, store: MemoryJobStore, clock: FixedClock
+    runner: JobRunner, store: JobStore, clock: FixedClock
 ) -> None:
     async def slow(job: JobView, report: Report) -> Mapping[str, Any]:
         clock.advance(minutes=2)  # too slow: another worker takes the job over meanwhile
@@ -150,7 +158,7 @@ async def test_a_worker_that_lost_its_lease_stops_and_records_nothing(
 
 
 async def test_a_job_of_a_kind_nobody_handles_fails_with_a_message(
-    runner: JobRunner, store: MemoryJobStore, clock: FixedClock
+    runner: JobRunner, store: JobStore, clock: FixedClock
 ) -> None:
     job_id = await store.create("test.unknown", {}, 0, "op-1", clock.now())
     ran = await runner.run_inline(job_id, "cli")
@@ -160,7 +168,7 @@ async def test_a_job_of_a_kind_nobody_handles_fails_with_a_message(
 
 
 async def test_run_inline_runs_one_given_job(
-    runner: JobRunner, store: MemoryJobStore, clock: FixedClock
+    runner: JobRunner, store: JobStore, clock: FixedClock
 ) -> None:
     async def done(job: JobView, report: Report) -> Mapping[str, Any]:
         return {"id": str(job.id)}
@@ -205,7 +213,7 @@ async def test_run_until_idle_runs_every_waiting_job(runner: JobRunner) -> None:
 
 
 async def test_run_pending_runs_jobs_as_they_come_until_stopped(
-    runner: JobRunner, store: MemoryJobStore
+    runner: JobRunner, store: JobStore
 ) -> None:
     finished = asyncio.Queue[uuid.UUID]()
 
@@ -220,12 +228,19 @@ async def test_run_pending_runs_jobs_as_they_come_until_stopped(
     assert await asyncio.wait_for(finished.get(), 5) == first
     second = await submit(runner)
     assert await asyncio.wait_for(finished.get(), 5) == second
+    await asyncio.wait_for(_succeeded(store, second), 5)  # its outcome is recorded
     stop.set()
     assert await asyncio.wait_for(loop, 5) == 2
 
 
+async def _succeeded(store: JobStore, job_id: uuid.UUID) -> None:
+    """Poll (the store announces nothing) until the job's success is recorded."""
+    while (job := await store.get(job_id)) is None or job.state is not JobState.SUCCEEDED:  # noqa: ASYNC110
+        await asyncio.sleep(0.005)
+
+
 async def test_stopping_mid_job_cancels_it_and_leaves_it_to_its_lease(
-    runner: JobRunner, store: MemoryJobStore
+    runner: JobRunner, store: JobStore
 ) -> None:
     started = asyncio.Event()
 
@@ -246,7 +261,7 @@ async def test_stopping_mid_job_cancels_it_and_leaves_it_to_its_lease(
     assert (job.state, job.worker) == (JobState.RUNNING, "w1")  # resumed after its lease
 
 
-class FlakyStore(MemoryJobStore):
+class FlakyStore(SqlJobStore):
     """Fails the first claim, as a database that is briefly away would."""
 
     failures = 1
@@ -261,9 +276,9 @@ class FlakyStore(MemoryJobStore):
 
 
 async def test_run_pending_survives_a_store_error(
-    clock: FixedClock, caplog: pytest.LogCaptureFixture
+    shop: MemoryShop, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = FlakyStore()
+    store = FlakyStore(shop.engine, UuidV7Generator())
     runner = JobRunner(store, clock)
     ran = asyncio.Event()
 
@@ -272,10 +287,11 @@ async def test_run_pending_survives_a_store_error(
         return {}
 
     runner.register(KIND, handler)
-    await submit(runner)
+    job_id = await submit(runner)
     stop = asyncio.Event()
     loop = asyncio.create_task(runner.run_pending(stop, "w1", poll_interval=0.01))
     await asyncio.wait_for(ran.wait(), 5)
+    await asyncio.wait_for(_succeeded(store, job_id), 5)
     stop.set()
     assert await asyncio.wait_for(loop, 5) == 1
     assert any("could not claim" in r.getMessage() for r in caplog.records)

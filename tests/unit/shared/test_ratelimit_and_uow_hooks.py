@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
+from tests.memory_support import MemoryShop, memory_shop
 
-from shop_adapters.memory import FixedClock, MemoryDatabase, MemoryUnitOfWork
-from shop_adapters.shared.system import UuidV7Generator
+from shop_adapters.shared.system import FixedClock
+from shop_adapters.sql.kernel_tables import audit_log
 from shop_app.shared.ratelimit import AttemptPolicy, locked_out
 from shop_app.shared.unit_of_work import UnitOfWorkNotActive
 from shop_domain.shared.errors import InvalidValue
@@ -37,21 +39,22 @@ def test_the_lock_out_error_says_when_to_retry() -> None:
     assert locked_out(NOW, NOW).details["retry_after_seconds"] == 1
 
 
-def uow(db: MemoryDatabase) -> MemoryUnitOfWork:
-    class Uow(MemoryUnitOfWork):
-        pass
-
-    return Uow(db, FixedClock(NOW), UuidV7Generator())
+@pytest.fixture
+async def shop() -> AsyncIterator[MemoryShop]:
+    shop = memory_shop(clock=FixedClock(NOW))
+    yield shop
+    await shop.close()
 
 
 @pytest.mark.parametrize("commit", [True, False], ids=["committed", "rolled-back"])
-async def test_after_transaction_runs_once_the_transaction_ended(commit: bool) -> None:
-    db = MemoryDatabase()
+async def test_after_transaction_runs_once_the_transaction_ended(
+    shop: MemoryShop, commit: bool
+) -> None:
     seen: list[str] = []
-    unit = uow(db)
+    unit = shop.uow()
 
-    async def first() -> None:
-        seen.append(f"first, audit log has {len(db.audit_log)}")
+    async def first() -> None:  # reads the database: the transaction is over
+        seen.append(f"first, audit log has {await shop.count(audit_log)}")
 
     async def second() -> None:
         seen.append("second")
@@ -65,16 +68,16 @@ async def test_after_transaction_runs_once_the_transaction_ended(commit: bool) -
             await unit.commit()
         assert seen == []
     assert seen == ["first, audit log has 0", "second"]
-    assert len(db.jobs) == (1 if commit else 0)
+    assert await shop.runtime.jobs.count() == (1 if commit else 0)
     async with unit:  # a new block starts with no callbacks
         pass
     assert seen == ["first, audit log has 0", "second"]
 
 
 async def test_after_transaction_callbacks_run_when_the_block_raises_and_errors_are_logged(
-    caplog: pytest.LogCaptureFixture,
+    shop: MemoryShop, caplog: pytest.LogCaptureFixture
 ) -> None:
-    unit = uow(MemoryDatabase())
+    unit = shop.uow()
     seen: list[str] = []
 
     async def broken() -> None:
@@ -95,9 +98,9 @@ async def test_after_transaction_callbacks_run_when_the_block_raises_and_errors_
     assert any("after-transaction callback failed" in r.getMessage() for r in caplog.records)
 
 
-async def test_after_transaction_needs_an_open_unit_of_work() -> None:
+async def test_after_transaction_needs_an_open_unit_of_work(shop: MemoryShop) -> None:
     async def nothing() -> None:
         return None
 
     with pytest.raises(UnitOfWorkNotActive):
-        uow(MemoryDatabase()).after_transaction(nothing)
+        shop.uow().after_transaction(nothing)

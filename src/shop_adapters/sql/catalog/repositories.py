@@ -53,7 +53,12 @@ class SqlProductRepository(_CatalogRepository[Product]):
         criteria = [skus.c.shop_id == shop_id, skus.c.code == code]
         if exclude_product_id is not None:
             criteria.append(skus.c.product_id != exclude_product_id)
-        return await self._exists(*criteria)
+        # the product being checked is excluded: its own changes are not written first (its new
+        # SKU would meet the unique index before the rule could refuse it)
+        keep = () if exclude_product_id is None else (exclude_product_id,)
+        await self._tracker.flush(keep=keep)
+        statement = select(exists().where(*criteria))
+        return bool((await self._tracker.rows(statement))[0][0])
 
     async def due_for_schedule(self, now: dt.datetime, limit: int) -> list[Product]:
         list_due = and_(products.c.list_at.is_not(None), products.c.list_at <= now)
