@@ -66,13 +66,14 @@ from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
 from shop_adapters.messaging import envelope
+from shop_adapters.messaging.amqp import routing_key
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import upgrade
 from shop_app.shared.ports import OutboxMessage
 
 RABBITMQ_URL = os.environ.get("SHOP_BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 READ_ROWS = (
-    "SELECT position, id, type, aggregate_type, aggregate_id, payload::text AS payload, "
+    "SELECT position, id, type, version, aggregate_type, aggregate_id, payload::text AS payload, "
     "occurred_at FROM outbox WHERE sent_at IS NULL ORDER BY position"
 )
 MARK_SENT = "UPDATE outbox SET sent_at = $1 WHERE position = ANY($2::bigint[])"
@@ -132,7 +133,8 @@ class Bench:
         same = (
             message.body == body
             and message.type == kind
-            and message.routing_key == kind
+            and message.routing_key == routing_key(kind, 1)
+            and message.headers == {"version": 1}
             and message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
             and message.content_type == "application/json"
             and message.app_id == "shop"
@@ -205,6 +207,7 @@ class Bench:
                 occurred_at=row["occurred_at"],
                 aggregate_type=row["aggregate_type"],
                 aggregate_id=row["aggregate_id"],
+                version=row["version"],
             )
             body = envelope.encode(message)
             self.expected[str(message.id)] = (body, message.type)
@@ -246,8 +249,9 @@ async def _publish(
                     type=message.type,
                     timestamp=message.occurred_at,
                     app_id="shop",
+                    headers={"version": message.version},
                 ),
-                routing_key=message.type,
+                routing_key=routing_key(message.type, message.version),
             )
             for _, body, message in chunk
         )
