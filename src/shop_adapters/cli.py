@@ -379,9 +379,11 @@ def sweep() -> None:
 def _add_context_commands() -> None:
     from shop_adapters.cli_coupons import coupons
     from shop_adapters.cli_giftcards import giftcards
+    from shop_adapters.messaging.cli import events
 
     main.add_command(coupons)
     main.add_command(giftcards)
+    main.add_command(events)
 
 
 _add_context_commands()

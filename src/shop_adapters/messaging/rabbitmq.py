@@ -31,6 +31,7 @@ from aio_pika.abc import (
 
 from shop_adapters.messaging import envelope
 from shop_adapters.messaging.amqp import BatchChannel, OutgoingMessage, routing_key
+from shop_adapters.messaging.contract import UndecodablePayload
 from shop_adapters.messaging.envelope import MessageHandler
 from shop_adapters.messaging.errors import PublishFailed, describe_error
 from shop_app.shared.ports import OutboxMessage
@@ -179,9 +180,10 @@ class RabbitMQConsumer:
     (``redelivered`` set) — a failed message is never dropped. At most ``prefetch_count``
     messages are in flight at once; they are handled concurrently.
 
-    A body that is not a message envelope can never succeed: it is rejected without requeue
-    (the broker dead-letters it if the queue has a dead-letter exchange, see
-    ``queue_arguments``) and logged.
+    A body that is not a message envelope, or a payload that does not fit its event's schema
+    (the handler raised :class:`~shop_adapters.messaging.contract.UndecodablePayload`), can
+    never succeed: it is rejected without requeue (the broker dead-letters it if the queue has a
+    dead-letter exchange, see ``queue_arguments``) and logged.
 
     If the consumer stops or the connection drops before the ack, the broker requeues the
     message itself. Handlers are therefore run at least once per message: make them idempotent
@@ -269,6 +271,16 @@ class RabbitMQConsumer:
             return
         try:
             await self._handler(received)
+        except UndecodablePayload as exc:
+            log.error(
+                "%s: rejected %s %s, its payload does not fit the event's schema: %s",
+                self.queue_name,
+                received.type,
+                received.id,
+                describe_error(exc),
+            )
+            await self._settle(message.reject(requeue=False))
+            return
         except Exception as exc:
             log.warning(
                 "%s: handler failed for %s %s, requeued in %.1fs: %s",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from shop_adapters.memory import FixedClock, MemoryDatabase, MemoryRepository, MemoryUnitOfWork
 from shop_adapters.shared.system import UuidV7Generator
 from shop_app.shared.errors import IdempotencyKeyReused
+from shop_app.shared.integration import IntegrationEvent, IntegrationRegistry
 from shop_app.shared.messagebus import MessageBus, NoHandler
 from shop_domain.shared import Aggregate, ConcurrencyConflict, DomainEvent, InvalidValue, NotFound
 
@@ -34,11 +35,32 @@ class Account(Aggregate):
         self.record(Deposited(occurred_at=now, account_id=self.id, amount=amount))
 
 
+# what leaves the process: the integration event of ``Deposited``, in a registry of the test's own
+EVENTS = IntegrationRegistry()
+EVENTS.aggregate(Account, "test.account")
+
+
+@EVENTS.event
+@attrs.frozen(kw_only=True)
+class DepositedV1(IntegrationEvent):
+    type: ClassVar[str] = "test.deposited"
+    version: ClassVar[int] = 1
+    account_id: uuid.UUID
+    amount: int
+
+
+@EVENTS.maps(Deposited)
+def _deposited(event: Deposited) -> DepositedV1:
+    return DepositedV1(account_id=event.account_id, amount=event.amount)
+
+
 class Accounts(MemoryRepository[Account]):
     aggregate_type = Account
 
 
 class Uow(MemoryUnitOfWork):
+    integration = EVENTS
+
     def __init__(self, db: MemoryDatabase, clock: FixedClock) -> None:
         super().__init__(db, clock, UuidV7Generator())
         self.accounts = Accounts(self)
@@ -93,8 +115,9 @@ async def test_commit_persists_aggregate_and_writes_outbox(
     assert stored.balance == 500
     assert stored.version == 2
     [message] = db.unsent()
-    assert message.type == "test.deposited"
-    assert message.payload["amount"] == 500
+    assert (message.type, message.version) == ("test.deposited", 1)
+    assert message.payload == {"account_id": str(account_id), "amount": 500}
+    assert message.aggregate_type == "test.account"
     assert message.aggregate_id == str(account_id)
 
 
