@@ -24,7 +24,7 @@ REGISTRY.aggregate(FrontCategory, "catalog.front_category")
 REGISTRY.aggregate(Brand, "catalog.brand")
 REGISTRY.internal(ev.ProductListingSkipped, ev.ProductSalesRecorded)
 
-# --- back-end categories ----------------------------------------------------------------------
+# --- categories and brands -------------------------------------------------------------------
 
 
 @REGISTRY.event
@@ -84,9 +84,6 @@ def _category_attributes(e: ev.CategoryAttributesDefined) -> CategoryAttributesD
         sales_attributes=e.sales_attributes,
         other_attributes=e.other_attributes,
     )
-
-
-# --- front-end categories ---------------------------------------------------------------------
 
 
 @REGISTRY.event
@@ -162,9 +159,6 @@ def _front_deleted(e: ev.FrontCategoryDeleted) -> FrontCategoryDeletedV1:
     return FrontCategoryDeletedV1(front_category_id=e.front_category_id)
 
 
-# --- brands -----------------------------------------------------------------------------------
-
-
 @REGISTRY.event
 @attrs.frozen(kw_only=True)
 class BrandCreatedV1(IntegrationEvent):
@@ -198,7 +192,7 @@ def _brand_updated(e: ev.BrandUpdated) -> BrandUpdatedV1:
     )
 
 
-# --- products ---------------------------------------------------------------------------------
+# --- products and SKUs ------------------------------------------------------------------------
 
 
 @REGISTRY.event
@@ -293,9 +287,6 @@ def _listing_scheduled(e: ev.ProductListingScheduled) -> ProductListingScheduled
     return ProductListingScheduledV1(
         product_id=e.product_id, list_at=e.list_at, delist_at=e.delist_at
     )
-
-
-# --- SKUs -------------------------------------------------------------------------------------
 
 
 @REGISTRY.event
