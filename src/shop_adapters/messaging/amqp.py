@@ -37,6 +37,8 @@ from aiormq.abc import ChannelFrame
 from aiormq.exceptions import ChannelInvalidStateError
 from pamqp import commands
 
+from shop_adapters.messaging.envelope import routing_key
+
 CONTENT_TYPE = "application/json"
 CONTENT_ENCODING = "utf-8"
 APP_ID = "shop"
@@ -60,16 +62,6 @@ _FLAGS = (
 )
 _HEADER_START = struct.Struct(">HHQH")  # class, weight, body size, property flags
 _TIMESTAMP = struct.Struct(">Q")
-
-
-def routing_key(event_type: str, version: int) -> str:
-    """The routing key of an integration event: ``giftcards.card_spent.v1``.
-
-    Consumers bind to one version of one event (``giftcards.card_spent.v1``), to every version
-    of it (``giftcards.card_spent.*``) or to a whole context (``giftcards.#``); a new version of
-    an event never reaches a queue bound to the old one.
-    """
-    return f"{event_type}.v{version}"
 
 
 @attrs.frozen

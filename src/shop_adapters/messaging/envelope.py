@@ -5,7 +5,7 @@ A message travels as the JSON object ``{"id", "type", "version", "aggregate_type
 UTC as ``Z``). ``type`` and ``version`` name the integration event and its payload schema
 (:mod:`shop_app.shared.integration`, ``docs/asyncapi.json``). On RabbitMQ ``id`` is also the
 AMQP ``message_id``, ``type`` the AMQP ``type``, the version a ``version`` header, and the routing
-key is ``<type>.v<version>`` (:func:`shop_adapters.messaging.amqp.routing_key`).
+key is ``<type>.v<version>`` (:func:`routing_key`).
 
 Encoding and decoding use msgspec; a body without ``version`` (written before versions existed)
 is version 1.
@@ -22,6 +22,16 @@ import attrs
 import msgspec
 
 from shop_app.shared.ports import OutboxMessage
+
+
+def routing_key(event_type: str, version: int) -> str:
+    """The routing key of an integration event: ``giftcards.card_spent.v1``.
+
+    Consumers bind to one version of one event (``giftcards.card_spent.v1``), to every version
+    of it (``giftcards.card_spent.*``) or to a whole context (``giftcards.#``); a new version of
+    an event never reaches a queue bound to the old one.
+    """
+    return f"{event_type}.v{version}"
 
 
 @attrs.frozen
@@ -52,7 +62,7 @@ class ReceivedMessage:
             occurred_at=message.occurred_at,
             payload=message.payload,
             redelivered=redelivered,
-            routing_key=f"{message.type}.v{message.version}",
+            routing_key=routing_key(message.type, message.version),
             version=message.version,
         )
 
