@@ -55,7 +55,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy import Row, bindparam, select, update
+import msgspec
+from sqlalchemy import DateTime, Row, Text, bindparam, cast, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shop_adapters.memory.kernel import MemoryDatabase, OutboxRow
@@ -143,11 +144,14 @@ class _RelayLoop:
                 await _wait(stop, idle_interval)
 
 
+_json = msgspec.json.Decoder(dict[str, Any])
+
+
 def _message(row: Row[Any]) -> OutboxMessage:
     return OutboxMessage(
         id=row.id,
         type=row.type,
-        payload=row.payload,
+        payload=_json.decode(row.payload),
         occurred_at=row.occurred_at,
         aggregate_type=row.aggregate_type,
         aggregate_id=row.aggregate_id,
@@ -155,7 +159,10 @@ def _message(row: Row[Any]) -> OutboxMessage:
     )
 
 
-# what a batch needs of a row: the message, and ``attempts`` for the backoff of a failure
+# What a batch needs of a row: the message, and ``attempts`` for the backoff of a failure. The
+# payload comes as its JSON text, decoded by msgspec (a third of the cost of the JSON type's
+# ``json.loads``); on PostgreSQL ``occurred_at`` comes as the driver's aware datetime.
+_PAYLOAD = cast(outbox.c.payload, Text).label("payload")
 _COLUMNS = (
     outbox.c.position,
     outbox.c.id,
@@ -163,8 +170,13 @@ _COLUMNS = (
     outbox.c.version,
     outbox.c.aggregate_type,
     outbox.c.aggregate_id,
-    outbox.c.payload,
+    _PAYLOAD,
     outbox.c.occurred_at,
+    outbox.c.attempts,
+)
+_TAKEN = (
+    *_COLUMNS[:7],
+    type_coerce(outbox.c.occurred_at, DateTime(timezone=True)).label("occurred_at"),
     outbox.c.attempts,
 )
 
@@ -223,7 +235,7 @@ class OutboxRelay(_RelayLoop):
             update(outbox)
             .where(outbox.c.position == due.c.position)
             .values(sent_at=now)
-            .returning(*_COLUMNS)
+            .returning(*_TAKEN)
         )
 
     async def run_once(self) -> int:
