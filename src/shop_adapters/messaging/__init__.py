@@ -32,13 +32,9 @@ from shop_adapters.messaging.envelope import MessageHandler, ReceivedMessage
 from shop_adapters.messaging.errors import PublishFailed
 from shop_adapters.messaging.inbox import Inbox, MemoryInbox, Subscriber
 from shop_adapters.messaging.memory import InMemoryPublisher
+from shop_adapters.messaging.memory_relay import MemoryOutboxRelay, RetryStatus
 from shop_adapters.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
-from shop_adapters.messaging.relay import (
-    MemoryOutboxRelay,
-    OutboxRelay,
-    RetryStatus,
-    backoff_delay,
-)
+from shop_adapters.messaging.relay import OutboxRelay, backoff_delay
 
 __all__ = [
     "InMemoryPublisher",
