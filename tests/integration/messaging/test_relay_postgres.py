@@ -25,6 +25,7 @@ class Overlapping(InMemoryPublisher):
         self.in_flight = 0
         self.most_in_flight = 0
         self.batches: list[list[int]] = []
+        self.all_published = asyncio.Event()
 
     async def publish(self, messages: Sequence[OutboxMessage]) -> None:
         self.in_flight += 1
@@ -33,6 +34,8 @@ class Overlapping(InMemoryPublisher):
         try:
             await asyncio.sleep(0.05)
             await super().publish(messages)
+            if len(self.published) == 100:
+                self.all_published.set()
         finally:
             self.in_flight -= 1
 
@@ -46,9 +49,7 @@ async def test_two_batches_in_flight_each_row_once_batches_in_order(pg_engine: A
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop, idle_interval=0.02))
     try:
-        async with asyncio.timeout(15):
-            while len(publisher.published) < 100:
-                await asyncio.sleep(0.02)
+        await asyncio.wait_for(publisher.all_published.wait(), 15)
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)

@@ -367,18 +367,20 @@ async def test_sqlite_relay_with_two_batches_in_flight_publishes_each_row_once(
 ) -> None:
     await insert_outbox(sqlite_engine, [make_message(n) for n in range(60)], clock.now())
 
+    done = asyncio.Event()
+
     class Slow(InMemoryPublisher):
         async def publish(self, messages: Any) -> None:
             await asyncio.sleep(0.01)
             await super().publish(messages)
+            if len(self.published) == 60:
+                done.set()
 
     publisher = Slow()
     relay = OutboxRelay(sqlite_engine, publisher, clock, batch_size=7, pipeline=2)
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop, idle_interval=0.01))
-    async with asyncio.timeout(10):
-        while len(publisher.published) < 60:
-            await asyncio.sleep(0.01)
+    await asyncio.wait_for(done.wait(), 10)
     stop.set()
     await asyncio.wait_for(task, 5)
     assert sorted(m.payload["n"] for m in publisher.published) == list(range(60))
