@@ -112,4 +112,3 @@ async def test_a_payload_that_breaks_the_schema_is_poison(
         with pytest.raises(UndecodablePayload):
             await subscriber(message)
     assert await _handled(sqlite_engine) == []
-
