@@ -1,5 +1,6 @@
 """``GET /schema/asyncapi.json``: the AsyncAPI document of the integration events, next to the
-OpenAPI one (generated once per process from the registry, as ``docs/asyncapi.json`` is)."""
+OpenAPI one (generated once per process and exchange from the registry, as
+``docs/asyncapi.json`` is for the default exchange)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import functools
 from typing import Any
 
 from litestar import Controller, MediaType, get
+from litestar.di import NamedDependency
 
 from shop_adapters.http.auth import PUBLIC
 from shop_adapters.messaging.asyncapi import document
+from shop_adapters.runtime import Runtime
 
 
 @functools.cache
-def _document() -> dict[str, Any]:
-    return document()
+def _document(exchange: str) -> dict[str, Any]:
+    return document(exchange=exchange)
 
 
 class AsyncApiController(Controller):
@@ -23,5 +26,5 @@ class AsyncApiController(Controller):
     include_in_schema = False
 
     @get("/asyncapi.json", media_type=MediaType.JSON, summary="The AsyncAPI document")
-    async def asyncapi(self) -> dict[str, Any]:
-        return _document()
+    async def asyncapi(self, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
+        return _document(runtime.settings.rabbitmq_exchange)
