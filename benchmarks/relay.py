@@ -28,7 +28,7 @@ alternate over the rounds; medians are printed with ``ratio = ours / baseline``.
 queue (unique names) and the database are deleted at the end.
 
     .venv/bin/python benchmarks/relay.py [--events 100000] [--batch-sizes 100,500] [--relays 1,2]
-        [--rounds 2] [--interval-ms 50] [--timeout 300]
+        [--rounds 2] [--interval-ms 50] [--timeout 300] [--queue-arguments JSON]
 """
 
 from __future__ import annotations
@@ -111,7 +111,9 @@ class Bench:
         exchange = await self.channel.declare_exchange(
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
         )
-        queue = await self.channel.declare_queue(self.queue_name, durable=True)
+        queue = await self.channel.declare_queue(
+            self.queue_name, durable=True, arguments=self.args.queue_arguments or None
+        )
         await queue.bind(exchange, routing_key="#")
         self.queue = queue
         # measured once: how long emptying, inserting and vacuuming N rows take here
@@ -287,6 +289,13 @@ async def main() -> None:
         "--interval-ms", type=int, default=50, help="SHOP_RELAY_INTERVAL_MS of the relays"
     )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
+    parser.add_argument(
+        "--queue-arguments",
+        type=json.loads,
+        default={},
+        help="of the bound queue, as JSON (default: none, a classic queue); e.g. "
+        '\'{"x-queue-mode": "lazy"}\' — the same queue for both sides',
+    )
     args = parser.parse_args()
 
     tag = uuid.uuid4().hex[:10]
@@ -328,6 +337,7 @@ async def main() -> None:
     print("benchmark: a backlog of outbox events through `shop relay` to RabbitMQ (confirms)")
     print(
         f"parameters: events={args.events} batch_sizes={args.batch_sizes} relays={args.relays} "
+        f"queue_arguments={args.queue_arguments or 'none'} "
         f"rounds={args.rounds} interval_ms={args.interval_ms}"
     )
     for batch in args.batch_sizes:
