@@ -144,7 +144,7 @@ class _RelayLoop:
 _json = msgspec.json.Decoder(dict[str, Any])
 
 
-def _message(row: Row[Any]) -> OutboxMessage:
+def _message(row: Sequence[Any]) -> OutboxMessage:
     # by position, in the order of _COLUMNS and of OutboxMessage's fields: a third of the cost
     # of reading the row by attribute name and passing keywords (this runs for every event)
     _, id_, type_, version, aggregate_type, aggregate_id, payload, occurred_at, _ = row
