@@ -28,13 +28,11 @@ import datetime as dt
 import struct
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-import attrs
 import pamqp.encode
 import pamqp.frame
 from aiormq.abc import ChannelFrame
-from aiormq.exceptions import ChannelInvalidStateError
 from pamqp import commands
 
 from shop_adapters.messaging.envelope import routing_key
@@ -64,9 +62,9 @@ _HEADER_START = struct.Struct(">HHQH")  # class, weight, body size, property fla
 _TIMESTAMP = struct.Struct(">Q")
 
 
-@attrs.frozen
-class OutgoingMessage:
-    """One message to publish: where it goes, what it says, and what its properties carry."""
+class OutgoingMessage(NamedTuple):
+    """One message to publish: where it goes, what it says, and what its properties carry (a
+    named tuple: one is made per event, and a tuple is made fastest)."""
 
     routing_key: str
     body: bytes
@@ -236,7 +234,6 @@ class BatchChannel:
 
 __all__ = [
     "BatchChannel",
-    "ChannelInvalidStateError",
     "FrameEncoder",
     "OutgoingMessage",
     "routing_key",
