@@ -9,17 +9,18 @@ and N rows are inserted in one ``COPY`` with ``next_attempt_at`` a few seconds a
 ``VACUUM (ANALYZE)`` runs — none of this is timed. The clock starts when the rows fall due and
 stops when the bound queue holds N messages and no row is left unsent (polled every 10–50 ms).
 The relays poll an empty outbox every ``--interval-ms`` (``SHOP_RELAY_INTERVAL_MS``), so they
-pick the rows up within that time; they log one line per batch, as ``shop relay`` does.
+pick the rows up within that time; they log one line per batch, as ``shop relay`` does. The CPU
+time the relay processes spent during the clock (``/proc``) is printed per event.
 
 The baseline, in this process, publishes the same messages — the same bodies (encoded with
-``envelope.encode`` from the rows read back from the database) and the same AMQP properties and
-routing keys — with bare aio-pika on one channel with publisher confirms, in batches of the same
-size: it sends a batch, awaits every confirm of it, then marks it sent with one
-``UPDATE outbox SET sent_at = $1 WHERE position = ANY($2)`` through asyncpg (autocommit). It
-starts from the same table state (same rows, ``COPY``, ``VACUUM (ANALYZE)``); reading and encoding
-the rows happen before its clock, so it is the floor of what relaying costs: the broker's
-confirms plus one statement per batch. The baseline is one publisher; the two-relay figures are
-compared with it too.
+``envelope.encode`` from the rows read back from the database), the same AMQP properties (the
+``version`` header too) and routing keys (``<type>.v<version>``) — with bare aio-pika on one
+channel with publisher confirms, in batches of the same size: it sends a batch, awaits every
+confirm of it, then marks it sent with one ``UPDATE outbox SET sent_at = $1 WHERE position =
+ANY($2)`` through asyncpg (autocommit). It starts from the same table state (same rows, ``COPY``,
+``VACUUM (ANALYZE)``); reading and encoding the rows happen before its clock, so it is the floor
+of what relaying costs with aio-pika: the broker's confirms plus one statement per batch. The
+baseline is one publisher; the two-relay figures are compared with it too.
 
 Each run is checked: exactly N messages in the queue, no row left unsent, and one delivered
 message's body and properties equal to the baseline's for the same id. Runs of the two sides
@@ -27,7 +28,7 @@ alternate over the rounds; medians are printed with ``ratio = ours / baseline``.
 queue (unique names) and the database are deleted at the end.
 
     .venv/bin/python benchmarks/relay.py [--events 100000] [--batch-sizes 100,500] [--relays 1,2]
-        [--rounds 2] [--interval-ms 50] [--timeout 300]
+        [--rounds 2] [--interval-ms 50] [--timeout 300] [--queue-arguments JSON]
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ import asyncpg
 from aio_pika.abc import AbstractExchange
 from bench_db import ADMIN_URL, admin_sql
 from relay_support import (
+    cpu_seconds,
     fill,
     log_tail,
     messages,
@@ -66,13 +68,14 @@ from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
 from shop_adapters.messaging import envelope
+from shop_adapters.messaging.amqp import routing_key
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import upgrade
 from shop_app.shared.ports import OutboxMessage
 
 RABBITMQ_URL = os.environ.get("SHOP_BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 READ_ROWS = (
-    "SELECT position, id, type, aggregate_type, aggregate_id, payload::text AS payload, "
+    "SELECT position, id, type, version, aggregate_type, aggregate_id, payload::text AS payload, "
     "occurred_at FROM outbox WHERE sent_at IS NULL ORDER BY position"
 )
 MARK_SENT = "UPDATE outbox SET sent_at = $1 WHERE position = ANY($2::bigint[])"
@@ -92,6 +95,8 @@ class Bench:
         self.keys = f"bench:{base64.urlsafe_b64encode(os.urandom(32)).decode()}"
         # message id -> (body, type), as the relay must send it; filled on the first baseline run
         self.expected: dict[str, tuple[bytes, str]] = {}
+        # (batch, relays) -> the relay processes' CPU time per event (µs), per run
+        self.cpu_per_event: dict[tuple[int, int], list[float]] = {}
 
     async def open(self) -> None:
         # the start step records the gift-card key once, before any relay starts
@@ -106,7 +111,9 @@ class Bench:
         exchange = await self.channel.declare_exchange(
             self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
         )
-        queue = await self.channel.declare_queue(self.queue_name, durable=True)
+        queue = await self.channel.declare_queue(
+            self.queue_name, durable=True, arguments=self.args.queue_arguments or None
+        )
         await queue.bind(exchange, routing_key="#")
         self.queue = queue
         # measured once: how long emptying, inserting and vacuuming N rows take here
@@ -132,7 +139,8 @@ class Bench:
         same = (
             message.body == body
             and message.type == kind
-            and message.routing_key == kind
+            and message.routing_key == routing_key(kind, 1)
+            and message.headers == {"version": 1}
             and message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
             and message.content_type == "application/json"
             and message.app_id == "shop"
@@ -177,10 +185,12 @@ class Bench:
                     self.prep_seconds = 2 * prep
                     await self.db.execute("TRUNCATE outbox")  # waits for a batch in flight
                     await self.queue.purge()
+                cpu_before = cpu_seconds(procs)
                 await asyncio.sleep(wait)
                 started = time.perf_counter()
                 await wait_drained(self.db, self.channel, self.queue_name, self.args.events, procs)
                 elapsed = time.perf_counter() - started
+                cpu = cpu_seconds(procs) - cpu_before
             if any(proc.poll() is not None for proc in procs):
                 raise RuntimeError("a relay exited during the run")
             await self._check(f"ours (batch {batch}, {relays} relays)")
@@ -190,6 +200,7 @@ class Bench:
         finally:
             stop_relays(procs)
             shutil.rmtree(logs, ignore_errors=True)
+        self.cpu_per_event.setdefault((batch, relays), []).append(cpu / self.args.events * 1e6)
         return self.args.events / elapsed
 
     async def baseline(self, batch: int) -> float:
@@ -205,6 +216,7 @@ class Bench:
                 occurred_at=row["occurred_at"],
                 aggregate_type=row["aggregate_type"],
                 aggregate_id=row["aggregate_id"],
+                version=row["version"],
             )
             body = envelope.encode(message)
             self.expected[str(message.id)] = (body, message.type)
@@ -246,8 +258,9 @@ async def _publish(
                     type=message.type,
                     timestamp=message.occurred_at,
                     app_id="shop",
+                    headers={"version": message.version},
                 ),
-                routing_key=message.type,
+                routing_key=routing_key(message.type, message.version),
             )
             for _, body, message in chunk
         )
@@ -267,8 +280,8 @@ async def main() -> None:
     parser.add_argument(
         "--batch-sizes",
         type=_ints,
-        default=[default_batch, 500],
-        help=f"comma-separated (default: {default_batch}, the default, and 500)",
+        default=sorted({100, default_batch}),
+        help=f"comma-separated (default: 100, the old default, and {default_batch}, the default)",
     )
     parser.add_argument("--relays", type=_ints, default=[1, 2], help="comma-separated")
     parser.add_argument("--rounds", type=int, default=2)
@@ -276,6 +289,13 @@ async def main() -> None:
         "--interval-ms", type=int, default=50, help="SHOP_RELAY_INTERVAL_MS of the relays"
     )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
+    parser.add_argument(
+        "--queue-arguments",
+        type=json.loads,
+        default={},
+        help="of the bound queue, as JSON (default: none, a classic queue); e.g. "
+        '\'{"x-queue-mode": "lazy"}\' — the same queue for both sides',
+    )
     args = parser.parse_args()
 
     tag = uuid.uuid4().hex[:10]
@@ -317,6 +337,7 @@ async def main() -> None:
     print("benchmark: a backlog of outbox events through `shop relay` to RabbitMQ (confirms)")
     print(
         f"parameters: events={args.events} batch_sizes={args.batch_sizes} relays={args.relays} "
+        f"queue_arguments={args.queue_arguments or 'none'} "
         f"rounds={args.rounds} interval_ms={args.interval_ms}"
     )
     for batch in args.batch_sizes:
@@ -327,9 +348,10 @@ async def main() -> None:
         )
         for relays in args.relays:
             rate = statistics.median(ours[(batch, relays)])
+            cpu = statistics.median(bench.cpu_per_event[(batch, relays)])
             print(
-                f"ours (shop relay x{relays}), batch {batch}: {rate:.0f} events/s; "
-                f"ratio: {rate / base_rate:.2f}"
+                f"ours (shop relay x{relays}), batch {batch}: {rate:.0f} events/s "
+                f"(relay CPU {cpu:.1f} µs/event); ratio: {rate / base_rate:.2f}"
             )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -19,10 +20,15 @@ import asyncpg
 from aio_pika.abc import AbstractChannel
 
 from shop_adapters.sql.messaging_tables import new_outbox_rows
+from shop_app.shared.integration import REGISTRY, payload_of
 from shop_app.shared.ports import OutboxMessage
 from shop_domain.catalog.events import SkuStockChanged
+from shop_domain.catalog.products import Product
+from shop_domain.coupons.coupon import Coupon
 from shop_domain.coupons.events import CouponClaimed
+from shop_domain.giftcards.card import GiftCard
 from shop_domain.giftcards.events import CardSpent
+from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.events import DomainEvent
 from shop_domain.shared.ids import new_id
 from shop_domain.shared.money import Money
@@ -32,6 +38,7 @@ SHOP = Path(sys.executable).with_name("shop")
 COLUMNS = (
     "id",
     "type",
+    "version",
     "aggregate_type",
     "aggregate_id",
     "payload",
@@ -46,9 +53,9 @@ ANY_UNSENT = "SELECT EXISTS (SELECT 1 FROM outbox WHERE sent_at IS NULL)"
 # --- the events ---------------------------------------------------------------------------------
 
 
-def _event(i: int, now: dt.datetime) -> tuple[DomainEvent, str, uuid.UUID]:
+def _event(i: int, now: dt.datetime) -> tuple[DomainEvent, type[Aggregate], uuid.UUID]:
     """One of the three hottest events of the shop, with realistic values; (event, aggregate
-    type, aggregate id) as the unit of work writes them."""
+    class, aggregate id)."""
     if i % 3 == 0:
         card = new_id()
         spent = CardSpent(
@@ -62,7 +69,7 @@ def _event(i: int, now: dt.datetime) -> tuple[DomainEvent, str, uuid.UUID]:
             amount=Money(2_500 + i % 997, "CNY"),
             balance=Money(50_000 - i % 997, "CNY"),
         )
-        return spent, "GiftCard", card
+        return spent, GiftCard, card
     if i % 3 == 1:
         coupon = new_id()
         claimed = CouponClaimed(
@@ -75,7 +82,7 @@ def _event(i: int, now: dt.datetime) -> tuple[DomainEvent, str, uuid.UUID]:
             valid_until=now + dt.timedelta(days=30),
             first_for_user=i % 2 == 0,
         )
-        return claimed, "Coupon", coupon
+        return claimed, Coupon, coupon
     product = new_id()
     changed = SkuStockChanged(
         occurred_at=now,
@@ -84,21 +91,26 @@ def _event(i: int, now: dt.datetime) -> tuple[DomainEvent, str, uuid.UUID]:
         old_stock=100 + i % 50,
         new_stock=99 + i % 50,
     )
-    return changed, "Product", product
+    return changed, Product, product
 
 
 def messages(count: int) -> list[OutboxMessage]:
+    """What the unit of work writes for these events: each one's integration event (type,
+    version, explicit payload) about its aggregate's stable name."""
     now = dt.datetime.now(dt.UTC)
     messages = []
     for i in range(count):
-        event, aggregate_type, aggregate_id = _event(i, now)
+        event, aggregate, aggregate_id = _event(i, now)
+        published = REGISTRY.to_integration(event)
+        assert published is not None
         messages.append(
             OutboxMessage(
                 id=new_id(),
-                type=event.event_type,
-                payload=event.payload(),
+                type=published.type,
+                version=published.version,
+                payload=payload_of(published),
                 occurred_at=event.occurred_at,
-                aggregate_type=aggregate_type,
+                aggregate_type=REGISTRY.aggregate_name(object.__new__(aggregate)),
                 aggregate_id=str(aggregate_id),
             )
         )
@@ -176,6 +188,19 @@ def stop_relays(procs: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def cpu_seconds(procs: Sequence[subprocess.Popen[bytes]]) -> float:
+    """CPU time (user + system) the processes used so far, from ``/proc`` (0 where unreadable)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in procs:
+        try:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def log_tail(logs: Path) -> str:

@@ -95,7 +95,7 @@ class Settings:
     jwt_ttl_seconds: int = 3600
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    relay_batch_size: int = 100
+    relay_batch_size: int = 500
     relay_interval_ms: int = 500
     jobs_poll_interval_ms: int = 1000
     jobs_lease_seconds: int = 30
@@ -188,7 +188,7 @@ class Settings:
             jwt_ttl_seconds=_int(env, "SHOP_JWT_TTL_SECONDS", 3600),
             http_host=env.get("SHOP_HTTP_HOST", default["http_host"]),
             http_port=_int(env, "SHOP_HTTP_PORT", 8000),
-            relay_batch_size=_int(env, "SHOP_RELAY_BATCH_SIZE", 100),
+            relay_batch_size=_int(env, "SHOP_RELAY_BATCH_SIZE", 500),
             relay_interval_ms=_int(env, "SHOP_RELAY_INTERVAL_MS", 500),
             jobs_poll_interval_ms=_int(env, "SHOP_JOBS_POLL_INTERVAL_MS", 1000),
             jobs_lease_seconds=jobs_lease,

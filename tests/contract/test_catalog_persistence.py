@@ -331,10 +331,9 @@ class CatalogPersistenceContract:
             await uow.commit()
         rows = await backend.outbox()
         assert [(r.type, r.aggregate_type, r.aggregate_id) for r in rows] == [
-            ("catalog.brand_created", "Brand", str(brand.id))
+            ("catalog.brand_created", "catalog.brand", str(brand.id))
         ]
-        assert rows[0].payload == {
-            "occurred_at": T0.isoformat(),
+        assert rows[0].payload == {  # the integration event's explicit payload (ADR 0024)
             "brand_id": str(brand.id),
             "name": "Acme",
             "category_ids": [],
@@ -353,8 +352,8 @@ class CatalogPersistenceContract:
             "catalog.sku_added",
             "catalog.sku_price_changed",
         ]
-        assert rows[-1].payload["new_sale_price"] == {"minor": 8900, "currency": "CNY"}
-        assert rows[-1].payload["old_sale_price"] == {"minor": 9900, "currency": "CNY"}
+        assert rows[-1].payload["sale_price"] == {"minor": 8900, "currency": "CNY"}
+        assert rows[-1].payload["previous_sale_price"] == {"minor": 9900, "currency": "CNY"}
 
     # --- idempotency store ----------------------------------------------------------------
     async def test_idempotency_store_round_trip(self, backend: Backend) -> None:

@@ -20,9 +20,19 @@ from shop_adapters.cli.relay import relay
 from shop_adapters.cli.serve import serve
 from shop_adapters.cli.sweep import sweep
 from shop_adapters.cli.tokens import token
+from shop_adapters.messaging.cli import events
 from shop_adapters.sql.errors import TranslatingPool
 
-KERNEL_COMMANDS: tuple[click.Command, ...] = (serve, db, relay, jobs, token, demo_data, sweep)
+KERNEL_COMMANDS: tuple[click.Command, ...] = (
+    serve,
+    db,
+    relay,
+    jobs,
+    token,
+    demo_data,
+    sweep,
+    events,
+)
 
 
 @click.group()

@@ -44,6 +44,7 @@ from litestar.openapi.plugins import (
 )
 from litestar.params import HeaderParameter, QueryParameter
 
+from shop_adapters.http.asyncapi import AsyncApiController
 from shop_adapters.http.audit import AuditController
 from shop_adapters.http.auth import (
     PUBLIC_OPT_KEY,
@@ -87,9 +88,10 @@ KERNEL_CONTROLLERS: Final[list[type[Controller]]] = [
     HealthController,
     JobsController,
     AuditController,
+    AsyncApiController,
 ]
 """Served by every app: health probes, background jobs (``jobs.read``), the audit log
-(``audit.read``)."""
+(``audit.read``), the AsyncAPI document of the integration events."""
 
 
 def _version() -> str:

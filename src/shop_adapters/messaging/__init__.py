@@ -15,6 +15,10 @@ The guarantees, end to end:
   commit publishes those rows again, and a consumer may see a message twice (requeue, lost ack).
   Consumers deduplicate by message id with :class:`Inbox` / :class:`MemoryInbox`, which record the
   id in the same transaction as the handler's effects.
+- **A contract on the wire.** Outbox rows carry integration events (a type, a version and an
+  explicit payload, :mod:`shop_app.shared.integration`); :class:`Subscriber` decodes them by
+  (type, version) for a consumer, through the inbox; ``docs/asyncapi.json`` lists them
+  (:mod:`shop_adapters.messaging.asyncapi`).
 - **Consumers never drop a failed message.** :class:`RabbitMQConsumer` acknowledges after the
   handler succeeded and requeues (after a short delay) when it fails.
 - **Order** is kept within a batch, not across retries: consumers must not depend on it.
@@ -23,17 +27,14 @@ Brokers: :class:`InMemoryPublisher` (the embedded default, with in-process subsc
 :class:`RabbitMQPublisher` (durable topic exchange, persistent messages, publisher confirms).
 """
 
+from shop_adapters.messaging.contract import UndecodablePayload
 from shop_adapters.messaging.envelope import MessageHandler, ReceivedMessage
 from shop_adapters.messaging.errors import PublishFailed
-from shop_adapters.messaging.inbox import Inbox, MemoryInbox
+from shop_adapters.messaging.inbox import Inbox, MemoryInbox, Subscriber
 from shop_adapters.messaging.memory import InMemoryPublisher
+from shop_adapters.messaging.memory_relay import MemoryOutboxRelay, RetryStatus
 from shop_adapters.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
-from shop_adapters.messaging.relay import (
-    MemoryOutboxRelay,
-    OutboxRelay,
-    RetryStatus,
-    backoff_delay,
-)
+from shop_adapters.messaging.relay import OutboxRelay, backoff_delay
 
 __all__ = [
     "InMemoryPublisher",
@@ -47,5 +48,7 @@ __all__ = [
     "RabbitMQPublisher",
     "ReceivedMessage",
     "RetryStatus",
+    "Subscriber",
+    "UndecodablePayload",
     "backoff_delay",
 ]

@@ -1,5 +1,9 @@
 """Idempotent consumption: a consumer records each message id it handled, in the same
 transaction as the handler's own writes, so a redelivered message changes nothing twice.
+
+:class:`Subscriber` is how a consumer (a context reacting to another's events) takes integration
+events: it names the event classes it handles, gets the routing keys to bind its queue with,
+and receives each message decoded by (type, version) into that class, once, through the inbox.
 """
 
 from __future__ import annotations
@@ -8,13 +12,17 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shop_adapters.messaging.amqp import routing_key
+from shop_adapters.messaging.contract import decode_payload
+from shop_adapters.messaging.envelope import ReceivedMessage
 from shop_adapters.shared.system import SystemClock
 from shop_adapters.sql.messaging_tables import inbox
+from shop_app.shared.integration import IntegrationEvent
 from shop_app.shared.ports import Clock
 
 log = logging.getLogger(__name__)
@@ -69,6 +77,64 @@ class Inbox:
                 .where(inbox.c.consumer == consumer, inbox.c.message_id == message_id)
             )
         return found is not None
+
+
+E = TypeVar("E", bound=IntegrationEvent)
+EventHandler = Callable[[E, ReceivedMessage, AsyncConnection], Awaitable[None]]
+"""A consumer's reaction to one integration event: the event, the message that carried it, and
+the open transaction in which the inbox records it (write through it)."""
+
+
+class _Route(Generic[E]):
+    def __init__(self, cls: type[E], handler: EventHandler[E]) -> None:
+        self.cls, self.handler = cls, handler
+
+
+class Subscriber:
+    """A consumer of integration events through the SQL :class:`Inbox`.
+
+    ``subscriber.on(CardSpentV1, handler)`` for each (type, version) it decodes; bind the queue
+    with :attr:`routing_keys` (``giftcards.card_spent.v1``…) and give the subscriber to a
+    :class:`~shop_adapters.messaging.rabbitmq.RabbitMQConsumer` (or an in-process
+    subscription) as its message handler. For each message it:
+
+    - ignores (and acknowledges) a (type, version) it did not subscribe to — a queue bound with a
+      pattern sees others; a new version needs its own ``on``;
+    - decodes the payload into the event class, checked against its schema; a payload that does
+      not fit raises ``UndecodablePayload``, which the consumer rejects without requeue (a
+      poison message: retrying cannot help);
+    - runs the handler once per message id for this consumer (``Inbox.handle_once``): the
+      handler's writes and the inbox row commit together.
+    """
+
+    def __init__(self, inbox: Inbox, consumer: str) -> None:
+        self._inbox = inbox
+        self.consumer = consumer
+        self._routes: dict[tuple[str, int], _Route[Any]] = {}
+
+    def on(self, cls: type[E], handler: EventHandler[E]) -> None:
+        key = (cls.type, cls.version)
+        if key in self._routes:
+            raise ValueError(f"{self.consumer} already handles {cls.type} v{cls.version}")
+        self._routes[key] = _Route(cls, handler)
+
+    @property
+    def routing_keys(self) -> list[str]:
+        return sorted(routing_key(name, version) for name, version in self._routes)
+
+    async def __call__(self, message: ReceivedMessage) -> None:
+        route = self._routes.get((message.type, message.version))
+        if route is None:
+            log.debug(
+                "%s: no handler for %s v%s, ignored", self.consumer, message.type, message.version
+            )
+            return
+        event = decode_payload(route.cls, message.payload)
+
+        async def handle(conn: AsyncConnection) -> None:
+            await route.handler(event, message, conn)
+
+        await self._inbox.handle_once(self.consumer, message.id, handle)
 
 
 MemoryHandler = Callable[[], Awaitable[None]]

@@ -1,7 +1,8 @@
 """RabbitMQ through aio-pika: a confirming publisher and an explicitly acknowledging consumer.
 
 Topology: one durable topic exchange (``shop.events``); the routing key of a message is its type
-(``ordering.order_placed``), so a consumer binds its durable queue with patterns such as
+and version (``ordering.order_placed.v1``, see :func:`~shop_adapters.messaging.amqp.routing_key`),
+so a consumer binds its durable queue to the versions it decodes, or with patterns such as
 ``ordering.#``. Messages are persistent, so a durable queue keeps them across a broker restart
 while its consumer is away.
 
@@ -29,6 +30,8 @@ from aio_pika.abc import (
 )
 
 from shop_adapters.messaging import envelope
+from shop_adapters.messaging.amqp import BatchChannel, OutgoingMessage, routing_key
+from shop_adapters.messaging.contract import UndecodablePayload
 from shop_adapters.messaging.envelope import MessageHandler
 from shop_adapters.messaging.errors import PublishFailed, describe_error
 from shop_app.shared.ports import OutboxMessage
@@ -57,12 +60,14 @@ async def _declare_exchange(channel: AbstractRobustChannel, name: str) -> Abstra
 class RabbitMQPublisher:
     """An :class:`~shop_app.shared.ports.EventPublisher` for RabbitMQ with publisher confirms.
 
-    ``publish`` sends the batch (in order, pipelined on one channel) and returns only when the
+    ``publish`` sends the batch in order on one confirming channel — its frames in a single
+    write (:class:`~shop_adapters.messaging.amqp.BatchChannel`) — and returns only when the
     broker confirmed every message; otherwise — refusal (nack), connection lost, broker down,
-    no answer within ``timeout`` seconds — it raises :class:`PublishFailed`. The connection is
-    opened on first use and is robust: after a loss it reconnects in the background every
-    ``reconnect_interval`` seconds; publications in between fail fast enough (``timeout``) for
-    the relay to back off and retry.
+    no answer within ``timeout`` seconds — it raises :class:`PublishFailed`. Several calls may
+    be in flight at once (the relay publishes its next batch while the broker confirms the
+    last); their messages never interleave. The connection is opened on first use and is
+    robust: after a loss it reconnects in the background every ``reconnect_interval`` seconds;
+    publications in between fail fast enough (``timeout``) for the relay to back off and retry.
     """
 
     def __init__(
@@ -78,7 +83,8 @@ class RabbitMQPublisher:
         self._timeout = timeout
         self._reconnect_interval = reconnect_interval
         self._connection: AbstractRobustConnection | None = None
-        self._exchange: AbstractRobustExchange | None = None
+        self._channel: AbstractRobustChannel | None = None
+        self._batches: BatchChannel | None = None
         self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> Self:
@@ -96,77 +102,72 @@ class RabbitMQPublisher:
         """Open the connection, the confirming channel and the exchange (done lazily otherwise)."""
         try:
             async with asyncio.timeout(self._timeout):
-                await self._ensure_exchange()
+                await self._ensure_channel()
         except PublishFailed:
             raise
         except Exception as exc:
             raise PublishFailed(self._failure("connecting", exc)) from exc
 
-    async def _ensure_exchange(self) -> AbstractRobustExchange:
+    async def _ensure_channel(self) -> AbstractRobustChannel:
         async with self._lock:
-            if self._exchange is not None:
-                return self._exchange
+            if self._channel is not None:
+                return self._channel
             connection = await _connect(self._url, self._timeout, self._reconnect_interval)
             try:
                 channel = await connection.channel(publisher_confirms=True)
-                exchange = await _declare_exchange(channel, self.exchange_name)
+                await _declare_exchange(channel, self.exchange_name)
             except BaseException:
                 await connection.close()
                 raise
-            self._connection, self._exchange = connection, exchange
-            return exchange
+            self._connection, self._channel = connection, channel
+            return channel
+
+    async def _batch_channel(self) -> BatchChannel:
+        """The batch publisher of the channel's current underlying channel (a new one after
+        the robust connection came back)."""
+        channel = await self._ensure_channel()
+        underlay = await channel.get_underlay_channel()
+        if self._batches is None or self._batches.channel is not underlay:
+            self._batches = BatchChannel(underlay, self.exchange_name)
+        return self._batches
 
     async def publish(self, messages: Sequence[OutboxMessage]) -> None:
         if not messages:
             return
         try:
             async with asyncio.timeout(self._timeout):
-                exchange = await self._ensure_exchange()
-                # Tasks start in order and aiormq writes frames under a FIFO lock, so the
-                # messages leave in order; the confirms are awaited together.
-                results = await asyncio.gather(
-                    *(
-                        exchange.publish(
-                            _to_amqp(message), routing_key=message.type, mandatory=False
-                        )
-                        for message in messages
-                    ),
-                    return_exceptions=True,
-                )
+                batches = await self._batch_channel()
+                await (await batches.publish([_outgoing(m) for m in messages]))
         except TimeoutError as exc:
             raise PublishFailed(
                 f"the broker did not confirm {len(messages)} messages within {self._timeout}s"
             ) from exc
+        except aiormq.exceptions.DeliveryError as exc:
+            raise PublishFailed(
+                f"the broker refused a message of {len(messages)} ({describe_error(exc, 300)})"
+            ) from exc
         except Exception as exc:
             raise PublishFailed(self._failure(f"publishing {len(messages)} messages", exc)) from exc
-        failures = [r for r in results if not isinstance(r, aiormq.spec.Basic.Ack)]
-        if failures:
-            first = failures[0]
-            reason = describe_error(first) if isinstance(first, BaseException) else repr(first)
-            raise PublishFailed(
-                f"{len(failures)} of {len(messages)} messages were not confirmed ({reason})"
-            )
 
     def _failure(self, what: str, exc: BaseException) -> str:
         return f"{what} on exchange {self.exchange_name!r} failed: {describe_error(exc, 300)}"
 
     async def close(self) -> None:
         async with self._lock:
-            connection, self._connection, self._exchange = self._connection, None, None
+            connection, self._connection, self._channel = self._connection, None, None
+            self._batches = None
         if connection is not None:
             await connection.close()
 
 
-def _to_amqp(message: OutboxMessage) -> aio_pika.Message:
-    return aio_pika.Message(
+def _outgoing(message: OutboxMessage) -> OutgoingMessage:
+    return OutgoingMessage(
+        routing_key=routing_key(message.type, message.version),
         body=envelope.encode(message),
-        content_type="application/json",
-        content_encoding="utf-8",
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        message_id=str(message.id),
+        message_id=message.id,
         type=message.type,
+        version=message.version,
         timestamp=message.occurred_at,
-        app_id="shop",
     )
 
 
@@ -179,9 +180,10 @@ class RabbitMQConsumer:
     (``redelivered`` set) — a failed message is never dropped. At most ``prefetch_count``
     messages are in flight at once; they are handled concurrently.
 
-    A body that is not a message envelope can never succeed: it is rejected without requeue
-    (the broker dead-letters it if the queue has a dead-letter exchange, see
-    ``queue_arguments``) and logged.
+    A body that is not a message envelope, or a payload that does not fit its event's schema
+    (the handler raised :class:`~shop_adapters.messaging.contract.UndecodablePayload`), can
+    never succeed: it is rejected without requeue (the broker dead-letters it if the queue has a
+    dead-letter exchange, see ``queue_arguments``) and logged.
 
     If the consumer stops or the connection drops before the ack, the broker requeues the
     message itself. Handlers are therefore run at least once per message: make them idempotent
@@ -269,6 +271,16 @@ class RabbitMQConsumer:
             return
         try:
             await self._handler(received)
+        except UndecodablePayload as exc:
+            log.error(
+                "%s: rejected %s %s, its payload does not fit the event's schema: %s",
+                self.queue_name,
+                received.type,
+                received.id,
+                describe_error(exc),
+            )
+            await self._settle(message.reject(requeue=False))
+            return
         except Exception as exc:
             log.warning(
                 "%s: handler failed for %s %s, requeued in %.1fs: %s",

@@ -35,6 +35,8 @@ outbox = Table(
     ),
     Column("id", Uuid, nullable=False, unique=True),
     Column("type", String(200), nullable=False),
+    # the integration event's contract version (``type`` + ``version`` name its schema)
+    Column("version", Integer, nullable=False, server_default="1"),
     Column("aggregate_type", String(100), nullable=False),
     Column("aggregate_id", String(100), nullable=False),
     Column("payload", Json, nullable=False),
@@ -45,10 +47,11 @@ outbox = Table(
     Column("sent_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
 )
-# the relay's scan: unsent rows due now, oldest first
+# the relay's scan: unsent rows in ``position`` order (the due ones among them are nearly all of
+# them; rows waiting for a retry are few). Ordered by position, a batch reads only the rows it
+# takes, however many were sent before it (migration 0009; ADR 0025).
 Index(
     "ix_outbox_unsent",
-    outbox.c.next_attempt_at,
     outbox.c.position,
     postgresql_where=outbox.c.sent_at.is_(None),
     sqlite_where=outbox.c.sent_at.is_(None),
@@ -92,6 +95,7 @@ def new_outbox_rows(messages: Sequence[OutboxMessage], now: dt.datetime) -> list
         {
             "id": m.id,
             "type": m.type,
+            "version": m.version,
             "aggregate_type": m.aggregate_type,
             "aggregate_id": m.aggregate_id,
             "payload": dict(m.payload),

@@ -23,7 +23,12 @@ class IdGenerator(Protocol):
 
 @attrs.frozen
 class OutboxMessage:
-    """One domain event on its way out: written in the aggregate's transaction, sent later."""
+    """One integration event on its way out: written in the aggregate's transaction, sent later.
+
+    ``type`` and ``version`` name the event's contract (``giftcards.card_spent``, 1) and
+    ``payload`` is its JSON-compatible content; ``aggregate_type`` is the stable name of the
+    aggregate it is about (``giftcards.card``). See :mod:`shop_app.shared.integration`.
+    """
 
     id: uuid.UUID
     type: str
@@ -31,6 +36,7 @@ class OutboxMessage:
     occurred_at: dt.datetime
     aggregate_type: str
     aggregate_id: str
+    version: int = 1
 
 
 class EventPublisher(Protocol):

@@ -2,9 +2,10 @@
 
 Concrete units of work (SQL, memory) subclass :class:`UnitOfWork` and implement the four
 ``_``-prefixed hooks. The base does the bookkeeping every backend shares: it tracks the aggregates
-the repositories handed out, turns their recorded events into outbox messages written in the same
-transaction as the aggregates (no dual writes), and keeps the committed events so the message bus
-can run in-process handlers after the commit.
+the repositories handed out, turns their recorded events into outbox messages — each domain
+event's integration event (:mod:`shop_app.shared.integration`) — written in the same transaction
+as the aggregates (no dual writes), and keeps the committed domain events so the message bus can
+run in-process handlers after the commit.
 
 Besides repositories, every unit of work offers the kernel's transactional stores:
 ``idempotency`` (SEC-5), ``audit`` (SEC-2: entries commit with the action) and ``jobs`` (a job
@@ -18,9 +19,10 @@ import abc
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import Protocol, Self
+from typing import ClassVar, Protocol, Self
 
 from shop_app.shared.audit import AuditLog
+from shop_app.shared.integration import REGISTRY, IntegrationRegistry, payload_of
 from shop_app.shared.jobs import JobQueue
 from shop_app.shared.ports import Clock, IdempotencyStore, IdGenerator, OutboxMessage
 from shop_domain.shared.aggregate import Aggregate
@@ -114,7 +116,8 @@ class UnitOfWork(abc.ABC):
             events.extend((aggregate, event) for event in aggregate.pending_events)
         for projection in self.projections():
             await projection.apply([event for _, event in events])
-        messages = [self._to_message(aggregate, event) for aggregate, event in events]
+        outgoing = (self._to_message(aggregate, event) for aggregate, event in events)
+        messages = [message for message in outgoing if message is not None]
         await self._commit(messages)
         for aggregate in self._seen.values():
             aggregate.pull_events()
@@ -142,13 +145,22 @@ class UnitOfWork(abc.ABC):
         return tuple(self._seen.values())
 
     # --- outbox ---------------------------------------------------------------------------
-    def _to_message(self, aggregate: Aggregate, event: DomainEvent) -> OutboxMessage:
+    integration: ClassVar[IntegrationRegistry] = REGISTRY
+    """Where domain events find their integration events (a test may give its own)."""
+
+    def _to_message(self, aggregate: Aggregate, event: DomainEvent) -> OutboxMessage | None:
+        """The outbox message of ``event``: its integration event (type, version, explicit
+        payload) about the aggregate's stable name; ``None`` for an internal event."""
+        published = self.integration.to_integration(event)
+        if published is None:
+            return None
         return OutboxMessage(
             id=self.ids.new_id(),
-            type=event.event_type,
-            payload=event.payload(),
+            type=published.type,
+            version=published.version,
+            payload=payload_of(published),
             occurred_at=event.occurred_at,
-            aggregate_type=type(aggregate).__name__,
+            aggregate_type=self.integration.aggregate_name(aggregate),
             aggregate_id=str(aggregate.id),
         )
 

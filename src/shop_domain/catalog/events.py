@@ -1,4 +1,5 @@
-"""Domain events of the catalog. ``event_type`` values are stable routing keys."""
+"""Domain events of the catalog. What other contexts receive are the integration events they
+map to (``shop_app/catalog/integration.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Domain events of the coupons context. ``event_type`` values are stable routing keys.
+"""Domain events of the coupons context (published as the integration events of
+``shop_app/coupons/integration.py``).
 
 Every coupon event carries ``template_id`` and ``user_id`` so that statistics, the usage log
 (CPN-9) and other contexts can react without loading anything.

@@ -1,4 +1,5 @@
-"""Domain events of the gift-card context. ``event_type`` values are stable routing keys.
+"""Domain events of the gift-card context (published as the integration events of
+``shop_app/giftcards/integration.py``).
 
 Every event names its ``batch_id`` and the ``actor`` who caused it (an operator's subject,
 ``user:<id>`` for a customer, ``system``), so the operation history (GC-10) and the activation

@@ -15,8 +15,9 @@ import attrs
 class DomainEvent:
     """Base of all domain events.
 
-    Subclasses set ``event_type`` to a stable dotted name (``catalog.sku_price_changed``): it is
-    the routing key on the broker and the ``type`` of the outbox row, so it never changes.
+    Subclasses set ``event_type`` to a dotted name (``catalog.sku_price_changed``) for logs and
+    histories. Domain events stay inside the process: what leaves it is the integration event
+    each one maps to (``shop_app.shared.integration``), with its own type and version.
     """
 
     event_type: ClassVar[str] = "domain.event"
@@ -24,7 +25,8 @@ class DomainEvent:
     occurred_at: dt.datetime
 
     def payload(self) -> dict[str, Any]:
-        """The event as JSON-compatible data (what goes into the outbox and onto the wire)."""
+        """The event as JSON-compatible data (for histories and logs; the outbox stores the
+        integration event's payload instead)."""
         return {name: to_jsonable(getattr(self, name)) for name in _field_names(type(self))}
 
 

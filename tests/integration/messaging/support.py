@@ -7,6 +7,8 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
+import aio_pika
+
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to a target. ``stop`` cuts every connection and refuses new
@@ -75,3 +77,12 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {seconds}s waiting for {what}")
         await asyncio.sleep(interval)
+
+
+async def queue_depth(url: str, queue: str) -> int:
+    """How many messages wait in ``queue`` (neither delivered nor unacknowledged)."""
+    connection = await aio_pika.connect(url, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        return int(declared.declaration_result.message_count or 0)

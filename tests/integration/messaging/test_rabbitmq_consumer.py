@@ -74,7 +74,7 @@ async def test_failed_handling_is_requeued_and_the_inbox_makes_it_count_once(
 
     queue = names.queue("requeue")
     consumer = RabbitMQConsumer(
-        rabbitmq_url, queue, ["test.paid"], handler, exchange=names.exchange, requeue_delay=0.1
+        rabbitmq_url, queue, ["test.paid.v1"], handler, exchange=names.exchange, requeue_delay=0.1
     )
     async with consumer, RabbitMQPublisher(rabbitmq_url, names.exchange, timeout=5) as publisher:
         await publisher.publish(messages)

@@ -106,15 +106,20 @@ async def test_each_row_reaches_the_queue_once_with_headers_and_body(
     for incoming in got:
         original = by_id[uuid.UUID(incoming.message_id or "")]
         assert incoming.type == original.type
-        assert incoming.routing_key == original.type
+        assert incoming.routing_key == f"{original.type}.v1"
+        assert incoming.headers == {"version": 1}
         assert incoming.content_type == "application/json"
+        assert incoming.content_encoding == "utf-8"
+        assert incoming.app_id == "shop"
         assert incoming.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+        assert incoming.timestamp == original.occurred_at
         assert json.loads(incoming.body) == {
             "id": str(original.id),
             "type": original.type,
+            "version": 1,
             "aggregate_type": original.aggregate_type,
             "aggregate_id": original.aggregate_id,
-            "occurred_at": original.occurred_at.isoformat(),
+            "occurred_at": original.occurred_at.isoformat().replace("+00:00", "Z"),
             "payload": dict(original.payload),
         }
     rows = await outbox_rows(pg_engine)

@@ -76,7 +76,7 @@ async def test_closed_publisher_refuses() -> None:
 
 def test_envelope_round_trip() -> None:
     message = make_message(7, "ordering.order_placed")
-    received = decode(encode(message), redelivered=True, routing_key=message.type)
+    received = decode(encode(message), redelivered=True, routing_key="ordering.order_placed.v1")
     assert received == ReceivedMessage.of(message, redelivered=True)
     with pytest.raises(ValueError, match="envelope"):
         decode(b'{"id": "x"}')

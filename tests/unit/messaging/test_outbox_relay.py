@@ -359,3 +359,36 @@ def test_errors_are_recorded_without_secrets_and_truncated() -> None:
     assert describe_error(exc) == "ConnectionError: cannot reach amqp://***@broker:5672/ (refused)"
     assert len(describe_error(PublishFailed("x" * 2000))) == 500
     assert T0.tzinfo is not None
+
+
+@pytest.mark.rule("PAY-4")
+async def test_sqlite_relay_with_two_batches_in_flight_publishes_each_row_once(
+    sqlite_engine: AsyncEngine, clock: FixedClock
+) -> None:
+    await insert_outbox(sqlite_engine, [make_message(n) for n in range(60)], clock.now())
+
+    done = asyncio.Event()
+
+    class Slow(InMemoryPublisher):
+        async def publish(self, messages: Any) -> None:
+            await asyncio.sleep(0.01)
+            await super().publish(messages)
+            if len(self.published) == 60:
+                done.set()
+
+    publisher = Slow()
+    relay = OutboxRelay(sqlite_engine, publisher, clock, batch_size=7, pipeline=2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop, idle_interval=0.01))
+    await asyncio.wait_for(done.wait(), 10)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert sorted(m.payload["n"] for m in publisher.published) == list(range(60))
+    assert all(row.sent_at is not None for row in await outbox_rows(sqlite_engine))
+
+
+def test_pipeline_and_batch_size_are_at_least_one(sqlite_engine: AsyncEngine) -> None:
+    with pytest.raises(ValueError, match="pipeline"):
+        OutboxRelay(sqlite_engine, InMemoryPublisher(), FixedClock(T0), pipeline=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        OutboxRelay(sqlite_engine, InMemoryPublisher(), FixedClock(T0), batch_size=0)

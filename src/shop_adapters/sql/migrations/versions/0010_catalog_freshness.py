@@ -6,7 +6,7 @@ transaction on PostgreSQL, per row on SQLite). Public catalog reads are reused w
 is unchanged (ADR 0026). The row starts with a random stamp.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 02:30:00
 """
 
@@ -22,7 +22,7 @@ from shop_adapters.sql.catalog.freshness import (
 )
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
