@@ -22,6 +22,7 @@ import punq
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop_adapters.contexts import CONTEXTS
 from shop_adapters.files.xlsx import ProtectedXlsxWriter
 from shop_adapters.memory.audit import MemoryAuditQueries
 from shop_adapters.memory.catalog import MemoryCatalogQueries
@@ -391,4 +392,5 @@ def bootstrap(
         sms=container.resolve(SmsSender),
         retention=container.resolve(Purger),
         starters=container.resolve("starters"),
+        contexts=CONTEXTS,
     )
