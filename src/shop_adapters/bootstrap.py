@@ -4,6 +4,10 @@
 :class:`~shop_adapters.runtime.Runtime` that the HTTP app, the CLI and embedders use. Nothing
 else in the code base imports punq (an import contract checks it).
 
+The kernel's services are wired here; every context plugs its own in through
+:data:`shop_adapters.contexts.CONTEXTS` (:class:`~shop_adapters.plugin.ContextPlugin`, ADR 0030):
+its registrations, command handlers, bus middlewares, repositories, job kinds and start-up checks.
+
 - a ``sqlite+aiosqlite://`` URL (the default, ``./var/shop.db``) or a ``postgresql+asyncpg://``
   URL uses SQLAlchemy;
 - ``SHOP_DATABASE_URL=memory://`` (tests, embedding) is the same SQL adapters on an in-memory
@@ -15,185 +19,59 @@ else in the code base imports punq (an import contract checks it).
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import punq
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.files.xlsx import ProtectedXlsxWriter
+from shop_adapters.contexts import CONTEXTS
 from shop_adapters.messaging import InMemoryPublisher, OutboxRelay, RabbitMQPublisher
+from shop_adapters.plugin import ContextPlugin
 from shop_adapters.runtime import Relay, Runtime
 from shop_adapters.settings import MEMORY_URL, Settings
-from shop_adapters.shared.keyring import deferred_box, key_source, open_keys
 from shop_adapters.shared.sms import FileSmsSender, MemorySmsSender
 from shop_adapters.shared.system import SystemClock, UuidV7Generator
 from shop_adapters.sql.audit import SqlAuditQueries
-from shop_adapters.sql.catalog.queries import SqlCatalogQueries
-from shop_adapters.sql.coupons.codes import SqlCodeStore
-from shop_adapters.sql.coupons.queries import SqlCouponQueries
-from shop_adapters.sql.coupons.segments import SqlSegmentStore
-from shop_adapters.sql.engine import make_engine
-from shop_adapters.sql.giftcards.keys import SqlKeyCheckStore
-from shop_adapters.sql.giftcards.queries import SqlGiftCardQueries
-from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
+from shop_adapters.sql.engine import make_engine, reader
 from shop_adapters.sql.jobs import SqlJobStore
 from shop_adapters.sql.memory import EphemeralSqlite
 from shop_adapters.sql.otp import SqlOneTimeCodeStore
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
 from shop_adapters.sql.retention import SqlRetentionStore
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
-from shop_app.catalog.handlers import catalog_command_handlers
-from shop_app.catalog.ports import CatalogQueries
-from shop_app.coupons.codegen import GENERATE_CODES, CodeGenerator
-from shop_app.coupons.handlers import coupon_command_handlers
-from shop_app.coupons.middlewares import coupon_middlewares
-from shop_app.coupons.policy import CouponPolicy
-from shop_app.coupons.ports import CodeStore
-from shop_app.coupons.queries import CouponQueries
-from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentIssuer, SegmentStore
-from shop_app.coupons.services import CouponServices
-from shop_app.giftcards.exports import CardExporter
-from shop_app.giftcards.generation import CardGenerator
-from shop_app.giftcards.handlers import (
-    EXPORT_CARDS,
-    GENERATE_CARDS,
-    export_code_handlers,
-    giftcard_command_handlers,
-)
-from shop_app.giftcards.keyring import KeyCheckStore
-from shop_app.giftcards.middlewares import giftcard_middlewares
-from shop_app.giftcards.policy import GiftCardPolicy
-from shop_app.giftcards.ports import CardStore, ExportSource
-from shop_app.giftcards.queries import GiftCardQueries
-from shop_app.giftcards.reseal import (
-    DEFAULT_RESEAL_CHUNK,
-    RESEAL_CARDS,
-    CardResealer,
-    ResealSource,
-)
-from shop_app.giftcards.secrets import SecretBox
-from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobRunner, JobStore
 from shop_app.shared.messagebus import CommandHandler, MessageBus, UnitOfWorkFactory
-from shop_app.shared.middleware import Middleware
 from shop_app.shared.notify import SmsSender
 from shop_app.shared.otp import OneTimeCodes, OneTimeCodeStore
 from shop_app.shared.ports import Clock, EventPublisher, IdGenerator
 from shop_app.shared.ratelimit import AttemptLimiter
 from shop_app.shared.retention import Purger, RetentionStore
-from shop_domain.catalog.model import CatalogPolicy
 
 
-def command_handlers(container: punq.Container) -> dict[type, CommandHandler]:
-    """Every context's command handlers, in one registry."""
-    giftcard_policy: GiftCardPolicy = container.resolve(GiftCardPolicy)
-    return {
-        **catalog_command_handlers(container.resolve(CatalogPolicy)),
-        **coupon_command_handlers(container.resolve(CouponPolicy)),
-        **giftcard_command_handlers(giftcard_policy, container.resolve(SecretBox)),
-        **export_code_handlers(
-            container.resolve(GiftCardQueries), container.resolve(OneTimeCodes), giftcard_policy
-        ),
-    }
+@attrs.define(eq=False)
+class _Wiring:
+    """The :class:`~shop_adapters.plugin.Wiring` a context gets: the container, behind a
+    narrow door (no context imports punq)."""
 
+    settings: Settings
+    clock: Clock
+    ids: IdGenerator
+    engine: AsyncEngine
+    container: punq.Container
 
-def bus_middlewares(container: punq.Container) -> list[Middleware]:
-    """Every context's bus middlewares (the kernel's audit and idempotency are the bus's own)."""
-    clock, limiter = container.resolve(Clock), container.resolve(AttemptLimiter)
-    batch, codes = container.resolve(Settings).coupon_claim_batch, container.resolve(OneTimeCodes)
-    return [
-        *coupon_middlewares(container.resolve(CouponPolicy), limiter, clock, claim_batch=batch),
-        *giftcard_middlewares(container.resolve(GiftCardPolicy), limiter, clock, codes),
-    ]
+    def resolve(self, key: Any) -> Any:
+        return self.container.resolve(key)
 
+    def add(self, key: Any, value: Any) -> None:
+        self.container.register(key, instance=value)
 
-def register_job_handlers(runner: JobRunner, container: punq.Container) -> None:
-    """Every context's background-job handlers, in one place, resolving what they need from
-    ``container``."""
-    coupons: CouponServices = container.resolve(CouponServices)
-    runner.register(GENERATE_CODES, coupons.generator.run_job)
-    runner.register(ISSUE_SEGMENT, coupons.segments.run_job)
-    giftcards: GiftCardServices = container.resolve(GiftCardServices)
-    runner.register(GENERATE_CARDS, giftcards.generator.run_job)
-    runner.register(EXPORT_CARDS, giftcards.exporter.run_job)
-    uow_factory: Any = container.resolve(UnitOfWorkFactory)  # has every context's repositories
-    chunk = min(container.resolve(Settings).giftcard_chunk, DEFAULT_RESEAL_CHUNK)
-    resealer = CardResealer(
-        uow_factory, container.resolve(ResealSource), container.resolve(SecretBox), chunk=chunk
-    )
-    runner.register(RESEAL_CARDS, resealer.run_job)
-
-
-def coupon_policy(settings: Settings) -> CouponPolicy:
-    return CouponPolicy(
-        timezone=zoneinfo.ZoneInfo(settings.coupon_timezone),
-        code_attempts=settings.coupon_code_attempts,
-    )
-
-
-def _coupon_services(container: punq.Container) -> CouponServices:
-    bus: MessageBus = container.resolve(MessageBus)
-    clock: Clock = container.resolve(Clock)
-    policy: CouponPolicy = container.resolve(CouponPolicy)
-    uow_factory: UnitOfWorkFactory = container.resolve(UnitOfWorkFactory)
-    return CouponServices(
-        queries=container.resolve(CouponQueries),
-        generator=CodeGenerator(
-            uow_factory,  # type: ignore[arg-type]  # the application's unit of work has them all
-            container.resolve(CodeStore),
-            clock,
-            policy,
-        ),
-        segments=SegmentIssuer(bus, container.resolve(SegmentStore), policy),
-        policy=policy,
-    )
-
-
-def giftcard_policy(settings: Settings) -> GiftCardPolicy:
-    return GiftCardPolicy(
-        card_chunk=settings.giftcard_chunk,
-        activation_attempts=settings.giftcard_activation_attempts,
-        admin_phone=settings.admin_phone,
-    )
-
-
-def _sms_sender(settings: Settings) -> SmsSender:
-    if settings.sms == "memory":
-        return MemorySmsSender()
-    return FileSmsSender(Path(settings.sms_file))
-
-
-def _giftcard_services(container: punq.Container) -> GiftCardServices:
-    bus: MessageBus = container.resolve(MessageBus)
-    clock: Clock = container.resolve(Clock)
-    policy: GiftCardPolicy = container.resolve(GiftCardPolicy)
-    box: SecretBox = container.resolve(SecretBox)
-    settings: Settings = container.resolve(Settings)
-    uow_factory: Any = container.resolve(UnitOfWorkFactory)  # has every context's repositories
-    return GiftCardServices(
-        queries=container.resolve(GiftCardQueries),
-        generator=CardGenerator(uow_factory, container.resolve(CardStore), box, bus, clock, policy),
-        exporter=CardExporter(
-            bus=bus,
-            uow_factory=uow_factory,
-            source=container.resolve(ExportSource),
-            box=box,
-            sheets=ProtectedXlsxWriter,
-            directory=Path(settings.export_dir),
-        ),
-        policy=policy,
-    )
-
-
-def _publisher(settings: Settings) -> EventPublisher:
-    if settings.broker == "rabbitmq":
-        return RabbitMQPublisher(settings.rabbitmq_url, exchange=settings.rabbitmq_exchange)
-    return InMemoryPublisher()
+    def add_lazy(self, key: Any, build: Callable[[], Any]) -> None:
+        self.container.register(key, factory=build, scope=punq.Scope.singleton)
 
 
 def _engine(settings: Settings) -> tuple[AsyncEngine, Callable[[], Awaitable[None]]]:
@@ -211,103 +89,113 @@ def _engine(settings: Settings) -> tuple[AsyncEngine, Callable[[], Awaitable[Non
     return engine, engine.dispose
 
 
-def _register_sql(
-    container: punq.Container, settings: Settings, clock: Clock, ids: IdGenerator
-) -> None:
-    engine, close = _engine(settings)
-    container.register(AsyncEngine, instance=engine)
-    container.register(UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(engine, clock, ids))
-    container.register(CatalogQueries, instance=SqlCatalogQueries(engine))
-    container.register(JobStore, instance=SqlJobStore(engine, ids))
-    container.register(AttemptLimiter, instance=SqlAttemptLimiter(engine))
-    container.register(AuditQueries, instance=SqlAuditQueries(engine))
-    container.register(CouponQueries, instance=SqlCouponQueries(engine))
-    container.register(CodeStore, instance=SqlCodeStore(engine))
-    container.register(SegmentStore, instance=SqlSegmentStore(engine, clock))
-    container.register(GiftCardQueries, instance=SqlGiftCardQueries(engine))
-    container.register(CardStore, instance=SqlCardStore(engine))
-    container.register(ExportSource, instance=SqlExportSource(engine))
-    container.register(OneTimeCodeStore, instance=SqlOneTimeCodeStore(engine))
-    keychecks = SqlKeyCheckStore(engine)
-    container.register(KeyCheckStore, instance=keychecks)
-    container.register(ResealSource, instance=keychecks)
-    container.register(RetentionStore, instance=SqlRetentionStore(engine))
+def _sms_sender(settings: Settings) -> SmsSender:
+    if settings.sms == "memory":
+        return MemorySmsSender()
+    return FileSmsSender(Path(settings.sms_file))
 
-    async def ready() -> None:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
 
-    container.register("check_ready", instance=ready)
-    container.register("closers", instance=[close])
+def _publisher(settings: Settings) -> EventPublisher:
+    if settings.broker == "rabbitmq":
+        return RabbitMQPublisher(settings.rabbitmq_url, exchange=settings.rabbitmq_exchange)
+    return InMemoryPublisher()
 
-    container.register(
-        Relay,
-        factory=lambda: OutboxRelay(
-            engine,
-            container.resolve(EventPublisher),
-            clock,
-            batch_size=settings.relay_batch_size,
-        ),
-        scope=punq.Scope.singleton,
+
+def _register_kernel(wiring: _Wiring, contexts: Sequence[ContextPlugin]) -> None:
+    container, settings, clock, ids, engine = (
+        wiring.container,
+        wiring.settings,
+        wiring.clock,
+        wiring.ids,
+        wiring.engine,
     )
-
-
-def build_container(
-    settings: Settings, *, clock: Clock | None = None, ids: IdGenerator | None = None
-) -> punq.Container:
-    clock = clock or SystemClock()
-    ids = ids or UuidV7Generator()
-    container = punq.Container()
     container.register(Settings, instance=settings)
     container.register(Clock, instance=clock)
     container.register(IdGenerator, instance=ids)
-    container.register(
-        CatalogPolicy, instance=CatalogPolicy(max_category_depth=settings.max_category_depth)
-    )
-    container.register(CouponPolicy, instance=coupon_policy(settings))
-    container.register(GiftCardPolicy, instance=giftcard_policy(settings))
-    keys = key_source(settings)
-    box = deferred_box(settings, keys)  # opened by the start step, after the database is read
-    container.register(SecretBox, instance=box)
-    container.register(
-        "starters", instance=[lambda: open_keys(box, keys, container.resolve(KeyCheckStore))]
-    )
+    container.register(AsyncEngine, instance=engine)
     container.register(SmsSender, instance=_sms_sender(settings))
     container.register(EventPublisher, instance=_publisher(settings))
-    _register_sql(container, settings, clock, ids)
-
-    # punq injects constructor arguments of classes only, so factories resolve explicitly
-    codes = OneTimeCodes(container.resolve(OneTimeCodeStore), container.resolve(SmsSender))
-    container.register(OneTimeCodes, instance=codes)
     container.register(
-        MessageBus,
-        factory=lambda: MessageBus(
-            container.resolve(UnitOfWorkFactory),
-            command_handlers(container),
-            middlewares=bus_middlewares(container),
+        UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(engine, clock, ids, contexts)
+    )
+    container.register(JobStore, instance=SqlJobStore(engine, ids))
+    container.register(AttemptLimiter, instance=SqlAttemptLimiter(engine))
+    container.register(AuditQueries, instance=SqlAuditQueries(engine))
+    otp_store = SqlOneTimeCodeStore(engine)
+    container.register(OneTimeCodeStore, instance=otp_store)
+    container.register(OneTimeCodes, instance=OneTimeCodes(otp_store, container.resolve(SmsSender)))
+    container.register(RetentionStore, instance=SqlRetentionStore(engine))
+    container.register(
+        Relay,
+        factory=lambda: OutboxRelay(
+            engine, container.resolve(EventPublisher), clock, batch_size=settings.relay_batch_size
         ),
         scope=punq.Scope.singleton,
     )
-    container.register(
-        CouponServices, factory=lambda: _coupon_services(container), scope=punq.Scope.singleton
-    )
-    container.register(
-        GiftCardServices, factory=lambda: _giftcard_services(container), scope=punq.Scope.singleton
+
+
+def _bus(wiring: _Wiring, contexts: Sequence[ContextPlugin]) -> MessageBus:
+    handlers: dict[type, CommandHandler] = {}
+    for context in contexts:
+        for command, handler in context.handlers(wiring).items():
+            if command in handlers:
+                raise ValueError(f"two contexts handle {command.__name__} ({context.name})")
+            handlers[command] = handler
+    return MessageBus(
+        wiring.resolve(UnitOfWorkFactory),
+        handlers,
+        middlewares=[m for context in contexts for m in context.middlewares(wiring)],
     )
 
-    def job_runner() -> JobRunner:
-        runner = JobRunner(
-            container.resolve(JobStore),
-            clock,
-            lease=dt.timedelta(seconds=settings.jobs_lease_seconds),
-        )
-        register_job_handlers(runner, container)
-        return runner
 
-    container.register(JobRunner, factory=job_runner, scope=punq.Scope.singleton)
+def _job_runner(wiring: _Wiring, contexts: Sequence[ContextPlugin]) -> JobRunner:
+    runner = JobRunner(
+        wiring.resolve(JobStore),
+        wiring.clock,
+        lease=dt.timedelta(seconds=wiring.settings.jobs_lease_seconds),
+    )
+    for context in contexts:
+        for kind, handler in context.jobs(wiring).items():
+            runner.register(kind, handler)
+    return runner
+
+
+def build_container(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    contexts: Sequence[ContextPlugin] = CONTEXTS,
+) -> punq.Container:
+    engine, close_engine = _engine(settings)
+    container = punq.Container()
+    wiring = _Wiring(settings, clock or SystemClock(), ids or UuidV7Generator(), engine, container)
+    _register_kernel(wiring, contexts)
+
+    async def ready() -> None:
+        async with reader(engine).connect() as connection:  # no write lock taken on SQLite
+            await connection.execute(text("SELECT 1"))
+
+    container.register("check_ready", instance=ready)
+    container.register("closers", instance=[close_engine])
+    container.register("contexts", instance=tuple(contexts))
+    for context in contexts:
+        context.wire(wiring)
+    # punq injects constructor arguments of classes only, so factories resolve explicitly
+    container.register(
+        MessageBus, factory=lambda: _bus(wiring, contexts), scope=punq.Scope.singleton
+    )
+    container.register(
+        JobRunner, factory=lambda: _job_runner(wiring, contexts), scope=punq.Scope.singleton
+    )
     container.register(
         Purger,
-        factory=lambda: Purger(container.resolve(RetentionStore), clock, settings.retention),
+        factory=lambda: Purger(container.resolve(RetentionStore), wiring.clock, settings.retention),
+        scope=punq.Scope.singleton,
+    )
+    container.register(
+        "starters",
+        factory=lambda: [s for context in contexts for s in context.starters(wiring)],
         scope=punq.Scope.singleton,
     )
     return container
@@ -318,23 +206,26 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    contexts: Sequence[ContextPlugin] = CONTEXTS,
 ) -> Runtime:
-    """Wire a running `shop` from ``settings`` (default: the ``SHOP_*`` environment)."""
+    """Wire a running `shop` from ``settings`` (default: the ``SHOP_*`` environment) with
+    ``contexts`` plugged in (default: every context of :data:`~shop_adapters.contexts.CONTEXTS`;
+    an embedder may add its own)."""
     settings = settings or Settings.from_env()
-    return runtime_of(build_container(settings, clock=clock, ids=ids))
+    return runtime_of(build_container(settings, clock=clock, ids=ids, contexts=tuple(contexts)))
 
 
 def runtime_of(container: punq.Container) -> Runtime:
     """The runtime that ``container`` (from :func:`build_container`) wires; what
     :func:`bootstrap` returns. Tests that look into the container build it this way."""
-    settings: Settings = container.resolve(Settings)
+    contexts: tuple[ContextPlugin, ...] = container.resolve("contexts")
     publisher: EventPublisher = container.resolve(EventPublisher)
     closers: list[Any] = [*container.resolve("closers"), publisher.close]
+    bus = container.resolve(MessageBus)  # before the services, which may send through it
     return Runtime(
-        settings=settings,
-        bus=container.resolve(MessageBus),
+        settings=container.resolve(Settings),
+        bus=bus,
         clock=container.resolve(Clock),
-        catalog=container.resolve(CatalogQueries),
         publisher=publisher,
         relay=container.resolve(Relay),
         check_ready=container.resolve("check_ready"),
@@ -343,9 +234,9 @@ def runtime_of(container: punq.Container) -> Runtime:
         job_runner=container.resolve(JobRunner),
         limiter=container.resolve(AttemptLimiter),
         audit=container.resolve(AuditQueries),
-        coupons=container.resolve(CouponServices),
-        giftcards=container.resolve(GiftCardServices),
         sms=container.resolve(SmsSender),
         retention=container.resolve(Purger),
         starters=container.resolve("starters"),
+        services={key: container.resolve(key) for c in contexts for key in c.services},
+        contexts=contexts,
     )

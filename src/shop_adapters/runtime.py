@@ -13,11 +13,12 @@ side of the audit log). Build a runtime with ``bootstrap`` (``memory://`` for te
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
+from shop_adapters.plugin import ContextPlugin
 from shop_adapters.settings import Settings
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.coupons.services import CouponServices
@@ -29,6 +30,8 @@ from shop_app.shared.notify import SmsSender
 from shop_app.shared.ports import Clock, EventPublisher
 from shop_app.shared.ratelimit import AttemptLimiter
 from shop_app.shared.retention import Purger
+
+T = TypeVar("T")
 
 
 class Relay(Protocol):
@@ -50,7 +53,7 @@ class Runtime:
     clock: Clock
     jobs: JobStore
     limiter: AttemptLimiter
-    catalog: CatalogQueries | None = None
+    _catalog: CatalogQueries | None = attrs.field(default=None, alias="catalog")
     publisher: EventPublisher | None = None
     relay: Relay | None = None
     check_ready: Callable[[], Awaitable[None]] = _always_ready
@@ -59,12 +62,13 @@ class Runtime:
     _job_runner: JobRunner | None = attrs.field(default=None, alias="job_runner")
     audit: AuditQueries | None = None
     """The audit log's read side; ``None`` when the runtime was built without one."""
-    coupons: CouponServices | None = None
-    """The read side of coupons and the workers behind their jobs (use cases are commands sent
-    through ``bus``)."""
-    giftcards: GiftCardServices | None = None
-    """The read side of gift cards, the workers behind their jobs and where exports are written
-    (use cases are commands sent through ``bus``)."""
+    _coupons: CouponServices | None = attrs.field(default=None, alias="coupons")
+    _giftcards: GiftCardServices | None = attrs.field(default=None, alias="giftcards")
+    services: Mapping[Any, Any] = attrs.field(factory=dict)
+    """What the contexts plugged in hand out, by key (their read sides, their services): see
+    :meth:`get`."""
+    contexts: tuple[ContextPlugin, ...] = ()
+    """The contexts plugged in (their HTTP controllers and commands are found through them)."""
     sms: SmsSender | None = None
     """Where one-time codes go (the development inbox file, or memory in tests)."""
     starters: list[Callable[[], Awaitable[None]]] = attrs.field(factory=list)
@@ -72,6 +76,32 @@ class Runtime:
     _started: bool = attrs.field(default=False, init=False)
     retention: Purger | None = None
     """Purges what the bookkeeping tables no longer need (``shop sweep``, the serve loop)."""
+
+    def get(self, key: type[T]) -> T:
+        """What a context handed out under ``key`` (``runtime.get(CouponQueries)``); a
+        ``LookupError`` names it when no context plugged in offers it."""
+        try:
+            found: T = self.services[key]
+        except KeyError:
+            raise LookupError(f"no context plugged in offers {key!r}") from None
+        return found
+
+    @property
+    def catalog(self) -> CatalogQueries | None:
+        """The catalog's read side (a shorthand of ``get(CatalogQueries)``)."""
+        return self._catalog or self.services.get(CatalogQueries)
+
+    @property
+    def coupons(self) -> CouponServices | None:
+        """The read side of coupons and the workers behind their jobs (use cases are commands
+        sent through ``bus``); a shorthand of ``get(CouponServices)``."""
+        return self._coupons or self.services.get(CouponServices)
+
+    @property
+    def giftcards(self) -> GiftCardServices | None:
+        """The read side of gift cards, the workers behind their jobs and where exports are
+        written (use cases are commands sent through ``bus``); ``get(GiftCardServices)``."""
+        return self._giftcards or self.services.get(GiftCardServices)
 
     @property
     def job_runner(self) -> JobRunner:

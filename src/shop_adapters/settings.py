@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import zoneinfo
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
@@ -22,6 +22,8 @@ from shop_domain.shared.errors import InvalidValue
 MEMORY_URL = "memory://"
 MIN_JWT_SECRET_LENGTH = 32
 MAX_POOL_WAIT = 300.0
+
+S = TypeVar("S")
 
 
 class InvalidSetting(InvalidValue):
@@ -125,6 +127,20 @@ class Settings:
     retention: RetentionPolicy = attrs.field(factory=RetentionPolicy)
     """``SHOP_RETENTION_<TABLE>_DAYS`` and ``SHOP_RETENTION_BATCH``: how long the bookkeeping
     tables keep rows before ``shop sweep`` (and the serve loop) purge them (ADR 0020)."""
+    sections: Mapping[type, Any] = attrs.field(factory=dict)
+    """Settings sections of contexts plugged in, given here (``Settings(sections={NotesSettings:
+    NotesSettings(...)})``) or read from the environment on first use: see :meth:`section`."""
+
+    def section(self, kind: type[S]) -> S:
+        """A context's settings section: the one given in ``sections``, else
+        ``kind.from_env(os.environ)`` (a context's section is an attrs class with that
+        classmethod, reading its own ``SHOP_<CONTEXT>_*`` variables)."""
+        found = self.sections.get(kind)
+        if found is None:
+            found = kind.from_env(os.environ)  # type: ignore[attr-defined]
+        if not isinstance(found, kind):
+            raise InvalidSetting(f"the settings section {kind.__name__} is not one")
+        return found
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -1,14 +1,15 @@
-"""The contexts' shares of the ``shop`` command line, in one list: each brings its commands
-(``shop coupons …``) and its sweeps. Adding a context's commands adds it here, nowhere else."""
+"""The contexts' shares of the ``shop`` command line: each context plugged in
+(:data:`shop_adapters.contexts.CONTEXTS`) brings its commands (``shop coupons …``) and its sweeps
+(``ContextPlugin.cli``)."""
 
 from __future__ import annotations
 
-from shop_adapters.cli.catalog import CATALOG_COMMANDS
-from shop_adapters.cli.coupons import COUPON_COMMANDS
-from shop_adapters.cli.giftcards import GIFTCARD_COMMANDS
 from shop_adapters.cli.support import ContextCommands, Sweep
+from shop_adapters.contexts import CONTEXTS as PLUGGED_IN
 
-CONTEXTS: tuple[ContextCommands, ...] = (CATALOG_COMMANDS, COUPON_COMMANDS, GIFTCARD_COMMANDS)
+CONTEXTS: tuple[ContextCommands, ...] = tuple(
+    commands for commands in (context.commands() for context in PLUGGED_IN) if commands
+)
 
 
 def all_sweeps() -> tuple[Sweep, ...]:

@@ -47,9 +47,6 @@ async def _serve(settings: Settings) -> None:
     import uvicorn
 
     from shop_adapters.http import create_app
-    from shop_adapters.http.catalog import CATALOG_CONTROLLERS
-    from shop_adapters.http.coupons import COUPON_CONTROLLERS
-    from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
     from shop_adapters.shared.jwt_secret import with_jwt_secret
 
     try:
@@ -57,7 +54,7 @@ async def _serve(settings: Settings) -> None:
     except ValueError as exc:  # an open or malformed secret file
         raise click.ClickException(f"shop cannot start: {exc}") from exc
     runtime = await started(settings)
-    app = create_app(runtime, [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS, *GIFTCARD_CONTROLLERS])
+    app = create_app(runtime)  # the kernel's controllers and every context's
     base = f"http://{settings.http_host}:{settings.http_port}"
     console.print(f"[bold]shop[/bold] is serving on {base}  (database: {safe_url(settings)})")
     console.print(f"  API docs:  {base}/schema   (OpenAPI: {base}/schema/openapi.json)")

@@ -248,7 +248,7 @@ def _dependencies(runtime: Runtime) -> dict[str, Provide]:
 
 def create_app(
     runtime: Runtime,
-    controllers: Sequence[type[Controller] | Router] = (),
+    controllers: Sequence[type[Controller] | Router] | None = None,
     *,
     owns_runtime: bool = False,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
@@ -256,13 +256,16 @@ def create_app(
 ) -> Litestar:
     """The HTTP API over ``runtime``.
 
-    - ``controllers``: one controller or router per bounded context (the kernel's —
-      :data:`KERNEL_CONTROLLERS` — are always there).
+    - ``controllers``: the contexts' controllers or routers; by default those of every context
+      plugged into ``runtime`` (``ContextPlugin.http``). The kernel's —
+      :data:`KERNEL_CONTROLLERS` — are always there.
     - ``owns_runtime``: close the runtime when the app shuts down (``shop serve``); leave it
       ``False`` when the embedder owns the runtime's life.
     - ``logging_config``: passed to Litestar. ``None`` (the default) leaves the host's logging
       alone; errors are logged on the ``shop_adapters.http`` logger either way.
     """
+    if controllers is None:
+        controllers = [c for context in runtime.contexts for c in context.controllers()]
     auth = jwt_auth(runtime.settings)
     app = Litestar(
         route_handlers=[*KERNEL_CONTROLLERS, *controllers],

@@ -1,16 +1,16 @@
-"""Every table of the application, imported so that ``metadata`` knows them all (for Alembic)."""
+"""Every table of the application, imported so that ``metadata`` knows them all (Alembic,
+``memory://``): the kernel's here, each context's from its plug-in (``ContextPlugin.tables``)."""
 
+from shop_adapters.contexts import CONTEXTS
 from shop_adapters.sql import (
     kernel_tables,  # noqa: F401
     messaging_tables,  # noqa: F401
 )
 from shop_adapters.sql import otp as otp_tables  # noqa: F401
 from shop_adapters.sql import retention as retention_tables  # noqa: F401
-from shop_adapters.sql.catalog import freshness as catalog_freshness  # noqa: F401
-from shop_adapters.sql.catalog import tables as catalog_tables  # noqa: F401
-from shop_adapters.sql.coupons import segments as coupon_segments  # noqa: F401
-from shop_adapters.sql.coupons import tables as coupon_tables  # noqa: F401
-from shop_adapters.sql.giftcards import tables as giftcard_tables  # noqa: F401
 from shop_adapters.sql.metadata import metadata
+
+for _context in CONTEXTS:
+    _context.import_tables()
 
 __all__ = ["metadata"]

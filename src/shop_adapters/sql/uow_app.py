@@ -1,87 +1,70 @@
-"""The whole-application SQL unit of work: the kernel's plus every context's repositories.
-Each context adds its repositories in ``_repositories``."""
+"""The application's SQL unit of work: the kernel's, plus what every context plugged in brings —
+its repositories (``uow.coupons``, made on first use in each transaction) and its in-transaction
+read models (ADR 0013). A repository with a ``before_commit`` coroutine has it awaited as the
+unit commits (the one-time codes written back)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.sql.catalog.repositories import (
-    SqlBrandRepository,
-    SqlCategoryRepository,
-    SqlFrontCategoryRepository,
-    SqlProductRepository,
-)
-from shop_adapters.sql.coupons.ledger import SqlCouponLedger
-from shop_adapters.sql.coupons.repositories import (
-    SqlCodeBatchRepository,
-    SqlCouponRepository,
-    SqlTemplateRepository,
-    SqlUniqueCodeRepository,
-)
-from shop_adapters.sql.giftcards.ledger import SqlGiftCardLedger
-from shop_adapters.sql.giftcards.repositories import (
-    SqlCardExportRepository,
-    SqlCardUsageRepository,
-    SqlGiftCardBatchRepository,
-    SqlGiftCardRepository,
-)
+from shop_adapters.plugin import ContextPlugin
 from shop_adapters.sql.uow import SqlUnitOfWork
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage
 from shop_app.shared.unit_of_work import Projection
 
 
-class SqlShopUnitOfWork(SqlUnitOfWork):
-    # catalog
-    products: SqlProductRepository
-    categories: SqlCategoryRepository
-    front_categories: SqlFrontCategoryRepository
-    brands: SqlBrandRepository
-    # coupons
-    coupon_templates: SqlTemplateRepository
-    coupons: SqlCouponRepository
-    code_batches: SqlCodeBatchRepository
-    unique_codes: SqlUniqueCodeRepository
-    # gift cards
-    giftcard_batches: SqlGiftCardBatchRepository
-    giftcards: SqlGiftCardRepository
-    giftcard_usages: SqlCardUsageRepository
-    giftcard_exports: SqlCardExportRepository
+def _every_repository(contexts: Sequence[ContextPlugin]) -> dict[str, Callable[[Any], Any]]:
+    found: dict[str, Callable[[Any], Any]] = {}
+    for context in contexts:
+        for name, make in context.repositories.items():
+            if name in found:
+                raise ValueError(f"two contexts offer the repository uow.{name}")
+            found[name] = make
+    return found
 
+
+class SqlShopUnitOfWork(SqlUnitOfWork):
     def __init__(
         self,
         engine: AsyncEngine,
         clock: Clock,
         ids: IdGenerator,
+        contexts: Sequence[ContextPlugin] | None = None,
     ) -> None:
         super().__init__(engine, clock, ids)
-        # written in this unit's transaction at commit (ADR 0013)
-        self._projections: tuple[Projection, ...] = (
-            SqlCouponLedger(self),
-            SqlGiftCardLedger(self),
+        if contexts is None:
+            from shop_adapters.contexts import CONTEXTS
+
+            contexts = CONTEXTS
+        self._makers: Mapping[str, Callable[[Any], Any]] = _every_repository(contexts)
+        self._made: dict[str, Any] = {}
+        self._projections: tuple[Projection, ...] = tuple(
+            make(self) for context in contexts for make in context.projections
         )
 
     def _repositories(self) -> None:
-        # catalog
-        self.products = SqlProductRepository(self)
-        self.categories = SqlCategoryRepository(self)
-        self.front_categories = SqlFrontCategoryRepository(self)
-        self.brands = SqlBrandRepository(self)
-        # coupons
-        self.coupon_templates = SqlTemplateRepository(self)
-        self.coupons = SqlCouponRepository(self)
-        self.code_batches = SqlCodeBatchRepository(self)
-        self.unique_codes = SqlUniqueCodeRepository(self)
-        # gift cards
-        self.giftcard_batches = SqlGiftCardBatchRepository(self)
-        self.giftcards = SqlGiftCardRepository(self)
-        self.giftcard_usages = SqlCardUsageRepository(self)
-        self.giftcard_exports = SqlCardExportRepository(self)
+        self._made = {}
+
+    def __getattr__(self, name: str) -> Any:
+        # only for names not found on the instance: the contexts' repositories
+        makers = self.__dict__.get("_makers", {})
+        if name not in makers:
+            raise AttributeError(name)
+        made = self.__dict__["_made"]
+        found = made.get(name)
+        if found is None:
+            found = made[name] = makers[name](self)
+        return found
 
     def projections(self) -> Sequence[Projection]:
         return self._projections
 
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
-        await self.unique_codes.write_pending()  # redeemed one-time codes (Core rows)
+        for repository in list(self._made.values()):
+            before_commit = getattr(repository, "before_commit", None)
+            if before_commit is not None:
+                await before_commit()
         await super()._commit(messages)

@@ -66,8 +66,9 @@ def _aggregates() -> list[type[Aggregate]]:
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        # the leaves: a base that only lends behaviour (catalog's ProductListing) is never built
-        if cls.__module__.split(".")[1] in CONTEXTS and not cls.__subclasses__():
+        # attrs classes of their own: a base that only lends behaviour (catalog's
+        # ProductListing, which declares no fields) is never built
+        if cls.__module__.split(".")[1] in CONTEXTS and "__attrs_attrs__" in cls.__dict__:
             found.append(cls)
     return found
 

@@ -225,7 +225,7 @@ class SqlUniqueCodeRepository:
     def save(self, code: UniqueCode) -> None:
         self._pending[code.code] = code
 
-    async def write_pending(self) -> None:
+    async def before_commit(self) -> None:
         """Write the saved codes (the unit of work calls this as it commits). A code someone
         else redeemed meanwhile refuses the commit."""
         pending, self._pending = self._pending, {}
