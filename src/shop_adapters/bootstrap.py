@@ -190,11 +190,14 @@ def _publisher(settings: Settings) -> EventPublisher:
     return InMemoryPublisher()
 
 
-def _engine(settings: Settings) -> tuple[AsyncEngine, Callable[[], Awaitable[None]]]:
-    """The engine for ``settings.database_url`` and what closes it: ``memory://`` is an
-    in-memory SQLite database of this runtime's own (ADR 0028)."""
+def _engine(
+    container: punq.Container, settings: Settings
+) -> tuple[AsyncEngine, Callable[[], Awaitable[None]]]:
+    """The engine for ``settings.database_url`` and what closes it: ``memory://`` is a SQLite
+    database of this runtime's own, deleted when it closes (ADR 0028)."""
     if settings.database_url == MEMORY_URL:
         database = EphemeralSqlite()
+        container.register(EphemeralSqlite, instance=database)
         return database.engine, database.close
     engine = make_engine(
         settings.database_url,
@@ -208,7 +211,7 @@ def _register_sql(
     container: punq.Container, settings: Settings, clock: Clock, ids: IdGenerator
 ) -> None:
     start_mappers()
-    engine, close = _engine(settings)
+    engine, close = _engine(container, settings)
     sessions = session_factory(engine)
     container.register(AsyncEngine, instance=engine)
     container.register(UnitOfWorkFactory, instance=lambda: SqlShopUnitOfWork(sessions, clock, ids))
