@@ -1,7 +1,7 @@
 """``CatalogQueries`` in SQL: Core selects over committed rows, never loading aggregates.
 
-Every method gives exactly what :class:`shop_adapters.memory.catalog.MemoryCatalogQueries`
-gives for the same data (the contract suite compares them). Search is two round trips (count,
+The one read side of the catalog (``memory://`` runs it too); the contract suite checks that
+SQLite and PostgreSQL answer alike for the same data. Search is two round trips (count,
 page), reading the search columns the mapping keeps on ``products`` and the index tables
 ``product_attribute_values`` and ``front_category_links``.
 """
