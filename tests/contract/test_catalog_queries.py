@@ -237,7 +237,6 @@ class CatalogQueriesContract:
         yield reference
         await reference.close()
 
-
     @pytest.fixture
     async def seeded(
         self, backend: Backend, reference: Backend | None

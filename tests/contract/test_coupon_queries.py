@@ -62,7 +62,6 @@ class CouponQueriesContract:
         yield reference
         await reference.close()
 
-
     @pytest.fixture
     async def seeded(self, backend: Backend, reference: Backend | None) -> Seeded:
         backend.ids = CountingIds()

@@ -90,7 +90,6 @@ class GiftCardQueriesContract:
         yield reference
         await reference.close()
 
-
     @pytest.fixture
     async def seeded(self, backend: Backend, reference: Backend | None) -> Seeded:
         backend.ids = CountingIds()
