@@ -19,6 +19,8 @@ gets its schema, and a driver without a thread (ADR 0028):
 - :class:`InlineConnection` runs each statement in the event loop's thread instead of hopping
   to aiosqlite's worker thread and back: the hop, not SQLite, was most of the time. A lock held
   by another connection is waited for with ``asyncio.sleep``, so the loop never blocks.
+- The engines of all ``memory://`` runtimes share one cache of compiled statements
+  (:class:`MemoryDialect`), so a new runtime does not compile again what others did.
 """
 
 from __future__ import annotations
