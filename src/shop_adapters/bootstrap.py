@@ -74,11 +74,14 @@ class _Wiring:
         self.container.register(key, factory=build, scope=punq.Scope.singleton)
 
 
-def _engine(settings: Settings) -> tuple[AsyncEngine, Callable[[], Awaitable[None]]]:
-    """The engine for ``settings.database_url`` and what closes it: ``memory://`` is an
-    in-memory SQLite database of this runtime's own (ADR 0028)."""
+def _engine(
+    container: punq.Container, settings: Settings
+) -> tuple[AsyncEngine, Callable[[], Awaitable[None]]]:
+    """The engine for ``settings.database_url`` and what closes it: ``memory://`` is a SQLite
+    database of this runtime's own, deleted when it closes (ADR 0028)."""
     if settings.database_url == MEMORY_URL:
         database = EphemeralSqlite()
+        container.register(EphemeralSqlite, instance=database)
         return database.engine, database.close
     engine = make_engine(
         settings.database_url,
@@ -167,8 +170,8 @@ def build_container(
     ids: IdGenerator | None = None,
     contexts: Sequence[ContextPlugin] = CONTEXTS,
 ) -> punq.Container:
-    engine, close_engine = _engine(settings)
     container = punq.Container()
+    engine, close_engine = _engine(container, settings)
     wiring = _Wiring(settings, clock or SystemClock(), ids or UuidV7Generator(), engine, container)
     _register_kernel(wiring, contexts)
 

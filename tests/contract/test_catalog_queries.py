@@ -227,18 +227,25 @@ def criteria_table(ids: dict[str, uuid.UUID]) -> list[tuple[str, dict[str, Any]]
 
 
 class CatalogQueriesContract:
-    """Subclasses provide ``backend``; the reference is a ``memory://`` backend (the same SQL
-    on an in-memory SQLite database) fed the same commands: PostgreSQL must answer exactly as
-    SQLite does, and the anchors pin what the answers are."""
+    """Subclasses provide ``backend``. ``reference`` is a ``memory://`` backend (the same SQL on
+    a SQLite database) fed the same commands: PostgreSQL must answer exactly as SQLite does. On
+    SQLite the backend is its own reference, and the anchors pin what the answers are."""
 
     @pytest.fixture
-    async def seeded(self, backend: Backend) -> AsyncIterator[tuple[Any, Any, dict[str, Any]]]:
+    async def reference(self) -> AsyncIterator[Backend | None]:
         reference = SqlBackend(ids=CountingIds())
-        backend.ids = CountingIds()
-        ids = await seed_catalog(reference)
-        assert await seed_catalog(backend) == ids
-        yield reference, backend, ids
+        yield reference
         await reference.close()
+
+    @pytest.fixture
+    async def seeded(
+        self, backend: Backend, reference: Backend | None
+    ) -> tuple[Any, Any, dict[str, Any]]:
+        backend.ids = CountingIds()
+        ids = await seed_catalog(backend)
+        if reference is not None:
+            assert await seed_catalog(reference) == ids
+        return reference or backend, backend, ids
 
     @staticmethod
     async def compare(
@@ -353,6 +360,10 @@ class TestSqliteCatalogQueries(CatalogQueriesContract):
     @pytest.fixture
     def backend(self, sqlite_backend: Backend) -> Backend:
         return sqlite_backend
+
+    @pytest.fixture
+    def reference(self) -> Backend | None:
+        return None  # SQLite is the reference itself
 
 
 @pytest.mark.postgres

@@ -327,11 +327,9 @@ async def test_the_message_names_the_life_of_the_code(memory_store: OneTimeCodeS
         r"Your shop verification code is \d{8}\. It expires in 90 seconds\.",
         sender.last_to(PHONE) or "",
     )
+    another_operator = "0190a000-0000-7000-8000-000000000002"  # the first may not ask again yet
     await OneTimeCodes(memory_store, sender, ttl=dt.timedelta(minutes=1)).issue(
-        PURPOSE,
-        OPERATOR,
-        PHONE,
-        at(120),  # past the one-a-minute cool-down of the first
+        PURPOSE, another_operator, PHONE, at(0)
     )
     assert (sender.last_to(PHONE) or "").endswith("It expires in 1 minute.")
 

@@ -5,37 +5,45 @@ repositories, queries and stores, the same unit of work, the same WAL locking (a
 waits for a writer; writers queue). What this module adds is where the database lives, how it
 gets its schema, and a driver without a thread (ADR 0028):
 
-- The database is a SQLite file in a private temporary folder (``0700``, under ``TMPDIR``), used
-  by the runtime's engine only and deleted when the runtime closes — or, for a runtime nobody
-  closed, when it is garbage-collected or the process exits. Durability is not wanted: commits
-  are not synced (``synchronous=OFF``), so the file mostly stays in the page cache.
+- The database is a SQLite file in the process's private temporary folder (``0700``, under
+  ``TMPDIR``), used by the runtime's engine only and deleted when the runtime closes — or, for a
+  runtime nobody closed, when it is garbage-collected; the folder goes when the process exits.
+  Durability is not wanted: commits are not synced (``synchronous=OFF``), so the file mostly
+  stays in the page cache.
   SQLite's in-memory databases were measured and refused: a ``memdb`` database refuses every
   reader while a write transaction is open, and the application reads inside its units of work
   (the attempt limiter, the job store); shared-cache databases fail such reads at once.
 - The schema is migrated once per process, by Alembic as for any database, into a *template*
-  kept in memory; each new database is a copy of it made with SQLite's backup API (about a
-  millisecond), not ~40 ``CREATE TABLE`` statements and the migrations' triggers.
+  file; each new database is a copy of that file (half a millisecond), not ~40 ``CREATE TABLE``
+  statements and the migrations' triggers.
 - :class:`InlineConnection` runs each statement in the event loop's thread instead of hopping
   to aiosqlite's worker thread and back: the hop, not SQLite, was most of the time. A lock held
   by another connection is waited for with ``asyncio.sleep``, so the loop never blocks.
+- The engines of all ``memory://`` runtimes share one cache of compiled statements
+  (:class:`MemoryDialect`), so a new runtime does not compile again what others did.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
+import os
 import shutil
 import sqlite3
 import tempfile
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import event, util
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shop_adapters.sql.engine import READ_ONLY_OPTION, upgrade
@@ -47,51 +55,51 @@ BUSY_TIMEOUT_SECONDS = 30.0
 _FIRST_PAUSE = 0.0005
 _LAST_PAUSE = 0.02
 
-_template: sqlite3.Connection | None = None
+_template: Path | None = None
 _template_lock = threading.Lock()
 
 
-def _migrated_template() -> sqlite3.Connection:
-    """An in-memory database holding the migrated schema, built on first use."""
+def _migrated_template() -> Path:
+    """The migrated schema in a file of the process's private folder, built on first use; the
+    folder goes when the process exits."""
     global _template
     with _template_lock:
         if _template is None:
-            with tempfile.TemporaryDirectory(prefix="shop-schema-") as folder:
-                path = Path(folder) / "schema.db"
-                # Alembic's environment runs an event loop of its own: give it a thread of its
-                # own, so that a runtime may be built inside a running loop
-                with concurrent.futures.ThreadPoolExecutor(1) as pool:
-                    pool.submit(upgrade, f"sqlite+aiosqlite:///{path}").result()
-                source = sqlite3.connect(path)
-                template = sqlite3.connect(":memory:", check_same_thread=False)
-                try:
-                    source.backup(template)
-                finally:
-                    source.close()
-            _template = template
+            folder = Path(tempfile.mkdtemp(prefix="shop-memory-"))
+            atexit.register(_remove_folder, folder, os.getpid())
+            path = folder / "template.db"
+            # Alembic's environment runs an event loop of its own: give it a thread of its own,
+            # so that a runtime may be built inside a running loop
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                pool.submit(upgrade, f"sqlite+aiosqlite:///{path}").result()
+            connection = sqlite3.connect(path)
+            try:  # everything in the file itself (WAL mode stays recorded in its header)
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
+            _template = path
         return _template
 
 
-def _remove(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+def _remove_folder(folder: Path, owner: int) -> None:
+    if os.getpid() == owner:  # not from a forked child
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 class EphemeralSqlite:
     """One runtime's database (a copy of the migrated template) and the engine over it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         template = _migrated_template()
-        self.folder = Path(tempfile.mkdtemp(prefix="shop-memory-"))
-        self._finalizer = weakref.finalize(self, _remove, self.folder)
-        self.path = self.folder / "shop.db"
-        target = sqlite3.connect(self.path)
-        try:
-            with _template_lock:
-                template.backup(target)
-            target.execute("PRAGMA journal_mode=WAL")
-        finally:
-            target.close()
-        self.engine = _engine(self.path)
+        self.path = template.with_name(f"{uuid.uuid4().hex}.db")
+        self._finalizer = weakref.finalize(self, _remove_database, self.path)
+        shutil.copyfile(template, self.path)
+        self.engine = _engine(self.path, busy_timeout)
 
     async def close(self) -> None:
         """Close the engine's connections and delete the database."""
@@ -150,15 +158,38 @@ class InlineConnection(aiosqlite.Connection):
             pause = min(pause * 2, _LAST_PAUSE)
 
 
-def _engine(path: Path) -> AsyncEngine:
+class MemoryDialect(SQLiteDialect_aiosqlite):
+    """SQLAlchemy's aiosqlite dialect, equal to every other instance of itself, so that the
+    engines of all ``memory://`` runtimes share one cache of compiled statements (the cache is
+    keyed by dialect): a new runtime does not compile again what an earlier one did."""
+
+    supports_statement_cache = True
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+registry.register("sqlite.shop_memory", __name__, "MemoryDialect")
+
+_STATEMENTS: util.LRUCache[Any, Any] = util.LRUCache(4000)
+"""The compiled statements of every ``memory://`` engine of the process."""
+
+
+def _engine(path: Path, busy_timeout: float) -> AsyncEngine:
     def connector() -> sqlite3.Connection:
         return sqlite3.connect(path, timeout=0, check_same_thread=False)
 
     async def connect() -> Any:
-        return await InlineConnection(connector, BUSY_TIMEOUT_SECONDS)
+        return await InlineConnection(connector, busy_timeout)
 
     engine = create_async_engine(
-        "sqlite+aiosqlite://", async_creator=connect, poolclass=TranslatingPool
+        "sqlite+shop_memory://",
+        async_creator=connect,
+        poolclass=TranslatingPool,
+        execution_options={"compiled_cache": _STATEMENTS},
     )
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -1,7 +1,8 @@
 """``CatalogQueries`` in SQL: Core selects over committed rows, never loading aggregates.
 
-Every method gives exactly what :class:`shop_app.catalog.ports.CatalogQueries` promises (the
-contract suite checks it on SQLite and PostgreSQL). The statements are built once, with bind
+The one read side of the catalog (``memory://`` runs it too). Every method gives exactly what
+:class:`shop_app.catalog.ports.CatalogQueries` promises (the contract suite checks it on
+SQLite and PostgreSQL). The statements are built once, with bind
 parameters (:mod:`shop_adapters.sql.catalog.statements`): a search is one round trip, reading
 the search columns the mapping keeps on ``products`` and the index tables
 ``product_attribute_values`` and ``front_category_links``; a product page is two (its head and

@@ -1,7 +1,7 @@
 """``CouponQueries`` in SQL: Core selects over committed rows, never loading aggregates.
 
-Every method answers exactly what :class:`shop_adapters.memory.coupons.MemoryCouponQueries`
-answers for the same data, in the same order (the contract suite compares them). Expiry is
+The one read side of coupons (``memory://`` runs it too); the contract suite checks that SQLite
+and PostgreSQL answer alike for the same data, in the same order. Expiry is
 applied on read (CPN-12): an ``available`` coupon whose validity has ended by ``now`` is
 ``expired`` to every filter, count and item here, sweep or no sweep.
 
