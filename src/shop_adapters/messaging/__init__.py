@@ -4,7 +4,7 @@ The guarantees, end to end:
 
 - **No dual writes.** The unit of work writes a committed aggregate's events to the ``outbox`` in
   the same transaction; there is no event without its change, nor a change without its event.
-- **Nothing lost.** :class:`OutboxRelay` (SQL) / :class:`MemoryOutboxRelay` publish outbox rows
+- **Nothing lost.** :class:`OutboxRelay` publishes outbox rows (``memory://`` included)
   through an :class:`~shop_app.shared.ports.EventPublisher` and mark a row sent only after the
   broker confirmed it. A failed publication is recorded (``attempts``, ``last_error``,
   ``next_attempt_at`` with capped exponential backoff and jitter) and retried until it succeeds.
@@ -32,22 +32,19 @@ from shop_adapters.messaging.envelope import MessageHandler, ReceivedMessage
 from shop_adapters.messaging.errors import PublishFailed
 from shop_adapters.messaging.inbox import Inbox, MemoryInbox, Subscriber
 from shop_adapters.messaging.memory import InMemoryPublisher
-from shop_adapters.messaging.memory_relay import MemoryOutboxRelay, RetryStatus
 from shop_adapters.messaging.rabbitmq import RabbitMQConsumer, RabbitMQPublisher
 from shop_adapters.messaging.relay import OutboxRelay, backoff_delay
 
 __all__ = [
     "InMemoryPublisher",
-    "Inbox",
     "MemoryInbox",
-    "MemoryOutboxRelay",
+    "Inbox",
     "MessageHandler",
     "OutboxRelay",
     "PublishFailed",
     "RabbitMQConsumer",
     "RabbitMQPublisher",
     "ReceivedMessage",
-    "RetryStatus",
     "Subscriber",
     "UndecodablePayload",
     "backoff_delay",

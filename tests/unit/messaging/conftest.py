@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.unit.messaging.support import T0
 
-from shop_adapters.memory import FixedClock
+from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.engine import make_engine
 
 

@@ -9,8 +9,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.memory import MemoryDatabase
-from shop_adapters.memory.kernel import OutboxRow
 from shop_adapters.sql.messaging_tables import new_outbox_rows, outbox
 from shop_app.shared.ports import OutboxMessage
 
@@ -41,8 +39,3 @@ async def insert_outbox(
 async def outbox_rows(engine: AsyncEngine) -> list[Any]:
     async with engine.connect() as conn:
         return list((await conn.execute(select(outbox).order_by(outbox.c.position))).all())
-
-
-def add_to_memory_outbox(db: MemoryDatabase, messages: list[OutboxMessage]) -> None:
-    start = len(db.outbox)
-    db.outbox.extend(OutboxRow(m, start + i) for i, m in enumerate(messages))

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tests.unit.messaging.support import make_message
 
-from shop_adapters.memory import FixedClock
 from shop_adapters.messaging import Inbox, MemoryInbox
+from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.messaging_tables import inbox, outbox
 

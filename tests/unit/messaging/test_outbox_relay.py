@@ -1,7 +1,6 @@
-"""The outbox relay against SQLite and the memory database, with the in-memory publisher.
-
-Both relays share one test body per behaviour (a small driver per backend), so SQL and memory
-keep the same promises.
+"""The outbox relay against SQLite (the path ``memory://`` runs too), with the in-memory
+publisher. The tests go through a small driver, so that another backend could be added as a
+driver of its own; PostgreSQL's path is in tests/integration/messaging.
 """
 
 from __future__ import annotations
@@ -17,23 +16,21 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.unit.messaging.support import (
     T0,
-    add_to_memory_outbox,
     insert_outbox,
     make_message,
     outbox_rows,
 )
 
-from shop_adapters.memory import FixedClock, MemoryDatabase
 from shop_adapters.messaging import (
     Inbox,
     InMemoryPublisher,
-    MemoryOutboxRelay,
     OutboxRelay,
     PublishFailed,
     ReceivedMessage,
     backoff_delay,
 )
 from shop_adapters.messaging.errors import describe_error
+from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.messaging_tables import inbox, outbox
 from shop_app.shared.ports import OutboxMessage
 
@@ -86,38 +83,8 @@ class SqlDriver:
         }
 
 
-class MemoryDriver:
-    def __init__(self, clock: FixedClock) -> None:
-        self.db, self.clock = MemoryDatabase(), clock
-        self._relay: MemoryOutboxRelay | None = None
-
-    async def add(self, messages: list[OutboxMessage]) -> None:
-        add_to_memory_outbox(self.db, messages)
-
-    def relay(self, publisher: InMemoryPublisher, **options: Any) -> MemoryOutboxRelay:
-        self._relay = MemoryOutboxRelay(self.db, publisher, self.clock, **options)
-        return self._relay
-
-    async def state(self) -> dict[uuid.UUID, RowState]:
-        states: dict[uuid.UUID, RowState] = {}
-        for row in self.db.outbox:
-            retry = self._relay.retry_status(row.message.id) if self._relay else None
-            states[row.message.id] = _State(
-                attempts=retry.attempts if retry else 0,
-                next_attempt_at=retry.next_attempt_at if retry else None,
-                sent_at=row.sent_at,
-                last_error=retry.last_error if retry else None,
-            )
-        return states
-
-
-@pytest.fixture(params=["sqlite", "memory"])
-async def driver(
-    request: pytest.FixtureRequest, clock: FixedClock, sqlite_url: str
-) -> AsyncIterator[Driver]:
-    if request.param == "memory":
-        yield MemoryDriver(clock)
-        return
+@pytest.fixture
+async def driver(clock: FixedClock, sqlite_url: str) -> AsyncIterator[Driver]:
     from shop_adapters.sql.engine import make_engine
 
     engine = make_engine(sqlite_url)

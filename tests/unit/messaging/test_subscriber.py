@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tests.unit.messaging.support import T0
 
-from shop_adapters.memory import FixedClock
 from shop_adapters.messaging import Inbox, ReceivedMessage, Subscriber, UndecodablePayload
+from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.messaging_tables import inbox
 from shop_app.shared.integration import Amount, IntegrationEvent, payload_of
 
