@@ -7,6 +7,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import os
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +21,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.memory_support import memory_shop
 
+from shop_adapters.sql import memory
 from shop_adapters.sql.catalog.tables import brands
 from shop_adapters.sql.errors import PersistenceConflict
 from shop_adapters.sql.kernel_tables import audit_log
@@ -177,3 +182,27 @@ async def test_runtimes_share_compiled_statements() -> None:
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the probe of a process id is POSIX")
+def test_the_folders_of_killed_processes_are_removed() -> None:
+    """A process killed before its exit handlers leaves its folder; the next one removes it,
+    and leaves alone those of live processes (its own included)."""
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True
+    )
+    dead_pid = int(gone.stdout)
+    root = Path(tempfile.gettempdir())
+    abandoned = Path(tempfile.mkdtemp(prefix=f"shop-memory-{dead_pid}-", dir=root))
+    (abandoned / "x.db").write_bytes(b"left behind")
+    alive = Path(tempfile.mkdtemp(prefix=f"shop-memory-{os.getpid()}-", dir=root))
+    try:
+        memory._remove_abandoned_folders()
+        assert not abandoned.exists()
+        assert alive.exists()
+    finally:
+        for folder in (abandoned, alive):
+            if folder.exists():
+                for file in folder.iterdir():
+                    file.unlink()
+                folder.rmdir()

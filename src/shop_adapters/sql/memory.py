@@ -7,7 +7,8 @@ gets its schema, and a driver without a thread (ADR 0028):
 
 - The database is a SQLite file in the process's private temporary folder (``0700``, under
   ``TMPDIR``), used by the runtime's engine only and deleted when the runtime closes — or, for a
-  runtime nobody closed, when it is garbage-collected; the folder goes when the process exits.
+  runtime nobody closed, when it is garbage-collected; the folder goes when the process exits
+  (or, if it was killed, when the next process makes its own folder).
   Durability is not wanted: commits are not synced (``synchronous=OFF``), so the file mostly
   stays in the page cache.
   SQLite's in-memory databases were measured and refused: a ``memdb`` database refuses every
@@ -55,6 +56,7 @@ BUSY_TIMEOUT_SECONDS = 30.0
 _FIRST_PAUSE = 0.0005
 _LAST_PAUSE = 0.02
 
+_PREFIX = "shop-memory-"
 _template: Path | None = None
 _template_lock = threading.Lock()
 
@@ -65,7 +67,8 @@ def _migrated_template() -> Path:
     global _template
     with _template_lock:
         if _template is None:
-            folder = Path(tempfile.mkdtemp(prefix="shop-memory-"))
+            _remove_abandoned_folders()
+            folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
             atexit.register(_remove_folder, folder, os.getpid())
             path = folder / "template.db"
             # Alembic's environment runs an event loop of its own: give it a thread of its own,
@@ -84,6 +87,28 @@ def _migrated_template() -> Path:
 def _remove_folder(folder: Path, owner: int) -> None:
     if os.getpid() == owner:  # not from a forked child
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_abandoned_folders() -> None:
+    """Remove the folders of processes that are gone without running their exit handlers (a
+    killed test run, ``shop serve`` stopped by a signal). POSIX only: elsewhere ``os.kill``
+    with signal 0 is no probe."""
+    if os.name != "posix":
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*-*"):
+        owner = folder.name.removeprefix(_PREFIX).split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM): alive
+        return True
+    return True
 
 
 def _remove_database(path: Path) -> None:
