@@ -1,8 +1,7 @@
 """SQL repositories of the catalog (the Protocols of :mod:`shop_app.catalog.ports`).
 
-They behave like the in-memory ones: a unit of work sees its own writes (pending changes are
-flushed before a query), and a flush refused for a stale version or a clashing row raises the
-same errors as the commit would.
+A unit of work sees its own writes (pending changes are written before a query), and a write
+refused for a stale version or a clashing row raises the same errors as the commit would.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ them the catalog keeps, in the same transaction, a few columns and tables only t
 reads (kept in step by the mapping's flush listeners, never written by hand):
 
 - ``name_key`` on categories, brands and products: the lower-cased name (``name_key``), for
-  case-insensitive uniqueness and keyword search computed by Python exactly as the in-memory
-  reference does (SQL ``lower()`` differs between backends beyond ASCII);
+  case-insensitive uniqueness and keyword search computed by Python, the same on every
+  backend (SQL ``lower()`` differs between backends beyond ASCII);
 - on products: ``min_price_minor`` / ``max_price_minor`` / ``list_price_minor`` over the enabled
   SKUs (NULL when none is enabled, which also means "cannot be listed") and ``stock_total``;
 - on skus: ``shop_id`` (SKU codes are unique within a shop) and ``combination`` (a digest of the
