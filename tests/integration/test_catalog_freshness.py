@@ -13,10 +13,11 @@ import datetime as dt
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, text
+from sqlalchemy import Table, create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.sql.catalog import tables as catalog_tables
@@ -27,6 +28,7 @@ from shop_adapters.sql.catalog.freshness import (
     catalog_freshness,
 )
 from shop_adapters.sql.engine import make_engine, reader
+from shop_adapters.sql.tables import metadata
 from shop_app.shared.errors import StorageBusy
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -298,3 +300,21 @@ async def test_a_shared_read_begins_after_every_request_it_answers() -> None:
     assert began == [0, 1]  # one more read, for all three latecomers
     gates[1].set_result(None)
     assert [await task for task in late] == [2, 2, 2]
+
+
+def test_a_schema_made_by_create_all_gets_the_triggers_too(tmp_path: Path) -> None:
+    """A schema not made by the migrations (``metadata.create_all``) must not keep a stamp that
+    never moves: its answers would be reused for ever."""
+    path = tmp_path / "created.db"
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        metadata.create_all(engine)
+        table, row = _rows()[4]
+        with engine.connect() as conn:
+            before = conn.execute(catalog_freshness.select()).one().stamp
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(**row))
+        with engine.connect() as conn:
+            assert conn.execute(catalog_freshness.select()).one().stamp == before + 1
+    finally:
+        engine.dispose()

@@ -32,9 +32,11 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import BigInteger, Column, Integer, Table, event, select
 from sqlalchemy.engine import Connection
@@ -164,11 +166,13 @@ class _LocalSqliteReader:
         self._path = path
         self._connection: sqlite3.Connection | None = None
         self._usable = True
+        self._lock = threading.Lock()  # an embedder may read from more than one thread
 
     def read(self) -> int | None:
         """The stamp (``None`` when there is no row). Raises ``sqlite3.Error``."""
-        connection = self._connection or self._open()
-        row = connection.execute(_READ_STAMP_SQL).fetchone()
+        with self._lock:
+            connection = self._connection or self._open()
+            row = connection.execute(_READ_STAMP_SQL).fetchone()
         return None if row is None else int(row[0])
 
     @property
@@ -197,10 +201,19 @@ class _LocalSqliteReader:
         return connection
 
     def close(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._connection.close()
-            self._connection = None
+        with self._lock:
+            if self._connection is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._connection.close()
+                self._connection = None
+
+
+class _Line:
+    """The requests of one event loop waiting for the next read, and that loop's reader."""
+
+    def __init__(self) -> None:
+        self.next: asyncio.Future[int | None] | None = None
+        self.reader: asyncio.Task[None] | None = None
 
 
 class _Shared:
@@ -208,26 +221,29 @@ class _Shared:
 
     A request joins the *next* read, never one already under way: each read begins after
     every request it answers arrived, so it sees every commit those requests could have seen.
-    While a read is under way, the requests that arrive wait for the one after it."""
+    While a read is under way, the requests that arrive wait for the one after it. (Per event
+    loop: an embedder may run the runtime on more than one.)"""
 
     def __init__(self, read: Callable[[], Awaitable[int | None]]) -> None:
         self._read = read
-        self._next: asyncio.Future[int | None] | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._lines: WeakKeyDictionary[asyncio.AbstractEventLoop, _Line] = WeakKeyDictionary()
 
     async def __call__(self) -> int | None:
         loop = asyncio.get_running_loop()
-        if self._next is None or self._next.get_loop() is not loop:
-            self._next = loop.create_future()
-        reader = self._reader
-        if reader is None or reader.done() or reader.get_loop() is not loop:
-            self._reader = loop.create_task(self._run())
+        line = self._lines.get(loop)
+        if line is None:
+            line = self._lines[loop] = _Line()
+        if line.next is None:
+            line.next = loop.create_future()
+        answer = line.next
+        if line.reader is None or line.reader.done():
+            line.reader = loop.create_task(self._run(line))
         # shielded: a request that goes away does not cancel the others' read
-        return await asyncio.shield(self._next)
+        return await asyncio.shield(answer)
 
-    async def _run(self) -> None:
-        while self._next is not None:
-            answer, self._next = self._next, None
+    async def _run(self, line: _Line) -> None:
+        while line.next is not None:
+            answer, line.next = line.next, None
             try:
                 answer.set_result(await self._read())
             except Exception as exc:
