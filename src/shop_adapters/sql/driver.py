@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -214,22 +214,28 @@ class Link:
             return statement.compiled(self.dialect)
         return _Compiled(statement, self.dialect)  # built on the fly: compiled each time
 
+    async def _send(self, sql: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """``call`` the driver with ``sql``: the transaction begun first if it was not, the
+        statement recorded, the driver's error translated."""
+        if not self._begun:
+            await self._open()
+        _record(sql)
+        try:
+            return await call()
+        except Exception as error:
+            raise self._failed(error) from error
+
     async def fetch(
         self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None
     ) -> list[Any]:
         """The rows ``statement`` returns, as tuples of converted values."""
         compiled = self._compiled(statement)
         arguments = compiled.arguments(params or {})
-        if not self._begun:
-            await self._open()
-        _record(compiled.sql)
-        try:
-            if self.postgres:
-                raw = await self._driver.fetch(compiled.sql, *arguments)
-            else:
-                raw = await self._driver.execute_fetchall(compiled.sql, arguments)
-        except Exception as error:
-            raise self._failed(error) from error
+        driver, sql = self._driver, compiled.sql
+        if self.postgres:
+            raw = await self._send(sql, lambda: driver.fetch(sql, *arguments))
+        else:
+            raw = await self._send(sql, lambda: driver.execute_fetchall(sql, arguments))
         return compiled.rows(raw)
 
     async def execute(
@@ -238,22 +244,18 @@ class Link:
         """Run ``statement``; the number of rows it changed."""
         compiled = self._compiled(statement)
         arguments = compiled.arguments(params or {})
-        if not self._begun:
-            await self._open()
-        _record(compiled.sql)
-        try:
-            if self.postgres:
-                status: str = await self._driver.execute(compiled.sql, *arguments)
-                return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
-            cursor = await self._driver.execute(compiled.sql, arguments)
-            return int(cursor.rowcount)
-        except Exception as error:
-            raise self._failed(error) from error
+        driver, sql = self._driver, compiled.sql
+        if self.postgres:
+            status: str = await self._send(sql, lambda: driver.execute(sql, *arguments))
+            return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
+        cursor = await self._send(sql, lambda: driver.execute(sql, arguments))
+        return int(cursor.rowcount)
 
     async def execute_many(
         self, statement: Prepared | Executable, rows: Sequence[Mapping[str, Any]]
     ) -> None:
-        """Run ``statement`` once per parameter set, in one go (an ``executemany``)."""
+        """Run ``statement`` once per parameter set, in one go (an ``executemany``: recorded
+        once, one pipelined round of the same statement)."""
         if not rows:
             return
         if len(rows) == 1:
@@ -261,13 +263,8 @@ class Link:
             return
         compiled = self._compiled(statement)
         arguments = [compiled.arguments(row) for row in rows]
-        if not self._begun:
-            await self._open()
-        _record(compiled.sql)  # one executemany: one pipelined round of the same statement
-        try:
-            await self._driver.executemany(compiled.sql, arguments)
-        except Exception as error:
-            raise self._failed(error) from error
+        driver, sql = self._driver, compiled.sql
+        await self._send(sql, lambda: driver.executemany(sql, arguments))
 
 
 __all__ = ["Link", "Prepared", "inserter", "recording"]

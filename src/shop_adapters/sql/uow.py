@@ -15,12 +15,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql import ColumnElement, Executable
+from sqlalchemy.sql import Executable
 
 from shop_adapters.sql.audit import SqlAuditLog
 from shop_adapters.sql.driver import Link, Prepared, inserter
 from shop_adapters.sql.jobs import SqlJobQueue
-from shop_adapters.sql.mapper import TableMap, member_of
+from shop_adapters.sql.mapper import TableMap
 from shop_adapters.sql.messaging_tables import idempotency_keys, new_outbox_rows, outbox
 from shop_adapters.sql.tracker import Tracker
 from shop_app.shared.errors import IdempotencyKeyInUse
@@ -104,10 +104,6 @@ class SqlUnitOfWork(UnitOfWork):
         self.jobs = SqlJobQueue(self.link, self.clock, self.ids)
         self._repositories()
 
-    async def flush(self) -> None:
-        """Write pending changes now (a query that must see them does this itself)."""
-        await self.tracker.flush()
-
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
         await self.tracker.flush()
         if messages:
@@ -138,16 +134,8 @@ class SqlRepository(Generic[A]):
         self._link = uow.link
         self._postgres = uow.link.postgres
 
-    @property
-    def _dialect(self) -> str:
-        return self._link.dialect.name
-
     async def _flush(self) -> None:
         await self._tracker.flush()
-
-    def _among(self, column: Any, name: str) -> ColumnElement[bool]:
-        """``column`` is one of the list bound as ``name`` (one parameter on every backend)."""
-        return member_of(column, name, self._dialect)
 
     async def _load(
         self,
