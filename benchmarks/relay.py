@@ -29,6 +29,11 @@ queue (unique names) and the database are deleted at the end.
 
     .venv/bin/python benchmarks/relay.py [--events 100000] [--batch-sizes 100,500] [--relays 1,2]
         [--rounds 2] [--interval-ms 50] [--timeout 300] [--queue-arguments JSON]
+
+The bound queue is declared as ``RabbitMQConsumer`` declares its queues — a quorum queue — unless
+``--queue-arguments`` says otherwise (``'{}'``: a classic queue). The CPU time per event of the
+relay processes, the broker (``beam.smp``) and the database (the benchmark database's backends
+and PostgreSQL's own processes) is printed for each side.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from relay_support import (
     messages,
     queue_count,
     records,
+    service_cpu,
     start_relays,
     stop_relays,
     wait_drained,
@@ -69,6 +75,7 @@ from sqlalchemy.engine import make_url
 from shop_adapters.bootstrap import bootstrap
 from shop_adapters.messaging import envelope
 from shop_adapters.messaging.amqp import routing_key
+from shop_adapters.messaging.rabbitmq import DEFAULT_QUEUE_ARGUMENTS
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import upgrade
 from shop_app.shared.ports import OutboxMessage
@@ -89,6 +96,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace, url: str, dsn: str, exchange: str, queue: str):
         self.args = args
         self.url, self.dsn = url, dsn
+        self.database = make_url(url).database or ""
         self.exchange_name, self.queue_name = exchange, queue
         self.messages = messages(args.events)
         self.prep_seconds = 5.0
@@ -97,6 +105,8 @@ class Bench:
         self.expected: dict[str, tuple[bytes, str]] = {}
         # (batch, relays) -> the relay processes' CPU time per event (µs), per run
         self.cpu_per_event: dict[tuple[int, int], list[float]] = {}
+        # side -> the broker's and the database's CPU time per event (µs), per run
+        self.service_cpu: dict[object, list[dict[str, float]]] = {}
 
     async def open(self) -> None:
         # the start step records the gift-card key once, before any relay starts
@@ -140,7 +150,9 @@ class Bench:
             message.body == body
             and message.type == kind
             and message.routing_key == routing_key(kind, 1)
-            and message.headers == {"version": 1}
+            # a quorum queue adds its own x-delivery-count
+            and {k: v for k, v in message.headers.items() if not k.startswith("x-")}
+            == {"version": 1}
             and message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
             and message.content_type == "application/json"
             and message.app_id == "shop"
@@ -185,12 +197,13 @@ class Bench:
                     self.prep_seconds = 2 * prep
                     await self.db.execute("TRUNCATE outbox")  # waits for a batch in flight
                     await self.queue.purge()
-                cpu_before = cpu_seconds(procs)
+                cpu_before, services_before = cpu_seconds(procs), service_cpu(self.database)
                 await asyncio.sleep(wait)
                 started = time.perf_counter()
                 await wait_drained(self.db, self.channel, self.queue_name, self.args.events, procs)
                 elapsed = time.perf_counter() - started
                 cpu = cpu_seconds(procs) - cpu_before
+                self._services((batch, relays), services_before)
             if any(proc.poll() is not None for proc in procs):
                 raise RuntimeError("a relay exited during the run")
             await self._check(f"ours (batch {batch}, {relays} relays)")
@@ -202,6 +215,18 @@ class Bench:
             shutil.rmtree(logs, ignore_errors=True)
         self.cpu_per_event.setdefault((batch, relays), []).append(cpu / self.args.events * 1e6)
         return self.args.events / elapsed
+
+    def _services(self, side: object, before: dict[str, float]) -> None:
+        after = service_cpu(self.database)
+        self.service_cpu.setdefault(side, []).append(
+            {name: (after[name] - before[name]) / self.args.events * 1e6 for name in after}
+        )
+
+    def services_line(self, side: object) -> str:
+        runs = self.service_cpu[side]
+        return ", ".join(
+            f"{name} {statistics.median(run[name] for run in runs):.1f}" for name in runs[0]
+        )
 
     async def baseline(self, batch: int) -> float:
         await self.queue.purge()
@@ -230,6 +255,7 @@ class Bench:
             await _publish(exchange, batches[0][:10])  # warm-up, then purged
             await self.queue.purge()
             async with asyncio.timeout(self.args.timeout):
+                services_before = service_cpu(self.database)
                 started = time.perf_counter()
                 for chunk in batches:
                     await _publish(exchange, chunk)
@@ -237,6 +263,7 @@ class Bench:
                         MARK_SENT, dt.datetime.now(dt.UTC), [position for position, _, _ in chunk]
                     )
                 elapsed = time.perf_counter() - started
+                self._services(batch, services_before)
         finally:
             await connection.close()
         await self._check(f"baseline (batch {batch})")
@@ -292,9 +319,10 @@ async def main() -> None:
     parser.add_argument(
         "--queue-arguments",
         type=json.loads,
-        default={},
-        help="of the bound queue, as JSON (default: none, a classic queue); e.g. "
-        '\'{"x-queue-mode": "lazy"}\' — the same queue for both sides',
+        default=dict(DEFAULT_QUEUE_ARGUMENTS),
+        help="of the bound queue, as JSON; the same queue for both sides (default: what "
+        f"RabbitMQConsumer declares, {json.dumps(DEFAULT_QUEUE_ARGUMENTS)}); "
+        "'{}' for a classic queue",
     )
     args = parser.parse_args()
 
@@ -337,21 +365,22 @@ async def main() -> None:
     print("benchmark: a backlog of outbox events through `shop relay` to RabbitMQ (confirms)")
     print(
         f"parameters: events={args.events} batch_sizes={args.batch_sizes} relays={args.relays} "
-        f"queue_arguments={args.queue_arguments or 'none'} "
+        f"queue_arguments={args.queue_arguments or 'none (a classic queue)'} "
         f"rounds={args.rounds} interval_ms={args.interval_ms}"
     )
     for batch in args.batch_sizes:
         base_rate = statistics.median(base[batch])
         print(
             f"baseline (bare aio-pika, confirms, one UPDATE per batch), batch {batch}: "
-            f"{base_rate:.0f} events/s"
+            f"{base_rate:.0f} events/s (CPU µs/event: {bench.services_line(batch)})"
         )
         for relays in args.relays:
             rate = statistics.median(ours[(batch, relays)])
             cpu = statistics.median(bench.cpu_per_event[(batch, relays)])
             print(
                 f"ours (shop relay x{relays}), batch {batch}: {rate:.0f} events/s "
-                f"(relay CPU {cpu:.1f} µs/event); ratio: {rate / base_rate:.2f}"
+                f"(CPU µs/event: relay {cpu:.1f}, {bench.services_line((batch, relays))}); "
+                f"ratio: {rate / base_rate:.2f}"
             )
 
 

@@ -190,17 +190,39 @@ def stop_relays(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
+def _cpu_of(pid: int | str) -> float:
+    """CPU time (user + system) of one process so far, from ``/proc`` (0 where unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def cpu_seconds(procs: Sequence[subprocess.Popen[bytes]]) -> float:
-    """CPU time (user + system) the processes used so far, from ``/proc`` (0 where unreadable)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for proc in procs:
+    """CPU time the processes used so far."""
+    return sum(_cpu_of(proc.pid) for proc in procs)
+
+
+def service_cpu(database: str) -> dict[str, float]:
+    """CPU time used so far by the broker (RabbitMQ's ``beam.smp``) and by the database: the
+    backends of ``database`` and PostgreSQL's own processes (WAL writer, checkpointer…), not
+    the backends of other databases. Backends that end between two readings are not counted,
+    so a difference is a lower bound."""
+    totals = {"broker": 0.0, "database": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            name = (entry / "comm").read_text().strip()
+            title = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+        if name == "beam.smp":
+            totals["broker"] += _cpu_of(entry.name)
+        elif name == "postgres" and (f" {database} " in title or "/main" in title):
+            totals["database"] += _cpu_of(entry.name)
+    return totals
 
 
 def log_tail(logs: Path) -> str:

@@ -15,16 +15,20 @@ size (ADR 0025). Here a batch becomes one ``bytes`` written at once:
 
 Delivery tags and confirmations are registered exactly as ``basic_publish`` does (the channel's
 lock, ``delivery_tag``, ``confirmations``, futures of the channel so that a closing channel fails
-them), so aiormq's reader settles them from the broker's ``Basic.Ack``/``Basic.Nack`` frames —
-``multiple`` acknowledgements included. This leans on attributes of ``aiormq.Channel`` that
-aio-pika uses too; the version is pinned in ``requirements.lock`` and the integration tests run
-the path against a real broker.
+them), so aiormq settles them from the broker's ``Basic.Ack``/``Basic.Nack`` frames. Only the
+handler of those frames is replaced, on the channel we publish on: for a ``multiple``
+acknowledgement aiormq schedules one event-loop callback per pending tag (about a fifth of a
+relay's CPU); ours settles the acknowledged tags in place, through aiormq's own
+``_confirm_delivery``. This leans on attributes of ``aiormq.Channel`` that aio-pika uses too; the
+version is pinned in ``requirements.lock`` and the integration tests run the path against a real
+broker, acknowledgements and refusals.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import struct
 import uuid
 from collections.abc import Sequence
@@ -36,6 +40,8 @@ from aiormq.abc import ChannelFrame
 from pamqp import commands
 
 from shop_adapters.messaging.envelope import routing_key
+
+log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/json"
 CONTENT_ENCODING = "utf-8"
@@ -202,6 +208,20 @@ class BatchChannel:
             raise ValueError("a batch channel needs publisher confirms")
         self.channel = channel
         self.encoder = FrameEncoder(exchange, channel.number, channel.max_content_size)
+        channel._on_confirm_frame = self._on_confirm_frame
+
+    async def _on_confirm_frame(self, frame: Any) -> None:
+        """The channel's handler of ``Basic.Ack``/``Basic.Nack``: settles every pending tag up
+        to the frame's when it is ``multiple``, else its own (see the module's docstring)."""
+        channel = self.channel
+        pending = channel.confirmations
+        tag = frame.delivery_tag
+        if tag not in pending:
+            log.error("unexpected confirmation from the broker: %r", frame)
+            return
+        settled = [t for t in pending if t <= tag] if getattr(frame, "multiple", False) else [tag]
+        for each in settled:
+            channel._confirm_delivery(each, frame)
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> asyncio.Future[None]:
         """Send ``messages`` in order; the returned future completes when the broker confirmed

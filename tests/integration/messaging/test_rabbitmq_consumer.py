@@ -12,6 +12,7 @@ import collections
 import uuid
 
 import aio_pika
+import aiormq
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -156,3 +157,34 @@ async def test_a_body_that_is_not_an_envelope_is_rejected_not_looped(
         await eventually(good_arrived, 10, "the good message")
     assert got[0].id == good.id
     assert await _queue_depth(rabbitmq_url, queue) == 0
+
+
+async def _redeclare(url: str, queue: str, arguments: dict[str, str]) -> None:
+    connection = await aio_pika.connect(url, timeout=5)
+    async with connection:
+        channel = await connection.channel()
+        await channel.declare_queue(queue, durable=True, arguments=arguments)
+
+
+@pytest.mark.parametrize(
+    ("given", "kind"), [(None, "quorum"), ({}, "classic"), ({"x-queue-type": "classic"}, "classic")]
+)
+async def test_a_consumer_declares_a_quorum_queue_unless_told_otherwise(
+    rabbitmq_url: str, names: Names, given: dict[str, str] | None, kind: str
+) -> None:
+    queue = names.queue(f"kind-{kind}-{len(given or {})}")
+
+    async def ignore(message: ReceivedMessage) -> None:
+        return None
+
+    consumer = RabbitMQConsumer(
+        rabbitmq_url, queue, ["test.#"], ignore, exchange=names.exchange, queue_arguments=given
+    )
+    async with consumer:
+        pass
+    # RabbitMQ answers a declaration with another type by closing the channel (406): the
+    # declaration with the expected type goes through, the other is refused
+    await _redeclare(rabbitmq_url, queue, {"x-queue-type": kind})
+    other = "classic" if kind == "quorum" else "quorum"
+    with pytest.raises(aiormq.exceptions.ChannelPreconditionFailed):
+        await _redeclare(rabbitmq_url, queue, {"x-queue-type": other})
