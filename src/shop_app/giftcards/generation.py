@@ -3,15 +3,17 @@
 The batch was created (or given more cards) by a command that queued a ``GENERATE_CARDS`` job;
 this fills it. Each chunk draws numbers (with a Luhn check digit) and secrets (no look-alike
 characters) from the cryptographic random source, seals the secrets (GC-11), and is written in
-one short transaction that also moves the batch's ``generated`` count — then forgotten, so memory
-holds one chunk whatever the batch size. A number that some card already has, in any batch, is
-skipped by storage and the next round makes up the shortfall; the batch ends with exactly
-``requested`` cards. A job that stops half-way resumes from ``generated``. When every card
-exists, ``ConfirmGenerated`` records it (once) in the batch's history.
+one short transaction that also moves the batch's ``generated`` count — then forgotten. The next
+chunk is made while one is written, so memory holds at most two chunks whatever the batch size.
+A number that some card already has, in any batch, is skipped by storage and the next round
+makes up the shortfall; the batch ends with exactly ``requested`` cards. A job that stops
+half-way resumes from ``generated``. When every card exists, ``ConfirmGenerated`` records it
+(once) in the batch's history.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
@@ -78,30 +80,49 @@ class CardGenerator:
             sealed=[s.blob for s in sealed],
         )
 
+    def _draw(self, size: int, prefix: str) -> asyncio.Future[CardChunk] | None:
+        """The next chunk, made in a worker thread (``None`` when none is needed)."""
+        if size <= 0:
+            return None
+        return asyncio.ensure_future(asyncio.to_thread(self.chunk, size, prefix))
+
     async def generate(self, batch_id: uuid.UUID, report: Report | None = None) -> int:
-        """Fill the batch; returns how many cards it holds at the end (its ``requested``)."""
+        """Fill the batch; returns how many cards it holds at the end (its ``requested``).
+
+        The next chunk is made in a worker thread while the current one is written, so that our
+        CPU work (random draws, sealing) and the database's overlap: at most two chunks are in
+        memory at once."""
         generated, requested, prefix = await self._state(batch_id)
         if report is not None:
             await report(generated, requested)
         stalls = 0
-        while generated < requested:
-            size = min(self._policy.card_chunk, requested - generated)
-            inserted = await self._store.insert_chunk(
-                batch_id, self.chunk(size, prefix), self._clock.now()
-            )
-            if inserted == 0:
-                # every number collided, or another worker filled the batch: look again
-                stalls += 1
-                if stalls > MAX_STALLS:
-                    raise GenerationStalled(
-                        "card generation makes no progress (is the number space full?)"
-                    )
-                generated, requested, _ = await self._state(batch_id)
-            else:
-                stalls = 0
-                generated += inserted
-            if report is not None:
-                await report(generated, requested)
+        chunk_size = self._policy.card_chunk
+        upcoming = self._draw(min(chunk_size, requested - generated), prefix)
+        try:
+            while upcoming is not None:
+                cards = await upcoming
+                # drawn ahead as if this chunk goes in whole; a shortfall is drawn afterwards
+                ahead = requested - generated - len(cards.numbers)
+                upcoming = self._draw(min(chunk_size, ahead), prefix)
+                inserted = await self._store.insert_chunk(batch_id, cards, self._clock.now())
+                if inserted == 0:
+                    # every number collided, or another worker filled the batch: look again
+                    stalls += 1
+                    if stalls > MAX_STALLS:
+                        raise GenerationStalled(
+                            "card generation makes no progress (is the number space full?)"
+                        )
+                    generated, requested, _ = await self._state(batch_id)
+                else:
+                    stalls = 0
+                    generated += inserted
+                if report is not None:
+                    await report(generated, requested)
+                if upcoming is None and generated < requested:
+                    upcoming = self._draw(min(chunk_size, requested - generated), prefix)
+        finally:
+            if upcoming is not None:
+                upcoming.cancel()
         generated = await self._bus.handle(ConfirmGenerated(batch_id=batch_id))
         return int(generated)
 
