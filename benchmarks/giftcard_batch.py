@@ -55,6 +55,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.keyring import secret_box
@@ -101,10 +102,12 @@ async def _runtime(url: str, chunk: int) -> Runtime:
         Settings(
             database_url=url,
             database_pool_size=2,
-            giftcard_keys=os.environ[KEYS_ENV],
-            giftcard_chunk=chunk,
             sms="memory",
-            export_dir=tempfile.gettempdir(),
+            sections=[
+                GiftCardSettings(
+                    keys=os.environ[KEYS_ENV], chunk=chunk, export_dir=tempfile.gettempdir()
+                )
+            ],
         )
     )
     await runtime.start()  # the keys are checked against the database before any use
@@ -120,7 +123,7 @@ def _premade_rows(count: int, batch_id: uuid.UUID, chunk: int) -> list[tuple[Any
     from shop_app.giftcards.generation import bulk_ids
     from shop_domain.giftcards import numbers
 
-    box = secret_box(Settings(giftcard_keys=os.environ[KEYS_ENV]))
+    box = secret_box(os.environ[KEYS_ENV])
     now = dt.datetime.now(dt.UTC)
     millis = int(now.timestamp() * 1000)
     rows: list[tuple[Any, ...]] = []

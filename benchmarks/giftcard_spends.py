@@ -51,6 +51,7 @@ from giftcard_spends_sql import same_statements
 from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import upgrade
@@ -321,9 +322,13 @@ async def main() -> None:
             Settings(
                 database_url=url,
                 database_pool_size=args.pool,
-                giftcard_keys=f"bench:{base64.urlsafe_b64encode(os.urandom(32)).decode()}",
                 sms="memory",
-                export_dir=tempfile.mkdtemp(prefix="shop-bench-"),
+                sections=[
+                    GiftCardSettings(
+                        keys=f"bench:{base64.urlsafe_b64encode(os.urandom(32)).decode()}",
+                        export_dir=tempfile.mkdtemp(prefix="shop-bench-"),
+                    )
+                ],
             )
         )
         await runtime.start()  # the keys are checked against the database before any use

@@ -76,6 +76,7 @@ from shop_adapters.bootstrap import bootstrap
 from shop_adapters.messaging import envelope
 from shop_adapters.messaging.amqp import routing_key
 from shop_adapters.messaging.rabbitmq import DEFAULT_QUEUE_ARGUMENTS
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import upgrade
 from shop_app.shared.ports import OutboxMessage
@@ -110,7 +111,11 @@ class Bench:
 
     async def open(self) -> None:
         # the start step records the gift-card key once, before any relay starts
-        runtime = bootstrap(Settings(database_url=self.url, giftcard_keys=self.keys, sms="memory"))
+        runtime = bootstrap(
+            Settings(
+                database_url=self.url, sms="memory", sections=[GiftCardSettings(keys=self.keys)]
+            )
+        )
         try:
             await runtime.start()
         finally:

@@ -6,7 +6,8 @@ else in the code base imports punq (an import contract checks it).
 
 The kernel's services are wired here; every context plugs its own in through
 :data:`shop_adapters.contexts.CONTEXTS` (:class:`~shop_adapters.plugin.ContextPlugin`, ADR 0030):
-its registrations, command handlers, bus middlewares, repositories, job kinds and start-up checks.
+its settings section, registrations, command handlers, bus middlewares, repositories, job kinds,
+start-up checks and the retention rules of its tables.
 
 - a ``sqlite+aiosqlite://`` URL (the default, ``./var/shop.db``) or a ``postgresql+asyncpg://``
   URL uses SQLAlchemy;
@@ -170,6 +171,8 @@ def build_container(
     ids: IdGenerator | None = None,
     contexts: Sequence[ContextPlugin] = CONTEXTS,
 ) -> punq.Container:
+    for context in contexts:  # a bad section or retention is refused before anything opens
+        context.read_settings(settings)
     container = punq.Container()
     engine, close_engine = _engine(container, settings)
     wiring = _Wiring(settings, clock or SystemClock(), ids or UuidV7Generator(), engine, container)
@@ -193,7 +196,12 @@ def build_container(
     )
     container.register(
         Purger,
-        factory=lambda: Purger(container.resolve(RetentionStore), wiring.clock, settings.retention),
+        factory=lambda: Purger(
+            container.resolve(RetentionStore),
+            wiring.clock,
+            settings.retention,
+            [(t.rule, t.purge(wiring)) for context in contexts for t in context.retention],
+        ),
         scope=punq.Scope.singleton,
     )
     container.register(

@@ -7,6 +7,8 @@ each context brings a :class:`ContextPlugin` that says what it adds:
 - ``tables``: the modules that put its tables on the shared ``metadata`` (Alembic, ``memory://``);
 - ``settings``: its settings section, an attrs class with ``from_env(environ)``
   (:meth:`shop_adapters.settings.Settings.section`);
+- ``retention``: the rules of its tables that the retention purge keeps short (ADR 0020), each
+  with what purges it (:class:`RetainedTable`);
 - ``wire``: its registrations — policies, read sides, stores, services — made through a
   :class:`Wiring`, so no context imports the container;
 - ``handlers``, ``middlewares``: its command handlers and bus middlewares;
@@ -34,6 +36,7 @@ from shop_app.shared.jobs import JobHandler
 from shop_app.shared.messagebus import CommandHandler
 from shop_app.shared.middleware import Middleware
 from shop_app.shared.ports import Clock, IdGenerator
+from shop_app.shared.retention import PurgeOldest, RetentionRule
 from shop_app.shared.unit_of_work import Projection
 
 
@@ -71,10 +74,22 @@ def _no_list(_wiring: Wiring) -> Sequence[Any]:
 
 
 @attrs.frozen(kw_only=True)
+class RetainedTable:
+    """A table of a context that ``shop sweep`` and the serve loop purge with the kernel's
+    (ADR 0020): its ``rule`` (name, ``SHOP_RETENTION_<SETTING>_DAYS``, default and minimum) and
+    ``purge``, which makes from the wiring the function that deletes a bounded batch of its rows
+    older than a cutoff, in one transaction."""
+
+    rule: RetentionRule
+    purge: Callable[[Wiring], PurgeOldest]
+
+
+@attrs.frozen(kw_only=True)
 class ContextPlugin:
     name: str
     tables: tuple[str, ...]
     settings: type | None = None
+    retention: Sequence[RetainedTable] = ()
     wire: Callable[[Wiring], None] = _nothing
     handlers: Callable[[Wiring], Mapping[type, CommandHandler]] = _no_map
     middlewares: Callable[[Wiring], Sequence[Middleware]] = _no_list
@@ -85,6 +100,15 @@ class ContextPlugin:
     services: Sequence[Any] = ()
     http: str = ""
     cli: str = ""
+
+    def read_settings(self, settings: Settings) -> None:
+        """Read the context's settings section and its tables' retention now, so that a bad
+        value stops the start with :class:`~shop_adapters.settings.InvalidSetting` naming the
+        variable."""
+        if self.settings is not None:
+            settings.section(self.settings)
+        for table in self.retention:
+            settings.retention_of(table.rule)
 
     def import_tables(self) -> None:
         for module in self.tables:
@@ -105,4 +129,4 @@ def load(reference: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-__all__ = ["ContextPlugin", "Wiring", "load"]
+__all__ = ["ContextPlugin", "RetainedTable", "Wiring", "load"]

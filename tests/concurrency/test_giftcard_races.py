@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.concurrency.conftest import LockWaits, jittered, race, refusal_codes
 
 from shop_adapters.bootstrap import bootstrap
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import make_engine
@@ -88,10 +89,8 @@ class Shop:
             Settings(
                 database_url=self.url,
                 database_pool_size=pool_size,
-                giftcard_keys=KEYS,
-                giftcard_chunk=CHUNK,
                 sms="memory",
-                export_dir=str(self._exports),
+                sections=[GiftCardSettings(keys=KEYS, chunk=CHUNK, export_dir=str(self._exports))],
             )
         )
         self.runtimes.append(runtime)

@@ -1,5 +1,6 @@
 """Drivers of the retention contract: how to put rows of a given age into each backend's
-bookkeeping tables, and count them. Rows go in through the ports where one exists (the
+bookkeeping tables (the kernel's, and the coupons' staged segments, whose rule the coupons'
+plug-in brings), and count them. Rows go in through the ports where one exists (the
 limiter, the code store, the segment store, the job store, ``uow.audit``), else directly."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.contract.backends import Backend, SqlBackend
 
+from shop_adapters.sql.coupons.retention import SEGMENTS, SqlSegmentPurge
 from shop_adapters.sql.coupons.segments import (
     SqlSegmentStore,
     coupon_segment_members,
@@ -26,7 +28,7 @@ from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentStore
 from shop_app.shared.audit import AuditEntry
 from shop_app.shared.otp import OneTimeCodeStore, StoredCode
 from shop_app.shared.ratelimit import AttemptPolicy
-from shop_app.shared.retention import Retained
+from shop_app.shared.retention import PurgeOldest, Retained, RetentionRule
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 """The backends' clock: the real time, since the database's audit horizon trigger compares
@@ -61,8 +63,13 @@ class RetentionDriver(abc.ABC):
         self, created_at: dt.datetime, sent_at: dt.datetime | None
     ) -> None: ...
 
+    @property
     @abc.abstractmethod
-    async def count(self, table: Retained) -> int: ...
+    def rules(self) -> list[tuple[RetentionRule, PurgeOldest]]:
+        """The contexts' retention rules with their purges (the coupons' segments)."""
+
+    @abc.abstractmethod
+    async def count(self, table: str) -> int: ...
 
     async def add_limiter_row(self, subject: str, at: dt.datetime, *, locked: bool) -> None:
         """A failure at ``at``: with ``locked``, it locks the subject out for three days."""
@@ -120,11 +127,11 @@ class RetentionDriver(abc.ABC):
         return entry.id
 
 
-SQL_TABLES = {
+SQL_TABLES: dict[str, Any] = {
     Retained.IDEMPOTENCY_KEYS: idempotency_keys,
     Retained.LIMITER: rate_limits,
     Retained.ONE_TIME_CODES: one_time_codes,
-    Retained.SEGMENTS: coupon_segment_members,
+    SEGMENTS.table: coupon_segment_members,
     Retained.OUTBOX: outbox,
     Retained.INBOX: inbox,
     Retained.AUDIT: audit_log,
@@ -140,10 +147,17 @@ class SqlRetentionDriver(RetentionDriver):
         self._codes = SqlOneTimeCodeStore(self.engine)
         self._segments = SqlSegmentStore(self.engine, backend.clock)
         self._store = SqlRetentionStore(self.engine)
+        self._rules: list[tuple[RetentionRule, PurgeOldest]] = [
+            (SEGMENTS, SqlSegmentPurge(self.engine).purge)
+        ]
 
     @property
     def store(self) -> SqlRetentionStore:
         return self._store
+
+    @property
+    def rules(self) -> list[tuple[RetentionRule, PurgeOldest]]:
+        return self._rules
 
     @property
     def codes(self) -> SqlOneTimeCodeStore:
@@ -184,7 +198,7 @@ class SqlRetentionDriver(RetentionDriver):
         ]
         await self._insert(inbox, rows)
 
-    async def count(self, table: Retained) -> int:
+    async def count(self, table: str) -> int:
         async with self.engine.connect() as conn:
             return int(
                 (await conn.execute(select(func.count()).select_from(SQL_TABLES[table]))).scalar()

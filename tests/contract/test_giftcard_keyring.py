@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from shop_adapters.bootstrap import bootstrap
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.crypto import new_key_spec, parse_keys
@@ -66,16 +67,16 @@ class KeyRingContract(abc.ABC):
     def key_file(self, tmp_path: Path) -> Path:
         return tmp_path / "keys" / "giftcard.keys"
 
-    def settings(self, url: str, tmp_path: Path, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "database_url": url,
-            "giftcard_key_file": str(tmp_path / "keys" / "giftcard.keys"),
-            "sms": "memory",
-            "export_dir": str(tmp_path / "exports"),
-            "giftcard_chunk": 100,
-        }
-        values.update(overrides)
-        return Settings(**values)
+    def settings(
+        self, url: str, tmp_path: Path, keys: str | None = None, **overrides: Any
+    ) -> Settings:
+        cards = GiftCardSettings(
+            keys=keys,
+            key_file=str(tmp_path / "keys" / "giftcard.keys"),
+            export_dir=str(tmp_path / "exports"),
+            chunk=100,
+        )
+        return Settings(database_url=url, sms="memory", sections=[cards], **overrides)
 
     async def started(self, url: str, tmp_path: Path, **overrides: Any) -> Runtime:
         runtime = bootstrap(self.settings(url, tmp_path, **overrides))
@@ -207,10 +208,10 @@ class KeyRingContract(abc.ABC):
     ) -> None:
         spec = new_key_spec()
         key_id = parse_keys(spec)[1]
-        runtime = await self.started(url, tmp_path, giftcard_keys=spec)
+        runtime = await self.started(url, tmp_path, keys=spec)
         await runtime.close()
         impostor = new_key_spec(key_id)
-        refusal = await self.refused(url, tmp_path, giftcard_keys=impostor)
+        refusal = await self.refused(url, tmp_path, keys=impostor)
         assert isinstance(refusal, WrongKey)
         assert f"key {key_id} of SHOP_GIFTCARD_KEYS is not the key that sealed" in str(refusal)
         assert spec.split(":")[1] not in str(refusal)  # no key material in the message (SEC-3)
@@ -221,9 +222,9 @@ class KeyRingContract(abc.ABC):
     ) -> None:
         spec = new_key_spec()
         key_id = parse_keys(spec)[1]
-        runtime = await self.started(url, tmp_path, giftcard_keys=spec)
+        runtime = await self.started(url, tmp_path, keys=spec)
         await runtime.close()
-        impostor = bootstrap(self.settings(url, tmp_path, giftcard_keys=new_key_spec(key_id)))
+        impostor = bootstrap(self.settings(url, tmp_path, keys=new_key_spec(key_id)))
         try:
             assert impostor.giftcards is not None
             with pytest.raises(KeysNotOpened):  # a wrong key under a known id seals nothing
@@ -241,18 +242,18 @@ class KeyRingContract(abc.ABC):
     ) -> None:
         spec = new_key_spec()
         key_id = parse_keys(spec)[1]
-        runtime = await self.started(url, tmp_path, giftcard_keys=spec)
+        runtime = await self.started(url, tmp_path, keys=spec)
         try:
             await self.make_cards(runtime, 2)
         finally:
             await runtime.close()
         await self.sql(url, delete(giftcard_key_checks))
-        refusal = await self.refused(url, tmp_path, giftcard_keys=new_key_spec(key_id))
+        refusal = await self.refused(url, tmp_path, keys=new_key_spec(key_id))
         assert isinstance(refusal, WrongKey)
         # the right key is proven by opening a card, and its check value recorded again
-        runtime = await self.started(url, tmp_path, giftcard_keys=spec)
+        runtime = await self.started(url, tmp_path, keys=spec)
         await runtime.close()
-        refusal = await self.refused(url, tmp_path, giftcard_keys=new_key_spec(key_id))
+        refusal = await self.refused(url, tmp_path, keys=new_key_spec(key_id))
         assert isinstance(refusal, WrongKey)
 
     @pytest.mark.rule("GC-11")
@@ -260,13 +261,13 @@ class KeyRingContract(abc.ABC):
         self, url: str, tmp_path: Path
     ) -> None:
         old = new_key_spec()
-        runtime = await self.started(url, tmp_path, giftcard_keys=old)
+        runtime = await self.started(url, tmp_path, keys=old)
         await runtime.close()
         new = new_key_spec()
-        refusal = await self.refused(url, tmp_path, giftcard_keys=new)
+        refusal = await self.refused(url, tmp_path, keys=new)
         assert isinstance(refusal, KeysMissing)
         assert refusal.key_ids == (parse_keys(old)[1],)
-        runtime = await self.started(url, tmp_path, giftcard_keys=f"{new},{old}")
+        runtime = await self.started(url, tmp_path, keys=f"{new},{old}")
         await runtime.close()
 
     # --- re-sealing ---------------------------------------------------------------------------
@@ -277,7 +278,7 @@ class KeyRingContract(abc.ABC):
         self, url: str, tmp_path: Path
     ) -> None:
         old = new_key_spec()
-        runtime = await self.started(url, tmp_path, giftcard_keys=old)
+        runtime = await self.started(url, tmp_path, keys=old)
         try:
             await self.make_cards(runtime, 250)
         finally:
@@ -287,7 +288,7 @@ class KeyRingContract(abc.ABC):
         ring = f"{new},{old}"
         new_id, old_id = parse_keys(new)[1], parse_keys(old)[1]
 
-        runtime = await self.started(url, tmp_path, giftcard_keys=ring, jobs_lease_seconds=1)
+        runtime = await self.started(url, tmp_path, keys=ring, jobs_lease_seconds=1)
         try:
             job_id = await runtime.job_runner.submit(RESEAL_CARDS, {}, created_by="test")
             reports: list[tuple[int, int | None]] = []
@@ -306,7 +307,7 @@ class KeyRingContract(abc.ABC):
         assert reports[0] == (0, 250)
 
         await asyncio.sleep(1.1)  # the dead worker's lease runs out
-        runtime = await self.started(url, tmp_path, giftcard_keys=ring)
+        runtime = await self.started(url, tmp_path, keys=ring)
         try:
             finished = await runtime.job_runner.run_inline(job_id, "w2")  # the same job resumes
         finally:
@@ -323,7 +324,7 @@ class KeyRingContract(abc.ABC):
         shown = repr(finished) + str(finished.result)
         assert not any(secret in shown for _, secret in after.values())
         # with every card moved, the old key can leave the ring
-        runtime = await self.started(url, tmp_path, giftcard_keys=new)
+        runtime = await self.started(url, tmp_path, keys=new)
         await runtime.close()
 
 

@@ -1,6 +1,7 @@
 """Contract of retention (finding 8 of issue 9, ADR 0020), run against every backend: old rows
 go, young and still-needed rows stay, each purge transaction is bounded, a second run purges
-nothing, and recent audit entries still cannot be deleted by hand."""
+nothing, and recent audit entries still cannot be deleted by hand. The kernel's tables, and the
+coupons' staged segments, purged by the rule the coupons' plug-in brings (ADR 0030)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from tests.contract.backends import Backend, SqlBackend
 from tests.contract.retention_support import NOW, RetentionDriver, SqlRetentionDriver
 
+from shop_adapters.sql.coupons.retention import SEGMENTS
 from shop_app.shared.retention import (
     DEFAULT_RETENTION,
     Purger,
@@ -29,10 +31,12 @@ translates it (SQLite reports a trigger's abort as a constraint violation)."""
 
 
 def purger(driver: RetentionDriver, **policy: object) -> Purger:
+    """The kernel's tables and the coupons' segments, as the shop's runtime purges them."""
     return Purger(
         driver.store,
         driver.backend.clock,
         RetentionPolicy(batch_size=BATCH, **policy),  # type: ignore[arg-type]
+        driver.rules,
     )
 
 
@@ -41,7 +45,7 @@ class RecordingStore:
 
     def __init__(self, store: object) -> None:
         self._store = store
-        self.calls: list[tuple[Retained, int]] = []
+        self.calls: list[tuple[str, int]] = []
 
     async def purge(self, table: Retained, cutoff: dt.datetime, limit: int) -> int:
         deleted: int = await self._store.purge(table, cutoff, limit)  # type: ignore[attr-defined]
@@ -112,13 +116,13 @@ class RetentionContract:
         await driver.add_segment(OLD, 5, "succeeded")
         await driver.add_segment(OLD, 2, None)  # its job never came
         young = await driver.add_segment(NOW - DAY, 4, None)  # still being staged, perhaps
-        purged = await purger(driver).purge(only=Retained.SEGMENTS)
+        purged = await purger(driver).purge(only=SEGMENTS.table)
         # 7 members and the two segments' own rows, three at a time
-        assert purged == {Retained.SEGMENTS: 9}
-        assert await driver.count(Retained.SEGMENTS) == 12
+        assert purged == {SEGMENTS.table: 9}
+        assert await driver.count(SEGMENTS.table) == 12
         for kept in (running, queued, young):
             assert len(await driver.segments.read(kept, 0, 100)) == 4
-        assert await purger(driver).purge(only=Retained.SEGMENTS) == {Retained.SEGMENTS: 0}
+        assert await purger(driver).purge(only=SEGMENTS.table) == {SEGMENTS.table: 0}
 
     async def test_sent_outbox_rows_go_unsent_ones_never(self, driver: RetentionDriver) -> None:
         for _ in range(4):
@@ -167,7 +171,7 @@ class SqlRetentionContract(RetentionContract):
 
     async def test_a_purged_segment_leaves_no_header(self, driver: SqlRetentionDriver) -> None:
         await driver.add_segment(OLD, 3, "succeeded")
-        await purger(driver).purge(only=Retained.SEGMENTS)
+        await purger(driver).purge(only=SEGMENTS.table)
         assert await driver.segment_headers() == 0
 
     @pytest.mark.rule("SEC-2")

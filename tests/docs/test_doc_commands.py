@@ -35,6 +35,7 @@ from shop_adapters.http import create_app
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,7 +200,9 @@ def test_shell_blocks_commands_are_accepted(block: Block, workdir: dict[str, str
 @pytest.fixture(scope="module")
 def routes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     exports = tmp_path_factory.mktemp("exports")
-    settings = Settings(database_url="memory://", sms="memory", export_dir=str(exports))
+    settings = Settings(
+        database_url="memory://", sms="memory", sections=[GiftCardSettings(export_dir=str(exports))]
+    )
     app = create_app(
         bootstrap(settings), [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS, *GIFTCARD_CONTROLLERS]
     )

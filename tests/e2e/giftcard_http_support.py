@@ -28,6 +28,7 @@ from shop_adapters.bootstrap import bootstrap
 from shop_adapters.http import create_app
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
 from shop_adapters.http.giftcards.admin import PERMISSIONS
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.sms import MemorySmsSender
@@ -77,14 +78,11 @@ class GiftWorld:
 
 
 def giftcard_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": "memory://",
-        "sms": "memory",
-        "export_dir": str(tmp_path / "exports"),
-        "giftcard_activation_attempts": ATTEMPTS,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    """``memory://`` settings; ``overrides`` are of the gift cards' section."""
+    cards = GiftCardSettings(
+        export_dir=str(tmp_path / "exports"), activation_attempts=ATTEMPTS, **overrides
+    )
+    return Settings(database_url="memory://", sms="memory", sections=[cards])
 
 
 def build_world(settings: Settings) -> GiftWorld:

@@ -32,6 +32,7 @@ from shop_adapters.http import create_app, mint_token
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -47,7 +48,9 @@ def walk(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[TestClient[Litestar], Settings]]:
     exports: Path = tmp_path_factory.mktemp("exports")
-    settings = Settings(database_url="memory://", sms="memory", export_dir=str(exports))
+    settings = Settings(
+        database_url="memory://", sms="memory", sections=[GiftCardSettings(export_dir=str(exports))]
+    )
     app = create_app(
         bootstrap(settings), [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS, *GIFTCARD_CONTROLLERS]
     )

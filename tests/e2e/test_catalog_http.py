@@ -30,6 +30,7 @@ from tests.e2e.catalog_support import (
 from shop_adapters.demo import DEMO_SHOP, seed_demo_catalog
 from shop_adapters.http import create_app
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
+from shop_adapters.plugins.catalog import CatalogSettings
 from shop_adapters.settings import Settings
 from shop_app.catalog.commands import RecordProductSales
 
@@ -253,7 +254,7 @@ async def test_the_category_depth_limit_comes_from_settings(
 
 @pytest.mark.rule("CAT-2")
 async def test_a_deeper_tree_when_settings_allow_it() -> None:
-    settings = Settings(database_url="memory://", max_category_depth=4)
+    settings = Settings(database_url="memory://", sections=[CatalogSettings(max_category_depth=4)])
     world = build_world(settings)
     writer = bearer(settings, "op", "operator", "catalog.write")
     async with AsyncTestClient(create_app(world.runtime, CATALOG_CONTROLLERS)) as client:

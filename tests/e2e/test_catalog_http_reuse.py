@@ -28,6 +28,7 @@ from shop_adapters.bootstrap import bootstrap
 from shop_adapters.demo import seed_demo_catalog
 from shop_adapters.http import create_app, mint_token
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import make_engine
@@ -56,8 +57,11 @@ def settings(url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=url,
         jwt_secret="public-answers-test-secret-0123456789abcdef",
-        giftcard_key_file=str(tmp_path / "giftcard.keys"),
-        export_dir=str(tmp_path / "exports"),
+        sections=[
+            GiftCardSettings(
+                key_file=str(tmp_path / "giftcard.keys"), export_dir=str(tmp_path / "exports")
+            )
+        ],
         sms="memory",
         migrate_on_start=False,
     )

@@ -42,6 +42,7 @@ from shop_adapters.http import create_app, mint_token
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
 
 pytestmark = pytest.mark.rule("SEC-4")
@@ -96,7 +97,13 @@ def _document() -> dict[str, Any]:
     it), from an app on ``memory://``: the document does not depend on the database."""
     exports = tempfile.mkdtemp(prefix="shop-fuzz-doc-")
     try:
-        app = _app(Settings(database_url="memory://", sms="memory", export_dir=exports))
+        app = _app(
+            Settings(
+                database_url="memory://",
+                sms="memory",
+                sections=[GiftCardSettings(export_dir=exports)],
+            )
+        )
         with TestClient(app) as client:
             document: dict[str, Any] = client.get("/schema/openapi.json").json()
     finally:
@@ -140,9 +147,12 @@ def fuzz_app(
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{database}",
         sms="memory",
-        export_dir=str(folder / "exports"),
         jwt_secret_file=str(folder / "jwt.secret"),
-        giftcard_key_file=str(folder / "giftcard.keys"),
+        sections=[
+            GiftCardSettings(
+                export_dir=str(folder / "exports"), key_file=str(folder / "giftcard.keys")
+            )
+        ],
     )
     yield _app(settings), settings
     total = TALLY.total()

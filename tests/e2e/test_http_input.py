@@ -23,6 +23,7 @@ from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
 from shop_adapters.http.schemas import Moment, MoneyIn
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
 from shop_domain.shared.errors import InvalidValue
 from shop_domain.shared.money import Money
@@ -321,9 +322,10 @@ def _settings(url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=url,
         sms="memory",
-        export_dir=str(tmp_path),
         jwt_secret_file=str(tmp_path / "jwt.secret"),
-        giftcard_key_file=str(tmp_path / "giftcard.keys"),
+        sections=[
+            GiftCardSettings(export_dir=str(tmp_path), key_file=str(tmp_path / "giftcard.keys"))
+        ],
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from shop_adapters.bootstrap import bootstrap
 from shop_adapters.http import create_app, mint_token
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.errors import RETRY_BUSY_SECONDS
@@ -39,8 +40,11 @@ def _settings(url: str, tmp_path: Path) -> Settings:
         database_pool_size=1,
         database_pool_wait=WAIT,
         jwt_secret="storage-busy-test-secret-0123456789abcdef",
-        giftcard_key_file=str(tmp_path / "giftcard.keys"),
-        export_dir=str(tmp_path / "exports"),
+        sections=[
+            GiftCardSettings(
+                key_file=str(tmp_path / "giftcard.keys"), export_dir=str(tmp_path / "exports")
+            )
+        ],
         sms="memory",
         migrate_on_start=False,
     )

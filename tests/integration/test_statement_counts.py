@@ -43,6 +43,7 @@ from typing import ClassVar
 import pytest
 
 from shop_adapters.bootstrap import bootstrap
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.crypto import new_key_spec
@@ -153,9 +154,10 @@ class StatementCounts:
         runtime = bootstrap(
             Settings(
                 database_url=url,
-                giftcard_keys=new_key_spec(),
                 sms="memory",
-                export_dir=str(tmp_path / "exports"),
+                sections=[
+                    GiftCardSettings(keys=new_key_spec(), export_dir=str(tmp_path / "exports"))
+                ],
             )
         )
         await runtime.start()

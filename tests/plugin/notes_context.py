@@ -3,13 +3,16 @@ a kernel file (issue 10, item 3; ADR 0030).
 
 It brings what a real context brings: a domain aggregate, a table and its map, a repository
 (``uow.notes``), command handlers, a read side handed out by the runtime, a settings section
-(``SHOP_NOTES_MAX_LENGTH``), a start-up step, a job kind, an HTTP controller and a command
-group. A real context's tables come with an Alembic migration; this one's are made by its start
-step on its own ``MetaData``, so that the project's schema (``alembic check``) does not see it.
+(``SHOP_NOTES_MAX_LENGTH``), a retention rule (its ``test_note_history`` rows go after
+``SHOP_RETENTION_NOTES_DAYS``, 30 by default, when ``shop sweep`` or the serve loop purges), a
+start-up step, a job kind, an HTTP controller and a command group. A real context's tables come
+with an Alembic migration; this one's are made by its start step on its own ``MetaData``, so
+that the project's schema (``alembic check``) does not see it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -19,17 +22,19 @@ import click
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.cli.support import ContextCommands
 from shop_adapters.http.auth import PUBLIC
-from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.plugin import ContextPlugin, RetainedTable, Wiring
 from shop_adapters.runtime import Runtime
 from shop_adapters.sql.mapper import TableMap
+from shop_adapters.sql.metadata import UtcDateTime
 from shop_adapters.sql.uow import SqlRepository
 from shop_app.shared.jobs import JobHandler, JobView, Report
 from shop_app.shared.messagebus import CommandHandler
+from shop_app.shared.retention import DAY, PurgeOldest, RetentionRule
 from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.errors import InvalidValue, NotFound
 
@@ -95,6 +100,16 @@ notes = Table(
     Column("version", Integer, nullable=False),
 )
 NOTES = TableMap(Note, notes)
+note_history = Table(
+    "test_note_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("note_id", Uuid, nullable=False),
+    Column("text", String(1000), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+HISTORY = RetentionRule(table="test_note_history", setting="NOTES", default=30 * DAY)
 
 
 class SqlNoteRepository(SqlRepository[Note]):
@@ -116,6 +131,28 @@ class NoteQueries:
             return int(await conn.scalar(select(func.count()).select_from(notes)) or 0)
 
 
+class NoteHistory:
+    """A note's earlier texts: written by the tests, purged by the notes' retention rule."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, note_id: uuid.UUID, text: str, at: dt.datetime) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(note_history.insert().values(note_id=note_id, text=text, at=at))
+
+    async def count(self) -> int:
+        async with self._engine.connect() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(note_history)) or 0)
+
+    async def purge(self, cutoff: dt.datetime, limit: int) -> int:
+        h = note_history.c
+        oldest = select(h.id).where(h.at < cutoff).order_by(h.at).limit(limit)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(delete(note_history).where(h.id.in_(oldest)))
+        return int(result.rowcount)
+
+
 # --- wiring -----------------------------------------------------------------------------------
 
 COUNT_NOTES = "notes.count"
@@ -124,6 +161,7 @@ COUNT_NOTES = "notes.count"
 def _wire(wiring: Wiring) -> None:
     wiring.add(NotesSettings, wiring.settings.section(NotesSettings))
     wiring.add(NoteQueries, NoteQueries(wiring.engine))
+    wiring.add(NoteHistory, NoteHistory(wiring.engine))
 
 
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
@@ -154,6 +192,11 @@ def _jobs(wiring: Wiring) -> Mapping[str, JobHandler]:
         return {"notes": await queries.count()}
 
     return {COUNT_NOTES: count}
+
+
+def _purge_history(wiring: Wiring) -> PurgeOldest:
+    history: NoteHistory = wiring.resolve(NoteHistory)
+    return history.purge
 
 
 def _starters(wiring: Wiring) -> Sequence[Callable[[], Awaitable[None]]]:
@@ -195,12 +238,13 @@ PLUGIN = ContextPlugin(
     name="notes",
     tables=(),
     settings=NotesSettings,
+    retention=(RetainedTable(rule=HISTORY, purge=_purge_history),),
     wire=_wire,
     handlers=_handlers,
     repositories={"notes": SqlNoteRepository},
     jobs=_jobs,
     starters=_starters,
-    services=(NoteQueries,),
+    services=(NoteQueries, NoteHistory),
     http="tests.plugin.notes_context:CONTROLLERS",
     cli="tests.plugin.notes_context:COMMANDS",
 )

@@ -3,20 +3,23 @@
 The notes context of :mod:`tests.plugin.notes_context` exists only here. Given to
 ``bootstrap(contexts=...)`` next to the shop's own, it gets everything a context gets — its
 repository in the unit of work, its handlers on the bus, its settings section, its start step,
-its job kind, its read side from the runtime, its HTTP routes and its commands — and the shop's
-contexts keep working beside it.
+its job kind, its read side from the runtime, its HTTP routes and its commands, and the purge of
+its table by its own retention rule — and the shop's contexts keep working beside it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
 from litestar.testing import AsyncTestClient
 from tests.plugin.notes_context import (
+    HISTORY,
     PLUGIN,
     CountNotes,
     EditNote,
+    NoteHistory,
     NoteQueries,
     NotesSettings,
     NoteTooLong,
@@ -24,10 +27,11 @@ from tests.plugin.notes_context import (
 )
 
 from shop_adapters.bootstrap import bootstrap
+from shop_adapters.cli.sweep import purge
 from shop_adapters.contexts import CONTEXTS
 from shop_adapters.http import create_app
 from shop_adapters.runtime import Runtime
-from shop_adapters.settings import Settings
+from shop_adapters.settings import InvalidSetting, Settings
 from shop_app.catalog import commands as catalog
 
 
@@ -89,3 +93,30 @@ def test_its_commands_are_found() -> None:
 
 def test_the_kernel_does_not_know_it() -> None:
     assert "notes" not in {context.name for context in CONTEXTS}
+
+
+async def test_its_retention_rule_is_run_by_the_sweep(shop: Runtime) -> None:
+    history, now = shop.get(NoteHistory), shop.clock.now()
+    for age in (45, 31, 40, 29, 1):
+        await history.add(uuid.uuid4(), "earlier", now - dt.timedelta(days=age))
+    # what `shop sweep` and the serve loop run: the kernel's tables, then every context's
+    purged = await purge(shop)
+    assert purged[HISTORY.table] == 3
+    assert purged["coupon_segments"] == 0  # the shop's own contexts' rules run beside it
+    assert await history.count() == 2  # younger than the default 30 days
+    assert await purge(shop) == dict.fromkeys(purged, 0)
+
+
+async def test_its_retention_comes_from_its_variable() -> None:
+    env = {"SHOP_DATABASE_URL": "memory://", "SHOP_RETENTION_NOTES_DAYS": "2"}
+    settings = Settings.from_env(env)
+    shop = bootstrap(settings, contexts=(*CONTEXTS, PLUGIN))
+    try:
+        assert shop.retention is not None
+        assert shop.retention.tables[HISTORY.table] == dt.timedelta(days=2)
+        assert shop.retention.tables["coupon_segments"] == dt.timedelta(days=7)
+    finally:
+        await shop.close()
+    too_short = Settings.from_env({**env, "SHOP_RETENTION_NOTES_DAYS": "0"})
+    with pytest.raises(InvalidSetting, match="SHOP_RETENTION_NOTES_DAYS"):
+        bootstrap(too_short, contexts=(*CONTEXTS, PLUGIN))

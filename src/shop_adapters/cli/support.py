@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from shop_adapters.bootstrap import bootstrap
+from shop_adapters.contexts import CONTEXTS
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import MEMORY_URL, Settings
 from shop_adapters.shared.system import worker_name
@@ -57,11 +58,15 @@ class ContextCommands:
 
 
 def settings_from_env() -> Settings:
-    """The settings, or a usage error naming the variable that is wrong."""
+    """The settings, each context's section and retention read too, or a usage error naming the
+    variable that is wrong."""
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
+        for context in CONTEXTS:
+            context.read_settings(settings)
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
+    return settings
 
 
 def safe_url(settings: Settings) -> str:

@@ -18,11 +18,11 @@ async def run_sweeps(runtime: Runtime) -> list[str]:
 
 
 async def purge(runtime: Runtime, max_batches: int | None = None) -> dict[str, int]:
-    """Retention (ADR 0020): delete what the bookkeeping tables no longer need."""
+    """Retention (ADR 0020): delete what the bookkeeping tables — the kernel's and the
+    contexts' — no longer need; the rows deleted per table."""
     if runtime.retention is None:
         return {}
-    purged = await runtime.retention.purge(max_batches=max_batches)
-    return {table.value: count for table, count in purged.items()}
+    return await runtime.retention.purge(max_batches=max_batches)
 
 
 @click.command("sweep")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import attrs
+
 from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.settings import InvalidSetting, env_int
 from shop_adapters.sql.catalog.queries import SqlCatalogQueries
 from shop_adapters.sql.catalog.repositories import (
     SqlBrandRepository,
@@ -18,9 +21,25 @@ from shop_app.shared.messagebus import CommandHandler
 from shop_domain.catalog.model import CatalogPolicy
 
 
+@attrs.frozen(kw_only=True)
+class CatalogSettings:
+    """The catalog's settings section (``settings.section(CatalogSettings)``)."""
+
+    max_category_depth: int = 3
+    """``SHOP_MAX_CATEGORY_DEPTH``: how many levels the back-end category tree may have, 1 to 4
+    (CAT-2)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> CatalogSettings:
+        depth = env_int(env, "SHOP_MAX_CATEGORY_DEPTH", cls().max_category_depth)
+        if not 1 <= depth <= 4:
+            raise InvalidSetting("SHOP_MAX_CATEGORY_DEPTH must be 1 to 4")
+        return cls(max_category_depth=depth)
+
+
 def _wire(wiring: Wiring) -> None:
-    settings = wiring.settings
-    wiring.add(CatalogPolicy, CatalogPolicy(max_category_depth=settings.max_category_depth))
+    section = wiring.settings.section(CatalogSettings)
+    wiring.add(CatalogPolicy, CatalogPolicy(max_category_depth=section.max_category_depth))
     wiring.add(CatalogQueries, SqlCatalogQueries(wiring.engine))
 
 
@@ -31,6 +50,7 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
 PLUGIN = ContextPlugin(
     name="catalog",
     tables=("shop_adapters.sql.catalog.tables", "shop_adapters.sql.catalog.freshness"),
+    settings=CatalogSettings,
     wire=_wire,
     handlers=_handlers,
     repositories={

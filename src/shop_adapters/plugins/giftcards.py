@@ -7,8 +7,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from shop_adapters.files.xlsx import ProtectedXlsxWriter
 from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.settings import InvalidSetting, env_int
 from shop_adapters.shared.keyring import deferred_box, key_source, open_keys
 from shop_adapters.sql.giftcards.keys import SqlKeyCheckStore
 from shop_adapters.sql.giftcards.ledger import SqlGiftCardLedger
@@ -45,17 +48,60 @@ from shop_app.shared.ratelimit import AttemptLimiter
 _KEYS = "giftcards.key_source"
 
 
+@attrs.frozen(kw_only=True)
+class GiftCardSettings:
+    """The gift cards' settings section (``settings.section(GiftCardSettings)``)."""
+
+    keys: str | None = attrs.field(default=None, repr=False)
+    """``SHOP_GIFTCARD_KEYS``: ``id:base64,...``; the first seals, all open (rotation). Unset:
+    the key file below, created with a fresh key at start only while the database records no
+    sealed secret (a lost key file refuses to start); ``memory://`` uses a key that lives as
+    long as the runtime."""
+    key_file: str = "./var/giftcard.keys"
+    """``SHOP_GIFTCARD_KEY_FILE``."""
+    chunk: int = 20_000
+    """``SHOP_GIFTCARD_CHUNK``: cards written per transaction, 100 to 200,000."""
+    activation_attempts: int = 5
+    """``SHOP_GIFTCARD_ACTIVATION_ATTEMPTS``: wrong pairs per user and per card before a
+    lock-out."""
+    export_dir: str = "./var/exports"
+    """``SHOP_EXPORT_DIR``: where card exports are written."""
+    admin_phone: str | None = None
+    """``SHOP_ADMIN_PHONE``: where one-time export codes go when a batch's owner has no phone
+    (GC-12)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GiftCardSettings:
+        default = cls()
+        chunk = env_int(env, "SHOP_GIFTCARD_CHUNK", default.chunk)
+        attempts = env_int(env, "SHOP_GIFTCARD_ACTIVATION_ATTEMPTS", default.activation_attempts)
+        if not 100 <= chunk <= 200_000 or attempts < 1:
+            raise InvalidSetting(
+                "SHOP_GIFTCARD_CHUNK is 100..200000 and SHOP_GIFTCARD_ACTIVATION_ATTEMPTS at "
+                "least 1"
+            )
+        return cls(
+            keys=env.get("SHOP_GIFTCARD_KEYS") or None,
+            key_file=env.get("SHOP_GIFTCARD_KEY_FILE", default.key_file),
+            chunk=chunk,
+            activation_attempts=attempts,
+            export_dir=env.get("SHOP_EXPORT_DIR", default.export_dir),
+            admin_phone=env.get("SHOP_ADMIN_PHONE") or None,
+        )
+
+
 def _wire(wiring: Wiring) -> None:
-    settings, engine = wiring.settings, wiring.engine
+    section, engine = wiring.settings.section(GiftCardSettings), wiring.engine
     policy = GiftCardPolicy(
-        card_chunk=settings.giftcard_chunk,
-        activation_attempts=settings.giftcard_activation_attempts,
-        admin_phone=settings.admin_phone,
+        card_chunk=section.chunk,
+        activation_attempts=section.activation_attempts,
+        admin_phone=section.admin_phone,
     )
     wiring.add(GiftCardPolicy, policy)
-    keys = key_source(settings)
+    database_url = wiring.settings.database_url
+    keys = key_source(database_url, section.keys, section.key_file)
     wiring.add(_KEYS, keys)
-    box = deferred_box(settings, keys)  # opened by the start step, after the database is read
+    box = deferred_box(database_url, keys)  # opened by the start step, after the database is read
     wiring.add(SecretBox, box)
     keychecks = SqlKeyCheckStore(engine)
     wiring.add(KeyCheckStore, keychecks)
@@ -78,7 +124,7 @@ def _wire(wiring: Wiring) -> None:
                 source=wiring.resolve(ExportSource),
                 box=box,
                 sheets=ProtectedXlsxWriter,
-                directory=Path(settings.export_dir),
+                directory=Path(section.export_dir),
             ),
             policy=policy,
         )
@@ -112,7 +158,7 @@ def _jobs(wiring: Wiring) -> Mapping[str, JobHandler]:
         uow_factory,
         wiring.resolve(ResealSource),
         wiring.resolve(SecretBox),
-        chunk=min(wiring.settings.giftcard_chunk, DEFAULT_RESEAL_CHUNK),
+        chunk=min(wiring.settings.section(GiftCardSettings).chunk, DEFAULT_RESEAL_CHUNK),
     )
     return {
         GENERATE_CARDS: services.generator.run_job,
@@ -133,6 +179,7 @@ def _starters(wiring: Wiring) -> Sequence[Callable[[], Awaitable[None]]]:
 PLUGIN = ContextPlugin(
     name="giftcards",
     tables=("shop_adapters.sql.giftcards.tables",),
+    settings=GiftCardSettings,
     wire=_wire,
     handlers=_handlers,
     middlewares=_middlewares,

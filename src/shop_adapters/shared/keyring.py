@@ -1,5 +1,7 @@
 """Where the gift-card keys come from, and the box that stays shut until they are checked (GC-11).
 
+The gift cards' settings section (``GiftCardSettings``) hands in what it read:
+
 - ``SHOP_GIFTCARD_KEYS`` set: those keys (:class:`SpecKeySource`);
 - ``memory://``: a key made for the runtime (its database lives no longer);
 - otherwise the key file ``SHOP_GIFTCARD_KEY_FILE`` (:class:`FileKeySource`), read — or, while
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from shop_adapters.settings import MEMORY_URL, Settings
+from shop_adapters.settings import MEMORY_URL
 from shop_adapters.shared.crypto import (
     AesGcmSecretBox,
     load_or_create_key_file,
@@ -78,18 +80,20 @@ class FileKeySource:
         return ring_of(load_or_create_key_file(self.path))
 
 
-def key_source(settings: Settings) -> SpecKeySource | FileKeySource:
-    if settings.giftcard_keys:
-        return SpecKeySource(settings.giftcard_keys, "SHOP_GIFTCARD_KEYS")
-    if settings.database_url == MEMORY_URL:
+def key_source(database_url: str, keys: str | None, key_file: str) -> SpecKeySource | FileKeySource:
+    """``keys`` given whole (``SHOP_GIFTCARD_KEYS``), else a fresh key for a ``memory://``
+    database, else ``key_file``."""
+    if keys:
+        return SpecKeySource(keys, "SHOP_GIFTCARD_KEYS")
+    if database_url == MEMORY_URL:
         return SpecKeySource(new_key_spec(), "the memory runtime's key")
-    return FileKeySource(Path(settings.giftcard_key_file))
+    return FileKeySource(Path(key_file))
 
 
-def secret_box(settings: Settings) -> AesGcmSecretBox:
-    """The keys settings give in full (``SHOP_GIFTCARD_KEYS``, else a key for ``memory://``),
-    unchecked — for tools and benchmarks; a runtime checks them at start."""
-    source = key_source(settings)
+def secret_box(keys: str | None, *, database_url: str = "") -> AesGcmSecretBox:
+    """The keys given in full (``SHOP_GIFTCARD_KEYS``, else a key for a ``memory://``
+    ``database_url``), unchecked — for tools and benchmarks; a runtime checks them at start."""
+    source = key_source(database_url, keys, "")
     if not isinstance(source, SpecKeySource):
         raise ValueError("the keys are in a key file: a runtime's start step reads it")
     return source.ring
@@ -130,12 +134,12 @@ class DeferredSecretBox:
         return self.ring.open(number, sealed)
 
 
-def deferred_box(settings: Settings, source: SpecKeySource | FileKeySource) -> DeferredSecretBox:
+def deferred_box(database_url: str, source: SpecKeySource | FileKeySource) -> DeferredSecretBox:
     """The box of a ``memory://`` runtime is usable at once (its key lives and dies with its
     database); every other waits for the start step, which checks the keys against the
     database first — keys given in full too, so that a wrong key under a known id never seals
     a secret."""
-    if settings.database_url == MEMORY_URL and isinstance(source, SpecKeySource):
+    if database_url == MEMORY_URL and isinstance(source, SpecKeySource):
         return DeferredSecretBox(source.ring)
     return DeferredSecretBox()
 

@@ -1,5 +1,6 @@
 """The SQL retention store: bounded purges of the kernel's bookkeeping tables, and the audit
-horizon (the rules are in :mod:`shop_app.shared.retention`; ADR 0020 says why).
+horizon (the rules are in :mod:`shop_app.shared.retention`; ADR 0020 says why). A context's own
+tables are purged by the context (``ContextPlugin.retention``).
 
 Each call deletes at most ``limit`` rows in one transaction: ``DELETE … WHERE key IN (SELECT
 key … ORDER BY time LIMIT n)`` over an index on the time column (migration 0008), so a purge
@@ -15,7 +16,6 @@ trigger refuses to move it back) and deletes what lies before it, in the same tr
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -34,13 +34,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shop_adapters.sql.coupons.segments import coupon_segment_members, coupon_segments
-from shop_adapters.sql.kernel_tables import audit_log, jobs, rate_limits
+from shop_adapters.sql.kernel_tables import audit_log, rate_limits
 from shop_adapters.sql.messaging_tables import idempotency_keys, inbox, outbox
 from shop_adapters.sql.metadata import UtcDateTime, metadata
 from shop_adapters.sql.otp import one_time_codes
-from shop_app.coupons.segments import ISSUE_SEGMENT
-from shop_app.shared.jobs import JobState
 from shop_app.shared.retention import Retained, RetentionStore
 
 # One row (id = 1): audit entries before ``purged_before`` may be deleted, none after. Only the
@@ -54,8 +51,6 @@ audit_horizon = Table(
 )
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-SEGMENT_CANDIDATES = 100
-"""Old segments looked at per call (each is checked against the unfinished jobs)."""
 
 Purge = Callable[[AsyncConnection, dt.datetime, int], Coroutine[Any, Any, int]]
 
@@ -69,7 +64,6 @@ class SqlRetentionStore(RetentionStore):
             Retained.IDEMPOTENCY_KEYS: self._idempotency_keys,
             Retained.LIMITER: self._limiter,
             Retained.ONE_TIME_CODES: self._one_time_codes,
-            Retained.SEGMENTS: self._segments,
             Retained.OUTBOX: self._outbox,
             Retained.INBOX: self._inbox,
             Retained.AUDIT: self._audit,
@@ -154,66 +148,3 @@ class SqlRetentionStore(RetentionStore):
         )
         t = audit_log.c
         return await self._delete_oldest(conn, audit_log, [t.id], t.at < cutoff, t.at, n)
-
-    async def _segments(self, conn: AsyncConnection, cutoff: dt.datetime, n: int) -> int:
-        s = coupon_segments.c
-        old = (
-            await conn.execute(
-                select(s.segment_id)
-                .where(s.staged_at < cutoff)
-                .order_by(s.staged_at)
-                .limit(SEGMENT_CANDIDATES)
-            )
-        ).scalars()
-        candidates = list(old)
-        if not candidates:
-            return 0
-        busy = await _segments_in_use(conn)
-        deleted = 0
-        for segment_id in candidates:
-            if segment_id in busy:
-                continue
-            budget = n - deleted
-            members = await _delete_members(conn, segment_id, budget)
-            deleted += members
-            if members < budget:  # nothing left of it: the header goes too
-                await conn.execute(delete(coupon_segments).where(s.segment_id == segment_id))
-                deleted += 1
-            if deleted >= n:
-                break
-        return deleted
-
-
-async def _delete_members(conn: AsyncConnection, segment_id: uuid.UUID, limit: int) -> int:
-    m = coupon_segment_members.c
-    first = (
-        select(m.position)
-        .where(m.segment_id == segment_id)
-        .order_by(m.position)
-        .limit(limit)
-        .scalar_subquery()
-    )
-    result = await conn.execute(
-        delete(coupon_segment_members).where(m.segment_id == segment_id, m.position.in_(first))
-    )
-    return int(result.rowcount)
-
-
-async def _segments_in_use(conn: AsyncConnection) -> set[uuid.UUID]:
-    """Segments of issuing jobs still queued or running (they read it as they go)."""
-    j = jobs.c
-    params = (
-        await conn.execute(
-            select(j.params).where(
-                j.kind == ISSUE_SEGMENT,
-                j.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]),
-            )
-        )
-    ).scalars()
-    in_use: set[uuid.UUID] = set()
-    for value in params:
-        try:
-            in_use.add(uuid.UUID(str(value["segment_id"])))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return in_use

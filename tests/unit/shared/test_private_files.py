@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from shop_adapters.bootstrap import bootstrap
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
 from shop_adapters.shared.sms import FileSmsSender
 from shop_adapters.sql.engine import make_engine, upgrade_async
@@ -81,7 +82,11 @@ async def test_the_sms_inbox_folder_is_private(tmp_path: Path) -> None:
 async def test_the_export_folder_and_files_are_private(tmp_path: Path) -> None:
     export_dir = tmp_path / "exports"
     runtime = bootstrap(
-        Settings(database_url="memory://", sms="memory", export_dir=str(export_dir))
+        Settings(
+            database_url="memory://",
+            sms="memory",
+            sections=[GiftCardSettings(export_dir=str(export_dir))],
+        )
     )
     try:
         cards, sms = runtime.giftcards, runtime.sms

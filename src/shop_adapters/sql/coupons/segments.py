@@ -12,7 +12,7 @@ from shop_adapters.sql.metadata import UtcDateTime, metadata
 from shop_app.shared.ports import Clock
 
 # One row per staged segment: when staging began, so that retention can purge a segment whose
-# job finished or never came (see shop_app.shared.retention).
+# job finished or never came (see shop_adapters.sql.coupons.retention).
 coupon_segments = Table(
     "coupon_segments",
     metadata,
