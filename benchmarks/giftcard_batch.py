@@ -28,7 +28,7 @@ its ``generated`` at ``count``, the job succeeded). Prints both sides and
 ``ratio = ours / baseline``.
 
     .venv/bin/python benchmarks/giftcard_batch.py [--count 1000000] [--rounds 2]
-        [--chunk 20000] [--trace] [--reuse-db]
+        [--chunk 10000] [--trace] [--reuse-db]
 """
 
 from __future__ import annotations

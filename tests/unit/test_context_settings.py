@@ -30,7 +30,7 @@ def test_the_defaults_with_nothing_set() -> None:
     assert GiftCardSettings.from_env({}) == GiftCardSettings(
         keys=None,
         key_file="./var/giftcard.keys",
-        chunk=20_000,
+        chunk=10_000,
         activation_attempts=5,
         export_dir="./var/exports",
         admin_phone=None,

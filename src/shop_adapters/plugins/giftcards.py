@@ -59,7 +59,7 @@ class GiftCardSettings:
     long as the runtime."""
     key_file: str = "./var/giftcard.keys"
     """``SHOP_GIFTCARD_KEY_FILE``."""
-    chunk: int = 20_000
+    chunk: int = 10_000
     """``SHOP_GIFTCARD_CHUNK``: cards written per transaction, 100 to 200,000."""
     activation_attempts: int = 5
     """``SHOP_GIFTCARD_ACTIVATION_ATTEMPTS``: wrong pairs per user and per card before a

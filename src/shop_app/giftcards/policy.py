@@ -11,7 +11,7 @@ from shop_domain.shared.errors import InvalidValue
 
 @attrs.frozen
 class GiftCardPolicy:
-    card_chunk: int = 20_000
+    card_chunk: int = 10_000
     """Cards generated, sealed and written per transaction."""
     max_cards_per_request: int = 10_000_000
     max_given_numbers: int = 100_000
