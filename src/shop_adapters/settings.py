@@ -7,8 +7,8 @@ JWT secret is then generated into a private file beside the database on first us
 :class:`Settings` holds the kernel's settings. Each context's are its own *section*, an attrs
 class of the context's plug-in with a ``from_env(environ)`` classmethod that reads its
 ``SHOP_*`` variables with the helpers here (:func:`env_int`, :func:`env_seconds`), given in
-``Settings(sections=[...])`` or read from the environment on first use (:meth:`Settings.section`,
-ADR 0030).
+``Settings(sections=[...])`` or read on first use from the variables :meth:`Settings.from_env`
+was given (:meth:`Settings.section`, ADR 0030).
 """
 
 from __future__ import annotations
@@ -135,9 +135,10 @@ class Settings:
     """The contexts' settings sections given in code, by class — ``sections=[MySection(...)]``
     or ``sections={MySection: MySection(...)}``; a section not given is read from ``environ`` on
     first use: see :meth:`section`."""
-    environ: Mapping[str, str] | None = attrs.field(default=None, repr=False, eq=False)
-    """Where sections not given are read from: the variables :meth:`from_env` read, else (None)
-    the process environment."""
+    environ: Mapping[str, str] = attrs.field(factory=dict, repr=False, eq=False)
+    """Where sections not given are read from: the variables :meth:`from_env` read. Settings
+    built in code read nothing from the process environment — sections not given have their
+    defaults, as the kernel's fields and the retention rules do."""
     _read: dict[type, Any] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     def section(self, kind: type[S]) -> S:
@@ -149,8 +150,7 @@ class Settings:
         if found is None:
             found = self._read.get(kind)
         if found is None:
-            env = os.environ if self.environ is None else self.environ
-            found = self._read[kind] = kind.from_env(env)  # type: ignore[attr-defined]
+            found = self._read[kind] = kind.from_env(self.environ)  # type: ignore[attr-defined]
         if not isinstance(found, kind):
             raise InvalidSetting(f"the settings section {kind.__name__} is not one")
         return found
