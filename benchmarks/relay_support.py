@@ -204,11 +204,26 @@ def cpu_seconds(procs: Sequence[subprocess.Popen[bytes]]) -> float:
     return sum(_cpu_of(proc.pid) for proc in procs)
 
 
+_PG_OWN = ("checkpointer", "background writer", "walwriter", "autovacuum launcher", "logical")
+
+
+def _counts_for(database: str, title: str) -> bool:
+    """Whether a ``postgres`` process works for ``database``: its backends (``postgres:
+    [cluster:] user database host(port) …``) and the server's own processes (WAL writer,
+    checkpointer, autovacuum…), not the backends of other databases."""
+    words = title.replace("\0", " ").split(": ")[-1].split()
+    activity = " ".join(words)
+    if activity.startswith("autovacuum worker"):
+        return words[-1] == database
+    return any(activity.startswith(own) for own in _PG_OWN) or (
+        len(words) >= 2 and words[1] == database
+    )
+
+
 def service_cpu(database: str) -> dict[str, float]:
-    """CPU time used so far by the broker (RabbitMQ's ``beam.smp``) and by the database: the
-    backends of ``database`` and PostgreSQL's own processes (WAL writer, checkpointer…), not
-    the backends of other databases. Backends that end between two readings are not counted,
-    so a difference is a lower bound."""
+    """CPU time used so far by the broker (RabbitMQ's ``beam.smp``) and by the database (see
+    :func:`_counts_for`). Backends that end between two readings are not counted, so a
+    difference is a lower bound."""
     totals = {"broker": 0.0, "database": 0.0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -220,7 +235,7 @@ def service_cpu(database: str) -> dict[str, float]:
             continue
         if name == "beam.smp":
             totals["broker"] += _cpu_of(entry.name)
-        elif name == "postgres" and (f" {database} " in title or "/main" in title):
+        elif name == "postgres" and _counts_for(database, title):
             totals["database"] += _cpu_of(entry.name)
     return totals
 
