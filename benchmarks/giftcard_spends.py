@@ -57,6 +57,7 @@ from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import upgrade
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.results import BatchStarted
+from shop_app.giftcards.services import GiftCardServices
 from shop_domain.giftcards.batch import BatchDefinition, CardKind, Validity
 from shop_domain.shared.ids import new_id
 from shop_domain.shared.money import Money
@@ -160,8 +161,7 @@ async def _cards(runtime: Runtime, count: int, dsn: str) -> list[Card]:
             count=count,
         )
     )
-    assert runtime.giftcards is not None
-    await runtime.giftcards.generator.generate(started.batch_id)
+    await runtime.get(GiftCardServices).generator.generate(started.batch_id)
     await bus.handle(c.OpenBatch(batch_id=started.batch_id, actor=OWNER, has_open_permission=True))
     conn = await asyncpg.connect(dsn)
     try:

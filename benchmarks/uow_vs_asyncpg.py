@@ -32,6 +32,7 @@ from shop_adapters.settings import Settings
 from shop_adapters.sql.catalog.tables import products, skus
 from shop_adapters.sql.engine import upgrade
 from shop_app.catalog import commands as c
+from shop_app.catalog.ports import CatalogQueries
 from shop_domain.shared.ids import new_id
 from shop_domain.shared.money import Money
 
@@ -87,7 +88,7 @@ async def _seed(url: str, count: int) -> list[Target]:
                     ),
                 )
             )
-            detail = await runtime.catalog.product_detail(  # type: ignore[union-attr]
+            detail = await runtime.get(CatalogQueries).product_detail(
                 product_id, runtime.clock.now(), include_unlisted=True
             )
             pairs.append((product_id, detail.skus[0].id, detail.skus[1].id))

@@ -6,7 +6,9 @@ embedders. Only the bootstrap module knows about the container that builds it.
 Kernel services every context uses: ``jobs`` and ``job_runner`` (background jobs; contexts add
 handlers with ``runtime.job_runner.register(kind, handler)``, wired in
 ``bootstrap.register_job_handlers``), ``limiter`` (the attempt limiter) and ``audit`` (the read
-side of the audit log). Build a runtime with ``bootstrap`` (``memory://`` for tests).
+side of the audit log). The runtime names no context: what a context plugged in hands out (its
+read side, its services) is ``runtime.get(Key)`` — ``runtime.get(CouponServices)``. Build a
+runtime with ``bootstrap`` (``memory://`` for tests).
 ``await runtime.start()`` runs the start step (the gift-card key check) before use.
 """
 
@@ -20,9 +22,6 @@ import attrs
 
 from shop_adapters.plugin import ContextPlugin
 from shop_adapters.settings import Settings
-from shop_app.catalog.ports import CatalogQueries
-from shop_app.coupons.services import CouponServices
-from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobRunner, JobStore
 from shop_app.shared.messagebus import MessageBus
@@ -53,7 +52,6 @@ class Runtime:
     clock: Clock
     jobs: JobStore
     limiter: AttemptLimiter
-    _catalog: CatalogQueries | None = attrs.field(default=None, alias="catalog")
     publisher: EventPublisher | None = None
     relay: Relay | None = None
     check_ready: Callable[[], Awaitable[None]] = _always_ready
@@ -62,8 +60,6 @@ class Runtime:
     _job_runner: JobRunner | None = attrs.field(default=None, alias="job_runner")
     audit: AuditQueries | None = None
     """The audit log's read side; ``None`` when the runtime was built without one."""
-    _coupons: CouponServices | None = attrs.field(default=None, alias="coupons")
-    _giftcards: GiftCardServices | None = attrs.field(default=None, alias="giftcards")
     services: Mapping[Any, Any] = attrs.field(factory=dict)
     """What the contexts plugged in hand out, by key (their read sides, their services): see
     :meth:`get`."""
@@ -77,31 +73,16 @@ class Runtime:
     retention: Purger | None = None
     """Purges what the bookkeeping tables no longer need (``shop sweep``, the serve loop)."""
 
-    def get(self, key: type[T]) -> T:
+    def get(self, key: Callable[..., T]) -> T:
         """What a context handed out under ``key`` (``runtime.get(CouponQueries)``); a
-        ``LookupError`` names it when no context plugged in offers it."""
+        ``LookupError`` names it when no context plugged in offers it. ``key`` is a class; it is
+        typed as a callable so that a protocol (``CatalogQueries``) is accepted as well, which
+        ``type[T]`` refuses."""
         try:
             found: T = self.services[key]
         except KeyError:
             raise LookupError(f"no context plugged in offers {key!r}") from None
         return found
-
-    @property
-    def catalog(self) -> CatalogQueries | None:
-        """The catalog's read side (a shorthand of ``get(CatalogQueries)``)."""
-        return self._catalog or self.services.get(CatalogQueries)
-
-    @property
-    def coupons(self) -> CouponServices | None:
-        """The read side of coupons and the workers behind their jobs (use cases are commands
-        sent through ``bus``); a shorthand of ``get(CouponServices)``."""
-        return self._coupons or self.services.get(CouponServices)
-
-    @property
-    def giftcards(self) -> GiftCardServices | None:
-        """The read side of gift cards, the workers behind their jobs and where exports are
-        written (use cases are commands sent through ``bus``); ``get(GiftCardServices)``."""
-        return self._giftcards or self.services.get(GiftCardServices)
 
     @property
     def job_runner(self) -> JobRunner:

@@ -107,8 +107,7 @@ class Shop:
 
     @staticmethod
     def services(runtime: Runtime) -> GiftCardServices:
-        assert runtime.giftcards is not None
-        return runtime.giftcards
+        return runtime.get(GiftCardServices)
 
     def lock_waits(self) -> LockWaits:
         return LockWaits(self.watcher)

@@ -19,6 +19,7 @@ from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ratelimit import TooManyAttempts
 from shop_domain.catalog.categories import Brand
@@ -89,8 +90,8 @@ class World:
 
     async def notes(self) -> list[Note]:
         """The notes committed so far, read back from the database."""
-        assert self.runtime.catalog is not None
-        found = (_as_note(b.id, b.logo_url) for b in await self.runtime.catalog.brands())
+        brands = await self.runtime.get(CatalogQueries).brands()
+        found = (_as_note(b.id, b.logo_url) for b in brands)
         return [note for note in found if note is not None]
 
 

@@ -111,7 +111,7 @@ def wire(
         jobs=jobs,
         limiter=limiter,
         closers=closers or [],
-        coupons=services,
+        services={CouponServices: services},
     )
 
     runtime.job_runner.register(GENERATE_CODES, services.generator.run_job)

@@ -33,6 +33,7 @@ from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.plugins.catalog import CatalogSettings
 from shop_adapters.settings import Settings
 from shop_app.catalog.commands import RecordProductSales
+from shop_app.catalog.ports import CatalogQueries
 
 # --- fixtures -------------------------------------------------------------------------------
 
@@ -77,8 +78,7 @@ async def seeded(client: Client, writer: dict[str, str]) -> Seeded:
 
 @pytest.fixture
 async def demo(world: CatalogWorld) -> dict[str, Any]:
-    assert world.runtime.catalog is not None
-    return await seed_demo_catalog(world.runtime.bus, world.runtime.catalog)
+    return await seed_demo_catalog(world.runtime.bus, world.runtime.get(CatalogQueries))
 
 
 def names(page: dict[str, Any]) -> list[str]:

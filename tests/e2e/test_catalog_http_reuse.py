@@ -33,6 +33,7 @@ from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import make_engine
 from shop_app.catalog import commands as c
+from shop_app.catalog.ports import CatalogQueries
 
 Client = httpx.AsyncClient
 PRODUCTS = "/catalog/products"
@@ -90,8 +91,7 @@ async def _serving(settings: Settings, clock: Clock) -> AsyncIterator[tuple[Runt
 @pytest.fixture
 async def shop(settings: Settings, clock: Clock) -> AsyncIterator[tuple[Runtime, Client]]:
     async with _serving(settings, clock) as (runtime, client):
-        assert runtime.catalog is not None
-        await seed_demo_catalog(runtime.bus, runtime.catalog)
+        await seed_demo_catalog(runtime.bus, runtime.get(CatalogQueries))
         yield runtime, client
 
 

@@ -50,6 +50,7 @@ from shop_adapters.shared.crypto import new_key_spec
 from shop_adapters.sql.driver import recording
 from shop_app.giftcards import commands as gc
 from shop_app.giftcards.results import Charged, Restored
+from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.paging import PageRequest
 from shop_domain.giftcards.batch import BatchDefinition, CardKind, Validity
 from shop_domain.giftcards.usage import RestoreReason
@@ -224,8 +225,8 @@ class GiftCardCounts(StatementCounts):
         )
         batch_id = started.batch_id
         await shop.bus.handle(gc.OpenBatch(batch_id=batch_id, actor=OPS, has_open_permission=True))
-        assert shop.giftcards is not None
-        page = await shop.giftcards.queries.cards(batch_id, PageRequest(), shop.clock.now())
+        queries = shop.get(GiftCardServices).queries
+        page = await queries.cards(batch_id, PageRequest(), shop.clock.now())
         ids = [card.id for card in page.items]
         for card_id in ids:
             await shop.bus.handle(gc.BindCard(card_id=card_id, actor=OPS, user_id=user))

@@ -21,6 +21,7 @@ from tests.integration.test_statement_counts import (
 from shop_adapters.runtime import Runtime
 from shop_adapters.sql.driver import recording
 from shop_app.catalog import commands as cat
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.coupons import commands as cpn
 from shop_app.coupons.results import Acquired
 from shop_domain.coupons import Benefit, CouponKind, CouponTerms, Limits, TemplateDefinition
@@ -136,8 +137,8 @@ class CatalogCounts(StatementCounts):
                 ),
             )
         )
-        assert shop.catalog is not None
-        detail = await shop.catalog.product_detail(product_id, shop.clock.now(), True)
+        queries = shop.get(CatalogQueries)
+        detail = await queries.product_detail(product_id, shop.clock.now(), True)
         return product_id, detail.skus[0].id
 
     @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from shop_adapters.bootstrap import bootstrap
 from shop_adapters.cli import main
 from shop_adapters.settings import Settings
 from shop_app.catalog.commands import CreateBrand
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.catalog.queries import SearchCriteria
 from shop_domain.shared.errors import InvalidValue
 
@@ -80,9 +81,9 @@ async def test_bootstrap_in_memory_runs_commands_and_queries() -> None:
     shop = bootstrap(Settings(database_url="memory://"))
     try:
         brand = await shop.bus.handle(CreateBrand(name="Acme"))
-        assert shop.catalog is not None
-        assert [b.id for b in await shop.catalog.brands()] == [brand]
-        page = await shop.catalog.search(SearchCriteria(), shop.clock.now())
+        catalog = shop.get(CatalogQueries)
+        assert [b.id for b in await catalog.brands()] == [brand]
+        page = await catalog.search(SearchCriteria(), shop.clock.now())
         assert page.total == 0
         await shop.check_ready()
     finally:

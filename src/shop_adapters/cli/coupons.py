@@ -31,8 +31,7 @@ EXPIRY_STEP = 1000
 
 def _run(job: Callable[[Runtime, CouponServices], Awaitable[T]]) -> T:
     def with_coupons(runtime: Runtime) -> Awaitable[T]:
-        assert runtime.coupons is not None
-        return job(runtime, runtime.coupons)
+        return job(runtime, runtime.get(CouponServices))
 
     return run_with_runtime(with_coupons)
 

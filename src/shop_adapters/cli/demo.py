@@ -18,11 +18,11 @@ def demo_data() -> None:
 
 async def _demo(settings: Settings) -> None:
     from shop_adapters.demo import seed_demo_catalog
+    from shop_app.catalog.ports import CatalogQueries
 
     runtime = await bootstrapped(settings)
     try:
-        assert runtime.catalog is not None
-        result = await seed_demo_catalog(runtime.bus, runtime.catalog)
+        result = await seed_demo_catalog(runtime.bus, runtime.get(CatalogQueries))
         if result["created"]:
             console.print(f"seeded the demo catalog: {len(result['products'])} products")
         else:

@@ -41,8 +41,7 @@ T = TypeVar("T")
 
 def _run(job: Callable[[Runtime, GiftCardServices], Awaitable[T]]) -> T:
     def with_giftcards(runtime: Runtime) -> Awaitable[T]:
-        assert runtime.giftcards is not None
-        return job(runtime, runtime.giftcards)
+        return job(runtime, runtime.get(GiftCardServices))
 
     return run_with_runtime(with_giftcards)
 

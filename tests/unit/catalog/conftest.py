@@ -39,5 +39,4 @@ def bus(shop: MemoryShop, policy: CatalogPolicy) -> MessageBus:
 
 @pytest.fixture
 def queries(shop: MemoryShop) -> CatalogQueries:
-    assert shop.runtime.catalog is not None
-    return shop.runtime.catalog
+    return shop.runtime.get(CatalogQueries)

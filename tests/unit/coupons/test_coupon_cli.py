@@ -17,6 +17,7 @@ from shop_adapters.settings import Settings
 from shop_adapters.sql.engine import upgrade
 from shop_app.coupons import commands as c
 from shop_app.coupons.queries import WalletQuery
+from shop_app.coupons.services import CouponServices
 from shop_domain.coupons import Distribution, Limits, Validity
 from shop_domain.coupons.codes import ALPHABET, CODE_LENGTH
 
@@ -54,8 +55,7 @@ def _wallet_count(url: str, user: uuid.UUID) -> int:
     async def run() -> int:
         runtime = bootstrap(Settings(database_url=url))
         try:
-            assert runtime.coupons is not None
-            wallet = await runtime.coupons.queries.wallet(
+            wallet = await runtime.get(CouponServices).queries.wallet(
                 WalletQuery(user_id=user), runtime.clock.now()
             )
             return sum(wallet.counts.values())

@@ -20,6 +20,7 @@ from shop_adapters.settings import Settings
 from shop_adapters.shared.sms import FileSmsSender
 from shop_adapters.sql.engine import make_engine, upgrade_async
 from shop_app.giftcards import commands as c
+from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.auth import Principal
 from shop_domain.giftcards.batch import BatchDefinition, CardKind, Validity
 from shop_domain.shared.money import Money
@@ -89,8 +90,7 @@ async def test_the_export_folder_and_files_are_private(tmp_path: Path) -> None:
         )
     )
     try:
-        cards, sms = runtime.giftcards, runtime.sms
-        assert cards is not None
+        cards, sms = runtime.get(GiftCardServices), runtime.sms
         alice = Principal("alice", "operator", frozenset({"giftcards.manage", "giftcards.export"}))
         now = runtime.clock.now()
         definition = BatchDefinition(

@@ -27,7 +27,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import operator_only, requires
-from shop_adapters.http.catalog.public import SEARCH_DEPENDENCIES, catalog_queries
+from shop_adapters.http.catalog.public import SEARCH_DEPENDENCIES
 from shop_adapters.http.catalog.requests import (
     PriceIn,
     ProductIn,
@@ -45,6 +45,7 @@ from shop_adapters.http.catalog.responses import (
 from shop_adapters.http.problems import LOCATION, problem_spec
 from shop_adapters.runtime import Runtime
 from shop_app.catalog import commands as c
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.catalog.queries import SearchCriteria
 
 READ: Final = "catalog.read"
@@ -81,7 +82,7 @@ def _id(result: Any) -> uuid.UUID:
 
 
 async def _product(runtime: Runtime, product_id: uuid.UUID) -> ProductDetailOut:
-    detail = await catalog_queries(runtime).product_detail(
+    detail = await runtime.get(CatalogQueries).product_detail(
         product_id, runtime.clock.now(), include_unlisted=True
     )
     return ProductDetailOut.of(detail)
@@ -126,7 +127,9 @@ class CatalogAdminController(Controller):
         ] = True,
     ) -> ProductPage:
         criteria = _with_unlisted(search) if include_unlisted else search
-        return ProductPage.of(await catalog_queries(runtime).search(criteria, runtime.clock.now()))
+        return ProductPage.of(
+            await runtime.get(CatalogQueries).search(criteria, runtime.clock.now())
+        )
 
     @get(
         "/products/{product_id:uuid}",

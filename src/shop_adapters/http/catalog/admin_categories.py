@@ -26,7 +26,6 @@ from shop_adapters.http.catalog.admin import (
     conflict,
     created,
 )
-from shop_adapters.http.catalog.public import catalog_queries
 from shop_adapters.http.catalog.requests import (
     AttributesIn,
     BrandIn,
@@ -40,6 +39,7 @@ from shop_adapters.http.catalog.responses import BrandOut, CategoryOut, Created,
 from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
 from shop_adapters.runtime import Runtime
 from shop_app.catalog import commands as c
+from shop_app.catalog.ports import CatalogQueries
 from shop_app.catalog.queries import CategoryNode, FrontCategoryNode
 
 
@@ -54,14 +54,16 @@ def _find(nodes: Any, node_id: uuid.UUID) -> Any:
 
 
 async def _category(runtime: Runtime, category_id: uuid.UUID) -> CategoryOut:
-    node: CategoryNode | None = _find(await catalog_queries(runtime).category_tree(), category_id)
+    node: CategoryNode | None = _find(
+        await runtime.get(CatalogQueries).category_tree(), category_id
+    )
     if node is None:  # pragma: no cover - the command just found it
         raise HttpProblem(404, "catalog.category_not_found", f"no category {category_id}")
     return CategoryOut.of(node)
 
 
 async def _front(runtime: Runtime, front_id: uuid.UUID) -> FrontCategoryOut:
-    tree = await catalog_queries(runtime).front_category_tree(include_hidden=True)
+    tree = await runtime.get(CatalogQueries).front_category_tree(include_hidden=True)
     node: FrontCategoryNode | None = _find(tree, front_id)
     if node is None:  # pragma: no cover - the command just found it
         raise HttpProblem(404, "catalog.front_category_not_found", f"no front category {front_id}")
@@ -69,7 +71,7 @@ async def _front(runtime: Runtime, front_id: uuid.UUID) -> FrontCategoryOut:
 
 
 async def _brand(runtime: Runtime, brand_id: uuid.UUID) -> BrandOut:
-    for view in await catalog_queries(runtime).brands():
+    for view in await runtime.get(CatalogQueries).brands():
         if view.id == brand_id:
             return BrandOut.of(view)
     raise HttpProblem(  # pragma: no cover - the command just found it
@@ -90,7 +92,7 @@ class CatalogCategoriesAdminController(Controller):
         guards=READ_GUARDS,
     )
     async def front_categories(self, runtime: NamedDependency[Runtime]) -> list[FrontCategoryOut]:
-        tree = await catalog_queries(runtime).front_category_tree(include_hidden=True)
+        tree = await runtime.get(CatalogQueries).front_category_tree(include_hidden=True)
         return [FrontCategoryOut.of(node) for node in tree]
 
     # --- back-end categories (CAT-2, CAT-4) ---------------------------------------------------

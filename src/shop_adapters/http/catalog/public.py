@@ -37,7 +37,7 @@ from shop_adapters.http.catalog.responses import (
     ProductDetailOut,
     ProductPage,
 )
-from shop_adapters.http.problems import HttpProblem, problem_spec
+from shop_adapters.http.problems import problem_spec
 from shop_adapters.http.schemas import (
     AMOUNT_PATTERN,
     CURRENCY_PATTERN,
@@ -80,13 +80,6 @@ IfNoneMatch = Annotated[
     ),
 ]
 _encode = msgspec.json.Encoder().encode
-
-
-def catalog_queries(runtime: Runtime) -> CatalogQueries:
-    """The runtime's read side; a runtime built without one answers 503."""
-    if runtime.catalog is None:
-        raise HttpProblem(503, "catalog.unavailable", "the catalog is not available")
-    return runtime.catalog
 
 
 def _attribute_filters(raw: list[str]) -> dict[str, str]:
@@ -195,7 +188,7 @@ class CatalogController(Controller):
         if_none_match: IfNoneMatch = None,
     ) -> Response[ProductPage]:
         runtime = runtime_of(request)  # not a second dependency: see runtime_of
-        queries = catalog_queries(runtime)
+        queries = runtime.get(CatalogQueries)
         reads = public_reads(queries)
         now = runtime.clock.now()
 
@@ -220,7 +213,7 @@ class CatalogController(Controller):
         runtime: NamedDependency[Runtime],
         if_none_match: IfNoneMatch = None,
     ) -> Response[ProductDetailOut]:
-        queries = catalog_queries(runtime)
+        queries = runtime.get(CatalogQueries)
         now = runtime.clock.now()
 
         async def render() -> tuple[bytes, dt.datetime | None]:
@@ -243,7 +236,7 @@ class CatalogController(Controller):
         runtime: NamedDependency[Runtime],
         if_none_match: IfNoneMatch = None,
     ) -> Response[list[CategoryOut]]:
-        queries = catalog_queries(runtime)
+        queries = runtime.get(CatalogQueries)
 
         async def render() -> tuple[bytes, dt.datetime | None]:
             return _encode([CategoryOut.of(node) for node in await queries.category_tree()]), None
@@ -264,7 +257,7 @@ class CatalogController(Controller):
         runtime: NamedDependency[Runtime],
         if_none_match: IfNoneMatch = None,
     ) -> Response[list[FrontCategoryOut]]:
-        queries = catalog_queries(runtime)
+        queries = runtime.get(CatalogQueries)
 
         async def render() -> tuple[bytes, dt.datetime | None]:
             tree = await queries.front_category_tree()
@@ -286,7 +279,7 @@ class CatalogController(Controller):
         runtime: NamedDependency[Runtime],
         if_none_match: IfNoneMatch = None,
     ) -> Response[list[BrandOut]]:
-        queries = catalog_queries(runtime)
+        queries = runtime.get(CatalogQueries)
 
         async def render() -> tuple[bytes, dt.datetime | None]:
             return _encode([BrandOut.of(view) for view in await queries.brands()]), None
@@ -297,6 +290,5 @@ class CatalogController(Controller):
 __all__ = [
     "SEARCH_DEPENDENCIES",
     "CatalogController",
-    "catalog_queries",
     "provide_search",
 ]

@@ -28,11 +28,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import operator_only, requires
-from shop_adapters.http.coupons.customer import (
-    TEMPLATE_NOT_FOUND,
-    coupon_services,
-    window,
-)
+from shop_adapters.http.coupons.customer import TEMPLATE_NOT_FOUND, window
 from shop_adapters.http.coupons.definition import TemplateDefinitionSchema
 from shop_adapters.http.coupons.responses import StatisticsOut, TemplateOut, UsageEntryOut
 from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
@@ -40,6 +36,7 @@ from shop_adapters.http.schemas import FieldError, Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.coupons import commands as c
 from shop_app.coupons.queries import UsageAction, UsageFilter
+from shop_app.coupons.services import CouponServices
 from shop_domain.coupons.template import TemplateState
 
 READ: Final = "coupons.read"
@@ -69,7 +66,7 @@ def _id(result: Any) -> uuid.UUID:
 
 
 async def _template(runtime: Runtime, template_id: uuid.UUID) -> TemplateOut:
-    return TemplateOut.of(await coupon_services(runtime).queries.template(template_id))
+    return TemplateOut.of(await runtime.get(CouponServices).queries.template(template_id))
 
 
 async def _change(
@@ -112,7 +109,7 @@ class CouponAdminController(Controller):
             QueryParameter(name="state", description="Only templates in this state"),
         ] = None,
     ) -> Page[TemplateOut]:
-        queries = coupon_services(runtime).queries
+        queries = runtime.get(CouponServices).queries
         items, total = await window(
             lambda request: queries.templates(state_filter, request), pagination
         )
@@ -232,7 +229,7 @@ class CouponAdminController(Controller):
     async def statistics(
         self, template_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]
     ) -> StatisticsOut:
-        return StatisticsOut.of(await coupon_services(runtime).queries.statistics(template_id))
+        return StatisticsOut.of(await runtime.get(CouponServices).queries.statistics(template_id))
 
     @get(
         "/usage",
@@ -267,7 +264,7 @@ class CouponAdminController(Controller):
             since=_aware("since", since),
             until=_aware("until", until),
         )
-        queries = coupon_services(runtime).queries
+        queries = runtime.get(CouponServices).queries
         items, total = await window(lambda request: queries.usage(criteria, request), pagination)
         return Page.of([UsageEntryOut.of(entry) for entry in items], total, pagination)
 

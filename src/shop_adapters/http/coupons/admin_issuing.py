@@ -28,7 +28,7 @@ from shop_adapters.http.coupons.admin import (
     READ_GUARDS,
     VOID_GUARDS,
 )
-from shop_adapters.http.coupons.customer import TEMPLATE_NOT_FOUND, coupon_services
+from shop_adapters.http.coupons.customer import TEMPLATE_NOT_FOUND
 from shop_adapters.http.coupons.requests import MAX_KEY, CodeBatchIn, IssueIn, VoidIn
 from shop_adapters.http.coupons.responses import (
     CodeBatchAccepted,
@@ -43,6 +43,7 @@ from shop_adapters.runtime import Runtime
 from shop_app.coupons import commands as c
 from shop_app.coupons.errors import SegmentInvalid
 from shop_app.coupons.results import CodeBatchStarted
+from shop_app.coupons.services import CouponServices
 from shop_app.shared.auth import Principal
 from shop_domain.coupons.batches import BatchState
 
@@ -130,7 +131,7 @@ class CouponIssuingController(Controller):
         runtime: NamedDependency[Runtime],
         commands: NamedDependency[Commands],
     ) -> IssueReportOut:
-        limit = coupon_services(runtime).policy.max_issue_batch
+        limit = runtime.get(CouponServices).policy.max_issue_batch
         if len(data.user_ids) > limit:
             raise HttpProblem(
                 400,
@@ -198,7 +199,7 @@ class CouponIssuingController(Controller):
                 "the request is not valid",
                 errors=[FieldError(field="campaign_key", message="blank", source="query")],
             )
-        segments = coupon_services(runtime).segments
+        segments = runtime.get(CouponServices).segments
         segment_id, users = await segments.stage(_segment_lines(request))
         command = c.IssueSegment(
             template_id=template_id,
@@ -264,7 +265,7 @@ class CouponIssuingController(Controller):
     async def code_batches(
         self, template_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]
     ) -> list[CodeBatchOut]:
-        queries = coupon_services(runtime).queries
+        queries = runtime.get(CouponServices).queries
         await queries.template(template_id)
         return [CodeBatchOut.of(view) for view in await queries.code_batches(template_id)]
 
@@ -277,7 +278,7 @@ class CouponIssuingController(Controller):
     async def code_batch(
         self, batch_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]
     ) -> CodeBatchOut:
-        return CodeBatchOut.of(await coupon_services(runtime).queries.code_batch(batch_id))
+        return CodeBatchOut.of(await runtime.get(CouponServices).queries.code_batch(batch_id))
 
     @get(
         "/code-batches/{batch_id:uuid}/codes",
@@ -299,7 +300,7 @@ class CouponIssuingController(Controller):
     async def download_codes(
         self, batch_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]
     ) -> Stream:
-        queries = coupon_services(runtime).queries
+        queries = runtime.get(CouponServices).queries
         batch = await queries.code_batch(batch_id)
         if batch.state is not BatchState.READY:
             raise HttpProblem(

@@ -68,14 +68,6 @@ LOCKED_OUT: Final = problem_spec(
 # --- helpers shared with the back office ------------------------------------------------------
 
 
-def coupon_services(runtime: Runtime) -> CouponServices:
-    """The runtime's coupon services; a runtime built without them answers 503."""
-    services = runtime.coupons
-    if services is None:
-        raise HttpProblem(503, "coupon.unavailable", "coupons are not available")
-    return services
-
-
 def user_id_of(principal: Principal) -> uuid.UUID:
     """A customer's user id: the token's subject, which must be a UUID."""
     try:
@@ -139,7 +131,7 @@ class CouponCenterController(Controller):
         user_id = None
         if maybe_principal is not None and maybe_principal.kind == "customer":
             user_id = user_id_of(maybe_principal)
-        queries = coupon_services(runtime).queries
+        queries = runtime.get(CouponServices).queries
         now = runtime.clock.now()
         items, total = await window(
             lambda request: queries.center(now, user_id, request), pagination
@@ -181,7 +173,6 @@ class CouponCustomerController(Controller):
         principal: NamedDependency[Principal],
         idempotency_key: NamedDependency[str | None],
     ) -> Response[AcquiredOut]:
-        coupon_services(runtime)  # a runtime built without coupons answers 503
         claim = ClaimCoupon(
             template_id=template_id,
             user_id=user_id_of(principal),
@@ -204,7 +195,6 @@ class CouponCustomerController(Controller):
         principal: NamedDependency[Principal],
         idempotency_key: NamedDependency[str | None],
     ) -> Response[AcquiredOut]:
-        coupon_services(runtime)  # a runtime built without coupons answers 503
         command = RedeemCode(
             user_id=user_id_of(principal), code=data.code, key=command_key(idempotency_key)
         )
@@ -231,7 +221,7 @@ class CouponCustomerController(Controller):
             bool, QueryParameter(description="Only available coupons whose validity ends soon")
         ] = False,
     ) -> WalletOut:
-        queries = coupon_services(runtime).queries
+        queries = runtime.get(CouponServices).queries
         now = runtime.clock.now()
         user_id = user_id_of(principal)
 
@@ -263,7 +253,7 @@ class CouponCustomerController(Controller):
     async def usable(
         self, runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]
     ) -> list[WalletItemOut]:
-        items = await coupon_services(runtime).queries.usable(
+        items = await runtime.get(CouponServices).queries.usable(
             user_id_of(principal), runtime.clock.now()
         )
         return [WalletItemOut.of(item) for item in items]
@@ -279,7 +269,7 @@ class CouponCustomerController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> WalletItemOut:
-        item = await coupon_services(runtime).queries.owned(
+        item = await runtime.get(CouponServices).queries.owned(
             user_id_of(principal), coupon_id, runtime.clock.now()
         )
         return WalletItemOut.of(item)
@@ -295,7 +285,6 @@ __all__ = [
     "CouponCenterController",
     "CouponCustomerController",
     "command_key",
-    "coupon_services",
     "user_id_of",
     "window",
 ]

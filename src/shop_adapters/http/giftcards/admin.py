@@ -34,7 +34,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import operator_only, requires
-from shop_adapters.http.giftcards.customer import giftcard_services, window
+from shop_adapters.http.giftcards.customer import window
 from shop_adapters.http.giftcards.requests import (
     AddCardsIn,
     BatchEditIn,
@@ -53,6 +53,7 @@ from shop_adapters.runtime import Runtime
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.exports import EXPORT_PERMISSION
 from shop_app.giftcards.results import BatchStarted
+from shop_app.giftcards.services import GiftCardServices
 from shop_domain.giftcards.batch import BatchState
 from shop_domain.giftcards.card import SalesState
 from shop_domain.giftcards.errors import BatchNotFound
@@ -109,7 +110,7 @@ def one_of_count_or_numbers(count: int | None, numbers: list[str] | None) -> Non
 
 
 async def batch_out(runtime: Runtime, batch_id: uuid.UUID) -> BatchOut:
-    view = await giftcard_services(runtime).queries.batch(batch_id)
+    view = await runtime.get(GiftCardServices).queries.batch(batch_id)
     if view is None:
         raise BatchNotFound(batch_id)
     return BatchOut.of(view)
@@ -180,7 +181,7 @@ class GiftCardBatchController(Controller):
             QueryParameter(name="state", description="Only batches in this state"),
         ] = None,
     ) -> Page[BatchOut]:
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         items, total = await window(
             lambda request: queries.batches(request, state=state_filter), pagination
         )
@@ -344,7 +345,7 @@ class GiftCardBatchController(Controller):
         ] = None,
     ) -> Page[CardOut]:
         await batch_out(runtime, batch_id)
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         now = runtime.clock.now()
         state = None if state_filter is None else state_filter.value
         sales = None if sales_state is None else sales_state.value
@@ -367,7 +368,7 @@ class GiftCardBatchController(Controller):
         pagination: NamedDependency[Pagination],
     ) -> Page[OperationOut]:
         await batch_out(runtime, batch_id)
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         items, total = await window(
             lambda request: queries.history(request, batch_id=batch_id), pagination
         )

@@ -24,11 +24,7 @@ from shop_adapters.http.giftcards.admin import (
     SECRETS_GUARDS,
     bad_request,
 )
-from shop_adapters.http.giftcards.customer import (
-    CARD_NOT_FOUND,
-    giftcard_services,
-    window,
-)
+from shop_adapters.http.giftcards.customer import CARD_NOT_FOUND, window
 from shop_adapters.http.giftcards.requests import (
     MAX_TYPED,
     NUMBER_PATTERN,
@@ -49,6 +45,7 @@ from shop_adapters.runtime import Runtime
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.queries import ActivationFilter, UsageFilter
 from shop_app.giftcards.results import RevealedSecret
+from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.auth import Principal
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.giftcards.card import ActivationVia
@@ -72,7 +69,7 @@ def _aware(name: str, moment: dt.datetime | None) -> dt.datetime | None:
 
 
 async def _card(runtime: Runtime, card_id: uuid.UUID) -> CardOut:
-    view = await giftcard_services(runtime).queries.card(card_id, runtime.clock.now())
+    view = await runtime.get(GiftCardServices).queries.card(card_id, runtime.clock.now())
     if view is None:
         raise CardNotFound(card_id)
     return CardOut.of(view)
@@ -112,7 +109,7 @@ class GiftCardCardsController(Controller):
         pagination: NamedDependency[Pagination],
     ) -> Page[OperationOut]:
         await _card(runtime, card_id)
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         items, total = await window(
             lambda request: queries.history(request, card_id=card_id), pagination
         )
@@ -219,7 +216,7 @@ class GiftCardCardsController(Controller):
         normalised = normalise_number(number)
         if not normalised:
             raise bad_request("number", "blank", source="query")
-        found = await giftcard_services(runtime).queries.lookup(normalised, runtime.clock.now())
+        found = await runtime.get(GiftCardServices).queries.lookup(normalised, runtime.clock.now())
         if found is None:
             raise CardNotFound(normalised)
         return LookupOut.of(found)
@@ -255,7 +252,7 @@ class GiftCardCardsController(Controller):
             since=_aware("since", since),
             until=_aware("until", until),
         )
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         now = runtime.clock.now()
         items, total = await window(
             lambda request: queries.activations(request, now, criteria), pagination
@@ -292,7 +289,7 @@ class GiftCardCardsController(Controller):
             since=_aware("since", since),
             until=_aware("until", until),
         )
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         items, total = await window(lambda request: queries.usages(request, criteria), pagination)
         return Page.of([UsageOut.of(view) for view in items], total, pagination)
 

@@ -32,7 +32,7 @@ from shop_adapters.http.giftcards.admin import (
     READ_GUARDS,
     batch_out,
 )
-from shop_adapters.http.giftcards.customer import giftcard_services, window
+from shop_adapters.http.giftcards.customer import window
 from shop_adapters.http.giftcards.requests import (
     ExportIn,
 )
@@ -46,6 +46,7 @@ from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards.commands import RequestExportCode, StartExport
 from shop_app.giftcards.results import ExportStarted
+from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared.auth import Principal
 from shop_app.shared.otp import Challenge
 from shop_domain.giftcards.errors import ExportNotFound
@@ -61,7 +62,7 @@ TOO_SOON: Final = problem_spec("A code was sent moments ago (`otp.too_soon`); se
 
 
 async def export_view(runtime: Runtime, export_id: uuid.UUID) -> ExportOut:
-    view = await giftcard_services(runtime).queries.export(export_id)
+    view = await runtime.get(GiftCardServices).queries.export(export_id)
     if view is None:
         raise ExportNotFound(export_id)
     return ExportOut.of(view)
@@ -88,7 +89,6 @@ class GiftCardExportsController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> CodeSentOut:
-        giftcard_services(runtime)  # a runtime built without gift cards answers 503
         command = RequestExportCode(batch_id=batch_id, actor=principal.subject)
         challenge: Challenge = await runtime.bus.handle(command, actor=principal)
         return CodeSentOut(phone=challenge.phone_masked, expires_at=challenge.expires_at)
@@ -112,7 +112,6 @@ class GiftCardExportsController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> Response[ExportAcceptedOut]:
-        giftcard_services(runtime)  # a runtime built without gift cards answers 503
         command = StartExport(
             batch_id=batch_id,
             actor=principal.subject,
@@ -140,7 +139,7 @@ class GiftCardExportsController(Controller):
         pagination: NamedDependency[Pagination],
     ) -> Page[ExportOut]:
         await batch_out(runtime, batch_id)
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         items, total = await window(lambda request: queries.exports(batch_id, request), pagination)
         return Page.of([ExportOut.of(view) for view in items], total, pagination)
 
@@ -184,7 +183,7 @@ class GiftCardExportsController(Controller):
                 f"the export is {view.state}",
                 details={"state": view.state},
             )
-        path = giftcard_services(runtime).exporter.path(export_id)
+        path = runtime.get(GiftCardServices).exporter.path(export_id)
         if not path.is_file():
             raise HttpProblem(
                 410, "giftcard.export_file_gone", "the export's file is no longer there"

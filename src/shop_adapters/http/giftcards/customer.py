@@ -64,14 +64,6 @@ LOCKED_OUT: Final = problem_spec(
 # --- helpers shared with the back office ------------------------------------------------------
 
 
-def giftcard_services(runtime: Runtime) -> GiftCardServices:
-    """The runtime's gift-card services; a runtime built without them answers 503."""
-    services = runtime.giftcards
-    if services is None:
-        raise HttpProblem(503, "giftcard.unavailable", "gift cards are not available")
-    return services
-
-
 def user_id_of(principal: Principal) -> uuid.UUID:
     """A customer's user id: the token's subject, which must be a UUID."""
     try:
@@ -110,7 +102,7 @@ def slice_page(items: Sequence[T], pagination: Pagination) -> tuple[list[T], int
 
 async def own_card(runtime: Runtime, user_id: uuid.UUID, card_id: uuid.UUID) -> CardView:
     """The caller's card: bound to them, or bought by them and not yet bound."""
-    card = await giftcard_services(runtime).queries.card(card_id, runtime.clock.now())
+    card = await runtime.get(GiftCardServices).queries.card(card_id, runtime.clock.now())
     if card is None or not (
         card.user_id == user_id or (card.user_id is None and card.buyer_id == user_id)
     ):
@@ -145,7 +137,7 @@ class GiftCardCustomerController(Controller):
         principal: NamedDependency[Principal],
         idempotency_key: NamedDependency[str | None],
     ) -> Response[MyCardOut]:
-        services = giftcard_services(runtime)
+        services = runtime.get(GiftCardServices)
         command = ActivateCard(
             user_id=user_id_of(principal), number=data.number, secret=data.secret
         )
@@ -179,7 +171,7 @@ class GiftCardCustomerController(Controller):
         principal: NamedDependency[Principal],
         pagination: NamedDependency[Pagination],
     ) -> Page[MyCardOut]:
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         user_id = user_id_of(principal)
         now = runtime.clock.now()
         items, total = await window(
@@ -199,7 +191,7 @@ class GiftCardCustomerController(Controller):
         pagination: NamedDependency[Pagination],
     ) -> Page[MyCardOut]:
         now = runtime.clock.now()
-        cards = await giftcard_services(runtime).queries.purchased(user_id_of(principal), now)
+        cards = await runtime.get(GiftCardServices).queries.purchased(user_id_of(principal), now)
         items, total = slice_page(cards, pagination)
         return Page.of([MyCardOut.of(card, now) for card in items], total, pagination)
 
@@ -231,7 +223,7 @@ class GiftCardCustomerController(Controller):
     ) -> Page[MyUsageOut]:
         user_id = user_id_of(principal)
         await own_card(runtime, user_id, card_id)
-        queries = giftcard_services(runtime).queries
+        queries = runtime.get(GiftCardServices).queries
         criteria = UsageFilter(card_id=card_id, user_id=user_id)
         items, total = await window(lambda request: queries.usages(request, criteria), pagination)
         return Page.of([MyUsageOut.of(usage) for usage in items], total, pagination)
@@ -263,7 +255,6 @@ class GiftCardCustomerController(Controller):
 __all__ = [
     "GiftCardCustomerController",
     "as_uuid",
-    "giftcard_services",
     "own_card",
     "slice_page",
     "user_id_of",
