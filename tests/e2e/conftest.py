@@ -125,3 +125,20 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     )
     yield World(shop=shop, calls=calls, readiness=readiness, runtime=runtime)
     await shop.close()  # the database, whether or not an app closed the runtime
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each schemathesis test its own node id.
+
+    schemathesis names the test of each operation ``test_fuzz_…[GET /path]``, but pytest 9.2
+    builds a test's node id from the function's own name (schemathesis passes it as
+    ``originalname``): the 88 tests of one function shared one id. Reports that go by id
+    (``--durations``, JUnit XML, ``--lf``) could not tell them apart, and pytest-xdist, which
+    hands tests to its workers by id, ran one test per id (2 of 176) and said nothing. The id
+    is made from the test's full name; a pytest that keeps ids elsewhere fails here, loudly."""
+    fuzzed = [item for item in items if getattr(item, "operation_label", None)]
+    for item in fuzzed:
+        assert item.parent is not None
+        item._id = item.parent.id.child(item.name)  # type: ignore[attr-defined]
+    ids = [item.nodeid for item in fuzzed]
+    assert len(set(ids)) == len(ids), "schemathesis tests still share node ids"

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from tests.e2e.app_support import seated_app
 from tests.e2e.catalog_support import PROBLEM, bearer, problem, yuan
 from tests.memory_support import MemoryShop, memory_shop
 
@@ -168,6 +170,13 @@ def sqlite_world(settings: Settings, url: str, policy: CouponPolicy = POLICY) ->
 
 def app_for(world: CouponWorld) -> Litestar:
     return create_app(world.runtime, COUPON_CONTROLLERS)
+
+
+@contextmanager
+def seated_app_for(world: CouponWorld) -> Iterator[Litestar]:
+    """:func:`app_for` ``world``, built once and reused (see ``tests.e2e.app_support``)."""
+    with seated_app(world.runtime, COUPON_CONTROLLERS) as app:
+        yield app
 
 
 # --- principals -------------------------------------------------------------------------------

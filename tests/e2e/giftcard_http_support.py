@@ -14,6 +14,8 @@ import io
 import json
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ import msoffcrypto
 import openpyxl
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from tests.e2e.app_support import seated_app
 from tests.e2e.catalog_support import PROBLEM, bearer, problem, yuan
 
 from shop_adapters.bootstrap import bootstrap
@@ -93,6 +96,13 @@ def build_world(settings: Settings) -> GiftWorld:
 
 def app_for(world: GiftWorld) -> Litestar:
     return create_app(world.runtime, GIFTCARD_CONTROLLERS)
+
+
+@contextmanager
+def seated_app_for(world: GiftWorld) -> Iterator[Litestar]:
+    """:func:`app_for` ``world``, built once and reused (see ``tests.e2e.app_support``)."""
+    with seated_app(world.runtime, GIFTCARD_CONTROLLERS) as app:
+        yield app
 
 
 # --- principals -------------------------------------------------------------------------------

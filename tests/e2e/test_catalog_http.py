@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from tests.e2e.app_support import seated_app
 from tests.e2e.catalog_support import (
     OTHER_SHOP,
     SHOP,
@@ -46,8 +47,9 @@ async def world(settings: Settings) -> AsyncIterator[CatalogWorld]:
 
 
 @pytest.fixture
-def app(world: CatalogWorld) -> Litestar:
-    return create_app(world.runtime, CATALOG_CONTROLLERS)
+def app(world: CatalogWorld) -> Iterator[Litestar]:
+    with seated_app(world.runtime, CATALOG_CONTROLLERS) as app:
+        yield app
 
 
 @pytest.fixture

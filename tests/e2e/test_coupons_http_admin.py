@@ -29,6 +29,7 @@ from tests.e2e.coupon_http_support import (
     operator,
     pieces,
     problem,
+    seated_app_for,
     statistics,
     template,
     template_body,
@@ -52,8 +53,9 @@ def world(settings: Settings) -> CouponWorld:
 
 @pytest.fixture
 async def client(world: CouponWorld) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app_for(world)) as client:
-        yield client
+    with seated_app_for(world) as app:
+        async with AsyncTestClient(app) as client:
+            yield client
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from tests.e2e.coupon_http_support import (
     memory_world,
     operator,
     problem,
+    seated_app_for,
     sqlite_world,
     statistics,
     wallet,
@@ -43,8 +44,9 @@ def world(settings: Settings) -> CouponWorld:
 
 @pytest.fixture
 async def client(world: CouponWorld) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app_for(world)) as client:
-        yield client
+    with seated_app_for(world) as app:
+        async with AsyncTestClient(app) as client:
+            yield client
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from tests.e2e.giftcard_http_support import (
     VANITY,
     Client,
     GiftWorld,
-    app_for,
     audit,
     batch_body,
     bearer,
@@ -42,6 +41,7 @@ from tests.e2e.giftcard_http_support import (
     open_batch,
     operator,
     problem,
+    seated_app_for,
     with_key,
 )
 
@@ -65,8 +65,9 @@ def world(settings: Settings) -> GiftWorld:
 
 @pytest.fixture
 async def client(world: GiftWorld) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app_for(world)) as client:
-        yield client
+    with seated_app_for(world) as app:
+        async with AsyncTestClient(app) as client:
+            yield client
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from tests.e2e.giftcard_http_support import (
     VANITY,
     Client,
     GiftWorld,
-    app_for,
     bind,
     build_world,
     card_by_number,
@@ -32,6 +31,7 @@ from tests.e2e.giftcard_http_support import (
     operator,
     problem,
     reveal,
+    seated_app_for,
     with_key,
 )
 
@@ -52,8 +52,9 @@ def world(settings: Settings) -> GiftWorld:
 
 @pytest.fixture
 async def client(world: GiftWorld) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app_for(world)) as client:
-        yield client
+    with seated_app_for(world) as app:
+        async with AsyncTestClient(app) as client:
+            yield client
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ from tests.e2e.giftcard_http_support import (
     problem,
     read_export,
     reveal,
+    seated_app_for,
 )
 
 from shop_adapters.http.giftcards.admin_exports import XLSX
@@ -62,8 +63,9 @@ def world(settings: Settings) -> GiftWorld:
 
 @pytest.fixture
 async def client(world: GiftWorld) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app_for(world)) as client:
-        yield client
+    with seated_app_for(world) as app:
+        async with AsyncTestClient(app) as client:
+            yield client
 
 
 @pytest.fixture

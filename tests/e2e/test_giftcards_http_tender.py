@@ -16,7 +16,6 @@ from tests.e2e.giftcard_http_support import (
     VANITY,
     Client,
     GiftWorld,
-    app_for,
     audit,
     bind,
     build_world,
@@ -29,6 +28,7 @@ from tests.e2e.giftcard_http_support import (
     ok,
     operator,
     problem,
+    seated_app_for,
     with_key,
     yuan,
 )
@@ -50,8 +50,9 @@ def world(settings: Settings) -> GiftWorld:
 
 @pytest.fixture
 async def client(world: GiftWorld) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app_for(world)) as client:
-        yield client
+    with seated_app_for(world) as app:
+        async with AsyncTestClient(app) as client:
+            yield client
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from litestar import Controller, Litestar, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
+from tests.e2e.app_support import seated_app
 from tests.e2e.catalog_support import bearer, problem
 from tests.e2e.conftest import World
 from tests.e2e.test_http_kernel import ProbeController
@@ -60,9 +61,10 @@ class EchoController(Controller):
 
 @pytest.fixture
 async def client(world: World) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    app = create_app(world.runtime, [ProbeController, EchoController], max_body_size=LIMIT)
-    async with AsyncTestClient(app) as client:
-        yield client
+    controllers = [ProbeController, EchoController]
+    with seated_app(world.runtime, controllers, max_body_size=LIMIT) as app:
+        async with AsyncTestClient(app) as client:
+            yield client
 
 
 @pytest.fixture

@@ -85,8 +85,13 @@ async def make_jobs(world: World) -> list[uuid.UUID]:
 # --- who may read -----------------------------------------------------------------------------
 
 
+A_JOB = pytest.param(f"/jobs/{uuid.uuid4()}", id="/jobs/{id}")
+"""Any job's path; the test id names it without the random id, so that every collection of the
+tests (each pytest-xdist worker's) agrees."""
+
+
 @pytest.mark.rule("SEC-1")
-@pytest.mark.parametrize("path", ["/jobs", f"/jobs/{uuid.uuid4()}", "/audit"])
+@pytest.mark.parametrize("path", ["/jobs", A_JOB, "/audit"])
 async def test_without_a_token_is_401(client: AsyncTestClient[Litestar], path: str) -> None:
     problem(await client.get(path), 401, "auth.unauthenticated")
 
@@ -94,7 +99,11 @@ async def test_without_a_token_is_401(client: AsyncTestClient[Litestar], path: s
 @pytest.mark.rule("SEC-1")
 @pytest.mark.parametrize(
     ("path", "permission"),
-    [("/jobs", "jobs.read"), (f"/jobs/{uuid.uuid4()}", "jobs.read"), ("/audit", "audit.read")],
+    [
+        ("/jobs", "jobs.read"),
+        pytest.param(*A_JOB.values, "jobs.read", id="/jobs/{id}-jobs.read"),
+        ("/audit", "audit.read"),
+    ],
 )
 async def test_without_the_permission_is_403_naming_it(
     client: AsyncTestClient[Litestar], settings: Settings, path: str, permission: str

@@ -4,7 +4,7 @@ OpenAPI and idempotent commands — on a test-only controller over a real in-mem
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 import attrs
@@ -15,6 +15,7 @@ from litestar import Controller, Litestar, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
+from tests.e2e.app_support import seated_app
 from tests.e2e.conftest import Ping, World
 
 from shop_adapters.http import (
@@ -115,8 +116,9 @@ class ProbeController(Controller):
 
 
 @pytest.fixture
-def app(world: World) -> Litestar:
-    return create_app(world.runtime, [ProbeController], max_body_size=64 * 1024)
+def app(world: World) -> Iterator[Litestar]:
+    with seated_app(world.runtime, [ProbeController], max_body_size=64 * 1024) as app:
+        yield app
 
 
 @pytest.fixture

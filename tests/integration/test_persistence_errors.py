@@ -101,6 +101,7 @@ async def test_a_nul_byte_in_text_is_an_invalid_value_on_postgresql(postgres_url
 async def test_a_database_file_that_cannot_be_opened_is_unavailable(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     engine = make_engine(f"sqlite+aiosqlite:///{folder / 'shop.db'}")
+    workers_before = set(_aiosqlite_workers())
     try:
         shutil.rmtree(folder)
         folder.write_text("not a folder")  # the path no longer leads to a database
@@ -109,13 +110,19 @@ async def test_a_database_file_that_cannot_be_opened_is_unavailable(tmp_path: Pa
         assert raised.value.details["retry_after_seconds"] >= 1
     finally:
         await engine.dispose()
-        await _let_aiosqlite_workers_finish()
+        await _let_aiosqlite_workers_finish(workers_before)
 
 
-async def _let_aiosqlite_workers_finish() -> None:
+def _aiosqlite_workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+
+
+async def _let_aiosqlite_workers_finish(others: set[threading.Thread]) -> None:
     """aiosqlite stops the worker thread of a failed connect by queueing a stop whose answer it
-    posts to this loop: wait for it here, or it finds the loop closed after the test."""
-    workers = [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+    posts to this loop: wait for it here, or it finds the loop closed after the test. Only
+    this test's workers: another test's open connection keeps its own worker (waiting 5 s for
+    each of those made this test take 15 s in a full run)."""
+    workers = [t for t in _aiosqlite_workers() if t not in others]
     await asyncio.to_thread(lambda: [worker.join(5) for worker in workers])
 
 
