@@ -86,7 +86,8 @@ class _PostgresReset:
 
     def __init__(self, url: str) -> None:
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self._runner = asyncio.Runner()
+        # a loop of its own, never made the thread's current one (tests see no loop set)
+        self._loop = asyncio.new_event_loop()
         self._conn: asyncpg.Connection | None = None
         self._may_delete = True
         tables = [t.name for t in reversed(metadata.sorted_tables)]  # children first
@@ -96,7 +97,7 @@ class _PostgresReset:
         self._delete = "".join(f'DELETE FROM "{name}";' for name in tables)
 
     def __call__(self) -> None:
-        self._runner.run(self._reset())
+        self._loop.run_until_complete(self._reset())
 
     async def _reset(self) -> None:
         try:
@@ -129,11 +130,11 @@ class _PostgresReset:
     def close(self) -> None:
         try:
             if self._conn is not None:
-                self._runner.run(self._conn.close(timeout=5))
+                self._loop.run_until_complete(self._conn.close(timeout=5))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             pass
         finally:
-            self._runner.close()
+            self._loop.close()
 
 
 @pytest.fixture(scope="session")
