@@ -30,8 +30,12 @@ demo: migrate
 
 test: install lint typecheck contracts pytest
 
+# The suite in parallel, a file per worker at a time (decision 0031); the concurrency races run
+# afterwards on their own, so that nothing else competes with the contention they check.
+PYTEST_WORKERS ?= auto
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/concurrency
+	$(BIN)/pytest tests/concurrency
 
 # The OpenAPI fuzzing of `make test` with fresh random data and many more cases per operation
 # (docs/decisions/0021); FUZZ_EXAMPLES=1000 for a longer hunt.
