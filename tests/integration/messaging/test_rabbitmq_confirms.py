@@ -13,6 +13,7 @@ import asyncio
 import aio_pika
 import pytest
 from tests.integration.messaging.conftest import Names
+from tests.integration.messaging.support import eventually, queue_depth
 from tests.unit.messaging.support import make_message
 
 from shop_adapters.messaging import PublishFailed, RabbitMQPublisher
@@ -33,14 +34,6 @@ async def _queue(url: str, names: Names, role: str, arguments: dict[str, object]
     return name
 
 
-async def _depth(url: str, name: str) -> int:
-    connection = await aio_pika.connect(url, timeout=5)
-    async with connection:
-        channel = await connection.channel()
-        declared = await channel.declare_queue(name, passive=True)
-        return int(declared.declaration_result.message_count or 0)
-
-
 async def test_batches_in_flight_together_are_all_confirmed(
     rabbitmq_url: str, names: Names
 ) -> None:
@@ -52,13 +45,9 @@ async def test_batches_in_flight_together_are_all_confirmed(
         assert underlay.channel.confirmations == {}  # every tag settled, none left behind
 
     async def arrived() -> bool:
-        return await _depth(rabbitmq_url, queue) == 2800
+        return await queue_depth(rabbitmq_url, queue) == 2800
 
-    for _ in range(100):
-        if await arrived():
-            break
-        await asyncio.sleep(0.05)
-    assert await _depth(rabbitmq_url, queue) == 2800
+    await eventually(arrived, 10, "every message in the queue")
 
 
 async def test_a_refused_message_fails_its_batch_only(rabbitmq_url: str, names: Names) -> None:
