@@ -10,14 +10,13 @@ import datetime as dt
 import enum
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any, ClassVar
 
 import attrs
 import pytest
 from sqlalchemy import literal_column, select
-from tests.memory_support import MemoryShop, memory_shop
+from tests.memory_support import MemoryShop
 
 from shop_adapters.sql.catalog.tables import brands
 from shop_adapters.sql.kernel_tables import audit_log
@@ -77,13 +76,6 @@ class Refuse:
 @attrs.frozen
 class Crash:
     pass
-
-
-@pytest.fixture
-async def shop() -> AsyncIterator[MemoryShop]:
-    shop = memory_shop()
-    yield shop
-    await shop.close()
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import AsyncIterator, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
 
 import attrs
 import pytest
 from sqlalchemy import literal_column, select
-from tests.memory_support import MemoryShop, memory_shop
+from tests.memory_support import MemoryShop
 
 from shop_adapters.shared.sms import MemorySmsSender
 from shop_adapters.shared.system import FixedClock
@@ -91,18 +91,6 @@ class WrongGuess(NotFound):
 
 class LockedOut(TooManyAttempts):
     code = "test.locked_out"
-
-
-@pytest.fixture
-async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
-    shop = memory_shop(clock=clock)
-    yield shop
-    await shop.close()
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
 
 
 async def audit_entries(shop: MemoryShop) -> list[AuditEntry]:

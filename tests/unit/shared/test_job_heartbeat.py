@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
-from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.shared.system import FixedClock
 from shop_app.shared.jobs import JobClaimed, JobRunner, JobState, JobStore, JobView, Report
@@ -18,23 +17,6 @@ from shop_app.shared.jobs import JobClaimed, JobRunner, JobState, JobStore, JobV
 KIND = "test.slow"
 LEASE = dt.timedelta(seconds=30)
 BEAT = dt.timedelta(milliseconds=20)
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
-
-
-@pytest.fixture
-async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
-    shop = memory_shop(clock=clock)
-    yield shop
-    await shop.close()
-
-
-@pytest.fixture
-def store(shop: MemoryShop) -> JobStore:
-    return shop.runtime.jobs
 
 
 async def _until(condition: Callable[[], Awaitable[bool]]) -> None:

@@ -7,11 +7,11 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import pytest
-from tests.memory_support import MemoryShop, memory_shop
+from tests.memory_support import MemoryShop
 
 from shop_adapters.shared.system import FixedClock, UuidV7Generator
 from shop_adapters.sql.jobs import SqlJobStore
@@ -28,23 +28,6 @@ from shop_app.shared.jobs import (
 from shop_domain.shared.errors import Conflict
 
 KIND = "test.count"
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
-
-
-@pytest.fixture
-async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
-    shop = memory_shop(clock=clock)
-    yield shop
-    await shop.close()
-
-
-@pytest.fixture
-def store(shop: MemoryShop) -> JobStore:
-    return shop.runtime.jobs
 
 
 @pytest.fixture

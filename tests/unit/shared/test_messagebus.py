@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import attrs
 import pytest
-from tests.memory_support import MemoryShop, memory_shop
+from tests.memory_support import MemoryShop
 
 from shop_adapters.sql.catalog.tables import brands
 from shop_app.shared.errors import IdempotencyKeyReused
@@ -49,13 +48,6 @@ class Open:
 class Deposit:
     account_id: uuid.UUID
     amount: int
-
-
-@pytest.fixture
-async def shop() -> AsyncIterator[MemoryShop]:
-    shop = memory_shop()
-    yield shop
-    await shop.close()
 
 
 def make_bus(shop: MemoryShop, calls: list[str]) -> MessageBus:
