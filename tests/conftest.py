@@ -208,3 +208,10 @@ def _private_files_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             if name not in os.environ:
                 patch.setenv(name, str(folder / file))
         yield
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend_url(request: pytest.FixtureRequest) -> str:
+    """A migrated database on each SQL backend in turn: SQLite, then PostgreSQL."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))

@@ -47,16 +47,10 @@ class Clock:
         return self.current
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest) -> str:
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    return str(request.getfixturevalue(fixture))
-
-
 @pytest.fixture
-def settings(url: str, tmp_path: Path) -> Settings:
+def settings(backend_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        database_url=url,
+        database_url=backend_url,
         jwt_secret="public-answers-test-secret-0123456789abcdef",
         sections=[
             GiftCardSettings(

@@ -34,15 +34,9 @@ from shop_app.shared.errors import StorageBusy
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest) -> str:
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    return str(request.getfixturevalue(fixture))
-
-
 @pytest.fixture
-async def engine(url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(url, pool_size=2, pool_wait=0.5)
+async def engine(backend_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(backend_url, pool_size=2, pool_wait=0.5)
     try:
         yield engine
     finally:

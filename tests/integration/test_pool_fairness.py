@@ -28,15 +28,9 @@ from shop_app.shared.errors import StorageBusy
 WAIT = 0.3
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest) -> str:
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    return str(request.getfixturevalue(fixture))
-
-
 @pytest.fixture
-async def engine(url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(url, pool_size=1, pool_wait=WAIT)
+async def engine(backend_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(backend_url, pool_size=1, pool_wait=WAIT)
     try:
         yield engine
     finally:
@@ -163,11 +157,11 @@ async def test_a_waiter_that_goes_away_passes_its_connection_on(engine: AsyncEng
         assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
 
 
-async def test_many_clients_on_few_connections_are_served_evenly(url: str) -> None:
+async def test_many_clients_on_few_connections_are_served_evenly(backend_url: str) -> None:
     """40 clients looping on 4 connections for a while: everyone is served as often, give or
     take the turns in flight when the time is up (reads, so that on SQLite the write lock's own
     waiting plays no part)."""
-    engine = make_engine(url, pool_size=4, pool_wait=10.0)
+    engine = make_engine(backend_url, pool_size=4, pool_wait=10.0)
     counts = dict.fromkeys(range(40), 0)
     stop = asyncio.Event()
 
