@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
-from tests.memory_support import MemoryShop, memory_shop
+from tests.memory_support import MemoryShop
 
 from shop_adapters.shared.system import FixedClock
 from shop_app.catalog import catalog_command_handlers
@@ -18,13 +17,6 @@ from shop_domain.catalog import CatalogPolicy
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC))
-
-
-@pytest.fixture
-async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
-    shop = memory_shop(clock=clock)
-    yield shop
-    await shop.close()
 
 
 @pytest.fixture

@@ -5,13 +5,12 @@ secrets (GC-11), activation with lock-out (GC-5), selling (GC-6), paying and giv
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import attrs
 import pytest
 from sqlalchemy import Row, literal_column, select
-from tests.memory_support import MemoryShop, memory_shop
+from tests.memory_support import MemoryShop
 from tests.unit.giftcards.giftcard_builders import (
     NOW,
     OTHER_USER,
@@ -67,13 +66,6 @@ FOURTH_USER = uuid.UUID("00000000-0000-7000-8000-0000000000a4")
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
-
-
-@pytest.fixture
-async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
-    shop = memory_shop(clock=clock)
-    yield shop
-    await shop.close()
 
 
 @pytest.fixture
