@@ -10,13 +10,13 @@ import attrs
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import Table, func, select
-from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.http import mint_token
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.catalog.tables import brands, categories, front_categories, products
+from shop_testing.harness import MemoryShop, memory_shop
 
 PROBLEM = "application/problem+json"
 SHOP = "00000000-0000-7000-8000-0000000000a1"

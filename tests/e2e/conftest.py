@@ -15,7 +15,6 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
@@ -24,6 +23,7 @@ from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ratelimit import TooManyAttempts
 from shop_domain.catalog.categories import Brand
 from shop_domain.shared.errors import Conflict, InvalidValue, NotFound
+from shop_testing.harness import MemoryShop, memory_shop
 
 NOTES_URL = "https://notes.test/"
 

@@ -19,7 +19,6 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from tests.e2e.app_support import seated_app
 from tests.e2e.catalog_support import PROBLEM, bearer, problem, yuan
-from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.http import create_app
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
@@ -38,6 +37,7 @@ from shop_app.coupons.services import CouponServices
 from shop_app.shared.jobs import JobStore
 from shop_app.shared.messagebus import MessageBus
 from shop_app.shared.ratelimit import AttemptLimiter
+from shop_testing.harness import MemoryShop, memory_shop
 
 __all__ = ["PROBLEM", "bearer", "problem", "yuan"]
 

@@ -1,12 +1,10 @@
-"""Fixtures of the unit tests: a ``memory://`` shop on a clock the test moves (a module or a
-context's ``conftest.py`` sets its own ``clock`` where it needs another moment)."""
+"""Fixtures of the unit tests: the kit's ``shop`` fixture (a ``memory://`` shop, from the
+``shop_testing`` pytest plugin) on a clock the test moves — a module or a context's
+``conftest.py`` sets its own ``clock`` where it needs another moment."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.shared.system import FixedClock
 
@@ -17,7 +15,6 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-async def shop(clock: FixedClock) -> AsyncIterator[MemoryShop]:
-    shop = memory_shop(clock=clock)
-    yield shop
-    await shop.close()
+def shop_clock(clock: FixedClock) -> FixedClock:
+    """The plugin's ``shop`` runs on this module's ``clock``."""
+    return clock

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.memory_support import memory_shop
 
 from shop_adapters.sql import memory
 from shop_adapters.sql.catalog.tables import brands
@@ -29,6 +28,7 @@ from shop_adapters.sql.memory import EphemeralSqlite
 from shop_adapters.sql.messaging_tables import idempotency_keys
 from shop_app.catalog.commands import CreateBrand
 from shop_app.shared.errors import StorageUnavailable
+from shop_testing.harness import memory_shop
 
 
 def _key(key: str) -> Any:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.memory_support import MemoryShop
 
 from shop_adapters.shared.system import FixedClock
 from shop_app.catalog import catalog_command_handlers
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.catalog import CatalogPolicy
+from shop_testing.harness import MemoryShop
 
 
 @pytest.fixture

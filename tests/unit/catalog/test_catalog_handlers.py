@@ -6,7 +6,6 @@ import uuid
 
 import attrs
 import pytest
-from tests.memory_support import MemoryShop
 
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.catalog.tables import products
@@ -15,6 +14,7 @@ from shop_app.catalog.ports import CatalogQueries
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.catalog import CatalogPolicy, Product
 from shop_domain.shared import DomainError, Money
+from shop_testing.harness import MemoryShop
 
 SHOP = uuid.UUID("00000000-0000-7000-8000-0000000000aa")
 OTHER_SHOP = uuid.UUID("00000000-0000-7000-8000-0000000000bb")

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from tests.memory_support import MemoryShop, memory_shop
 from tests.unit.coupons.coupon_builders import NOW, cash, definition
 
 from shop_adapters.shared.system import FixedClock
@@ -20,6 +19,7 @@ from shop_app.coupons.segments import parse_segment
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.coupons import CouponState, CouponTerms, Limits
 from shop_domain.shared.errors import DomainError
+from shop_testing.harness import MemoryShop, memory_shop
 
 USER = uuid.UUID("00000000-0000-7000-8000-0000000000f1")
 

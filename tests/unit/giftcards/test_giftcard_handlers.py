@@ -10,7 +10,6 @@ from typing import Any
 import attrs
 import pytest
 from sqlalchemy import Row, literal_column, select
-from tests.memory_support import MemoryShop
 from tests.unit.giftcards.giftcard_builders import (
     NOW,
     OTHER_USER,
@@ -55,6 +54,7 @@ from shop_domain.giftcards.errors import ActivationFailed
 from shop_domain.giftcards.export import CardExport, ExportState
 from shop_domain.giftcards.usage import CardUsage, RestoreReason, UsageState
 from shop_domain.shared import DomainError, Money, allocate
+from shop_testing.harness import MemoryShop
 
 KEYHOLDER = "op-keyholder"
 CLERK = "op-clerk"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.memory_support import MemoryShop
 
 from shop_app.shared.jobs import JobStore
+from shop_testing.harness import MemoryShop
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 import attrs
 import pytest
 from sqlalchemy import literal_column, select
-from tests.memory_support import MemoryShop
 
 from shop_adapters.sql.catalog.tables import brands
 from shop_adapters.sql.kernel_tables import audit_log
@@ -26,6 +25,7 @@ from shop_app.shared.errors import PersistenceConflict
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.catalog.categories import Brand
 from shop_domain.shared import DomainError, InvalidValue, Money
+from shop_testing.harness import MemoryShop
 
 OPERATOR = Principal("op-1", "operator", frozenset({"test.write"}))
 CUSTOMER = Principal("cust-1", "customer")

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 import attrs
 import pytest
 from sqlalchemy import literal_column, select
-from tests.memory_support import MemoryShop
 
 from shop_adapters.shared.sms import MemorySmsSender
 from shop_adapters.shared.system import FixedClock
@@ -42,6 +41,7 @@ from shop_app.shared.unit_of_work import UnitOfWork
 from shop_domain.catalog.categories import Brand
 from shop_domain.shared import ConcurrencyConflict, InvalidValue, NotFound
 from shop_domain.shared.errors import DomainError
+from shop_testing.harness import MemoryShop
 
 OPERATOR = Principal("op-1", "operator", frozenset({"notes.write"}))
 CUSTOMER = Principal("cust-1", "customer")

@@ -11,7 +11,6 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 import pytest
-from tests.memory_support import MemoryShop
 
 from shop_adapters.shared.system import FixedClock, UuidV7Generator
 from shop_adapters.sql.jobs import SqlJobStore
@@ -26,6 +25,7 @@ from shop_app.shared.jobs import (
     UnknownJobKind,
 )
 from shop_domain.shared.errors import Conflict
+from shop_testing.harness import MemoryShop
 
 KIND = "test.count"
 

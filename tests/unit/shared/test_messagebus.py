@@ -12,7 +12,6 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.memory_support import MemoryShop
 
 from shop_adapters.sql.catalog.tables import brands
 from shop_app.shared.errors import IdempotencyKeyReused
@@ -20,6 +19,7 @@ from shop_app.shared.messagebus import MessageBus, NoHandler
 from shop_domain.catalog.categories import Brand
 from shop_domain.catalog.events import BrandUpdated
 from shop_domain.shared import ConcurrencyConflict, InvalidValue, NotFound
+from shop_testing.harness import MemoryShop
 
 BALANCE = "https://balance.test/"
 

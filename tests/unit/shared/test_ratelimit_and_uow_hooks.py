@@ -7,13 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from tests.memory_support import MemoryShop, memory_shop
 
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.kernel_tables import audit_log
 from shop_app.shared.ratelimit import AttemptPolicy, locked_out
 from shop_app.shared.unit_of_work import UnitOfWorkNotActive
 from shop_domain.shared.errors import InvalidValue
+from shop_testing.harness import MemoryShop, memory_shop
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)

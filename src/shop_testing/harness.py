@@ -1,6 +1,7 @@
 """``memory://`` runtimes for tests, wired by the composition root exactly as
-``bootstrap(Settings(database_url="memory://"))`` wires them, plus what a test may look into:
-the application's unit of work and the engine of the runtime's in-memory SQLite database.
+``bootstrap(Settings(database_url="memory://"), contexts=...)`` wires them, plus what a test may
+look into: the application's unit of work, the composition root's container and the engine of
+the runtime's own SQLite database.
 
 Tests change state through the bus and read it through the queries where they can; a test
 that must see what was stored (a row count, the outbox) reads it with SQL from :attr:`engine`.
@@ -9,7 +10,7 @@ that must see what was stored (a row count, the outbox) reads it with SQL from :
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -17,6 +18,8 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.bootstrap import build_container, runtime_of
+from shop_adapters.contexts import CONTEXTS
+from shop_adapters.plugin import ContextPlugin
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import MEMORY_URL, Settings
 from shop_adapters.shared.system import FixedClock
@@ -81,12 +84,15 @@ def memory_shop(
     *,
     clock: FixedClock | None = None,
     ids: IdGenerator | None = None,
+    contexts: Sequence[ContextPlugin] = CONTEXTS,
 ) -> MemoryShop:
-    """A new ``memory://`` runtime with its own database; close it (``await shop.close()``)."""
+    """A new ``memory://`` runtime with its own database and ``contexts`` plugged in (yours
+    beside ours: ``(*CONTEXTS, mine)``); close it (``await shop.close()``)."""
     settings = settings or memory_settings()
-    assert settings.database_url == MEMORY_URL
+    if settings.database_url != MEMORY_URL:
+        raise ValueError(f"a memory shop runs on {MEMORY_URL}, not {settings.database_url}")
     clock = clock or FixedClock()
-    container = build_container(settings, clock=clock, ids=ids)
+    container = build_container(settings, clock=clock, ids=ids, contexts=tuple(contexts))
     return MemoryShop(
         runtime=runtime_of(container),
         clock=clock,
