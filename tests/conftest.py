@@ -25,6 +25,8 @@ from shop_adapters.sql.catalog.freshness import first_row_statement
 from shop_adapters.sql.engine import make_engine, upgrade
 from shop_adapters.sql.tables import metadata
 
+pytest_plugins = ["pytester"]  # the kit's own tests run pytest on a user's test files
+
 POSTGRES_URL = os.environ.get(
     "SHOP_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
