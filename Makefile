@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install serve migrate relay demo test pytest fuzz lint format typecheck contracts clean bench
+.PHONY: install serve migrate relay demo test pytest example fuzz lint format typecheck contracts clean bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "shop needs Python 3.11 or newer"'
@@ -28,7 +28,7 @@ relay: migrate
 demo: migrate
 	$(BIN)/shop demo-data
 
-test: install lint typecheck contracts pytest
+test: install lint typecheck contracts pytest example
 
 # The suite in parallel, a file per worker at a time (decision 0031); the concurrency races run
 # afterwards on their own, so that nothing else competes with the contention they check.
@@ -37,6 +37,11 @@ pytest: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/concurrency
 	$(BIN)/pytest tests/concurrency
 
+# The worked example of the testing kit (examples/household): its own project, run from its own
+# folder with its own pytest settings, as an embedder runs their tests.
+example: install
+	cd examples/household && ../../$(BIN)/pytest -q
+
 # The OpenAPI fuzzing of `make test` with fresh random data and many more cases per operation
 # (docs/decisions/0021); FUZZ_EXAMPLES=1000 for a longer hunt.
 FUZZ_EXAMPLES ?= 200
@@ -44,12 +49,12 @@ fuzz: install
 	SHOP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -s tests/e2e/test_fuzz_openapi.py
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 format: install
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks examples
+	$(BIN)/ruff format src tests benchmarks examples
 
 typecheck: install
 	$(BIN)/mypy
