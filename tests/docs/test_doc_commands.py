@@ -6,7 +6,11 @@ Every fenced ``sh``/``bash`` and ``python`` block of ``README.md`` and ``docs/*.
   command; the ones that are safe to run (no ``<placeholder>``, not a server) really run,
   against a temporary SQLite database in a temporary working directory, and must succeed;
 - each ``curl`` line must name a route of the OpenAPI document, with the right method;
-- each ``python`` block that is a complete program runs.
+- each ``python`` block that is a complete program runs;
+- each ``python`` block that is a user's test file (it defines ``test_…`` functions or ``Test…``
+  classes) passes when pytest runs it in a project of its own, with the kit's plugin loaded by
+  its entry point as in a user's run; a block whose first line is ``# conftest.py`` is that
+  project's ``conftest.py`` for the test blocks after it in the same guide.
 
 A block that cannot be checked says so in the markdown, visibly: an HTML comment
 ``<!-- not-tested: reason -->`` on the line before it. A block with nothing to check and no such
@@ -83,6 +87,8 @@ def _blocks() -> Iterator[Block]:
 BLOCKS = list(_blocks())
 SHELL = [b for b in BLOCKS if b.language in ("sh", "bash")]
 PYTHON = [b for b in BLOCKS if b.language == "python"]
+USER_TESTS = re.compile(r"^(?:async )?def test_|^class Test", re.M)
+CONFTEST = "# conftest.py\n"
 
 
 def _logical_lines(text: str) -> Iterator[list[str]]:
@@ -260,7 +266,37 @@ def test_curl_lines_name_real_routes(block: Block, routes: dict[str, Any]) -> No
 # --- python programs --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("block", PYTHON, ids=lambda b: b.name)
+def _is_conftest(block: Block) -> bool:
+    return block.text.startswith(CONFTEST)
+
+
+PROGRAMS = [b for b in PYTHON if not USER_TESTS.search(b.text) and not _is_conftest(b)]
+TEST_FILES = [b for b in PYTHON if USER_TESTS.search(b.text) and not b.not_tested]
+
+
+def _conftest_before(block: Block) -> str | None:
+    """The last ``# conftest.py`` block of ``block``'s guide before it."""
+    earlier = [b for b in PYTHON if b.guide == block.guide and b.line < block.line]
+    found = [b for b in earlier if _is_conftest(b)]
+    return found[-1].text if found else None
+
+
+@pytest.mark.parametrize("block", TEST_FILES, ids=lambda b: b.name)
+def test_python_test_files_pass(block: Block, pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    conftest = _conftest_before(block)
+    if conftest is not None:
+        pytester.makeconftest(conftest)
+    pytester.makepyfile(test_from_the_guide=block.text)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    report = f"{block.name}: the guide's test file does not pass:\n{result.stdout.str()[-3000:]}"
+    assert result.ret == 0, report
+    assert result.parseoutcomes().get("passed", 0) > 0, report
+
+
+@pytest.mark.parametrize("block", PROGRAMS, ids=lambda b: b.name)
 def test_python_programs_run(block: Block, workdir: dict[str, str]) -> None:
     if block.not_tested:
         pytest.skip(f"marked not-tested: {block.not_tested}")
