@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from tests.contract.backends import T0, Backend
+from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.shared.ratelimit import AttemptPolicy, TooManyAttempts
 from shop_domain.shared.errors import InvalidValue, NotFound, RateLimited

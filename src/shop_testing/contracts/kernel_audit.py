@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from tests.contract.backends import T0, Backend
+from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.catalog.commands import CreateBrand, CreateCategory, RenameCategory
 from shop_app.shared.audit import AuditEntry

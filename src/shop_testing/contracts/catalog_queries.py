@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from tests.contract.backends import Backend, CountingIds, SqlBackend
+from shop_testing.contracts.backend import Backend, CountingIds, SqlBackend
 
 from shop_app.catalog import commands as c
 from shop_app.catalog.queries import SearchCriteria

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.contract.backends import Backend, SqlBackend
+from shop_testing.contracts.backend import Backend, SqlBackend
 
 from shop_adapters.sql.coupons.retention import SEGMENTS, SqlSegmentPurge
 from shop_adapters.sql.coupons.segments import (

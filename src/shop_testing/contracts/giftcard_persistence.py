@@ -9,8 +9,8 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.contract.backends import T0, Backend
-from tests.contract.giftcard_support import (
+from shop_testing.contracts.backend import T0, Backend
+from shop_testing.contracts.giftcard_support import (
     DAY,
     HOUR,
     O1,

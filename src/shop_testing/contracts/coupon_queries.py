@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from tests.contract.backends import T0, Backend, CountingIds, SqlBackend
-from tests.contract.coupon_support import (
+from shop_testing.contracts.backend import T0, Backend, CountingIds, SqlBackend
+from shop_testing.contracts.coupon_support import (
     DAY,
     HOUR,
     O2,

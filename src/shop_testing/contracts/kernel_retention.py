@@ -9,8 +9,8 @@ import datetime as dt
 
 import pytest
 from sqlalchemy.exc import DBAPIError
-from tests.contract.backends import Backend, SqlBackend
-from tests.contract.retention_support import NOW, RetentionDriver, SqlRetentionDriver
+from shop_testing.contracts.backend import Backend, SqlBackend
+from shop_testing.contracts.kernel_retention_support import NOW, RetentionDriver, SqlRetentionDriver
 
 from shop_adapters.sql.coupons.retention import SEGMENTS
 from shop_app.shared.retention import (

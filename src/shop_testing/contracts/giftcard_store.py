@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from sqlalchemy import select, update
-from tests.contract.backends import T0, SqlBackend
+from shop_testing.contracts.backend import T0, SqlBackend
 
 from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
 from shop_adapters.sql.giftcards.tables import (

@@ -14,7 +14,7 @@ import attrs
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.contract.backends import T0
+from shop_testing.contracts.backend import T0
 
 from shop_adapters.shared.sms import MemorySmsSender
 from shop_adapters.sql.engine import make_engine

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 import attrs
-from tests.contract.backends import T0, Backend
+from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.coupons import commands as c
 from shop_app.coupons.results import Acquired, CodeBatchStarted, IssueReport, OrderCoupons

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
-from tests.contract.backends import T0, Backend
+from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.ports import CardChunk

@@ -11,8 +11,8 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.contract.backends import T0, Backend
-from tests.contract.coupon_support import (
+from shop_testing.contracts.backend import T0, Backend
+from shop_testing.contracts.coupon_support import (
     BRAND_X,
     DAY,
     HOUR,

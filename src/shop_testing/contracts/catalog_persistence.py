@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.contract.backends import T0, Backend
+from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.shared.errors import IdempotencyKeyInUse
 from shop_app.shared.ports import StoredOutcome
