@@ -1,15 +1,14 @@
-"""Contract of the catalog's unit of work and repositories, run against every backend."""
+"""Contract of the catalog's unit of work and repositories: round trips of every aggregate,
+transactions and optimistic locking, the outbox, the idempotency store, and the repositories'
+queries (``catalog_repositories``)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import uuid
-from typing import Any
 
-import attrs
 import pytest
-from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.shared.errors import IdempotencyKeyInUse
 from shop_app.shared.ports import StoredOutcome
@@ -17,116 +16,27 @@ from shop_domain.catalog import (
     AttributeDefinition,
     Brand,
     BrandNotFound,
-    CatalogPolicy,
-    Category,
     CategoryNotFound,
     Dimensions,
     FrontCategory,
     FrontCategoryNotFound,
-    Product,
     ProductNotFound,
-    SkuDraft,
 )
 from shop_domain.shared import ConcurrencyConflict, Money
-
-SHOP = uuid.UUID("00000000-0000-7000-8000-000000000001")
-OTHER_SHOP = uuid.UUID("00000000-0000-7000-8000-000000000002")
-
-
-def cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
-
-
-def state(obj: Any) -> dict[str, Any]:
-    """Every attrs field, recursively, as plain data (children and value objects included)."""
-    return attrs.asdict(obj, recurse=True, value_serializer=lambda _i, _a, v: _plain(v))
+from shop_testing.contracts.backend import T0, Backend
+from shop_testing.contracts.catalog_repositories import CatalogRepositoryQueriesContract
+from shop_testing.contracts.catalog_support import (
+    cny,
+    make_tree,
+    seed,
+    state,
+)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, list):
-        return list(value)
-    return value
+class CatalogRoundTripContract:
+    """Every catalog aggregate comes back as it was stored. Subclasses provide ``backend``."""
 
-
-def make_tree(backend: Backend) -> tuple[Category, Category]:
-    ids = backend.ids
-    root = Category.create(
-        id=ids.new_id(), name="Electronics", parent=None, policy=CatalogPolicy(), now=T0
-    )
-    leaf = Category.create(
-        id=ids.new_id(), name="Phones", parent=root, policy=CatalogPolicy(), now=T0
-    )
-    leaf.define_attributes(
-        [
-            AttributeDefinition.build(
-                key="model", name="Model", kind="key", allowed_values=["X1", "X2"]
-            ),
-            AttributeDefinition.build(
-                key="colour", name="Colour", kind="sales", allowed_values=["red", "blue"]
-            ),
-            AttributeDefinition.build(key="interface", name="Interface", kind="other"),
-        ],
-        in_use=False,
-        now=T0,
-    )
-    return root, leaf
-
-
-def sku(
-    backend: Backend, code: str, colour: str, sale: str, *, stock: int = 5, enabled: bool = True
-) -> SkuDraft:
-    return SkuDraft(
-        id=backend.ids.new_id(),
-        code=code,
-        sales_attributes={"colour": colour},
-        sale_price=cny(sale),
-        list_price=cny("199.00"),
-        barcode="6901234567892",
-        weight_g=180,
-        dimensions=Dimensions(150, 75, 8),
-        freight_template_id=uuid.UUID("00000000-0000-7000-8000-0000000000f1"),
-        stock=stock,
-        enabled=enabled,
-    )
-
-
-def make_product(
-    backend: Backend, leaf: Category, *, codes: tuple[str, str] = ("SKU-1", "SKU-2")
-) -> Product:
-    return Product.create(
-        id=backend.ids.new_id(),
-        shop_id=SHOP,
-        name="X1 Phone",
-        description="A phone.",
-        category=leaf,
-        brand=None,
-        currency="CNY",
-        key_attributes={"model": "X1"},
-        other_attributes={"interface": "USB-C"},
-        sales_attribute_keys=["colour"],
-        skus=[
-            sku(backend, codes[0], "red", "99.00", stock=10),
-            sku(backend, codes[1], "blue", "149.50", enabled=False),
-        ],
-        now=T0,
-    )
-
-
-async def seed(backend: Backend) -> tuple[Category, Category, Product]:
-    root, leaf = make_tree(backend)
-    product = make_product(backend, leaf)
-    async with backend.uow() as uow:
-        uow.categories.add(root)
-        uow.categories.add(leaf)
-        uow.products.add(product)
-        await uow.commit()
-    return root, leaf, product
-
-
-class CatalogPersistenceContract:
-    """Subclasses provide the ``backend`` fixture."""
+    pytestmark = [pytest.mark.asyncio]
 
     # --- round trips ----------------------------------------------------------------------
     async def test_category_round_trip_with_attributes(self, backend: Backend) -> None:
@@ -219,6 +129,17 @@ class CatalogPersistenceContract:
                     await repository.get(unknown)
                 assert raised.value.code == code
                 assert await repository.find(unknown) is None
+
+
+class CatalogTransactionContract:
+    """Commits, rollbacks, versions and conflicts; the outbox written with the commit; the
+    idempotency store. Subclasses provide ``backend``.
+
+    ``test_stale_write_raises_concurrency_conflict`` needs two units of work to read the same
+    version before either commits: a backend that serialises writers from their first
+    statement (SQLite) cannot, and skips it in its subclass."""
+
+    pytestmark = [pytest.mark.asyncio]
 
     # --- transactions ---------------------------------------------------------------------
     async def test_leaving_without_commit_writes_nothing(self, backend: Backend) -> None:
@@ -380,155 +301,23 @@ class CatalogPersistenceContract:
         with pytest.raises(IdempotencyKeyInUse):
             await put_again()
 
-    # --- repository queries ---------------------------------------------------------------
-    @pytest.mark.rule("CAT-2")
-    async def test_category_queries(self, backend: Backend) -> None:
-        root, leaf, _ = await seed(backend)
-        async with backend.uow() as uow:
-            other = Category.create(
-                id=backend.ids.new_id(), name="Cameras", parent=root, policy=CatalogPolicy(), now=T0
-            )
-            uow.categories.add(other)  # seen by the queries before the commit
-            assert await uow.categories.has_children(root.id)
-            assert not await uow.categories.has_children(leaf.id)
-            assert [c.name for c in await uow.categories.children(root.id)] == [
-                "Cameras",
-                "Phones",
-            ]
-            assert [c.id for c in await uow.categories.children(None)] == [root.id]
-            found = await uow.categories.find_by_name_under(root.id, "  phoNES ")
-            assert found is not None
-            assert found.id == leaf.id
-            assert await uow.categories.find_by_name_under(None, "phones") is None
-            root_found = await uow.categories.find_by_name_under(None, "ELECTRONICS")
-            assert root_found is not None
-            assert root_found.id == root.id
 
-    async def test_product_queries(self, backend: Backend) -> None:
-        root, leaf, product = await seed(backend)
-        async with backend.uow() as uow:
-            assert await uow.products.exists_in_category(leaf.id)
-            assert not await uow.products.exists_in_category(root.id)
-            assert await uow.products.sku_code_taken(SHOP, "SKU-1")
-            assert not await uow.products.sku_code_taken(SHOP, "sku-1")
-            assert not await uow.products.sku_code_taken(OTHER_SHOP, "SKU-1")
-            assert not await uow.products.sku_code_taken(
-                SHOP, "SKU-1", exclude_product_id=product.id
-            )
-            second = make_product(backend, await uow.categories.get(leaf.id), codes=("A", "B"))
-            uow.products.add(second)
-            assert await uow.products.sku_code_taken(SHOP, "A", exclude_product_id=product.id)
-
-    @pytest.mark.rule("CAT-7")
-    async def test_due_for_schedule_earliest_first(self, backend: Backend) -> None:
-        _, leaf, first = await seed(backend)
-        async with backend.uow() as uow:
-            category = await uow.categories.get(leaf.id)
-            later = make_product(backend, category, codes=("C", "D"))
-            never = make_product(backend, category, codes=("E", "F"))
-            for p in (later, never):
-                uow.products.add(p)
-            p1 = await uow.products.get(first.id)
-            p1.schedule_listing(
-                list_at=T0 + dt.timedelta(hours=3), delist_at=T0 + dt.timedelta(hours=1), now=T0
-            )
-            later.schedule_listing(list_at=T0 + dt.timedelta(hours=2), delist_at=None, now=T0)
-            never.schedule_listing(list_at=T0 + dt.timedelta(days=9), delist_at=None, now=T0)
-            await uow.commit()
-        async with backend.uow() as uow:
-            now = T0 + dt.timedelta(hours=5)
-            due = await uow.products.due_for_schedule(now, 10)
-            assert [p.id for p in due] == [first.id, later.id]
-            assert [p.id for p in await uow.products.due_for_schedule(now, 1)] == [first.id]
-            assert await uow.products.due_for_schedule(T0, 10) == []
-
-    @pytest.mark.rule("CAT-3")
-    async def test_front_category_queries_and_removal(self, backend: Backend) -> None:
-        _, leaf, _ = await seed(backend)
-        parent = FrontCategory.create(
-            id=backend.ids.new_id(),
-            name="Digital",
-            parent_id=None,
-            sort_order=0,
-            visible=True,
-            category_ids=[leaf.id],
-            now=T0,
-        )
-        child = FrontCategory.create(
-            id=backend.ids.new_id(),
-            name="Phones",
-            parent_id=parent.id,
-            sort_order=0,
-            visible=True,
-            category_ids=[leaf.id],
-            now=T0,
-        )
-        async with backend.uow() as uow:
-            uow.front_categories.add(parent)
-            uow.front_categories.add(child)
-            await uow.commit()
-        async with backend.uow() as uow:
-            assert await uow.front_categories.has_children(parent.id)
-            loaded = await uow.front_categories.get(child.id)
-            loaded.delete(T0)
-            uow.front_categories.remove(loaded)
-            assert await uow.front_categories.find(child.id) is None
-            assert not await uow.front_categories.has_children(parent.id)
-            await uow.commit()
-        async with backend.uow() as uow:
-            assert await uow.front_categories.find(child.id) is None
-            assert await uow.front_categories.find(parent.id) is not None
-        types = [r.type for r in await backend.outbox()]
-        assert types[-1] == "catalog.front_category_deleted"
-
-    @pytest.mark.rule("CAT-5")
-    async def test_find_brand_by_name(self, backend: Backend) -> None:
-        brand = Brand.create(
-            id=backend.ids.new_id(), name="Acme Tools", logo_url=None, category_ids=[], now=T0
-        )
-        async with backend.uow() as uow:
-            uow.brands.add(brand)
-            found = await uow.brands.find_by_name("  ACME   tools")
-            assert found is not None
-            assert found.id == brand.id
-            await uow.commit()
-        async with backend.uow() as uow:
-            found = await uow.brands.find_by_name("acme tools")
-            assert found is not None
-            assert found.id == brand.id
-            assert await uow.brands.find_by_name("acme") is None
+class CatalogPersistenceContract(
+    CatalogRoundTripContract, CatalogTransactionContract, CatalogRepositoryQueriesContract
+):
+    """The catalog's unit of work and repositories, whole. Subclasses provide the ``backend``
+    fixture."""
 
 
-class TestSqliteCatalogPersistence(CatalogPersistenceContract):
-    @pytest.fixture
-    def backend(self, sqlite_backend: Backend) -> Backend:
-        return sqlite_backend
+class CatalogConcurrencyContract:
+    """For a backend whose transactions run side by side (PostgreSQL, not SQLite, which
+    serialises writers). Subclasses provide the ``backend`` fixture."""
 
-    async def test_stale_write_raises_concurrency_conflict(self, backend: Backend) -> None:
-        pytest.skip(
-            "SQLite serialises writers from their first statement (BEGIN IMMEDIATE): a second "
-            "unit of work cannot read until the first ends, so two never hold the same version; "
-            "test_concurrent_writers_lose_no_update covers SQLite"
-        )
-
-
-class TestMemoryCatalogPersistence(TestSqliteCatalogPersistence):
-    """``memory://``: the same SQL on an in-memory SQLite database (writers serialised alike)."""
-
-    @pytest.fixture
-    def backend(self, memory_backend: Backend) -> Backend:
-        return memory_backend
-
-
-@pytest.mark.postgres
-class TestPostgresCatalogPersistence(CatalogPersistenceContract):
-    @pytest.fixture
-    def backend(self, postgres_backend: Backend) -> Backend:
-        return postgres_backend
+    pytestmark = [pytest.mark.asyncio]
 
     async def test_concurrent_commits_one_wins_one_conflicts(self, backend: Backend) -> None:
-        """On PostgreSQL two units of work that read the same version race at commit: the
-        first UPDATE wins, the second matches no row and raises ConcurrencyConflict."""
+        """Two units of work that read the same version race at commit: the first wins, the
+        second finds the version moved on and raises ConcurrencyConflict."""
         _, _, product = await seed(backend)
         both_loaded = asyncio.Barrier(2)
 

@@ -1,7 +1,6 @@
-"""Contract of ``CatalogQueries`` (CAT-8) on SQLite and PostgreSQL: each answers exactly like a
-``memory://`` reference (the same SQL on an in-memory SQLite database) for the same catalog,
-seeded through the real message bus with deterministic ids on both sides; anchors pin the
-answers themselves."""
+"""Contract of ``CatalogQueries`` (CAT-8): a backend answers exactly like the ``memory://``
+reference (our SQL on a SQLite database of its own) for the same catalog, seeded through the
+real message bus with deterministic ids on both sides; anchors pin the answers themselves."""
 
 from __future__ import annotations
 
@@ -12,12 +11,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from shop_testing.contracts.backend import Backend, CountingIds, SqlBackend
+import pytest_asyncio
 
 from shop_app.catalog import commands as c
 from shop_app.catalog.queries import SearchCriteria
 from shop_domain.catalog import ProductNotFound
 from shop_domain.shared import Money
+from shop_testing.contracts.backend import Backend, CountingIds, SqlBackend
 
 S1 = uuid.UUID("00000000-0000-7000-8000-000000000001")
 S2 = uuid.UUID("00000000-0000-7000-8000-000000000002")
@@ -35,7 +35,8 @@ def new_sku(code: str, price: str, **kw: Any) -> c.NewSku:
 
 async def seed_catalog(backend: Backend) -> dict[str, uuid.UUID]:
     """A small catalog touching every search path; returns ids by name."""
-    bus, clock, ids = backend.bus(), backend.clock, {}
+    bus, clock = backend.bus(), backend.clock
+    ids: dict[str, uuid.UUID] = {}
     ids["Electronics"] = await bus.handle(c.CreateCategory("Electronics"))
     ids["Phones"] = await bus.handle(c.CreateCategory("Phones", ids["Electronics"]))
     ids["Laptops"] = await bus.handle(c.CreateCategory("Laptops", ids["Electronics"]))
@@ -227,17 +228,20 @@ def criteria_table(ids: dict[str, uuid.UUID]) -> list[tuple[str, dict[str, Any]]
 
 
 class CatalogQueriesContract:
-    """Subclasses provide ``backend``. ``reference`` is a ``memory://`` backend (the same SQL on
-    a SQLite database) fed the same commands: PostgreSQL must answer exactly as SQLite does. On
-    SQLite the backend is its own reference, and the anchors pin what the answers are."""
+    """Subclasses provide ``backend``. ``reference`` is a ``memory://`` :class:`SqlBackend` fed
+    the same commands, which the backend must answer exactly as; a subclass whose backend is
+    itself our SQL on SQLite overrides ``reference`` to return ``None`` (the backend is its own
+    reference, and the anchors pin what the answers are)."""
 
-    @pytest.fixture
+    pytestmark = [pytest.mark.asyncio]
+
+    @pytest_asyncio.fixture
     async def reference(self) -> AsyncIterator[Backend | None]:
         reference = SqlBackend(ids=CountingIds())
         yield reference
         await reference.close()
 
-    @pytest.fixture
+    @pytest_asyncio.fixture
     async def seeded(
         self, backend: Backend, reference: Backend | None
     ) -> tuple[Any, Any, dict[str, Any]]:
@@ -254,8 +258,8 @@ class CatalogQueriesContract:
         found: dict[str, list[str]] = {}
         for case, arguments in criteria_table(ids):
             criteria = SearchCriteria(**arguments)
-            expected = await reference.queries().search(criteria, now)
-            actual = await backend.queries().search(criteria, now)
+            expected = await reference.catalog_queries().search(criteria, now)
+            actual = await backend.catalog_queries().search(criteria, now)
             assert actual == expected, case
             found[case] = [item.name for item in actual.items]
         return found
@@ -266,10 +270,12 @@ class CatalogQueriesContract:
         (on SQLite a read that began ``IMMEDIATE`` would queue behind the writer)."""
         reference, backend, ids = seeded
         now = reference.clock.now()
-        expected = await backend.queries().search(SearchCriteria(), now)
+        expected = await backend.catalog_queries().search(SearchCriteria(), now)
         async with backend.uow() as uow:
             await uow.categories.get(ids["Phones"])  # the unit of work has begun
-            during = await asyncio.wait_for(backend.queries().search(SearchCriteria(), now), 3)
+            during = await asyncio.wait_for(
+                backend.catalog_queries().search(SearchCriteria(), now), 3
+            )
         assert during == expected
 
     @pytest.mark.rule("CAT-8")
@@ -312,25 +318,29 @@ class CatalogQueriesContract:
         for name in products:
             for include_unlisted in (False, True):
                 try:
-                    expected = await reference.queries().product_detail(
+                    expected = await reference.catalog_queries().product_detail(
                         ids[name], now, include_unlisted
                     )
                 except ProductNotFound:
                     with pytest.raises(ProductNotFound):
-                        await backend.queries().product_detail(ids[name], now, include_unlisted)
+                        await backend.catalog_queries().product_detail(
+                            ids[name], now, include_unlisted
+                        )
                     continue
-                actual = await backend.queries().product_detail(ids[name], now, include_unlisted)
+                actual = await backend.catalog_queries().product_detail(
+                    ids[name], now, include_unlisted
+                )
                 assert actual == expected, name
-        detail = await backend.queries().product_detail(ids["Acme Phone X1"], now)
+        detail = await backend.catalog_queries().product_detail(ids["Acme Phone X1"], now)
         assert detail.category_path == ("Electronics", "Phones")
         with pytest.raises(ProductNotFound):
-            await backend.queries().product_detail(ids["Toaster"], now)
+            await backend.catalog_queries().product_detail(ids["Toaster"], now)
         with pytest.raises(ProductNotFound):
-            await backend.queries().product_detail(UNKNOWN, now, include_unlisted=True)
+            await backend.catalog_queries().product_detail(UNKNOWN, now, include_unlisted=True)
 
     async def test_trees_and_brands_match_the_reference(self, seeded: Any) -> None:
         reference, backend, _ = seeded
-        mine, theirs = backend.queries(), reference.queries()
+        mine, theirs = backend.catalog_queries(), reference.catalog_queries()
         assert await mine.category_tree() == await theirs.category_tree()
         for include_hidden in (False, True):
             assert await mine.front_category_tree(include_hidden) == (
@@ -354,20 +364,3 @@ _NOT_PRODUCTS = {
     "Zeta_Co",
     "Pure",
 }
-
-
-class TestSqliteCatalogQueries(CatalogQueriesContract):
-    @pytest.fixture
-    def backend(self, sqlite_backend: Backend) -> Backend:
-        return sqlite_backend
-
-    @pytest.fixture
-    def reference(self) -> Backend | None:
-        return None  # SQLite is the reference itself
-
-
-@pytest.mark.postgres
-class TestPostgresCatalogQueries(CatalogQueriesContract):
-    @pytest.fixture
-    def backend(self, postgres_backend: Backend) -> Backend:
-        return postgres_backend

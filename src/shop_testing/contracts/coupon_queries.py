@@ -1,8 +1,7 @@
-"""Contract of ``CouponQueries`` on SQLite and PostgreSQL: each answers exactly like a
-``memory://`` reference (the same SQL on an in-memory SQLite database; anchors pin the answers
-themselves) for the same coupons, seeded through the real message bus with
-deterministic ids on both sides, at several moments — before and after validities end, so that
-expiry on read (CPN-12) is compared too."""
+"""Contract of ``CouponQueries``: a backend answers exactly like the ``memory://`` reference (our
+SQL on a SQLite database of its own; anchors pin the answers themselves) for the same coupons,
+seeded through the real message bus with deterministic ids on both sides, at several moments —
+before and after validities end, so that expiry on read (CPN-12) is compared too."""
 
 from __future__ import annotations
 
@@ -11,7 +10,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
+
+from shop_app.coupons.queries import CouponQueries, UsageAction, UsageFilter, WalletQuery
+from shop_app.shared.paging import PageRequest
+from shop_domain.coupons import CouponState, TemplateState
+from shop_domain.coupons.errors import CodeBatchNotFound, CouponNotFound, TemplateNotFound
 from shop_testing.contracts.backend import T0, Backend, CountingIds, SqlBackend
+from shop_testing.contracts.coupon_scenario import Scenario, run_scenario
 from shop_testing.contracts.coupon_support import (
     DAY,
     HOUR,
@@ -20,14 +26,7 @@ from shop_testing.contracts.coupon_support import (
     U2,
     UNKNOWN,
     USERS,
-    Scenario,
-    run_scenario,
 )
-
-from shop_app.coupons.queries import CouponQueries, UsageAction, UsageFilter, WalletQuery
-from shop_app.shared.paging import PageRequest
-from shop_domain.coupons import CouponState, TemplateState
-from shop_domain.coupons.errors import CodeBatchNotFound, CouponNotFound, TemplateNotFound
 
 Seeded = tuple[Backend, Backend, Scenario]
 
@@ -52,17 +51,20 @@ async def collect(queries: CouponQueries, batch_id: Any, chunk: int) -> list[lis
 
 
 class CouponQueriesContract:
-    """Subclasses provide ``backend``. ``reference`` is a ``memory://`` backend (the same SQL on
-    a SQLite database) fed the same commands: PostgreSQL must answer exactly as SQLite does. On
-    SQLite the backend is its own reference, and the anchors pin what the answers are."""
+    """Subclasses provide ``backend``. ``reference`` is a ``memory://`` :class:`SqlBackend` fed
+    the same commands, which the backend must answer exactly as; a subclass whose backend is
+    itself our SQL on SQLite overrides ``reference`` to return ``None`` (the backend is its own
+    reference, and the anchors pin what the answers are)."""
 
-    @pytest.fixture
+    pytestmark = [pytest.mark.asyncio]
+
+    @pytest_asyncio.fixture
     async def reference(self) -> AsyncIterator[Backend | None]:
         reference = SqlBackend(ids=CountingIds())
         yield reference
         await reference.close()
 
-    @pytest.fixture
+    @pytest_asyncio.fixture
     async def seeded(self, backend: Backend, reference: Backend | None) -> Seeded:
         backend.ids = CountingIds()
         actual = await run_scenario(backend)
@@ -230,20 +232,3 @@ class CouponQueriesContract:
             ["GGGG5555HHHH"],
         ]
         assert await collect(mine, s.batches["cash"], 3) == []
-
-
-class TestSqliteCouponQueries(CouponQueriesContract):
-    @pytest.fixture
-    def backend(self, sqlite_backend: Backend) -> Backend:
-        return sqlite_backend
-
-    @pytest.fixture
-    def reference(self) -> Backend | None:
-        return None  # SQLite is the reference itself
-
-
-@pytest.mark.postgres
-class TestPostgresCouponQueries(CouponQueriesContract):
-    @pytest.fixture
-    def backend(self, postgres_backend: Backend) -> Backend:
-        return postgres_backend

@@ -1,8 +1,14 @@
 """The gift-card keys against what the database holds, and re-sealing under a new key (GC-11).
 
-One suite, run on SQLite and PostgreSQL by subclassing: a runtime is started, cards are
-sealed, then the next start is given a lost, different or partial key ring and must refuse —
-never silently make a fresh key. Secrets are read back with the keys the test knows.
+A runtime (``bootstrap``) is started on a database, cards are sealed, then the next start is
+given a lost, different or partial key ring and must refuse — never silently make a fresh key.
+Secrets are read back with the keys the test knows.
+
+The suite asks for ``url``: a migrated, empty database (``sqlite+aiosqlite://`` or
+``postgresql+asyncpg://``; not ``memory://``, whose database goes with its runtime). It reads
+and changes the key checks and the sealed secrets with SQL on our tables, in three methods to
+override where the runtime keeps them elsewhere: ``key_check_ids``, ``forget_key_checks`` and
+``secrets``.
 """
 
 from __future__ import annotations
@@ -60,6 +66,11 @@ def exists(path: Path) -> bool:
 
 
 class KeyRingContract(abc.ABC):
+    """The gift-card key ring of a runtime over the database at ``url``. Subclasses provide the
+    ``url`` fixture."""
+
+    pytestmark = [pytest.mark.asyncio]
+
     @abc.abstractmethod
     @pytest.fixture
     def url(self, *args: Any) -> str: ...
@@ -130,11 +141,23 @@ class KeyRingContract(abc.ABC):
         finally:
             await engine.dispose()
 
-    async def sql(self, url: str, statement: Any) -> None:
+    async def key_check_ids(self, url: str) -> list[str]:
+        """The ids of the keys whose check value the database holds."""
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return list(
+                    (await conn.execute(select(giftcard_key_checks.c.key_id))).scalars().all()
+                )
+        finally:
+            await engine.dispose()
+
+    async def forget_key_checks(self, url: str) -> None:
+        """Delete every key check, as in a database from before they existed (0007)."""
         engine = make_engine(url)
         try:
             async with engine.begin() as conn:
-                await conn.execute(statement)
+                await conn.execute(delete(giftcard_key_checks))
         finally:
             await engine.dispose()
 
@@ -149,13 +172,7 @@ class KeyRingContract(abc.ABC):
         assert mode_of(key_file) == 0o600
         current = key_id_in(key_file)
         assert re.fullmatch(r"k[0-9a-f]{16}", current)
-        engine = make_engine(url)
-        try:
-            async with engine.connect() as conn:
-                ids = (await conn.execute(select(giftcard_key_checks.c.key_id))).scalars().all()
-        finally:
-            await engine.dispose()
-        assert ids == [current]
+        assert await self.key_check_ids(url) == [current]
         # the next start reads the same file and agrees with the check recorded
         again = await self.started(url, tmp_path)
         await again.close()
@@ -196,7 +213,7 @@ class KeyRingContract(abc.ABC):
         finally:
             await runtime.close()
         lost = key_id_in(key_file)
-        await self.sql(url, delete(giftcard_key_checks))  # as a database from before 0007
+        await self.forget_key_checks(url)  # as a database from before 0007
         lose(key_file)
         refusal = await self.refused(url, tmp_path)
         assert isinstance(refusal, KeysMissing)
@@ -248,7 +265,7 @@ class KeyRingContract(abc.ABC):
             await self.make_cards(runtime, 2)
         finally:
             await runtime.close()
-        await self.sql(url, delete(giftcard_key_checks))
+        await self.forget_key_checks(url)
         refusal = await self.refused(url, tmp_path, keys=new_key_spec(key_id))
         assert isinstance(refusal, WrongKey)
         # the right key is proven by opening a card, and its check value recorded again
@@ -327,15 +344,3 @@ class KeyRingContract(abc.ABC):
         # with every card moved, the old key can leave the ring
         runtime = await self.started(url, tmp_path, keys=new)
         await runtime.close()
-
-
-class TestKeyRingOnSqlite(KeyRingContract):
-    @pytest.fixture
-    def url(self, sqlite_url: str) -> str:
-        return sqlite_url
-
-
-class TestKeyRingOnPostgres(KeyRingContract):
-    @pytest.fixture
-    def url(self, postgres_url: str) -> str:
-        return postgres_url

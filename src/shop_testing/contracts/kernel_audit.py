@@ -1,4 +1,5 @@
-"""Contract of the audit log (``uow.audit`` and its read side), run against every backend."""
+"""Contract of the audit log: ``uow.audit`` writes with the unit of work, ``backend.audit()``
+reads (SEC-2)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import datetime as dt
 import uuid
 
 import pytest
-from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.catalog.commands import CreateBrand, CreateCategory, RenameCategory
 from shop_app.shared.audit import AuditEntry
 from shop_app.shared.auth import Principal
 from shop_domain.catalog import CategoryNotFound
+from shop_testing.contracts.backend import T0, Backend
 
 OPERATOR = Principal("op-1", "operator", frozenset({"catalog.write"}))
 
@@ -37,7 +38,10 @@ def entry(
 
 
 class AuditLogContract:
-    """Subclasses provide the ``backend`` fixture."""
+    """The audit log of a backend's unit of work and its read side. Subclasses provide the
+    ``backend`` fixture."""
+
+    pytestmark = [pytest.mark.asyncio]
 
     @pytest.mark.rule("SEC-2")
     async def test_an_entry_appended_in_a_unit_of_work_commits_with_it(
@@ -109,22 +113,3 @@ class AuditLogContract:
         assert refused.detail["$error"] == "catalog.category_not_found"
         assert [e.at for e in entries] == [T0 + dt.timedelta(seconds=s) for s in (2, 1, 0)]
         assert {(e.actor_kind, e.actor) for e in entries} == {("operator", "op-1")}
-
-
-class TestMemoryAuditLog(AuditLogContract):
-    @pytest.fixture
-    def backend(self, memory_backend: Backend) -> Backend:
-        return memory_backend
-
-
-class TestSqliteAuditLog(AuditLogContract):
-    @pytest.fixture
-    def backend(self, sqlite_backend: Backend) -> Backend:
-        return sqlite_backend
-
-
-@pytest.mark.postgres
-class TestPostgresAuditLog(AuditLogContract):
-    @pytest.fixture
-    def backend(self, postgres_backend: Backend) -> Backend:
-        return postgres_backend

@@ -1,4 +1,5 @@
-"""Contract of the job store (and of ``uow.jobs``), run against every backend."""
+"""Contract of the job store (``backend.jobs()``) and of ``uow.jobs``, which enqueues with the
+unit of work."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.shared.jobs import (
     JobClaimed,
@@ -17,6 +17,7 @@ from shop_app.shared.jobs import (
     JobState,
 )
 from shop_domain.shared.errors import InvalidValue
+from shop_testing.contracts.backend import T0, Backend
 
 LEASE = dt.timedelta(seconds=60)
 KIND = "test.generate"
@@ -27,7 +28,10 @@ def at(seconds: float) -> dt.datetime:
 
 
 class JobStoreContract:
-    """Subclasses provide the ``backend`` fixture."""
+    """The job store: creating, claiming under a lease, progress and outcome, listing, and
+    jobs enqueued in a unit of work. Subclasses provide the ``backend`` fixture."""
+
+    pytestmark = [pytest.mark.asyncio]
 
     # --- creating and reading -----------------------------------------------------------------
 
@@ -336,22 +340,3 @@ class JobStoreContract:
                 listed = await backend.jobs().list(KIND)
         assert found is not None
         assert [j.id for j in listed] == [job_id]
-
-
-class TestMemoryJobStore(JobStoreContract):
-    @pytest.fixture
-    def backend(self, memory_backend: Backend) -> Backend:
-        return memory_backend
-
-
-class TestSqliteJobStore(JobStoreContract):
-    @pytest.fixture
-    def backend(self, sqlite_backend: Backend) -> Backend:
-        return sqlite_backend
-
-
-@pytest.mark.postgres
-class TestPostgresJobStore(JobStoreContract):
-    @pytest.fixture
-    def backend(self, postgres_backend: Backend) -> Backend:
-        return postgres_backend

@@ -1,4 +1,4 @@
-"""Contract of the attempt limiter, run against every backend (GC-5's lock-out machinery)."""
+"""Contract of the attempt limiter (``backend.limiter()``), GC-5's lock-out machinery."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import datetime as dt
 import uuid
 
 import pytest
-from shop_testing.contracts.backend import T0, Backend
 
 from shop_app.shared.ratelimit import AttemptPolicy, TooManyAttempts
 from shop_domain.shared.errors import InvalidValue, NotFound, RateLimited
+from shop_testing.contracts.backend import T0, Backend
 
 POLICY = AttemptPolicy(
     max_failures=3, window=dt.timedelta(minutes=10), lockout=dt.timedelta(minutes=30)
@@ -23,7 +23,9 @@ def at(minutes: float) -> dt.datetime:
 
 
 class AttemptLimiterContract:
-    """Subclasses provide the ``backend`` fixture."""
+    """The attempt limiter. Subclasses provide the ``backend`` fixture."""
+
+    pytestmark = [pytest.mark.asyncio]
 
     @pytest.mark.rule("GC-5")
     async def test_locks_out_after_max_failures_within_the_window(self, backend: Backend) -> None:
@@ -146,29 +148,18 @@ class AttemptLimiterContract:
         assert await backend.jobs().count() == 0  # the unit of work itself rolled back
 
 
-class TestMemoryAttemptLimiter(AttemptLimiterContract):
-    @pytest.fixture
-    def backend(self, memory_backend: Backend) -> Backend:
-        return memory_backend
+class AttemptLimiterConcurrencyContract:
+    """For a backend whose transactions run side by side (PostgreSQL, not SQLite, which
+    serialises writers): concurrent failures on many subjects. Subclasses provide the
+    ``backend`` fixture."""
 
-
-class TestSqliteAttemptLimiter(AttemptLimiterContract):
-    @pytest.fixture
-    def backend(self, sqlite_backend: Backend) -> Backend:
-        return sqlite_backend
-
-
-@pytest.mark.postgres
-class TestPostgresAttemptLimiter(AttemptLimiterContract):
-    @pytest.fixture
-    def backend(self, postgres_backend: Backend) -> Backend:
-        return postgres_backend
+    pytestmark = [pytest.mark.asyncio]
 
     async def test_many_concurrent_failures_on_many_subjects_are_exact(
         self, backend: Backend
     ) -> None:
-        """Concurrent transactions on PostgreSQL: every failure counts, exactly one trips each
-        subject, and subjects below the maximum stay unlocked."""
+        """Concurrent transactions: every failure counts, exactly one trips each subject, and
+        subjects below the maximum stay unlocked."""
         policy = AttemptPolicy(10, dt.timedelta(minutes=10), dt.timedelta(minutes=30))
         subjects = {str(uuid.uuid4()): n for n in (9, 10, 25)}
         calls = [

@@ -1,5 +1,6 @@
-"""Contract of the one-time codes sent by SMS (GC-12's second factor for exports), run over
-every store: ``memory://``, SQLite and PostgreSQL. Codes never stored or logged in clear (SEC-3)."""
+"""Contract of the one-time codes sent by SMS (GC-12's second factor for exports): the
+application's ``OneTimeCodes`` over a backend's ``OneTimeCodeStore``. Codes are never stored or
+logged in clear (SEC-3)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,13 @@ import asyncio
 import datetime as dt
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 import attrs
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
-from shop_testing.contracts.backend import T0
 
 from shop_adapters.shared.sms import MemorySmsSender
-from shop_adapters.sql.engine import make_engine
-from shop_adapters.sql.memory import EphemeralSqlite
-from shop_adapters.sql.otp import SqlOneTimeCodeStore, one_time_codes
 from shop_app.shared.otp import (
     Challenge,
     OneTimeCodeInvalid,
@@ -28,6 +23,7 @@ from shop_app.shared.otp import (
     OneTimeCodeTooSoon,
 )
 from shop_domain.shared.errors import Forbidden, InvalidValue, RateLimited
+from shop_testing.contracts.backend import T0, Backend
 
 PURPOSE = "giftcard.export"
 OPERATOR = "0190a000-0000-7000-8000-000000000001"
@@ -39,19 +35,19 @@ def at(seconds: float) -> dt.datetime:
     return T0 + dt.timedelta(seconds=seconds)
 
 
-@attrs.frozen
-class OtpBackend:
-    store: OneTimeCodeStore
-    raw_rows: Callable[[], Awaitable[list[dict[str, Any]]]]
-
-
 @attrs.define
 class Harness:
-    backend: OtpBackend
+    """The codes over one store, sending to an SMS sender kept in memory."""
+
+    backend: Backend
     sender: MemorySmsSender = attrs.field(factory=MemorySmsSender)
+    store: OneTimeCodeStore = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.store = self.backend.otp_store()
 
     def codes(self, **options: Any) -> OneTimeCodes:
-        return OneTimeCodes(self.backend.store, self.sender, **options)
+        return OneTimeCodes(self.store, self.sender, **options)
 
     def last_code(self, phone: str = PHONE) -> str:
         text = self.sender.last_to(phone)
@@ -72,10 +68,13 @@ async def refused(call: Awaitable[None]) -> OneTimeCodeInvalid:
 
 @pytest.mark.rule("GC-12")
 class OneTimeCodesContract:
-    """Subclasses provide the ``backend`` fixture."""
+    """The one-time codes over ``backend.otp_store()``; the stored rows are read with
+    ``backend.stored_one_time_codes()``. Subclasses provide the ``backend`` fixture."""
+
+    pytestmark = [pytest.mark.asyncio]
 
     @pytest.fixture
-    def h(self, backend: OtpBackend) -> Harness:
+    def h(self, backend: Backend) -> Harness:
         return Harness(backend)
 
     async def test_the_right_code_works_once(self, h: Harness) -> None:
@@ -85,7 +84,7 @@ class OneTimeCodesContract:
         assert [sms.phone for sms in h.sender.sent] == [PHONE]
         code = h.last_code()
         await codes.consume(PURPOSE, OPERATOR, code, at(299))
-        stored = await h.backend.store.get(PURPOSE, OPERATOR)
+        stored = await h.store.get(PURPOSE, OPERATOR)
         assert stored is not None
         assert stored.used_at == at(299)
 
@@ -105,7 +104,7 @@ class OneTimeCodesContract:
         await refused(codes.consume(PURPOSE, OPERATOR, h.other_code(code), at(1)))
         await refused(codes.consume(PURPOSE, OPERATOR, "not a code at all", at(2)))
         await refused(codes.consume(PURPOSE, OPERATOR, "", at(3)))
-        stored = await h.backend.store.get(PURPOSE, OPERATOR)
+        stored = await h.store.get(PURPOSE, OPERATOR)
         assert stored is not None
         assert stored.attempts == 3
         assert stored.used_at is None
@@ -118,7 +117,7 @@ class OneTimeCodesContract:
         for second in (1, 2, 3):
             await refused(codes.consume(PURPOSE, OPERATOR, h.other_code(code), at(second)))
         await refused(codes.consume(PURPOSE, OPERATOR, code, at(4)))
-        stored = await h.backend.store.get(PURPOSE, OPERATOR)
+        stored = await h.store.get(PURPOSE, OPERATOR)
         assert stored is not None
         assert stored.attempts == 3
 
@@ -130,7 +129,7 @@ class OneTimeCodesContract:
         code = re.findall(r"\d{6}", text)[0]
         await refused(codes.consume(PURPOSE, OPERATOR, code, at(120)))
         await refused(codes.consume(PURPOSE, OPERATOR, code, at(3600)))
-        stored = await h.backend.store.get(PURPOSE, OPERATOR)
+        stored = await h.store.get(PURPOSE, OPERATOR)
         assert stored is not None
         assert stored.used_at is None
         assert stored.attempts == 0
@@ -155,7 +154,7 @@ class OneTimeCodesContract:
         assert challenge.expires_at == at(360)
         new = h.last_code()
         assert len(h.sender.sent) == 2
-        stored = await h.backend.store.get(PURPOSE, OPERATOR)
+        stored = await h.store.get(PURPOSE, OPERATOR)
         assert stored is not None
         assert stored.attempts == 0
         assert stored.issued_at == at(60)
@@ -203,7 +202,7 @@ class OneTimeCodesContract:
         await codes.issue(PURPOSE, OPERATOR, PHONE, at(0))
         code = h.last_code()
         await codes.issue(PURPOSE, "op-2", PHONE, at(0))
-        rows = await h.backend.raw_rows()
+        rows = await h.backend.stored_one_time_codes()
         assert len(rows) == 2
         for row in rows:
             for name, value in row.items():
@@ -215,7 +214,7 @@ class OneTimeCodesContract:
             assert len(row["salt"]) == 16
             assert len(row["code_hash"]) == 32
         assert rows[0]["salt"] != rows[1]["salt"]  # a salt per code
-        stored = await h.backend.store.get(PURPOSE, OPERATOR)
+        stored = await h.store.get(PURPOSE, OPERATOR)
         assert code not in repr(stored)
 
     @pytest.mark.rule("SEC-3")
@@ -238,7 +237,7 @@ class OneTimeCodesContract:
         h.sender.failure = ConnectionError("gateway down")
         with pytest.raises(ConnectionError):
             await codes.issue(PURPOSE, OPERATOR, PHONE, at(0))
-        assert await h.backend.store.get(PURPOSE, OPERATOR) is None
+        assert await h.store.get(PURPOSE, OPERATOR) is None
         h.sender.failure = None
         await codes.issue(PURPOSE, OPERATOR, PHONE, at(1))  # at once: nothing was sent
         await codes.consume(PURPOSE, OPERATOR, h.last_code(), at(2))
@@ -248,7 +247,7 @@ class OneTimeCodesContract:
     ) -> None:
         """Ten consumes at once, in three rounds; a warm pool (SQL) lets them really overlap."""
         codes = h.codes()
-        await asyncio.gather(*(h.backend.store.get(PURPOSE, OPERATOR) for _ in range(10)))
+        await asyncio.gather(*(h.store.get(PURPOSE, OPERATOR) for _ in range(10)))
         for round_ in range(3):
             subject = f"{OPERATOR}-{round_}"
             await codes.issue(PURPOSE, subject, PHONE, at(0))
@@ -268,7 +267,7 @@ class OneTimeCodesContract:
             *(codes.consume(PURPOSE, OPERATOR, wrong, at(1)) for _ in range(8)),
             return_exceptions=True,
         )
-        stored = await h.backend.store.get(PURPOSE, OPERATOR)
+        stored = await h.store.get(PURPOSE, OPERATOR)
         assert stored is not None
         assert stored.attempts == 8
 
@@ -297,78 +296,3 @@ class OneTimeCodesContract:
         with pytest.raises(InvalidValue):
             await codes.consume("p" * 101, OPERATOR, "123456", at(0))
         assert h.sender.sent == []
-
-
-@pytest.fixture
-async def memory_store() -> AsyncIterator[OneTimeCodeStore]:
-    database = EphemeralSqlite()
-    yield SqlOneTimeCodeStore(database.engine)
-    await database.close()
-
-
-def test_the_settings_are_checked(memory_store: OneTimeCodeStore) -> None:
-    store, sender = memory_store, MemorySmsSender()
-    for bad in (
-        {"ttl": dt.timedelta(0)},
-        {"max_attempts": 0},
-        {"resend_after": dt.timedelta(seconds=-1)},
-        {"digits": 3},
-        {"digits": 13},
-    ):
-        with pytest.raises(InvalidValue):
-            OneTimeCodes(store, sender, **bad)
-
-
-async def test_the_message_names_the_life_of_the_code(memory_store: OneTimeCodeStore) -> None:
-    sender = MemorySmsSender()
-    codes = OneTimeCodes(memory_store, sender, ttl=dt.timedelta(seconds=90), digits=8)
-    await codes.issue(PURPOSE, OPERATOR, PHONE, at(0))
-    assert re.fullmatch(
-        r"Your shop verification code is \d{8}\. It expires in 90 seconds\.",
-        sender.last_to(PHONE) or "",
-    )
-    another_operator = "0190a000-0000-7000-8000-000000000002"  # the first may not ask again yet
-    await OneTimeCodes(memory_store, sender, ttl=dt.timedelta(minutes=1)).issue(
-        PURPOSE, another_operator, PHONE, at(0)
-    )
-    assert (sender.last_to(PHONE) or "").endswith("It expires in 1 minute.")
-
-
-async def sql_backend(url: str) -> AsyncIterator[OtpBackend]:
-    engine = make_engine(url)
-    try:
-        yield _over(engine)
-    finally:
-        await engine.dispose()
-
-
-def _over(engine: AsyncEngine) -> OtpBackend:
-    async def raw_rows() -> list[dict[str, Any]]:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(select(one_time_codes))).mappings().all()
-        return [dict(row) for row in rows]
-
-    return OtpBackend(SqlOneTimeCodeStore(engine), raw_rows)
-
-
-class TestMemoryOneTimeCodes(OneTimeCodesContract):
-    @pytest.fixture
-    async def backend(self) -> AsyncIterator[OtpBackend]:
-        database = EphemeralSqlite()
-        yield _over(database.engine)
-        await database.close()
-
-
-class TestSqliteOneTimeCodes(OneTimeCodesContract):
-    @pytest.fixture
-    async def backend(self, sqlite_url: str) -> AsyncIterator[OtpBackend]:
-        async for backend in sql_backend(sqlite_url):
-            yield backend
-
-
-@pytest.mark.postgres
-class TestPostgresOneTimeCodes(OneTimeCodesContract):
-    @pytest.fixture
-    async def backend(self, postgres_url: str) -> AsyncIterator[OtpBackend]:
-        async for backend in sql_backend(postgres_url):
-            yield backend

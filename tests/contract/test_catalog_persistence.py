@@ -1,0 +1,36 @@
+"""The catalog's persistence suite on every backend."""
+
+from __future__ import annotations
+
+import pytest
+from tests.contract.support import SERIALISED_WRITERS
+
+from shop_testing.contracts import (
+    Backend,
+    CatalogConcurrencyContract,
+    CatalogPersistenceContract,
+)
+
+
+class TestSqliteCatalogPersistence(CatalogPersistenceContract):
+    @pytest.fixture
+    def backend(self, sqlite_backend: Backend) -> Backend:
+        return sqlite_backend
+
+    async def test_stale_write_raises_concurrency_conflict(self, backend: Backend) -> None:
+        pytest.skip(f"{SERIALISED_WRITERS}; test_concurrent_writers_lose_no_update covers SQLite")
+
+
+class TestMemoryCatalogPersistence(TestSqliteCatalogPersistence):
+    """``memory://``: the same SQL on a SQLite database of its own (writers serialised alike)."""
+
+    @pytest.fixture
+    def backend(self, memory_backend: Backend) -> Backend:
+        return memory_backend
+
+
+@pytest.mark.postgres
+class TestPostgresCatalogPersistence(CatalogPersistenceContract, CatalogConcurrencyContract):
+    @pytest.fixture
+    def backend(self, postgres_backend: Backend) -> Backend:
+        return postgres_backend

@@ -1,0 +1,19 @@
+"""The gift-card key ring suite (GC-11) on a SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from shop_testing.contracts import KeyRingContract
+
+
+class TestKeyRingOnSqlite(KeyRingContract):
+    @pytest.fixture
+    def url(self, sqlite_url: str) -> str:
+        return sqlite_url
+
+
+class TestKeyRingOnPostgres(KeyRingContract):
+    @pytest.fixture
+    def url(self, postgres_url: str) -> str:
+        return postgres_url

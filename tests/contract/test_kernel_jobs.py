@@ -1,0 +1,26 @@
+"""The job store's suite on every backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from shop_testing.contracts import Backend, JobStoreContract
+
+
+class TestMemoryJobStore(JobStoreContract):
+    @pytest.fixture
+    def backend(self, memory_backend: Backend) -> Backend:
+        return memory_backend
+
+
+class TestSqliteJobStore(JobStoreContract):
+    @pytest.fixture
+    def backend(self, sqlite_backend: Backend) -> Backend:
+        return sqlite_backend
+
+
+@pytest.mark.postgres
+class TestPostgresJobStore(JobStoreContract):
+    @pytest.fixture
+    def backend(self, postgres_backend: Backend) -> Backend:
+        return postgres_backend
