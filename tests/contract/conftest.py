@@ -1,30 +1,33 @@
-"""Fixtures of the contract suites: one backend per adapter."""
+"""Fixtures of the contract suites: one backend per adapter. The suites themselves ship in the
+testing kit (:mod:`shop_testing.contracts`); the modules here run them on ``memory://``, a SQLite
+file and PostgreSQL by subclassing."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import pytest
-from tests.contract.backends import Backend, SqlBackend
+import pytest_asyncio
+
+from shop_testing.contracts import SqlBackend
 
 
-@pytest.fixture
-async def memory_backend() -> AsyncIterator[Backend]:
-    """The SQL adapters on a ``memory://`` database (in-memory SQLite)."""
+@pytest_asyncio.fixture
+async def memory_backend() -> AsyncIterator[SqlBackend]:
+    """The SQL adapters on a ``memory://`` database (a SQLite database of its own)."""
     backend = SqlBackend()
     yield backend
     await backend.close()
 
 
-@pytest.fixture
-async def sqlite_backend(sqlite_url: str) -> AsyncIterator[Backend]:
+@pytest_asyncio.fixture
+async def sqlite_backend(sqlite_url: str) -> AsyncIterator[SqlBackend]:
     backend = SqlBackend(sqlite_url)
     yield backend
     await backend.close()
 
 
-@pytest.fixture
-async def postgres_backend(postgres_url: str) -> AsyncIterator[Backend]:
+@pytest_asyncio.fixture
+async def postgres_backend(postgres_url: str) -> AsyncIterator[SqlBackend]:
     backend = SqlBackend(postgres_url)
     yield backend
     await backend.close()

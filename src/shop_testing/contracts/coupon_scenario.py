@@ -1,4 +1,4 @@
-"""Builders and one shared scenario for the coupon contract suites.
+"""The shared scenario of the coupon contract suites.
 
 :func:`run_scenario` drives a backend through the real message bus (templates in every state,
 claims with retries and refusals, issues, a shared and a one-time code, locks, uses, returns,
@@ -10,142 +10,47 @@ backend with the ``memory://`` reference fed the same commands.
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import uuid
 from typing import Any
 
 import attrs
-from tests.contract.backends import T0, Backend
 
 from shop_app.coupons import commands as c
 from shop_app.coupons.results import Acquired, CodeBatchStarted, IssueReport, OrderCoupons
 from shop_domain.coupons import (
-    Acquisition,
     Benefit,
-    Channel,
     ClaimWindow,
     CouponKind,
-    CouponScope,
     CouponTerms,
     Distribution,
-    Issuer,
-    IssuerKind,
-    Limits,
     ReturnPolicy,
-    ScopeKind,
     TemplateDefinition,
-    Validity,
 )
-from shop_domain.shared import Money
-
-HOUR = dt.timedelta(hours=1)
-DAY = dt.timedelta(days=1)
-
-
-def _id(n: int) -> uuid.UUID:
-    return uuid.UUID(f"00000000-0000-7000-8000-{n:012x}")
-
-
-SHOP = _id(0xC001)
-CATEGORY_A, CATEGORY_B, CATEGORY_X = _id(0xCA1), _id(0xCA2), _id(0xCA9)
-BRAND_X, PRODUCT_A, PRODUCT_X, SKU_A, SKU_X = _id(0xB9), _id(0xF1), _id(0xF9), _id(0x51), _id(0x59)
-U1, U2, U3, U4, U5 = (_id(0xA1), _id(0xA2), _id(0xA3), _id(0xA4), _id(0xA5))
-USERS = (U1, U2, U3, U4, U5)
-O1, O2, O3, O4, O5, O6, O7, O8, O9 = (_id(0xD0 + n) for n in range(1, 10))
-UNKNOWN = _id(0xDEAD)
-UNIQUE_CODES = ("AAAA2222BBBB", "CCCC3333DDDD", "EEEE4444FFFF", "GGGG5555HHHH", "JJJJ6666KKKK")
-
-
-def cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
-
-
-def every_term_definition(**overrides: Any) -> TemplateDefinition:
-    """A template using every kind of term: a capped rate with a threshold (an exact
-    ``Decimal``), a category scope with exclusions of every kind, some channels, a shop
-    issuer, an absolute validity, a claim window, every limit, a shared public code."""
-    base = TemplateDefinition(
-        name="Spring 87.5",
-        description="12.5% off spring goods, up to 30 yuan.",
-        terms=CouponTerms(
-            benefit=Benefit(
-                CouponKind.RATE,
-                rate=decimal.Decimal("0.8750"),
-                threshold=cny("100.00"),
-                max_discount=cny("30.00"),
-            ),
-            scope=CouponScope(
-                kind=ScopeKind.CATEGORIES,
-                category_ids={CATEGORY_A, CATEGORY_B},
-                excluded_category_ids={CATEGORY_X},
-                excluded_brand_ids={BRAND_X},
-                excluded_product_ids={PRODUCT_X},
-                excluded_sku_ids={SKU_X},
-            ),
-            channels={Channel.APP, Channel.MINI_PROGRAM},
-            stackable=True,
-            combinable_with_promotions=False,
-        ),
-        issuer=Issuer(IssuerKind.SHOP, SHOP),
-        validity=Validity.absolute(T0, T0 + 10 * DAY),
-        limits=Limits(total_quantity=50, per_user=3, per_user_per_day=2),
-        claim_window=ClaimWindow(T0 - HOUR, T0 + 5 * DAY),
-        distribution=Distribution.BOTH,
-        acquisition=Acquisition(0),
-        public=True,
-        return_policy=ReturnPolicy.ON_FULL_REFUND,
-        public_code="spring-2026",
-    )
-    return attrs.evolve(base, **overrides) if overrides else base
-
-
-def simple_definition(
-    name: str,
-    *,
-    value: str = "10.00",
-    threshold: str | None = None,
-    days: int = 7,
-    total: int = 100,
-    per_user: int | None = 2,
-    per_day: int | None = None,
-    **overrides: Any,
-) -> TemplateDefinition:
-    """A cash (or threshold) coupon valid ``days`` from claim, on every channel and good."""
-    benefit = (
-        Benefit(CouponKind.CASH, value=cny(value))
-        if threshold is None
-        else Benefit(CouponKind.THRESHOLD, value=cny(value), threshold=cny(threshold))
-    )
-    fields: dict[str, Any] = {
-        "name": name,
-        "terms": CouponTerms(benefit=benefit),
-        "validity": Validity.relative(days),
-        "limits": Limits(total_quantity=total, per_user=per_user, per_user_per_day=per_day),
-    }
-    return TemplateDefinition(**(fields | overrides))
-
-
-def product_scope_definition() -> TemplateDefinition:
-    """A platform coupon on one product and one SKU, not public, non-returnable."""
-    return simple_definition(
-        "Product deal",
-        terms=CouponTerms(
-            benefit=Benefit(CouponKind.THRESHOLD, value=cny("5.00"), threshold=cny("50.00")),
-            scope=CouponScope(
-                kind=ScopeKind.PRODUCTS,
-                product_ids={PRODUCT_A},
-                sku_ids={SKU_A},
-                excluded_sku_ids={SKU_X},
-            ),
-            channels={Channel.WEB},
-        ),
-        public=False,
-        return_policy=ReturnPolicy.NON_RETURNABLE,
-        distribution=Distribution.ISSUE_ONLY,
-    )
-
-
-# --- the scenario -----------------------------------------------------------------------------
+from shop_testing.contracts.backend import T0, Backend
+from shop_testing.contracts.coupon_support import (
+    DAY,
+    HOUR,
+    O1,
+    O2,
+    O3,
+    O4,
+    O5,
+    O6,
+    O7,
+    O8,
+    O9,
+    U1,
+    U2,
+    U3,
+    U4,
+    U5,
+    UNIQUE_CODES,
+    USERS,
+    cny,
+    every_term_definition,
+    product_scope_definition,
+    simple_definition,
+)
 
 
 @attrs.define

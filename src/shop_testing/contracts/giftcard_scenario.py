@@ -1,4 +1,4 @@
-"""Builders and one shared scenario for the gift-card contract suites.
+"""The shared scenario of the gift-card contract suites.
 
 :func:`run_scenario` drives a backend through the real message bus with the real handlers
 (batches in every state, generated cards written chunk by chunk through the ``CardStore`` the
@@ -13,149 +13,41 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import attrs
-from tests.contract.backends import T0, Backend
+import pytest_asyncio
 
 from shop_app.giftcards import commands as c
-from shop_app.giftcards.ports import CardChunk
 from shop_app.giftcards.results import BatchStarted, Charged, ExportStarted, RevealedSecret
+from shop_app.shared.paging import PageRequest
 from shop_domain.giftcards.batch import (
     BatchDefinition,
     CardKind,
-    CreationMode,
-    GiftCardBatch,
     Validity,
 )
-from shop_domain.giftcards.card import GiftCard
-from shop_domain.giftcards.numbers import luhn_check_digit
 from shop_domain.giftcards.usage import RestoreReason, TenderSplit
-from shop_domain.shared.money import Money
-
-MINUTE = dt.timedelta(minutes=1)
-HOUR = dt.timedelta(hours=1)
-DAY = dt.timedelta(days=1)
-
-
-def _id(n: int) -> uuid.UUID:
-    return uuid.UUID(f"00000000-0000-7000-8000-{n:012x}")
-
-
-U1, U2, U3, U4 = (_id(0xA1), _id(0xA2), _id(0xA3), _id(0xA4))
-USERS = (U1, U2, U3, U4)
-O1, O2, O3, O4 = (_id(0xD1), _id(0xD2), _id(0xD3), _id(0xD4))
-ORDERS = (O1, O2, O3, O4)
-UNKNOWN = _id(0xDEAD)
-OWNER, OTHER_OWNER, OPS = "alice", "bob", "ops"
-
-
-def cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
-
-
-def number(prefix: str, n: int) -> str:
-    """The ``n``-th 16-digit, Luhn-valid card number starting with ``prefix``."""
-    payload = prefix + str(n).zfill(15 - len(prefix))
-    return payload + luhn_check_digit(payload)
-
-
-def secret_for(card_number: str) -> str:
-    """The fixed secret the suites give a generated card (16 symbols, no look-alikes)."""
-    digits = "".join("23456789"[int(d) % 8] for d in card_number[-8:])
-    return f"GCAB{digits}XY"[:16].ljust(16, "Z")
-
-
-def definition(
-    name: str = "Spring gifts",
-    *,
-    kind: CardKind = CardKind.VIRTUAL,
-    value: str = "100.00",
-    validity: Validity | None = None,
-    **overrides: Any,
-) -> BatchDefinition:
-    fields: dict[str, Any] = {
-        "name": name,
-        "kind": kind,
-        "face_value": cny(value),
-        "validity": validity or Validity(),
-        "owner": OWNER,
-    }
-    return BatchDefinition(**(fields | overrides))
-
-
-def every_field_definition() -> BatchDefinition:
-    """A physical batch using every field: a validity window, a card maker, a remark, the
-    owner's phone and a number prefix."""
-    return definition(
-        "Autumn cards",
-        kind=CardKind.PHYSICAL,
-        value="88.88",
-        validity=Validity(starts_at=T0, ends_at=T0 + 30 * DAY),
-        card_maker="PrintCo",
-        remark="for the autumn fair",
-        owner_phone="13800000000",
-        number_prefix="61",
-    )
-
-
-def new_batch(
-    backend: Backend,
-    batch_definition: BatchDefinition | None = None,
-    *,
-    count: int = 5,
-    mode: CreationMode = CreationMode.GENERATED,
-    now: dt.datetime = T0,
-) -> GiftCardBatch:
-    return GiftCardBatch.create(
-        id=backend.ids.new_id(),
-        definition=batch_definition or definition(),
-        mode=mode,
-        count=count,
-        created_by=OPS,
-        now=now,
-    )
-
-
-def new_card(
-    backend: Backend, batch: GiftCardBatch, card_number: str, *, now: dt.datetime = T0
-) -> GiftCard:
-    return GiftCard.new(
-        id=backend.ids.new_id(),
-        batch=batch,
-        number=card_number,
-        secret=backend.secret_box.seal(card_number, secret_for(card_number)),
-        now=now,
-    )
-
-
-def chunk(backend: Backend, numbers: Sequence[str]) -> CardChunk:
-    """New cards with these numbers and their fixed secrets, as the generation job makes them
-    (ids from the backend's generator)."""
-    sealed = backend.secret_box.seal_many([(n, secret_for(n)) for n in numbers])
-    return CardChunk(
-        ids=[backend.ids.new_id() for _ in numbers],
-        numbers=list(numbers),
-        key_id=backend.secret_box.key_id,
-        sealed=[s.blob for s in sealed],
-    )
-
-
-async def store_batch(backend: Backend, *batches: GiftCardBatch) -> None:
-    async with backend.uow() as uow:
-        for batch in batches:
-            uow.giftcard_batches.add(batch)
-        await uow.commit()
-
-
-async def store_cards(backend: Backend, cards: Sequence[GiftCard]) -> None:
-    async with backend.uow() as uow:
-        uow.giftcards.add_many(cards)
-        await uow.commit()
-
-
-# --- the scenario -----------------------------------------------------------------------------
+from shop_testing.contracts.backend import T0, Backend, CountingIds, SqlBackend
+from shop_testing.contracts.giftcard_support import (
+    DAY,
+    MINUTE,
+    O1,
+    O2,
+    O3,
+    O4,
+    OPS,
+    OTHER_OWNER,
+    OWNER,
+    U1,
+    U2,
+    U3,
+    chunk,
+    cny,
+    definition,
+    number,
+    secret_for,
+)
 
 GIFT = [number("61", n) for n in range(1, 8)]  # G7 never fits: the batch asks for 6
 VANITY = ("8888 8888", "66666666", "12345678", "520520520")
@@ -382,3 +274,51 @@ async def run_scenario(backend: Backend) -> Scenario:
     await spend(O4, U1, "10.00", "g1")
     s.times["end"] = clock.now()
     return s
+
+
+Seeded = tuple[Backend, Backend, Scenario]
+"""The reference, the backend, and what the scenario did on both."""
+
+PAGES = [PageRequest(), PageRequest(1, 3), PageRequest(2, 3), PageRequest(3, 4), PageRequest(9, 5)]
+CARD_STATES = (None, "pending", "activated", "discarded", "expired", "bogus")
+SALES_STATES = (None, "unsold", "sold", "not_for_sale")
+V1_EXPIRES = T0 + 30 * DAY + 21 * MINUTE  # v1 was activated at T0 + 21 minutes
+
+
+def moments(s: Scenario) -> dict[str, dt.datetime]:
+    """When to ask: at the start, during the sales, at the end; once the first window end has
+    passed but not the edited one; once it has; just before and at v1's own end (30 days from
+    its activation); and when every validity has ended."""
+    return {
+        "start": s.times["start"],
+        "sales": s.times["sales"],
+        "end": s.times["end"],
+        "dropped over": T0 + 5 * DAY,
+        "window over": T0 + 12 * DAY,
+        "before v1 ends": V1_EXPIRES - dt.timedelta(microseconds=1),
+        "v1 ends": V1_EXPIRES,
+        "all over": T0 + 60 * DAY,
+    }
+
+
+class SeededGiftCards:
+    """The fixtures of the gift-card query suites: ``seeded`` runs the scenario on ``backend``
+    (which subclasses provide) and on ``reference``, a ``memory://`` :class:`SqlBackend` the
+    backend must answer exactly as. A subclass whose backend is itself our SQL on SQLite
+    overrides ``reference`` to return ``None``: the backend is its own reference, and the
+    suites' anchors pin what the answers are."""
+
+    @pytest_asyncio.fixture
+    async def reference(self) -> AsyncIterator[Backend | None]:
+        reference = SqlBackend(ids=CountingIds())
+        yield reference
+        await reference.close()
+
+    @pytest_asyncio.fixture
+    async def seeded(self, backend: Backend, reference: Backend | None) -> Seeded:
+        backend.ids = CountingIds()
+        actual = await run_scenario(backend)
+        if reference is not None:
+            # the same ids, numbers and times on both sides
+            assert await run_scenario(reference) == actual
+        return reference or backend, backend, actual

@@ -1,7 +1,11 @@
-"""Drivers of the retention contract: how to put rows of a given age into each backend's
-bookkeeping tables (the kernel's, and the coupons' staged segments, whose rule the coupons'
-plug-in brings), and count them. Rows go in through the ports where one exists (the
-limiter, the code store, the segment store, the job store, ``uow.audit``), else directly."""
+"""Drivers of the retention suites: how to put rows of a given age into a backend's bookkeeping
+tables (the kernel's, and the coupons' staged segments, whose rule the coupons' plug-in brings),
+and count them; the retention suites' ``driver`` fixture makes one over their ``backend``.
+
+Rows go in through the ports where one exists (the limiter, the code store, the segment store,
+the job store, ``uow.audit``), else as the driver knows how. A driver of your own subclasses
+:class:`RetentionDriver`; the methods that raise ``NotImplementedError`` here are needed by
+``SqlRetentionContract`` only."""
 
 from __future__ import annotations
 
@@ -10,9 +14,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.contract.backends import Backend, SqlBackend
 
 from shop_adapters.sql.coupons.retention import SEGMENTS, SqlSegmentPurge
 from shop_adapters.sql.coupons.segments import (
@@ -22,13 +25,14 @@ from shop_adapters.sql.coupons.segments import (
 )
 from shop_adapters.sql.kernel_tables import audit_log, rate_limits
 from shop_adapters.sql.messaging_tables import idempotency_keys, inbox, outbox
-from shop_adapters.sql.otp import SqlOneTimeCodeStore, one_time_codes
-from shop_adapters.sql.retention import SqlRetentionStore
+from shop_adapters.sql.otp import one_time_codes
+from shop_adapters.sql.retention import SqlRetentionStore, audit_horizon
 from shop_app.coupons.segments import ISSUE_SEGMENT, SegmentStore
 from shop_app.shared.audit import AuditEntry
 from shop_app.shared.otp import OneTimeCodeStore, StoredCode
 from shop_app.shared.ratelimit import AttemptPolicy
 from shop_app.shared.retention import PurgeOldest, Retained, RetentionRule
+from shop_testing.contracts.backend import Backend, SqlBackend
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 """The backends' clock: the real time, since the database's audit horizon trigger compares
@@ -38,18 +42,20 @@ LOCK = AttemptPolicy(max_failures=1, window=dt.timedelta(minutes=15), lockout=dt
 
 
 class RetentionDriver(abc.ABC):
+    """Puts rows of a given age into one backend and counts them; sets its clock to
+    :data:`NOW`. The limiter, the code store and the job store are the backend's own."""
+
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         backend.clock.current = NOW
         self.limiter = backend.limiter()
+        self.codes: OneTimeCodeStore = backend.otp_store()
 
     @property
     @abc.abstractmethod
-    def store(self) -> Any: ...
-
-    @property
-    @abc.abstractmethod
-    def codes(self) -> OneTimeCodeStore: ...
+    def store(self) -> Any:
+        """The retention store under test (``purge(table, cutoff, limit)``,
+        ``audit_horizon()``)."""
 
     @property
     @abc.abstractmethod
@@ -69,7 +75,34 @@ class RetentionDriver(abc.ABC):
         """The contexts' retention rules with their purges (the coupons' segments)."""
 
     @abc.abstractmethod
-    async def count(self, table: str) -> int: ...
+    async def count(self, table: str) -> int:
+        """How many rows ``table`` (a :class:`Retained` name, or a context's rule's) holds."""
+
+    # --- what only SQL backends hold (``SqlRetentionContract``) ------------------------------
+
+    async def add_inbox_rows(self, handled_at: dt.datetime, n: int) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not provide add_inbox_rows()")
+
+    async def segment_headers(self) -> int:
+        """How many staged segments have a header row."""
+        raise NotImplementedError(f"{type(self).__name__} does not provide segment_headers()")
+
+    async def delete_audit_entry_by_hand(self, entry_id: uuid.UUID) -> None:
+        """Delete one audit entry as a statement sent past the application would."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not provide delete_audit_entry_by_hand()"
+        )
+
+    async def set_audit_horizon_by_hand(self, purged_before: dt.datetime) -> None:
+        """Move the audit horizon as a statement sent past the application would."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not provide set_audit_horizon_by_hand()"
+        )
+
+    async def delete_audit_horizon_by_hand(self) -> None:
+        raise NotImplementedError(
+            f"{type(self).__name__} does not provide delete_audit_horizon_by_hand()"
+        )
 
     async def add_limiter_row(self, subject: str, at: dt.datetime, *, locked: bool) -> None:
         """A failure at ``at``: with ``locked``, it locks the subject out for three days."""
@@ -139,12 +172,13 @@ SQL_TABLES: dict[str, Any] = {
 
 
 class SqlRetentionDriver(RetentionDriver):
+    """The driver of :class:`SqlBackend`: our tables, written directly where no port writes."""
+
     backend: SqlBackend
 
     def __init__(self, backend: SqlBackend) -> None:
         super().__init__(backend)
         self.engine: AsyncEngine = backend.engine
-        self._codes = SqlOneTimeCodeStore(self.engine)
         self._segments = SqlSegmentStore(self.engine, backend.clock)
         self._store = SqlRetentionStore(self.engine)
         self._rules: list[tuple[RetentionRule, PurgeOldest]] = [
@@ -158,10 +192,6 @@ class SqlRetentionDriver(RetentionDriver):
     @property
     def rules(self) -> list[tuple[RetentionRule, PurgeOldest]]:
         return self._rules
-
-    @property
-    def codes(self) -> SqlOneTimeCodeStore:
-        return self._codes
 
     @property
     def segments(self) -> SqlSegmentStore:
@@ -212,7 +242,14 @@ class SqlRetentionDriver(RetentionDriver):
                 or 0
             )
 
-    async def delete_audit_entry(self, entry_id: uuid.UUID) -> None:
-        """Delete one audit entry by hand, as SQL sent past the application would."""
+    async def delete_audit_entry_by_hand(self, entry_id: uuid.UUID) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(delete(audit_log).where(audit_log.c.id == entry_id))
+
+    async def set_audit_horizon_by_hand(self, purged_before: dt.datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(audit_horizon).values(purged_before=purged_before))
+
+    async def delete_audit_horizon_by_hand(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(audit_horizon))

@@ -1,6 +1,7 @@
-"""The SQL gift-card store (``SqlCardStore``) and export source (``SqlExportSource``) on SQLite
-and PostgreSQL, with the batch written through the unit of work (so the mapping is exercised
-too), and the database's own guard on balances."""
+"""Contract of the gift cards' bulk card store (``CardStore``) and export source
+(``ExportSource``), with the batch written through the unit of work (so the mapping is exercised
+too); and of the store's own guards, which refuse writes sent past the application: balances
+stay within the face value, the ledgers are append-only."""
 
 from __future__ import annotations
 
@@ -8,15 +9,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from sqlalchemy import select, update
-from tests.contract.backends import T0, SqlBackend
 
-from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
-from shop_adapters.sql.giftcards.tables import (
-    giftcard_activations,
-    giftcard_operations,
-    giftcards,
-)
 from shop_app.giftcards.ports import CardChunk
 from shop_app.shared.errors import PersistenceConflict
 from shop_domain.giftcards.batch import (
@@ -30,6 +23,13 @@ from shop_domain.giftcards.card import CardState, GiftCard, SalesState
 from shop_domain.giftcards.errors import BatchNotFound
 from shop_domain.giftcards.sealed import SealedSecret
 from shop_domain.shared.money import Money
+from shop_testing.contracts.backend import (
+    T0,
+    Backend,
+    GiftCardLedger,
+    LedgerChange,
+    StoredCard,
+)
 
 HOUR = dt.timedelta(hours=1)
 KEY = "k1"
@@ -53,7 +53,7 @@ def definition(kind: CardKind = CardKind.VIRTUAL, **changes: object) -> BatchDef
 
 
 async def new_batch(
-    backend: SqlBackend, count: int, *, kind: CardKind = CardKind.VIRTUAL, **changes: object
+    backend: Backend, count: int, *, kind: CardKind = CardKind.VIRTUAL, **changes: object
 ) -> GiftCardBatch:
     batch = GiftCardBatch.create(
         id=backend.ids.new_id(),
@@ -69,7 +69,7 @@ async def new_batch(
     return batch
 
 
-def chunk(backend: SqlBackend, numbers: list[str]) -> CardChunk:
+def chunk(backend: Backend, numbers: list[str]) -> CardChunk:
     return CardChunk(
         ids=[backend.ids.new_id() for _ in numbers],
         numbers=numbers,
@@ -79,8 +79,13 @@ def chunk(backend: SqlBackend, numbers: list[str]) -> CardChunk:
 
 
 class GiftCardStoreContract:
+    """The card store and the export source over a backend's unit of work. Subclasses provide
+    the ``backend`` fixture; ``backend.stored_cards()`` reads back where cards landed."""
+
+    pytestmark = [pytest.mark.asyncio]
+
     @pytest.mark.rule("GC-1")
-    async def test_batch_round_trips_through_the_mapping(self, backend: SqlBackend) -> None:
+    async def test_batch_round_trips_through_the_mapping(self, backend: Backend) -> None:
         batch = await new_batch(backend, 3)
         relative = await new_batch(
             backend,
@@ -113,10 +118,10 @@ class GiftCardStoreContract:
 
     @pytest.mark.rule("GC-1")
     async def test_chunks_fill_the_batch_up_to_requested_and_no_further(
-        self, backend: SqlBackend
+        self, backend: Backend
     ) -> None:
         batch = await new_batch(backend, 5)
-        store = SqlCardStore(backend.engine)
+        store = backend.card_store()
         first = chunk(backend, ["4000000000000001", "4000000000000002"])
         assert await store.insert_chunk(batch.id, first, T0) == 2
         async with backend.uow() as uow:
@@ -145,9 +150,9 @@ class GiftCardStoreContract:
             ) == {"4000000000000012"}
 
     @pytest.mark.rule("GC-2")
-    async def test_duplicate_numbers_are_skipped_and_not_counted(self, backend: SqlBackend) -> None:
+    async def test_duplicate_numbers_are_skipped_and_not_counted(self, backend: Backend) -> None:
         batch = await new_batch(backend, 10, kind=CardKind.PHYSICAL)
-        store = SqlCardStore(backend.engine)
+        store = backend.card_store()
         # twice in one chunk: the first card with the number goes in
         twice = chunk(backend, ["5000000000000001", "5000000000000002", "5000000000000001"])
         assert await store.insert_chunk(batch.id, twice, T0) == 2
@@ -164,23 +169,14 @@ class GiftCardStoreContract:
             ["5000000000000001", "7000000000000001", "6000000000000001", "7000000000000002"],
         )
         assert await store.insert_chunk(small.id, crowded, T0) == 2
-        async with backend.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(giftcards.c.batch_id, giftcards.c.number, giftcards.c.id).order_by(
-                        giftcards.c.number
-                    )
-                )
-            ).all()
-        assert [(r.batch_id, r.number) for r in rows] == [
-            (batch.id, "5000000000000001"),
-            (batch.id, "5000000000000002"),
-            (batch.id, "5000000000000003"),
-            (other.id, "6000000000000001"),
-            (small.id, "7000000000000001"),
-            (small.id, "7000000000000002"),
+        assert await backend.stored_cards() == [
+            StoredCard(twice.ids[0], batch.id, "5000000000000001"),
+            StoredCard(twice.ids[1], batch.id, "5000000000000002"),
+            StoredCard(again.ids[1], batch.id, "5000000000000003"),
+            StoredCard(across.ids[2], other.id, "6000000000000001"),
+            StoredCard(crowded.ids[1], small.id, "7000000000000001"),
+            StoredCard(crowded.ids[3], small.id, "7000000000000002"),
         ]
-        assert rows[0].id == twice.ids[0]
         async with backend.uow() as uow:
             assert (await uow.giftcard_batches.get(batch.id)).generated == 3
             assert (await uow.giftcard_batches.get(other.id)).generated == 1
@@ -188,41 +184,21 @@ class GiftCardStoreContract:
             physical = await uow.giftcards.get(twice.ids[0])
             assert physical.sales_state is SalesState.NOT_FOR_SALE
 
-    async def test_an_unknown_batch_is_refused(self, backend: SqlBackend) -> None:
-        store = SqlCardStore(backend.engine)
+    async def test_an_unknown_batch_is_refused(self, backend: Backend) -> None:
+        store = backend.card_store()
         with pytest.raises(BatchNotFound):
             await store.insert_chunk(UNKNOWN, chunk(backend, ["4000000000000001"]), T0)
 
-    async def test_an_empty_chunk_or_a_full_batch_writes_nothing(self, backend: SqlBackend) -> None:
+    async def test_an_empty_chunk_or_a_full_batch_writes_nothing(self, backend: Backend) -> None:
         batch = await new_batch(backend, 1)
-        store = SqlCardStore(backend.engine)
+        store = backend.card_store()
         assert await store.insert_chunk(batch.id, chunk(backend, []), T0) == 0
         async with backend.uow() as uow:
             assert (await uow.giftcard_batches.get(batch.id)).version == 1
 
-    @pytest.mark.rule("GC-7")
-    async def test_the_database_keeps_the_balance_within_the_face_value(
-        self, backend: SqlBackend
-    ) -> None:
-        batch = await new_batch(backend, 1)
-        cards = chunk(backend, ["4000000000000001"])
-        await SqlCardStore(backend.engine).insert_chunk(batch.id, cards, T0)
-        for balance in (-1, 10_001):
-            with pytest.raises(PersistenceConflict):  # a CHECK constraint: ours, not the driver's
-                async with backend.engine.begin() as conn:
-                    await conn.execute(
-                        update(giftcards)
-                        .where(giftcards.c.id == cards.ids[0])
-                        .values(balance_minor=balance)
-                    )
-        async with backend.engine.begin() as conn:
-            await conn.execute(
-                update(giftcards).where(giftcards.c.id == cards.ids[0]).values(balance_minor=0)
-            )
-
     @pytest.mark.rule("GC-1")
     async def test_cards_given_through_the_unit_of_work_land_with_the_batch(
-        self, backend: SqlBackend
+        self, backend: Backend
     ) -> None:
         batch = GiftCardBatch.create(
             id=backend.ids.new_id(),
@@ -256,15 +232,15 @@ class GiftCardStoreContract:
             assert card.secret == SealedSecret(KEY, b"8888888888888888")
 
     @pytest.mark.rule("GC-12")
-    async def test_export_source_reads_keyset_pages_by_number(self, backend: SqlBackend) -> None:
+    async def test_export_source_reads_keyset_pages_by_number(self, backend: Backend) -> None:
         batch = await new_batch(backend, 5)
         other = await new_batch(backend, 1)
-        store = SqlCardStore(backend.engine)
+        store = backend.card_store()
         cards = chunk(backend, [f"40000000000000{i:02d}" for i in (5, 3, 1, 4, 2)])
         await store.insert_chunk(batch.id, cards, T0)
         stranger = chunk(backend, ["4000000000000000"])
         await store.insert_chunk(other.id, stranger, T0)
-        source = SqlExportSource(backend.engine)
+        source = backend.export_source()
         page = await source.rows(batch.id, None, after=None, limit=2)
         assert [r.number for r in page] == ["4000000000000001", "4000000000000002"]
         assert page[0].card_id == cards.ids[2]
@@ -282,54 +258,53 @@ class GiftCardStoreContract:
         page = await source.rows(batch.id, chosen, after="4000000000000004", limit=10)
         assert [r.number for r in page] == ["4000000000000005"]
 
+
+class GiftCardStoreGuardsContract:
+    """The store's own guards: writes sent past the application (``backend.*_by_hand``) are
+    refused. Subclasses provide the ``backend`` fixture."""
+
+    pytestmark = [pytest.mark.asyncio]
+
+    @pytest.mark.rule("GC-7")
+    async def test_the_store_keeps_the_balance_within_the_face_value(
+        self, backend: Backend
+    ) -> None:
+        batch = await new_batch(backend, 1)
+        cards = chunk(backend, ["4000000000000001"])
+        await backend.card_store().insert_chunk(batch.id, cards, T0)
+        for balance in (-1, 10_001):
+            with pytest.raises(PersistenceConflict):  # ours, not the driver's error
+                await backend.set_card_balance_by_hand(cards.ids[0], balance)
+        await backend.set_card_balance_by_hand(cards.ids[0], 0)
+
     @pytest.mark.rule("GC-10")
-    async def test_the_ledger_tables_are_append_only(self, backend: SqlBackend) -> None:
-        await new_batch(backend, 1)  # its ``create`` operation is recorded at commit
-        async with backend.engine.connect() as conn:
-            actions = (await conn.execute(select(giftcard_operations.c.action))).scalars().all()
-        assert actions == ["create"]
-        row = {
-            "id": backend.ids.new_id(),
-            "batch_id": UNKNOWN,
-            "card_id": UNKNOWN,
-            "number": "4000000000000001",
-            "amount_minor": 100,
-            "currency": "CNY",
-            "user_id": None,
-            "phone": "13900000000",
-            "via": "manual",
-            "actor": "op",
-            "at": T0,
-        }
-        async with backend.engine.begin() as conn:
-            await conn.execute(giftcard_activations.insert().values(**row))
-        for table in (giftcard_operations, giftcard_activations):
-            for change in (table.update().values(actor="someone else"), table.delete()):
+    async def test_the_ledger_tables_are_append_only(self, backend: Backend) -> None:
+        batch = await new_batch(backend, 1)  # its ``create`` operation is recorded at commit
+        assert await backend.giftcard_operation_actions() == ["create"]
+        await backend.add_activation_by_hand(batch.id, UNKNOWN, "4000000000000001", T0)
+        ledgers: tuple[GiftCardLedger, ...] = ("operations", "activations")
+        changes: tuple[LedgerChange, ...] = ("update", "delete")
+        for ledger in ledgers:
+            for change in changes:
                 with pytest.raises(PersistenceConflict) as refused:
-                    async with backend.engine.begin() as conn:
-                        await conn.execute(change)
+                    await backend.change_ledger_by_hand(ledger, change)
                 assert "append-only" in str(refused.value.__cause__)
 
 
-class TestSqliteGiftCardStore(GiftCardStoreContract):
-    @pytest.fixture
-    def backend(self, sqlite_backend: SqlBackend) -> SqlBackend:
-        return sqlite_backend
+class GiftCardStoreConcurrencyContract:
+    """For a backend whose transactions run side by side (PostgreSQL, not SQLite, which
+    serialises writers): sellers skip the cards another holds. Subclasses provide the
+    ``backend`` fixture."""
 
-
-@pytest.mark.postgres
-class TestPostgresGiftCardStore(GiftCardStoreContract):
-    @pytest.fixture
-    def backend(self, postgres_backend: SqlBackend) -> SqlBackend:
-        return postgres_backend
+    pytestmark = [pytest.mark.asyncio]
 
     @pytest.mark.rule("GC-6")
     async def test_sellers_skip_the_unsold_cards_another_seller_holds(
-        self, backend: SqlBackend
+        self, backend: Backend
     ) -> None:
         batch = await new_batch(backend, 4)
         numbers = [f"400000000000000{i}" for i in range(4)]
-        await SqlCardStore(backend.engine).insert_chunk(batch.id, chunk(backend, numbers), T0)
+        await backend.card_store().insert_chunk(batch.id, chunk(backend, numbers), T0)
         async with backend.uow() as first:
             held = await first.giftcards.unsold(batch.id, 2)
             assert [card.number for card in held] == numbers[:2]
