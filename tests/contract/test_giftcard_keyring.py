@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from shop_testing.contracts import KeyRingContract
+from shop_testing.contracts import KeyChecksContract
 
 
-class TestKeyRingOnSqlite(KeyRingContract):
+class TestKeyRingOnSqlite(KeyChecksContract):
     @pytest.fixture
     def url(self, sqlite_url: str) -> str:
         return sqlite_url
 
 
-class TestKeyRingOnPostgres(KeyRingContract):
+class TestKeyRingOnPostgres(KeyChecksContract):
     @pytest.fixture
     def url(self, postgres_url: str) -> str:
         return postgres_url

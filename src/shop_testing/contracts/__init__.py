@@ -16,6 +16,8 @@ Catalog
   (``uow()``, ``outbox()``); fixture ``backend``.
 - :class:`CatalogQueriesContract` — ``CatalogQueries`` (``catalog_queries()``), compared with a
   ``memory://`` reference; fixture ``backend`` (``reference`` may be overridden to ``None``).
+- :class:`CatalogFreshnessContract` — ``CatalogFreshness``, the stamp public answers are reused
+  under (fixtures ``queries``, ``catalog``).
 
 Coupons
 
@@ -23,6 +25,8 @@ Coupons
   ledger (``uow()``, ``code_store()``, ``coupon_queries()``); fixture ``backend``.
 - :class:`CouponQueriesContract` — ``CouponQueries`` (``coupon_queries()``) against the
   reference; fixture ``backend``.
+- :class:`SegmentStoreContract` — ``SegmentStore``, the staged users of an issue to a segment
+  (fixtures ``store``, ``other_store``).
 
 Gift cards
 
@@ -37,11 +41,25 @@ Gift cards
 - :class:`GiftCardStoreGuardsContract` — the store's own guards against writes past the
   application (``set_card_balance_by_hand()``, ``add_activation_by_hand()``,
   ``change_ledger_by_hand()``, ``giftcard_operation_actions()``); fixture ``backend``.
-- :class:`KeyRingContract` — the gift-card key ring of a runtime started on a database
-  (GC-11); fixture ``url``: a migrated, empty database (SQLite file or PostgreSQL).
+- :class:`KeyChecksContract` — the gift-card keys of a runtime started on a database, checked
+  against what it holds, and re-sealing (GC-11); fixture ``url``: a migrated, empty database
+  (SQLite file or PostgreSQL).
+- :class:`KeyRingContract`, :class:`KeySourceContract` — a ``KeyRing`` (fixtures ``ring``,
+  ``impostor``) and a ``KeySource`` (fixture ``sources``: a new source over the same keys).
+- :class:`SecretBoxContract` — ``SecretBox`` (fixtures ``box``, ``stranger``, ``rotated``).
+- :class:`SheetFactoryContract` — ``SheetFactory``/``ProtectedSheet``, the password-protected
+  export file (fixture ``sheets``, hook ``read_back``).
 
 Kernel
 
+- :class:`SmsSenderContract` — ``SmsSender`` (fixtures ``sender``, ``refusing``; hook
+  ``delivered``).
+- :class:`EventPublisherContract` — ``EventPublisher`` (fixtures ``publisher``, ``received`` — a
+  :class:`Received` fed by a consumer of yours — and ``unreachable``).
+- :class:`ClockContract`, :class:`IdGeneratorContract` — ``Clock`` (fixture ``clock``) and
+  ``IdGenerator`` (fixtures ``ids``, ``other_ids``).
+- :class:`IdempotencyStoreContract` — ``IdempotencyStore`` (fixture ``uow_factory``: units of
+  work whose ``idempotency`` is the store), through the bus as SEC-5 promises a client.
 - :class:`AuditLogContract` — ``uow.audit`` and ``AuditQueries`` (``audit()``); fixture
   ``backend``.
 - :class:`JobStoreContract` — ``JobStore`` and ``uow.jobs`` (``jobs()``); fixture ``backend``.
@@ -80,7 +98,8 @@ from shop_testing.contracts.coupon_persistence import (
     CouponPersistenceContract,
 )
 from shop_testing.contracts.coupon_queries import CouponQueriesContract
-from shop_testing.contracts.giftcard_keyring import KeyRingContract
+from shop_testing.contracts.freshness import CatalogFreshnessContract
+from shop_testing.contracts.giftcard_keyring import KeyChecksContract
 from shop_testing.contracts.giftcard_persistence import GiftCardPersistenceContract
 from shop_testing.contracts.giftcard_queries import GiftCardQueriesContract
 from shop_testing.contracts.giftcard_store import (
@@ -88,6 +107,8 @@ from shop_testing.contracts.giftcard_store import (
     GiftCardStoreContract,
     GiftCardStoreGuardsContract,
 )
+from shop_testing.contracts.idempotency import IdempotencyStoreContract
+from shop_testing.contracts.identity import ClockContract, IdGeneratorContract
 from shop_testing.contracts.kernel_audit import AuditLogContract
 from shop_testing.contracts.kernel_jobs import JobStoreContract
 from shop_testing.contracts.kernel_limiter import (
@@ -97,6 +118,12 @@ from shop_testing.contracts.kernel_limiter import (
 from shop_testing.contracts.kernel_otp import OneTimeCodesContract
 from shop_testing.contracts.kernel_retention import RetentionContract, SqlRetentionContract
 from shop_testing.contracts.kernel_retention_support import RetentionDriver, SqlRetentionDriver
+from shop_testing.contracts.keys import KeyRingContract, KeySourceContract
+from shop_testing.contracts.messaging import EventPublisherContract, Received
+from shop_testing.contracts.notify import SmsSenderContract
+from shop_testing.contracts.secrets import SecretBoxContract
+from shop_testing.contracts.segments import SegmentStoreContract
+from shop_testing.contracts.sheets import SheetFactoryContract
 
 __all__ = [
     "T0",
@@ -105,23 +132,35 @@ __all__ = [
     "AuditLogContract",
     "Backend",
     "CatalogConcurrencyContract",
+    "CatalogFreshnessContract",
     "CatalogPersistenceContract",
     "CatalogQueriesContract",
+    "ClockContract",
     "CountingIds",
     "CouponConcurrencyContract",
     "CouponPersistenceContract",
     "CouponQueriesContract",
+    "EventPublisherContract",
     "GiftCardPersistenceContract",
     "GiftCardQueriesContract",
     "GiftCardStoreConcurrencyContract",
     "GiftCardStoreContract",
     "GiftCardStoreGuardsContract",
+    "IdGeneratorContract",
+    "IdempotencyStoreContract",
     "JobStoreContract",
+    "KeyChecksContract",
     "KeyRingContract",
+    "KeySourceContract",
     "OneTimeCodesContract",
     "OutboxEntry",
+    "Received",
     "RetentionContract",
     "RetentionDriver",
+    "SecretBoxContract",
+    "SegmentStoreContract",
+    "SheetFactoryContract",
+    "SmsSenderContract",
     "SqlBackend",
     "SqlRetentionContract",
     "SqlRetentionDriver",

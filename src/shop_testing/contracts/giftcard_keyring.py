@@ -65,7 +65,7 @@ def exists(path: Path) -> bool:
     return path.exists()
 
 
-class KeyRingContract(abc.ABC):
+class KeyChecksContract(abc.ABC):
     """The gift-card key ring of a runtime over the database at ``url``. Subclasses provide the
     ``url`` fixture."""
 
