@@ -115,7 +115,7 @@ def test_an_embedders_policy_refuses_claims_and_our_checks_still_hold() -> None:
             seen.update(self.refused)
             super().teardown()
 
-    run_state_machine_as_test(Watched, settings=one_run())
+    run_state_machine_as_test(Watched, settings=one_run(max_examples=5))
     assert seen[("ClaimCoupon", ClaimsClosed.code)] > 0, seen
     assert seen[("RedeemCode", ClaimsClosed.code)] > 0, seen
     ours = {code for (_, code), count in seen.items() if code != ClaimsClosed.code and count}
