@@ -12,13 +12,13 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, run_state_machine_as_test
+from shop_domain.coupons import Via
+from shop_testing.invariants.coupons import coupons_of
+from shop_testing.machines.coupons import CouponTemplateMachine
 
 from household import HOUSEHOLDS, AddressRequired, MoveIn, OneCouponPerHousehold, household_of
 from household.app import SERVICE_CONTEXTS
 from household.context import Member
-from shop_domain.coupons import Via
-from shop_testing.invariants.coupons import coupons_of
-from shop_testing.machines.coupons import CouponTemplateMachine
 
 STREETS = ("12 Elm St., Flat 3", "7 Oak Road")
 

@@ -26,13 +26,13 @@ from typing import Any
 from sqlalchemy import select
 
 from shop_adapters.messaging.contract import UndecodablePayload, decode_payload
-from shop_adapters.sql.catalog.tables import brands, categories, front_categories, products, skus
 from shop_adapters.sql.messaging_tables import outbox
-from shop_app.catalog import integration as catalog_events
 from shop_app.shared.integration import REGISTRY, IntegrationRegistry, load_contexts
 from shop_testing.harness import MemoryShop
 from shop_testing.invariants.base import Findings, Recorded
+from shop_testing.invariants.catalog import catalog_changes
 from shop_testing.invariants.coupons import coupon_changes
+from shop_testing.invariants.giftcards import giftcard_changes
 
 _LOADED: weakref.WeakSet[IntegrationRegistry] = weakref.WeakSet()
 """Registries our contexts' events were loaded into (finding them lists the packages)."""
@@ -41,36 +41,7 @@ Source = Callable[[MemoryShop], Awaitable[list[Recorded]]]
 """What one context's tables record, each change with the event it must have in the outbox."""
 
 
-async def catalog_changes(shop: MemoryShop) -> list[Recorded]:
-    """The changes the catalog's tables record: each category, front category, brand and product
-    that exists was created (its ``…_created`` event), and each SKU was added to its product
-    (``catalog.sku_added`` about the product). Read with SQL: the catalog's read side lists
-    only what a shopper may see (listed products, visible front categories)."""
-    created = (
-        (categories, "catalog.category", catalog_events.CategoryCreatedV1.type),
-        (front_categories, "catalog.front_category", catalog_events.FrontCategoryCreatedV1.type),
-        (brands, "catalog.brand", catalog_events.BrandCreatedV1.type),
-        (products, "catalog.product", catalog_events.ProductCreatedV1.type),
-    )
-    changes: list[Recorded] = []
-    async with shop.engine.connect() as connection:
-        for table, aggregate, event_type in created:
-            for (id_,) in await connection.execute(select(table.c.id)):
-                changes.append(Recorded(aggregate, str(id_), event_type, f"{aggregate} {id_}"))
-        rows = await connection.execute(select(skus.c.id, skus.c.product_id))
-        for sku_id, product_id in rows:
-            changes.append(
-                Recorded(
-                    "catalog.product",
-                    str(product_id),
-                    catalog_events.SkuAddedV1.type,
-                    f"SKU {sku_id} of product {product_id}",
-                )
-            )
-    return changes
-
-
-OUTBOX_SOURCES: tuple[Source, ...] = (coupon_changes, catalog_changes)
+OUTBOX_SOURCES: tuple[Source, ...] = (catalog_changes, coupon_changes, giftcard_changes)
 """The sources of our contexts, for :func:`check_outbox`; add yours beside them
 (``(*OUTBOX_SOURCES, mine)``)."""
 
