@@ -87,7 +87,7 @@ def _blocks() -> Iterator[Block]:
 BLOCKS = list(_blocks())
 SHELL = [b for b in BLOCKS if b.language in ("sh", "bash")]
 PYTHON = [b for b in BLOCKS if b.language == "python"]
-USER_TESTS = re.compile(r"^(?:async )?def test_|^class Test", re.M)
+USER_TESTS = re.compile(r"^(?:async )?def test_|^class Test|^Test\w* = ", re.M)
 CONFTEST = "# conftest.py\n"
 
 
