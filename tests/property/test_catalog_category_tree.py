@@ -11,32 +11,25 @@ from hypothesis import strategies as st
 
 from shop_domain.catalog import CatalogPolicy, Category
 from shop_domain.shared import BusinessRuleBroken
+from shop_testing.strategies import CategoryTree, category_trees
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
+def grow(parent: Category, policy: CatalogPolicy) -> Category:
+    return Category.create(id=uuid.uuid4(), name="x", parent=parent, policy=policy, now=T0)
+
+
 @pytest.mark.rule("CAT-2")
-@given(
-    max_depth=st.integers(1, 4),
-    parents=st.lists(st.none() | st.integers(0, 50), min_size=1, max_size=40),
-)
-def test_the_tree_never_exceeds_the_depth_limit(max_depth: int, parents: list[int | None]) -> None:
-    policy = CatalogPolicy(max_category_depth=max_depth)
-    tree: list[Category] = []
-    for choice in parents:
-        parent = None if choice is None or not tree else tree[choice % len(tree)]
-        expected_depth = 1 if parent is None else parent.depth + 1
-        if expected_depth > max_depth:
-            with pytest.raises(BusinessRuleBroken) as info:
-                Category.create(id=uuid.uuid4(), name="x", parent=parent, policy=policy, now=T0)
-            assert info.value.code == "catalog.category_too_deep"
-            continue
-        category = Category.create(
-            id=uuid.uuid4(), name=f"c{len(tree)}", parent=parent, policy=policy, now=T0
-        )
-        tree.append(category)
-    by_id = {c.id: c for c in tree}
-    for category in tree:
+@given(category_trees(max_size=16, now=T0))
+def test_the_tree_never_exceeds_the_depth_limit(tree: CategoryTree) -> None:
+    """Every category of a tree grown through ``Category.create`` lies within the limit, with
+    its lineage and path; below every category a child is made one level deeper, except at the
+    limit (``catalog.category_too_deep``) and under a leaf with attributes
+    (``catalog.category_has_attributes``)."""
+    max_depth = tree.policy.max_category_depth
+    by_id = {c.id: c for c in tree.categories}
+    for category in tree.categories:
         assert 1 <= category.depth <= max_depth
         lineage = category.lineage()
         assert len(lineage) == category.depth
@@ -47,6 +40,20 @@ def test_the_tree_never_exceeds_the_depth_limit(max_depth: int, parents: list[in
             parent = by_id[category.parent_id]
             assert category.path == f"{parent.path}{category.id}/"
             assert category.is_within(parent)
+        refusal = (
+            "catalog.category_too_deep"
+            if category.depth == max_depth
+            else "catalog.category_has_attributes"
+            if category.attributes
+            else None
+        )
+        if refusal is None:
+            child = grow(category, tree.policy)
+            assert (child.depth, child.lineage()[:-1]) == (category.depth + 1, lineage)
+            continue
+        with pytest.raises(BusinessRuleBroken) as info:
+            grow(category, tree.policy)
+        assert info.value.code == refusal
 
 
 @pytest.mark.rule("CAT-2")

@@ -22,9 +22,11 @@ from shop_domain.catalog import (
     Dimensions,
     ListingStatus,
     Product,
+    Sku,
     SkuDraft,
 )
 from shop_domain.shared import DomainError, Money
+from shop_testing.strategies import products
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 COLOURS = ["red", "blue", "black"]
@@ -42,9 +44,11 @@ def make_category() -> Category:
     )
     category.define_attributes(
         [
-            AttributeDefinition.build(key="colour", name="C", kind="sales", allowed_values=COLOURS),
             AttributeDefinition.build(
-                key="storage", name="S", kind="sales", allowed_values=STORAGES
+                key="colour", name="C", kind="sales", required=True, allowed_values=COLOURS
+            ),
+            AttributeDefinition.build(
+                key="storage", name="S", kind="sales", required=True, allowed_values=STORAGES
             ),
         ],
         in_use=False,
@@ -104,7 +108,7 @@ class ProductMachine(RuleBasedStateMachine):
             enabled=on,
         )
 
-    def remember(self, draft: SkuDraft) -> None:
+    def remember(self, draft: SkuDraft | Sku) -> None:
         self.model[draft.id] = {
             "combo": (draft.sales_attributes["colour"], draft.sales_attributes["storage"]),
             "sale": draft.sale_price.minor,
@@ -132,28 +136,23 @@ class ProductMachine(RuleBasedStateMachine):
             assert len(self.product.pending_events) > events
         return True
 
-    @initialize(
-        colour=st.sampled_from(COLOURS),
-        storage=st.sampled_from(STORAGES),
-        sale=st.integers(0, 9999),
-    )
-    def create(self, colour: str, storage: str, sale: int) -> None:
-        first = self.draft(colour, storage, sale, 100, 5, True)
-        self.product = Product.create(
-            id=uuid.uuid4(),
-            shop_id=uuid.uuid4(),
-            name="P",
-            description="",
-            category=self.category,
-            brand=None,
-            currency="CNY",
-            key_attributes={},
-            other_attributes={},
-            sales_attribute_keys=["colour", "storage"],
-            skus=[first],
-            now=self.now,
+    @initialize(data=st.data())
+    def create(self, data: st.DataObject) -> None:
+        """Start from any product the kit draws in the machine's category (both sales
+        attributes are required): 1..3 SKUs, listed or not, prices up to 100 yuan."""
+        self.product = data.draw(
+            products(
+                category=self.category,
+                currency="CNY",
+                now=self.now,
+                max_skus=3,
+                max_price_minor=10_000,
+                code_prefix="K-",
+            ),
+            label="product",
         )
-        self.remember(first)
+        for sku in self.product.skus:
+            self.remember(sku)
 
     def sku_id(self, index: int) -> uuid.UUID:
         return self.product.skus[index % len(self.product.skus)].id

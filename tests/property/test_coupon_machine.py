@@ -30,13 +30,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from shop_domain.coupons import (
     AcquireRequest,
-    Benefit,
+    Acquisition,
     ClaimWindow,
     Coupon,
-    CouponKind,
     CouponState,
     CouponTemplate,
-    CouponTerms,
     Distribution,
     Holdings,
     Limits,
@@ -59,6 +57,7 @@ from shop_domain.coupons.errors import (
     NotYourCoupon,
 )
 from shop_domain.shared import DomainError, Money
+from shop_testing.strategies import money, template_definitions
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 BUSINESS_TZ = dt.timezone(dt.timedelta(hours=8))  # business dates are Beijing dates
@@ -72,7 +71,7 @@ PUBLIC_CODE = "MACHINE26"
 UNIQUE_CODES = 4
 
 users = st.sampled_from(USERS)
-cny = st.integers(min_value=0, max_value=100_000).map(lambda minor: Money(minor, "CNY"))
+cny = money("CNY", max_minor=100_000)
 
 
 @attrs.define
@@ -110,24 +109,19 @@ class CouponMachine(RuleBasedStateMachine):
         self.counter = itertools.count(1)
 
     # --- set-up -------------------------------------------------------------------------------
-    @initialize(distribution=st.sampled_from(Distribution), returnable=st.booleans())
-    def create_template(self, distribution: Distribution, returnable: bool) -> None:
-        self.distribution = distribution
-        self.returnable = returnable
-        definition = TemplateDefinition(
-            name="Machine",
-            terms=CouponTerms(
-                benefit=Benefit(
-                    CouponKind.THRESHOLD, value=Money(2000, "CNY"), threshold=Money(10000, "CNY")
-                )
-            ),
+    @initialize(drawn=template_definitions(T0, currency="CNY"))
+    def create_template(self, drawn: TemplateDefinition) -> None:
+        """A template the kit draws (any terms, issuer, name, distribution and return policy),
+        with the validity, limits, claim window, free acquisition and public code the model
+        counts on."""
+        self.distribution = drawn.distribution
+        self.returnable = drawn.return_policy is ReturnPolicy.ON_FULL_REFUND
+        definition = attrs.evolve(
+            drawn,
             validity=Validity.relative(VALIDITY.days),
             limits=Limits(TOTAL, per_user=PER_USER, per_user_per_day=PER_DAY),
             claim_window=ClaimWindow(T0, CLAIMS_UNTIL),
-            distribution=distribution,
-            return_policy=ReturnPolicy.ON_FULL_REFUND
-            if returnable
-            else ReturnPolicy.NON_RETURNABLE,
+            acquisition=Acquisition(),
             public_code=PUBLIC_CODE,
         )
         self.template = CouponTemplate.create(

@@ -7,42 +7,30 @@ import decimal
 
 import attrs
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shop_domain.coupons import Benefit, CouponKind, StatsDelta
 from shop_domain.shared import Money
+from shop_testing.strategies import benefits, money, rates, stats_deltas
 
-CURRENCIES = ["CNY", "JPY", "KWD"]
 MAX_MINOR = 10**12  # a trillion minor units: far beyond any basket, well inside 28 digits
 
-minor = st.integers(min_value=0, max_value=MAX_MINOR)
-positive = st.integers(min_value=1, max_value=MAX_MINOR)
-rates = st.integers(min_value=1, max_value=9999).map(lambda bp: decimal.Decimal(bp).scaleb(-4))
 
-
-@st.composite
-def benefits(draw: st.DrawFn, kinds: tuple[CouponKind, ...] = tuple(CouponKind)) -> Benefit:
-    kind = draw(st.sampled_from(kinds))
-    currency = draw(st.sampled_from(CURRENCIES))
-
-    def money(value: int) -> Money:
-        return Money(value, currency)
-
-    if kind is CouponKind.CASH:
-        return Benefit(kind, value=money(draw(positive)))
-    if kind is CouponKind.THRESHOLD:
-        threshold = draw(positive)
-        value = draw(st.integers(min_value=1, max_value=threshold))
-        return Benefit(kind, value=money(value), threshold=money(threshold))
-    cap: int | None = draw(st.none() | positive)
-    # a rate coupon states its currency through a cap or a threshold
-    floor: int | None = draw(st.none() | positive) if cap is not None else draw(positive)
-    return Benefit(
-        kind,
-        rate=draw(rates),
-        max_discount=None if cap is None else money(cap),
-        threshold=None if floor is None else money(floor),
+def with_amounts(
+    kinds: tuple[CouponKind, ...] = tuple(CouponKind), count: int = 1
+) -> st.SearchStrategy[tuple[Benefit, list[int]]]:
+    """A benefit of one of ``kinds`` (every currency, amounts up to MAX_MINOR) and ``count``
+    eligible amounts of its currency, as minor units."""
+    return benefits(kinds=kinds, max_minor=MAX_MINOR).flatmap(
+        lambda b: st.tuples(
+            st.just(b),
+            st.lists(
+                money(b.currency, max_minor=MAX_MINOR).map(lambda m: m.minor),
+                min_size=count,
+                max_size=count,
+            ),
+        )
     )
 
 
@@ -57,10 +45,11 @@ def exact_rate_discount(eligible: int, rate: decimal.Decimal) -> int:
 
 
 @pytest.mark.rule("MON-4")
-@given(benefits(), minor)
+@given(with_amounts())
 def test_a_discount_is_never_negative_nor_more_than_the_eligible_amount(
-    benefit: Benefit, amount: int
+    case: tuple[Benefit, list[int]],
 ) -> None:
+    benefit, [amount] = case
     eligible = eligible_for(benefit, amount)
     off = benefit.discount_for(eligible)
     assert off.currency == eligible.currency
@@ -68,8 +57,9 @@ def test_a_discount_is_never_negative_nor_more_than_the_eligible_amount(
 
 
 @pytest.mark.rule("MON-2")
-@given(benefits((CouponKind.RATE,)), minor)
-def test_a_rate_discount_is_rounded_half_up_once(benefit: Benefit, amount: int) -> None:
+@given(with_amounts((CouponKind.RATE,)))
+def test_a_rate_discount_is_rounded_half_up_once(case: tuple[Benefit, list[int]]) -> None:
+    benefit, [amount] = case
     assert benefit.rate is not None
     eligible = eligible_for(benefit, amount)
     expected = exact_rate_discount(amount, benefit.rate)
@@ -81,13 +71,13 @@ def test_a_rate_discount_is_rounded_half_up_once(benefit: Benefit, amount: int) 
 
 
 @pytest.mark.rule("MON-2")
-@given(rates, minor)
+@given(rates(), money("CNY", min_minor=1, max_minor=MAX_MINOR))
 def test_an_uncapped_rate_discount_is_within_half_a_minor_unit_of_exact(
-    rate: decimal.Decimal, amount: int
+    rate: decimal.Decimal, eligible: Money
 ) -> None:
     benefit = Benefit(CouponKind.RATE, rate=rate, threshold=Money(1, "CNY"))
-    assume(amount >= 1)
-    off = benefit.discount_for(Money(amount, "CNY")).minor
+    amount = eligible.minor
+    off = benefit.discount_for(eligible).minor
     exact = decimal.Decimal(amount) * (1 - rate)
     assert abs(decimal.Decimal(off) - exact) <= decimal.Decimal("0.5")
     if exact - int(exact) == decimal.Decimal("0.5"):
@@ -96,16 +86,18 @@ def test_an_uncapped_rate_discount_is_within_half_a_minor_unit_of_exact(
 
 @pytest.mark.rule("CPN-1")
 @pytest.mark.rule("MON-4")
-@given(benefits((CouponKind.RATE,)), minor)
-def test_a_rate_discount_respects_its_cap(benefit: Benefit, amount: int) -> None:
+@given(with_amounts((CouponKind.RATE,)))
+def test_a_rate_discount_respects_its_cap(case: tuple[Benefit, list[int]]) -> None:
+    benefit, [amount] = case
     off = benefit.discount_for(eligible_for(benefit, amount))
     if benefit.max_discount is not None:
         assert off <= benefit.max_discount
 
 
 @pytest.mark.rule("CPN-1")
-@given(benefits(), minor)
-def test_nothing_below_the_threshold_something_from_it_on(benefit: Benefit, amount: int) -> None:
+@given(with_amounts())
+def test_nothing_below_the_threshold_something_from_it_on(case: tuple[Benefit, list[int]]) -> None:
+    benefit, [amount] = case
     eligible = eligible_for(benefit, amount)
     off = benefit.discount_for(eligible)
     if benefit.threshold is not None and amount < benefit.threshold.minor:
@@ -116,8 +108,9 @@ def test_nothing_below_the_threshold_something_from_it_on(benefit: Benefit, amou
 
 
 @pytest.mark.rule("CPN-1")
-@given(benefits(), minor, minor)
-def test_more_eligible_never_means_less_discount(benefit: Benefit, a: int, b: int) -> None:
+@given(with_amounts(count=2))
+def test_more_eligible_never_means_less_discount(case: tuple[Benefit, list[int]]) -> None:
+    benefit, [a, b] = case
     low, high = sorted((a, b))
     assert benefit.discount_for(eligible_for(benefit, low)) <= benefit.discount_for(
         eligible_for(benefit, high)
@@ -126,8 +119,7 @@ def test_more_eligible_never_means_less_discount(benefit: Benefit, a: int, b: in
 
 # --- statistics deltas ------------------------------------------------------------------------
 
-small = st.integers(min_value=-(10**9), max_value=10**9)
-deltas = st.builds(StatsDelta, **{f.name: small for f in attrs.fields(StatsDelta)})
+deltas = stats_deltas()
 
 
 @pytest.mark.rule("CPN-11")

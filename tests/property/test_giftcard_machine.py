@@ -42,7 +42,6 @@ from shop_domain.giftcards import events as ev
 from shop_domain.giftcards.batch import (
     BatchDefinition,
     BatchState,
-    CardKind,
     CreationMode,
     GiftCardBatch,
     Validity,
@@ -57,6 +56,7 @@ from shop_domain.giftcards.usage import (
     plan_spend,
 )
 from shop_domain.shared import DomainError, Money
+from shop_testing.strategies import batch_definitions
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 STARTS = T0 + dt.timedelta(hours=6)
@@ -130,7 +130,7 @@ class GiftCardMachine(RuleBasedStateMachine):
     # --- set-up -------------------------------------------------------------------------------
     @initialize(
         relative=st.booleans(),
-        face=st.sampled_from([1, 7, 250, 10_000]),
+        drawn=batch_definitions(T0, currency="CNY", max_face_minor=10_000),
         created=one_in(4),
         holders=st.lists(st.sampled_from([*USERS, None]), min_size=CARDS, max_size=CARDS),
         hours=st.integers(min_value=0, max_value=12),
@@ -139,29 +139,24 @@ class GiftCardMachine(RuleBasedStateMachine):
     def create_batch(
         self,
         relative: bool,
-        face: int,
+        drawn: BatchDefinition,
         created: bool,
         holders: list[uuid.UUID | None],
         hours: int,
         data: st.DataObject,
     ) -> None:
-        """A batch of :data:`CARDS` cards, most often opened by its owner with some cards
-        bound and a first order paid at once (so that every run has something to restore);
-        otherwise left as created."""
+        """A batch of :data:`CARDS` cards as the kit defines one (any kind, name, face value
+        up to 100 yuan…) with the validity and owner the model counts on; most often opened by
+        its owner with some cards bound and a first order paid at once (so that every run has
+        something to restore); otherwise left as created."""
         self.relative = relative
-        self.face = face
+        self.face = drawn.face_value.minor
         validity = (
             Validity(days_from_activation=DAYS)
             if relative
             else Validity(starts_at=STARTS, ends_at=ENDS)
         )
-        definition = BatchDefinition(
-            name="Machine",
-            kind=CardKind.VIRTUAL,
-            face_value=cny(face),
-            validity=validity,
-            owner=OWNER,
-        )
+        definition = attrs.evolve(drawn, validity=validity, owner=OWNER)
         self.batch = GiftCardBatch.create(
             id=self.new_id(),
             definition=definition,
@@ -179,7 +174,7 @@ class GiftCardMachine(RuleBasedStateMachine):
         self.batch.cards_written(CARDS, now=T0)
         self.batch.pull_events()
         self.batch_state = "created"
-        self.model = [ExpectedCard(balance=face) for _ in range(CARDS)]
+        self.model = [ExpectedCard(balance=self.face) for _ in range(CARDS)]
         if not created:
             self.open_batch(OWNER)
             for index, holder in enumerate(holders):

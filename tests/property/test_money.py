@@ -6,27 +6,29 @@ import decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shop_domain.shared import CurrencyMismatch, InvalidValue, Money, allocate, allocate_minor
-from shop_domain.shared.money import MINOR_UNITS, round_half_up
+from shop_domain.shared.money import round_half_up
+from shop_testing.strategies import allocation_inputs, currencies, money
 
-currencies = st.sampled_from(sorted(MINOR_UNITS))
-minor = st.integers(min_value=-(10**15), max_value=10**15)
-bases_st = st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=30)
+BIG = 10**15
+"""Amounts up to a thousand trillion minor units either way: far beyond any total."""
 
 
-@st.composite
-def amount_and_bases(draw: st.DrawFn) -> tuple[int, list[int]]:
-    bases = draw(bases_st)
-    assume(sum(bases) > 0)
-    amount = draw(st.integers(min_value=0, max_value=sum(bases)))
-    return amount, bases
+def amounts(currency: str) -> st.SearchStrategy[Money]:
+    return money(currency, min_minor=-BIG, max_minor=BIG)
+
+
+same_currency = currencies().flatmap(lambda c: st.tuples(amounts(c), amounts(c)))
+two_currencies = st.lists(currencies(), min_size=2, max_size=2, unique=True).flatmap(
+    lambda pair: st.tuples(amounts(pair[0]), amounts(pair[1]))
+)
 
 
 @pytest.mark.rule("MON-3")
-@given(amount_and_bases())
+@given(allocation_inputs())
 def test_shares_sum_exactly_to_the_amount(case: tuple[int, list[int]]) -> None:
     amount, bases = case
     assert sum(allocate_minor(amount, bases)) == amount
@@ -34,7 +36,7 @@ def test_shares_sum_exactly_to_the_amount(case: tuple[int, list[int]]) -> None:
 
 @pytest.mark.rule("MON-3")
 @pytest.mark.rule("MON-4")
-@given(amount_and_bases())
+@given(allocation_inputs())
 def test_no_share_exceeds_its_base_or_goes_negative(case: tuple[int, list[int]]) -> None:
     amount, bases = case
     for share, base in zip(allocate_minor(amount, bases), bases, strict=True):
@@ -42,7 +44,7 @@ def test_no_share_exceeds_its_base_or_goes_negative(case: tuple[int, list[int]])
 
 
 @pytest.mark.rule("MON-3")
-@given(amount_and_bases())
+@given(allocation_inputs())
 def test_each_share_is_within_one_unit_of_its_exact_share(case: tuple[int, list[int]]) -> None:
     amount, bases = case
     for share, base in zip(allocate_minor(amount, bases), bases, strict=True):
@@ -51,7 +53,7 @@ def test_each_share_is_within_one_unit_of_its_exact_share(case: tuple[int, list[
 
 
 @pytest.mark.rule("MON-3")
-@given(amount_and_bases())
+@given(allocation_inputs())
 def test_allocation_is_deterministic_and_largest_remainder(case: tuple[int, list[int]]) -> None:
     amount, bases = case
     shares = allocate_minor(amount, bases)
@@ -82,7 +84,7 @@ def test_a_small_last_line_is_never_pushed_below_zero() -> None:
 
 
 @pytest.mark.rule("MON-4")
-@given(amount_and_bases())
+@given(allocation_inputs())
 def test_an_amount_above_the_bases_is_refused_when_capped(case: tuple[int, list[int]]) -> None:
     _, bases = case
     with pytest.raises(InvalidValue) as err:
@@ -91,33 +93,34 @@ def test_an_amount_above_the_bases_is_refused_when_capped(case: tuple[int, list[
 
 
 @pytest.mark.rule("MON-3")
-@given(st.integers(min_value=0, max_value=10**9), bases_st)
-def test_uncapped_weights_still_sum_exactly(amount: int, weights: list[int]) -> None:
-    assume(sum(weights) > 0)
+@given(allocation_inputs(capped=False))
+def test_uncapped_weights_still_sum_exactly(case: tuple[int, list[int]]) -> None:
+    amount, weights = case
     shares = allocate_minor(amount, weights, capped=False)
     assert sum(shares) == amount
     assert all(s >= 0 for s in shares)
 
 
 @pytest.mark.rule("MON-1")
-@given(minor, minor, currencies)
-def test_addition_and_subtraction_are_exact(a: int, b: int, currency: str) -> None:
-    x, y = Money(a, currency), Money(b, currency)
-    assert (x + y).minor == a + b
+@given(same_currency)
+def test_addition_and_subtraction_are_exact(pair: tuple[Money, Money]) -> None:
+    x, y = pair
+    currency = x.currency
+    assert (x + y).minor == x.minor + y.minor
     assert (x + y - y) == x
     assert -x + x == Money.zero(currency)
 
 
 @pytest.mark.rule("MON-1")
-@given(minor, minor, currencies, currencies)
-def test_mixing_currencies_is_an_error(a: int, b: int, c1: str, c2: str) -> None:
-    assume(c1 != c2)
+@given(two_currencies)
+def test_mixing_currencies_is_an_error(pair: tuple[Money, Money]) -> None:
+    x, y = pair
     with pytest.raises(CurrencyMismatch):
-        _ = Money(a, c1) + Money(b, c2)
+        _ = x + y
     with pytest.raises(CurrencyMismatch):
-        allocate(Money(0, c1), [Money(b, c2)])
+        allocate(Money.zero(x.currency), [y])
     with pytest.raises(CurrencyMismatch):
-        _ = Money(a, c1) < Money(b, c2)
+        _ = x < y
 
 
 @pytest.mark.rule("MON-1")
@@ -153,12 +156,13 @@ def test_rate_rounds_half_up_once() -> None:
 
 
 @pytest.mark.rule("MON-2")
-@given(minor, st.decimals(min_value=0, max_value=10, places=4, allow_nan=False))
+@given(amounts("CNY"), st.decimals(min_value=0, max_value=10, places=4, allow_nan=False))
 def test_rate_result_is_the_half_up_rounding_of_the_exact_product(
-    a: int, rate: decimal.Decimal
+    price: Money, rate: decimal.Decimal
 ) -> None:
+    a = price.minor
     exact = Fraction(a) * Fraction(rate)
-    got = Money(a, "CNY").times(rate).minor
+    got = price.times(rate).minor
     assert abs(got - exact) <= Fraction(1, 2)
     if abs(got - exact) == Fraction(1, 2):  # a tie rounds away from zero
         assert abs(got) > abs(exact)
@@ -166,11 +170,8 @@ def test_rate_result_is_the_half_up_rounding_of_the_exact_product(
 
 
 @pytest.mark.rule("MON-4")
-@given(minor, st.integers(min_value=0, max_value=10**12))
-def test_a_discount_is_capped_at_its_base_and_payable_never_negative(
-    discount: int, base: int
-) -> None:
-    d, b = Money(abs(discount), "CNY"), Money(base, "CNY")
+@given(money("CNY", max_minor=BIG), money("CNY", max_minor=10**12))
+def test_a_discount_is_capped_at_its_base_and_payable_never_negative(d: Money, b: Money) -> None:
     capped = d.capped_at(b)
     assert capped <= b
     assert (b - capped).floored_at_zero() == b - capped

@@ -20,7 +20,7 @@ from tests.unit.giftcards.giftcard_builders import (
     opened_batch,
 )
 
-from shop_domain.giftcards.card import GiftCard
+from shop_domain.giftcards.card import CardState, GiftCard
 from shop_domain.giftcards.errors import InsufficientBalance, RestoreExceedsSpent
 from shop_domain.giftcards.sealed import SealedSecret
 from shop_domain.giftcards.usage import (
@@ -32,6 +32,7 @@ from shop_domain.giftcards.usage import (
 )
 from shop_domain.shared import InvalidValue, Money, allocate
 from shop_domain.shared.errors import CurrencyMismatch
+from shop_testing.strategies import gift_cards
 
 BATCH = opened_batch()
 SEALED = SealedSecret("k1", b"not a real blob")
@@ -138,17 +139,24 @@ def test_no_cards_pay_nothing() -> None:
         plan_spend(cny("0.01"), [])
 
 
-balances = st.lists(st.integers(min_value=0, max_value=50_000), min_size=1, max_size=6)
+# activated yuan cards of up to 500 yuan, full, partly spent or spent out (the kit spends them)
+yuan_cards = st.lists(
+    gift_cards(states=[CardState.ACTIVATED], currency="CNY", max_face_minor=50_000).map(
+        lambda drawn: drawn.card
+    ),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda c: c.id,
+)
 
 
 @pytest.mark.rule("GC-7")
-@given(balances=balances, data=st.data())
+@given(cards=yuan_cards, data=st.data())
 def test_a_spend_plan_takes_exactly_the_amount_never_beyond_a_balance(
-    balances: list[int], data: st.DataObject
+    cards: list[GiftCard], data: st.DataObject
 ) -> None:
-    held = sum(balances)
+    held = sum(c.balance.minor for c in cards)
     amount = data.draw(st.integers(min_value=1, max_value=held + 10), label="amount")
-    cards = [card(b, face="500.00") for b in balances]
     if amount > held:
         with pytest.raises(InsufficientBalance):
             plan_spend(Money(amount, "CNY"), cards)

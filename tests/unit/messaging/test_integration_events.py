@@ -39,6 +39,7 @@ from shop_app.shared.integration import (
 )
 from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.events import DomainEvent
+from shop_testing.strategies import money
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 CONTEXTS = ("catalog", "coupons", "giftcards")
@@ -187,14 +188,7 @@ _aware = st.datetimes(
     min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
 )
 st.register_type_strategy(dt.datetime, _aware)
-st.register_type_strategy(
-    Amount,
-    st.builds(
-        Amount,
-        minor=st.integers(min_value=-(10**12), max_value=10**12),
-        currency=st.sampled_from(["CNY", "USD"]),
-    ),
-)
+st.register_type_strategy(Amount, money(min_minor=-(10**12), max_minor=10**12).map(Amount.of))
 
 
 @pytest.mark.parametrize("cls", PUBLISHED, ids=lambda c: f"{c.type}.v{c.version}")
