@@ -10,7 +10,7 @@ small readable example (0 CNY, the name ``"a"``, a one-line cart).
 
 Strategies that involve time take ``now`` (default :data:`NOW`) and draw moments around it.
 
-- :mod:`~shop_testing.strategies.money` — currencies, amounts, allocation inputs (MON-1..4);
+- :mod:`~shop_testing.strategies.amounts` — currencies, amounts, allocation inputs (MON-1..4);
 - :mod:`~shop_testing.strategies.catalog` — category trees with attributes, brands (CAT);
 - :mod:`~shop_testing.strategies.products` — products (SPU) with their SKUs, listed or not (CAT);
 - :mod:`~shop_testing.strategies.coupons` — coupon terms of every kind, limits, validity,
@@ -19,11 +19,16 @@ Strategies that involve time take ``now`` (default :data:`NOW`) and draw moments
   in every state (GC);
 - :mod:`~shop_testing.strategies.carts` — carts of listed SKUs across shops (a provisional
   shape until the ordering context has its cart).
-
-The name ``money`` in this package is the strategy, which hides the module of the same name as
-an attribute: import from the module with ``from shop_testing.strategies.money import …``.
 """
 
+from shop_testing.strategies.amounts import (
+    CURRENCIES,
+    allocation_inputs,
+    currencies,
+    max_minor_for,
+    money,
+    money_allocation_inputs,
+)
 from shop_testing.strategies.carts import Cart, CartLine, carts, carts_from
 from shop_testing.strategies.catalog import (
     MAX_DEPTH,
@@ -64,14 +69,6 @@ from shop_testing.strategies.giftcards import (
     giftcard_batches,
     giftcard_validities,
     number_prefixes,
-)
-from shop_testing.strategies.money import (
-    CURRENCIES,
-    allocation_inputs,
-    currencies,
-    max_minor_for,
-    money,
-    money_allocation_inputs,
 )
 from shop_testing.strategies.products import CatalogEntry, catalog_entries, products
 

@@ -20,9 +20,9 @@ from hypothesis.errors import InvalidArgument
 
 from shop_domain.catalog import Category, Product
 from shop_domain.shared.money import Money, total
+from shop_testing.strategies.amounts import currencies
 from shop_testing.strategies.catalog import leaf_categories, shop_ids
 from shop_testing.strategies.common import NOW, aware, ids
-from shop_testing.strategies.money import currencies
 from shop_testing.strategies.products import products
 
 _MAX_SKUS = 3

@@ -41,6 +41,7 @@ from shop_domain.coupons import (
 )
 from shop_domain.coupons.terms import MAX_RELATIVE_DAYS
 from shop_domain.shared.money import Money
+from shop_testing.strategies.amounts import currencies, max_minor_for
 from shop_testing.strategies.common import (
     NOW,
     aware,
@@ -51,7 +52,6 @@ from shop_testing.strategies.common import (
     sampled_in_order,
     words,
 )
-from shop_testing.strategies.money import currencies, max_minor_for
 
 _MONTH = 60 * 24 * 30
 """Minutes in 30 days: how far from ``now`` drawn windows reach."""

@@ -42,6 +42,7 @@ from shop_domain.giftcards.numbers import (
 from shop_domain.giftcards.sealed import SealedSecret
 from shop_domain.giftcards.usage import CardUsage, plan_spend
 from shop_domain.shared.money import Money
+from shop_testing.strategies.amounts import money
 from shop_testing.strategies.common import (
     NOW,
     aware,
@@ -53,7 +54,6 @@ from shop_testing.strategies.common import (
     sampled_in_order,
     words,
 )
-from shop_testing.strategies.money import money
 
 _MONTH = 60 * 24 * 30
 """Minutes in 30 days: how far from ``now`` drawn windows and histories reach."""

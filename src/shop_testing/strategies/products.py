@@ -29,9 +29,9 @@ from shop_domain.catalog import (
     SkuDraft,
 )
 from shop_domain.shared.money import Money
+from shop_testing.strategies.amounts import currencies, max_minor_for
 from shop_testing.strategies.catalog import brands, leaf_categories, shop_ids
 from shop_testing.strategies.common import NOW, aware, digits, ids, names, optional
-from shop_testing.strategies.money import currencies, max_minor_for
 
 _barcodes = digits(min_size=8, max_size=13)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ"
