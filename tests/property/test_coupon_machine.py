@@ -56,7 +56,8 @@ from shop_domain.coupons.errors import (
     CouponValidityEnded,
     NotYourCoupon,
 )
-from shop_domain.shared import DomainError, Money
+from shop_domain.shared import DomainError
+from shop_testing.machines.coupon_model import ModelCoupon
 from shop_testing.strategies import money, template_definitions
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -75,20 +76,6 @@ cny = money("CNY", max_minor=100_000)
 
 
 @attrs.define
-class Expected:
-    """What the model knows about one coupon."""
-
-    user_id: uuid.UUID
-    via: Via
-    acquired_on: dt.date
-    valid_until: dt.datetime
-    state: CouponState = CouponState.AVAILABLE
-    order_id: uuid.UUID | None = None
-    discount: Money | None = None
-    order_amount: Money | None = None
-
-
-@attrs.define
 class Order:
     id: uuid.UUID
     user_id: uuid.UUID
@@ -101,7 +88,7 @@ class CouponMachine(RuleBasedStateMachine):
         super().__init__()
         self.now = T0
         self.coupons: dict[uuid.UUID, Coupon] = {}
-        self.model: dict[uuid.UUID, Expected] = {}
+        self.model: dict[uuid.UUID, ModelCoupon] = {}
         self.orders: dict[uuid.UUID, Order] = {}
         self.codes: list[UniqueCode] = []
         self.folded = StatsDelta()
@@ -224,7 +211,7 @@ class CouponMachine(RuleBasedStateMachine):
             )
             assert (outcome.valid_from, outcome.valid_until) == (self.now, self.now + VALIDITY)
             self.coupons[outcome.id] = outcome
-            self.model[outcome.id] = Expected(
+            self.model[outcome.id] = ModelCoupon(
                 user_id=request.user_id,
                 via=request.via,
                 acquired_on=self.today,
