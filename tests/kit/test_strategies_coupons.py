@@ -17,6 +17,7 @@ from shop_domain.coupons import (
     Benefit,
     Channel,
     ClaimWindow,
+    Coupon,
     CouponKind,
     CouponScope,
     CouponTemplate,
@@ -89,6 +90,25 @@ def test_every_definition_is_built_again_and_makes_a_template(
     if definition.validity.kind is ValidityKind.ABSOLUTE:
         assert definition.validity.ends_at is not None
         assert abs(definition.validity.ends_at - LATER) <= dt.timedelta(days=30)
+
+
+@pytest.mark.rule("CPN-2")
+@VALID
+@given(template_definitions(LATER, claimable=True))
+def test_a_claimable_definition_takes_a_first_claim_at_now(definition: TemplateDefinition) -> None:
+    template = CouponTemplate.create(
+        id=uuid.uuid4(), definition=definition, created_by="op", now=LATER
+    )
+    template.activate(LATER)
+    user = uuid.uuid4()
+    [outcome] = template.acquire_many(
+        [AcquireRequest(user_id=user, via=Via.CLAIM)],
+        new_id=uuid.uuid4,
+        holdings={user: Holdings()},
+        now=LATER,
+        today=LATER.date(),
+    )
+    assert isinstance(outcome, Coupon), outcome
 
 
 @pytest.mark.rule("CPN-1")

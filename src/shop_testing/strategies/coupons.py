@@ -220,10 +220,20 @@ def coupon_validities(
 
 
 @st.composite
-def claim_windows(draw: st.DrawFn, now: dt.datetime = NOW) -> ClaimWindow:
+def claim_windows(
+    draw: st.DrawFn, now: dt.datetime = NOW, *, open_at_now: bool = False
+) -> ClaimWindow:
     """A :class:`ClaimWindow` around ``now``: each end open or within 30 days of ``now``, the
-    end after the start. Shrinks to a window open at both ends."""
+    end after the start — with ``open_at_now``, one that takes claims at ``now`` (started at or
+    before it, ending after it). Shrinks to a window open at both ends."""
     aware(now)
+    if open_at_now:
+        starts_at = optional(draw, minutes(min_value=-_MONTH, max_value=0))
+        ends_at = optional(draw, minutes(min_value=1, max_value=_MONTH))
+        return ClaimWindow(
+            None if starts_at is None else now + starts_at,
+            None if ends_at is None else now + ends_at,
+        )
     starts = optional(draw, minutes(min_value=-_MONTH, max_value=_MONTH))
     starts_at = None if starts is None else now + starts
     lasts = optional(draw, minutes(min_value=1, max_value=_MONTH))
@@ -258,12 +268,15 @@ def template_definitions(
     currency: str | None = None,
     kinds: Collection[CouponKind] | None = None,
     ends_after_now: bool = False,
+    claimable: bool = False,
 ) -> TemplateDefinition:
     """A whole :class:`TemplateDefinition` (CPN-1): a name and description, :func:`coupon_terms`
     whose scope suits the issuer (a shop's coupon covers some goods, and a shop scope is the
     issuer's own shop), :func:`coupon_validities` and :func:`claim_windows` around ``now``,
     :func:`coupon_limits`, distribution, acquisition, public or not, return policy and an
-    optional public code. Shrinks to a platform's cash coupon of 0.01 CNY named ``a``."""
+    optional public code. With ``claimable``, a template a customer may claim at ``now`` once it
+    is active: distributed through the coupon center, free, its claim window open and its
+    validity not over at ``now``. Shrinks to a platform's cash coupon of 0.01 CNY named ``a``."""
     issuer = draw(issuers())
     scopes = (
         coupon_scopes(
@@ -277,11 +290,15 @@ def template_definitions(
         description=optional(draw, names(max_size=60)) or "",
         terms=draw(coupon_terms(currency, kinds=kinds, scopes=scopes)),
         issuer=issuer,
-        validity=draw(coupon_validities(now, ends_after_now=ends_after_now)),
+        validity=draw(coupon_validities(now, ends_after_now=ends_after_now or claimable)),
         limits=draw(coupon_limits()),
-        claim_window=draw(claim_windows(now)),
-        distribution=draw(distributions()),
-        acquisition=draw(acquisitions()),
+        claim_window=draw(claim_windows(now, open_at_now=claimable)),
+        distribution=draw(
+            st.sampled_from([d for d in Distribution if d.claimable])
+            if claimable
+            else distributions()
+        ),
+        acquisition=Acquisition() if claimable else draw(acquisitions()),
         public=not draw(st.booleans()),
         return_policy=draw(return_policies()),
         public_code=optional(draw, public_codes()),
