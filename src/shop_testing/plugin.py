@@ -11,25 +11,27 @@ Fixtures (each may be overridden by a fixture of the same name in your ``conftes
 - ``shop_client`` — an HTTP client of the bundled app over that runtime (Litestar's
   ``AsyncTestClient``: ``await shop_client.get("/health/ready")``).
 
-It also registers the ``rule`` marker (``@pytest.mark.rule("CPN-2")``: the business rule a
-test checks). The async fixtures need ``pytest-asyncio`` (``pip install shop[testing]``); they
-work in its strict and auto modes alike.
+Loading the plugin imports nothing of `shop`: a fixture imports what it needs when a test asks
+for it, so a pytest run that uses none of them pays nothing. The plugin also registers the
+``rule`` marker (``@pytest.mark.rule("CPN-2")``: the business rule a test checks). The async
+fixtures need ``pytest-asyncio`` (``pip install shop[testing]``); they work in its strict and
+auto modes alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
 import pytest_asyncio
 
-from shop_adapters.contexts import CONTEXTS
-from shop_adapters.plugin import ContextPlugin
-from shop_adapters.settings import Settings
-from shop_adapters.shared.system import FixedClock
-from shop_testing.harness import MemoryShop, memory_settings, memory_shop
+if TYPE_CHECKING:  # `shop` is imported by the fixtures, not when pytest loads the plugin
+    from shop_adapters.plugin import ContextPlugin
+    from shop_adapters.settings import Settings
+    from shop_adapters.shared.system import FixedClock
+    from shop_testing.harness import MemoryShop
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,16 +66,22 @@ class Tokens:
 
 @pytest.fixture
 def shop_clock() -> FixedClock:
+    from shop_adapters.shared.system import FixedClock
+
     return FixedClock()
 
 
 @pytest.fixture
 def shop_settings() -> Settings:
+    from shop_testing.harness import memory_settings
+
     return memory_settings()
 
 
 @pytest.fixture
 def shop_contexts() -> Sequence[ContextPlugin]:
+    from shop_adapters.contexts import CONTEXTS
+
     return CONTEXTS
 
 
@@ -81,6 +89,8 @@ def shop_contexts() -> Sequence[ContextPlugin]:
 async def shop(
     shop_settings: Settings, shop_clock: FixedClock, shop_contexts: Sequence[ContextPlugin]
 ) -> AsyncIterator[MemoryShop]:
+    from shop_testing.harness import memory_shop
+
     opened = memory_shop(shop_settings, clock=shop_clock, contexts=shop_contexts)
     try:
         await opened.runtime.start()

@@ -228,11 +228,11 @@ def claim_windows(
     before it, ending after it). Shrinks to a window open at both ends."""
     aware(now)
     if open_at_now:
-        starts_at = optional(draw, minutes(min_value=-_MONTH, max_value=0))
-        ends_at = optional(draw, minutes(min_value=1, max_value=_MONTH))
+        before = optional(draw, minutes(min_value=-_MONTH, max_value=0))
+        after = optional(draw, minutes(min_value=1, max_value=_MONTH))
         return ClaimWindow(
-            None if starts_at is None else now + starts_at,
-            None if ends_at is None else now + ends_at,
+            None if before is None else now + before,
+            None if after is None else now + after,
         )
     starts = optional(draw, minutes(min_value=-_MONTH, max_value=_MONTH))
     starts_at = None if starts is None else now + starts
