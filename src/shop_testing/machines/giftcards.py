@@ -20,7 +20,7 @@ Extending it (see ``docs/testing.md``): plug your contexts in (``contexts``), ad
 invariants (they read and may change ``self.model``, a
 :class:`~shop_testing.machines.giftcard_model.GiftCardModel`, and send through :meth:`send`),
 build our commands your way (the ``*_command`` hooks), and say what a command may answer:
-:meth:`GiftCardMachine.predict` (precisely, per command) or ``extra_refusals`` (codes any
+:meth:`GiftCardMachine.predict` (precisely, per command) or ``extra_refusal_codes`` (codes any
 command may be refused with).
 """
 
@@ -85,7 +85,7 @@ class GiftCardMachine(ShopMachine):
     days_from_activation: ClassVar[int] = 5
     activation_attempts: ClassVar[int] = 2
     """Wrong secrets per user and per card before a lock-out (few, so that runs meet one)."""
-    extra_refusals: ClassVar[frozenset[str]] = frozenset()
+    extra_refusal_codes: ClassVar[frozenset[str]] = frozenset()
     """Codes any command may be refused with besides the model's (your middlewares' codes). A
     refused command never changes the model."""
     run_settings: ClassVar[hypothesis.settings] = hypothesis.settings(
@@ -156,7 +156,7 @@ class GiftCardMachine(ShopMachine):
         else:
             refused = None
         if refused is not None:
-            assert refused.code in allowed | self.extra_refusals, (
+            assert refused.code in allowed | self.extra_refusal_codes, (
                 f"{name} was refused with {refused.code} ({refused.message}); the model "
                 f"expected {sorted(allowed) or 'a success'}"
             )
