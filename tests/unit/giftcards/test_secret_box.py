@@ -10,10 +10,7 @@ import re
 import stat
 from pathlib import Path
 
-import attrs
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from shop_adapters.shared.crypto import (
     AesGcmSecretBox,
@@ -22,8 +19,6 @@ from shop_adapters.shared.crypto import (
     parse_keys,
 )
 from shop_app.giftcards.secrets import SecretBox, SecretUnreadable
-from shop_domain.giftcards.sealed import SealedSecret
-from shop_domain.shared.errors import Conflict
 
 NUMBER = "4000123456789010"
 OTHER_NUMBER = "4000123456789028"
@@ -43,6 +38,9 @@ def encoded(key: bytes) -> str:
 
 
 # --- sealing and opening ----------------------------------------------------------------------
+# What every secret box promises (round trips, tampering, other numbers and keys, rotation) is
+# the kit's contract suite, run on this box in tests/contract/test_port_secrets.py; here is what
+# is this box's own: the AES-GCM layout and distinct nonces in bulk.
 
 
 @pytest.mark.rule("GC-11")
@@ -53,75 +51,6 @@ def test_a_sealed_secret_opens_for_its_number() -> None:
     assert SECRET.encode() not in sealed.blob
     assert len(sealed.blob) == 12 + len(SECRET) + 16  # nonce, ciphertext, tag
     assert secret_box.open(NUMBER, sealed) == SECRET
-
-
-@pytest.mark.rule("GC-11")
-def test_the_same_secret_seals_differently_each_time() -> None:
-    first, second = box("k1").seal(NUMBER, SECRET), box("k1").seal(NUMBER, SECRET)
-    assert first.blob != second.blob
-    assert first.blob[:12] != second.blob[:12]
-
-
-@pytest.mark.rule("GC-11")
-@given(number=st.text(max_size=40), secret=st.text(max_size=40))
-def test_any_text_round_trips(number: str, secret: str) -> None:
-    secret_box = box("k1")
-    assert secret_box.open(number, secret_box.seal(number, secret)) == secret
-
-
-@pytest.mark.rule("GC-11")
-def test_a_sealed_secret_copied_onto_another_card_does_not_open() -> None:
-    secret_box = box("k1")
-    sealed = secret_box.seal(NUMBER, SECRET)
-    with pytest.raises(SecretUnreadable) as info:
-        secret_box.open(OTHER_NUMBER, sealed)
-    assert info.value.code == "giftcard.secret_unreadable"
-    assert info.value.kind == "conflict"
-    assert isinstance(info.value, Conflict)
-
-
-@pytest.mark.rule("GC-11")
-@pytest.mark.parametrize("index", [0, 11, 12, 12 + len(SECRET) - 1, -1])
-def test_a_tampered_blob_does_not_open(index: int) -> None:
-    secret_box = box("k1")
-    sealed = secret_box.seal(NUMBER, SECRET)
-    blob = bytearray(sealed.blob)
-    blob[index] ^= 0x01
-    with pytest.raises(SecretUnreadable):
-        secret_box.open(NUMBER, SealedSecret("k1", bytes(blob)))
-
-
-@pytest.mark.rule("GC-11")
-@pytest.mark.parametrize("cut", [0, 12, 27, 12 + 16 + len(SECRET) - 1])
-def test_a_truncated_blob_does_not_open(cut: int) -> None:
-    secret_box = box("k1")
-    sealed = secret_box.seal(NUMBER, SECRET)
-    with pytest.raises(SecretUnreadable):
-        secret_box.open(NUMBER, attrs.evolve(sealed, blob=sealed.blob[:cut]))
-
-
-@pytest.mark.rule("GC-11")
-def test_an_unknown_key_does_not_open() -> None:
-    sealed = box("k2").seal(NUMBER, SECRET)
-    with pytest.raises(SecretUnreadable) as info:
-        box("k1").open(NUMBER, sealed)
-    assert info.value.details == {"key_id": "k2"}
-    # the right blob under a wrong key id fails too
-    with pytest.raises(SecretUnreadable):
-        box("k1", "k2").open(NUMBER, SealedSecret("k1", sealed.blob))
-
-
-@pytest.mark.rule("GC-11")
-def test_rotation_seals_with_the_first_key_and_opens_with_every_key() -> None:
-    old = box("k1").seal(NUMBER, SECRET)
-    rotated = box("k2", "k1")
-    assert rotated.key_id == "k2"
-    assert rotated.open(NUMBER, old) == SECRET
-    new = rotated.seal(NUMBER, SECRET)
-    assert new.key_id == "k2"
-    assert rotated.open(NUMBER, new) == SECRET
-    with pytest.raises(SecretUnreadable):
-        box("k1").open(NUMBER, new)
 
 
 @pytest.mark.rule("GC-11")
