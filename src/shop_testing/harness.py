@@ -10,6 +10,7 @@ that must see what was stored (a row count, the outbox) reads it with SQL from :
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -72,6 +73,18 @@ class MemoryShop:
 
     async def close(self) -> None:
         await self.runtime.close()
+
+
+class CountingIds:
+    """Deterministic, increasing UUIDs: two backends fed the same commands get the same ids."""
+
+    def __init__(self, start: int = 1) -> None:
+        self._next = start
+
+    def new_id(self) -> uuid.UUID:
+        value = uuid.UUID(int=(0x0190_0000_0000_7000_8000_0000_0000_0000 + self._next))
+        self._next += 1
+        return value
 
 
 def memory_settings(**overrides: Any) -> Settings:

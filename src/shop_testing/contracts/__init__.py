@@ -83,7 +83,6 @@ its units of work never hold the same version.
 from shop_testing.contracts.backend import (
     T0,
     Backend,
-    CountingIds,
     OutboxEntry,
     SqlBackend,
     StoredCard,
@@ -124,6 +123,7 @@ from shop_testing.contracts.notify import SmsSenderContract
 from shop_testing.contracts.secrets import SecretBoxContract
 from shop_testing.contracts.segments import SegmentStoreContract
 from shop_testing.contracts.sheets import SheetFactoryContract
+from shop_testing.harness import CountingIds
 
 __all__ = [
     "T0",

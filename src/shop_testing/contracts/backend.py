@@ -95,18 +95,6 @@ def fixed_secret_box() -> AesGcmSecretBox:
     return AesGcmSecretBox({TEST_KEY_ID: bytes(32)}, TEST_KEY_ID)
 
 
-class CountingIds:
-    """Deterministic, increasing UUIDs: two backends fed the same commands get the same ids."""
-
-    def __init__(self, start: int = 1) -> None:
-        self._next = start
-
-    def new_id(self) -> uuid.UUID:
-        value = uuid.UUID(int=(0x0190_0000_0000_7000_8000_0000_0000_0000 + self._next))
-        self._next += 1
-        return value
-
-
 @attrs.frozen
 class OutboxEntry:
     """A message of the outbox, as a suite compares it."""

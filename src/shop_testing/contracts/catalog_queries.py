@@ -17,7 +17,8 @@ from shop_app.catalog import commands as c
 from shop_app.catalog.queries import SearchCriteria
 from shop_domain.catalog import ProductNotFound
 from shop_domain.shared import Money
-from shop_testing.contracts.backend import Backend, CountingIds, SqlBackend
+from shop_testing.contracts.backend import Backend, SqlBackend
+from shop_testing.harness import CountingIds
 
 S1 = uuid.UUID("00000000-0000-7000-8000-000000000001")
 S2 = uuid.UUID("00000000-0000-7000-8000-000000000002")

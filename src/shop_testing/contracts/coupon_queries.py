@@ -16,7 +16,7 @@ from shop_app.coupons.queries import CouponQueries, UsageAction, UsageFilter, Wa
 from shop_app.shared.paging import PageRequest
 from shop_domain.coupons import CouponState, TemplateState
 from shop_domain.coupons.errors import CodeBatchNotFound, CouponNotFound, TemplateNotFound
-from shop_testing.contracts.backend import T0, Backend, CountingIds, SqlBackend
+from shop_testing.contracts.backend import T0, Backend, SqlBackend
 from shop_testing.contracts.coupon_scenario import Scenario, run_scenario
 from shop_testing.contracts.coupon_support import (
     DAY,
@@ -27,6 +27,7 @@ from shop_testing.contracts.coupon_support import (
     UNKNOWN,
     USERS,
 )
+from shop_testing.harness import CountingIds
 
 Seeded = tuple[Backend, Backend, Scenario]
 

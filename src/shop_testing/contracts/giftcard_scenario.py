@@ -28,7 +28,7 @@ from shop_domain.giftcards.batch import (
     Validity,
 )
 from shop_domain.giftcards.usage import RestoreReason, TenderSplit
-from shop_testing.contracts.backend import T0, Backend, CountingIds, SqlBackend
+from shop_testing.contracts.backend import T0, Backend, SqlBackend
 from shop_testing.contracts.giftcard_support import (
     DAY,
     MINUTE,
@@ -48,6 +48,7 @@ from shop_testing.contracts.giftcard_support import (
     number,
     secret_for,
 )
+from shop_testing.harness import CountingIds
 
 GIFT = [number("61", n) for n in range(1, 8)]  # G7 never fits: the batch asks for 6
 VANITY = ("8888 8888", "66666666", "12345678", "520520520")

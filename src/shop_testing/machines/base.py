@@ -27,7 +27,8 @@ from shop_adapters.contexts import CONTEXTS
 from shop_adapters.plugin import ContextPlugin
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import FixedClock
-from shop_testing.harness import MemoryShop, memory_settings, memory_shop
+from shop_app.shared.ports import IdGenerator
+from shop_testing.harness import CountingIds, MemoryShop, memory_settings, memory_shop
 
 T = TypeVar("T")
 
@@ -48,13 +49,20 @@ class ShopMachine(RuleBasedStateMachine):
         self._loop = asyncio.new_event_loop()
         self.clock = FixedClock(self.start)
         self.shop: MemoryShop = memory_shop(
-            self.settings(), clock=self.clock, contexts=self.contexts
+            self.settings(), clock=self.clock, ids=self.ids(), contexts=self.contexts
         )
         self.run(self.shop.runtime.start())
 
     def settings(self) -> Settings:
         """The runtime's settings (``memory://``, SMS kept in memory); override to change them."""
         return memory_settings()
+
+    def ids(self) -> IdGenerator:
+        """The runtime's ids: counted from 1 in each run (increasing, as UUIDv7 ids are), so
+        that a run replayed while hypothesis shrinks it makes the same ids — and whatever
+        depends on their order (a leftover unit of a split, the order of a listing) replays too.
+        """
+        return CountingIds()
 
     def run(self, step: Coroutine[Any, Any, T]) -> T:
         """Run ``step`` on the machine's loop to its end and return its result."""
