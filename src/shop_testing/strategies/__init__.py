@@ -15,6 +15,7 @@ Strategies that involve time take ``now`` (default :data:`NOW`) and draw moments
 - :mod:`~shop_testing.strategies.products` — products (SPU) with their SKUs, listed or not (CAT);
 - :mod:`~shop_testing.strategies.coupons` — coupon terms of every kind, limits, validity,
   definitions and templates (CPN);
+- :mod:`~shop_testing.strategies.wallets` — claimed coupons in every state (CPN-5, CPN-12);
 - :mod:`~shop_testing.strategies.giftcards` — validities, batch definitions, batches and cards
   in every state (GC);
 - :mod:`~shop_testing.strategies.carts` — carts of listed SKUs across shops (a provisional
@@ -71,6 +72,7 @@ from shop_testing.strategies.giftcards import (
     number_prefixes,
 )
 from shop_testing.strategies.products import CatalogEntry, catalog_entries, products
+from shop_testing.strategies.wallets import CouponInWallet, coupons
 
 __all__ = [
     "CURRENCIES",
@@ -82,6 +84,7 @@ __all__ = [
     "CardInBatch",
     "CatalogEntry",
     "CategoryTree",
+    "CouponInWallet",
     "acquisitions",
     "allocation_inputs",
     "attribute_definitions",
@@ -102,6 +105,7 @@ __all__ = [
     "coupon_templates",
     "coupon_terms",
     "coupon_validities",
+    "coupons",
     "currencies",
     "distributions",
     "gift_cards",
