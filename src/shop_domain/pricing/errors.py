@@ -1,0 +1,41 @@
+"""The pricing context's errors, each with its stable code."""
+
+from __future__ import annotations
+
+from shop_domain.shared.errors import Conflict, InvalidValue, NotFound
+
+
+class InvalidPromotion(InvalidValue):
+    """A promotion's definition breaks a rule of its kind or of PRO-2."""
+
+    code = "promotion.invalid"
+
+
+class UnknownPromotionKind(InvalidValue):
+    code = "promotion.unknown_kind"
+
+
+class PromotionStateConflict(Conflict):
+    """The lifecycle does not allow this move from the promotion's status (PRO-2)."""
+
+    code = "promotion.state_conflict"
+
+
+class PromotionConflict(Conflict):
+    """PRO-3: the promotion's SKUs are already in a promotion of the same level whose window
+    overlaps. ``details`` names the clashing promotion and the SKUs."""
+
+    code = "promotion.conflict"
+
+
+class PromotionNotFound(NotFound):
+    code = "promotion.not_found"
+
+
+__all__ = [
+    "InvalidPromotion",
+    "PromotionConflict",
+    "PromotionNotFound",
+    "PromotionStateConflict",
+    "UnknownPromotionKind",
+]
