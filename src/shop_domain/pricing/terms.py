@@ -1,0 +1,194 @@
+"""What a promotion says besides its kind (PRO-2): when, where, for whom, on what goods, how
+often, how it ranks, and who pays for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from collections.abc import Iterator
+
+import attrs
+
+from shop_domain.pricing.errors import InvalidPromotion
+from shop_domain.pricing.lines import ItemFacts
+
+
+class Channel(enum.StrEnum):
+    APP = "app"
+    H5 = "h5"
+    WEB = "web"
+    MINI_PROGRAM = "mini_program"
+
+
+ALL_CHANNELS = frozenset(Channel)
+
+
+@attrs.frozen
+class Window:
+    """The time a promotion runs: from ``starts_at`` (inclusive) to ``ends_at`` (exclusive)."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+    def __attrs_post_init__(self) -> None:
+        for moment in (self.starts_at, self.ends_at):
+            if moment.utcoffset() is None:
+                raise InvalidPromotion("a promotion's window is given in aware datetimes")
+        if self.ends_at <= self.starts_at:
+            raise InvalidPromotion("a promotion's window ends after it starts")
+
+    def contains(self, at: dt.datetime) -> bool:
+        return self.starts_at <= at < self.ends_at
+
+    def overlaps(self, other: Window) -> bool:
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+
+@attrs.frozen
+class CustomerFacts:
+    """What an audience reads of a customer (from the membership context, through a port)."""
+
+    new_user: bool = False
+    member_level: int = 0
+    groups: frozenset[str] = frozenset()
+
+
+class AudienceKind(enum.StrEnum):
+    EVERYONE = "everyone"
+    NEW_USERS = "new_users"
+    MEMBER_LEVEL = "member_level"
+    """Members of level ``min_level`` or above."""
+    GROUP = "group"
+    """Customers in the group ``group``."""
+
+
+@attrs.frozen
+class Audience:
+    kind: AudienceKind = AudienceKind.EVERYONE
+    min_level: int | None = None
+    group: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        wants_level = self.kind is AudienceKind.MEMBER_LEVEL
+        wants_group = self.kind is AudienceKind.GROUP
+        if wants_level != (self.min_level is not None):
+            raise InvalidPromotion("a member-level audience, and only one, names its level")
+        if self.min_level is not None and self.min_level < 1:
+            raise InvalidPromotion("a member level is 1 or more")
+        if wants_group != bool(self.group):
+            raise InvalidPromotion("a group audience, and only one, names its group")
+
+    def admits(self, customer: CustomerFacts) -> bool:
+        if self.kind is AudienceKind.NEW_USERS:
+            return customer.new_user
+        if self.kind is AudienceKind.MEMBER_LEVEL:
+            assert self.min_level is not None
+            return customer.member_level >= self.min_level
+        if self.kind is AudienceKind.GROUP:
+            return self.group in customer.groups
+        return True
+
+
+class TargetKind(enum.StrEnum):
+    """What a promotion's goods are named by, narrowest first."""
+
+    SKU = "sku"
+    SPU = "spu"
+    CATEGORY = "category"
+    BRAND = "brand"
+    SHOP = "shop"
+    PLATFORM = "platform"
+
+
+def target_keys(item: ItemFacts) -> Iterator[tuple[TargetKind, uuid.UUID | None]]:
+    """Every key under which a promotion may name ``item``: its SKU, SPU, each category of its
+    path, its brand, its shop, and the platform (``None``)."""
+    yield TargetKind.SKU, item.sku_id
+    yield TargetKind.SPU, item.spu_id
+    for category_id in item.category_ids:
+        yield TargetKind.CATEGORY, category_id
+    if item.brand_id is not None:
+        yield TargetKind.BRAND, item.brand_id
+    yield TargetKind.SHOP, item.shop_id
+    yield TargetKind.PLATFORM, None
+
+
+@attrs.frozen
+class Targets:
+    """The goods of a promotion: everything of the platform, or the SKUs, SPUs, categories
+    (with everything under them), brands or shops named in ``ids``; less the SKUs and SPUs in
+    ``excluded_skus``/``excluded_spus``."""
+
+    kind: TargetKind = TargetKind.PLATFORM
+    ids: frozenset[uuid.UUID] = frozenset()
+    excluded_skus: frozenset[uuid.UUID] = frozenset()
+    excluded_spus: frozenset[uuid.UUID] = frozenset()
+
+    def __attrs_post_init__(self) -> None:
+        if (self.kind is TargetKind.PLATFORM) != (not self.ids):
+            raise InvalidPromotion("a promotion names its goods, unless it is platform-wide")
+
+    def covers(self, item: ItemFacts) -> bool:
+        if item.sku_id in self.excluded_skus or item.spu_id in self.excluded_spus:
+            return False
+        if self.kind is TargetKind.PLATFORM:
+            return True
+        return any(kind is self.kind and key in self.ids for kind, key in target_keys(item))
+
+    def keys(self) -> Iterator[tuple[TargetKind, uuid.UUID | None]]:
+        """The keys this promotion is found under in an index of targets."""
+        if self.kind is TargetKind.PLATFORM:
+            yield TargetKind.PLATFORM, None
+        else:
+            for key in sorted(self.ids):
+                yield self.kind, key
+
+
+@attrs.frozen
+class PromotionLimits:
+    """How often the promotion may be taken: per user, and in all (None: no limit); counted in
+    the participation log (PRO-7)."""
+
+    per_user: int | None = None
+    total: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for limit in (self.per_user, self.total):
+            if limit is not None and (isinstance(limit, bool) or limit < 1):
+                raise InvalidPromotion("a promotion's limits are 1 or more when set")
+        if self.per_user is not None and self.total is not None and self.per_user > self.total:
+            raise InvalidPromotion("the per-user limit cannot pass the total")
+
+
+class IssuerKind(enum.StrEnum):
+    PLATFORM = "platform"
+    SHOP = "shop"
+
+
+@attrs.frozen
+class Issuer:
+    """Who runs the promotion and bears its cost."""
+
+    kind: IssuerKind = IssuerKind.PLATFORM
+    shop_id: uuid.UUID | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.kind is IssuerKind.SHOP) != (self.shop_id is not None):
+            raise InvalidPromotion("a shop issuer, and only a shop issuer, names its shop")
+
+
+__all__ = [
+    "ALL_CHANNELS",
+    "Audience",
+    "AudienceKind",
+    "Channel",
+    "CustomerFacts",
+    "Issuer",
+    "IssuerKind",
+    "PromotionLimits",
+    "TargetKind",
+    "Targets",
+    "Window",
+    "target_keys",
+]
