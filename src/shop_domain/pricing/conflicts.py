@@ -51,11 +51,15 @@ class ConflictIndex:
             if not filed:
                 del self._by_key[key]
 
+    def keys_of(self, item: ItemFacts) -> Iterable[Key]:
+        """The keys ``item`` may be filed under: its SKU, SPU, categories, brand, shop and the
+        platform."""
+        return target_keys(item)
+
     def clashes(self, promotion: Promotion, items: Iterable[ItemFacts]) -> list[Clash]:
         """The promotions ``promotion`` would clash with over ``items`` (the SKUs it covers,
         which the caller reads from the catalog), each with the SKUs they share, in the order
-        first found. A promotion never clashes with itself, nor with one that has ended by the
-        time its own window starts."""
+        first found. A promotion never clashes with itself."""
         definition = promotion.definition
         level, window = definition.level, definition.window
         shared: dict[uuid.UUID, list[uuid.UUID]] = {}
@@ -63,14 +67,13 @@ class ConflictIndex:
         for item in items:
             if not definition.targets.covers(item):
                 continue
-            for key in target_keys(item):
+            for key in self.keys_of(item):
                 for other in self._by_key.get(key, {}).values():
                     other_definition = other.definition
                     if (
                         other.id == promotion.id
                         or other_definition.level is not level
                         or not other_definition.window.overlaps(window)
-                        or other.status_at(window.starts_at) is PromotionStatus.ENDED
                         or not other_definition.targets.covers(item)
                     ):
                         continue

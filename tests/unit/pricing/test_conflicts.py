@@ -151,7 +151,6 @@ def test_the_index_finds_exactly_the_clashes_every_pair_shows(
         for other in others
         for goods in GOODS
         if other.status in (PromotionStatus.SCHEDULED, PromotionStatus.PAUSED)
-        and other.status_at(candidate.definition.window.starts_at) is not PromotionStatus.ENDED
         and other.level is candidate.level
         and other.definition.window.overlaps(candidate.definition.window)
         and other.definition.targets.covers(goods)
