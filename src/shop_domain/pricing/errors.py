@@ -11,6 +11,13 @@ class InvalidPromotion(InvalidValue):
     code = "promotion.invalid"
 
 
+class InvalidGiftPick(InvalidValue):
+    """The customer's pick from a gift pool does not fit it: a gift not in the pool, more of a
+    gift than its maximum, or more gifts than the pool gives."""
+
+    code = "promotion.invalid_gift_pick"
+
+
 class UnknownPromotionKind(InvalidValue):
     code = "promotion.unknown_kind"
 
@@ -33,6 +40,7 @@ class PromotionNotFound(NotFound):
 
 
 __all__ = [
+    "InvalidGiftPick",
     "InvalidPromotion",
     "PromotionConflict",
     "PromotionNotFound",

@@ -129,6 +129,9 @@ NO_LINES = "promotion.no_lines"
 """The reason of a :class:`Missed` when none of the cart's lines is targeted."""
 BELOW_THRESHOLD = "promotion.below_threshold"
 MISSING_ITEMS = "promotion.missing_items"
+OTHER_CURRENCY = "promotion.other_currency"
+"""The reason of a :class:`Missed` when the kind's amounts are in another currency than the
+cart's."""
 
 
 class PromotionKind(Protocol):
@@ -176,6 +179,7 @@ __all__ = [
     "BELOW_THRESHOLD",
     "MISSING_ITEMS",
     "NO_LINES",
+    "OTHER_CURRENCY",
     "AddOnOffer",
     "Applied",
     "Context",
