@@ -26,6 +26,7 @@ from shop_domain.pricing.kinds.thresholds import (
 from shop_domain.pricing.lines import Line
 from shop_domain.shared.money import MINOR_UNITS, Money
 from shop_testing.strategies.amounts import currencies
+from shop_testing.strategies.pricing_items import cart_lines
 from shop_testing.strategies.pricing_thresholds import (
     MAX_ITEMS,
     add_on_purchases,
@@ -33,7 +34,6 @@ from shop_testing.strategies.pricing_thresholds import (
     gift_picks,
     gift_pools,
     per_each_reductions,
-    priced_lines,
     threshold_discounts,
     threshold_gifts,
     threshold_kinds,
@@ -72,7 +72,11 @@ def _rebuilt_deeply(value: Any) -> Any:
 @st.composite
 def kinds_and_carts(draw: st.DrawFn) -> tuple[Any, Context, list[Line]]:
     code = draw(currencies())
-    return draw(threshold_kinds(code)), Context(code), draw(priced_lines(code))
+    return (
+        draw(threshold_kinds(code)),
+        Context(code),
+        list(draw(cart_lines(code, min_size=0, max_size=4))),
+    )
 
 
 # --- every draw is valid ----------------------------------------------------------------------
@@ -119,16 +123,6 @@ def test_the_strategies_keep_the_currency_and_basis_asked_for(data: st.DataObjec
             assert threshold == Money(threshold.minor, "KWD")
             assert threshold.minor <= 500
     assert getattr(kind, "currency", "KWD") in {"KWD", None}
-
-
-@pytest.mark.rule("PRO-1")
-@PARAMETERS
-@given(priced_lines("JPY", min_lines=2, max_lines=3, max_unit_minor=9, max_quantity=2))
-def test_priced_lines_keep_their_bounds(lines: list[Line]) -> None:
-    assert 2 <= len(lines) <= 3
-    assert len({line.line_id for line in lines}) == len({line.item.sku_id for line in lines})
-    assert all(line.unit_price.currency == "JPY" and line.unit_price.minor <= 9 for line in lines)
-    assert all(line.quantity <= 2 for line in lines)
 
 
 # --- the edges are reached --------------------------------------------------------------------
@@ -189,7 +183,6 @@ def test_examples_shrink_to_readable_ones() -> None:
     tiered = smallest(threshold_kinds())
     assert tiered == TieredReduction([ReductionTier(Money(2, "CNY"), Money(1, "CNY"))])
     assert tiered.tag() == "满0.02减0.01"
-    assert smallest(priced_lines()) == []
     assert smallest(gift_pools()).choose == 1
 
 
@@ -197,4 +190,4 @@ def test_bad_bounds_are_refused() -> None:
     with pytest.raises(InvalidArgument):
         reach(threshold_reductions(max_minor=3), bool)
     with pytest.raises(InvalidArgument):
-        reach(priced_lines(min_lines=3, max_lines=2), bool)
+        reach(cart_lines(min_size=3, max_size=2), bool)

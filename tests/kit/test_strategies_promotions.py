@@ -24,6 +24,7 @@ from shop_domain.pricing import (
     PromotionStatus,
     TargetKind,
 )
+from shop_domain.pricing.kinds import kinds
 from shop_testing.strategies import NOW
 from shop_testing.strategies.promotions import promotion_definitions, promotions
 
@@ -84,3 +85,24 @@ def test_a_definition_shrinks_to_a_platform_promotion_for_everyone_now() -> None
     assert definition.window.starts_at == NOW
     assert definition.window.ends_at - NOW == dt.timedelta(minutes=1)
     assert definition.issuer.kind is IssuerKind.PLATFORM
+
+
+@pytest.mark.rule("PRO-1")
+@pytest.mark.rule("PRO-4")
+@VALID
+@given(promotion_definitions(now=LATER))
+def test_definitions_of_our_kinds_make_promotions_at_their_levels(
+    definition: PromotionDefinition,
+) -> None:
+    promotion = Promotion.create(id=NOW_ID, definition=definition, created_by="op", now=LATER)
+    assert promotion.level.value >= definition.kind.stage.value
+    assert definition.kind.tag()
+
+
+def test_every_kind_of_ours_and_every_level_is_reached() -> None:
+    definitions = promotion_definitions(now=LATER)
+    for name in sorted(kinds()):
+        if not name.startswith("test."):
+            reach(definitions, lambda d, name=name: d.kind.name == name, max_examples=5000)
+    for level in Level:
+        reach(definitions, lambda d, level=level: d.level is level)

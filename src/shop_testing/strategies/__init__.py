@@ -15,6 +15,9 @@ Strategies that involve time take ``now`` (default :data:`NOW`) and draw moments
 - :mod:`~shop_testing.strategies.products` — products (SPU) with their SKUs, listed or not (CAT);
 - :mod:`~shop_testing.strategies.coupons` — coupon terms of every kind, limits, validity,
   definitions and templates (CPN);
+- :mod:`~shop_testing.strategies.promotions`, :mod:`~.pricing_items`,
+  :mod:`~.pricing_thresholds` — promotions of every kind and status, cart lines as pricing
+  sees them (PRO-1, PRO-2);
 - :mod:`~shop_testing.strategies.wallets` — claimed coupons in every state (CPN-5, CPN-12);
 - :mod:`~shop_testing.strategies.giftcards` — validities, batch definitions, batches and cards
   in every state (GC);
@@ -71,10 +74,23 @@ from shop_testing.strategies.giftcards import (
     giftcard_validities,
     number_prefixes,
 )
+from shop_testing.strategies.pricing_items import cart_lines, item_kinds
+from shop_testing.strategies.pricing_thresholds import threshold_kinds
 from shop_testing.strategies.products import CatalogEntry, catalog_entries, products
+from shop_testing.strategies.promotions import (
+    promotion_definitions,
+    promotion_kinds,
+    promotions,
+)
 from shop_testing.strategies.wallets import CouponInWallet, coupons
 
 __all__ = [
+    "promotions",
+    "promotion_kinds",
+    "promotion_definitions",
+    "threshold_kinds",
+    "item_kinds",
+    "cart_lines",
     "CURRENCIES",
     "KIT_KEY",
     "MAX_DEPTH",

@@ -42,6 +42,11 @@ def currencies(*, exponents: Collection[int] | None = None) -> st.SearchStrategy
     return st.sampled_from(chosen)
 
 
+def currency_or_drawn(draw: st.DrawFn, currency: str | None) -> str:
+    """In a composite: ``currency`` when given, otherwise one drawn by :func:`currencies`."""
+    return draw(currencies()) if currency is None else currency
+
+
 def money(
     currency: str | None = None, *, min_minor: int = 0, max_minor: int | None = None
 ) -> st.SearchStrategy[Money]:
@@ -121,6 +126,7 @@ def _known(currency: str) -> str:
 
 
 __all__ = [
+    "currency_or_drawn",
     "CURRENCIES",
     "HOME_CURRENCY",
     "allocation_inputs",

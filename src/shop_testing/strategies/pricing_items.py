@@ -31,7 +31,7 @@ from shop_domain.pricing.kinds.item_prices import (
 from shop_domain.pricing.kinds.purchase_gifts import GiftPerUnit, PurchaseGift
 from shop_domain.pricing.lines import ItemFacts, Line
 from shop_domain.shared.money import Money
-from shop_testing.strategies.amounts import currencies
+from shop_testing.strategies.amounts import currency_or_drawn
 from shop_testing.strategies.common import ids, optional
 from shop_testing.strategies.coupons import rates
 
@@ -40,10 +40,6 @@ MAX_MINOR: Final = 100_000
 price (1,000.00 yuan): small enough that kinds and lines meet."""
 MAX_LEVEL: Final = 10
 """The highest member level a member price's tier is drawn at."""
-
-
-def _code(draw: st.DrawFn, currency: str | None) -> str:
-    return currency if currency is not None else draw(currencies())
 
 
 def _positive(draw: st.DrawFn, code: str, max_minor: int) -> Money:
@@ -76,7 +72,7 @@ def cart_lines(
         raise InvalidArgument("a line holds at least one unit, at a price of at least zero")
     if sku_ids is not None and not sku_ids:
         raise InvalidArgument("sku_ids, when given, names at least one SKU")
-    code = _code(draw, currency)
+    code = currency_or_drawn(draw, currency)
     skus = ids() if sku_ids is None else st.sampled_from(list(sku_ids))
     count = draw(st.integers(min_value=min_size, max_value=max_size))
     lines = []
@@ -101,7 +97,7 @@ def flash_prices(
     draw: st.DrawFn, currency: str | None = None, *, max_minor: int = MAX_MINOR
 ) -> FlashPrice:
     """A :class:`FlashPrice` of 1..``max_minor`` minor units; shrinks to 0.01 CNY."""
-    return FlashPrice(_positive(draw, _code(draw, currency), max_minor))
+    return FlashPrice(_positive(draw, currency_or_drawn(draw, currency), max_minor))
 
 
 @st.composite
@@ -109,7 +105,7 @@ def special_prices(
     draw: st.DrawFn, currency: str | None = None, *, max_minor: int = MAX_MINOR
 ) -> SpecialPrice:
     """A :class:`SpecialPrice` of 1..``max_minor`` minor units; shrinks to 0.01 CNY."""
-    return SpecialPrice(_positive(draw, _code(draw, currency), max_minor))
+    return SpecialPrice(_positive(draw, currency_or_drawn(draw, currency), max_minor))
 
 
 @st.composite
@@ -117,7 +113,7 @@ def direct_reductions(
     draw: st.DrawFn, currency: str | None = None, *, max_minor: int = MAX_MINOR
 ) -> DirectReduction:
     """A :class:`DirectReduction` of 1..``max_minor`` minor units; shrinks to 0.01 CNY."""
-    return DirectReduction(_positive(draw, _code(draw, currency), max_minor))
+    return DirectReduction(_positive(draw, currency_or_drawn(draw, currency), max_minor))
 
 
 def percent_offs() -> st.SearchStrategy[PercentOff]:
@@ -139,7 +135,7 @@ def member_prices(
     1 for 0.01 CNY."""
     if not 1 <= max_tiers <= MAX_LEVEL:
         raise InvalidArgument(f"a member price has 1..{MAX_LEVEL} tiers, not {max_tiers}")
-    code = _code(draw, currency)
+    code = currency_or_drawn(draw, currency)
     levels = sorted(
         draw(st.lists(st.integers(1, MAX_LEVEL), min_size=1, max_size=max_tiers, unique=True))
     )
@@ -184,7 +180,7 @@ def bundles(
     items = [BundleItem(distinct[i], draw(st.integers(1, max_quantity))) for i in sorted(chosen)]
     if len(items) == 1 and items[0].quantity == 1:
         items = [BundleItem(items[0].sku_id, 2)]
-    return BundlePrice(items, _positive(draw, _code(draw, currency), max_minor))
+    return BundlePrice(items, _positive(draw, currency_or_drawn(draw, currency), max_minor))
 
 
 @st.composite
@@ -200,7 +196,7 @@ def multi_buy_prices(
     if max_count < 2:
         raise InvalidArgument("a multi-buy groups at least two items: max_count >= 2")
     count = draw(st.integers(2, max_count))
-    return MultiBuyPrice(count, _positive(draw, _code(draw, currency), max_minor))
+    return MultiBuyPrice(count, _positive(draw, currency_or_drawn(draw, currency), max_minor))
 
 
 @st.composite
@@ -240,7 +236,7 @@ def purchase_gifts(
     unit, no cap."""
     if max_gifts < 1:
         raise InvalidArgument("a purchase gift gives at least one gift")
-    code = _code(draw, currency)
+    code = currency_or_drawn(draw, currency)
     if gift_ids is None:
         skus = draw(st.lists(ids(), min_size=1, max_size=max_gifts, unique=True))
     else:

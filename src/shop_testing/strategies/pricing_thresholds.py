@@ -37,9 +37,8 @@ from shop_domain.pricing.kinds.thresholds import (
     ThresholdDiscount,
     TieredReduction,
 )
-from shop_domain.pricing.lines import ItemFacts, Line
 from shop_domain.shared.money import Money
-from shop_testing.strategies.amounts import currencies
+from shop_testing.strategies.amounts import currency_or_drawn
 from shop_testing.strategies.common import ids, optional
 
 ThresholdKind = (
@@ -56,10 +55,6 @@ MAX_MINOR = 10**6
 MAX_ITEMS = 12
 """The largest item-count threshold drawn."""
 MAX_TIERS = 3
-
-
-def _code(draw: st.DrawFn, currency: str | None) -> str:
-    return draw(currencies()) if currency is None else currency
 
 
 def _basis(draw: st.DrawFn, by_count: bool | None) -> bool:
@@ -103,7 +98,7 @@ def threshold_reductions(
     """A tiered 满减 of 1..``max_tiers`` tiers, reductions strictly increasing and each below its
     amount threshold, with or without a cap (at least the lowest reduction)."""
     _check_bound(max_minor, max_tiers + 1)
-    code, count = _code(draw, currency), _basis(draw, by_count)
+    code, count = currency_or_drawn(draw, currency), _basis(draw, by_count)
     size = draw(st.integers(1, max_tiers))
     thresholds = _thresholds(draw, code, size, count, low=2, max_minor=max_minor)
     reductions: list[int] = []
@@ -127,7 +122,7 @@ def per_each_reductions(
     """A 每满: a step (an amount of 2..``max_minor``, or 1..MAX_ITEMS items), a reduction (below
     an amount step) and an optional cap of at least one reduction."""
     _check_bound(max_minor)
-    code, count = _code(draw, currency), _basis(draw, by_count)
+    code, count = currency_or_drawn(draw, currency), _basis(draw, by_count)
     (step,) = _thresholds(draw, code, 1, count, low=2, max_minor=max_minor)
     top = step.minor - 1 if isinstance(step, Money) else max_minor
     reduction = draw(st.integers(1, top))
@@ -154,7 +149,7 @@ def threshold_discounts(
     (shrinking to 8折), with or without a cap. A count-based one without a cap has no amount,
     hence no currency."""
     _check_bound(max_minor, max_tiers)
-    code, count = _code(draw, currency), _basis(draw, by_count)
+    code, count = currency_or_drawn(draw, currency), _basis(draw, by_count)
     size = draw(st.integers(1, max_tiers))
     thresholds = _thresholds(draw, code, size, count, low=1, max_minor=max_minor)
     indexes = draw(st.lists(st.integers(0, 9998), min_size=size, max_size=size, unique=True))
@@ -169,7 +164,7 @@ def gift_pools(
 ) -> GiftPool:
     """A pool of 1..``max_gifts`` distinct gifts worth 0..``max_minor`` each, each at most 1..3
     of one, and a ``choose`` the pool can give (shrinks to one gift, choose 1)."""
-    code = _code(draw, currency)
+    code = currency_or_drawn(draw, currency)
     size = draw(st.integers(1, max_gifts))
     skus = draw(st.lists(ids(), min_size=size, max_size=size, unique=True))
     gifts = [
@@ -205,7 +200,7 @@ def threshold_gifts(
 ) -> ThresholdGift:
     """A tiered 满赠 of 1..``max_tiers`` tiers, each with its :func:`gift_pools` pool."""
     _check_bound(max_minor, max_tiers)
-    code, count = _code(draw, currency), _basis(draw, by_count)
+    code, count = currency_or_drawn(draw, currency), _basis(draw, by_count)
     size = draw(st.integers(1, max_tiers))
     thresholds = _thresholds(draw, code, size, count, low=1, max_minor=max_minor)
     pools = [draw(gift_pools(code, max_minor=max_minor)) for _ in thresholds]
@@ -223,7 +218,7 @@ def add_price_gifts(
     """A 满X加Y元得Z: a threshold, a gift worth 2..``max_minor`` at a price below its value,
     1..3 of it."""
     _check_bound(max_minor)
-    code, count = _code(draw, currency), _basis(draw, by_count)
+    code, count = currency_or_drawn(draw, currency), _basis(draw, by_count)
     (threshold,) = _thresholds(draw, code, 1, count, low=1, max_minor=max_minor)
     value = draw(st.integers(2, max_minor))
     price = draw(st.integers(1, value - 1))
@@ -243,7 +238,7 @@ def add_on_purchases(
     """A 加价购: a threshold and 1..``max_items`` distinct SKUs, each at a price of
     1..``max_minor``, at most 1..3 of each."""
     _check_bound(max_minor, 1)
-    code, count = _code(draw, currency), _basis(draw, by_count)
+    code, count = currency_or_drawn(draw, currency), _basis(draw, by_count)
     (threshold,) = _thresholds(draw, code, 1, count, low=1, max_minor=max_minor)
     size = draw(st.integers(1, max_items))
     skus = draw(st.lists(ids(), min_size=size, max_size=size, unique=True))
@@ -271,33 +266,6 @@ def threshold_kinds(
     return st.one_of(*(kind(currency, by_count=by_count, max_minor=max_minor) for kind in _KINDS))
 
 
-@st.composite
-def priced_lines(
-    draw: st.DrawFn,
-    currency: str | None = None,
-    *,
-    min_lines: int = 0,
-    max_lines: int = 4,
-    max_unit_minor: int = MAX_MINOR // 10,
-    max_quantity: int = 5,
-) -> list[Line]:
-    """Cart lines as the engine hands them to a kind: ``min_lines..max_lines`` lines of
-    distinct SKUs (ids ``line-1``, ``line-2``, …), each of 1..``max_quantity`` items at a unit
-    price of 0..``max_unit_minor`` of ``currency`` (drawn when None). Shrinks to no line."""
-    if not 0 <= min_lines <= max_lines or max_quantity < 1 or max_unit_minor < 0:
-        raise InvalidArgument("bad bounds for priced lines")
-    code = _code(draw, currency)
-    size = draw(st.integers(min_lines, max_lines))
-    skus = draw(st.lists(ids(), min_size=size, max_size=size, unique=True))
-    lines = []
-    for number, sku in enumerate(skus, start=1):
-        facts = ItemFacts(sku_id=sku, spu_id=draw(ids()), shop_id=draw(ids()))
-        quantity = draw(st.integers(1, max_quantity))
-        price = Money(draw(st.integers(0, max_unit_minor)), code)
-        lines.append(Line(f"line-{number}", facts, quantity, price))
-    return lines
-
-
 __all__ = [
     "MAX_ITEMS",
     "MAX_MINOR",
@@ -307,7 +275,6 @@ __all__ = [
     "gift_picks",
     "gift_pools",
     "per_each_reductions",
-    "priced_lines",
     "threshold_discounts",
     "threshold_gifts",
     "threshold_kinds",

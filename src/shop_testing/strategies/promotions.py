@@ -26,6 +26,8 @@ from shop_domain.pricing.terms import (
     Window,
 )
 from shop_testing.strategies.common import NOW, aware, ids, minutes, names, sampled_in_order
+from shop_testing.strategies.pricing_items import item_kinds
+from shop_testing.strategies.pricing_thresholds import threshold_kinds
 
 _DAY = 60 * 24
 _EVERYTHING_FIRST = [TargetKind.PLATFORM, *(k for k in TargetKind if k is not TargetKind.PLATFORM)]
@@ -91,17 +93,23 @@ def promotion_limits(draw: st.DrawFn) -> PromotionLimits:
     return PromotionLimits(per_user=per_user, total=total)
 
 
+def promotion_kinds(currency: str | None = None) -> st.SearchStrategy[Any]:
+    """A kind of ours, of any stage (:func:`~.pricing_items.item_kinds`,
+    :func:`~.pricing_thresholds.threshold_kinds`); shrinks to a flash price of 0.01 CNY."""
+    return st.one_of(item_kinds(currency), threshold_kinds(currency))
+
+
 @st.composite
 def promotion_definitions(
     draw: st.DrawFn,
-    kinds: st.SearchStrategy[Any],
+    kinds: st.SearchStrategy[Any] | None = None,
     now: dt.datetime = NOW,
     *,
     target_kinds: Collection[TargetKind] | None = None,
     ids_of: Sequence[uuid.UUID] | None = None,
 ) -> PromotionDefinition:
-    """A whole definition of a kind drawn from ``kinds`` (the kit's kind strategies:
-    :func:`~shop_testing.strategies.pricing_items.item_kinds`, …). A shop's promotion covers its
+    """A whole definition of a kind drawn from ``kinds`` (default :func:`promotion_kinds`; an
+    embedder's own kinds' strategy, or several with ``st.one_of``). A shop's promotion covers its
     own goods (never the platform, and no other shop). Shrinks to a platform's promotion on
     everything, for everyone, every channel, the minute from ``now``."""
     issuer = (
@@ -114,7 +122,7 @@ def promotion_definitions(
     ] or [TargetKind.SHOP]
     return PromotionDefinition(
         name=draw(names()),
-        kind=draw(kinds),
+        kind=draw(promotion_kinds() if kinds is None else kinds),
         window=draw(promotion_windows(now)),
         channels=draw(promotion_channels()),
         audience=draw(audiences()),
@@ -128,7 +136,7 @@ def promotion_definitions(
 @st.composite
 def promotions(
     draw: st.DrawFn,
-    kinds: st.SearchStrategy[Any],
+    kinds: st.SearchStrategy[Any] | None = None,
     now: dt.datetime = NOW,
     *,
     statuses: Collection[PromotionStatus] | None = None,
@@ -168,6 +176,7 @@ __all__ = [
     "audiences",
     "promotion_channels",
     "promotion_definitions",
+    "promotion_kinds",
     "promotion_limits",
     "promotion_targets",
     "promotion_windows",

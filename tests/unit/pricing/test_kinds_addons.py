@@ -26,7 +26,8 @@ from shop_domain.pricing.kinds.base import (
 from shop_domain.pricing.lines import count_of, total_of
 from shop_domain.shared.money import Money
 from shop_testing.strategies.amounts import currencies
-from shop_testing.strategies.pricing_thresholds import add_on_purchases, priced_lines
+from shop_testing.strategies.pricing_items import cart_lines
+from shop_testing.strategies.pricing_thresholds import add_on_purchases
 
 Z, W = sku(), sku()
 ONE_YUAN = AddOnPurchase(cny("99"), [AddOnItem(Z, cny("1"), 2)])
@@ -106,7 +107,11 @@ def test_bad_parameters_are_refused(why: str, build: Any) -> None:
 def add_on_and_cart(draw: st.DrawFn) -> tuple[AddOnPurchase, Context, list[Any]]:
     code = draw(currencies(exponents=(0, 2, 3)))
     kind = draw(add_on_purchases(code, max_minor=200_000))
-    return kind, Context(code), draw(priced_lines(code, max_unit_minor=50_000))
+    return (
+        kind,
+        Context(code),
+        list(draw(cart_lines(code, min_size=0, max_size=4, max_unit_minor=50_000))),
+    )
 
 
 @pytest.mark.rule("PRO-1")

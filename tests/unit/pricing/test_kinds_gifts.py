@@ -32,10 +32,10 @@ from shop_domain.pricing.kinds.gifts import (
 )
 from shop_domain.shared.money import Money
 from shop_testing.strategies.amounts import currencies
+from shop_testing.strategies.pricing_items import cart_lines
 from shop_testing.strategies.pricing_thresholds import (
     add_price_gifts,
     gift_picks,
-    priced_lines,
     threshold_gifts,
 )
 
@@ -238,7 +238,11 @@ def test_bad_parameters_are_refused(why: str, build: Any) -> None:
 def gifts_and_cart(draw: st.DrawFn) -> tuple[Any, Context, list[Any]]:
     code = draw(currencies(exponents=(0, 2)))
     kind = draw(st.one_of(threshold_gifts(code, max_minor=200_000), add_price_gifts(code)))
-    return kind, Context(code), draw(priced_lines(code, max_unit_minor=50_000))
+    return (
+        kind,
+        Context(code),
+        list(draw(cart_lines(code, min_size=0, max_size=4, max_unit_minor=50_000))),
+    )
 
 
 @pytest.mark.rule("PRO-1")

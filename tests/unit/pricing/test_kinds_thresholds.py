@@ -33,9 +33,9 @@ from shop_domain.pricing.kinds.thresholds import (
 from shop_domain.pricing.lines import count_of, total_of
 from shop_domain.shared.money import Money
 from shop_testing.strategies.amounts import currencies
+from shop_testing.strategies.pricing_items import cart_lines
 from shop_testing.strategies.pricing_thresholds import (
     per_each_reductions,
-    priced_lines,
     threshold_discounts,
     threshold_reductions,
 )
@@ -331,8 +331,8 @@ def kind_and_carts(draw: st.DrawFn) -> tuple[Any, Context, list[Any], list[Any]]
     code = draw(currencies(exponents=(0, 2)))
     kind = draw(st.sampled_from([threshold_reductions, per_each_reductions, threshold_discounts]))
     drawn = draw(kind(code, max_minor=200_000))
-    lines = draw(priced_lines(code, max_unit_minor=50_000))
-    more = draw(priced_lines(code, min_lines=1, max_lines=1, max_unit_minor=50_000))
+    lines = list(draw(cart_lines(code, min_size=0, max_size=4, max_unit_minor=50_000)))
+    more = list(draw(cart_lines(code, max_size=1, max_unit_minor=50_000)))
     extra = [attrs.evolve(one, line_id=f"more-{one.line_id}") for one in more]
     return drawn, Context(code), lines, lines + extra
 

@@ -16,18 +16,20 @@ import attrs
 
 from shop_domain.pricing.errors import InvalidPromotion
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, Context, Outcome, Stage, register
+from shop_domain.pricing.kinds.support import (
+    check_count,
+    check_money,
+    other_currency,
+)
 from shop_domain.pricing.kinds.threshold_basis import (
     Threshold,
     as_tuple,
-    check_amount,
-    check_count,
     check_threshold,
     highest_reached,
     line_ids,
     major,
     measure,
     one_currency,
-    other_currency,
     short_of,
     threshold_words,
 )
@@ -47,8 +49,8 @@ class AddOnItem:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.sku_id, uuid.UUID):
             raise InvalidPromotion(f"an add-on is a SKU id, not {self.sku_id!r}")
-        check_amount(self.price, "the price of an add-on")
-        check_count(self.max_quantity, "the maximum quantity of an add-on")
+        check_money(self.price, "the price of an add-on")
+        check_count(self.max_quantity, "the maximum quantity of an add-on", least=1)
 
 
 @register

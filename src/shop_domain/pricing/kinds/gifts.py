@@ -34,21 +34,23 @@ from shop_domain.pricing.kinds.base import (
     Stage,
     register,
 )
+from shop_domain.pricing.kinds.support import (
+    check_count,
+    check_money,
+    figure,
+    other_currency,
+)
 from shop_domain.pricing.kinds.threshold_basis import (
     Threshold,
     as_tuple,
-    check_amount,
-    check_count,
     check_increasing,
     check_threshold,
-    exact,
     highest_reached,
     line_ids,
     major,
     measure,
     next_tier,
     one_currency,
-    other_currency,
     short_of,
     threshold_words,
 )
@@ -71,8 +73,8 @@ class PoolGift:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.sku_id, uuid.UUID):
             raise InvalidPromotion(f"a gift is a SKU id, not {self.sku_id!r}")
-        check_amount(self.value, "a gift's value", zero_allowed=True)
-        check_count(self.max_quantity, "a gift's maximum quantity")
+        check_money(self.value, "a gift's value", positive=False)
+        check_count(self.max_quantity, "a gift's maximum quantity", least=1)
 
 
 @attrs.frozen
@@ -91,7 +93,7 @@ class GiftPool:
         if len({gift.sku_id for gift in self.gifts}) != len(self.gifts):
             raise InvalidPromotion("a gift pool names each gift once")
         one_currency(gift.value for gift in self.gifts)
-        check_count(self.choose, "the number of gifts to choose")
+        check_count(self.choose, "the number of gifts to choose", least=1)
         if self.choose > self.most():
             raise InvalidPromotion(
                 f"a pool of {len(self.gifts)} gifts cannot give {self.choose}: "
@@ -262,14 +264,14 @@ class AddPriceGift:
         check_threshold(self.threshold)
         if not isinstance(self.sku_id, uuid.UUID):
             raise InvalidPromotion(f"an add-price gift is a SKU id, not {self.sku_id!r}")
-        check_amount(self.price, "the price of an add-price gift")
-        check_amount(self.value, "the value of an add-price gift")
-        check_count(self.quantity, "the quantity of an add-price gift")
+        check_money(self.price, "the price of an add-price gift")
+        check_money(self.value, "the value of an add-price gift")
+        check_count(self.quantity, "the quantity of an add-price gift", least=1)
         one_currency((self.threshold, self.price, self.value))
         if self.price >= self.value:
             raise InvalidPromotion(
-                f"an add-price gift costs less than its value: {exact(self.price)} is not below "
-                f"{exact(self.value)}"
+                f"an add-price gift costs less than its value: {figure(self.price)} is not below "
+                f"{figure(self.value)}"
             )
 
     @property

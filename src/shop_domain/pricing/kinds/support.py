@@ -13,15 +13,12 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from shop_domain.pricing.errors import InvalidPromotion
-from shop_domain.pricing.kinds.base import NO_LINES, Context, Missed
+from shop_domain.pricing.kinds.base import NO_LINES, OTHER_CURRENCY, Context, Missed
 from shop_domain.shared.money import Money
 
 NO_SAVING: Final = "promotion.no_saving"
 """The reason of a :class:`Missed` when the kind fits the lines but would not lower what they
 cost (an item price not below the lines' prices, a bundle price not below its parts)."""
-OTHER_CURRENCY: Final = "promotion.other_currency"
-"""The reason of a :class:`Missed` when the kind's amounts are in another currency than the
-cart's."""
 
 RATE_PLACES: Final = 4
 """A rate has at most four decimal places (0.8888 is 8.888折)."""
@@ -84,15 +81,15 @@ def no_lines(tag: str) -> Missed:
     return Missed(NO_LINES, f"no line of the cart is in {tag}")
 
 
-def other_currency(currency: str, context: Context, tag: str) -> Missed | None:
+def other_currency(
+    currency: str | None, context: Context, tag: str = "the promotion"
+) -> Missed | None:
     """The miss of a kind whose amounts are in ``currency`` on a cart in another one; None when
-    the currencies agree."""
-    if currency == context.currency:
+    the currencies agree, or when the kind has no amount (``None``: a count-based 满折 without a
+    cap fits every currency)."""
+    if currency is None or currency == context.currency:
         return None
-    return Missed(
-        OTHER_CURRENCY,
-        f"{tag} is in {currency}, the cart in {context.currency}",
-    )
+    return Missed(OTHER_CURRENCY, f"{tag} is in {currency}, the cart in {context.currency}")
 
 
 def figure(amount: Money) -> str:

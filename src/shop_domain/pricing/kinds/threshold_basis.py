@@ -9,30 +9,18 @@ lines reach it when their measure is *at least* the threshold.
 
 from __future__ import annotations
 
-import decimal
 import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from shop_domain.pricing.errors import InvalidPromotion
-from shop_domain.pricing.kinds.base import (
-    BELOW_THRESHOLD,
-    NO_LINES,
-    OTHER_CURRENCY,
-    Context,
-    Missed,
-)
+from shop_domain.pricing.kinds.base import BELOW_THRESHOLD, NO_LINES, Missed
+from shop_domain.pricing.kinds.support import figure
 from shop_domain.pricing.lines import Line, count_of, total_of
 from shop_domain.shared.money import Money
 
 Threshold = Money | int
 """An amount the lines' total must reach, or a number of items they must hold."""
-
-RATE_PLACES = 4
-"""A discount rate has at most four decimal places (0.8 is 8折, 0.8888 is 8.888折)."""
-
-_ONE = decimal.Decimal(1)
-_TEN = decimal.Decimal(10)
 
 
 # --- parameters ---------------------------------------------------------------------------------
@@ -59,32 +47,6 @@ def check_threshold(threshold: object) -> None:
             "a threshold is an amount (Money) or an item count (int), "
             f"not {type(threshold).__name__}"
         )
-
-
-def check_amount(amount: object, what: str, *, zero_allowed: bool = False) -> None:
-    """``amount`` is a :class:`Money`, positive (or zero with ``zero_allowed``)."""
-    if not isinstance(amount, Money):
-        raise InvalidPromotion(f"{what} is an amount (Money), not {type(amount).__name__}")
-    if amount.is_negative() or (amount.is_zero() and not zero_allowed):
-        raise InvalidPromotion(f"{what} is {'not negative' if zero_allowed else 'positive'}")
-
-
-def check_count(count: object, what: str) -> None:
-    """``count`` is a whole number of at least 1."""
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise InvalidPromotion(f"{what} is a whole number of at least 1, not {count!r}")
-
-
-def check_rate(rate: object) -> None:
-    """``rate`` — the fraction paid, 0.8 is 8折 — is an exact decimal strictly between 0 and 1
-    with at most :data:`RATE_PLACES` decimal places (MON-1)."""
-    if not isinstance(rate, decimal.Decimal) or not rate.is_finite():
-        raise InvalidPromotion(f"a rate is an exact decimal (0.8 is 8折), not {rate!r}")
-    if not 0 < rate < 1:
-        raise InvalidPromotion(f"a rate is the fraction paid, strictly between 0 and 1: {rate}")
-    exponent = rate.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > RATE_PLACES:
-        raise InvalidPromotion(f"a rate has at most {RATE_PLACES} decimal places: {rate}")
 
 
 def one_currency(values: Iterable[object]) -> str | None:
@@ -140,14 +102,6 @@ def line_ids(lines: Sequence[Line]) -> tuple[str, ...]:
     return tuple(line.line_id for line in lines)
 
 
-def other_currency(currency: str | None, context: Context) -> Missed | None:
-    """A :class:`Missed` when the kind's amounts are not in the cart's currency (a kind with no
-    amount, such as a count-based 满折 without a cap, fits every currency)."""
-    if currency is None or currency == context.currency:
-        return None
-    return Missed(OTHER_CURRENCY, f"the promotion is in {currency}, the cart in {context.currency}")
-
-
 def short_of(threshold: Threshold, reached: int, lines: Sequence[Line], label: str) -> Missed:
     """The :class:`Missed` of lines that hold ``reached`` (minor units or items) below
     ``threshold``: what is missing, in words ("add 20.00 more for 满300减50", "add 1 more item
@@ -155,7 +109,7 @@ def short_of(threshold: Threshold, reached: int, lines: Sequence[Line], label: s
     reason = BELOW_THRESHOLD if lines else NO_LINES
     if isinstance(threshold, Money):
         missing = Money(threshold.minor - reached, threshold.currency)
-        return Missed(reason, f"add {exact(missing)} more for {label}", missing_amount=missing)
+        return Missed(reason, f"add {figure(missing)} more for {label}", missing_amount=missing)
     count = threshold - reached
     items = "item" if count == 1 else "items"
     return Missed(reason, f"add {count} more {items} for {label}", missing_count=count)
@@ -177,18 +131,12 @@ def next_tier(
 # --- words --------------------------------------------------------------------------------------
 
 
-def exact(amount: Money) -> str:
-    """An amount in major units with all its currency's decimals, no code: ``20.00``, ``500``
-    (JPY)."""
-    return f"{amount.amount:.{amount.exponent}f}"
-
-
 def major(amount: Money) -> str:
     """An amount as a tag shows it: whole major units without decimals (``300``), otherwise
     every decimal of the currency (``9.90``)."""
     if amount.minor % 10**amount.exponent == 0:
         return str(amount.minor // 10**amount.exponent)
-    return exact(amount)
+    return figure(amount)
 
 
 def threshold_words(threshold: Threshold) -> str:
@@ -196,43 +144,23 @@ def threshold_words(threshold: Threshold) -> str:
     return major(threshold) if isinstance(threshold, Money) else f"{threshold}件"
 
 
-def rate_words(rate: decimal.Decimal) -> str:
-    """The rate as shops say it: 0.8 is ``8折``, 0.85 is ``8.5折``."""
-    tenths = (rate * _TEN).normalize()
-    return f"{tenths:f}折"
-
-
 def cap_words(cap: Money | None) -> str:
     """The suffix of a tag with a cap: ``，最多减1200`` (nothing without a cap)."""
     return "" if cap is None else f"，最多减{major(cap)}"
 
 
-def discount_at(total: Money, rate: decimal.Decimal) -> Money:
-    """What paying ``rate`` of ``total`` takes off: ``total × (1 − rate)`` rounded half-up once
-    (MON-2: 8折 on 99.99 takes off 20.00)."""
-    return total.times(_ONE - rate)
-
-
 __all__ = [
-    "RATE_PLACES",
     "Threshold",
     "as_tuple",
     "cap_words",
-    "check_amount",
-    "check_count",
     "check_increasing",
-    "check_rate",
     "check_threshold",
-    "discount_at",
-    "exact",
     "highest_reached",
     "line_ids",
     "major",
     "measure",
     "next_tier",
     "one_currency",
-    "other_currency",
-    "rate_words",
     "short_of",
     "threshold_measure",
     "threshold_words",

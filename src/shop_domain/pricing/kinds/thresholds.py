@@ -25,23 +25,25 @@ from shop_domain.pricing.kinds.base import (
     Stage,
     register,
 )
+from shop_domain.pricing.kinds.support import (
+    check_money,
+    check_rate,
+    other_currency,
+    rate_discount,
+    rate_label,
+)
 from shop_domain.pricing.kinds.threshold_basis import (
     Threshold,
     as_tuple,
     cap_words,
-    check_amount,
     check_increasing,
-    check_rate,
     check_threshold,
-    discount_at,
     highest_reached,
     line_ids,
     major,
     measure,
     next_tier,
     one_currency,
-    other_currency,
-    rate_words,
     short_of,
     threshold_measure,
     threshold_words,
@@ -53,7 +55,7 @@ from shop_domain.shared.money import Money
 def _check_cap(cap: Money | None, smallest: Money | None = None) -> None:
     if cap is None:
         return
-    check_amount(cap, "a cap")
+    check_money(cap, "a cap")
     if smallest is not None and cap.currency == smallest.currency and cap < smallest:
         raise InvalidPromotion(f"a cap of {cap} is below the smallest reduction, {smallest}")
 
@@ -77,7 +79,7 @@ class ReductionTier:
 
     def __attrs_post_init__(self) -> None:
         check_threshold(self.threshold)
-        check_amount(self.reduction, "a tier's reduction")
+        check_money(self.reduction, "a tier's reduction")
         one_currency((self.threshold, self.reduction))
         if isinstance(self.threshold, Money) and self.reduction >= self.threshold:
             raise InvalidPromotion(f"{self.label()} takes off at least its threshold")
@@ -164,7 +166,7 @@ class PerEachReduction:
 
     def __attrs_post_init__(self) -> None:
         check_threshold(self.step)
-        check_amount(self.reduction, "the reduction of a 每满")
+        check_money(self.reduction, "the reduction of a 每满")
         one_currency((self.step, self.reduction, self.cap))
         if isinstance(self.step, Money) and self.reduction >= self.step:
             raise InvalidPromotion(f"{self.label()} takes off at least its step")
@@ -224,11 +226,11 @@ class DiscountTier:
 
     def __attrs_post_init__(self) -> None:
         check_threshold(self.threshold)
-        check_rate(self.rate)
+        check_rate(self.rate, "a rate")
 
     def label(self) -> str:
         """``满10000打8折``, ``满3件打8.5折``."""
-        return f"满{threshold_words(self.threshold)}打{rate_words(self.rate)}"
+        return f"满{threshold_words(self.threshold)}打{rate_label(self.rate)}"
 
 
 @register
@@ -276,7 +278,7 @@ class ThresholdDiscount:
             lowest = self.tiers[0]
             return short_of(lowest.threshold, reached, lines, lowest.label())
         total = total_of(lines, context.currency)
-        return _reduced(discount_at(total, self.tiers[index].rate), self.cap, total, lines)
+        return _reduced(rate_discount(total, self.tiers[index].rate), self.cap, total, lines)
 
     def next_tier(self, lines: Sequence[Line], context: Context) -> Missed | None:
         """What ``lines`` miss to reach the tier above the one they reach (the lowest when they
