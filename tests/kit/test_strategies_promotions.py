@@ -106,3 +106,11 @@ def test_every_kind_of_ours_and_every_level_is_reached() -> None:
             reach(definitions, lambda d, name=name: d.kind.name == name, max_examples=5000)
     for level in Level:
         reach(definitions, lambda d, level=level: d.level is level)
+
+
+def test_a_promotion_takes_its_id_from_the_strategy_given() -> None:
+    fresh = uuid.UUID(int=0xABC)
+    drawn = smallest(promotions(KINDS, LATER, promotion_ids=st.just(fresh)))
+    assert drawn.id == fresh
+    assert drawn.pending_events[0].promotion_id == fresh  # type: ignore[attr-defined]
+    assert smallest(promotions(KINDS, LATER)).id == NOW_ID  # by default, ids()

@@ -140,11 +140,16 @@ def promotions(
     now: dt.datetime = NOW,
     *,
     statuses: Collection[PromotionStatus] | None = None,
+    promotion_ids: st.SearchStrategy[uuid.UUID] | None = None,
 ) -> Promotion:
     """A :class:`Promotion` created before ``now`` whose status at ``now`` is one of
     ``statuses`` (all when None), reached by its own methods: ``schedule`` (before its window,
     for a scheduled one; before ``now`` inside it, for an active or paused one), ``pause``,
-    ``end``. It keeps the events it recorded. Shrinks to a draft."""
+    ``end``. It keeps the events it recorded. Shrinks to a draft.
+
+    Its id is drawn from ``promotion_ids`` (default :func:`ids`, which draws the same ids again
+    from one example to the next): a test that stores the promotions of every example in one
+    database gives fresh ones, ``st.builds(backend.ids.new_id)``."""
     aware(now)
     status = draw(sampled_in_order(statuses, list(PromotionStatus)))
     definition = draw(promotion_definitions(kinds, now))
@@ -159,7 +164,10 @@ def promotions(
     definition = attrs.evolve(definition, window=window)
     created_at = min(now, window.starts_at) - hour
     promotion = Promotion.create(
-        id=draw(ids()), definition=definition, created_by="kit", now=created_at
+        id=draw(ids() if promotion_ids is None else promotion_ids),
+        definition=definition,
+        created_by="kit",
+        now=created_at,
     )
     if status is PromotionStatus.DRAFT:
         return promotion
