@@ -1,5 +1,5 @@
 """The promotions' persistence suite on every backend, with the promotion tests' own kinds
-beside every kind the kit lists."""
+beside every kind of ours."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from tests.unit.pricing.kind_strategies import own_kinds
 
 from shop_testing.contracts import Backend
 from shop_testing.contracts.pricing_persistence import PromotionPersistenceContract
-from shop_testing.strategies.promotion_kinds import any_kind
+from shop_testing.strategies.promotions import promotion_kinds
 
 
 class _WithOurKinds(PromotionPersistenceContract):
-    def promotion_kinds(self) -> st.SearchStrategy[Any]:
-        return any_kind(own_kinds())
+    def kinds(self) -> st.SearchStrategy[Any]:
+        return promotion_kinds() | own_kinds()
 
 
 class TestSqlitePromotionPersistence(_WithOurKinds):

@@ -4,9 +4,9 @@ commits that change it and a stale write is refused; ``holding`` finds exactly t
 that hold goods; every change reaches the outbox as its integration event.
 
 The promotions are drawn from the kit's strategies (:mod:`shop_testing.strategies.promotions`)
-with the kinds of :meth:`PromotionPersistenceContract.promotion_kinds` — by default every kind
-the kit lists (:func:`~shop_testing.strategies.promotion_kinds.any_kind`); a subclass adds
-strategies of its own kinds, so a kind an embedder registers is proven to be stored too.
+with the kinds of :meth:`PromotionPersistenceContract.kinds` — by default every kind of ours
+(:func:`~shop_testing.strategies.promotions.promotion_kinds`); a subclass adds a strategy of its
+own kinds, so a kind an embedder registers is proven to be stored too.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from shop_domain.pricing.promotion import Level, Promotion, PromotionStatus
 from shop_domain.shared import ConcurrencyConflict
 from shop_testing.contracts.backend import T0, Backend
 from shop_testing.strategies.common import names
-from shop_testing.strategies.promotion_kinds import any_kind
-from shop_testing.strategies.promotions import promotion_definitions, promotions
+from shop_testing.strategies.promotions import promotion_definitions, promotion_kinds, promotions
 
 HOUR = dt.timedelta(hours=1)
 AGGREGATE = "pricing.promotion"
@@ -65,7 +64,7 @@ def integration_types(promotion: Promotion) -> list[str]:
 
 class PromotionPersistenceContract:
     """Promotions stored and read back. Subclasses provide ``backend`` and may override
-    :meth:`promotion_kinds`.
+    :meth:`kinds`.
 
     ``test_stale_write_raises_concurrency_conflict`` needs two units of work to read the same
     version before either commits: a backend that serialises writers from their first
@@ -73,16 +72,16 @@ class PromotionPersistenceContract:
 
     pytestmark = [pytest.mark.asyncio]
 
-    def promotion_kinds(self) -> st.SearchStrategy[Any]:
-        """The kinds the promotions are drawn with: every kind the kit lists; add yours with
-        ``any_kind(my_kinds())``."""
-        return any_kind()
+    def kinds(self) -> st.SearchStrategy[Any]:
+        """The kinds the promotions are drawn with: every kind of ours; add yours with
+        ``promotion_kinds() | my_kinds()``."""
+        return promotion_kinds()
 
     def _promotions(
         self, backend: Backend, statuses: Iterable[PromotionStatus] | None = None
     ) -> st.SearchStrategy[Promotion]:
         return promotions(
-            self.promotion_kinds(),
+            self.kinds(),
             T0,
             statuses=None if statuses is None else tuple(statuses),
             promotion_ids=st.builds(backend.ids.new_id),
@@ -139,7 +138,7 @@ class PromotionPersistenceContract:
     async def test_a_draft_edited_then_scheduled_keeps_the_last_definition(
         self, backend: Backend, data: st.DataObject
     ) -> None:
-        kinds = self.promotion_kinds()
+        kinds = self.kinds()
         first, second, third = (data.draw(promotion_definitions(kinds, T0)) for _ in range(3))
         second = attrs.evolve(second, name=data.draw(names().filter(lambda n: n != first.name)))
         draft = Promotion.create(
