@@ -151,8 +151,12 @@ def test_the_machine_finds_an_index_that_misses_wider_targets() -> None:
     with pytest.raises(AssertionError, match="both hold SKU"):
         run_state_machine_as_test(
             Broken,
+            # 500 random runs find this bug about five times in six, and which run a
+            # derandomized search makes depends on the constants hypothesis collects from every
+            # module the process has imported (tests and sources alike); 2000 found it in each of
+            # ten random runs
             settings=settings(
-                max_examples=500,
+                max_examples=2000,
                 stateful_step_count=30,
                 deadline=None,
                 phases=[Phase.generate],
