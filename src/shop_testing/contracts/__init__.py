@@ -50,6 +50,12 @@ Gift cards
 - :class:`SheetFactoryContract` — ``SheetFactory``/``ProtectedSheet``, the password-protected
   export file (fixture ``sheets``, hook ``read_back``).
 
+Pricing
+
+- :class:`PromotionPersistenceContract` — the promotions' unit of work: every field of drawn
+  promotions round-trips (the kind's parameters included), versions, ``holding()``, outbox
+  (``uow()``, ``outbox()``); fixture ``backend``.
+
 Kernel
 
 - :class:`SmsSenderContract` — ``SmsSender`` (fixtures ``sender``, ``refusing``; hook
@@ -120,6 +126,7 @@ from shop_testing.contracts.kernel_retention_support import RetentionDriver, Sql
 from shop_testing.contracts.keys import KeyRingContract, KeySourceContract
 from shop_testing.contracts.messaging import EventPublisherContract, Received
 from shop_testing.contracts.notify import SmsSenderContract
+from shop_testing.contracts.pricing_persistence import PromotionPersistenceContract
 from shop_testing.contracts.secrets import SecretBoxContract
 from shop_testing.contracts.segments import SegmentStoreContract
 from shop_testing.contracts.sheets import SheetFactoryContract
@@ -154,6 +161,7 @@ __all__ = [
     "KeySourceContract",
     "OneTimeCodesContract",
     "OutboxEntry",
+    "PromotionPersistenceContract",
     "Received",
     "RetentionContract",
     "RetentionDriver",
