@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import decimal
 import itertools
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar, Protocol, TypeVar
 
 import attrs
 
@@ -65,6 +65,56 @@ def _reduced(off: Money, cap: Money | None, total: Money, lines: Sequence[Line])
     if cap is not None:
         off = off.capped_at(cap)
     return Applied((Reduction(off.capped_at(total), line_ids(lines)),))
+
+
+T = TypeVar("T", bound="_Tier")
+
+
+class _Tier(Protocol):
+    @property
+    def threshold(self) -> Threshold: ...
+
+    def label(self) -> str: ...
+
+
+def _highest_tier(
+    tiers: Sequence[T],
+    currency: str | None,
+    cap: Money | None,
+    lines: Sequence[Line],
+    context: Context,
+    off: Callable[[T, Money], Money],
+) -> Outcome:
+    """What tiered 满减 and 满折 do: the highest tier the lines reach takes ``off(tier,
+    total)`` off them as one :class:`Reduction`; below the lowest tier, a :class:`Missed` with
+    what is missing to reach it."""
+    wrong = other_currency(currency, context)
+    if wrong is not None:
+        return wrong
+    thresholds = [tier.threshold for tier in tiers]
+    reached = measure(not isinstance(thresholds[0], Money), lines, context.currency)
+    index = highest_reached(thresholds, reached)
+    if index is None:
+        return short_of(thresholds[0], reached, lines, tiers[0].label())
+    total = total_of(lines, context.currency)
+    return _reduced(off(tiers[index], total), cap, total, lines)
+
+
+def _tier_above(
+    tiers: Sequence[_Tier], currency: str | None, lines: Sequence[Line], context: Context
+) -> Missed | None:
+    """What ``lines`` miss to reach the tier above the one they reach (the lowest when they
+    reach none); None at the top tier or in another currency."""
+    if other_currency(currency, context) is not None:
+        return None
+    thresholds = [tier.threshold for tier in tiers]
+    reached = measure(not isinstance(thresholds[0], Money), lines, context.currency)
+    return next_tier(thresholds, [tier.label() for tier in tiers], reached, lines)
+
+
+def _tiers_tag(tiers: Sequence[_Tier], cap: Money | None) -> str:
+    """``满100减10，满300减50``, with ``，最多减…`` for a cap."""
+    return "，".join(tier.label() for tier in tiers) + cap_words(cap)
 
 
 # --- tiered 满减 ----------------------------------------------------------------------------------
@@ -121,30 +171,17 @@ class TieredReduction:
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
         """The highest tier reached, as one :class:`Reduction` over ``lines``; below the lowest
         tier a :class:`Missed` with what is missing to reach it."""
-        wrong = other_currency(self.currency, context)
-        if wrong is not None:
-            return wrong
-        by_count = not isinstance(self.tiers[0].threshold, Money)
-        reached = measure(by_count, lines, context.currency)
-        index = highest_reached([tier.threshold for tier in self.tiers], reached)
-        if index is None:
-            lowest = self.tiers[0]
-            return short_of(lowest.threshold, reached, lines, lowest.label())
-        total = total_of(lines, context.currency)
-        return _reduced(self.tiers[index].reduction, self.cap, total, lines)
+        return _highest_tier(
+            self.tiers, self.currency, self.cap, lines, context, lambda tier, _: tier.reduction
+        )
 
     def next_tier(self, lines: Sequence[Line], context: Context) -> Missed | None:
-        """What ``lines`` miss to reach the tier above the one they reach (the lowest when they
-        reach none); None at the top tier or in another currency."""
-        if other_currency(self.currency, context) is not None:
-            return None
-        thresholds = [tier.threshold for tier in self.tiers]
-        reached = measure(not isinstance(thresholds[0], Money), lines, context.currency)
-        return next_tier(thresholds, [tier.label() for tier in self.tiers], reached, lines)
+        """What ``lines`` miss to reach the next tier (see :func:`_tier_above`)."""
+        return _tier_above(self.tiers, self.currency, lines, context)
 
     def tag(self) -> str:
         """``满100减10，满300减50``, with ``，最多减…`` for a cap."""
-        return "，".join(tier.label() for tier in self.tiers) + cap_words(self.cap)
+        return _tiers_tag(self.tiers, self.cap)
 
 
 # --- per-each 每满 --------------------------------------------------------------------------------
@@ -268,30 +305,22 @@ class ThresholdDiscount:
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
         """The discount of the highest tier reached, as one :class:`Reduction` over ``lines``;
         below the lowest tier a :class:`Missed` with what is missing to reach it."""
-        wrong = other_currency(self.currency, context)
-        if wrong is not None:
-            return wrong
-        by_count = not isinstance(self.tiers[0].threshold, Money)
-        reached = measure(by_count, lines, context.currency)
-        index = highest_reached([tier.threshold for tier in self.tiers], reached)
-        if index is None:
-            lowest = self.tiers[0]
-            return short_of(lowest.threshold, reached, lines, lowest.label())
-        total = total_of(lines, context.currency)
-        return _reduced(rate_discount(total, self.tiers[index].rate), self.cap, total, lines)
+        return _highest_tier(
+            self.tiers,
+            self.currency,
+            self.cap,
+            lines,
+            context,
+            lambda tier, total: rate_discount(total, tier.rate),
+        )
 
     def next_tier(self, lines: Sequence[Line], context: Context) -> Missed | None:
-        """What ``lines`` miss to reach the tier above the one they reach (the lowest when they
-        reach none); None at the top tier or in another currency."""
-        if other_currency(self.currency, context) is not None:
-            return None
-        thresholds = [tier.threshold for tier in self.tiers]
-        reached = measure(not isinstance(thresholds[0], Money), lines, context.currency)
-        return next_tier(thresholds, [tier.label() for tier in self.tiers], reached, lines)
+        """What ``lines`` miss to reach the next tier (see :func:`_tier_above`)."""
+        return _tier_above(self.tiers, self.currency, lines, context)
 
     def tag(self) -> str:
         """``满10000打8折``, with ``，最多减…`` for a cap."""
-        return "，".join(tier.label() for tier in self.tiers) + cap_words(self.cap)
+        return _tiers_tag(self.tiers, self.cap)
 
 
 __all__ = [
