@@ -24,24 +24,28 @@ class ItemFacts:
     brand_id: uuid.UUID | None = None
 
 
+def _amount(line: Line) -> Money:
+    return line.unit_price * line.quantity
+
+
 @attrs.frozen
 class Line:
     """A cart line at some level of pricing: ``unit_price`` is what one unit costs after the
-    earlier levels."""
+    item level, ``amount`` what the whole line costs after the earlier levels — its unit price
+    times its quantity until a reduction shared over several lines (a bundle's, a threshold's)
+    takes a part of it that need not divide by the quantity. Item and bundle kinds read unit
+    prices; threshold kinds read amounts and counts."""
 
     line_id: str
     item: ItemFacts
     quantity: int = attrs.field()
     unit_price: Money
+    amount: Money = attrs.field(default=attrs.Factory(_amount, takes_self=True))
 
     @quantity.validator
     def _positive(self, _attribute: object, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidPromotion("a cart line has a quantity of at least 1")
-
-    @property
-    def amount(self) -> Money:
-        return self.unit_price * self.quantity
 
 
 def total_of(lines: Sequence[Line], currency: str) -> Money:

@@ -1,0 +1,99 @@
+"""The coupons of a plan (CPN-6..8): the set that takes off most from what the promotions
+left — one coupon that does not stack, or any set of stackable ones — or the customer's own
+set. On a tie: fewer coupons, then narrower scopes (CPN-7)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from shop_domain.pricing.engine.plan import Problem, State
+from shop_domain.pricing.engine.wallet import WalletCoupon
+
+Found = tuple[tuple[WalletCoupon, ...], State]
+
+
+class CouponSearch:
+    def __init__(
+        self, problem: Problem, fixed: tuple[WalletCoupon, ...] | None, tick: Callable[[], None]
+    ) -> None:
+        self.problem = problem
+        self.fixed = fixed
+        self.pool = problem.coupons if fixed is None else fixed
+        self.tick = tick
+        self._offs: dict[object, int] = {}
+        self._best: dict[object, tuple[tuple[uuid.UUID, ...], int]] = {}
+
+    def off(self, coupon: WalletCoupon, state: State) -> int:
+        """What ``coupon`` alone would take off ``state``."""
+        base = self.problem.coupon_base(coupon, state)
+        key = (coupon.coupon_id, tuple(state.amounts[i] for i in base))
+        found = self._offs.get(key)
+        if found is None:
+            found = self._offs[key] = coupon.benefit.discount_minor(
+                sum(state.amounts[i] for i in base)
+            )
+        return found
+
+    def bound(self, state: State) -> int:
+        """At most what coupons could take off ``state`` or any state below it: one that does
+        not stack, or every stackable one, each on its own."""
+        alone = stacked = 0
+        for coupon in self.pool:
+            off = self.off(coupon, state)
+            if self.fixed is not None or coupon.stackable:
+                stacked += off
+            else:
+                alone = max(alone, off)
+        return max(alone, stacked)
+
+    def best(self, state: State) -> Found:
+        if self.fixed is not None:
+            return self.fixed, self.problem.run_coupons(self.fixed, state)
+        key = (tuple(state.amounts.values()), frozenset(state.took))
+        known = self._best.get(key)
+        if known is None:
+            known = self._best[key] = self._search(state)
+        by_id = {coupon.coupon_id: coupon for coupon in self.pool}
+        coupons = tuple(by_id[coupon_id] for coupon_id in known[0])
+        return coupons, self.problem.run_coupons(coupons, state)
+
+    def _search(self, state: State) -> tuple[tuple[uuid.UUID, ...], int]:
+        payable = state.payable()
+        offs = {c.coupon_id: self.off(c, state) for c in self.pool}
+        useful = [c for c in self.pool if offs[c.coupon_id] > 0]
+        best: tuple[tuple[WalletCoupon, ...], int] = ((), 0)
+
+        def better(coupons: tuple[WalletCoupon, ...], off: int) -> None:
+            nonlocal best
+
+            def rank(found: tuple[tuple[WalletCoupon, ...], int]) -> tuple[int, int, int]:
+                chosen, taken = found
+                return (taken, -len(chosen), -sum(c.goods.narrowness for c in chosen))
+
+            if rank((coupons, off)) > rank(best):
+                best = (coupons, off)
+
+        for coupon in useful:
+            if not coupon.stackable:
+                better((coupon,), offs[coupon.coupon_id])
+        stackable = [c for c in useful if c.stackable]
+
+        def walk(position: int, chosen: tuple[WalletCoupon, ...], taken: int) -> None:
+            if position == len(stackable):
+                better(chosen, taken)
+                return
+            self.tick()
+            rest = sum(offs[c.coupon_id] for c in stackable[position:])
+            if taken + rest < best[1]:
+                return
+            with_it = (*chosen, stackable[position])
+            after = self.problem.run_coupons(with_it, state)
+            walk(position + 1, with_it, payable - after.payable())
+            walk(position + 1, chosen, taken)
+
+        walk(0, (), 0)
+        return tuple(c.coupon_id for c in best[0]), best[1]
+
+
+__all__ = ["CouponSearch"]

@@ -1,0 +1,282 @@
+"""The rules of combination (PRO-4..6, CPN-6, CPN-8), as one evaluation of a *plan*.
+
+A plan says, for each level of PRO-4, which promotion each line takes (at most one, PRO-5; a
+promotion acts on the lines that took it), and which coupons are used. :class:`Problem` holds
+what a plan is evaluated against — the lines, the promotions that fit each line at each level
+(:class:`Offer`), the coupons usable at all — and :meth:`Problem.run_level` /
+:meth:`Problem.run_coupons` evaluate it level by level on a :class:`State` of plain integers:
+
+- item prices cut unit prices; bundles, thresholds and coupons take amounts off the lines that
+  took them, allocated over their amounts by MON-3, so every threshold is measured on what the
+  earlier levels left (PRO-4);
+- an add-on line costs its offer's price while the promotion that offers it applies;
+- coupons come last, stacked in a fixed order (narrowest scope first, then by id), each
+  measured on what the earlier ones left; a coupon that does not combine with promotions
+  leaves out every line that took one (PRO-6).
+
+The search (:mod:`.search`) and the exhaustive reference of the tests evaluate plans only
+through this module, so they agree on what a combination is worth.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from shop_domain.pricing.engine.inputs import CartLine
+from shop_domain.pricing.engine.wallet import WalletCoupon
+from shop_domain.pricing.kinds.base import (
+    AddOnOffer,
+    Applied,
+    Context,
+    Gift,
+    GiftGrant,
+    Outcome,
+    PriceCut,
+    Reduction,
+)
+from shop_domain.pricing.lines import Line
+from shop_domain.pricing.promotion import Level, Promotion
+from shop_domain.shared.money import Money, allocate_minor
+
+LEVELS = (Level.ITEM, Level.BUNDLE, Level.SHOP, Level.ORDER)
+
+
+@attrs.frozen
+class Offer:
+    """A promotion that fits some lines at its level: active, on the channel, for this
+    customer."""
+
+    promotion: Promotion
+    line_ids: tuple[str, ...]
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.promotion.id
+
+    @property
+    def level(self) -> Level:
+        return self.promotion.level
+
+
+@attrs.define
+class State:
+    """Where a plan stands after some levels: each line's unit price and amount (minor units),
+    the lines that took a promotion, and what the applied promotions did."""
+
+    units: dict[str, int]
+    amounts: dict[str, int]
+    took: set[str]
+    applied: list[tuple[Offer, tuple[str, ...], Applied]] = attrs.Factory(list)
+    ledger: list[tuple[Offer, dict[str, int]]] = attrs.Factory(list)
+    """What each applied promotion took off each line (minor units)."""
+    coupons: list[tuple[WalletCoupon, dict[str, int]]] = attrs.Factory(list)
+
+    def copy(self) -> State:
+        return State(
+            dict(self.units),
+            dict(self.amounts),
+            set(self.took),
+            list(self.applied),
+            list(self.ledger),
+            list(self.coupons),
+        )
+
+    def payable(self) -> int:
+        return sum(self.amounts.values())
+
+    def gift_value(self) -> int:
+        return sum(
+            gift.value.minor * gift.quantity
+            for _, _, applied in self.applied
+            for effect in applied.effects
+            if isinstance(effect, GiftGrant)
+            for gift in effect.gifts
+        )
+
+
+Assignment = Mapping[str, uuid.UUID]
+"""A level of a plan: the promotion each line takes (a line not named takes none)."""
+
+
+def coupon_order(coupon: WalletCoupon) -> tuple[int, uuid.UUID]:
+    """The order stacked coupons apply in: narrowest scope first, then by id."""
+    return (coupon.goods.narrowness, coupon.coupon_id)
+
+
+@attrs.frozen
+class Problem:
+    lines: tuple[CartLine, ...]
+    context: Context
+    offers: Mapping[uuid.UUID, Offer]
+    fits: Mapping[tuple[str, Level], tuple[uuid.UUID, ...]]
+    """The promotions that fit each (line, level), best-ranked first (PRO-5)."""
+    coupons: tuple[WalletCoupon, ...]
+    """The coupons usable at all (available, valid, on the channel), in :func:`coupon_order`."""
+    gift_picks: Mapping[uuid.UUID, Mapping[uuid.UUID, int]] = attrs.field(factory=dict)
+    by_id: Mapping[str, CartLine] = attrs.field(init=False)
+    scopes: Mapping[uuid.UUID, tuple[str, ...]] = attrs.field(init=False)
+    """The lines in each usable coupon's scope (add-on lines are in none)."""
+    _list_total: int = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {line.line_id: line for line in self.lines})
+        scopes = {
+            coupon.coupon_id: tuple(
+                line.line_id
+                for line in self.lines
+                if line.add_on_of is None and coupon.goods.covers(line.item)
+            )
+            for coupon in self.coupons
+        }
+        object.__setattr__(self, "scopes", scopes)
+        total = sum(line.unit_price.minor * line.quantity for line in self.lines)
+        object.__setattr__(self, "_list_total", total)
+
+    def start(self) -> State:
+        units = {line.line_id: line.unit_price.minor for line in self.lines}
+        amounts = {line.line_id: line.unit_price.minor * line.quantity for line in self.lines}
+        return State(units, amounts, set())
+
+    def list_total(self) -> int:
+        return self._list_total
+
+    # --- promotions -----------------------------------------------------------------------------
+    def line_at(self, line: CartLine, state: State) -> Line:
+        currency = self.context.currency
+        return Line(
+            line.line_id,
+            line.item,
+            line.quantity,
+            Money(state.units[line.line_id], currency),
+            Money(state.amounts[line.line_id], currency),
+        )
+
+    def evaluate(self, offer: Offer, line_ids: Sequence[str], state: State) -> Outcome:
+        """What ``offer`` does to ``line_ids`` as ``state`` prices them."""
+        by_id = self.by_id
+        lines = [self.line_at(by_id[line_id], state) for line_id in line_ids]
+        picks = self.gift_picks.get(offer.id)
+        kind = offer.promotion.definition.kind
+        if picks is not None:
+            return kind.evaluate(lines, self.context, picks=picks)  # type: ignore[call-arg]
+        return kind.evaluate(lines, self.context)
+
+    def apply(self, offer: Offer, line_ids: tuple[str, ...], state: State) -> Outcome:
+        """Evaluate ``offer`` on ``line_ids`` and, when it applies, change ``state``."""
+        outcome = self.evaluate(offer, line_ids, state)
+        if not isinstance(outcome, Applied):
+            return outcome
+        by_id = self.by_id
+        took: list[str] = []
+        off: dict[str, int] = {}
+        for effect in outcome.effects:
+            if isinstance(effect, PriceCut):
+                for line_id, unit in effect.unit_prices.items():
+                    new_amount = unit.minor * by_id[line_id].quantity
+                    off[line_id] = off.get(line_id, 0) + state.amounts[line_id] - new_amount
+                    state.units[line_id] = unit.minor
+                    state.amounts[line_id] = new_amount
+                    took.append(line_id)
+            elif isinstance(effect, Reduction):
+                for line_id, share in self._reduce(
+                    effect.amount.minor, effect.line_ids, state
+                ).items():
+                    off[line_id] = off.get(line_id, 0) + share
+                took.extend(effect.line_ids)
+            elif isinstance(effect, GiftGrant | AddOnOffer):
+                took.extend(effect.line_ids)
+        state.took.update(took)
+        state.applied.append((offer, line_ids, outcome))
+        if off:
+            state.ledger.append((offer, off))
+        return outcome
+
+    @staticmethod
+    def _reduce(amount: int, line_ids: Sequence[str], state: State) -> dict[str, int]:
+        bases = [state.amounts[line_id] for line_id in line_ids]
+        amount = min(amount, sum(bases))
+        shares = allocate_minor(amount, bases) if amount else [0] * len(bases)
+        for line_id, share in zip(line_ids, shares, strict=True):
+            state.amounts[line_id] -= share
+        return dict(zip(line_ids, shares, strict=True))
+
+    def run_level(self, level: Level, assignment: Assignment, state: State) -> State:
+        """A copy of ``state`` after ``level``, each promotion acting on the lines that took
+        it; after the threshold levels, add-on lines take their offers' prices."""
+        after = state.copy()
+        groups: dict[uuid.UUID, list[str]] = {}
+        for line in self.lines:
+            chosen = assignment.get(line.line_id)
+            if chosen is not None:
+                groups.setdefault(chosen, []).append(line.line_id)
+        for promotion_id in sorted(groups):
+            self.apply(self.offers[promotion_id], tuple(groups[promotion_id]), after)
+        if level is Level.ORDER:
+            self.price_add_ons(after)
+        return after
+
+    def price_add_ons(self, state: State) -> None:
+        """After the threshold levels: each add-on line costs its offer's price while the
+        promotion that offers it applies (and offers enough of it)."""
+        offered: dict[tuple[uuid.UUID, uuid.UUID], AddOnOffer] = {}
+        for offer, _, applied in state.applied:
+            for effect in applied.effects:
+                if isinstance(effect, AddOnOffer):
+                    offered[(offer.id, effect.sku_id)] = effect
+        for line in self.lines:
+            if line.add_on_of is None:
+                continue
+            found = offered.get((line.add_on_of, line.item.sku_id))
+            if found is not None and found.quantity >= line.quantity:
+                unit = min(found.price.minor, state.units[line.line_id])
+                new_amount = unit * line.quantity
+                saved = state.amounts[line.line_id] - new_amount
+                state.units[line.line_id] = unit
+                state.amounts[line.line_id] = new_amount
+                state.took.add(line.line_id)
+                if saved:
+                    state.ledger.append((self.offers[line.add_on_of], {line.line_id: saved}))
+
+    # --- coupons --------------------------------------------------------------------------------
+    def coupon_base(self, coupon: WalletCoupon, state: State) -> list[str]:
+        """The lines ``coupon`` is measured on (CPN-6, PRO-6): in its scope, not add-on lines,
+        and — for a coupon that does not combine with promotions — none that took one."""
+        scope = self.scopes.get(coupon.coupon_id)
+        if scope is None:  # a coupon of the wallet that is not usable: its verdict
+            scope = tuple(
+                line.line_id
+                for line in self.lines
+                if line.add_on_of is None and coupon.goods.covers(line.item)
+            )
+        if coupon.combinable_with_promotions:
+            return list(scope)
+        return [line_id for line_id in scope if line_id not in state.took]
+
+    def coupon_off(self, coupon: WalletCoupon, state: State) -> int:
+        """What ``coupon`` would take off ``state`` alone."""
+        base = self.coupon_base(coupon, state)
+        return coupon.benefit.discount_minor(sum(state.amounts[line_id] for line_id in base))
+
+    def run_coupons(self, coupons: Sequence[WalletCoupon], state: State) -> State:
+        """A copy of ``state`` after ``coupons`` (already in :func:`coupon_order`)."""
+        after = state.copy()
+        for coupon in coupons:
+            base = self.coupon_base(coupon, after)
+            off = coupon.benefit.discount_minor(sum(after.amounts[line_id] for line_id in base))
+            after.coupons.append((coupon, self._reduce(off, base, after)))
+        return after
+
+    def gifts_of(self, state: State) -> list[tuple[Offer, Gift, tuple[str, ...]]]:
+        return [
+            (offer, gift, effect.line_ids)
+            for offer, _, applied in state.applied
+            for effect in applied.effects
+            if isinstance(effect, GiftGrant)
+            for gift in effect.gifts
+        ]
+
+
+__all__ = ["LEVELS", "Assignment", "Offer", "Problem", "State", "coupon_order"]

@@ -1,0 +1,178 @@
+"""``price``: the best price of a cart (PRO-4..6, PRO-12, CPN-6..8), a pure function.
+
+Given the same cart, customer, time, channel, promotions, coupons, points and choices it gives
+the same :class:`~shop_domain.pricing.engine.quote.Quote`: nothing is read from anywhere else,
+and every order it depends on (promotions by id, coupons by scope and id) is fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+
+from shop_domain.pricing.engine.errors import (
+    CouponNotUsable,
+    CouponsNotStackable,
+    InvalidCart,
+    InvalidChoice,
+)
+from shop_domain.pricing.engine.explain import explain
+from shop_domain.pricing.engine.inputs import NO_CHOICES, CartLine, Choices, PointsOffer
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order
+from shop_domain.pricing.engine.quote import Quote
+from shop_domain.pricing.engine.search import DEFAULT_BUDGET, Search
+from shop_domain.pricing.engine.wallet import WalletCoupon
+from shop_domain.pricing.kinds.base import Context
+from shop_domain.pricing.promotion import Level, Promotion
+from shop_domain.pricing.terms import Channel, CustomerFacts
+
+
+def price(
+    cart: Sequence[CartLine],
+    customer: CustomerFacts,
+    at: dt.datetime,
+    channel: Channel,
+    promotions: Iterable[Promotion],
+    coupons: Sequence[WalletCoupon] = (),
+    points: PointsOffer | None = None,
+    choices: Choices = NO_CHOICES,
+    *,
+    budget: int = DEFAULT_BUDGET,
+) -> Quote:
+    """The quote of ``cart``: the combination of ``promotions`` (those active at ``at`` on
+    ``channel`` for ``customer``) and ``coupons`` that saves most, then ``choices.points``."""
+    problem = prepare(cart, customer, at, channel, promotions, coupons, choices)
+    chosen = _chosen_coupons(coupons, problem.coupons, choices)
+    result = Search(problem, picks=choices.promotions, coupons=chosen, budget=budget).run()
+    return explain(problem, result, coupons, at, channel, points, choices)
+
+
+def prepare(
+    cart: Sequence[CartLine],
+    customer: CustomerFacts,
+    at: dt.datetime,
+    channel: Channel,
+    promotions: Iterable[Promotion],
+    coupons: Sequence[WalletCoupon] = (),
+    choices: Choices = NO_CHOICES,
+) -> Problem:
+    """The :class:`Problem` a quote searches: the promotions that fit each line at each level
+    (active at ``at``, on ``channel``, for ``customer``) and the coupons usable at all; the
+    customer's picks checked against them."""
+    context = Context(_currency_of(cart), customer.member_level)
+    offers = _offers(cart, customer, at, channel, promotions)
+    fits = _fits(cart, offers)
+    _check_picks(cart, choices, fits)
+    usable = tuple(
+        sorted(
+            (
+                c
+                for c in coupons
+                if c.usable_at(at, channel) and c.benefit.currency == context.currency
+            ),
+            key=coupon_order,
+        )
+    )
+    return Problem(
+        tuple(cart),
+        context,
+        {offer.id: offer for offer in offers},
+        fits,
+        usable,
+        dict(choices.gifts),
+    )
+
+
+def _currency_of(cart: Sequence[CartLine]) -> str:
+    if not cart:
+        raise InvalidCart("a cart to price has at least one line")
+    currencies = {line.unit_price.currency for line in cart}
+    if len(currencies) > 1:
+        raise InvalidCart("every line of a cart is in one currency")
+    if len({line.line_id for line in cart}) != len(cart):
+        raise InvalidCart("each line of a cart has its own id")
+    return currencies.pop()
+
+
+def _offers(
+    cart: Sequence[CartLine],
+    customer: CustomerFacts,
+    at: dt.datetime,
+    channel: Channel,
+    promotions: Iterable[Promotion],
+) -> list[Offer]:
+    offers = []
+    seen: set[uuid.UUID] = set()
+    for promotion in promotions:
+        definition = promotion.definition
+        if (
+            promotion.id in seen
+            or not promotion.is_active(at)
+            or channel not in definition.channels
+            or not definition.audience.admits(customer)
+        ):
+            continue
+        seen.add(promotion.id)
+        line_ids = tuple(
+            line.line_id
+            for line in cart
+            if line.add_on_of is None and definition.targets.covers(line.item)
+        )
+        if line_ids:
+            offers.append(Offer(promotion, line_ids))
+    return sorted(offers, key=lambda offer: offer.id)
+
+
+def _fits(
+    cart: Sequence[CartLine], offers: Sequence[Offer]
+) -> dict[tuple[str, Level], tuple[uuid.UUID, ...]]:
+    """The promotions that fit each (line, level), best-ranked first (PRO-5)."""
+    fits: dict[tuple[str, Level], list[Offer]] = {}
+    for offer in offers:
+        for line_id in offer.line_ids:
+            fits.setdefault((line_id, offer.level), []).append(offer)
+    return {
+        key: tuple(o.id for o in sorted(found, key=lambda o: (o.promotion.rank(), o.id)))
+        for key, found in fits.items()
+    }
+
+
+def _check_picks(
+    cart: Sequence[CartLine],
+    choices: Choices,
+    fits: dict[tuple[str, Level], tuple[uuid.UUID, ...]],
+) -> None:
+    line_ids = {line.line_id for line in cart}
+    for (line_id, level), promotion_id in choices.promotions.items():
+        if line_id not in line_ids or level not in LEVELS:
+            raise InvalidChoice(f"no line {line_id!r} in the cart to pick a promotion for")
+        if promotion_id is not None and promotion_id not in fits.get((line_id, level), ()):
+            raise InvalidChoice(
+                f"promotion {promotion_id} does not apply to line {line_id!r} at the "
+                f"{level.name.lower()} level",
+                details={"line_id": line_id, "promotion_id": str(promotion_id)},
+            )
+
+
+def _chosen_coupons(
+    wallet: Sequence[WalletCoupon], usable: Sequence[WalletCoupon], choices: Choices
+) -> tuple[WalletCoupon, ...] | None:
+    if choices.coupons is None:
+        return None
+    by_id = {coupon.coupon_id: coupon for coupon in usable}
+    known = {coupon.coupon_id for coupon in wallet}
+    chosen = []
+    for coupon_id in sorted(choices.coupons):
+        if coupon_id not in by_id:
+            why = "is not usable now" if coupon_id in known else "is not in the wallet"
+            raise CouponNotUsable(
+                f"coupon {coupon_id} {why}", details={"coupon_id": str(coupon_id)}
+            )
+        chosen.append(by_id[coupon_id])
+    if len(chosen) > 1 and not all(coupon.stackable for coupon in chosen):
+        raise CouponsNotStackable("a coupon that does not stack is used alone (CPN-8)")
+    return tuple(sorted(chosen, key=coupon_order))
+
+
+__all__ = ["prepare", "price"]

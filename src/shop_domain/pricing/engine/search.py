@@ -1,0 +1,324 @@
+"""The best combination (PRO-4..6, CPN-8): a depth-first branch and bound over plans.
+
+**What is searched.** At the item level each line takes one of the item prices that fit it, or
+none. At the bundle and threshold levels each promotion is on or off; one that is on takes
+every line it fits that took no other promotion of its level; a line that several promotions
+of one level fit, when more than one is on, takes one of them (PRO-5). Then a set of coupons:
+one that does not stack alone, or any set of stackable ones (CPN-8). The customer's picks fix
+the choices they name.
+
+**How.** Each level splits into *clusters* — a line at the item level; at the others, the
+promotions that share lines, with every way they may share them — whose choices touch no other
+cluster's lines, so they are applied one cluster at a time. The search first evaluates the
+*priority plan* (each line its best-ranked promotion at each level, every promotion on, the
+coupons that save most), so the result is never worse than applying promotions by priority.
+It then walks the clusters level by level, most saving first, and prunes a branch when an
+upper bound of what it could still save is no better than the best plan found. The bound adds
+to what is saved: each cluster still open, and each later promotion, at its saving on the
+prices as they stand (a promotion saves no more on lower prices); and the coupons' savings on
+those prices — never more than what is left to pay. A state reached again at the start of a
+level is not searched twice. Within a budget of nodes the result is **proven best**; past it,
+the search stops and says so (``proven=False``), keeping the best plan found.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from shop_domain.pricing.engine.coupon_search import CouponSearch
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
+from shop_domain.pricing.engine.wallet import WalletCoupon
+from shop_domain.pricing.kinds.base import AddOnOffer, Applied, GiftGrant, PriceCut, Reduction
+from shop_domain.pricing.promotion import Level
+
+DEFAULT_BUDGET = 20_000
+"""Nodes the search may visit before it stops without proof."""
+
+Score = tuple[int, int]
+"""What a plan is worth: the saving, then the value of its gifts (minor units)."""
+Choice = dict[str, uuid.UUID]
+"""The promotion each line of a cluster takes (a line not named takes none)."""
+
+
+@attrs.frozen
+class Plan:
+    levels: Mapping[Level, Mapping[str, uuid.UUID]]
+    coupons: tuple[WalletCoupon, ...]
+
+
+@attrs.frozen
+class Result:
+    plan: Plan
+    state: State
+    score: Score
+    proven: bool
+    nodes: int
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+def saving_of(problem: Problem, offer: Offer, line_ids: Sequence[str], state: State) -> int:
+    """What ``offer`` would take off ``line_ids`` as ``state`` prices them (an add-on
+    purchase: what its add-on lines would save)."""
+    outcome = problem.evaluate(offer, line_ids, state)
+    if not isinstance(outcome, Applied):
+        return 0
+    saved = 0
+    by_id = problem.by_id
+    for effect in outcome.effects:
+        if isinstance(effect, Reduction):
+            saved += effect.amount.minor
+        elif isinstance(effect, PriceCut):
+            for line_id, unit in effect.unit_prices.items():
+                saved += (state.units[line_id] - unit.minor) * by_id[line_id].quantity
+        elif isinstance(effect, AddOnOffer):
+            for line in problem.lines:
+                if line.add_on_of == offer.id and line.item.sku_id == effect.sku_id:
+                    saved += max(0, state.units[line.line_id] - effect.price.minor) * line.quantity
+    return saved
+
+
+class Search:
+    def __init__(
+        self,
+        problem: Problem,
+        *,
+        picks: Mapping[tuple[str, Level], uuid.UUID | None],
+        coupons: tuple[WalletCoupon, ...] | None,
+        budget: int = DEFAULT_BUDGET,
+    ) -> None:
+        self.problem = problem
+        self.picks = picks
+        self.budget = budget
+        self.nodes = 0
+        self.best: tuple[Score, Plan, State] | None = None
+        self.coupons = CouponSearch(problem, coupons, self._tick)
+        self.joinable = {
+            (offer.id, level): tuple(
+                line_id for line_id in offer.line_ids if offer.id in self.options(line_id, level)
+            )
+            for offer in problem.offers.values()
+            for level in (offer.level,)
+        }
+        self.clusters = [self._clusters(level) for level in LEVELS]
+        self._savings: dict[object, int] = {}
+        self._seen: set[object] = set()
+        start = problem.start()
+        self.gifts_possible = any(
+            isinstance(effect, GiftGrant)
+            for offer in problem.offers.values()
+            for outcome in (problem.evaluate(offer, offer.line_ids, start),)
+            if isinstance(outcome, Applied)
+            for effect in outcome.effects
+        )
+
+    # --- the choices ----------------------------------------------------------------------------
+    def options(self, line_id: str, level: Level) -> list[uuid.UUID | None]:
+        """What the line may take at ``level``: its pick, or what fits, best-ranked first."""
+        if (line_id, level) in self.picks:
+            return [self.picks[(line_id, level)]]
+        return [*self.problem.fits.get((line_id, level), ()), None]
+
+    def _clusters(self, level: Level) -> list[list[Choice]]:
+        lines = [line.line_id for line in self.problem.lines if line.add_on_of is None]
+        if level is Level.ITEM:
+            return [
+                [{line_id: o} if o is not None else {} for o in self.options(line_id, level)]
+                for line_id in lines
+                if self.problem.fits.get((line_id, level))
+            ]
+        offers = sorted(
+            {o for line_id in lines for o in self.options(line_id, level) if o is not None}
+        )
+        parent = {o: o for o in offers}
+
+        def root(o: uuid.UUID) -> uuid.UUID:
+            while parent[o] != o:
+                o = parent[o]
+            return o
+
+        for line_id in lines:
+            fitting = [o for o in self.options(line_id, level) if o is not None]
+            for a, b in itertools.pairwise(fitting):
+                parent[root(a)] = root(b)
+        groups: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for o in offers:
+            groups.setdefault(root(o), []).append(o)
+        return [self._choices(level, group) for group in groups.values()]
+
+    def _choices(self, level: Level, group: list[uuid.UUID]) -> list[Choice]:
+        """Every way the promotions of ``group`` may take their lines: each on or off (on when
+        a line picked it), and a line that several promotions on fit takes one of them."""
+        picked = {o for o in self.picks.values() if o in group}
+        lines = sorted({i for o in group for i in self.joinable[(o, level)]})
+        found: list[Choice] = []
+        free = [o for o in group if o not in picked]
+        for size in range(len(free), -1, -1):
+            for extra in itertools.combinations(free, size):
+                on = picked | set(extra)
+                per_line: list[list[uuid.UUID | None]] = [
+                    [o for o in self.options(line_id, level) if o in on] or [None]
+                    for line_id in lines
+                ]
+                for chosen in itertools.product(*per_line):
+                    choice = {i: o for i, o in zip(lines, chosen, strict=True) if o is not None}
+                    if choice not in found:
+                        found.append(choice)
+        return found
+
+    # --- entry ----------------------------------------------------------------------------------
+    def run(self) -> Result:
+        start = self.problem.start()
+        self._consider(self._priority_plan(start))
+        proven = True
+        try:
+            self._walk(0, 0, start, ())
+        except _OutOfBudget:
+            proven = False
+        assert self.best is not None
+        score, plan, state = self.best
+        return Result(plan, state, score, proven, self.nodes)
+
+    def _tick(self) -> None:
+        self.nodes += 1
+        if self.nodes > self.budget:
+            raise _OutOfBudget
+
+    def _score(self, state: State) -> Score:
+        return (self.problem.list_total() - state.payable(), state.gift_value())
+
+    def _consider(self, found: tuple[Score, Plan, State]) -> None:
+        if self.best is None or found[0] > self.best[0]:
+            self.best = found
+
+    def _prunes(self, bound: int) -> bool:
+        """Whether a branch that saves at most ``bound`` cannot beat the best plan: it saves
+        less, or as much when no promotion could give a gift (gifts break ties)."""
+        assert self.best is not None
+        best = self.best[0][0]
+        return bound < best or (bound == best and not self.gifts_possible)
+
+    def _priority_plan(self, start: State) -> tuple[Score, Plan, State]:
+        state, levels = start, {}
+        for level in LEVELS:
+            assignment = {}
+            for line in self.problem.lines:
+                first = self.options(line.line_id, level)[0] if line.add_on_of is None else None
+                if first is not None:
+                    assignment[line.line_id] = first
+            levels[level] = assignment
+            state = self.problem.run_level(level, assignment, state)
+        coupons, final = self.coupons.best(state)
+        return (self._score(final), Plan(levels, coupons), final)
+
+    # --- the walk -------------------------------------------------------------------------------
+    def _walk(
+        self, index: int, position: int, state: State, made: tuple[tuple[Level, Choice], ...]
+    ) -> None:
+        if index == len(LEVELS):
+            coupons, final = self.coupons.best(state)
+            self._consider((self._score(final), self._plan(made, coupons), final))
+            return
+        clusters = self.clusters[index]
+        if position == len(clusters):
+            if LEVELS[index] is Level.ORDER:
+                state = state.copy()
+                self.problem.price_add_ons(state)
+            key = _key(index, state)
+            if key in self._seen:
+                return
+            self._seen.add(key)
+            self._walk(index + 1, 0, state, made)
+            return
+        level = LEVELS[index]
+        children: list[tuple[int, int, State, Choice]] = []
+        for choice in clusters[position]:
+            self._tick()
+            after = state.copy()
+            groups: dict[uuid.UUID, list[str]] = {}
+            for line_id, promotion_id in choice.items():
+                groups.setdefault(promotion_id, []).append(line_id)
+            for promotion_id in sorted(groups):
+                self.problem.apply(
+                    self.problem.offers[promotion_id], tuple(groups[promotion_id]), after
+                )
+            children.append((after.payable(), len(children), after, choice))
+        for _, _, after, choice in sorted(children, key=lambda c: (c[0], c[1])):
+            if self._prunes(self._bound(index, position + 1, after)):
+                continue
+            self._walk(index, position + 1, after, (*made, (level, choice)))
+
+    @staticmethod
+    def _plan(made: tuple[tuple[Level, Choice], ...], coupons: tuple[WalletCoupon, ...]) -> Plan:
+        levels: dict[Level, dict[str, uuid.UUID]] = {level: {} for level in LEVELS}
+        for level, choice in made:
+            levels[level].update(choice)
+        return Plan(levels, coupons)
+
+    # --- the bound ------------------------------------------------------------------------------
+    def _bound(self, index: int, position: int, state: State) -> int:
+        """What a plan could save at most from ``state``, with the clusters of level ``index``
+        from ``position`` on and every later level still to decide."""
+        more = 0
+        for level_index in range(index, len(LEVELS)):
+            level = LEVELS[level_index]
+            start = position if level_index == index else 0
+            for cluster in self.clusters[level_index][start:]:
+                more += self._cluster_bound(level, cluster, state)
+        more += self.coupons.bound(state)
+        payable = state.payable()
+        return self.problem.list_total() - payable + min(more, payable)
+
+    def _cluster_bound(self, level: Level, cluster: list[Choice], state: State) -> int:
+        if level is Level.ITEM:
+            return max(
+                (
+                    self._saving(promotion_id, tuple(choice), state)
+                    for choice in cluster
+                    for promotion_id in choice.values()
+                ),
+                default=0,
+            )
+        offers = {promotion_id for choice in cluster for promotion_id in choice.values()}
+        return sum(
+            self._saving(promotion_id, self.joinable[(promotion_id, level)], state)
+            for promotion_id in offers
+        )
+
+    def _saving(self, promotion_id: uuid.UUID, line_ids: tuple[str, ...], state: State) -> int:
+        key = (
+            promotion_id,
+            line_ids,
+            tuple((state.units[i], state.amounts[i]) for i in line_ids),
+        )
+        found = self._savings.get(key)
+        if found is None:
+            offer = self.problem.offers[promotion_id]
+            found = self._savings[key] = saving_of(self.problem, offer, line_ids, state)
+        return found
+
+
+def _key(index: int, state: State) -> object:
+    offered = frozenset(
+        (offer.id, effect.sku_id)
+        for offer, _, applied in state.applied
+        for effect in applied.effects
+        if isinstance(effect, AddOnOffer)
+    )
+    return (
+        index,
+        tuple(state.units.values()),
+        tuple(state.amounts.values()),
+        frozenset(state.took),
+        offered,
+        state.gift_value(),
+    )
+
+
+__all__ = ["DEFAULT_BUDGET", "Plan", "Result", "Search", "saving_of"]
