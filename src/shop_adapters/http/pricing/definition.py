@@ -63,6 +63,23 @@ class PromotionLevel(enum.StrEnum):
         return cls[level.name]
 
 
+class PromotionChannel(enum.StrEnum):
+    """Where a promotion applies: the domain's :class:`Channel` under a component name of its
+    own (the coupons' channels are another enum of the same name)."""
+
+    APP = Channel.APP.value
+    H5 = Channel.H5.value
+    WEB = Channel.WEB.value
+    MINI_PROGRAM = Channel.MINI_PROGRAM.value
+
+
+class PromotionIssuerKind(enum.StrEnum):
+    """The domain's :class:`IssuerKind` under a component name of its own."""
+
+    PLATFORM = IssuerKind.PLATFORM.value
+    SHOP = IssuerKind.SHOP.value
+
+
 class _In(msgspec.Struct, forbid_unknown_fields=True):
     """Base of request bodies: unknown fields are an error, not silently ignored."""
 
@@ -115,7 +132,7 @@ class PromotionIssuerSchema(_In):
     """Who runs the promotion and bears its cost: the platform, or one shop (``shop_id``), whose
     promotion covers its own goods only."""
 
-    kind: IssuerKind = IssuerKind.PLATFORM
+    kind: PromotionIssuerKind = PromotionIssuerKind.PLATFORM
     shop_id: uuid.UUID | None = None
 
 
@@ -126,9 +143,9 @@ class PromotionDefinitionSchema(_In):
     name: Annotated[str, text(NAME_MAX, min_length=1, examples=["Spring 满300减50"])]
     kind: PromotionKindSchema
     window: PromotionWindowSchema
-    channels: Annotated[list[Channel], Meta(min_length=1, max_length=len(Channel))] = msgspec.field(
-        default_factory=lambda: sorted(Channel)
-    )
+    channels: Annotated[
+        list[PromotionChannel], Meta(min_length=1, max_length=len(PromotionChannel))
+    ] = msgspec.field(default_factory=lambda: sorted(PromotionChannel))
     """Where the promotion applies; all channels unless told."""
     audience: PromotionAudienceSchema = msgspec.field(default_factory=PromotionAudienceSchema)
     targets: PromotionTargetsSchema = msgspec.field(default_factory=PromotionTargetsSchema)
@@ -144,7 +161,7 @@ class PromotionDefinitionSchema(_In):
             name=self.name,
             kind=kind_from_wire(self.kind.name, self.kind.params),
             window=Window(self.window.starts_at, self.window.ends_at),
-            channels=frozenset(self.channels),
+            channels=frozenset(Channel(channel.value) for channel in self.channels),
             audience=Audience(audience.kind, audience.min_level, audience.group),
             targets=Targets(
                 targets.kind,
@@ -154,7 +171,7 @@ class PromotionDefinitionSchema(_In):
             ),
             limits=PromotionLimits(self.limits.per_user, self.limits.total),
             priority=self.priority,
-            issuer=Issuer(self.issuer.kind, self.issuer.shop_id),
+            issuer=Issuer(IssuerKind(self.issuer.kind.value), self.issuer.shop_id),
         )
 
     @classmethod
@@ -165,7 +182,7 @@ class PromotionDefinitionSchema(_In):
             name=definition.name,
             kind=PromotionKindSchema(name=name, params=params),
             window=PromotionWindowSchema(definition.window.starts_at, definition.window.ends_at),
-            channels=sorted(definition.channels),
+            channels=sorted(PromotionChannel(channel.value) for channel in definition.channels),
             audience=PromotionAudienceSchema(audience.kind, audience.min_level, audience.group),
             targets=PromotionTargetsSchema(
                 targets.kind,
@@ -175,11 +192,15 @@ class PromotionDefinitionSchema(_In):
             ),
             limits=PromotionLimitsSchema(definition.limits.per_user, definition.limits.total),
             priority=definition.priority,
-            issuer=PromotionIssuerSchema(definition.issuer.kind, definition.issuer.shop_id),
+            issuer=PromotionIssuerSchema(
+                PromotionIssuerKind(definition.issuer.kind.value), definition.issuer.shop_id
+            ),
         )
 
 
 __all__ = [
+    "PromotionChannel",
+    "PromotionIssuerKind",
     "PromotionAudienceSchema",
     "PromotionIssuerSchema",
     "PromotionKindSchema",
