@@ -42,6 +42,7 @@ from shop_adapters.http import create_app, mint_token
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
+from shop_adapters.http.pricing import PRICING_CONTROLLERS
 from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
 
@@ -88,7 +89,12 @@ TALLY = Tally()
 
 
 def _app(settings: Settings) -> Litestar:
-    controllers = [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS, *GIFTCARD_CONTROLLERS]
+    controllers = [
+        *CATALOG_CONTROLLERS,
+        *COUPON_CONTROLLERS,
+        *GIFTCARD_CONTROLLERS,
+        *PRICING_CONTROLLERS,
+    ]
     return create_app(bootstrap(settings), controllers)
 
 

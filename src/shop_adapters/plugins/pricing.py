@@ -1,14 +1,45 @@
-"""Pricing as a plug-in: promotions stored (PRO-2), so far its table and its repository
-(``uow.promotions``); its commands, the engine, the live index and its routes come next
-(issue 12)."""
+"""Pricing as a plug-in: promotions stored (PRO-2), their goods read from the catalog
+(``uow.promotion_goods``), the operators' commands (PRO-2, PRO-3) and their routes under
+``/promotions``; the engine and the live index come next (issue 12)."""
 
 from __future__ import annotations
 
-from shop_adapters.plugin import ContextPlugin
+from collections.abc import Mapping
+from typing import Any
+
+from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.sql.pricing.goods import SqlPricingGoods
+from shop_adapters.sql.pricing.queries import SqlPromotionQueries
 from shop_adapters.sql.pricing.repositories import SqlPromotionRepository
+from shop_app.pricing.clashes import ConflictCheck
+from shop_app.pricing.handlers import pricing_command_handlers
+from shop_app.pricing.queries import PromotionQueries
+from shop_app.pricing.services import PricingServices
+from shop_app.shared.messagebus import CommandHandler, UnitOfWorkFactory
+
+
+def _wire(wiring: Wiring) -> None:
+    wiring.add(PromotionQueries, SqlPromotionQueries(wiring.engine))
+
+    def services() -> PricingServices:
+        uow_factory: Any = wiring.resolve(UnitOfWorkFactory)  # has every context's repositories
+        return PricingServices(
+            queries=wiring.resolve(PromotionQueries), conflicts=ConflictCheck(uow_factory)
+        )
+
+    wiring.add_lazy(PricingServices, services)
+
+
+def _handlers(_wiring: Wiring) -> Mapping[type, CommandHandler]:
+    return pricing_command_handlers()
+
 
 PLUGIN = ContextPlugin(
     name="pricing",
     tables=("shop_adapters.sql.pricing.tables",),
-    repositories={"promotions": SqlPromotionRepository},
+    wire=_wire,
+    handlers=_handlers,
+    repositories={"promotions": SqlPromotionRepository, "promotion_goods": SqlPricingGoods},
+    services=(PricingServices, PromotionQueries),
+    http="shop_adapters.http.pricing:PRICING_CONTROLLERS",
 )
