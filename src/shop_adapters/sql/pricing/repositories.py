@@ -24,6 +24,10 @@ from typing import Final
 from sqlalchemy import Integer, bindparam, func, select, text
 
 from shop_adapters.sql.driver import Prepared
+
+# the live promotions' feed fills from triggers on ``promotions``: its tables go wherever the
+# promotions' repository goes (ADR 0034)
+from shop_adapters.sql.pricing import live_tables  # noqa: F401
 from shop_adapters.sql.pricing.mapping import PROMOTIONS
 from shop_adapters.sql.pricing.tables import HOLDING_SQL, promotions
 from shop_adapters.sql.uow import SqlRepository
