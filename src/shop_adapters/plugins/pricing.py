@@ -1,6 +1,7 @@
 """Pricing as a plug-in: promotions stored (PRO-2), their goods read from the catalog
 (``uow.promotion_goods``), the operators' commands (PRO-2, PRO-3) and their routes under
-``/promotions``; the engine and the live index come next (issue 12)."""
+``/promotions``; the live promotions kept in each process and the customer facts
+(:mod:`shop_adapters.plugins.pricing_live`, ADR 0034)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.plugins.pricing_live import (
+    LIVE_SERVICES,
+    LIVE_TABLES,
+    LiveSettings,
+    live_promotion_starters,
+    wire_live_promotions,
+)
 from shop_adapters.sql.pricing.goods import SqlPricingGoods
 from shop_adapters.sql.pricing.queries import SqlPromotionQueries
 from shop_adapters.sql.pricing.repositories import SqlPromotionRepository
@@ -20,6 +28,7 @@ from shop_app.shared.messagebus import CommandHandler, UnitOfWorkFactory
 
 def _wire(wiring: Wiring) -> None:
     wiring.add(PromotionQueries, SqlPromotionQueries(wiring.engine))
+    wire_live_promotions(wiring)
 
     def services() -> PricingServices:
         uow_factory: Any = wiring.resolve(UnitOfWorkFactory)  # has every context's repositories
@@ -36,10 +45,12 @@ def _handlers(_wiring: Wiring) -> Mapping[type, CommandHandler]:
 
 PLUGIN = ContextPlugin(
     name="pricing",
-    tables=("shop_adapters.sql.pricing.tables",),
+    tables=("shop_adapters.sql.pricing.tables", *LIVE_TABLES),
+    settings=LiveSettings,
     wire=_wire,
+    starters=live_promotion_starters,
     handlers=_handlers,
     repositories={"promotions": SqlPromotionRepository, "promotion_goods": SqlPricingGoods},
-    services=(PricingServices, PromotionQueries),
+    services=(PricingServices, PromotionQueries, *LIVE_SERVICES),
     http="shop_adapters.http.pricing:PRICING_CONTROLLERS",
 )
