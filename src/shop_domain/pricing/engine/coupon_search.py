@@ -5,9 +5,9 @@ set. On a tie: fewer coupons, then narrower scopes (CPN-7)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from shop_domain.pricing.engine.plan import Problem, State
+from shop_domain.pricing.engine.plan import Problem, State, coupon_order
 from shop_domain.pricing.engine.wallet import WalletCoupon
 
 Found = tuple[tuple[WalletCoupon, ...], State]
@@ -35,17 +35,44 @@ class CouponSearch:
             )
         return found
 
-    def bound(self, state: State) -> int:
+    def bound(self, state: State, kept: Mapping[str, int] | None = None) -> int:
         """At most what coupons could take off ``state`` or any state below it: one that does
-        not stack, or every stackable one, each on its own."""
-        alone = stacked = 0
+        not stack, or every stackable one, each on its own.
+
+        ``kept`` is, per line, what the later promotions could save at most with that line in
+        them. A coupon that does not combine with promotions is measured only on lines that
+        take none, so using it gives up at least the smallest ``kept`` of its lines: its part
+        of the bound is its saving less that (PRO-6)."""
+        kept = kept or {}
+
+        def given_up(coupons: list[WalletCoupon]) -> int:
+            lines = {i for c in coupons for i in self.problem.coupon_base(c, state)}
+            return min((kept.get(i, 0) for i in lines), default=0)
+
+        alone = stacked = separate = 0
+        apart: list[WalletCoupon] = []
         for coupon in self.pool:
             off = self.off(coupon, state)
+            if not coupon.combinable_with_promotions and not off:
+                continue
             if self.fixed is not None or coupon.stackable:
-                stacked += off
-            else:
+                if coupon.combinable_with_promotions:
+                    stacked += off
+                else:
+                    separate += off
+                    apart.append(coupon)
+            elif coupon.combinable_with_promotions:
                 alone = max(alone, off)
+            else:
+                alone = max(alone, off - given_up([coupon]))
+        if separate:
+            stacked += max(0, separate - given_up(apart))
         return max(alone, stacked)
+
+    def raise_gain(self, low: State, high: State) -> int:
+        """How much more the coupons could take off ``high`` than ``low`` (the same lines at
+        higher amounts), each on its own."""
+        return sum(max(0, self.off(c, high) - self.off(c, low)) for c in self.pool)
 
     def best(self, state: State) -> Found:
         if self.fixed is not None:
@@ -77,7 +104,10 @@ class CouponSearch:
         for coupon in useful:
             if not coupon.stackable:
                 better((coupon,), offs[coupon.coupon_id])
-        stackable = [c for c in useful if c.stackable]
+        # the most saving first, so that a good set is found early and the rest is cut
+        stackable = sorted(
+            (c for c in useful if c.stackable), key=lambda c: (-offs[c.coupon_id], c.coupon_id)
+        )
 
         def walk(position: int, chosen: tuple[WalletCoupon, ...], taken: int) -> None:
             if position == len(stackable):
@@ -85,11 +115,12 @@ class CouponSearch:
                 return
             self.tick()
             rest = sum(offs[c.coupon_id] for c in stackable[position:])
-            if taken + rest < best[1]:
+            if taken + rest <= best[1] and best[0]:
                 return
-            with_it = (*chosen, stackable[position])
-            after = self.problem.run_coupons(with_it, state)
-            walk(position + 1, with_it, payable - after.payable())
+            with_it = tuple(sorted((*chosen, stackable[position]), key=coupon_order))
+            more = payable - self.problem.run_coupons(with_it, state).payable()
+            if more > taken:  # a coupon that takes nothing more is never worth having
+                walk(position + 1, with_it, more)
             walk(position + 1, chosen, taken)
 
         walk(0, (), 0)

@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import attrs
 
+from shop_domain.pricing.engine.bounds import Bounds
 from shop_domain.pricing.engine.coupon_search import CouponSearch
-from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
+from shop_domain.pricing.engine.plan import LEVELS, Problem, State
 from shop_domain.pricing.engine.wallet import WalletCoupon
-from shop_domain.pricing.kinds.base import AddOnOffer, Applied, GiftGrant, PriceCut, Reduction
+from shop_domain.pricing.kinds.base import AddOnOffer, Applied, GiftGrant
 from shop_domain.pricing.promotion import Level
 
 DEFAULT_BUDGET = 20_000
@@ -63,27 +64,6 @@ class _OutOfBudget(Exception):
     pass
 
 
-def saving_of(problem: Problem, offer: Offer, line_ids: Sequence[str], state: State) -> int:
-    """What ``offer`` would take off ``line_ids`` as ``state`` prices them (an add-on
-    purchase: what its add-on lines would save)."""
-    outcome = problem.evaluate(offer, line_ids, state)
-    if not isinstance(outcome, Applied):
-        return 0
-    saved = 0
-    by_id = problem.by_id
-    for effect in outcome.effects:
-        if isinstance(effect, Reduction):
-            saved += effect.amount.minor
-        elif isinstance(effect, PriceCut):
-            for line_id, unit in effect.unit_prices.items():
-                saved += (state.units[line_id] - unit.minor) * by_id[line_id].quantity
-        elif isinstance(effect, AddOnOffer):
-            for line in problem.lines:
-                if line.add_on_of == offer.id and line.item.sku_id == effect.sku_id:
-                    saved += max(0, state.units[line.line_id] - effect.price.minor) * line.quantity
-    return saved
-
-
 class Search:
     def __init__(
         self,
@@ -107,7 +87,7 @@ class Search:
             for level in (offer.level,)
         }
         self.clusters = [self._clusters(level) for level in LEVELS]
-        self._savings: dict[object, int] = {}
+        self.bounds = Bounds(problem, self.clusters, self.joinable, self.coupons)
         self._seen: set[object] = set()
         start = problem.start()
         self.gifts_possible = any(
@@ -250,7 +230,7 @@ class Search:
                 )
             children.append((after.payable(), len(children), after, choice))
         for _, _, after, choice in sorted(children, key=lambda c: (c[0], c[1])):
-            if self._prunes(self._bound(index, position + 1, after)):
+            if self._prunes(self.bounds.bound(index, position + 1, after)):
                 continue
             self._walk(index, position + 1, after, (*made, (level, choice)))
 
@@ -260,48 +240,6 @@ class Search:
         for level, choice in made:
             levels[level].update(choice)
         return Plan(levels, coupons)
-
-    # --- the bound ------------------------------------------------------------------------------
-    def _bound(self, index: int, position: int, state: State) -> int:
-        """What a plan could save at most from ``state``, with the clusters of level ``index``
-        from ``position`` on and every later level still to decide."""
-        more = 0
-        for level_index in range(index, len(LEVELS)):
-            level = LEVELS[level_index]
-            start = position if level_index == index else 0
-            for cluster in self.clusters[level_index][start:]:
-                more += self._cluster_bound(level, cluster, state)
-        more += self.coupons.bound(state)
-        payable = state.payable()
-        return self.problem.list_total() - payable + min(more, payable)
-
-    def _cluster_bound(self, level: Level, cluster: list[Choice], state: State) -> int:
-        if level is Level.ITEM:
-            return max(
-                (
-                    self._saving(promotion_id, tuple(choice), state)
-                    for choice in cluster
-                    for promotion_id in choice.values()
-                ),
-                default=0,
-            )
-        offers = {promotion_id for choice in cluster for promotion_id in choice.values()}
-        return sum(
-            self._saving(promotion_id, self.joinable[(promotion_id, level)], state)
-            for promotion_id in offers
-        )
-
-    def _saving(self, promotion_id: uuid.UUID, line_ids: tuple[str, ...], state: State) -> int:
-        key = (
-            promotion_id,
-            line_ids,
-            tuple((state.units[i], state.amounts[i]) for i in line_ids),
-        )
-        found = self._savings.get(key)
-        if found is None:
-            offer = self.problem.offers[promotion_id]
-            found = self._savings[key] = saving_of(self.problem, offer, line_ids, state)
-        return found
 
 
 def _key(index: int, state: State) -> object:
@@ -321,4 +259,4 @@ def _key(index: int, state: State) -> object:
     )
 
 
-__all__ = ["DEFAULT_BUDGET", "Plan", "Result", "Search", "saving_of"]
+__all__ = ["DEFAULT_BUDGET", "Plan", "Result", "Search"]

@@ -1,0 +1,147 @@
+"""The search's upper bound: the most a branch could still save (see :mod:`.search`).
+
+At a node, the clusters of the current level from ``position`` on are still open, and every
+later level too. The bound is
+
+    saved(low) + later(low) + max(0, gain − smallest_raise)
+
+- ``low``: each open line at the lowest amount any of its cluster's choices gives it (its
+  deepest cut, every promotion on). Whatever the open clusters choose, they save
+  ``saved(low)`` less the total ``δ`` by which their choices leave lines above ``low``.
+- ``later(low)``: each later promotion's saving on ``low`` with all the lines it may take, and
+  the coupons' bound — a promotion or coupon saves no more on lower prices or fewer lines, so
+  this bounds what the later levels save from ``low``.
+- leaving lines above ``low`` can make the later levels save more, by at most ``gain``: what each
+  later promotion and coupon saves on the prices before the open clusters, less what it saves on
+  ``low``. It is worth it only when ``gain`` passes the smallest total raise a choice other than
+  the deepest can make, ``smallest_raise`` — so a flat threshold (its tier reached either way)
+  adds nothing, and a branch is cut as soon as no threshold or coupon is near a step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from shop_domain.pricing.engine.coupon_search import CouponSearch
+from shop_domain.pricing.engine.plan import LEVELS, Problem, State
+from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduction
+
+Choice = dict[str, uuid.UUID]
+Outcome = tuple[int, dict[str, tuple[int, int]]]
+"""A choice's saving and each of its lines' (unit price, amount) after it."""
+
+
+def saving_of(problem: Problem, offer_id: uuid.UUID, line_ids: Sequence[str], state: State) -> int:
+    """What promotion ``offer_id`` would take off ``line_ids`` as ``state`` prices them (an
+    add-on purchase: what its add-on lines would save)."""
+    offer = problem.offers[offer_id]
+    outcome = problem.evaluate(offer, line_ids, state)
+    if not isinstance(outcome, Applied):
+        return 0
+    saved = 0
+    by_id = problem.by_id
+    for effect in outcome.effects:
+        if isinstance(effect, Reduction):
+            saved += effect.amount.minor
+        elif isinstance(effect, PriceCut):
+            for line_id, unit in effect.unit_prices.items():
+                saved += (state.units[line_id] - unit.minor) * by_id[line_id].quantity
+        elif isinstance(effect, AddOnOffer):
+            for line in problem.lines:
+                if line.add_on_of == offer.id and line.item.sku_id == effect.sku_id:
+                    saved += max(0, state.units[line.line_id] - effect.price.minor) * line.quantity
+    return saved
+
+
+class Bounds:
+    def __init__(
+        self,
+        problem: Problem,
+        clusters: Sequence[Sequence[Sequence[Choice]]],
+        joinable: dict[tuple[uuid.UUID, object], tuple[str, ...]],
+        coupons: CouponSearch,
+    ) -> None:
+        self.problem = problem
+        self.clusters = clusters
+        self.coupons = coupons
+        self.lines_of = [
+            [tuple(sorted({i for choice in cluster for i in choice})) for cluster in level]
+            for level in clusters
+        ]
+        self.structures = [
+            [
+                (offer_id, joinable[(offer_id, LEVELS[index])])
+                for cluster in level
+                for offer_id in sorted({o for choice in cluster for o in choice.values()})
+            ]
+            for index, level in enumerate(clusters)
+        ]
+        self._savings: dict[object, int] = {}
+        self._outcomes: dict[object, Outcome] = {}
+
+    def saving(self, offer_id: uuid.UUID, line_ids: tuple[str, ...], state: State) -> int:
+        key = (offer_id, tuple((state.units[i], state.amounts[i]) for i in line_ids))
+        found = self._savings.get(key)
+        if found is None:
+            found = self._savings[key] = saving_of(self.problem, offer_id, line_ids, state)
+        return found
+
+    def outcome(self, index: int, position: int, option: int, state: State) -> Outcome:
+        """What option ``option`` of a cluster does to its lines as ``state`` prices them."""
+        lines = self.lines_of[index][position]
+        key = (index, position, option, tuple((state.units[i], state.amounts[i]) for i in lines))
+        found = self._outcomes.get(key)
+        if found is None:
+            small = State(
+                {i: state.units[i] for i in lines}, {i: state.amounts[i] for i in lines}, set()
+            )
+            groups: dict[uuid.UUID, list[str]] = {}
+            for line_id, offer_id in self.clusters[index][position][option].items():
+                groups.setdefault(offer_id, []).append(line_id)
+            for offer_id in sorted(groups):
+                self.problem.apply(self.problem.offers[offer_id], tuple(groups[offer_id]), small)
+            saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
+            found = self._outcomes[key] = (
+                saved,
+                {i: (small.units[i], small.amounts[i]) for i in lines},
+            )
+        return found
+
+    def bound(self, index: int, position: int, state: State) -> int:
+        """What a plan could save at most from ``state``, with the clusters of level ``index``
+        from ``position`` on and every later level still to decide."""
+        low_units, low_amounts = dict(state.units), dict(state.amounts)
+        smallest_raise: int | None = None
+        clusters = self.clusters[index] if index < len(LEVELS) else ()
+        for at in range(position, len(clusters)):
+            outcomes = [self.outcome(index, at, k, state) for k in range(len(clusters[at]))]
+            lines = self.lines_of[index][at]
+            for i in lines:
+                low_units[i] = min(after[i][0] for _, after in outcomes)
+                low_amounts[i] = min(after[i][1] for _, after in outcomes)
+            for _, after in outcomes:
+                over = sum(after[i][1] - low_amounts[i] for i in lines)
+                if over > 0 and (smallest_raise is None or over < smallest_raise):
+                    smallest_raise = over
+        low = State(low_units, low_amounts, state.took)
+        later = gain = 0
+        kept: dict[str, int] = {}
+        for level_index in range(index + 1, len(LEVELS)):
+            for offer_id, line_ids in self.structures[level_index]:
+                on_low = self.saving(offer_id, line_ids, low)
+                later += on_low
+                for line_id in line_ids:
+                    kept[line_id] = kept.get(line_id, 0) + on_low
+                if smallest_raise is not None:
+                    gain += self.saving(offer_id, line_ids, state) - on_low
+        later += self.coupons.bound(low, kept)
+        if smallest_raise is not None:
+            gain += self.coupons.raise_gain(low, state)
+        total = self.problem.list_total()
+        saved = total - sum(low_amounts.values())
+        extra = max(0, gain - smallest_raise) if smallest_raise is not None else 0
+        return min(total, saved + later + extra)
+
+
+__all__ = ["Bounds", "saving_of"]
