@@ -2,8 +2,8 @@
 
 A world of goods — 500 shops of 40 SKUs, in 4,000 categories — holds K active promotions with
 realistic targeting and no PRO-3 clash: most on one to three SKUs (item prices) or on a
-category (multi-buys), one threshold per shop (满减, 每满减, 满折, 满赠, 换购), and one platform-wide
-order threshold. The cart takes 10 lines from each of 5 shops, so each line meets several
+category (multi-buys), one threshold per shop (满减, 每满减, 满折, 满赠, 换购), and one
+platform-wide order threshold. The cart takes 10 lines from each of 5 shops, so each line meets several
 promotions across the levels (an item price, a multi-buy, its shop's threshold, the platform's)
 and the wallet's 30 coupons (shop, category and platform coupons, most stackable, some not
 combinable with promotions).
@@ -40,8 +40,8 @@ from shop_domain.pricing.kinds import (
     FlashPrice,
     MultiBuyPrice,
     MultiBuyRate,
-    PerEachReduction,
     PercentOff,
+    PerEachReduction,
     ReductionTier,
     SpecialPrice,
     ThresholdDiscount,
@@ -216,7 +216,9 @@ class World:
         return coupons
 
 
-def naive(cart: Sequence[CartLine], promotions: Sequence[Promotion], coupons: Sequence[WalletCoupon]) -> int:
+def naive(
+    cart: Sequence[CartLine], promotions: Sequence[Promotion], coupons: Sequence[WalletCoupon]
+) -> int:
     """Every promotion against every line, applied greedily by priority; then the best coupon."""
     context = Context("CNY")
     amounts = {line.line_id: line.unit_price.minor * line.quantity for line in cart}
@@ -228,10 +230,18 @@ def naive(cart: Sequence[CartLine], promotions: Sequence[Promotion], coupons: Se
             definition = promotion.definition
             if promotion.level is not level or not promotion.is_active(AT):
                 continue
-            if Channel.APP not in definition.channels or not definition.audience.admits(CustomerFacts()):
+            if Channel.APP not in definition.channels or not definition.audience.admits(
+                CustomerFacts()
+            ):
                 continue
             lines = [
-                Line(line.line_id, line.item, line.quantity, cny(units[line.line_id]), cny(amounts[line.line_id]))
+                Line(
+                    line.line_id,
+                    line.item,
+                    line.quantity,
+                    cny(units[line.line_id]),
+                    cny(amounts[line.line_id]),
+                )
                 for line in cart
                 if line.line_id not in taken and definition.targets.covers(line.item)
             ]
@@ -244,7 +254,9 @@ def naive(cart: Sequence[CartLine], promotions: Sequence[Promotion], coupons: Se
                 if isinstance(effect, PriceCut):
                     for line_id, unit in effect.unit_prices.items():
                         units[line_id] = unit.minor
-                        amounts[line_id] = unit.minor * next(c.quantity for c in cart if c.line_id == line_id)
+                        amounts[line_id] = unit.minor * next(
+                            c.quantity for c in cart if c.line_id == line_id
+                        )
                 elif isinstance(effect, Reduction):
                     share = effect.amount.minor // len(effect.line_ids)
                     for line_id in effect.line_ids:
@@ -269,7 +281,10 @@ def main() -> None:
     parser.add_argument("--ks", default="10,100,1000,10000")
     args = parser.parse_args()
     world = World(seed=7)
-    print(f"parameters: {CART_SHOPS * LINES_PER_SHOP} lines over {CART_SHOPS} shops, {COUPONS} coupons, quotes {args.quotes}")
+    print(
+        f"parameters: {CART_SHOPS * LINES_PER_SHOP} lines over {CART_SHOPS} shops, "
+        f"{COUPONS} coupons, quotes {args.quotes}"
+    )
     for k in (int(v) for v in args.ks.split(",")):
         promotions = world.promotions(k)
         tracemalloc.start()

@@ -20,12 +20,14 @@ later level too. The bound is
 
 from __future__ import annotations
 
+import decimal
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from shop_domain.pricing.engine.coupon_search import CouponSearch
 from shop_domain.pricing.engine.plan import LEVELS, Problem, State
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduction
+from shop_domain.pricing.promotion import Level
 
 Choice = dict[str, uuid.UUID]
 Outcome = tuple[int, dict[str, tuple[int, int]]]
@@ -59,7 +61,7 @@ class Bounds:
         self,
         problem: Problem,
         clusters: Sequence[Sequence[Sequence[Choice]]],
-        joinable: dict[tuple[uuid.UUID, object], tuple[str, ...]],
+        joinable: Mapping[tuple[uuid.UUID, Level], tuple[str, ...]],
         coupons: CouponSearch,
     ) -> None:
         self.problem = problem
@@ -125,23 +127,54 @@ class Bounds:
                 if over > 0 and (smallest_raise is None or over < smallest_raise):
                     smallest_raise = over
         low = State(low_units, low_amounts, state.took)
-        later = gain = 0
+        later = 0
         kept: dict[str, int] = {}
+        gains: list[tuple[int, decimal.Decimal | None, Sequence[str]]] = []
         for level_index in range(index + 1, len(LEVELS)):
+            # a line left out of every promotion at a level gives up at least the smallest of
+            # those it may take there: it may park in one that then does not apply
+            at_level: dict[str, int] = {}
             for offer_id, line_ids in self.structures[level_index]:
                 on_low = self.saving(offer_id, line_ids, low)
                 later += on_low
                 for line_id in line_ids:
-                    kept[line_id] = kept.get(line_id, 0) + on_low
+                    at_level[line_id] = min(at_level.get(line_id, on_low), on_low)
                 if smallest_raise is not None:
-                    gain += self.saving(offer_id, line_ids, state) - on_low
+                    gain = self.saving(offer_id, line_ids, state) - on_low
+                    if gain > 0:
+                        gains.append((gain, self._slope(offer_id), line_ids))
+            for line_id, given_up in at_level.items():
+                kept[line_id] = kept.get(line_id, 0) + given_up
         later += self.coupons.bound(low, kept)
-        if smallest_raise is not None:
-            gain += self.coupons.raise_gain(low, state)
         total = self.problem.list_total()
         saved = total - sum(low_amounts.values())
-        extra = max(0, gain - smallest_raise) if smallest_raise is not None else 0
+        extra = 0
+        if smallest_raise is not None:
+            gains += self.coupons.gains(low, state)
+            extra = max(0, _jumps(gains) - smallest_raise)
         return min(total, saved + later + extra)
+
+    def _slope(self, offer_id: uuid.UUID) -> decimal.Decimal | None:
+        slope = getattr(self.problem.offers[offer_id].promotion.definition.kind, "slope", None)
+        return slope() if slope is not None else None
+
+
+def _jumps(gains: Sequence[tuple[int, decimal.Decimal | None, Sequence[str]]]) -> int:
+    """What raising lines could gain beyond what the raise itself costs. A promotion or
+    coupon with a slope gains at most that share of the raise of its lines; while the slopes
+    over each line add up to no more than 1, those gains never pay for their raise, and only the
+    ones that jump (thresholds, or slopes over a line adding up past 1) are left to count."""
+    over_line: dict[str, decimal.Decimal] = {}
+    for _, slope, line_ids in gains:
+        if slope is not None:
+            for line_id in line_ids:
+                over_line[line_id] = over_line.get(line_id, decimal.Decimal(0)) + slope
+    steep = {line_id for line_id, slope in over_line.items() if slope > 1}
+    # a rounded discount may follow its slope one minor unit ahead (MON-2): that unit counts
+    return sum(
+        gain if slope is None or any(line_id in steep for line_id in line_ids) else min(gain, 1)
+        for gain, slope, line_ids in gains
+    )
 
 
 __all__ = ["Bounds", "saving_of"]

@@ -4,6 +4,7 @@ set. On a tie: fewer coupons, then narrower scopes (CPN-7)."""
 
 from __future__ import annotations
 
+import decimal
 import uuid
 from collections.abc import Callable, Mapping
 
@@ -69,10 +70,15 @@ class CouponSearch:
             stacked += max(0, separate - given_up(apart))
         return max(alone, stacked)
 
-    def raise_gain(self, low: State, high: State) -> int:
-        """How much more the coupons could take off ``high`` than ``low`` (the same lines at
-        higher amounts), each on its own."""
-        return sum(max(0, self.off(c, high) - self.off(c, low)) for c in self.pool)
+    def gains(self, low: State, high: State) -> list[tuple[int, decimal.Decimal | None, list[str]]]:
+        """How much more each coupon could take off ``high`` than ``low`` (the same lines at
+        higher amounts) on its own, with its slope and its lines."""
+        found = []
+        for coupon in self.pool:
+            gain = self.off(coupon, high) - self.off(coupon, low)
+            if gain > 0:
+                found.append((gain, coupon.benefit.slope(), self.problem.coupon_base(coupon, low)))
+        return found
 
     def best(self, state: State) -> Found:
         if self.fixed is not None:

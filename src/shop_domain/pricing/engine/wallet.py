@@ -73,6 +73,17 @@ class CouponBenefit:
         """The most it can take off: its value, or a rate coupon's cap (None: no cap)."""
         return self.value if self.value is not None else self.cap
 
+    def slope(self) -> decimal.Decimal | None:
+        """How much of a rise in the goods in scope the discount may follow at most: ``1 -
+        rate`` for a rate coupon and 1 for a cash coupon without a threshold; None when a
+        threshold makes it jump (the search's bound reads this)."""
+        if self.threshold is not None:
+            return None
+        if self.kind is BenefitKind.RATE:
+            assert self.rate is not None
+            return decimal.Decimal(1) - self.rate
+        return decimal.Decimal(1)
+
     def threshold_minor(self) -> int:
         return 0 if self.threshold is None else self.threshold.minor
 

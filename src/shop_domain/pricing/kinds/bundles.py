@@ -214,6 +214,11 @@ class BundlePrice:
         saving, earning = _saving_over(sets, self.price.minor)
         return _reduction(lines, saving, earning, context.currency, tag)
 
+    def slope(self) -> decimal.Decimal:
+        """Its saving grows by at most what the lines' prices grow (the set costs its price
+        whatever its parts cost): the search's bound reads this (ADR 0035)."""
+        return decimal.Decimal(1)
+
     def tag(self) -> str:
         return f"套装价 {figure(self.price)}"
 
@@ -260,6 +265,11 @@ class MultiBuyPrice:
         saving, positions = _saving_over(groups, self.price.minor)
         return _reduction(lines, saving, positions, context.currency, tag)
 
+    def slope(self) -> decimal.Decimal:
+        """Its saving grows by at most what the lines' prices grow (the set costs its price
+        whatever its parts cost): the search's bound reads this (ADR 0035)."""
+        return decimal.Decimal(1)
+
     def tag(self) -> str:
         return f"{self.count}件{figure(self.price)}"
 
@@ -296,6 +306,10 @@ class MultiBuyRate:
             positions.update(group.lines)
         off = rate_discount(Money(grouped, context.currency), self.rate)
         return _reduction(lines, off.minor, positions, context.currency, tag)
+
+    def slope(self) -> decimal.Decimal:
+        """Its saving grows by at most ``1 - rate`` of what the lines' prices grow."""
+        return decimal.Decimal(1) - self.rate
 
     def tag(self) -> str:
         return f"{self.count}件{rate_label(self.rate)}"

@@ -17,6 +17,7 @@ met. A pick that does not fit the tier reached is refused with :class:`InvalidGi
 
 from __future__ import annotations
 
+import decimal
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
@@ -233,6 +234,10 @@ class ThresholdGift:
             lines,
         )
 
+    def slope(self) -> decimal.Decimal:
+        """A gift takes nothing off the price: its saving never grows."""
+        return decimal.Decimal(0)
+
     def tag(self) -> str:
         """``满300赠，满500赠``."""
         return "，".join(tier.label() for tier in self.tiers)
@@ -290,6 +295,10 @@ class AddPriceGift:
             return short_of(self.threshold, reached, lines, self.tag())
         gift = Gift(self.sku_id, self.quantity, self.value, self.price)
         return Applied((GiftGrant((gift,), line_ids(lines)),))
+
+    def slope(self) -> decimal.Decimal:
+        """A gift takes nothing off the price: its saving never grows."""
+        return decimal.Decimal(0)
 
     def tag(self) -> str:
         """``满300加9.90元得``."""

@@ -15,6 +15,7 @@ told which gifts are available, and stock is held when the order is placed. Per-
 
 from __future__ import annotations
 
+import decimal
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
@@ -123,6 +124,10 @@ class PurchaseGift:
             for gift in self.gifts
         )
         return Applied((GiftGrant(granted, tuple(line.line_id for line in lines)),))
+
+    def slope(self) -> decimal.Decimal:
+        """A gift takes nothing off the price: its saving never grows."""
+        return decimal.Decimal(0)
 
     def tag(self) -> str:
         return "赠品"

@@ -8,6 +8,7 @@ from tests.unit.pricing.engine.engine_builders import (
     APP,
     AT,
     cny,
+    coupon,
     line,
     on_shop,
     on_skus,
@@ -16,6 +17,7 @@ from tests.unit.pricing.engine.engine_builders import (
 
 from shop_domain.pricing.engine import price
 from shop_domain.pricing.kinds import DirectReduction, ReductionTier, TieredReduction
+from shop_testing.invariants.quotes import check_quote
 
 
 @pytest.mark.rule("PRO-4")
@@ -36,3 +38,21 @@ def test_an_item_cut_that_would_lose_a_shop_threshold_is_left_out() -> None:
     assert [a.source_id for a in quote.lines[0].adjustments] == [tiers.id]
     reasons = {n.promotion_id: n.reason for n in quote.not_applied}
     assert reasons[cut.id] == "pricing.not_chosen"
+
+
+@pytest.mark.rule("PRO-6")
+def test_a_line_may_stay_out_of_every_promotion_for_a_coupon_that_does_not_combine() -> None:
+    """Two order thresholds on everything; the line of 2 units parks in the one that needs 3
+    items (which then does not apply), so it took no promotion and the coupon that does not
+    combine with promotions is measured on it; the other lines take 0.01 off."""
+    cart = [line(1, "0.01"), line(2, "0.01"), line(3, "0.01"), line(4, "72.97", 2)]
+    by_count = promo(1, TieredReduction((ReductionTier(3, cny("0.01")),)))
+    by_amount = promo(2, TieredReduction((ReductionTier(cny("0.02"), cny("0.01")),)))
+    alone = coupon(
+        1, value="26.26", threshold="26.26", combinable_with_promotions=False, stackable=False
+    )
+    quote = price(cart, ANYONE, AT, APP, [by_count, by_amount], [alone])
+    assert quote.proven_best
+    assert quote.totals.list_total - quote.totals.payable == cny("26.27")
+    assert quote.chosen_coupons == (alone.coupon_id,)
+    check_quote(quote)
