@@ -3,8 +3,8 @@
 A world of goods — 500 shops of 40 SKUs, in 4,000 categories — holds K active promotions with
 realistic targeting and no PRO-3 clash: most on one to three SKUs (item prices) or on a
 category (multi-buys), one threshold per shop (满减, 每满减, 满折, 满赠, 换购), and one
-platform-wide order threshold. The cart takes 10 lines from each of 5 shops, so each line meets several
-promotions across the levels (an item price, a multi-buy, its shop's threshold, the platform's)
+platform-wide order threshold. The cart takes 10 lines from each of 5 shops, so each line
+meets several promotions across the levels (an item price, a multi-buy, its shop's threshold, the platform's)
 and the wallet's 30 coupons (shop, category and platform coupons, most stackable, some not
 combinable with promotions).
 
