@@ -1,0 +1,1 @@
+"""The pricing context's HTTP API (issue 12)."""
