@@ -1,12 +1,12 @@
 """How fast is a quote of a 50-line cart with 30 coupons among K live promotions?
 
-A world of goods — 500 shops of 40 SKUs, in 4,000 categories — holds K active promotions with
-realistic targeting and no PRO-3 clash: most on one to three SKUs (item prices) or on a
+A world of goods — 500 shops of 40 SKUs, in 4,000 categories — holds K active promotions
+with realistic targeting and no PRO-3 clash: most on one to three SKUs (item prices) or on a
 category (multi-buys), one threshold per shop (满减, 每满减, 满折, 满赠, 换购), and one
 platform-wide order threshold. The cart takes 10 lines from each of 5 shops, so each line
-meets several promotions across the levels (an item price, a multi-buy, its shop's threshold, the platform's)
-and the wallet's 30 coupons (shop, category and platform coupons, most stackable, some not
-combinable with promotions).
+meets several promotions across the levels (an item price, a multi-buy, its shop's
+threshold, the platform's) and the wallet's 30 coupons (shop, category and platform
+coupons, most stackable, some not combinable with promotions).
 
 Ours: the live index's candidates for the cart's items, then ``price`` — the proven-best
 combination, explained. Baseline (same run, same data): a naive evaluator that tests every

@@ -16,11 +16,18 @@ from shop_adapters.plugins.pricing_live import (
     live_promotion_starters,
     wire_live_promotions,
 )
+from shop_adapters.plugins.pricing_participation import (
+    PARTICIPATION_REPOSITORIES,
+    PARTICIPATION_TABLES,
+    participation_handlers,
+    wire_participation,
+)
 from shop_adapters.sql.pricing.goods import SqlPricingGoods
 from shop_adapters.sql.pricing.queries import SqlPromotionQueries
 from shop_adapters.sql.pricing.repositories import SqlPromotionRepository
 from shop_app.pricing.clashes import ConflictCheck
 from shop_app.pricing.handlers import pricing_command_handlers
+from shop_app.pricing.participation_ports import ParticipationQueries
 from shop_app.pricing.queries import PromotionQueries
 from shop_app.pricing.services import PricingServices
 from shop_app.shared.messagebus import CommandHandler, UnitOfWorkFactory
@@ -29,6 +36,7 @@ from shop_app.shared.messagebus import CommandHandler, UnitOfWorkFactory
 def _wire(wiring: Wiring) -> None:
     wiring.add(PromotionQueries, SqlPromotionQueries(wiring.engine))
     wire_live_promotions(wiring)
+    wire_participation(wiring)
 
     def services() -> PricingServices:
         uow_factory: Any = wiring.resolve(UnitOfWorkFactory)  # has every context's repositories
@@ -39,18 +47,22 @@ def _wire(wiring: Wiring) -> None:
     wiring.add_lazy(PricingServices, services)
 
 
-def _handlers(_wiring: Wiring) -> Mapping[type, CommandHandler]:
-    return pricing_command_handlers()
+def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
+    return {**pricing_command_handlers(), **participation_handlers(wiring)}
 
 
 PLUGIN = ContextPlugin(
     name="pricing",
-    tables=("shop_adapters.sql.pricing.tables", *LIVE_TABLES),
+    tables=("shop_adapters.sql.pricing.tables", *LIVE_TABLES, PARTICIPATION_TABLES),
     settings=LiveSettings,
     wire=_wire,
     starters=live_promotion_starters,
     handlers=_handlers,
-    repositories={"promotions": SqlPromotionRepository, "promotion_goods": SqlPricingGoods},
-    services=(PricingServices, PromotionQueries, *LIVE_SERVICES),
+    repositories={
+        "promotions": SqlPromotionRepository,
+        "promotion_goods": SqlPricingGoods,
+        **PARTICIPATION_REPOSITORIES,
+    },
+    services=(PricingServices, PromotionQueries, ParticipationQueries, *LIVE_SERVICES),
     http="shop_adapters.http.pricing:PRICING_CONTROLLERS",
 )

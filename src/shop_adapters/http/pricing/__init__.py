@@ -1,5 +1,6 @@
-"""The promotions' HTTP API (PRO-2, PRO-3): the back office under ``/promotions`` (named
-permissions). ``PRICING_CONTROLLERS`` is what :func:`shop_adapters.http.create_app` takes.
+"""The promotions' HTTP API (PRO-2, PRO-3, PRO-7): the back office under ``/promotions``
+(named permissions), with each promotion's participation log. ``PRICING_CONTROLLERS`` is what
+:func:`shop_adapters.http.create_app` takes.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from typing import Final
 from litestar import Controller
 
 from shop_adapters.http.pricing.admin import PromotionAdminController
+from shop_adapters.http.pricing.participation import PARTICIPATION_CONTROLLERS
 
-PRICING_CONTROLLERS: Final[list[type[Controller]]] = [PromotionAdminController]
+PRICING_CONTROLLERS: Final[list[type[Controller]]] = [
+    PromotionAdminController,
+    *PARTICIPATION_CONTROLLERS,
+]
 
 __all__ = ["PRICING_CONTROLLERS", "PromotionAdminController"]
