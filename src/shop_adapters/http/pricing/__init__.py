@@ -1,5 +1,6 @@
 """The promotions' HTTP API (PRO-2, PRO-3): the back office under ``/promotions`` (named
-permissions). ``PRICING_CONTROLLERS`` is what :func:`shop_adapters.http.create_app` takes.
+permissions); quotes and promotion tags for shoppers under ``/pricing`` (public).
+``PRICING_CONTROLLERS`` is what :func:`shop_adapters.http.create_app` takes.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from typing import Final
 from litestar import Controller
 
 from shop_adapters.http.pricing.admin import PromotionAdminController
+from shop_adapters.http.pricing.public import PricingPublicController
 
-PRICING_CONTROLLERS: Final[list[type[Controller]]] = [PromotionAdminController]
+PRICING_CONTROLLERS: Final[list[type[Controller]]] = [
+    PromotionAdminController,
+    PricingPublicController,
+]
 
-__all__ = ["PRICING_CONTROLLERS", "PromotionAdminController"]
+__all__ = ["PRICING_CONTROLLERS", "PricingPublicController", "PromotionAdminController"]
