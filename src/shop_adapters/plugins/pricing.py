@@ -1,7 +1,8 @@
 """Pricing as a plug-in: promotions stored (PRO-2), their goods read from the catalog
 (``uow.promotion_goods``), the operators' commands (PRO-2, PRO-3) and their routes under
 ``/promotions``; the live promotions kept in each process and the customer facts
-(:mod:`shop_adapters.plugins.pricing_live`, ADR 0034)."""
+(:mod:`shop_adapters.plugins.pricing_live`, ADR 0034); quotes of a cart (``QuoteService``, over
+the catalog's prices and the coupons' wallets) and their public routes under ``/pricing``."""
 
 from __future__ import annotations
 
@@ -22,13 +23,18 @@ from shop_adapters.plugins.pricing_participation import (
     participation_handlers,
     wire_participation,
 )
+from shop_adapters.sql.pricing.catalog import SqlPricingCatalog
 from shop_adapters.sql.pricing.goods import SqlPricingGoods
 from shop_adapters.sql.pricing.queries import SqlPromotionQueries
 from shop_adapters.sql.pricing.repositories import SqlPromotionRepository
+from shop_adapters.sql.pricing.wallet import SqlWalletSource
 from shop_app.pricing.clashes import ConflictCheck
+from shop_app.pricing.customers import CustomerFactsSource
 from shop_app.pricing.handlers import pricing_command_handlers
+from shop_app.pricing.live import LivePromotions
 from shop_app.pricing.participation_ports import ParticipationQueries
 from shop_app.pricing.queries import PromotionQueries
+from shop_app.pricing.quoting import PricingCatalog, QuoteService, WalletSource
 from shop_app.pricing.services import PricingServices
 from shop_app.shared.messagebus import CommandHandler, UnitOfWorkFactory
 
@@ -45,6 +51,24 @@ def _wire(wiring: Wiring) -> None:
         )
 
     wiring.add_lazy(PricingServices, services)
+    _wire_quotes(wiring)
+
+
+def _wire_quotes(wiring: Wiring) -> None:
+    """Quotes (issue 12, item 8): the catalog's SKUs and prices, the wallet's coupons, and the
+    service that prices a cart from them, the live promotions and the customer facts."""
+    wiring.add(PricingCatalog, SqlPricingCatalog(wiring.engine))
+    wiring.add(WalletSource, SqlWalletSource(wiring.engine))
+
+    def quoting() -> QuoteService:
+        return QuoteService(
+            catalog=wiring.resolve(PricingCatalog),
+            live=wiring.resolve(LivePromotions),
+            customers=wiring.resolve(CustomerFactsSource),
+            wallet=wiring.resolve(WalletSource),
+        )
+
+    wiring.add_lazy(QuoteService, quoting)
 
 
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
@@ -63,6 +87,14 @@ PLUGIN = ContextPlugin(
         "promotion_goods": SqlPricingGoods,
         **PARTICIPATION_REPOSITORIES,
     },
-    services=(PricingServices, PromotionQueries, ParticipationQueries, *LIVE_SERVICES),
+    services=(
+        PricingServices,
+        PromotionQueries,
+        ParticipationQueries,
+        QuoteService,
+        PricingCatalog,
+        WalletSource,
+        *LIVE_SERVICES,
+    ),
     http="shop_adapters.http.pricing:PRICING_CONTROLLERS",
 )

@@ -1,0 +1,88 @@
+"""The catalog's SKUs and prices as a quote reads them
+(:class:`shop_app.pricing.quoting.PricingCatalog`), from the catalog's tables.
+
+Adapters may read another context's tables; this one reads ``skus``, ``products`` and
+``categories`` outside any unit of work (a read-only transaction, one statement). A SKU's price
+is its **sale price** — what it sells at before any promotion; the catalog's list price (the
+struck-through reference price) plays no part in pricing. It can be bought when its product is
+listed at the moment asked (due schedules applied, :func:`listed_at`) and the SKU is enabled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop_adapters.sql.catalog.statements import listed_at
+from shop_adapters.sql.catalog.tables import categories, products, skus
+from shop_adapters.sql.engine import reader
+from shop_adapters.sql.mapper import member_of
+from shop_app.pricing.quoting import CatalogLine
+from shop_domain.pricing.lines import ItemFacts
+from shop_domain.shared.money import Money
+
+_s, _p, _c = skus.c, products.c, categories.c
+_NOW = bindparam("now", type_=_p.list_at.type)
+
+
+def _lines() -> Select[Any]:
+    return (
+        select(
+            _s.id,
+            _s.product_id,
+            _s.shop_id,
+            _p.brand_id,
+            _c.path,
+            _s.sale_price_minor,
+            _s.currency,
+            and_(_s.enabled, listed_at(_NOW)).label("listed"),
+        )
+        .select_from(skus.join(products, _p.id == _s.product_id))
+        .join(categories, _c.id == _p.category_id)
+        .order_by(_s.id)
+    )
+
+
+def _line(row: Any) -> CatalogLine:
+    item = ItemFacts(
+        sku_id=row.id,
+        spu_id=row.product_id,
+        shop_id=row.shop_id,
+        category_ids=tuple(uuid.UUID(part) for part in row.path.strip("/").split("/")),
+        brand_id=row.brand_id,
+    )
+    return CatalogLine(item, Money(int(row.sale_price_minor), row.currency), bool(row.listed))
+
+
+class SqlPricingCatalog:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._reader = reader(engine)
+        dialect = engine.dialect.name
+        self._by_skus = _lines().where(member_of(_s.id, "ids", dialect))
+        self._of_product = _lines().where(_s.product_id == bindparam("product_id"))
+
+    async def _fetch(self, statement: Any, values: dict[str, Any]) -> list[CatalogLine]:
+        async with self._reader.connect() as conn:
+            rows = (await conn.execute(statement, values)).all()
+        return [_line(row) for row in rows]
+
+    async def lines_of(
+        self, sku_ids: Sequence[uuid.UUID], now: dt.datetime
+    ) -> Mapping[uuid.UUID, CatalogLine]:
+        if not sku_ids:
+            return {}
+        found = await self._fetch(self._by_skus, {"ids": sorted(set(sku_ids)), "now": now})
+        return {line.item.sku_id: line for line in found}
+
+    async def lines_of_product(
+        self, product_id: uuid.UUID, now: dt.datetime
+    ) -> Sequence[CatalogLine]:
+        return await self._fetch(self._of_product, {"product_id": product_id, "now": now})
+
+
+__all__ = ["SqlPricingCatalog"]
