@@ -3,8 +3,12 @@ properties every quote keeps (PRO-8, PRO-12, MON-3, MON-4)."""
 
 from __future__ import annotations
 
+import uuid
+
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shop_domain.pricing.engine import price
 from shop_domain.pricing.engine.price import prepare
@@ -35,3 +39,38 @@ def test_the_search_finds_what_trying_every_plan_finds(case: PricingCase) -> Non
     assert (got, quote.totals.gift_value.minor) == (saving, gifts)
     assert got >= priority_plan_saving(problem)
     check_quote(quote)
+
+
+@pytest.mark.rule("PRO-12")
+@settings(max_examples=100, deadline=None)
+@given(pricing_cases(max_lines=4, max_promotions=5, max_coupons=3))
+def test_the_same_inputs_give_the_same_quote(case: PricingCase) -> None:
+    assert _quote(case) == _quote(case)
+
+
+@pytest.mark.rule("PRO-5")
+@pytest.mark.rule("CPN-8")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pricing_cases(max_lines=4, max_promotions=5, max_coupons=3), st.data())
+def test_another_promotion_or_coupon_never_raises_the_best_price(
+    case: PricingCase, data: st.DataObject
+) -> None:
+    more = data.draw(pricing_cases(max_lines=4, max_promotions=2, max_coupons=2))
+    extra_promotions = tuple(
+        attrs.evolve(p, id=uuid.UUID(int=p.id.int + 0x100)) for p in more.promotions
+    )
+    extra_coupons = tuple(
+        attrs.evolve(c, coupon_id=uuid.UUID(int=c.coupon_id.int + 0x100)) for c in more.coupons
+    )
+    before = _quote(case)
+    after = _quote(
+        attrs.evolve(
+            case,
+            promotions=case.promotions + extra_promotions,
+            coupons=case.coupons + extra_coupons,
+        )
+    )
+    assert before.proven_best
+    assert after.proven_best
+    assert after.totals.payable <= before.totals.payable
+    check_quote(after)

@@ -64,6 +64,7 @@ def prepare(
     offers = _offers(cart, customer, at, channel, promotions)
     fits = _fits(cart, offers)
     _check_picks(cart, choices, fits)
+    _check_gift_picks(choices, offers)
     usable = tuple(
         sorted(
             (
@@ -152,6 +153,21 @@ def _check_picks(
                 f"promotion {promotion_id} does not apply to line {line_id!r} at the "
                 f"{level.name.lower()} level",
                 details={"line_id": line_id, "promotion_id": str(promotion_id)},
+            )
+
+
+def _check_gift_picks(choices: Choices, offers: Sequence[Offer]) -> None:
+    """A pick of gifts names a promotion of this cart that has a gift pool."""
+    pools = {
+        offer.id
+        for offer in offers
+        if hasattr(offer.promotion.definition.kind, "tier_reached")  # a threshold gift
+    }
+    for promotion_id in choices.gifts:
+        if promotion_id not in pools:
+            raise InvalidChoice(
+                f"promotion {promotion_id} has no gift pool to pick from on this cart",
+                details={"promotion_id": str(promotion_id)},
             )
 
 

@@ -15,8 +15,9 @@ from tests.unit.pricing.engine.engine_builders import (
     promo,
 )
 
-from shop_domain.pricing.engine import price
+from shop_domain.pricing.engine import Choices, InvalidChoice, price
 from shop_domain.pricing.kinds import DirectReduction, ReductionTier, TieredReduction
+from shop_domain.pricing.promotion import Level
 from shop_testing.invariants.quotes import check_quote
 
 
@@ -56,3 +57,30 @@ def test_a_line_may_stay_out_of_every_promotion_for_a_coupon_that_does_not_combi
     assert quote.totals.list_total - quote.totals.payable == cny("26.27")
     assert quote.chosen_coupons == (alone.coupon_id,)
     check_quote(quote)
+
+
+@pytest.mark.rule("PRO-5")
+def test_a_pick_of_gifts_from_a_promotion_without_a_pool_is_refused() -> None:
+    cut = promo(1, DirectReduction(cny("20")), on_skus(1))
+    with pytest.raises(InvalidChoice) as refused:
+        price([line(1, "100")], ANYONE, AT, APP, [cut], choices=Choices(gifts={cut.id: {}}))
+    assert refused.value.code == "pricing.invalid_choice"
+
+
+@pytest.mark.rule("PRO-5")
+def test_a_pick_of_a_promotion_that_does_not_fit_the_line_is_refused() -> None:
+    cut = promo(1, DirectReduction(cny("20")), on_skus(1))
+    picks = Choices(promotions={("l2", Level.ITEM): cut.id})
+    with pytest.raises(InvalidChoice):
+        price([line(1, "100"), line(2, "100")], ANYONE, AT, APP, [cut], choices=picks)
+
+
+@pytest.mark.rule("PRO-5")
+def test_the_customers_pick_binds_the_search() -> None:
+    cart = [line(1, "310")]
+    cut = promo(1, DirectReduction(cny("20")), on_skus(1))
+    tiers = promo(2, TieredReduction((ReductionTier(cny("300"), cny("50")),)), on_shop())
+    picked = Choices(promotions={("l1", Level.ITEM): cut.id})
+    quote = price(cart, ANYONE, AT, APP, [cut, tiers], choices=picked)
+    assert quote.totals.payable == cny("290")  # the cut, and 290 misses 满300减50
+    assert {n.promotion_id: n.missing_amount for n in quote.not_applied}[tiers.id] == cny("10")
