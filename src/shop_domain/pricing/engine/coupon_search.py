@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import decimal
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from shop_domain.pricing.engine.plan import Problem, State, coupon_order
 from shop_domain.pricing.engine.wallet import WalletCoupon
@@ -36,15 +36,26 @@ class CouponSearch:
             )
         return found
 
-    def bound(self, state: State, kept: Mapping[str, int] | None = None) -> int:
+    def bound(
+        self,
+        state: State,
+        kept: Mapping[str, int] | None = None,
+        later: Sequence[tuple[int, Sequence[str]]] = (),
+    ) -> int:
         """At most what coupons could take off ``state`` or any state below it: one that does
         not stack, or every stackable one, each on its own.
 
         ``kept`` is, per line, what the later promotions could save at most with that line in
         them. A coupon that does not combine with promotions is measured only on lines that
         take none, so using it gives up at least the smallest ``kept`` of its lines: its part
-        of the bound is its saving less that (PRO-6)."""
+        of the bound is its saving less that (PRO-6).
+
+        ``later`` lists the later promotions' savings at most, with their lines. A coupon with a
+        slope (a rate, or cash without a threshold) whose goods hold all of a promotion's lines
+        is measured as if that promotion applied: while the slopes of the coupons holding it add
+        up to no more than 1, the promotion applying saves more than it costs them."""
         kept = kept or {}
+        lowered = self._lowered(state, later)
 
         def given_up(coupons: list[WalletCoupon]) -> int:
             lines = {i for c in coupons for i in self.problem.coupon_base(c, state)}
@@ -53,7 +64,7 @@ class CouponSearch:
         alone = stacked = separate = 0
         apart: list[WalletCoupon] = []
         for coupon in self.pool:
-            off = self.off(coupon, state)
+            off = lowered.get(coupon.coupon_id, self.off(coupon, state))
             if not coupon.combinable_with_promotions and not off:
                 continue
             if self.fixed is not None or coupon.stackable:
@@ -69,6 +80,36 @@ class CouponSearch:
         if separate:
             stacked += max(0, separate - given_up(apart))
         return max(alone, stacked)
+
+    def _lowered(
+        self, state: State, later: Sequence[tuple[int, Sequence[str]]]
+    ) -> dict[uuid.UUID, int]:
+        """The sloped coupons' savings on ``state`` less what the later promotions inside their
+        goods take off first (one minor unit more, for rounding)."""
+        sloped = {}
+        for coupon in self.pool:
+            slope = coupon.benefit.slope()
+            if slope is not None and coupon.combinable_with_promotions:
+                base = set(self.problem.coupon_base(coupon, state))
+                sloped[coupon.coupon_id] = (coupon, slope, base)
+        if not sloped or not later:
+            return {}
+        inside: dict[uuid.UUID, int] = {}
+        for saving, line_ids in later:
+            if not saving:
+                continue
+            holders = [cid for cid, (_, _, base) in sloped.items() if base.issuperset(line_ids)]
+            if sum((sloped[cid][1] for cid in holders), decimal.Decimal(0)) > 1:
+                continue
+            for cid in holders:
+                inside[cid] = inside.get(cid, 0) + saving
+        lowered = {}
+        for cid, taken in inside.items():
+            coupon, slope, base = sloped[cid]
+            eligible = sum(state.amounts[i] for i in base) - taken
+            at_most = int((slope * max(0, eligible)).to_integral_value(decimal.ROUND_CEILING)) + 1
+            lowered[cid] = min(self.off(coupon, state), at_most)
+        return lowered
 
     def gains(self, low: State, high: State) -> list[tuple[int, decimal.Decimal | None, list[str]]]:
         """How much more each coupon could take off ``high`` than ``low`` (the same lines at
