@@ -11,8 +11,13 @@ test (``await check_coupon_books(shop)``), or from a state machine's ``invariant
 - :func:`check_giftcard_books` — per card: balance + spent − restored = face value, within
   0..face value; usages agree with the cards and the operation history; batches with their
   cards (GC-7, GC-8, GC-10);
+- :func:`check_participation_books` — per promotion: what counts of its participation log is
+  within its limits, and the limits' counters are the log's counts (PRO-7);
+- :func:`check_stored_promotion_conflicts` — no SKU in two stored promotions of one level
+  whose windows overlap (PRO-3; :func:`check_promotion_conflicts` over promotions given);
 - :func:`check_outbox` — an event for every recorded change (each context's *source*:
-  :func:`catalog_changes`, :func:`coupon_changes`, :func:`giftcard_changes`, and yours), and
+  :func:`catalog_changes`, :func:`coupon_changes`, :func:`giftcard_changes`,
+  :func:`pricing_changes`, and yours), and
   every row an integration event of a registered type whose payload decodes (ADR 0024);
 - :func:`check_allocation` — a split of money sums exactly, no share negative or above its
   base, each within one unit of its exact share, leftovers by largest remainder (MON-3, MON-4).
@@ -24,6 +29,12 @@ from shop_testing.invariants.coupons import check_coupon_books, coupon_changes
 from shop_testing.invariants.giftcards import check_giftcard_books, giftcard_changes
 from shop_testing.invariants.money import allocation_breaches, check_allocation
 from shop_testing.invariants.outbox import OUTBOX_SOURCES, Source, check_outbox
+from shop_testing.invariants.pricing import (
+    check_participation_books,
+    check_promotion_conflicts,
+    check_stored_promotion_conflicts,
+    pricing_changes,
+)
 
 __all__ = [
     "OUTBOX_SOURCES",
@@ -37,6 +48,10 @@ __all__ = [
     "check_coupon_books",
     "check_giftcard_books",
     "check_outbox",
+    "check_participation_books",
+    "check_promotion_conflicts",
+    "check_stored_promotion_conflicts",
     "coupon_changes",
     "giftcard_changes",
+    "pricing_changes",
 ]

@@ -33,6 +33,7 @@ from shop_testing.invariants.base import Findings, Recorded
 from shop_testing.invariants.catalog import catalog_changes
 from shop_testing.invariants.coupons import coupon_changes
 from shop_testing.invariants.giftcards import giftcard_changes
+from shop_testing.invariants.pricing import pricing_changes
 
 _LOADED: weakref.WeakSet[IntegrationRegistry] = weakref.WeakSet()
 """Registries our contexts' events were loaded into (finding them lists the packages)."""
@@ -41,7 +42,12 @@ Source = Callable[[MemoryShop], Awaitable[list[Recorded]]]
 """What one context's tables record, each change with the event it must have in the outbox."""
 
 
-OUTBOX_SOURCES: tuple[Source, ...] = (catalog_changes, coupon_changes, giftcard_changes)
+OUTBOX_SOURCES: tuple[Source, ...] = (
+    catalog_changes,
+    coupon_changes,
+    giftcard_changes,
+    pricing_changes,
+)
 """The sources of our contexts, for :func:`check_outbox`; add yours beside them
 (``(*OUTBOX_SOURCES, mine)``)."""
 

@@ -5,7 +5,10 @@ keep being checked (see ``docs/testing.md``).
   locking, using, releasing and returning coupons, voids, pauses, time and the expiry sweep;
 - :class:`GiftCardMachine` — one batch and its cards: opening, pausing, discarding,
   activations (with lock-outs), spending with several cards, restoring, time past the validity;
-- :class:`ShopMachine` — the base of both: a fresh ``memory://`` runtime per run, and
+- :class:`PromotionMachine` — promotions over a small catalog and their participation log:
+  creating, editing, scheduling (PRO-3 refusals predicted by brute force), pausing, resuming,
+  ending, time, orders recording and releasing participations within the limits (PRO-7);
+- :class:`ShopMachine` — the base of all three: a fresh ``memory://`` runtime per run, and
   :meth:`~ShopMachine.run` for its coroutines.
 
 Each run's settings are the class's ``run_settings`` (short by default: raise
@@ -15,5 +18,6 @@ Each run's settings are the class's ``run_settings`` (short by default: raise
 from shop_testing.machines.base import START, ShopMachine
 from shop_testing.machines.coupons import CouponTemplateMachine
 from shop_testing.machines.giftcards import GiftCardMachine
+from shop_testing.machines.pricing import PromotionMachine
 
-__all__ = ["START", "CouponTemplateMachine", "GiftCardMachine", "ShopMachine"]
+__all__ = ["START", "CouponTemplateMachine", "GiftCardMachine", "PromotionMachine", "ShopMachine"]
