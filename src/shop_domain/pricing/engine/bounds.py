@@ -129,7 +129,7 @@ class Bounds:
         low = State(low_units, low_amounts, state.took)
         later = 0
         kept: dict[str, int] = {}
-        savings: list[tuple[int, Sequence[str]]] = []
+        savings: list[tuple[int, Sequence[str], int]] = []
         gains: list[tuple[int, decimal.Decimal | None, Sequence[str]]] = []
         for level_index in range(index + 1, len(LEVELS)):
             # a line left out of every promotion at a level gives up at least the smallest of
@@ -138,7 +138,7 @@ class Bounds:
             for offer_id, line_ids in self.structures[level_index]:
                 on_low = self.saving(offer_id, line_ids, low)
                 later += on_low
-                savings.append((on_low, line_ids))
+                savings.append((on_low, line_ids, level_index))
                 for line_id in line_ids:
                     at_level[line_id] = min(at_level.get(line_id, on_low), on_low)
                 if smallest_raise is not None:
@@ -147,7 +147,7 @@ class Bounds:
                         gains.append((gain, self._slope(offer_id), line_ids))
             for line_id, given_up in at_level.items():
                 kept[line_id] = kept.get(line_id, 0) + given_up
-        later += self.coupons.bound(low, kept, savings)
+        later += self.coupons.bound(low, kept, savings, state)
         total = self.problem.list_total()
         saved = total - sum(low_amounts.values())
         extra = 0

@@ -40,7 +40,8 @@ class CouponSearch:
         self,
         state: State,
         kept: Mapping[str, int] | None = None,
-        later: Sequence[tuple[int, Sequence[str]]] = (),
+        later: Sequence[tuple[int, Sequence[str], int]] = (),
+        high: State | None = None,
     ) -> int:
         """At most what coupons could take off ``state`` or any state below it: one that does
         not stack, or every stackable one, each on its own.
@@ -50,12 +51,13 @@ class CouponSearch:
         take none, so using it gives up at least the smallest ``kept`` of its lines: its part
         of the bound is its saving less that (PRO-6).
 
-        ``later`` lists the later promotions' savings at most, with their lines. A coupon with a
-        slope (a rate, or cash without a threshold) whose goods hold all of a promotion's lines
-        is measured as if that promotion applied: while the slopes of the coupons holding it add
-        up to no more than 1, the promotion applying saves more than it costs them."""
+        ``later`` lists the later promotions' savings at most, with their lines and levels. A
+        coupon with a slope (a rate, or cash without a threshold) is measured as if those
+        promotions applied and took their surest share off its goods: while the slopes over a
+        promotion's share add up to no more than 1, the promotion applying saves more than it
+        costs the coupons (see :meth:`_lowered`)."""
         kept = kept or {}
-        lowered = self._lowered(state, later)
+        lowered = self._lowered(state, high, later)
 
         def given_up(coupons: list[WalletCoupon]) -> int:
             lines = {i for c in coupons for i in self.problem.coupon_base(c, state)}
@@ -82,10 +84,15 @@ class CouponSearch:
         return max(alone, stacked)
 
     def _lowered(
-        self, state: State, later: Sequence[tuple[int, Sequence[str]]]
+        self, state: State, high: State | None, later: Sequence[tuple[int, Sequence[str], int]]
     ) -> dict[uuid.UUID, int]:
-        """The sloped coupons' savings on ``state`` less what the later promotions inside their
-        goods take off first (one minor unit more, for rounding)."""
+        """The sloped coupons' savings on ``state`` less what the later promotions surely take
+        off their goods first.
+
+        A later promotion's reduction is shared over its lines by their amounts (MON-3), so the
+        part that lands on a coupon's goods is at least its saving times the smallest share
+        those lines can have: their lowest amounts against the others' highest (``high``, the
+        prices before the open choices), less a minor unit per line for rounding."""
         sloped = {}
         for coupon in self.pool:
             slope = coupon.benefit.slope()
@@ -94,15 +101,32 @@ class CouponSearch:
                 sloped[coupon.coupon_id] = (coupon, slope, base)
         if not sloped or not later:
             return {}
+        top = (high or state).amounts
+        floor = dict(state.amounts)
         inside: dict[uuid.UUID, int] = {}
-        for saving, line_ids in later:
-            if not saving:
-                continue
-            holders = [cid for cid, (_, _, base) in sloped.items() if base.issuperset(line_ids)]
-            if sum((sloped[cid][1] for cid in holders), decimal.Decimal(0)) > 1:
-                continue
-            for cid in holders:
-                inside[cid] = inside.get(cid, 0) + saving
+        for level in sorted({level for _, _, level in later}):
+            here = [(saving, lines) for saving, lines, at in later if at == level and saving]
+            for saving, line_ids in here:
+                shares = {}
+                for cid, (_, _, base) in sloped.items():
+                    shared = [i for i in line_ids if i in base]
+                    least = sum(floor[i] for i in shared)
+                    rest = sum(top[i] for i in line_ids if i not in base)
+                    if shared and least > 0:
+                        share = saving * least // (least + rest) - len(shared)
+                        if share > 0:
+                            shares[cid] = share
+                weight = sum(
+                    (sloped[cid][1] * share / saving for cid, share in shares.items()),
+                    decimal.Decimal(0),
+                )
+                if weight > 1:
+                    continue
+                for cid, share in shares.items():
+                    inside[cid] = inside.get(cid, 0) + share
+            for saving, line_ids in here:
+                for i in line_ids:
+                    floor[i] = max(0, floor[i] - saving)
         lowered = {}
         for cid, taken in inside.items():
             coupon, slope, base = sloped[cid]
