@@ -129,7 +129,7 @@ class Bounds:
         low = State(low_units, low_amounts, state.took)
         later = 0
         kept: dict[str, int] = {}
-        savings: list[tuple[int, Sequence[str], int]] = []
+        savings: list[tuple[int, Sequence[str], int, int]] = []
         gains: list[tuple[int, decimal.Decimal | None, Sequence[str]]] = []
         for level_index in range(index + 1, len(LEVELS)):
             # a line left out of every promotion at a level gives up at least the smallest of
@@ -138,11 +138,16 @@ class Bounds:
             for offer_id, line_ids in self.structures[level_index]:
                 on_low = self.saving(offer_id, line_ids, low)
                 later += on_low
-                savings.append((on_low, line_ids, level_index))
+                on_high = self.saving(offer_id, line_ids, state)
+                savings.append((on_low, line_ids, level_index, on_high))
+                # a kind that may leave some of its lines out (a bundle groups only some units)
+                # frees them at no cost
+                every = self._takes_every_line(offer_id)
                 for line_id in line_ids:
-                    at_level[line_id] = min(at_level.get(line_id, on_low), on_low)
+                    given_up = on_low if every else 0
+                    at_level[line_id] = min(at_level.get(line_id, given_up), given_up)
                 if smallest_raise is not None:
-                    gain = self.saving(offer_id, line_ids, state) - on_low
+                    gain = on_high - on_low
                     if gain > 0:
                         gains.append((gain, self._slope(offer_id), line_ids))
             for line_id, given_up in at_level.items():
@@ -155,6 +160,10 @@ class Bounds:
             gains += self.coupons.gains(low, state)
             extra = max(0, _jumps(gains) - smallest_raise)
         return min(total, saved + later + extra)
+
+    def _takes_every_line(self, offer_id: uuid.UUID) -> bool:
+        kind = self.problem.offers[offer_id].promotion.definition.kind
+        return bool(getattr(kind, "takes_every_line", False))
 
     def _slope(self, offer_id: uuid.UUID) -> decimal.Decimal | None:
         slope = getattr(self.problem.offers[offer_id].promotion.definition.kind, "slope", None)

@@ -40,7 +40,7 @@ class CouponSearch:
         self,
         state: State,
         kept: Mapping[str, int] | None = None,
-        later: Sequence[tuple[int, Sequence[str], int]] = (),
+        later: Sequence[tuple[int, Sequence[str], int, int]] = (),
         high: State | None = None,
     ) -> int:
         """At most what coupons could take off ``state`` or any state below it: one that does
@@ -84,7 +84,7 @@ class CouponSearch:
         return max(alone, stacked)
 
     def _lowered(
-        self, state: State, high: State | None, later: Sequence[tuple[int, Sequence[str], int]]
+        self, state: State, high: State | None, later: Sequence[tuple[int, Sequence[str], int, int]]
     ) -> dict[uuid.UUID, int]:
         """The sloped coupons' savings on ``state`` less what the later promotions surely take
         off their goods first.
@@ -104,8 +104,8 @@ class CouponSearch:
         top = (high or state).amounts
         floor = dict(state.amounts)
         inside: dict[uuid.UUID, int] = {}
-        for level in sorted({level for _, _, level in later}):
-            here = [(saving, lines) for saving, lines, at in later if at == level and saving]
+        for level in sorted({level for _, _, level, _ in later}):
+            here = [(saving, lines) for saving, lines, at, _ in later if at == level and saving]
             for saving, line_ids in here:
                 shares = {}
                 for cid, (_, _, base) in sloped.items():
@@ -124,9 +124,19 @@ class CouponSearch:
                     continue
                 for cid, share in shares.items():
                     inside[cid] = inside.get(cid, 0) + share
-            for saving, line_ids in here:
+            for line_ids, most_taken in (
+                (lines, most) for _, lines, at, most in later if at == level and most
+            ):
+                # the most of it line i can take: its highest amount against the others' lowest,
+                # a unit more for rounding (``most_taken``: the promotion's saving at the highest
+                # prices, which no plan's passes)
+                least = sum(floor[i] for i in line_ids)
                 for i in line_ids:
-                    floor[i] = max(0, floor[i] - saving)
+                    against = top[i] + least - floor[i]
+                    share = most_taken
+                    if against > 0:
+                        share = min(most_taken, -(-most_taken * top[i] // against) + 1)
+                    floor[i] = max(0, floor[i] - share)
         lowered = {}
         for cid, taken in inside.items():
             coupon, slope, base = sloped[cid]

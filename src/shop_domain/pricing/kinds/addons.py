@@ -61,6 +61,8 @@ class AddOnPurchase:
 
     name: ClassVar[str] = "add_on_purchase"
     stage: ClassVar[Stage] = Stage.THRESHOLD
+    takes_every_line: ClassVar[bool] = True
+    """When it applies, every line it is given takes it (the search relies on this)."""
 
     threshold: Threshold
     items: tuple[AddOnItem, ...] = attrs.field(converter=as_tuple)

@@ -178,6 +178,8 @@ class ThresholdGift:
 
     name: ClassVar[str] = "threshold_gift"
     stage: ClassVar[Stage] = Stage.THRESHOLD
+    takes_every_line: ClassVar[bool] = True
+    """When it applies, every line it is given takes it (the search relies on this)."""
 
     tiers: tuple[GiftTier, ...] = attrs.field(converter=as_tuple)
 
@@ -258,6 +260,8 @@ class AddPriceGift:
 
     name: ClassVar[str] = "add_price_gift"
     stage: ClassVar[Stage] = Stage.THRESHOLD
+    takes_every_line: ClassVar[bool] = True
+    """When it applies, every line it is given takes it (the search relies on this)."""
 
     threshold: Threshold
     sku_id: uuid.UUID

@@ -150,6 +150,8 @@ class TieredReduction:
 
     name: ClassVar[str] = "threshold_reduction"
     stage: ClassVar[Stage] = Stage.THRESHOLD
+    takes_every_line: ClassVar[bool] = True
+    """When it applies, every line it is given takes it (the search relies on this)."""
 
     tiers: tuple[ReductionTier, ...] = attrs.field(converter=as_tuple)
     cap: Money | None = None
@@ -196,6 +198,8 @@ class PerEachReduction:
 
     name: ClassVar[str] = "per_each_reduction"
     stage: ClassVar[Stage] = Stage.THRESHOLD
+    takes_every_line: ClassVar[bool] = True
+    """When it applies, every line it is given takes it (the search relies on this)."""
 
     step: Threshold
     reduction: Money
@@ -282,6 +286,8 @@ class ThresholdDiscount:
 
     name: ClassVar[str] = "threshold_discount"
     stage: ClassVar[Stage] = Stage.THRESHOLD
+    takes_every_line: ClassVar[bool] = True
+    """When it applies, every line it is given takes it (the search relies on this)."""
 
     tiers: tuple[DiscountTier, ...] = attrs.field(converter=as_tuple)
     cap: Money | None = None
