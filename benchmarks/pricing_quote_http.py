@@ -11,9 +11,9 @@ from each of 5 shops, a wallet of 30 coupons per cart, K promotions. Per K, a fr
   shops' 200 SKUs, one listed product per SKU at the world's price (its sale price), in the
   world's shop. The commands make their own ids, so the world's items are then re-based on
   them (SKU, SPU and category ids; shops are the world's own): the world's promotions, carts
-  and wallets are made afterwards, in those ids. The re-basing keeps every shape but changes
-  which of the cart's categories sort first, so the set of multi-buys for a K is not the very
-  set ``pricing_quote.py`` draws;
+  and wallets are made afterwards, in those ids. The categories' ids are made to sort as the
+  world's, so the promotions on the cart's goods are those ``pricing_quote.py`` makes for the
+  same K (a multi-buy on a category outside the cart names a category no catalog row has);
 - **the K promotions**, the world's, their windows moved to the run's moment (the service
   prices at its own clock's now), written through the promotions' repository in units of work
   with status *scheduled*, bypassing the scheduling command and its PRO-3 check — the world
@@ -205,7 +205,8 @@ def _bench(k: int, args: argparse.Namespace, channel: Channel) -> bool:
         f"proven best HTTP {served.proven}/{len(served.times)}, "
         f"library {library.proven}/{len(library.times)}; "
         f"payable equal {'yes' if not failures else 'NO'} "
-        f"(seeded in {seeded.seconds:.1f} s, service ready in {ready:.1f} s)",
+        f"({len(seeded.promotions)} promotions; seeded in {seeded.seconds:.1f} s, "
+        f"service ready in {ready:.1f} s)",
         flush=True,
     )
     print(f"  {served.sample}")

@@ -1,9 +1,13 @@
 """The seeding of ``pricing_quote_http.py``: a fresh, migrated database filled with the world of
-``pricing_quote.py`` for one K — the catalog through the catalog's commands (the world's items
-then re-based on the ids they made), the K promotions through the promotions' repository as
-scheduled (the scheduling command's PRO-3 check bypassed: the world is clash-free by
-construction), and one customer per cart whose wallet holds that cart's 30 coupons, through the
-coupons' commands; the wallets as the service reads them are checked against the world's.
+``pricing_quote.py`` for one K.
+
+- The catalog, through the catalog's commands; the world's items are then re-based on the ids
+  they made (the categories' ids made to sort as the world's, so that the promotions on the
+  cart's goods are those ``pricing_quote.py`` makes for that K).
+- The K promotions, through the promotions' repository, as scheduled: the scheduling command's
+  PRO-3 check is bypassed, the world being clash-free by construction.
+- One customer per cart, whose wallet holds that cart's 30 coupons, through the coupons'
+  commands; the wallets as the service reads them are checked against the world's.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from shop_domain.pricing.engine.wallet import PLATFORM
 from shop_domain.pricing.lines import ItemFacts
 from shop_domain.pricing.promotion import Promotion, PromotionStatus
 from shop_domain.pricing.terms import Channel, TargetKind, Window
+from shop_domain.shared.ids import new_id
 from shop_domain.shared.money import Money
 
 SEED = 7
@@ -59,14 +64,29 @@ class Seeded:
     seconds: float
 
 
+class _AscendingIds:
+    """UUIDv7s, each above the one before (two made within a millisecond may not be): the
+    categories made in the order of the world's ids then sort as the world's do."""
+
+    def __init__(self) -> None:
+        self._last = uuid.UUID(int=0)
+
+    def new_id(self) -> uuid.UUID:
+        made = new_id()
+        while made <= self._last:
+            made = new_id()
+        self._last = made
+        return made
+
+
 async def _catalog(bus: MessageBus, uow: Callable[[], Any], world: World) -> None:
     """The cart shops' SKUs as listed products; the world's items re-based on their ids."""
     count = CART_SHOPS * SKUS_PER_SHOP
     categories: dict[uuid.UUID, uuid.UUID] = {}
-    for item in world.items[:count]:
-        [leaf] = item.category_ids
-        if leaf not in categories:
-            categories[leaf] = await bus.handle(cat.CreateCategory(f"Category {leaf.int:x}"))
+    for leaf in sorted({item.category_ids[0] for item in world.items[:count]}):
+        categories[leaf] = await bus.handle(cat.CreateCategory(f"Category {leaf.int:x}"))
+    if sorted(categories.values()) != list(categories.values()):
+        raise RuntimeError("the catalog's category ids do not sort as the world's")
     for n in range(count):
         item = world.items[n]
         unit = Money(world.prices.pop(item.sku_id), "CNY")
@@ -192,7 +212,7 @@ async def _check_wallets(
 
 async def seed(env: dict[str, str], k: int, carts: int, channel: Channel) -> Seeded:
     started = time.perf_counter()
-    container = build_container(Settings.from_env(env))
+    container = build_container(Settings.from_env(env), ids=_AscendingIds())
     runtime = runtime_of(container)
     try:
         bus, uow = runtime.bus, container.resolve(UnitOfWorkFactory)
