@@ -204,7 +204,7 @@ def _bench(k: int, args: argparse.Namespace, channel: Channel) -> bool:
         f"library {library.figures()}; HTTP/library p50 {ratio:.1f}x; "
         f"proven best HTTP {served.proven}/{len(served.times)}, "
         f"library {library.proven}/{len(library.times)}; "
-        f"payable equal {'yes' if not failures else 'NO'} "
+        f"all 200 with the library's payable: {'yes' if not failures else 'NO'} "
         f"({len(seeded.promotions)} promotions; seeded in {seeded.seconds:.1f} s, "
         f"service ready in {ready:.1f} s)",
         flush=True,
