@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python benchmarks/giftcard_batch.py
 	$(BIN)/python benchmarks/giftcard_spends.py
 	$(BIN)/python benchmarks/http_reads.py
+	$(BIN)/python benchmarks/pricing_quote.py
 	$(BIN)/python benchmarks/pricing_quote_http.py
 	$(BIN)/python benchmarks/relay.py
 
