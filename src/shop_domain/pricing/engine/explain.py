@@ -265,10 +265,7 @@ def _verdict(
         return no("coupon.wrong_channel", f"this coupon is not for the {channel.value} channel")
     if coupon.benefit.currency != currency:
         return no("coupon.other_currency", f"this coupon is in {coupon.benefit.currency}")
-    in_scope = [
-        line for line in problem.lines if line.add_on_of is None and coupon.goods.covers(line.item)
-    ]
-    if not in_scope:
+    if not problem.scope_of(coupon):
         return no("coupon.out_of_scope", "no line of the cart is in this coupon's scope")
     base = problem.coupon_base(coupon, state)
     if not base:

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from shop_domain.pricing.engine.inputs import CartLine
-from shop_domain.pricing.engine.wallet import WalletCoupon
+from shop_domain.pricing.engine.wallet import Key, WalletCoupon
 from shop_domain.pricing.kinds.base import (
     AddOnOffer,
     Applied,
@@ -39,6 +39,7 @@ from shop_domain.pricing.kinds.base import (
 )
 from shop_domain.pricing.lines import Line
 from shop_domain.pricing.promotion import Level, Promotion
+from shop_domain.pricing.terms import target_keys
 from shop_domain.shared.money import Money, allocate_minor
 
 LEVELS = (Level.ITEM, Level.BUNDLE, Level.SHOP, Level.ORDER)
@@ -120,18 +121,13 @@ class Problem:
     scopes: Mapping[uuid.UUID, tuple[str, ...]] = attrs.field(init=False)
     """The lines in each usable coupon's scope (add-on lines are in none)."""
     _list_total: int = attrs.field(init=False)
+    _keys: Mapping[str, frozenset[Key]] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
+        keys = {line.line_id: frozenset(target_keys(line.item)) for line in self.lines}
+        object.__setattr__(self, "_keys", keys)
         object.__setattr__(self, "by_id", {line.line_id: line for line in self.lines})
-        scopes = {
-            coupon.coupon_id: tuple(
-                line.line_id
-                for line in self.lines
-                if line.add_on_of is None and coupon.goods.covers(line.item)
-            )
-            for coupon in self.coupons
-        }
-        object.__setattr__(self, "scopes", scopes)
+        object.__setattr__(self, "scopes", {c.coupon_id: self.scope_of(c) for c in self.coupons})
         total = sum(line.unit_price.minor * line.quantity for line in self.lines)
         object.__setattr__(self, "_list_total", total)
 
@@ -241,16 +237,21 @@ class Problem:
                     state.ledger.append((self.offers[line.add_on_of], {line.line_id: saved}))
 
     # --- coupons --------------------------------------------------------------------------------
+    def scope_of(self, coupon: WalletCoupon) -> tuple[str, ...]:
+        """The lines in ``coupon``'s goods (add-on lines are in none)."""
+        keys = self._keys
+        return tuple(
+            line.line_id
+            for line in self.lines
+            if line.add_on_of is None and coupon.goods.covers_keys(keys[line.line_id])
+        )
+
     def coupon_base(self, coupon: WalletCoupon, state: State) -> list[str]:
         """The lines ``coupon`` is measured on (CPN-6, PRO-6): in its scope, not add-on lines,
         and — for a coupon that does not combine with promotions — none that took one."""
         scope = self.scopes.get(coupon.coupon_id)
         if scope is None:  # a coupon of the wallet that is not usable: its verdict
-            scope = tuple(
-                line.line_id
-                for line in self.lines
-                if line.add_on_of is None and coupon.goods.covers(line.item)
-            )
+            scope = self.scope_of(coupon)
         if coupon.combinable_with_promotions:
             return list(scope)
         return [line_id for line_id in scope if line_id not in state.took]

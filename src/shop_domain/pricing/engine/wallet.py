@@ -123,10 +123,11 @@ class CouponGoods:
             raise InvalidPromotion("a coupon's scope includes some goods")
 
     def covers(self, item: ItemFacts) -> bool:
-        keys = tuple(target_keys(item))
-        return not any(key in self.excluded for key in keys) and any(
-            key in self.included for key in keys
-        )
+        return self.covers_keys(frozenset(target_keys(item)))
+
+    def covers_keys(self, keys: frozenset[Key]) -> bool:
+        """:meth:`covers` for an item's keys found once (a cart checks many coupons)."""
+        return self.excluded.isdisjoint(keys) and not self.included.isdisjoint(keys)
 
 
 @attrs.frozen(kw_only=True)
