@@ -129,7 +129,7 @@ class Bounds:
         low = State(low_units, low_amounts, state.took)
         later = 0
         kept: dict[str, int] = {}
-        savings: list[tuple[int, Sequence[str], int, int]] = []
+        savings: list[tuple[int, Sequence[str], int, int, bool]] = []
         gains: list[tuple[int, decimal.Decimal | None, Sequence[str]]] = []
         for level_index in range(index + 1, len(LEVELS)):
             # a line left out of every promotion at a level gives up at least the smallest of
@@ -139,10 +139,10 @@ class Bounds:
                 on_low = self.saving(offer_id, line_ids, low)
                 later += on_low
                 on_high = self.saving(offer_id, line_ids, state)
-                savings.append((on_low, line_ids, level_index, on_high))
                 # a kind that may leave some of its lines out (a bundle groups only some units)
-                # frees them at no cost
+                # frees them at no cost, and may put all of its saving on any of them
                 every = self._takes_every_line(offer_id)
+                savings.append((on_low, line_ids, level_index, on_high, every))
                 for line_id in line_ids:
                     given_up = on_low if every else 0
                     at_level[line_id] = min(at_level.get(line_id, given_up), given_up)

@@ -40,7 +40,7 @@ class CouponSearch:
         self,
         state: State,
         kept: Mapping[str, int] | None = None,
-        later: Sequence[tuple[int, Sequence[str], int, int]] = (),
+        later: Sequence[tuple[int, Sequence[str], int, int, bool]] = (),
         high: State | None = None,
     ) -> int:
         """At most what coupons could take off ``state`` or any state below it: one that does
@@ -84,7 +84,10 @@ class CouponSearch:
         return max(alone, stacked)
 
     def _lowered(
-        self, state: State, high: State | None, later: Sequence[tuple[int, Sequence[str], int, int]]
+        self,
+        state: State,
+        high: State | None,
+        later: Sequence[tuple[int, Sequence[str], int, int, bool]],
     ) -> dict[uuid.UUID, int]:
         """The sloped coupons' savings on ``state`` less what the later promotions surely take
         off their goods first.
@@ -104,14 +107,16 @@ class CouponSearch:
         top = (high or state).amounts
         floor = dict(state.amounts)
         inside: dict[uuid.UUID, int] = {}
-        for level in sorted({level for _, _, level, _ in later}):
-            here = [(saving, lines) for saving, lines, at, _ in later if at == level and saving]
-            for saving, line_ids in here:
+        for level in sorted({entry[2] for entry in later}):
+            here = [(e[0], e[1], e[4]) for e in later if e[2] == level and e[0]]
+            for saving, line_ids, every in here:
                 shares = {}
                 for cid, (_, _, base) in sloped.items():
                     shared = [i for i in line_ids if i in base]
                     least = sum(floor[i] for i in shared)
                     rest = sum(top[i] for i in line_ids if i not in base)
+                    if rest and not every:
+                        continue  # a bundle may put all of it on the lines outside the coupon
                     if shared and least > 0:
                         share = saving * least // (least + rest) - len(shared)
                         if share > 0:
@@ -124,8 +129,8 @@ class CouponSearch:
                     continue
                 for cid, share in shares.items():
                     inside[cid] = inside.get(cid, 0) + share
-            for line_ids, most_taken in (
-                (lines, most) for _, lines, at, most in later if at == level and most
+            for line_ids, most_taken, every in (
+                (e[1], e[3], e[4]) for e in later if e[2] == level and e[3]
             ):
                 # the most of it line i can take: its highest amount against the others' lowest,
                 # a unit more for rounding (``most_taken``: the promotion's saving at the highest
@@ -134,7 +139,7 @@ class CouponSearch:
                 for i in line_ids:
                     against = top[i] + least - floor[i]
                     share = most_taken
-                    if against > 0:
+                    if against > 0 and every:
                         share = min(most_taken, -(-most_taken * top[i] // against) + 1)
                     floor[i] = max(0, floor[i] - share)
         lowered = {}
