@@ -89,6 +89,15 @@ class Search:
         self.clusters = [self._clusters(level) for level in LEVELS]
         self.bounds = Bounds(problem, self.clusters, self.joinable, self.coupons)
         self._seen: set[object] = set()
+        self._units_matter = frozenset(
+            line.line_id for line in problem.lines if line.add_on_of is not None
+        )
+        self._took_matters = frozenset(
+            line_id
+            for coupon in self.coupons.pool
+            if not coupon.combinable_with_promotions
+            for line_id in problem.scope_of(coupon)
+        )
         start = problem.start()
         self.gifts_possible = any(
             isinstance(effect, GiftGrant)
@@ -210,7 +219,7 @@ class Search:
             if LEVELS[index] is Level.ORDER:
                 state = state.copy()
                 self.problem.price_add_ons(state)
-            key = _key(index, state)
+            key = _key(index, state, self._units_matter, self._took_matters)
             if key in self._seen:
                 return
             self._seen.add(key)
@@ -218,6 +227,8 @@ class Search:
             return
         level = LEVELS[index]
         children: list[tuple[int, int, State, Choice]] = []
+        lines = self.bounds.lines_of[index][position]
+        met: set[object] = set()
         for choice in clusters[position]:
             self._tick()
             after = state.copy()
@@ -228,6 +239,15 @@ class Search:
                 self.problem.apply(
                     self.problem.offers[promotion_id], tuple(groups[promotion_id]), after
                 )
+            # choices that leave the same state (a promotion that does not apply is as good as
+            # off) are searched once
+            same = (
+                tuple((after.units[i], after.amounts[i], i in after.took) for i in lines),
+                tuple(offer.id for offer, _, _ in after.applied[len(state.applied) :]),
+            )
+            if same in met:
+                continue
+            met.add(same)
             children.append((after.payable(), len(children), after, choice))
         for _, _, after, choice in sorted(children, key=lambda c: (c[0], c[1])):
             if self._prunes(self.bounds.bound(index, position + 1, after)):
@@ -242,18 +262,25 @@ class Search:
         return Plan(levels, coupons)
 
 
-def _key(index: int, state: State) -> object:
+def _key(
+    index: int, state: State, units_matter: frozenset[str], took_matters: frozenset[str]
+) -> object:
+    """What the rest of a plan depends on when level ``index`` is done. From the shop level on,
+    kinds read amounts and counts, not unit prices (but for add-on lines), and a line's having
+    taken a promotion matters only to coupons that do not combine with promotions; so two item
+    choices a bundle absorbs (cut or not, the set costs its price) meet in one state."""
     offered = frozenset(
         (offer.id, effect.sku_id)
         for offer, _, applied in state.applied
         for effect in applied.effects
         if isinstance(effect, AddOnOffer)
     )
+    late = index >= 1
     return (
         index,
-        tuple(state.units.values()),
+        tuple(unit for line_id, unit in state.units.items() if not late or line_id in units_matter),
         tuple(state.amounts.values()),
-        frozenset(state.took),
+        frozenset(state.took & took_matters) if late else frozenset(state.took),
         offered,
         state.gift_value(),
     )
