@@ -243,7 +243,7 @@ class Search:
             # off) are searched once
             same = (
                 tuple((after.units[i], after.amounts[i], i in after.took) for i in lines),
-                tuple(offer.id for offer, _, _ in after.applied[len(state.applied) :]),
+                tuple((o.id, taken) for o, taken, _ in after.applied[len(state.applied) :]),
             )
             if same in met:
                 continue
