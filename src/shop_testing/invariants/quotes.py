@@ -19,12 +19,11 @@ from collections.abc import Iterator, Sequence
 
 from shop_domain.pricing.engine.plan import LEVELS, Problem, State
 from shop_domain.pricing.engine.quote import Quote
+from shop_domain.pricing.engine.search import Score
 from shop_domain.pricing.engine.wallet import WalletCoupon
 from shop_domain.pricing.kinds.base import AddOnOffer
 from shop_domain.pricing.promotion import Level
 from shop_testing.invariants.base import Findings
-
-Score = tuple[int, int]
 
 
 def check_quote(quote: Quote) -> None:

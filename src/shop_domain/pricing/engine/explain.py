@@ -44,7 +44,9 @@ def explain(
     entries, before_coupons = _replay(problem, result)
     final = result.state
     max_points, points_off, points_used = _points(final, points, choices.points, currency)
-    points_shares = _split(points_off, [final.amounts[line.line_id] for line in problem.lines])
+    points_shares = allocate_minor(
+        points_off, [final.amounts[line.line_id] for line in problem.lines]
+    )
     lines = []
     for index, line in enumerate(problem.lines):
         adjustments = [
@@ -130,12 +132,6 @@ def _replay(problem: Problem, result: Result) -> tuple[dict[Level, State], State
     return entries, state
 
 
-def _split(amount: int, bases: list[int]) -> list[int]:
-    if not amount:
-        return [0] * len(bases)
-    return allocate_minor(amount, bases)
-
-
 def _points(
     state: State, offer: PointsOffer | None, wanted: int, currency: str
 ) -> tuple[int, int, int]:
@@ -159,7 +155,7 @@ def _points(
 def _gifts(problem: Problem, state: State) -> tuple[QuoteGift, ...]:
     currency = problem.context.currency
     gifts = []
-    for offer, gift, line_ids in problem.gifts_of(state):
+    for offer, gift, line_ids in state.gifts():
         bases = [
             problem.by_id[line_id].unit_price.minor * problem.by_id[line_id].quantity
             for line_id in line_ids

@@ -88,14 +88,19 @@ class State:
     def payable(self) -> int:
         return sum(self.amounts.values())
 
-    def gift_value(self) -> int:
-        return sum(
-            gift.value.minor * gift.quantity
-            for _, _, applied in self.applied
+    def gifts(self) -> list[tuple[Offer, Gift, tuple[str, ...]]]:
+        """Each gift the applied promotions give, with the promotion and the lines that earned
+        it."""
+        return [
+            (offer, gift, effect.line_ids)
+            for offer, _, applied in self.applied
             for effect in applied.effects
             if isinstance(effect, GiftGrant)
             for gift in effect.gifts
-        )
+        ]
+
+    def gift_value(self) -> int:
+        return sum(gift.value.minor * gift.quantity for _, gift, _ in self.gifts())
 
 
 Assignment = Mapping[str, uuid.UUID]
@@ -194,7 +199,7 @@ class Problem:
     def _reduce(amount: int, line_ids: Sequence[str], state: State) -> dict[str, int]:
         bases = [state.amounts[line_id] for line_id in line_ids]
         amount = min(amount, sum(bases))
-        shares = allocate_minor(amount, bases) if amount else [0] * len(bases)
+        shares = allocate_minor(amount, bases)
         for line_id, share in zip(line_ids, shares, strict=True):
             state.amounts[line_id] -= share
         return dict(zip(line_ids, shares, strict=True))
@@ -269,15 +274,6 @@ class Problem:
             off = coupon.benefit.discount_minor(sum(after.amounts[line_id] for line_id in base))
             after.coupons.append((coupon, self._reduce(off, base, after)))
         return after
-
-    def gifts_of(self, state: State) -> list[tuple[Offer, Gift, tuple[str, ...]]]:
-        return [
-            (offer, gift, effect.line_ids)
-            for offer, _, applied in state.applied
-            for effect in applied.effects
-            if isinstance(effect, GiftGrant)
-            for gift in effect.gifts
-        ]
 
 
 __all__ = ["LEVELS", "Assignment", "Offer", "Problem", "State", "coupon_order"]

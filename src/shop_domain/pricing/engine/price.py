@@ -161,7 +161,7 @@ def _check_gift_picks(choices: Choices, offers: Sequence[Offer]) -> None:
     pools = {
         offer.id
         for offer in offers
-        if hasattr(offer.promotion.definition.kind, "tier_reached")  # a threshold gift
+        if getattr(offer.promotion.definition.kind, "has_gift_pool", False)
     }
     for promotion_id in choices.gifts:
         if promotion_id not in pools:

@@ -80,11 +80,10 @@ class Search:
         self.best: tuple[Score, Plan, State] | None = None
         self.coupons = CouponSearch(problem, coupons, self._tick)
         self.joinable = {
-            (offer.id, level): tuple(
-                line_id for line_id in offer.line_ids if offer.id in self.options(line_id, level)
+            (offer.id, offer.level): tuple(
+                i for i in offer.line_ids if offer.id in self.options(i, offer.level)
             )
             for offer in problem.offers.values()
-            for level in (offer.level,)
         }
         self.clusters = [self._clusters(level) for level in LEVELS]
         self.bounds = Bounds(problem, self.clusters, self.joinable, self.coupons)

@@ -180,6 +180,8 @@ class ThresholdGift:
     stage: ClassVar[Stage] = Stage.THRESHOLD
     takes_every_line: ClassVar[bool] = True
     """When it applies, every line it is given takes it (the search relies on this)."""
+    has_gift_pool: ClassVar[bool] = True
+    """Its ``evaluate`` takes the customer's ``picks`` from a pool (the engine passes them)."""
 
     tiers: tuple[GiftTier, ...] = attrs.field(converter=as_tuple)
 
