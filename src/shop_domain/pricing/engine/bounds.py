@@ -3,7 +3,7 @@
 At a node, the clusters of the current level from ``position`` on are still open, and every
 later level too. The bound is
 
-    saved(low) + later(low) + max(0, gain − smallest_raise)
+    saved(low) + later(low) + extra
 
 - ``low``: each open line at the lowest amount any of its cluster's choices gives it (its
   deepest cut, every promotion on). Whatever the open clusters choose, they save
@@ -11,11 +11,14 @@ later level too. The bound is
 - ``later(low)``: each later promotion's saving on ``low`` with all the lines it may take, and
   the coupons' bound — a promotion or coupon saves no more on lower prices or fewer lines, so
   this bounds what the later levels save from ``low``.
-- leaving lines above ``low`` can make the later levels save more, by at most ``gain``: what each
-  later promotion and coupon saves on the prices before the open clusters, less what it saves on
-  ``low``. It is worth it only when ``gain`` passes the smallest total raise a choice other than
-  the deepest can make, ``smallest_raise`` — so a flat threshold (its tier reached either way)
-  adds nothing, and a branch is cut as soon as no threshold or coupon is near a step.
+- ``extra``: leaving lines above ``low`` by a total ``R`` costs ``R`` and can make the later
+  levels save more: each later promotion and coupon by at most its ``gain`` (what it saves on the
+  prices before the open clusters, less what it saves on ``low``), and one with a slope ``s``
+  (see :func:`_extra`) by at most ``s`` times the raise of its lines. A plan that leaves a line
+  above ``low`` raises by at least ``smallest_raise``, the smallest total raise a choice other
+  than the deepest can make; so ``extra`` is what the gains can pass that by, and nothing when
+  they cannot — a flat threshold (its tier reached either way) adds nothing, and a branch is
+  cut as soon as no threshold or coupon is near a step.
 """
 
 from __future__ import annotations
@@ -158,7 +161,7 @@ class Bounds:
         extra = 0
         if smallest_raise is not None:
             gains += self.coupons.gains(low, state)
-            extra = max(0, _jumps(gains) - smallest_raise)
+            extra = _extra(gains, smallest_raise)
         return min(total, saved + later + extra)
 
     def _takes_every_line(self, offer_id: uuid.UUID) -> bool:
@@ -170,22 +173,37 @@ class Bounds:
         return slope() if slope is not None else None
 
 
-def _jumps(gains: Sequence[tuple[int, decimal.Decimal | None, Sequence[str]]]) -> int:
-    """What raising lines could gain beyond what the raise itself costs. A promotion or
-    coupon with a slope gains at most that share of the raise of its lines; while the slopes
-    over each line add up to no more than 1, those gains never pay for their raise, and only the
-    ones that jump (thresholds, or slopes over a line adding up past 1) are left to count."""
+def _extra(
+    gains: Sequence[tuple[int, decimal.Decimal | None, Sequence[str]]], smallest_raise: int
+) -> int:
+    """The most that raising lines by a total ``R ≥ smallest_raise`` can gain beyond what the
+    raise costs, the larger of two sound answers' smaller:
+
+    - every gain in full, less the raise: ``Σ gain − smallest_raise``;
+    - the jumps in full, and for a promotion or coupon with a slope ``s`` only what ``s`` of the
+      raise of its lines pays: with ``σ`` the most the slopes over one line add up to, those
+      gains give back at most ``σ·R`` of the raise, so what is left is ``jumps − (1 − σ)·R``.
+      Slopes over a line adding up past 1 count their gains in full, as jumps; a rounded
+      discount may follow its slope one minor unit ahead (MON-2), and that unit counts."""
     over_line: dict[str, decimal.Decimal] = {}
     for _, slope, line_ids in gains:
         if slope is not None:
             for line_id in line_ids:
                 over_line[line_id] = over_line.get(line_id, decimal.Decimal(0)) + slope
     steep = {line_id for line_id, slope in over_line.items() if slope > 1}
-    # a rounded discount may follow its slope one minor unit ahead (MON-2): that unit counts
-    return sum(
-        gain if slope is None or any(line_id in steep for line_id in line_ids) else min(gain, 1)
-        for gain, slope, line_ids in gains
-    )
+    jumps = 0
+    paid_back: dict[str, decimal.Decimal] = {}
+    for gain, slope, line_ids in gains:
+        if slope is None or any(line_id in steep for line_id in line_ids):
+            jumps += gain
+            continue
+        jumps += min(gain, 1)
+        for line_id in line_ids:
+            paid_back[line_id] = paid_back.get(line_id, decimal.Decimal(0)) + slope
+    sigma = max(paid_back.values(), default=decimal.Decimal(0))
+    kept_raise = int((1 - sigma) * smallest_raise)  # rounded down: the bound stays above
+    everything = sum(gain for gain, _, _ in gains)
+    return max(0, min(everything - smallest_raise, jumps - kept_raise))
 
 
 __all__ = ["Bounds", "saving_of"]

@@ -15,9 +15,11 @@ from tests.unit.pricing.engine.engine_builders import (
     promo,
 )
 
-from shop_domain.pricing.engine import Choices, InvalidChoice, price
+from shop_domain.pricing.engine import Choices, CouponGoods, InvalidChoice, price
+from shop_domain.pricing.engine.wallet import BenefitKind
 from shop_domain.pricing.kinds import DirectReduction, ReductionTier, TieredReduction
 from shop_domain.pricing.promotion import Level
+from shop_domain.pricing.terms import TargetKind
 from shop_testing.invariants.quotes import check_quote
 
 
@@ -39,6 +41,36 @@ def test_an_item_cut_that_would_lose_a_shop_threshold_is_left_out() -> None:
     assert [a.source_id for a in quote.lines[0].adjustments] == [tiers.id]
     reasons = {n.promotion_id: n.reason for n in quote.not_applied}
     assert reasons[cut.id] == "pricing.not_chosen"
+
+
+@pytest.mark.rule("CPN-8")
+def test_a_cut_left_out_for_a_coupon_threshold_even_when_a_rate_coupon_gives_some_back() -> None:
+    """Without its cut, line 2 costs 1000 more; the 9折 coupon on it gives 100 of that back, and
+    the shop's 满4500减950 is reached: 950 for a raise of 900 net. A bound that counted the
+    raise in full against the coupons' jumps (950 < 1000) cut this plan and claimed proof."""
+    cart = [line(1, "3"), line(2, "50"), line(3, "1")]
+    small = promo(1, DirectReduction(cny("0.50")), on_skus(1))
+    cut = promo(2, DirectReduction(cny("10")), on_skus(2))
+    shop = coupon(1, value="9.50", threshold="45", stackable=True, goods_keys=_shop_goods())
+    rate = coupon(
+        2,
+        BenefitKind.RATE,
+        rate="0.9",
+        cap="1000",
+        stackable=True,
+        goods_keys=CouponGoods(frozenset({(TargetKind.SKU, cart[1].item.sku_id)}), narrowness=0),
+    )
+    quote = price(cart, ANYONE, AT, APP, [small, cut], [shop, rate])
+    # with the cut: 2.50 + 40 - 4 (9折) + 1 = 39.50; without: 2.50 + 50 - 5 + 1 = 48.50 ≥ 45,
+    # so 满45减9.50 → 39.00
+    assert quote.totals.payable == cny("39.00")
+    assert quote.proven_best
+    assert set(quote.chosen_coupons) == {shop.coupon_id, rate.coupon_id}
+    check_quote(quote)
+
+
+def _shop_goods() -> CouponGoods:
+    return CouponGoods(frozenset({(TargetKind.SHOP, line(1, "1").item.shop_id)}), narrowness=2)
 
 
 @pytest.mark.rule("PRO-6")
