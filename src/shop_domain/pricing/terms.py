@@ -130,11 +130,23 @@ class Targets:
             raise InvalidPromotion("a promotion names its goods, unless it is platform-wide")
 
     def covers(self, item: ItemFacts) -> bool:
+        """Whether ``item`` is among these goods: one of its :func:`target_keys` is named, and
+        it is not excluded (a quote asks this of every promotion for every line, so each kind
+        of target reads its own key)."""
         if item.sku_id in self.excluded_skus or item.spu_id in self.excluded_spus:
             return False
-        if self.kind is TargetKind.PLATFORM:
+        kind, ids = self.kind, self.ids
+        if kind is TargetKind.PLATFORM:
             return True
-        return any(kind is self.kind and key in self.ids for kind, key in target_keys(item))
+        if kind is TargetKind.SKU:
+            return item.sku_id in ids
+        if kind is TargetKind.SPU:
+            return item.spu_id in ids
+        if kind is TargetKind.CATEGORY:
+            return not ids.isdisjoint(item.category_ids)
+        if kind is TargetKind.SHOP:
+            return item.shop_id in ids
+        return item.brand_id is not None and item.brand_id in ids
 
     def keys(self) -> Iterator[tuple[TargetKind, uuid.UUID | None]]:
         """The keys this promotion is found under in an index of targets."""

@@ -14,11 +14,11 @@ later level too. The bound is
 - ``extra``: leaving lines above ``low`` by a total ``R`` costs ``R`` and can make the later
   levels save more: each later promotion and coupon by at most its ``gain`` (what it saves on the
   prices before the open clusters, less what it saves on ``low``), and one with a slope ``s``
-  (see :func:`_extra`) by at most ``s`` times the raise of its lines. A plan that leaves a line
-  above ``low`` raises by at least ``smallest_raise``, the smallest total raise a choice other
-  than the deepest can make; so ``extra`` is what the gains can pass that by, and nothing when
-  they cannot — a flat threshold (its tier reached either way) adds nothing, and a branch is
-  cut as soon as no threshold or coupon is near a step.
+  by at most ``s`` times the raise of its lines. A cluster left above its deepest choice raises
+  by at least the least raise its other choices make; ``extra`` (:func:`_extra`) is what the
+  gains on its lines can pass that by, and nothing when they cannot — a flat threshold (its tier
+  reached either way) adds nothing, and a branch is cut as soon as no threshold or coupon is
+  near a step.
 """
 
 from __future__ import annotations
@@ -27,14 +27,28 @@ import decimal
 import uuid
 from collections.abc import Mapping, Sequence
 
+import attrs
+
 from shop_domain.pricing.engine.coupon_search import CouponSearch
 from shop_domain.pricing.engine.plan import LEVELS, Problem, State
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduction
 from shop_domain.pricing.promotion import Level
 
 Choice = dict[str, uuid.UUID]
-Outcome = tuple[int, dict[str, tuple[int, int]]]
-"""A choice's saving and each of its lines' (unit price, amount) after it."""
+Outcome = tuple[int, dict[str, tuple[int, int]], tuple[tuple[uuid.UUID, tuple[str, ...]], ...]]
+"""A choice's saving, each of its lines' (unit price, amount) after it, and the promotions
+that applied with the lines they took (two choices with the same are the same state)."""
+
+
+@attrs.frozen
+class Assessment:
+    """A node's bound, and — when every open cluster of its level has one deepest choice and
+    every other choice raises some line — the bound of the plans that leave the deepest for
+    another somewhere (``deviation``), with the deepest choice of each open cluster."""
+
+    bound: int
+    deviation: int | None
+    deepest: tuple[int, ...] | None
 
 
 def saving_of(problem: Problem, offer_id: uuid.UUID, line_ids: Sequence[str], state: State) -> int:
@@ -110,25 +124,46 @@ class Bounds:
             found = self._outcomes[key] = (
                 saved,
                 {i: (small.units[i], small.amounts[i]) for i in lines},
+                tuple((offer.id, taken) for offer, taken, _ in small.applied),
             )
         return found
 
     def bound(self, index: int, position: int, state: State) -> int:
         """What a plan could save at most from ``state``, with the clusters of level ``index``
         from ``position`` on and every later level still to decide."""
+        return self.assess(index, position, state).bound
+
+    def assess(self, index: int, position: int, state: State) -> Assessment:
+        """:meth:`bound`, and the bound of the plans that leave a deepest choice (see
+        :class:`Assessment`)."""
         low_units, low_amounts = dict(state.units), dict(state.amounts)
-        smallest_raise: int | None = None
+        raises: list[tuple[Sequence[str], int]] = []
+        """Each open cluster that may raise a line: its lines, and the least it raises them."""
         clusters = self.clusters[index] if index < len(LEVELS) else ()
+        deepest: list[int] | None = []
         for at in range(position, len(clusters)):
             outcomes = [self.outcome(index, at, k, state) for k in range(len(clusters[at]))]
             lines = self.lines_of[index][at]
             for i in lines:
-                low_units[i] = min(after[i][0] for _, after in outcomes)
-                low_amounts[i] = min(after[i][1] for _, after in outcomes)
-            for _, after in outcomes:
+                low_units[i] = min(after[i][0] for _, after, _ in outcomes)
+                low_amounts[i] = min(after[i][1] for _, after, _ in outcomes)
+            lowest: list[int] = []
+            level_units = True
+            least: int | None = None
+            for k, (_, after, _) in enumerate(outcomes):
                 over = sum(after[i][1] - low_amounts[i] for i in lines)
-                if over > 0 and (smallest_raise is None or over < smallest_raise):
-                    smallest_raise = over
+                if over == 0:
+                    lowest.append(k)
+                    level_units &= all(after[i][0] == low_units[i] for i in lines)
+                elif least is None or over < least:
+                    least = over
+            if least is not None:
+                raises.append((lines, least))
+            # the deepest choice is one state: every choice at the lowest amounts is the same
+            if deepest is not None and level_units and len({outcomes[k][2] for k in lowest}) == 1:
+                deepest.append(lowest[0])
+            else:
+                deepest = None
         low = State(low_units, low_amounts, state.took)
         later = 0
         kept: dict[str, int] = {}
@@ -149,7 +184,7 @@ class Bounds:
                 for line_id in line_ids:
                     given_up = on_low if every else 0
                     at_level[line_id] = min(at_level.get(line_id, given_up), given_up)
-                if smallest_raise is not None:
+                if raises:
                     gain = on_high - on_low
                     if gain > 0:
                         gains.append((gain, self._slope(offer_id), line_ids))
@@ -158,11 +193,16 @@ class Bounds:
         later += self.coupons.bound(low, kept, savings, state)
         total = self.problem.list_total()
         saved = total - sum(low_amounts.values())
-        extra = 0
-        if smallest_raise is not None:
-            gains += self.coupons.gains(low, state)
-            extra = _extra(gains, smallest_raise)
-        return min(total, saved + later + extra)
+        if not raises:  # no choice raises a line: the deepest is every choice
+            bound = min(total, saved + later)
+            return Assessment(bound, None if deepest is None else -1, _some(deepest))
+        gains += self.coupons.gains(low, state)
+        extra = _extra(gains, raises)
+        return Assessment(
+            min(total, saved + later + max(0, extra)),
+            None if deepest is None else min(total, saved + later + extra),
+            _some(deepest),
+        )
 
     def _takes_every_line(self, offer_id: uuid.UUID) -> bool:
         kind = self.problem.offers[offer_id].promotion.definition.kind
@@ -173,37 +213,59 @@ class Bounds:
         return slope() if slope is not None else None
 
 
-def _extra(
-    gains: Sequence[tuple[int, decimal.Decimal | None, Sequence[str]]], smallest_raise: int
-) -> int:
-    """The most that raising lines by a total ``R ≥ smallest_raise`` can gain beyond what the
-    raise costs, the larger of two sound answers' smaller:
+def _some(deepest: list[int] | None) -> tuple[int, ...] | None:
+    return None if deepest is None else tuple(deepest)
 
-    - every gain in full, less the raise: ``Σ gain − smallest_raise``;
+
+def _extra(
+    gains: Sequence[tuple[int, decimal.Decimal | None, Sequence[str]]],
+    raises: Sequence[tuple[Sequence[str], int]],
+) -> int:
+    """The most that leaving some open clusters above their deepest choice can gain beyond
+    what it costs (negative: it always costs more than it can gain).
+
+    A cluster left above its deepest raises its lines by ``R ≥`` its least raise, which costs
+    ``R``; the gains it may unlock are those of the promotions and coupons on its lines (a gain
+    shared by several clusters is counted for each: the answer stays above). For each cluster
+    the smaller of two sound answers:
+
+    - every such gain in full, less the raise;
     - the jumps in full, and for a promotion or coupon with a slope ``s`` only what ``s`` of the
-      raise of its lines pays: with ``σ`` the most the slopes over one line add up to, those
-      gains give back at most ``σ·R`` of the raise, so what is left is ``jumps − (1 − σ)·R``.
+      raise of its lines pays: with ``σ`` the most the slopes over one of the cluster's lines
+      add up to, those gains give back at most ``σ·R``, so ``jumps − (1 − σ)·R`` is left.
       Slopes over a line adding up past 1 count their gains in full, as jumps; a rounded
-      discount may follow its slope one minor unit ahead (MON-2), and that unit counts."""
+      discount may follow its slope one minor unit ahead (MON-2), and that unit counts.
+
+    The answer: the clusters' positive parts added up, or the best single one when none is
+    positive."""
+    zero = decimal.Decimal(0)
     over_line: dict[str, decimal.Decimal] = {}
     for _, slope, line_ids in gains:
         if slope is not None:
             for line_id in line_ids:
-                over_line[line_id] = over_line.get(line_id, decimal.Decimal(0)) + slope
+                over_line[line_id] = over_line.get(line_id, zero) + slope
     steep = {line_id for line_id, slope in over_line.items() if slope > 1}
-    jumps = 0
+    cluster_of = {i: n for n, (lines, _) in enumerate(raises) for i in lines}
+    everything = [0] * len(raises)
+    jumps = [0] * len(raises)
     paid_back: dict[str, decimal.Decimal] = {}
     for gain, slope, line_ids in gains:
-        if slope is None or any(line_id in steep for line_id in line_ids):
-            jumps += gain
-            continue
-        jumps += min(gain, 1)
-        for line_id in line_ids:
-            paid_back[line_id] = paid_back.get(line_id, decimal.Decimal(0)) + slope
-    sigma = max(paid_back.values(), default=decimal.Decimal(0))
-    kept_raise = int((1 - sigma) * smallest_raise)  # rounded down: the bound stays above
-    everything = sum(gain for gain, _, _ in gains)
-    return max(0, min(everything - smallest_raise, jumps - kept_raise))
+        touched = {cluster_of[i] for i in line_ids if i in cluster_of}
+        full = slope is None or any(line_id in steep for line_id in line_ids)
+        for n in touched:
+            everything[n] += gain
+            jumps[n] += gain if full else min(gain, 1)
+        if not full:
+            assert slope is not None
+            for line_id in line_ids:
+                paid_back[line_id] = paid_back.get(line_id, zero) + slope
+    parts = []
+    for n, (lines, least) in enumerate(raises):
+        sigma = max((paid_back.get(i, zero) for i in lines), default=zero)
+        kept_raise = int((1 - sigma) * least)  # rounded down: the answer stays above
+        parts.append(min(everything[n] - least, jumps[n] - kept_raise))
+    positive = sum(part for part in parts if part > 0)
+    return positive if positive > 0 else max(parts)
 
 
 __all__ = ["Bounds", "saving_of"]

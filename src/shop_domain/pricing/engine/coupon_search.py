@@ -26,14 +26,16 @@ class CouponSearch:
         self._best: dict[object, tuple[tuple[uuid.UUID, ...], int]] = {}
 
     def off(self, coupon: WalletCoupon, state: State) -> int:
-        """What ``coupon`` alone would take off ``state``."""
-        base = self.problem.coupon_base(coupon, state)
-        key = (coupon.coupon_id, tuple(state.amounts[i] for i in base))
+        """What ``coupon`` alone would take off ``state`` (it reads only its base's total)."""
+        amounts = state.amounts
+        scope = self.problem.scopes.get(coupon.coupon_id)
+        if scope is None or not coupon.combinable_with_promotions:
+            scope = self.problem.coupon_base(coupon, state)
+        eligible = sum([amounts[i] for i in scope])
+        key = (coupon.coupon_id, eligible)
         found = self._offs.get(key)
         if found is None:
-            found = self._offs[key] = coupon.benefit.discount_minor(
-                sum(state.amounts[i] for i in base)
-            )
+            found = self._offs[key] = coupon.benefit.discount_minor(eligible)
         return found
 
     def bound(

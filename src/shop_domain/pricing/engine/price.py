@@ -25,7 +25,7 @@ from shop_domain.pricing.engine.search import DEFAULT_BUDGET, Search
 from shop_domain.pricing.engine.wallet import WalletCoupon
 from shop_domain.pricing.kinds.base import Context
 from shop_domain.pricing.promotion import Level, Promotion
-from shop_domain.pricing.terms import Channel, CustomerFacts
+from shop_domain.pricing.terms import Channel, CustomerFacts, TargetKind, target_keys
 
 
 def price(
@@ -105,6 +105,11 @@ def _offers(
 ) -> list[Offer]:
     offers = []
     seen: set[uuid.UUID] = set()
+    lines = [line for line in cart if line.add_on_of is None]
+    named: dict[tuple[TargetKind, uuid.UUID | None], list[int]] = {}
+    for n, line in enumerate(lines):
+        for key in target_keys(line.item):
+            named.setdefault(key, []).append(n)
     for promotion in promotions:
         definition = promotion.definition
         if (
@@ -115,10 +120,14 @@ def _offers(
         ):
             continue
         seen.add(promotion.id)
+        targets = definition.targets
+        # the lines named by one of the promotion's keys, in the cart's order, less exclusions
+        found = sorted({n for key in targets.keys() for n in named.get(key, ())})
         line_ids = tuple(
-            line.line_id
-            for line in cart
-            if line.add_on_of is None and definition.targets.covers(line.item)
+            lines[n].line_id
+            for n in found
+            if lines[n].item.sku_id not in targets.excluded_skus
+            and lines[n].item.spu_id not in targets.excluded_spus
         )
         if line_ids:
             offers.append(Offer(promotion, line_ids))

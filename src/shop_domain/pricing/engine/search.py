@@ -225,19 +225,24 @@ class Search:
             self._walk(index + 1, 0, state, made)
             return
         level = LEVELS[index]
+        assessment = self.bounds.assess(index, position, state)
+        if assessment.deepest is not None and (
+            assessment.deviation is not None and self._prunes(assessment.deviation)
+        ):
+            # no plan that leaves a deepest choice of this level can beat the best: the rest
+            # of the level takes its deepest choices at once
+            for at, option in enumerate(assessment.deepest, start=position):
+                choice = clusters[at][option]
+                state = self._after(state, choice)
+                made = (*made, (level, choice))
+            self._walk(index, len(clusters), state, made)
+            return
         children: list[tuple[int, int, State, Choice]] = []
         lines = self.bounds.lines_of[index][position]
         met: set[object] = set()
         for choice in clusters[position]:
             self._tick()
-            after = state.copy()
-            groups: dict[uuid.UUID, list[str]] = {}
-            for line_id, promotion_id in choice.items():
-                groups.setdefault(promotion_id, []).append(line_id)
-            for promotion_id in sorted(groups):
-                self.problem.apply(
-                    self.problem.offers[promotion_id], tuple(groups[promotion_id]), after
-                )
+            after = self._after(state, choice)
             # choices that leave the same state (a promotion that does not apply is as good as
             # off) are searched once
             same = (
@@ -252,6 +257,16 @@ class Search:
             if self._prunes(self.bounds.bound(index, position + 1, after)):
                 continue
             self._walk(index, position + 1, after, (*made, (level, choice)))
+
+    def _after(self, state: State, choice: Choice) -> State:
+        """A copy of ``state`` after the promotions of ``choice`` acted on their lines."""
+        after = state.copy()
+        groups: dict[uuid.UUID, list[str]] = {}
+        for line_id, promotion_id in choice.items():
+            groups.setdefault(promotion_id, []).append(line_id)
+        for promotion_id in sorted(groups):
+            self.problem.apply(self.problem.offers[promotion_id], tuple(groups[promotion_id]), after)
+        return after
 
     @staticmethod
     def _plan(made: tuple[tuple[Level, Choice], ...], coupons: tuple[WalletCoupon, ...]) -> Plan:
