@@ -174,44 +174,49 @@ class CouponSearch:
         return coupons, self.problem.run_coupons(coupons, state)
 
     def _search(self, state: State) -> tuple[tuple[uuid.UUID, ...], int]:
+        """The best set: each coupon that does not stack alone, and a depth-first walk over the
+        stackable ones in the order they apply (:func:`coupon_order`), so each step applies one
+        coupon to what the chosen ones before it left. A branch is cut when what it took plus
+        what every later coupon takes alone cannot reach the best set."""
         payable = state.payable()
         offs = {c.coupon_id: self.off(c, state) for c in self.pool}
         useful = [c for c in self.pool if offs[c.coupon_id] > 0]
         best: tuple[tuple[WalletCoupon, ...], int] = ((), 0)
 
+        def rank(found: tuple[tuple[WalletCoupon, ...], int]) -> tuple[object, ...]:
+            # most off; then fewer coupons, narrower scopes (CPN-7); then the lower ids
+            chosen, taken = found
+            narrowness = -sum(c.goods.narrowness for c in chosen)
+            return (taken, -len(chosen), narrowness, [-c.coupon_id.int for c in chosen])
+
         def better(coupons: tuple[WalletCoupon, ...], off: int) -> None:
             nonlocal best
-
-            def rank(found: tuple[tuple[WalletCoupon, ...], int]) -> tuple[int, int, int]:
-                chosen, taken = found
-                return (taken, -len(chosen), -sum(c.goods.narrowness for c in chosen))
-
             if rank((coupons, off)) > rank(best):
                 best = (coupons, off)
 
         for coupon in useful:
             if not coupon.stackable:
                 better((coupon,), offs[coupon.coupon_id])
-        # the most saving first, so that a good set is found early and the rest is cut
-        stackable = sorted(
-            (c for c in useful if c.stackable), key=lambda c: (-offs[c.coupon_id], c.coupon_id)
-        )
+        stackable = [c for c in useful if c.stackable]  # the pool is in coupon_order
+        rest = [0] * (len(stackable) + 1)
+        for position in range(len(stackable) - 1, -1, -1):
+            rest[position] = rest[position + 1] + offs[stackable[position].coupon_id]
 
-        def walk(position: int, chosen: tuple[WalletCoupon, ...], taken: int) -> None:
+        def walk(position: int, chosen: tuple[WalletCoupon, ...], at: State, taken: int) -> None:
             if position == len(stackable):
                 better(chosen, taken)
                 return
             self.tick()
-            rest = sum(offs[c.coupon_id] for c in stackable[position:])
-            if taken + rest <= best[1] and best[0]:
+            if best[0] and taken + rest[position] < best[1]:
                 return
-            with_it = tuple(sorted((*chosen, stackable[position]), key=coupon_order))
-            more = payable - self.problem.run_coupons(with_it, state).payable()
+            coupon = stackable[position]
+            after = self.problem.run_coupons((coupon,), at)
+            more = payable - after.payable()
             if more > taken:  # a coupon that takes nothing more is never worth having
-                walk(position + 1, with_it, more)
-            walk(position + 1, chosen, taken)
+                walk(position + 1, (*chosen, coupon), after, more)
+            walk(position + 1, chosen, at, taken)
 
-        walk(0, (), 0)
+        walk(0, (), state, 0)
         return tuple(c.coupon_id for c in best[0]), best[1]
 
 
