@@ -35,6 +35,9 @@ from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduct
 from shop_domain.pricing.promotion import Level
 
 Choice = dict[str, uuid.UUID]
+Gain = tuple[int, decimal.Decimal | None, Sequence[str], int]
+"""What a later promotion or coupon could gain from a raise, its slope (None: it may jump), its
+lines, and the minor units its rounded saving may run ahead of its slope (MON-2)."""
 Outcome = tuple[int, dict[str, tuple[int, int]], tuple[tuple[uuid.UUID, tuple[str, ...]], ...]]
 """A choice's saving, each of its lines' (unit price, amount) after it, and the promotions
 that applied with the lines they took (two choices with the same are the same state)."""
@@ -168,7 +171,7 @@ class Bounds:
         later = 0
         kept: dict[str, int] = {}
         savings: list[tuple[int, Sequence[str], int, int, bool]] = []
-        gains: list[tuple[int, decimal.Decimal | None, Sequence[str]]] = []
+        gains: list[Gain] = []
         for level_index in range(index + 1, len(LEVELS)):
             # a line left out of every promotion at a level gives up at least the smallest of
             # those it may take there: it may park in one that then does not apply
@@ -187,7 +190,8 @@ class Bounds:
                 if raises:
                     gain = on_high - on_low
                     if gain > 0:
-                        gains.append((gain, self._slope(offer_id), line_ids))
+                        slope, ahead = self._slope(offer_id), self._ahead(offer_id)
+                        gains.append((gain, slope, line_ids, ahead))
             for line_id, given_up in at_level.items():
                 kept[line_id] = kept.get(line_id, 0) + given_up
         later += self.coupons.bound(low, kept, savings, state)
@@ -208,6 +212,10 @@ class Bounds:
         kind = self.problem.offers[offer_id].promotion.definition.kind
         return bool(getattr(kind, "takes_every_line", False))
 
+    def _ahead(self, offer_id: uuid.UUID) -> int:
+        kind = self.problem.offers[offer_id].promotion.definition.kind
+        return 0 if getattr(kind, "slope_is_exact", False) else 1
+
     def _slope(self, offer_id: uuid.UUID) -> decimal.Decimal | None:
         slope = getattr(self.problem.offers[offer_id].promotion.definition.kind, "slope", None)
         return slope() if slope is not None else None
@@ -218,7 +226,7 @@ def _some(deepest: list[int] | None) -> tuple[int, ...] | None:
 
 
 def _extra(
-    gains: Sequence[tuple[int, decimal.Decimal | None, Sequence[str]]],
+    gains: Sequence[Gain],
     raises: Sequence[tuple[Sequence[str], int]],
 ) -> int:
     """The most that leaving some open clusters above their deepest choice can gain beyond
@@ -234,13 +242,14 @@ def _extra(
       raise of its lines pays: with ``σ`` the most the slopes over one of the cluster's lines
       add up to, those gains give back at most ``σ·R``, so ``jumps − (1 − σ)·R`` is left.
       Slopes over a line adding up past 1 count their gains in full, as jumps; a rounded
-      discount may follow its slope one minor unit ahead (MON-2), and that unit counts.
+      discount may follow its slope one minor unit ahead (MON-2), and that unit counts (a kind
+      that declares ``slope_is_exact`` — a set price — never runs ahead).
 
     The answer: the clusters' positive parts added up, or the best single one when none is
     positive."""
     zero = decimal.Decimal(0)
     over_line: dict[str, decimal.Decimal] = {}
-    for _, slope, line_ids in gains:
+    for _, slope, line_ids, _ in gains:
         if slope is not None:
             for line_id in line_ids:
                 over_line[line_id] = over_line.get(line_id, zero) + slope
@@ -249,12 +258,12 @@ def _extra(
     everything = [0] * len(raises)
     jumps = [0] * len(raises)
     paid_back: dict[str, decimal.Decimal] = {}
-    for gain, slope, line_ids in gains:
+    for gain, slope, line_ids, ahead in gains:
         touched = {cluster_of[i] for i in line_ids if i in cluster_of}
         full = slope is None or any(line_id in steep for line_id in line_ids)
         for n in touched:
             everything[n] += gain
-            jumps[n] += gain if full else min(gain, 1)
+            jumps[n] += gain if full else min(gain, ahead)
         if not full:
             assert slope is not None
             for line_id in line_ids:

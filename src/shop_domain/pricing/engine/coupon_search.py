@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 
 from shop_domain.pricing.engine.plan import Problem, State, coupon_order
-from shop_domain.pricing.engine.wallet import WalletCoupon
+from shop_domain.pricing.engine.wallet import BenefitKind, WalletCoupon
 
 Found = tuple[tuple[WalletCoupon, ...], State]
 
@@ -152,14 +152,19 @@ class CouponSearch:
             lowered[cid] = min(self.off(coupon, state), at_most)
         return lowered
 
-    def gains(self, low: State, high: State) -> list[tuple[int, decimal.Decimal | None, list[str]]]:
+    def gains(
+        self, low: State, high: State
+    ) -> list[tuple[int, decimal.Decimal | None, list[str], int]]:
         """How much more each coupon could take off ``high`` than ``low`` (the same lines at
-        higher amounts) on its own, with its slope and its lines."""
+        higher amounts) on its own, with its slope, its lines, and the minor units its rounded
+        discount may run ahead of its slope (a rate's; cash follows to the unit)."""
         found = []
         for coupon in self.pool:
             gain = self.off(coupon, high) - self.off(coupon, low)
             if gain > 0:
-                found.append((gain, coupon.benefit.slope(), self.problem.coupon_base(coupon, low)))
+                ahead = 0 if coupon.benefit.kind is BenefitKind.CASH else 1
+                base = self.problem.coupon_base(coupon, low)
+                found.append((gain, coupon.benefit.slope(), base, ahead))
         return found
 
     def best(self, state: State) -> Found:

@@ -219,6 +219,9 @@ class BundlePrice:
         whatever its parts cost): the search's bound reads this (ADR 0035)."""
         return decimal.Decimal(1)
 
+    slope_is_exact: ClassVar[bool] = True
+    """The saving follows the slope to the minor unit: a set price rounds nothing."""
+
     def tag(self) -> str:
         return f"套装价 {figure(self.price)}"
 
@@ -269,6 +272,9 @@ class MultiBuyPrice:
         """Its saving grows by at most what the lines' prices grow (the set costs its price
         whatever its parts cost): the search's bound reads this (ADR 0035)."""
         return decimal.Decimal(1)
+
+    slope_is_exact: ClassVar[bool] = True
+    """The saving follows the slope to the minor unit: a set price rounds nothing."""
 
     def tag(self) -> str:
         return f"{self.count}件{figure(self.price)}"
