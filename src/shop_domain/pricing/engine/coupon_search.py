@@ -8,7 +8,7 @@ import decimal
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 
-from shop_domain.pricing.engine.plan import Problem, State, coupon_order
+from shop_domain.pricing.engine.plan import Problem, State
 from shop_domain.pricing.engine.wallet import BenefitKind, WalletCoupon
 
 Found = tuple[tuple[WalletCoupon, ...], State]

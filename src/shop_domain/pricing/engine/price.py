@@ -122,7 +122,8 @@ def _offers(
         seen.add(promotion.id)
         targets = definition.targets
         # the lines named by one of the promotion's keys, in the cart's order, less exclusions
-        found = sorted({n for key in targets.keys() for n in named.get(key, ())})
+        keys = list(targets.keys())
+        found = sorted({n for key in keys for n in named.get(key, ())})
         line_ids = tuple(
             lines[n].line_id
             for n in found

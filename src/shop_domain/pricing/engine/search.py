@@ -265,7 +265,8 @@ class Search:
         for line_id, promotion_id in choice.items():
             groups.setdefault(promotion_id, []).append(line_id)
         for promotion_id in sorted(groups):
-            self.problem.apply(self.problem.offers[promotion_id], tuple(groups[promotion_id]), after)
+            offer = self.problem.offers[promotion_id]
+            self.problem.apply(offer, tuple(groups[promotion_id]), after)
         return after
 
     @staticmethod
