@@ -29,18 +29,19 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
+from shop_domain.pricing.engine import clusters as clustering
+from shop_domain.pricing.engine.clusters import Cluster
 from shop_domain.pricing.engine.coupon_search import CouponSearch
 from shop_domain.pricing.engine.plan import LEVELS, Problem, State
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduction
 from shop_domain.pricing.promotion import Level
 
-Choice = dict[str, uuid.UUID]
 Gain = tuple[int, decimal.Decimal | None, Sequence[str], int]
 """What a later promotion or coupon could gain from a raise, its slope (None: it may jump), its
 lines, and the minor units its rounded saving may run ahead of its slope (MON-2)."""
-Outcome = tuple[int, dict[str, tuple[int, int]], tuple[tuple[uuid.UUID, tuple[str, ...]], ...]]
-"""A choice's saving, each of its lines' (unit price, amount) after it, and the promotions
-that applied with the lines they took (two choices with the same are the same state)."""
+Outcome = tuple[int, dict[str, tuple[int, int]], object]
+"""A choice's saving, each of its lines' (unit price, amount) after it, and its future (two
+choices with the same future are one state: :func:`.clusters.future`)."""
 
 
 @attrs.frozen
@@ -80,24 +81,25 @@ class Bounds:
     def __init__(
         self,
         problem: Problem,
-        clusters: Sequence[Sequence[Sequence[Choice]]],
+        clusters: Sequence[Sequence[Cluster]],
         joinable: Mapping[tuple[uuid.UUID, Level], tuple[str, ...]],
         coupons: CouponSearch,
+        units_matter: frozenset[str],
+        took_matters: frozenset[str],
     ) -> None:
         self.problem = problem
         self.clusters = clusters
         self.coupons = coupons
-        self.lines_of = [
-            [tuple(sorted({i for choice in cluster for i in choice})) for cluster in level]
-            for level in clusters
-        ]
+        self.units_matter = units_matter
+        self.took_matters = took_matters
+        offers = problem.offers
         self.structures = [
             [
-                (offer_id, joinable[(offer_id, LEVELS[index])])
+                (offer_id, joinable[(offer_id, offers[offer_id].level)])
                 for cluster in level
-                for offer_id in sorted({o for choice in cluster for o in choice.values()})
+                for offer_id in sorted({o for choice in cluster.choices for o in choice.values()})
             ]
-            for index, level in enumerate(clusters)
+            for level in clusters
         ]
         self._savings: dict[object, int] = {}
         self._outcomes: dict[object, Outcome] = {}
@@ -111,23 +113,21 @@ class Bounds:
 
     def outcome(self, index: int, position: int, option: int, state: State) -> Outcome:
         """What option ``option`` of a cluster does to its lines as ``state`` prices them."""
-        lines = self.lines_of[index][position]
+        cluster = self.clusters[index][position]
+        lines = cluster.lines
         key = (index, position, option, tuple((state.units[i], state.amounts[i]) for i in lines))
         found = self._outcomes.get(key)
         if found is None:
             small = State(
                 {i: state.units[i] for i in lines}, {i: state.amounts[i] for i in lines}, set()
             )
-            groups: dict[uuid.UUID, list[str]] = {}
-            for line_id, offer_id in self.clusters[index][position][option].items():
-                groups.setdefault(offer_id, []).append(line_id)
-            for offer_id in sorted(groups):
-                self.problem.apply(self.problem.offers[offer_id], tuple(groups[offer_id]), small)
+            clustering.apply(self.problem, cluster.choices[option], small)
             saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
+            future = clustering.future(cluster, small, 0, self.units_matter, self.took_matters)
             found = self._outcomes[key] = (
                 saved,
                 {i: (small.units[i], small.amounts[i]) for i in lines},
-                tuple((offer.id, taken) for offer, taken, _ in small.applied),
+                future,
             )
         return found
 
@@ -145,8 +145,9 @@ class Bounds:
         clusters = self.clusters[index] if index < len(LEVELS) else ()
         deepest: list[int] | None = []
         for at in range(position, len(clusters)):
-            outcomes = [self.outcome(index, at, k, state) for k in range(len(clusters[at]))]
-            lines = self.lines_of[index][at]
+            cluster = clusters[at]
+            outcomes = [self.outcome(index, at, k, state) for k in range(len(cluster.choices))]
+            lines = cluster.lines
             for i in lines:
                 low_units[i] = min(after[i][0] for _, after, _ in outcomes)
                 low_amounts[i] = min(after[i][1] for _, after, _ in outcomes)
@@ -157,7 +158,11 @@ class Bounds:
                 over = sum(after[i][1] - low_amounts[i] for i in lines)
                 if over == 0:
                     lowest.append(k)
-                    level_units &= all(after[i][0] == low_units[i] for i in lines)
+                    level_units &= all(
+                        after[i][0] == low_units[i]
+                        for i in lines
+                        if not cluster.late or i in self.units_matter
+                    )
                 elif least is None or over < least:
                     least = over
             if least is not None:

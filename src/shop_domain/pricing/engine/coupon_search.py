@@ -28,10 +28,10 @@ class CouponSearch:
     def off(self, coupon: WalletCoupon, state: State) -> int:
         """What ``coupon`` alone would take off ``state`` (it reads only its base's total)."""
         amounts = state.amounts
-        scope = self.problem.scopes.get(coupon.coupon_id)
+        scope: Sequence[str] | None = self.problem.scopes.get(coupon.coupon_id)
         if scope is None or not coupon.combinable_with_promotions:
             scope = self.problem.coupon_base(coupon, state)
-        eligible = sum([amounts[i] for i in scope])
+        eligible: int = sum([amounts[i] for i in scope])
         key = (coupon.coupon_id, eligible)
         found = self._offs.get(key)
         if found is None:

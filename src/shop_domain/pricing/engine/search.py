@@ -23,13 +23,14 @@ the search stops and says so (``proven=False``), keeping the best plan found.
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Mapping
 
 import attrs
 
+from shop_domain.pricing.engine import clusters as clustering
 from shop_domain.pricing.engine.bounds import Bounds
+from shop_domain.pricing.engine.clusters import Choice
 from shop_domain.pricing.engine.coupon_search import CouponSearch
 from shop_domain.pricing.engine.plan import LEVELS, Problem, State
 from shop_domain.pricing.engine.wallet import WalletCoupon
@@ -41,8 +42,6 @@ DEFAULT_BUDGET = 20_000
 
 Score = tuple[int, int]
 """What a plan is worth: the saving, then the value of its gifts (minor units)."""
-Choice = dict[str, uuid.UUID]
-"""The promotion each line of a cluster takes (a line not named takes none)."""
 
 
 @attrs.frozen
@@ -85,9 +84,6 @@ class Search:
             )
             for offer in problem.offers.values()
         }
-        self.clusters = [self._clusters(level) for level in LEVELS]
-        self.bounds = Bounds(problem, self.clusters, self.joinable, self.coupons)
-        self._seen: set[object] = set()
         self._units_matter = frozenset(
             line.line_id for line in problem.lines if line.add_on_of is not None
         )
@@ -97,6 +93,16 @@ class Search:
             if not coupon.combinable_with_promotions
             for line_id in problem.scope_of(coupon)
         )
+        self.clusters = clustering.build(problem, set(picks.values()), self.options, self.joinable)
+        self.bounds = Bounds(
+            problem,
+            self.clusters,
+            self.joinable,
+            self.coupons,
+            self._units_matter,
+            self._took_matters,
+        )
+        self._seen: set[object] = set()
         start = problem.start()
         self.gifts_possible = any(
             isinstance(effect, GiftGrant)
@@ -112,53 +118,6 @@ class Search:
         if (line_id, level) in self.picks:
             return [self.picks[(line_id, level)]]
         return [*self.problem.fits.get((line_id, level), ()), None]
-
-    def _clusters(self, level: Level) -> list[list[Choice]]:
-        lines = [line.line_id for line in self.problem.lines if line.add_on_of is None]
-        if level is Level.ITEM:
-            return [
-                [{line_id: o} if o is not None else {} for o in self.options(line_id, level)]
-                for line_id in lines
-                if self.problem.fits.get((line_id, level))
-            ]
-        offers = sorted(
-            {o for line_id in lines for o in self.options(line_id, level) if o is not None}
-        )
-        parent = {o: o for o in offers}
-
-        def root(o: uuid.UUID) -> uuid.UUID:
-            while parent[o] != o:
-                o = parent[o]
-            return o
-
-        for line_id in lines:
-            fitting = [o for o in self.options(line_id, level) if o is not None]
-            for a, b in itertools.pairwise(fitting):
-                parent[root(a)] = root(b)
-        groups: dict[uuid.UUID, list[uuid.UUID]] = {}
-        for o in offers:
-            groups.setdefault(root(o), []).append(o)
-        return [self._choices(level, group) for group in groups.values()]
-
-    def _choices(self, level: Level, group: list[uuid.UUID]) -> list[Choice]:
-        """Every way the promotions of ``group`` may take their lines: each on or off (on when
-        a line picked it), and a line that several promotions on fit takes one of them."""
-        picked = {o for o in self.picks.values() if o in group}
-        lines = sorted({i for o in group for i in self.joinable[(o, level)]})
-        found: list[Choice] = []
-        free = [o for o in group if o not in picked]
-        for size in range(len(free), -1, -1):
-            for extra in itertools.combinations(free, size):
-                on = picked | set(extra)
-                per_line: list[list[uuid.UUID | None]] = [
-                    [o for o in self.options(line_id, level) if o in on] or [None]
-                    for line_id in lines
-                ]
-                for chosen in itertools.product(*per_line):
-                    choice = {i: o for i, o in zip(lines, chosen, strict=True) if o is not None}
-                    if choice not in found:
-                        found.append(choice)
-        return found
 
     # --- entry ----------------------------------------------------------------------------------
     def run(self) -> Result:
@@ -206,9 +165,7 @@ class Search:
         return (self._score(final), Plan(levels, coupons), final)
 
     # --- the walk -------------------------------------------------------------------------------
-    def _walk(
-        self, index: int, position: int, state: State, made: tuple[tuple[Level, Choice], ...]
-    ) -> None:
+    def _walk(self, index: int, position: int, state: State, made: tuple[Choice, ...]) -> None:
         if index == len(LEVELS):
             coupons, final = self.coupons.best(state)
             self._consider((self._score(final), self._plan(made, coupons), final))
@@ -224,7 +181,6 @@ class Search:
             self._seen.add(key)
             self._walk(index + 1, 0, state, made)
             return
-        level = LEVELS[index]
         assessment = self.bounds.assess(index, position, state)
         if assessment.deepest is not None and (
             assessment.deviation is not None and self._prunes(assessment.deviation)
@@ -232,22 +188,21 @@ class Search:
             # no plan that leaves a deepest choice of this level can beat the best: the rest
             # of the level takes its deepest choices at once
             for at, option in enumerate(assessment.deepest, start=position):
-                choice = clusters[at][option]
+                choice = clusters[at].choices[option]
                 state = self._after(state, choice)
-                made = (*made, (level, choice))
+                made = (*made, choice)
             self._walk(index, len(clusters), state, made)
             return
         children: list[tuple[int, int, State, Choice]] = []
-        lines = self.bounds.lines_of[index][position]
+        cluster = clusters[position]
         met: set[object] = set()
-        for choice in clusters[position]:
+        for choice in cluster.choices:
             self._tick()
             after = self._after(state, choice)
-            # choices that leave the same state (a promotion that does not apply is as good as
-            # off) are searched once
-            same = (
-                tuple((after.units[i], after.amounts[i], i in after.took) for i in lines),
-                tuple((o.id, taken) for o, taken, _ in after.applied[len(state.applied) :]),
+            # choices that leave the same future (a promotion that does not apply is as good as
+            # off; a cut a set price absorbs, as no cut) are searched once
+            same = clustering.future(
+                cluster, after, len(state.applied), self._units_matter, self._took_matters
             )
             if same in met:
                 continue
@@ -256,24 +211,20 @@ class Search:
         for _, _, after, choice in sorted(children, key=lambda c: (c[0], c[1])):
             if self._prunes(self.bounds.bound(index, position + 1, after)):
                 continue
-            self._walk(index, position + 1, after, (*made, (level, choice)))
+            self._walk(index, position + 1, after, (*made, choice))
 
     def _after(self, state: State, choice: Choice) -> State:
         """A copy of ``state`` after the promotions of ``choice`` acted on their lines."""
         after = state.copy()
-        groups: dict[uuid.UUID, list[str]] = {}
-        for line_id, promotion_id in choice.items():
-            groups.setdefault(promotion_id, []).append(line_id)
-        for promotion_id in sorted(groups):
-            offer = self.problem.offers[promotion_id]
-            self.problem.apply(offer, tuple(groups[promotion_id]), after)
+        clustering.apply(self.problem, choice, after)
         return after
 
     @staticmethod
-    def _plan(made: tuple[tuple[Level, Choice], ...], coupons: tuple[WalletCoupon, ...]) -> Plan:
+    def _plan(made: tuple[Choice, ...], coupons: tuple[WalletCoupon, ...]) -> Plan:
         levels: dict[Level, dict[str, uuid.UUID]] = {level: {} for level in LEVELS}
-        for level, choice in made:
-            levels[level].update(choice)
+        for choice in made:
+            for (line_id, level), promotion_id in choice.items():
+                levels[level][line_id] = promotion_id
         return Plan(levels, coupons)
 
 

@@ -1,0 +1,200 @@
+"""The search's clusters: the choices of a level that touch no other cluster's lines.
+
+At the item level a cluster is a line and the item prices that fit it (or none). At the other
+levels it is a group of promotions that share lines, with every way they may share them: each
+on or off, and a line that several promotions that are on fit takes one of them (PRO-5).
+
+**Folding.** A bundle-level cluster acts only on its own lines, and those lines' item choices
+are the only earlier choices it reads; so it may be decided together with them, as one item
+cluster whose choices are an item choice per line followed by a bundle choice. Nothing after the
+bundle level reads unit prices (but for add-on lines) or — for a line that no coupon leaving out
+promoted lines covers — whether a line took a promotion; so two folded choices that leave the
+same amounts are one state (a cut a set price absorbs is as good as no cut), and the search
+neither branches on them nor counts them as a raise. A folded cluster is *late*: its lines'
+future is read as after the bundle level. Clusters are folded while their choices stay few
+(:data:`FOLD_LIMIT`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Collection, Sequence
+
+import attrs
+
+from shop_domain.pricing.engine.plan import LEVELS, Problem, State
+from shop_domain.pricing.kinds.base import AddOnOffer, GiftGrant
+from shop_domain.pricing.promotion import Level
+
+Choice = dict[tuple[str, Level], uuid.UUID]
+"""The promotion each line of a cluster takes at a level (a line not named takes none)."""
+
+FOLD_LIMIT = 16
+"""The most choices a folded cluster may have."""
+
+Options = Callable[[str, Level], list[uuid.UUID | None]]
+
+
+@attrs.frozen
+class Cluster:
+    choices: tuple[Choice, ...]
+    lines: tuple[str, ...]
+    late: bool
+    """Whether what follows it reads its lines as after the bundle level (see the module)."""
+
+
+def build(
+    problem: Problem,
+    picks: Collection[uuid.UUID | None],
+    options: Options,
+    joinable: dict[tuple[uuid.UUID, Level], tuple[str, ...]],
+) -> list[list[Cluster]]:
+    """The clusters of each level of :data:`LEVELS` (``picks``: the promotions the customer
+    picked, on in every choice), bundle clusters folded into the item level where their choices
+    stay few."""
+    lines = [line.line_id for line in problem.lines if line.add_on_of is None]
+    items = {
+        line_id: [{(line_id, Level.ITEM): o} if o is not None else {} for o in item_options]
+        for line_id in lines
+        for item_options in (options(line_id, Level.ITEM),)
+        if problem.fits.get((line_id, Level.ITEM))
+    }
+    levels: list[list[list[Choice]]] = [
+        _groups(lines, level, picks, options, joinable) for level in LEVELS[1:]
+    ]
+    item_level: list[Cluster] = []
+    bundle_level: list[Cluster] = []
+    folded: set[str] = set()
+    for choices in levels[0]:
+        own = sorted({i for choice in choices for i, _ in choice})
+        product = len(choices)
+        for line_id in own:
+            product *= len(items.get(line_id, [{}]))
+        if product > FOLD_LIMIT:
+            bundle_level.append(Cluster(tuple(choices), tuple(own), late=True))
+            continue
+        per_line = [items.get(line_id, [{}]) for line_id in own]
+        joined = []
+        for parts in itertools.product(*per_line):
+            for bundle in choices:
+                choice: Choice = {}
+                for part in parts:
+                    choice.update(part)
+                choice.update(bundle)
+                joined.append(choice)
+        item_level.append(Cluster(tuple(joined), tuple(own), late=True))
+        folded.update(own)
+    for line_id, choices in items.items():
+        if line_id not in folded:
+            item_level.append(Cluster(tuple(choices), (line_id,), late=False))
+    order = {line_id: n for n, line_id in enumerate(lines)}
+    item_level.sort(key=lambda cluster: order[cluster.lines[0]])
+    return [
+        item_level,
+        bundle_level,
+        *([Cluster(tuple(c), _lines_of(c), late=True) for c in level] for level in levels[1:]),
+    ]
+
+
+def _lines_of(choices: Sequence[Choice]) -> tuple[str, ...]:
+    return tuple(sorted({i for choice in choices for i, _ in choice}))
+
+
+def _groups(
+    lines: Sequence[str],
+    level: Level,
+    picks: Collection[uuid.UUID | None],
+    options: Options,
+    joinable: dict[tuple[uuid.UUID, Level], tuple[str, ...]],
+) -> list[list[Choice]]:
+    """The clusters of a level above the item level: promotions that share lines, joined."""
+    offers = sorted({o for line_id in lines for o in options(line_id, level) if o is not None})
+    parent = {o: o for o in offers}
+
+    def root(o: uuid.UUID) -> uuid.UUID:
+        while parent[o] != o:
+            o = parent[o]
+        return o
+
+    for line_id in lines:
+        fitting = [o for o in options(line_id, level) if o is not None]
+        for a, b in itertools.pairwise(fitting):
+            parent[root(a)] = root(b)
+    groups: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for o in offers:
+        groups.setdefault(root(o), []).append(o)
+    return [_choices(level, group, picks, options, joinable) for group in groups.values()]
+
+
+def _choices(
+    level: Level,
+    group: list[uuid.UUID],
+    picks: Collection[uuid.UUID | None],
+    options: Options,
+    joinable: dict[tuple[uuid.UUID, Level], tuple[str, ...]],
+) -> list[Choice]:
+    """Every way the promotions of ``group`` may take their lines: each on or off (on when a
+    line picked it — its only option), and a line that several promotions on fit takes one."""
+    lines = sorted({i for o in group for i in joinable[(o, level)]})
+    picked = {o for o in picks if o in group}
+    found: list[Choice] = []
+    free = [o for o in group if o not in picked]
+    for size in range(len(free), -1, -1):
+        for extra in itertools.combinations(free, size):
+            on = picked | set(extra)
+            per_line: list[list[uuid.UUID | None]] = [
+                [o for o in options(line_id, level) if o in on] or [None] for line_id in lines
+            ]
+            for chosen in itertools.product(*per_line):
+                choice = {
+                    (i, level): o for i, o in zip(lines, chosen, strict=True) if o is not None
+                }
+                if choice not in found:
+                    found.append(choice)
+    return found
+
+
+def apply(problem: Problem, choice: Choice, state: State) -> None:
+    """Let the promotions of ``choice`` act on their lines in ``state``, level by level."""
+    groups: dict[uuid.UUID, list[str]] = {}
+    for (line_id, _), promotion_id in choice.items():
+        groups.setdefault(promotion_id, []).append(line_id)
+    offers = problem.offers
+    for promotion_id in sorted(groups, key=lambda o: (LEVELS.index(offers[o].level), o)):
+        problem.apply(offers[promotion_id], tuple(groups[promotion_id]), state)
+
+
+def future(
+    cluster: Cluster,
+    state: State,
+    since: int,
+    units_matter: frozenset[str],
+    took_matters: frozenset[str],
+) -> object:
+    """What the rest of a plan reads of ``cluster``'s lines in ``state``, and of what its
+    choice applied (``state.applied[since:]``): two choices with the same future are one."""
+    late = cluster.late
+    applied = state.applied[since:]
+    if late:
+        effects = tuple(
+            (offer.id, taken)
+            for offer, taken, outcome in applied
+            if any(isinstance(e, GiftGrant | AddOnOffer) for e in outcome.effects)
+        )
+    else:
+        effects = tuple((offer.id, taken) for offer, taken, _ in applied)
+    return (
+        tuple(
+            (
+                state.amounts[i],
+                state.units[i] if not late or i in units_matter else None,
+                i in state.took if not late or i in took_matters else None,
+            )
+            for i in cluster.lines
+        ),
+        effects,
+    )
+
+
+__all__ = ["FOLD_LIMIT", "Choice", "Cluster", "apply", "build", "future"]
