@@ -127,6 +127,8 @@ class Problem:
     """The lines in each usable coupon's scope (add-on lines are in none)."""
     _list_total: int = attrs.field(init=False)
     _keys: Mapping[str, frozenset[Key]] = attrs.field(init=False)
+    _evaluated: dict[object, Outcome] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    """Outcomes by promotion and its lines' prices: a kind is a pure function of them."""
 
     def __attrs_post_init__(self) -> None:
         keys = {line.line_id: frozenset(target_keys(line.item)) for line in self.lines}
@@ -157,13 +159,21 @@ class Problem:
 
     def evaluate(self, offer: Offer, line_ids: Sequence[str], state: State) -> Outcome:
         """What ``offer`` does to ``line_ids`` as ``state`` prices them."""
+        units, amounts = state.units, state.amounts
+        key = (offer.id, tuple(line_ids), tuple([(units[i], amounts[i]) for i in line_ids]))
+        found = self._evaluated.get(key)
+        if found is not None:
+            return found
         by_id = self.by_id
         lines = [self.line_at(by_id[line_id], state) for line_id in line_ids]
         picks = self.gift_picks.get(offer.id)
         kind = offer.promotion.definition.kind
         if picks is not None:
-            return kind.evaluate(lines, self.context, picks=picks)  # type: ignore[call-arg]
-        return kind.evaluate(lines, self.context)
+            found = kind.evaluate(lines, self.context, picks=picks)  # type: ignore[call-arg]
+        else:
+            found = kind.evaluate(lines, self.context)
+        self._evaluated[key] = found
+        return found
 
     def apply(self, offer: Offer, line_ids: tuple[str, ...], state: State) -> Outcome:
         """Evaluate ``offer`` on ``line_ids`` and, when it applies, change ``state``."""
