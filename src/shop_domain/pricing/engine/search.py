@@ -29,7 +29,7 @@ from collections.abc import Mapping
 import attrs
 
 from shop_domain.pricing.engine import clusters as clustering
-from shop_domain.pricing.engine.bounds import Bounds
+from shop_domain.pricing.engine.bounds import Assessment, Bounds
 from shop_domain.pricing.engine.clusters import Choice
 from shop_domain.pricing.engine.coupon_search import CouponSearch
 from shop_domain.pricing.engine.plan import LEVELS, Problem, State
@@ -165,7 +165,14 @@ class Search:
         return (self._score(final), Plan(levels, coupons), final)
 
     # --- the walk -------------------------------------------------------------------------------
-    def _walk(self, index: int, position: int, state: State, made: tuple[Choice, ...]) -> None:
+    def _walk(
+        self,
+        index: int,
+        position: int,
+        state: State,
+        made: tuple[Choice, ...],
+        assessment: Assessment | None = None,
+    ) -> None:
         if index == len(LEVELS):
             coupons, final = self.coupons.best(state)
             self._consider((self._score(final), self._plan(made, coupons), final))
@@ -181,7 +188,8 @@ class Search:
             self._seen.add(key)
             self._walk(index + 1, 0, state, made)
             return
-        assessment = self.bounds.assess(index, position, state)
+        if assessment is None:
+            assessment = self.bounds.assess(index, position, state)
         if assessment.deepest is not None and (
             assessment.deviation is not None and self._prunes(assessment.deviation)
         ):
@@ -209,9 +217,10 @@ class Search:
             met.add(same)
             children.append((after.payable(), len(children), after, choice))
         for _, _, after, choice in sorted(children, key=lambda c: (c[0], c[1])):
-            if self._prunes(self.bounds.bound(index, position + 1, after)):
+            ahead = self.bounds.assess(index, position + 1, after)
+            if self._prunes(ahead.bound):
                 continue
-            self._walk(index, position + 1, after, (*made, choice))
+            self._walk(index, position + 1, after, (*made, choice), ahead)
 
     def _after(self, state: State, choice: Choice) -> State:
         """A copy of ``state`` after the promotions of ``choice`` acted on their lines."""
