@@ -1,6 +1,6 @@
 """The search's upper bound: the most a branch could still save (see :mod:`.search`).
 
-At a node, the clusters of the current level from ``position`` on are still open, and every
+At a node, some clusters of the current level are still open (``open_``), and every
 later level too. The bound is
 
     saved(low) + later(low) + extra
@@ -15,7 +15,7 @@ later level too. The bound is
   levels save more: each later promotion and coupon by at most its ``gain`` (what it saves on the
   prices before the open clusters, less what it saves on ``low``), and one with a slope ``s``
   by at most ``s`` times the raise of its lines. A cluster left above its deepest choice raises
-  by at least the least raise its other choices make; ``extra`` (:func:`_extra`) is what the
+  by at least the least raise its other choices make; ``extra`` (:func:`_parts`) is what the
   gains on its lines can pass that by, and nothing when they cannot — a flat threshold (its tier
   reached either way) adds nothing, and a branch is cut as soon as no threshold or coupon is
   near a step.
@@ -46,13 +46,14 @@ choices with the same future are one state: :func:`.clusters.future`)."""
 
 @attrs.frozen
 class Assessment:
-    """A node's bound, and — when every open cluster of its level has one deepest choice and
-    every other choice raises some line — the bound of the plans that leave the deepest for
-    another somewhere (``deviation``), with the deepest choice of each open cluster."""
+    """A node's bound; the open clusters that have one deepest choice (one future at the
+    lowest amounts), with that choice; and the bound of the plans that leave one of those
+    deepest choices for another (``deviation``; None when none of them can: each choice of
+    theirs is the deepest)."""
 
     bound: int
+    deepest: Mapping[int, int]
     deviation: int | None
-    deepest: tuple[int, ...] | None
 
 
 def saving_of(problem: Problem, offer_id: uuid.UUID, line_ids: Sequence[str], state: State) -> int:
@@ -131,20 +132,18 @@ class Bounds:
             )
         return found
 
-    def bound(self, index: int, position: int, state: State) -> int:
-        """What a plan could save at most from ``state``, with the clusters of level ``index``
-        from ``position`` on and every later level still to decide."""
-        return self.assess(index, position, state).bound
-
-    def assess(self, index: int, position: int, state: State) -> Assessment:
-        """:meth:`bound`, and the bound of the plans that leave a deepest choice (see
+    def assess(self, index: int, open_: Sequence[int], state: State) -> Assessment:
+        """What a plan could save at most from ``state``, with the clusters ``open_`` of level
+        ``index`` and every later level still to decide; and the deepest choices (see
         :class:`Assessment`)."""
         low_units, low_amounts = dict(state.units), dict(state.amounts)
         raises: list[tuple[Sequence[str], int]] = []
         """Each open cluster that may raise a line: its lines, and the least it raises them."""
         clusters = self.clusters[index] if index < len(LEVELS) else ()
-        deepest: list[int] | None = []
-        for at in range(position, len(clusters)):
+        deepest: dict[int, int] = {}
+        raising_deepest: list[int] = []
+        """Of :data:`raises`, those of the clusters with one deepest choice."""
+        for at in open_:
             cluster = clusters[at]
             outcomes = [self.outcome(index, at, k, state) for k in range(len(cluster.choices))]
             lines = cluster.lines
@@ -165,13 +164,14 @@ class Bounds:
                     )
                 elif least is None or over < least:
                     least = over
-            if least is not None:
-                raises.append((lines, least))
             # the deepest choice is one state: every choice at the lowest amounts is the same
-            if deepest is not None and level_units and len({outcomes[k][2] for k in lowest}) == 1:
-                deepest.append(lowest[0])
-            else:
-                deepest = None
+            one = level_units and len({outcomes[k][2] for k in lowest}) == 1
+            if one:
+                deepest[at] = lowest[0]
+            if least is not None:
+                if one:
+                    raising_deepest.append(len(raises))
+                raises.append((lines, least))
         low = State(low_units, low_amounts, state.took)
         later = 0
         kept: dict[str, int] = {}
@@ -202,16 +202,18 @@ class Bounds:
         later += self.coupons.bound(low, kept, savings, state)
         total = self.problem.list_total()
         saved = total - sum(low_amounts.values())
-        if not raises:  # no choice raises a line: the deepest is every choice
-            bound = min(total, saved + later)
-            return Assessment(bound, None if deepest is None else -1, _some(deepest))
+        if not raises:  # no choice raises a line
+            return Assessment(min(total, saved + later), deepest, None)
         gains += self.coupons.gains(low, state)
-        extra = _extra(gains, raises)
-        return Assessment(
-            min(total, saved + later + max(0, extra)),
-            None if deepest is None else min(total, saved + later + extra),
-            _some(deepest),
-        )
+        parts = _parts(gains, raises)
+        # leaving deepest choices in a set of clusters gains at most the sum of their parts
+        positive = sum(part for part in parts if part > 0)
+        extra = positive if positive > 0 else max(parts)
+        deviation = None
+        if raising_deepest:
+            least_loss = max(min(parts[n], 0) for n in raising_deepest)
+            deviation = min(total, saved + later + positive + least_loss)
+        return Assessment(min(total, saved + later + max(0, extra)), deepest, deviation)
 
     def _takes_every_line(self, offer_id: uuid.UUID) -> bool:
         kind = self.problem.offers[offer_id].promotion.definition.kind
@@ -226,16 +228,13 @@ class Bounds:
         return slope() if slope is not None else None
 
 
-def _some(deepest: list[int] | None) -> tuple[int, ...] | None:
-    return None if deepest is None else tuple(deepest)
-
-
-def _extra(
+def _parts(
     gains: Sequence[Gain],
     raises: Sequence[tuple[Sequence[str], int]],
-) -> int:
-    """The most that leaving some open clusters above their deepest choice can gain beyond
-    what it costs (negative: it always costs more than it can gain).
+) -> list[int]:
+    """For each open cluster that may raise its lines, the most that leaving it above its
+    deepest choice can gain beyond what it costs (negative: it always costs more than it can
+    gain).
 
     A cluster left above its deepest raises its lines by ``R ≥`` its least raise, which costs
     ``R``; the gains it may unlock are those of the promotions and coupons on its lines (a gain
@@ -250,8 +249,7 @@ def _extra(
       discount may follow its slope one minor unit ahead (MON-2), and that unit counts (a kind
       that declares ``slope_is_exact`` — a set price — never runs ahead).
 
-    The answer: the clusters' positive parts added up, or the best single one when none is
-    positive."""
+    Leaving several clusters above their deepest gains at most the sum of their parts."""
     zero = decimal.Decimal(0)
     over_line: dict[str, decimal.Decimal] = {}
     for _, slope, line_ids, _ in gains:
@@ -278,8 +276,7 @@ def _extra(
         sigma = max((paid_back.get(i, zero) for i in lines), default=zero)
         kept_raise = int((1 - sigma) * least)  # rounded down: the answer stays above
         parts.append(min(everything[n] - least, jumps[n] - kept_raise))
-    positive = sum(part for part in parts if part > 0)
-    return positive if positive > 0 else max(parts)
+    return parts
 
 
 __all__ = ["Bounds", "saving_of"]

@@ -125,7 +125,7 @@ class Search:
         self._consider(self._priority_plan(start))
         proven = True
         try:
-            self._walk(0, 0, start, ())
+            self._walk(0, None, start, ())
         except _OutOfBudget:
             proven = False
         assert self.best is not None
@@ -168,17 +168,21 @@ class Search:
     def _walk(
         self,
         index: int,
-        position: int,
+        open_: tuple[int, ...] | None,
         state: State,
         made: tuple[Choice, ...],
         assessment: Assessment | None = None,
     ) -> None:
+        """Walk the plans from ``state`` with the clusters ``open_`` of level ``index`` still to
+        decide (None: the whole level)."""
         if index == len(LEVELS):
             coupons, final = self.coupons.best(state)
             self._consider((self._score(final), self._plan(made, coupons), final))
             return
         clusters = self.clusters[index]
-        if position == len(clusters):
+        if open_ is None:
+            open_ = tuple(range(len(clusters)))
+        if not open_:
             if LEVELS[index] is Level.ORDER:
                 state = state.copy()
                 self.problem.price_add_ons(state)
@@ -186,23 +190,23 @@ class Search:
             if key in self._seen:
                 return
             self._seen.add(key)
-            self._walk(index + 1, 0, state, made)
+            self._walk(index + 1, None, state, made)
             return
         if assessment is None:
-            assessment = self.bounds.assess(index, position, state)
-        if assessment.deepest is not None and (
-            assessment.deviation is not None and self._prunes(assessment.deviation)
-        ):
-            # no plan that leaves a deepest choice of this level can beat the best: the rest
-            # of the level takes its deepest choices at once
-            for at, option in enumerate(assessment.deepest, start=position):
-                choice = clusters[at].choices[option]
-                state = self._after(state, choice)
-                made = (*made, choice)
-            self._walk(index, len(clusters), state, made)
+            assessment = self.bounds.assess(index, open_, state)
+        deepest = assessment.deepest
+        if deepest and (assessment.deviation is None or self._prunes(assessment.deviation)):
+            # no plan that leaves one of these deepest choices can beat the best: they are
+            # taken at once, and the walk goes on over the other open clusters
+            for at in open_:
+                if at in deepest:
+                    choice = clusters[at].choices[deepest[at]]
+                    state = self._after(state, choice)
+                    made = (*made, choice)
+            self._walk(index, tuple(at for at in open_ if at not in deepest), state, made)
             return
         children: list[tuple[int, int, State, Choice]] = []
-        cluster = clusters[position]
+        cluster = clusters[open_[0]]
         met: set[object] = set()
         for choice in cluster.choices:
             self._tick()
@@ -216,11 +220,12 @@ class Search:
                 continue
             met.add(same)
             children.append((after.payable(), len(children), after, choice))
+        rest = open_[1:]
         for _, _, after, choice in sorted(children, key=lambda c: (c[0], c[1])):
-            ahead = self.bounds.assess(index, position + 1, after)
+            ahead = self.bounds.assess(index, rest, after)
             if self._prunes(ahead.bound):
                 continue
-            self._walk(index, position + 1, after, (*made, choice), ahead)
+            self._walk(index, rest, after, (*made, choice), ahead)
 
     def _after(self, state: State, choice: Choice) -> State:
         """A copy of ``state`` after the promotions of ``choice`` acted on their lines."""
