@@ -103,14 +103,22 @@ class Search:
             self._took_matters,
         )
         self._seen: set[object] = set()
-        start = problem.start()
-        self.gifts_possible = any(
-            isinstance(effect, GiftGrant)
-            for offer in problem.offers.values()
-            for outcome in (problem.evaluate(offer, offer.line_ids, start),)
-            if isinstance(outcome, Applied)
-            for effect in outcome.effects
-        )
+        self._gifts_possible: bool | None = None
+
+    @property
+    def gifts_possible(self) -> bool:
+        """Whether some promotion could give a gift (then a tie of savings is not a tie: gifts
+        break it). Found when first asked — only a tie asks."""
+        if self._gifts_possible is None:
+            start = self.problem.start()
+            self._gifts_possible = any(
+                isinstance(effect, GiftGrant)
+                for offer in self.problem.offers.values()
+                for outcome in (self.problem.evaluate(offer, offer.line_ids, start),)
+                if isinstance(outcome, Applied)
+                for effect in outcome.effects
+            )
+        return self._gifts_possible
 
     # --- the choices ----------------------------------------------------------------------------
     def options(self, line_id: str, level: Level) -> list[uuid.UUID | None]:
