@@ -47,30 +47,30 @@ def explain(
     points_shares = allocate_minor(
         points_off, [final.amounts[line.line_id] for line in problem.lines]
     )
+    # every adjustment of each line, in the order they were made: promotions, then coupons
+    made: dict[str, list[Adjustment]] = {line.line_id: [] for line in problem.lines}
+    for offer, off in final.ledger:
+        name, level = offer.promotion.definition.name, offer.level.name.lower()
+        for line_id, amount in off.items():
+            if amount:
+                made[line_id].append(
+                    Adjustment(Source.PROMOTION, offer.id, name, level, Money(amount, currency))
+                )
+    for coupon, off in final.coupons:
+        for line_id, amount in off.items():
+            if amount:
+                made[line_id].append(
+                    Adjustment(
+                        Source.COUPON,
+                        coupon.coupon_id,
+                        coupon.name,
+                        "coupon",
+                        Money(amount, currency),
+                    )
+                )
     lines = []
     for index, line in enumerate(problem.lines):
-        adjustments = [
-            Adjustment(
-                Source.PROMOTION,
-                offer.id,
-                offer.promotion.definition.name,
-                offer.level.name.lower(),
-                Money(off[line.line_id], currency),
-            )
-            for offer, off in final.ledger
-            if off.get(line.line_id)
-        ]
-        adjustments += [
-            Adjustment(
-                Source.COUPON,
-                coupon.coupon_id,
-                coupon.name,
-                "coupon",
-                Money(off[line.line_id], currency),
-            )
-            for coupon, off in final.coupons
-            if off.get(line.line_id)
-        ]
+        adjustments = made[line.line_id]
         if points_shares[index]:
             adjustments.append(
                 Adjustment(
@@ -261,7 +261,8 @@ def _verdict(
         return no("coupon.wrong_channel", f"this coupon is not for the {channel.value} channel")
     if coupon.benefit.currency != currency:
         return no("coupon.other_currency", f"this coupon is in {coupon.benefit.currency}")
-    if not problem.scope_of(coupon):
+    scope = problem.scopes.get(coupon.coupon_id)
+    if not (scope if scope is not None else problem.scope_of(coupon)):
         return no("coupon.out_of_scope", "no line of the cart is in this coupon's scope")
     base = problem.coupon_base(coupon, state)
     if not base:
