@@ -41,6 +41,33 @@ def test_the_search_finds_what_trying_every_plan_finds(case: PricingCase) -> Non
     check_quote(quote)
 
 
+@pytest.mark.rule("PRO-5")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SMALL, st.integers(min_value=0, max_value=40))
+def test_out_of_budget_the_quote_is_still_never_worse_than_by_priority(
+    case: PricingCase, budget: int
+) -> None:
+    quote = price(
+        case.cart,
+        case.customer,
+        case.at,
+        case.channel,
+        case.promotions,
+        case.coupons,
+        budget=budget,
+    )
+    problem = prepare(
+        case.cart, case.customer, case.at, case.channel, case.promotions, case.coupons
+    )
+    got = quote.totals.list_total.minor - quote.totals.payable.minor
+    assert got >= priority_plan_saving(problem)
+    if quote.proven_best:
+        assert got == exhaustive_best(problem)[0]
+    else:
+        assert quote.explored > budget
+    check_quote(quote)
+
+
 @pytest.mark.rule("PRO-12")
 @settings(max_examples=100, deadline=None)
 @given(pricing_cases(max_lines=4, max_promotions=5, max_coupons=3))

@@ -74,7 +74,7 @@ class Search:
     ) -> None:
         self.problem = problem
         self.picks = picks
-        self.budget = budget
+        self.budget: int | None = budget
         self.nodes = 0
         self.best: tuple[Score, Plan, State] | None = None
         self.coupons = CouponSearch(problem, coupons, self._tick)
@@ -130,19 +130,22 @@ class Search:
     # --- entry ----------------------------------------------------------------------------------
     def run(self) -> Result:
         start = self.problem.start()
-        self._consider(self._priority_plan(start))
         proven = True
         try:
+            self._consider(self._deepest_plan(start))
             self._walk(0, None, start, ())
         except _OutOfBudget:
             proven = False
+            # without proof, never worse than applying promotions by priority
+            self.budget = None
+            self._consider(self._priority_plan(start))
         assert self.best is not None
         score, plan, state = self.best
         return Result(plan, state, score, proven, self.nodes)
 
     def _tick(self) -> None:
         self.nodes += 1
-        if self.nodes > self.budget:
+        if self.budget is not None and self.nodes > self.budget:
             raise _OutOfBudget
 
     def _score(self, state: State) -> Score:
@@ -158,6 +161,27 @@ class Search:
         assert self.best is not None
         best = self.best[0][0]
         return bound < best or (bound == best and not self.gifts_possible)
+
+    def _deepest_plan(self, start: State) -> tuple[Score, Plan, State]:
+        """The first plan the walk measures against: every cluster, level by level, takes the
+        choice that leaves its lines cheapest (the best-ranked of equals), then the best
+        coupons. The walk's first path usually is this plan, and finds its coupons known."""
+        state = start
+        made: tuple[Choice, ...] = ()
+        for index, level in enumerate(self.clusters):
+            for position, cluster in enumerate(level):
+                outcomes = [
+                    self.bounds.outcome(index, position, k, state)
+                    for k in range(len(cluster.choices))
+                ]
+                best = max(range(len(outcomes)), key=lambda k: (outcomes[k][0], -k))
+                state = self._after(state, cluster.choices[best])
+                made = (*made, cluster.choices[best])
+            if LEVELS[index] is Level.ORDER:
+                state = state.copy()
+                self.problem.price_add_ons(state)
+        coupons, final = self.coupons.best(state)
+        return (self._score(final), self._plan(made, coupons), final)
 
     def _priority_plan(self, start: State) -> tuple[Score, Plan, State]:
         state, levels = start, {}
