@@ -132,13 +132,14 @@ class Search:
         start = self.problem.start()
         proven = True
         try:
-            self._consider(self._deepest_plan(start))
+            # the walk measures against applying promotions by priority, so it never does worse
+            self._consider(self._priority_plan(start))
             self._walk(0, None, start, ())
         except _OutOfBudget:
             proven = False
-            # without proof, never worse than applying promotions by priority
-            self.budget = None
-            self._consider(self._priority_plan(start))
+            if self.best is None:  # a budget too small even for the priority plan
+                self.budget = None
+                self._consider(self._priority_plan(start))
         assert self.best is not None
         score, plan, state = self.best
         return Result(plan, state, score, proven, self.nodes)
@@ -161,27 +162,6 @@ class Search:
         assert self.best is not None
         best = self.best[0][0]
         return bound < best or (bound == best and not self.gifts_possible)
-
-    def _deepest_plan(self, start: State) -> tuple[Score, Plan, State]:
-        """The first plan the walk measures against: every cluster, level by level, takes the
-        choice that leaves its lines cheapest (the best-ranked of equals), then the best
-        coupons. The walk's first path usually is this plan, and finds its coupons known."""
-        state = start
-        made: tuple[Choice, ...] = ()
-        for index, level in enumerate(self.clusters):
-            for position, cluster in enumerate(level):
-                outcomes = [
-                    self.bounds.outcome(index, position, k, state)
-                    for k in range(len(cluster.choices))
-                ]
-                best = max(range(len(outcomes)), key=lambda k: (outcomes[k][0], -k))
-                state = self._after(state, cluster.choices[best])
-                made = (*made, cluster.choices[best])
-            if LEVELS[index] is Level.ORDER:
-                state = state.copy()
-                self.problem.price_add_ons(state)
-        coupons, final = self.coupons.best(state)
-        return (self._score(final), self._plan(made, coupons), final)
 
     def _priority_plan(self, start: State) -> tuple[Score, Plan, State]:
         state, levels = start, {}
