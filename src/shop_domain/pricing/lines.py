@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import attrs
 
 from shop_domain.pricing.errors import InvalidPromotion
+from shop_domain.shared.errors import CurrencyMismatch
 from shop_domain.shared.money import Money
 
 
@@ -49,11 +50,15 @@ class Line:
 
 
 def total_of(lines: Sequence[Line], currency: str) -> Money:
-    """What ``lines`` cost together (zero of ``currency`` for none)."""
-    total = Money.zero(currency)
+    """What ``lines`` cost together (zero of ``currency`` for none); every line in
+    ``currency``."""
     for line in lines:
-        total += line.amount
-    return total
+        if line.amount.currency != currency:
+            raise CurrencyMismatch(
+                f"cannot combine {currency} with {line.amount.currency}",
+                details={"left": currency, "right": line.amount.currency},
+            )
+    return Money(sum([line.amount.minor for line in lines]), currency)
 
 
 def count_of(lines: Sequence[Line]) -> int:

@@ -128,6 +128,9 @@ class Problem:
     _list_total: int = attrs.field(init=False)
     _keys: Mapping[str, frozenset[Key]] = attrs.field(init=False)
     _evaluated: dict[object, Outcome] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    _lines: dict[tuple[str, int, int], Line] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
     """Outcomes by promotion and its lines' prices: a kind is a pure function of them."""
 
     def __attrs_post_init__(self) -> None:
@@ -148,14 +151,19 @@ class Problem:
 
     # --- promotions -----------------------------------------------------------------------------
     def line_at(self, line: CartLine, state: State) -> Line:
-        currency = self.context.currency
-        return Line(
-            line.line_id,
-            line.item,
-            line.quantity,
-            Money(state.units[line.line_id], currency),
-            Money(state.amounts[line.line_id], currency),
-        )
+        """``line`` as ``state`` prices it (lines are immutable: one object per price)."""
+        key = (line.line_id, state.units[line.line_id], state.amounts[line.line_id])
+        found = self._lines.get(key)
+        if found is None:
+            currency = self.context.currency
+            found = self._lines[key] = Line(
+                line.line_id,
+                line.item,
+                line.quantity,
+                Money(key[1], currency),
+                Money(key[2], currency),
+            )
+        return found
 
     def evaluate(self, offer: Offer, line_ids: Sequence[str], state: State) -> Outcome:
         """What ``offer`` does to ``line_ids`` as ``state`` prices them."""
