@@ -122,7 +122,7 @@ class Bounds:
             small = State(
                 {i: state.units[i] for i in lines}, {i: state.amounts[i] for i in lines}, set()
             )
-            clustering.apply(self.problem, cluster.choices[option], small)
+            clustering.apply(self.problem, cluster.steps[option], small)
             saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
             future = clustering.future(cluster, small, 0, self.units_matter, self.took_matters)
             found = self._outcomes[key] = (

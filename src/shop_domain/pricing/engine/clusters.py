@@ -36,12 +36,18 @@ FOLD_LIMIT = 16
 Options = Callable[[str, Level], list[uuid.UUID | None]]
 
 
+Steps = tuple[tuple[uuid.UUID, tuple[str, ...]], ...]
+"""A choice as it is applied: each promotion with its lines, level by level."""
+
+
 @attrs.frozen
 class Cluster:
     choices: tuple[Choice, ...]
     lines: tuple[str, ...]
     late: bool
     """Whether what follows it reads its lines as after the bundle level (see the module)."""
+    steps: tuple[Steps, ...]
+    """Each choice as it is applied (:func:`steps_of`)."""
 
 
 def build(
@@ -72,7 +78,7 @@ def build(
         for line_id in own:
             product *= len(items.get(line_id, [{}]))
         if product > FOLD_LIMIT:
-            bundle_level.append(Cluster(tuple(choices), tuple(own), late=True))
+            bundle_level.append(_cluster(problem, choices, tuple(own), late=True))
             continue
         per_line = [items.get(line_id, [{}]) for line_id in own]
         joined = []
@@ -83,18 +89,25 @@ def build(
                     choice.update(part)
                 choice.update(bundle)
                 joined.append(choice)
-        item_level.append(Cluster(tuple(joined), tuple(own), late=True))
+        item_level.append(_cluster(problem, joined, tuple(own), late=True))
         folded.update(own)
     for line_id, choices in items.items():
         if line_id not in folded:
-            item_level.append(Cluster(tuple(choices), (line_id,), late=False))
+            item_level.append(_cluster(problem, choices, (line_id,), late=False))
     order = {line_id: n for n, line_id in enumerate(lines)}
     item_level.sort(key=lambda cluster: order[cluster.lines[0]])
     return [
         item_level,
         bundle_level,
-        *([Cluster(tuple(c), _lines_of(c), late=True) for c in level] for level in levels[1:]),
+        *([_cluster(problem, c, _lines_of(c), late=True) for c in level] for level in levels[1:]),
     ]
+
+
+def _cluster(
+    problem: Problem, choices: Sequence[Choice], lines: tuple[str, ...], *, late: bool
+) -> Cluster:
+    steps = tuple(steps_of(problem, choice) for choice in choices)
+    return Cluster(tuple(choices), lines, late, steps)
 
 
 def _lines_of(choices: Sequence[Choice]) -> tuple[str, ...]:
@@ -155,14 +168,24 @@ def _choices(
     return found
 
 
-def apply(problem: Problem, choice: Choice, state: State) -> None:
-    """Let the promotions of ``choice`` act on their lines in ``state``, level by level."""
+def steps_of(problem: Problem, choice: Choice) -> Steps:
+    """The promotions of ``choice`` with their lines, in the order they act: level by level,
+    then by id."""
     groups: dict[uuid.UUID, list[str]] = {}
     for (line_id, _), promotion_id in choice.items():
         groups.setdefault(promotion_id, []).append(line_id)
     offers = problem.offers
-    for promotion_id in sorted(groups, key=lambda o: (LEVELS.index(offers[o].level), o)):
-        problem.apply(offers[promotion_id], tuple(groups[promotion_id]), state)
+    return tuple(
+        (promotion_id, tuple(groups[promotion_id]))
+        for promotion_id in sorted(groups, key=lambda o: (LEVELS.index(offers[o].level), o))
+    )
+
+
+def apply(problem: Problem, steps: Steps, state: State) -> None:
+    """Let the promotions of a choice act on their lines in ``state`` (see :func:`steps_of`)."""
+    offers = problem.offers
+    for promotion_id, line_ids in steps:
+        problem.apply(offers[promotion_id], line_ids, state)
 
 
 def future(
@@ -197,4 +220,4 @@ def future(
     )
 
 
-__all__ = ["FOLD_LIMIT", "Choice", "Cluster", "apply", "build", "future"]
+__all__ = ["FOLD_LIMIT", "Choice", "Cluster", "Steps", "apply", "build", "future", "steps_of"]

@@ -210,19 +210,20 @@ class Search:
         if deepest and (assessment.deviation is None or self._prunes(assessment.deviation)):
             # no plan that leaves one of these deepest choices can beat the best: they are
             # taken at once, and the walk goes on over the other open clusters
+            state = state.copy()
             for at in open_:
                 if at in deepest:
-                    choice = clusters[at].choices[deepest[at]]
-                    state = self._after(state, choice)
-                    made = (*made, choice)
+                    clustering.apply(self.problem, clusters[at].steps[deepest[at]], state)
+                    made = (*made, clusters[at].choices[deepest[at]])
             self._walk(index, tuple(at for at in open_ if at not in deepest), state, made)
             return
         children: list[tuple[int, int, State, Choice]] = []
         cluster = clusters[open_[0]]
         met: set[object] = set()
-        for choice in cluster.choices:
+        for choice, steps in zip(cluster.choices, cluster.steps, strict=True):
             self._tick()
-            after = self._after(state, choice)
+            after = state.copy()
+            clustering.apply(self.problem, steps, after)
             # choices that leave the same future (a promotion that does not apply is as good as
             # off; a cut a set price absorbs, as no cut) are searched once
             same = clustering.future(
@@ -238,12 +239,6 @@ class Search:
             if self._prunes(ahead.bound):
                 continue
             self._walk(index, rest, after, (*made, choice), ahead)
-
-    def _after(self, state: State, choice: Choice) -> State:
-        """A copy of ``state`` after the promotions of ``choice`` acted on their lines."""
-        after = state.copy()
-        clustering.apply(self.problem, choice, after)
-        return after
 
     @staticmethod
     def _plan(made: tuple[Choice, ...], coupons: tuple[WalletCoupon, ...]) -> Plan:
