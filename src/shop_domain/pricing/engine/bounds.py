@@ -26,13 +26,14 @@ from __future__ import annotations
 import decimal
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import attrs
 
 from shop_domain.pricing.engine import clusters as clustering
 from shop_domain.pricing.engine.clusters import Cluster
 from shop_domain.pricing.engine.coupon_search import CouponSearch
-from shop_domain.pricing.engine.plan import LEVELS, Problem, State
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduction
 from shop_domain.pricing.promotion import Level
 
@@ -56,10 +57,9 @@ class Assessment:
     deviation: int | None
 
 
-def saving_of(problem: Problem, offer_id: uuid.UUID, line_ids: Sequence[str], state: State) -> int:
-    """What promotion ``offer_id`` would take off ``line_ids`` as ``state`` prices them (an
+def saving_of(problem: Problem, offer: Offer, line_ids: Sequence[str], state: State) -> int:
+    """What promotion ``offer`` would take off ``line_ids`` as ``state`` prices them (an
     add-on purchase: what its add-on lines would save)."""
-    offer = problem.offers[offer_id]
     outcome = problem.evaluate(offer, line_ids, state)
     if not isinstance(outcome, Applied):
         return 0
@@ -96,7 +96,13 @@ class Bounds:
         offers = problem.offers
         self.structures = [
             [
-                (offer_id, joinable[(offer_id, offers[offer_id].level)])
+                _Structure(
+                    offers[offer_id],
+                    joinable[(offer_id, offers[offer_id].level)],
+                    _kind_fact(offers[offer_id], "takes_every_line", default=False),
+                    _slope(offers[offer_id]),
+                    0 if _kind_fact(offers[offer_id], "slope_is_exact", default=False) else 1,
+                )
                 for cluster in level
                 for offer_id in sorted({o for choice in cluster.choices for o in choice.values()})
             ]
@@ -105,11 +111,12 @@ class Bounds:
         self._savings: dict[object, int] = {}
         self._outcomes: dict[object, Outcome] = {}
 
-    def saving(self, offer_id: uuid.UUID, line_ids: tuple[str, ...], state: State) -> int:
-        key = (offer_id, tuple((state.units[i], state.amounts[i]) for i in line_ids))
+    def saving(self, offer: Offer, line_ids: tuple[str, ...], state: State) -> int:
+        units, amounts = state.units, state.amounts
+        key = (id(offer), tuple([(units[i], amounts[i]) for i in line_ids]))
         found = self._savings.get(key)
         if found is None:
-            found = self._savings[key] = saving_of(self.problem, offer_id, line_ids, state)
+            found = self._savings[key] = saving_of(self.problem, offer, line_ids, state)
         return found
 
     def outcome(self, index: int, position: int, option: int, state: State) -> Outcome:
@@ -181,13 +188,12 @@ class Bounds:
             # a line left out of every promotion at a level gives up at least the smallest of
             # those it may take there: it may park in one that then does not apply
             at_level: dict[str, int] = {}
-            for offer_id, line_ids in self.structures[level_index]:
-                on_low = self.saving(offer_id, line_ids, low)
+            for offer, line_ids, every, slope, ahead in self.structures[level_index]:
+                on_low = self.saving(offer, line_ids, low)
                 later += on_low
-                on_high = self.saving(offer_id, line_ids, state)
+                on_high = self.saving(offer, line_ids, state)
                 # a kind that may leave some of its lines out (a bundle groups only some units)
                 # frees them at no cost, and may put all of its saving on any of them
-                every = self._takes_every_line(offer_id)
                 savings.append((on_low, line_ids, level_index, on_high, every))
                 for line_id in line_ids:
                     given_up = on_low if every else 0
@@ -195,7 +201,6 @@ class Bounds:
                 if raises:
                     gain = on_high - on_low
                     if gain > 0:
-                        slope, ahead = self._slope(offer_id), self._ahead(offer_id)
                         gains.append((gain, slope, line_ids, ahead))
             for line_id, given_up in at_level.items():
                 kept[line_id] = kept.get(line_id, 0) + given_up
@@ -215,17 +220,26 @@ class Bounds:
             deviation = min(total, saved + later + positive + least_loss)
         return Assessment(min(total, saved + later + max(0, extra)), deepest, deviation)
 
-    def _takes_every_line(self, offer_id: uuid.UUID) -> bool:
-        kind = self.problem.offers[offer_id].promotion.definition.kind
-        return bool(getattr(kind, "takes_every_line", False))
 
-    def _ahead(self, offer_id: uuid.UUID) -> int:
-        kind = self.problem.offers[offer_id].promotion.definition.kind
-        return 0 if getattr(kind, "slope_is_exact", False) else 1
+class _Structure(NamedTuple):
+    """A later promotion as the bound reads it: the offer, the lines it may take, and its
+    kind's contracts (``takes_every_line``, ``slope()``, and the units a rounded saving may
+    run ahead of its slope)."""
 
-    def _slope(self, offer_id: uuid.UUID) -> decimal.Decimal | None:
-        slope = getattr(self.problem.offers[offer_id].promotion.definition.kind, "slope", None)
-        return slope() if slope is not None else None
+    offer: Offer
+    line_ids: tuple[str, ...]
+    every: bool
+    slope: decimal.Decimal | None
+    ahead: int
+
+
+def _kind_fact(offer: Offer, name: str, *, default: bool) -> bool:
+    return bool(getattr(offer.promotion.definition.kind, name, default))
+
+
+def _slope(offer: Offer) -> decimal.Decimal | None:
+    slope = getattr(offer.promotion.definition.kind, "slope", None)
+    return slope() if slope is not None else None
 
 
 def _parts(

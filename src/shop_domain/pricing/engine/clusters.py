@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Sequence
 
 import attrs
 
-from shop_domain.pricing.engine.plan import LEVELS, Problem, State
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
 from shop_domain.pricing.kinds.base import AddOnOffer, GiftGrant
 from shop_domain.pricing.promotion import Level
 
@@ -36,7 +36,7 @@ FOLD_LIMIT = 16
 Options = Callable[[str, Level], list[uuid.UUID | None]]
 
 
-Steps = tuple[tuple[uuid.UUID, tuple[str, ...]], ...]
+Steps = tuple[tuple[Offer, tuple[str, ...]], ...]
 """A choice as it is applied: each promotion with its lines, level by level."""
 
 
@@ -176,16 +176,15 @@ def steps_of(problem: Problem, choice: Choice) -> Steps:
         groups.setdefault(promotion_id, []).append(line_id)
     offers = problem.offers
     return tuple(
-        (promotion_id, tuple(groups[promotion_id]))
+        (offers[promotion_id], tuple(groups[promotion_id]))
         for promotion_id in sorted(groups, key=lambda o: (LEVELS.index(offers[o].level), o))
     )
 
 
 def apply(problem: Problem, steps: Steps, state: State) -> None:
     """Let the promotions of a choice act on their lines in ``state`` (see :func:`steps_of`)."""
-    offers = problem.offers
-    for promotion_id, line_ids in steps:
-        problem.apply(offers[promotion_id], line_ids, state)
+    for offer, line_ids in steps:
+        problem.apply(offer, line_ids, state)
 
 
 def future(

@@ -23,16 +23,18 @@ class CouponSearch:
         self.pool = problem.coupons if fixed is None else fixed
         self.tick = tick
         self._offs: dict[object, int] = {}
+        # by the coupon object (the pool lives as long as the search): no id hashed per call
+        self._scopes = {id(c): problem.scopes[c.coupon_id] for c in self.pool}
         self._best: dict[object, tuple[tuple[uuid.UUID, ...], int]] = {}
 
     def off(self, coupon: WalletCoupon, state: State) -> int:
         """What ``coupon`` alone would take off ``state`` (it reads only its base's total)."""
         amounts = state.amounts
-        scope: Sequence[str] | None = self.problem.scopes.get(coupon.coupon_id)
+        scope: Sequence[str] | None = self._scopes.get(id(coupon))
         if scope is None or not coupon.combinable_with_promotions:
             scope = self.problem.coupon_base(coupon, state)
         eligible: int = sum([amounts[i] for i in scope])
-        key = (coupon.coupon_id, eligible)
+        key = (id(coupon), eligible)
         found = self._offs.get(key)
         if found is None:
             found = self._offs[key] = coupon.benefit.discount_minor(eligible)

@@ -168,7 +168,7 @@ class Problem:
     def evaluate(self, offer: Offer, line_ids: Sequence[str], state: State) -> Outcome:
         """What ``offer`` does to ``line_ids`` as ``state`` prices them."""
         units, amounts = state.units, state.amounts
-        key = (offer.id, tuple(line_ids), tuple([(units[i], amounts[i]) for i in line_ids]))
+        key = (id(offer), tuple(line_ids), tuple([(units[i], amounts[i]) for i in line_ids]))
         found = self._evaluated.get(key)
         if found is not None:
             return found
