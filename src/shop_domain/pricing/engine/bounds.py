@@ -125,6 +125,10 @@ class Bounds:
         lines = cluster.lines
         key = (index, position, option, tuple((state.units[i], state.amounts[i]) for i in lines))
         found = self._outcomes.get(key)
+        if found is None and not cluster.late and len(lines) == 1:
+            found = self._price_cut(cluster, option, state)
+            if found is not None:
+                self._outcomes[key] = found
         if found is None:
             small = State(
                 {i: state.units[i] for i in lines}, {i: state.amounts[i] for i in lines}, set()
@@ -138,6 +142,28 @@ class Bounds:
                 future,
             )
         return found
+
+    def _price_cut(self, cluster: Cluster, option: int, state: State) -> Outcome | None:
+        """:meth:`outcome` of a line's item choice, read straight off its price cut (the same
+        answer without a state to apply it to); None for a kind whose outcome is more."""
+        (line_id,) = cluster.lines
+        unit, amount = state.units[line_id], state.amounts[line_id]
+        steps = cluster.steps[option]
+        if not steps:
+            return 0, {line_id: (unit, amount)}, (((amount, unit, False),), ())
+        ((offer, line_ids),) = steps
+        outcome = self.problem.evaluate(offer, line_ids, state)
+        if not isinstance(outcome, Applied):
+            return 0, {line_id: (unit, amount)}, (((amount, unit, False),), ())
+        if len(outcome.effects) != 1 or not isinstance(outcome.effects[0], PriceCut):
+            return None
+        cut = outcome.effects[0].unit_prices
+        if set(cut) != {line_id}:
+            return None
+        new_unit = cut[line_id].minor
+        new_amount = new_unit * self.problem.by_id[line_id].quantity
+        future = (((new_amount, new_unit, True),), ((offer.id, line_ids),))
+        return amount - new_amount, {line_id: (new_unit, new_amount)}, future
 
     def assess(self, index: int, open_: Sequence[int], state: State) -> Assessment:
         """What a plan could save at most from ``state``, with the clusters ``open_`` of level

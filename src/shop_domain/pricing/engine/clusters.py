@@ -35,6 +35,9 @@ FOLD_LIMIT = 16
 
 Options = Callable[[str, Level], list[uuid.UUID | None]]
 
+_READ_LATER = (GiftGrant, AddOnOffer)
+"""Effects the rest of a plan reads after the bundle level besides amounts."""
+
 
 Steps = tuple[tuple[Offer, tuple[str, ...]], ...]
 """A choice as it is applied: each promotion with its lines, level by level."""
@@ -202,7 +205,7 @@ def future(
         effects = tuple(
             (offer.id, taken)
             for offer, taken, outcome in applied
-            if any(isinstance(e, GiftGrant | AddOnOffer) for e in outcome.effects)
+            if any(isinstance(e, _READ_LATER) for e in outcome.effects)
         )
     else:
         effects = tuple((offer.id, taken) for offer, taken, _ in applied)

@@ -255,12 +255,13 @@ def _key(
     """What the rest of a plan depends on when level ``index`` is done. From the shop level on,
     kinds read amounts and counts, not unit prices (but for add-on lines), and a line's having
     taken a promotion matters only to coupons that do not combine with promotions; so two item
-    choices a bundle absorbs (cut or not, the set costs its price) meet in one state."""
+    choices a bundle absorbs (cut or not, the set costs its price) meet in one state. After the
+    order level the add-on lines are priced, and what was offered is read no more."""
     offered = frozenset(
         (offer.id, effect.sku_id)
         for offer, _, applied in state.applied
         for effect in applied.effects
-        if isinstance(effect, AddOnOffer)
+        if isinstance(effect, AddOnOffer) and LEVELS[index] is not Level.ORDER
     )
     late = index >= 1
     return (
