@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from shop_domain.pricing.engine.plan import Problem, State
 from shop_domain.pricing.engine.wallet import BenefitKind, WalletCoupon
+from shop_domain.shared.money import allocate_minor
 
 Found = tuple[tuple[WalletCoupon, ...], State]
 
@@ -25,6 +26,9 @@ class CouponSearch:
         self._offs: dict[object, int] = {}
         # by the coupon object (the pool lives as long as the search): no id hashed per call
         self._scopes = {id(c): problem.scopes[c.coupon_id] for c in self.pool}
+        self._took_read = frozenset(
+            i for c in self.pool if not c.combinable_with_promotions for i in self._scopes[id(c)]
+        )
         self._best: dict[object, tuple[tuple[uuid.UUID, ...], int]] = {}
 
     def off(self, coupon: WalletCoupon, state: State) -> int:
@@ -172,7 +176,8 @@ class CouponSearch:
     def best(self, state: State) -> Found:
         if self.fixed is not None:
             return self.fixed, self.problem.run_coupons(self.fixed, state)
-        key = (tuple(state.amounts.values()), frozenset(state.took))
+        # a line's having taken a promotion is read only by coupons that do not combine
+        key = (tuple(state.amounts.values()), frozenset(state.took & self._took_read))
         known = self._best.get(key)
         if known is None:
             known = self._best[key] = self._search(state)
@@ -185,7 +190,6 @@ class CouponSearch:
         stackable ones in the order they apply (:func:`coupon_order`), so each step applies one
         coupon to what the chosen ones before it left. A branch is cut when what it took plus
         what every later coupon takes alone cannot reach the best set."""
-        payable = state.payable()
         offs = {c.coupon_id: self.off(c, state) for c in self.pool}
         useful = [c for c in self.pool if offs[c.coupon_id] > 0]
         best: tuple[tuple[WalletCoupon, ...], int] = ((), 0)
@@ -209,7 +213,11 @@ class CouponSearch:
         for position in range(len(stackable) - 1, -1, -1):
             rest[position] = rest[position + 1] + offs[stackable[position].coupon_id]
 
-        def walk(position: int, chosen: tuple[WalletCoupon, ...], at: State, taken: int) -> None:
+        took = state.took
+
+        def walk(
+            position: int, chosen: tuple[WalletCoupon, ...], at: dict[str, int], taken: int
+        ) -> None:
             if position == len(stackable):
                 better(chosen, taken)
                 return
@@ -217,13 +225,21 @@ class CouponSearch:
             if best[0] and taken + rest[position] < best[1]:
                 return
             coupon = stackable[position]
-            after = self.problem.run_coupons((coupon,), at)
-            more = payable - after.payable()
-            if more > taken:  # a coupon that takes nothing more is never worth having
-                walk(position + 1, (*chosen, coupon), after, more)
+            # as Problem.run_coupons applies it, on plain amounts
+            scope = self._scopes[id(coupon)]
+            base = (
+                scope if coupon.combinable_with_promotions else [i for i in scope if i not in took]
+            )
+            bases = [at[i] for i in base]
+            off = coupon.benefit.discount_minor(sum(bases))
+            if off:  # a coupon that takes nothing more is never worth having
+                after = dict(at)
+                for line_id, share in zip(base, allocate_minor(off, bases), strict=True):
+                    after[line_id] -= share
+                walk(position + 1, (*chosen, coupon), after, taken + off)
             walk(position + 1, chosen, at, taken)
 
-        walk(0, (), state, 0)
+        walk(0, (), dict(state.amounts), 0)
         return tuple(c.coupon_id for c in best[0]), best[1]
 
 
