@@ -172,10 +172,14 @@ class Bounds:
         low_units, low_amounts = dict(state.units), dict(state.amounts)
         raises: list[tuple[Sequence[str], int]] = []
         """Each open cluster that may raise a line: its lines, and the least it raises them."""
+        forced: set[int] = set()
+        """Of :data:`raises`, the clusters every choice of which raises (no choice leaves all
+        their lines at ``low``: a bundle's reduction shared differently by each choice)."""
+        leaving: dict[int, int] = {}
+        """Of :data:`raises`, the clusters with one deepest choice: the least a choice other
+        than the deepest raises them."""
         clusters = self.clusters[index] if index < len(LEVELS) else ()
         deepest: dict[int, int] = {}
-        raising_deepest: list[int] = []
-        """Of :data:`raises`, those of the clusters with one deepest choice."""
         for at in open_:
             cluster = clusters[at]
             outcomes = [self.outcome(index, at, k, state) for k in range(len(cluster.choices))]
@@ -183,27 +187,23 @@ class Bounds:
             for i in lines:
                 low_units[i] = min(after[i][0] for _, after, _ in outcomes)
                 low_amounts[i] = min(after[i][1] for _, after, _ in outcomes)
-            lowest: list[int] = []
-            level_units = True
-            least: int | None = None
-            for k, (_, after, _) in enumerate(outcomes):
-                over = sum(after[i][1] - low_amounts[i] for i in lines)
-                if over == 0:
-                    lowest.append(k)
-                    level_units &= all(
-                        after[i][0] == low_units[i]
-                        for i in lines
-                        if not cluster.late or i in self.units_matter
-                    )
-                elif least is None or over < least:
-                    least = over
-            # the deepest choice is one state: every choice at the lowest amounts is the same
-            one = level_units and len({outcomes[k][2] for k in lowest}) == 1
+            # a choice raises the cluster's lines above ``low`` by what it saves less than
+            # ``low`` does; the deepest saves most (when several do, they are one future)
+            most = max(saved for saved, _, _ in outcomes)
+            room = sum(state.amounts[i] - low_amounts[i] for i in lines)
+            top = [k for k, (saved, _, _) in enumerate(outcomes) if saved == most]
+            one = len({outcomes[k][2] for k in top}) == 1
             if one:
-                deepest[at] = lowest[0]
+                deepest[at] = top[0]
+            overs = [room - saved for saved, _, _ in outcomes]
+            least = min((over for over in overs if over > 0), default=None)
             if least is not None:
+                if 0 not in overs:
+                    forced.add(len(raises))
                 if one:
-                    raising_deepest.append(len(raises))
+                    others = [over for k, over in enumerate(overs) if k not in top]
+                    if others:
+                        leaving[len(raises)] = min(others)
                 raises.append((lines, least))
         low = State(low_units, low_amounts, state.took)
         later = 0
@@ -237,14 +237,19 @@ class Bounds:
             return Assessment(min(total, saved + later), deepest, None)
         gains += self.coupons.gains(low, state)
         parts = _parts(gains, raises)
-        # leaving deepest choices in a set of clusters gains at most the sum of their parts
-        positive = sum(part for part in parts if part > 0)
-        extra = positive if positive > 0 else max(parts)
+        # raising lines in a set of clusters gains at most the sum of their parts; a cluster
+        # that may stay at ``low`` adds its part only when it is positive
+        counted = [part if n in forced else max(part, 0) for n, part in enumerate(parts)]
+        extra = sum(counted)
         deviation = None
-        if raising_deepest:
-            least_loss = max(min(parts[n], 0) for n in raising_deepest)
-            deviation = min(total, saved + later + positive + least_loss)
-        return Assessment(min(total, saved + later + max(0, extra)), deepest, deviation)
+        if leaving:
+            # a plan that leaves the deepest choice of one of them raises it by at least its
+            # ``leaving``, and the others as they may
+            raised = [(lines, leaving.get(n, least)) for n, (lines, least) in enumerate(raises)]
+            left = _parts(gains, raised)
+            worst = max(left[n] - counted[n] for n in leaving)
+            deviation = min(total, saved + later + extra + worst)
+        return Assessment(min(total, saved + later + extra), deepest, deviation)
 
 
 class _Structure(NamedTuple):
