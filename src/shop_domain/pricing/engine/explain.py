@@ -41,7 +41,8 @@ def explain(
     choices: Choices,
 ) -> Quote:
     currency = problem.context.currency
-    entries, before_coupons = _replay(problem, result)
+    entries = dict(zip(LEVELS, result.entries, strict=False))
+    before_coupons = result.entries[len(LEVELS)]
     final = result.state
     max_points, points_off, points_used = _points(final, points, choices.points, currency)
     points_shares = allocate_minor(
@@ -121,15 +122,6 @@ def explain(
         proven_best=result.proven,
         explored=result.nodes,
     )
-
-
-def _replay(problem: Problem, result: Result) -> tuple[dict[Level, State], State]:
-    """The state on entering each level of the best plan, and the state before coupons."""
-    state, entries = problem.start(), {}
-    for level in LEVELS:
-        entries[level] = state
-        state = problem.run_level(level, result.plan.levels.get(level, {}), state)
-    return entries, state
 
 
 def _points(

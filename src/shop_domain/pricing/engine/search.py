@@ -42,6 +42,9 @@ DEFAULT_BUDGET = 20_000
 
 Score = tuple[int, int]
 """What a plan is worth: the saving, then the value of its gifts (minor units)."""
+Found = tuple[Score, "Plan", State, tuple[State, ...]]
+"""A plan found: its worth, the plan, its final state, and its states on entering each level
+and before the coupons."""
 
 
 @attrs.frozen
@@ -57,6 +60,9 @@ class Result:
     score: Score
     proven: bool
     nodes: int
+    entries: tuple[State, ...]
+    """The plan's state on entering each level, and before the coupons (the quote reads
+    them: what an offer missed, what a coupon was measured on)."""
 
 
 class _OutOfBudget(Exception):
@@ -76,7 +82,7 @@ class Search:
         self.picks = picks
         self.budget: int | None = budget
         self.nodes = 0
-        self.best: tuple[Score, Plan, State] | None = None
+        self.best: Found | None = None
         self.coupons = CouponSearch(problem, coupons, self._tick)
         self.joinable = {
             (offer.id, offer.level): tuple(
@@ -134,15 +140,15 @@ class Search:
         try:
             # the walk measures against applying promotions by priority, so it never does worse
             self._consider(self._priority_plan(start))
-            self._walk(0, None, start, ())
+            self._walk(0, None, start, (), ())
         except _OutOfBudget:
             proven = False
             if self.best is None:  # a budget too small even for the priority plan
                 self.budget = None
                 self._consider(self._priority_plan(start))
         assert self.best is not None
-        score, plan, state = self.best
-        return Result(plan, state, score, proven, self.nodes)
+        score, plan, state, entries = self.best
+        return Result(plan, state, score, proven, self.nodes, entries)
 
     def _tick(self) -> None:
         self.nodes += 1
@@ -152,7 +158,7 @@ class Search:
     def _score(self, state: State) -> Score:
         return (self.problem.list_total() - state.payable(), state.gift_value())
 
-    def _consider(self, found: tuple[Score, Plan, State]) -> None:
+    def _consider(self, found: Found) -> None:
         if self.best is None or found[0] > self.best[0]:
             self.best = found
 
@@ -163,9 +169,11 @@ class Search:
         best = self.best[0][0]
         return bound < best or (bound == best and not self.gifts_possible)
 
-    def _priority_plan(self, start: State) -> tuple[Score, Plan, State]:
+    def _priority_plan(self, start: State) -> Found:
         state, levels = start, {}
+        entries = []
         for level in LEVELS:
+            entries.append(state)
             assignment = {}
             for line in self.problem.lines:
                 first = self.options(line.line_id, level)[0] if line.add_on_of is None else None
@@ -174,7 +182,7 @@ class Search:
             levels[level] = assignment
             state = self.problem.run_level(level, assignment, state)
         coupons, final = self.coupons.best(state)
-        return (self._score(final), Plan(levels, coupons), final)
+        return (self._score(final), Plan(levels, coupons), final, (*entries, state))
 
     # --- the walk -------------------------------------------------------------------------------
     def _walk(
@@ -183,17 +191,20 @@ class Search:
         open_: tuple[int, ...] | None,
         state: State,
         made: tuple[Choice, ...],
+        entered: tuple[State, ...],
         assessment: Assessment | None = None,
     ) -> None:
         """Walk the plans from ``state`` with the clusters ``open_`` of level ``index`` still to
         decide (None: the whole level)."""
         if index == len(LEVELS):
             coupons, final = self.coupons.best(state)
-            self._consider((self._score(final), self._plan(made, coupons), final))
+            found = (self._score(final), self._plan(made, coupons), final, (*entered, state))
+            self._consider(found)
             return
         clusters = self.clusters[index]
         if open_ is None:
             open_ = tuple(range(len(clusters)))
+            entered = (*entered, state)
         if not open_:
             if LEVELS[index] is Level.ORDER:
                 state = state.copy()
@@ -202,7 +213,7 @@ class Search:
             if key in self._seen:
                 return
             self._seen.add(key)
-            self._walk(index + 1, None, state, made)
+            self._walk(index + 1, None, state, made, entered)
             return
         if assessment is None:
             assessment = self.bounds.assess(index, open_, state)
@@ -215,7 +226,8 @@ class Search:
                 if at in deepest:
                     clustering.apply(self.problem, clusters[at].steps[deepest[at]], state)
                     made = (*made, clusters[at].choices[deepest[at]])
-            self._walk(index, tuple(at for at in open_ if at not in deepest), state, made)
+            rest = tuple(at for at in open_ if at not in deepest)
+            self._walk(index, rest, state, made, entered)
             return
         children: list[tuple[int, int, State, Choice]] = []
         cluster = clusters[open_[0]]
@@ -238,7 +250,7 @@ class Search:
             ahead = self.bounds.assess(index, rest, after)
             if self._prunes(ahead.bound):
                 continue
-            self._walk(index, rest, after, (*made, choice), ahead)
+            self._walk(index, rest, after, (*made, choice), entered, ahead)
 
     @staticmethod
     def _plan(made: tuple[Choice, ...], coupons: tuple[WalletCoupon, ...]) -> Plan:
