@@ -29,7 +29,7 @@ class CouponSearch:
         self._took_read = frozenset(
             i for c in self.pool if not c.combinable_with_promotions for i in self._scopes[id(c)]
         )
-        self._best: dict[object, tuple[tuple[uuid.UUID, ...], int]] = {}
+        self._best: dict[object, tuple[tuple[WalletCoupon, ...], int]] = {}
 
     def off(self, coupon: WalletCoupon, state: State) -> int:
         """What ``coupon`` alone would take off ``state`` (it reads only its base's total)."""
@@ -174,18 +174,25 @@ class CouponSearch:
         return found
 
     def best(self, state: State) -> Found:
-        if self.fixed is not None:
-            return self.fixed, self.problem.run_coupons(self.fixed, state)
+        """The best set for ``state`` and the state after it."""
+        coupons, _ = self.choose(state)
+        return coupons, self.problem.run_coupons(coupons, state)
+
+    def choose(self, state: State) -> tuple[tuple[WalletCoupon, ...], int]:
+        """The best set for ``state`` and what it takes off (known for a state seen before)."""
         # a line's having taken a promotion is read only by coupons that do not combine
         key = (tuple(state.amounts.values()), frozenset(state.took & self._took_read))
         known = self._best.get(key)
         if known is None:
-            known = self._best[key] = self._search(state)
-        by_id = {coupon.coupon_id: coupon for coupon in self.pool}
-        coupons = tuple(by_id[coupon_id] for coupon_id in known[0])
-        return coupons, self.problem.run_coupons(coupons, state)
+            if self.fixed is not None:
+                off = state.payable() - self.problem.run_coupons(self.fixed, state).payable()
+                known = (self.fixed, off)
+            else:
+                known = self._search(state)
+            self._best[key] = known
+        return known
 
-    def _search(self, state: State) -> tuple[tuple[uuid.UUID, ...], int]:
+    def _search(self, state: State) -> tuple[tuple[WalletCoupon, ...], int]:
         """The best set: each coupon that does not stack alone, and a depth-first walk over the
         stackable ones in the order they apply (:func:`coupon_order`), so each step applies one
         coupon to what the chosen ones before it left. A branch is cut when what it took plus
@@ -240,7 +247,7 @@ class CouponSearch:
             walk(position + 1, chosen, at, taken)
 
         walk(0, (), dict(state.amounts), 0)
-        return tuple(c.coupon_id for c in best[0]), best[1]
+        return best
 
 
 __all__ = ["CouponSearch"]

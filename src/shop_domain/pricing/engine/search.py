@@ -197,9 +197,12 @@ class Search:
         """Walk the plans from ``state`` with the clusters ``open_`` of level ``index`` still to
         decide (None: the whole level)."""
         if index == len(LEVELS):
-            coupons, final = self.coupons.best(state)
-            found = (self._score(final), self._plan(made, coupons), final, (*entered, state))
-            self._consider(found)
+            coupons, off = self.coupons.choose(state)
+            score = (self.problem.list_total() - state.payable() + off, state.gift_value())
+            if self.best is None or score > self.best[0]:  # only a better plan is built
+                final = self.problem.run_coupons(coupons, state)
+                assert self._score(final) == score
+                self._consider((score, self._plan(made, coupons), final, (*entered, state)))
             return
         clusters = self.clusters[index]
         if open_ is None:
