@@ -128,14 +128,20 @@ class Problem:
     _list_total: int = attrs.field(init=False)
     _keys: Mapping[str, frozenset[Key]] = attrs.field(init=False)
     _evaluated: dict[object, Outcome] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    """Outcomes by promotion and its lines' prices: a kind is a pure function of them."""
     _lines: dict[tuple[str, int, int], Line] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
-    """Outcomes by promotion and its lines' prices: a kind is a pure function of them."""
+    _named: dict[Key, list[int]] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    """The positions of the lines (add-on lines left out) each target key names."""
 
     def __attrs_post_init__(self) -> None:
         keys = {line.line_id: frozenset(target_keys(line.item)) for line in self.lines}
         object.__setattr__(self, "_keys", keys)
+        for n, line in enumerate(self.lines):
+            if line.add_on_of is None:
+                for key in keys[line.line_id]:
+                    self._named.setdefault(key, []).append(n)
         object.__setattr__(self, "by_id", {line.line_id: line for line in self.lines})
         object.__setattr__(self, "scopes", {c.coupon_id: self.scope_of(c) for c in self.coupons})
         total = sum(line.unit_price.minor * line.quantity for line in self.lines)
@@ -262,11 +268,10 @@ class Problem:
     # --- coupons --------------------------------------------------------------------------------
     def scope_of(self, coupon: WalletCoupon) -> tuple[str, ...]:
         """The lines in ``coupon``'s goods (add-on lines are in none)."""
-        keys = self._keys
+        keys, named, excluded = self._keys, self._named, coupon.goods.excluded
+        found = sorted({n for key in coupon.goods.included for n in named.get(key, ())})
         return tuple(
-            line.line_id
-            for line in self.lines
-            if line.add_on_of is None and coupon.goods.covers_keys(keys[line.line_id])
+            self.lines[n].line_id for n in found if excluded.isdisjoint(keys[self.lines[n].line_id])
         )
 
     def coupon_base(self, coupon: WalletCoupon, state: State) -> list[str]:
