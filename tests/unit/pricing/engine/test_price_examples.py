@@ -17,7 +17,7 @@ from tests.unit.pricing.engine.engine_builders import (
 
 from shop_domain.pricing.engine import Choices, CouponGoods, InvalidChoice, price
 from shop_domain.pricing.engine.wallet import BenefitKind
-from shop_domain.pricing.kinds import DirectReduction, ReductionTier, TieredReduction
+from shop_domain.pricing.kinds import DirectReduction, FlashPrice, ReductionTier, TieredReduction
 from shop_domain.pricing.promotion import Level
 from shop_domain.pricing.terms import TargetKind
 from shop_testing.invariants.quotes import check_quote
@@ -66,6 +66,25 @@ def test_a_cut_left_out_for_a_coupon_threshold_even_when_a_rate_coupon_gives_som
     assert quote.totals.payable == cny("39.00")
     assert quote.proven_best
     assert set(quote.chosen_coupons) == {shop.coupon_id, rate.coupon_id}
+    check_quote(quote)
+
+
+@pytest.mark.rule("CPN-8")
+def test_a_coupon_that_adds_nothing_to_one_set_may_still_complete_a_better_one() -> None:
+    """After a flash price the cart costs 0.05. The 满0.01 5折 coupon alone takes 0.03 (2.5
+    rounds up); with 满0.02减0.01 before it, still 0.03 in all (4 → 2), so a search that drops
+    a coupon adding nothing there never tries all three: 5 → 4 → 3 (5折, cap 0.01) → 1."""
+    cart = [line(1, "0.01"), line(2, "0.01"), line(3, "0.01"), line(4, "0.02", 2)]
+    flash = promo(1, FlashPrice(cny("0.01")), on_shop())
+    wallet = [
+        coupon(0, value="0.01", threshold="0.02", stackable=True),
+        coupon(1, BenefitKind.RATE, rate="0.5", cap="0.01", stackable=True),
+        coupon(2, BenefitKind.RATE, rate="0.5", threshold="0.01", stackable=True),
+    ]
+    quote = price(cart, ANYONE, AT, APP, [flash], wallet)
+    assert quote.totals.payable == cny("0.01")
+    assert quote.proven_best
+    assert quote.chosen_coupons == tuple(c.coupon_id for c in wallet)
     check_quote(quote)
 
 
