@@ -52,14 +52,13 @@ class Offer:
 
     promotion: Promotion
     line_ids: tuple[str, ...]
+    id: uuid.UUID = attrs.field(init=False)
+    level: Level = attrs.field(init=False)
+    """The promotion's id and level, read once (a search reads them at every step)."""
 
-    @property
-    def id(self) -> uuid.UUID:
-        return self.promotion.id
-
-    @property
-    def level(self) -> Level:
-        return self.promotion.level
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "id", self.promotion.id)
+        object.__setattr__(self, "level", self.promotion.level)
 
 
 @attrs.define
