@@ -47,14 +47,14 @@ choices with the same future are one state: :func:`.clusters.future`)."""
 
 @attrs.frozen
 class Assessment:
-    """A node's bound; the open clusters that have one deepest choice (one future at the
-    lowest amounts), with that choice; and the bound of the plans that leave one of those
-    deepest choices for another (``deviation``; None when none of them can: each choice of
-    theirs is the deepest)."""
+    """A node's bound; the open clusters that have one deepest choice (the one that saves
+    most, one future), with that choice; and for each of those the bound of the plans that
+    leave its deepest choice for another (``deviations``; a cluster every choice of which is
+    the deepest is not there: it cannot be left)."""
 
     bound: int
     deepest: Mapping[int, int]
-    deviation: int | None
+    deviations: Mapping[int, int]
 
 
 def saving_of(problem: Problem, offer: Offer, line_ids: Sequence[str], state: State) -> int:
@@ -178,6 +178,7 @@ class Bounds:
         leaving: dict[int, int] = {}
         """Of :data:`raises`, the clusters with one deepest choice: the least a choice other
         than the deepest raises them."""
+        position_of: dict[int, int] = {}
         clusters = self.clusters[index] if index < len(LEVELS) else ()
         deepest: dict[int, int] = {}
         for at in open_:
@@ -204,6 +205,7 @@ class Bounds:
                     others = [over for k, over in enumerate(overs) if k not in top]
                     if others:
                         leaving[len(raises)] = min(others)
+                        position_of[len(raises)] = at
                 raises.append((lines, least))
         low = State(low_units, low_amounts, state.took)
         later = 0
@@ -234,22 +236,24 @@ class Bounds:
         total = self.problem.list_total()
         saved = total - sum(low_amounts.values())
         if not raises:  # no choice raises a line
-            return Assessment(min(total, saved + later), deepest, None)
+            return Assessment(min(total, saved + later), deepest, {})
         gains += self.coupons.gains(low, state)
         parts = _parts(gains, raises)
         # raising lines in a set of clusters gains at most the sum of their parts; a cluster
         # that may stay at ``low`` adds its part only when it is positive
         counted = [part if n in forced else max(part, 0) for n, part in enumerate(parts)]
         extra = sum(counted)
-        deviation = None
+        deviations = {}
         if leaving:
             # a plan that leaves the deepest choice of one of them raises it by at least its
             # ``leaving``, and the others as they may
             raised = [(lines, leaving.get(n, least)) for n, (lines, least) in enumerate(raises)]
             left = _parts(gains, raised)
-            worst = max(left[n] - counted[n] for n in leaving)
-            deviation = min(total, saved + later + extra + worst)
-        return Assessment(min(total, saved + later + extra), deepest, deviation)
+            for n in leaving:
+                deviations[position_of[n]] = min(
+                    total, saved + later + extra + left[n] - counted[n]
+                )
+        return Assessment(min(total, saved + later + extra), deepest, deviations)
 
 
 class _Structure(NamedTuple):

@@ -220,16 +220,20 @@ class Search:
             return
         if assessment is None:
             assessment = self.bounds.assess(index, open_, state)
-        deepest = assessment.deepest
-        if deepest and (assessment.deviation is None or self._prunes(assessment.deviation)):
+        deepest, deviations = assessment.deepest, assessment.deviations
+        fixed = [
+            at
+            for at in open_
+            if at in deepest and (at not in deviations or self._prunes(deviations[at]))
+        ]
+        if fixed:
             # no plan that leaves one of these deepest choices can beat the best: they are
             # taken at once, and the walk goes on over the other open clusters
             state = state.copy()
-            for at in open_:
-                if at in deepest:
-                    clustering.apply(self.problem, clusters[at].steps[deepest[at]], state)
-                    made = (*made, clusters[at].choices[deepest[at]])
-            rest = tuple(at for at in open_ if at not in deepest)
+            for at in fixed:
+                clustering.apply(self.problem, clusters[at].steps[deepest[at]], state)
+                made = (*made, clusters[at].choices[deepest[at]])
+            rest = tuple(at for at in open_ if at not in fixed)
             self._walk(index, rest, state, made, entered)
             return
         children: list[tuple[int, int, State, Choice]] = []
