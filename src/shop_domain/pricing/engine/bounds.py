@@ -5,20 +5,27 @@ later level too. The bound is
 
     saved(low) + later(low) + extra
 
-- ``low``: each open line at the lowest amount any of its cluster's choices gives it (its
-  deepest cut, every promotion on). Whatever the open clusters choose, they save
-  ``saved(low)`` less the total ``δ`` by which their choices leave lines above ``low``.
+- ``low``: each open line at the lowest amount any of its cluster's choices gives it. Whatever
+  the open clusters choose, they save ``saved(low)`` less the total by which their choices
+  leave lines above ``low`` (a cluster whose choices share a bundle's reduction differently may
+  leave some line above it whatever it chooses).
 - ``later(low)``: each later promotion's saving on ``low`` with all the lines it may take, and
   the coupons' bound — a promotion or coupon saves no more on lower prices or fewer lines, so
   this bounds what the later levels save from ``low``.
 - ``extra``: leaving lines above ``low`` by a total ``R`` costs ``R`` and can make the later
   levels save more: each later promotion and coupon by at most its ``gain`` (what it saves on the
   prices before the open clusters, less what it saves on ``low``), and one with a slope ``s``
-  by at most ``s`` times the raise of its lines. A cluster left above its deepest choice raises
-  by at least the least raise its other choices make; ``extra`` (:func:`_parts`) is what the
-  gains on its lines can pass that by, and nothing when they cannot — a flat threshold (its tier
-  reached either way) adds nothing, and a branch is cut as soon as no threshold or coupon is
-  near a step.
+  by at most ``s`` times the raise of its lines. Each cluster that raises does so by at least
+  the least raise of its choices; its *part* (:func:`_parts`) is what the gains on its lines
+  can pass that by. A cluster that may stay at ``low`` adds its part only when positive; one
+  every choice of which raises adds it whatever its sign. So a flat threshold (its tier reached
+  either way) adds nothing, and a branch is cut as soon as no threshold or coupon is near a
+  step.
+
+:meth:`Bounds.assess` also gives, for each open cluster with one deepest choice (the one that
+saves most, one future), the bound of the plans that leave it: the same sum, with that
+cluster raised by at least the least raise of its other choices. The search takes every
+deepest choice whose leaving cannot beat the best plan at once.
 """
 
 from __future__ import annotations

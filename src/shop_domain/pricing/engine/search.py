@@ -7,18 +7,19 @@ of one level fit, when more than one is on, takes one of them (PRO-5). Then a se
 one that does not stack alone, or any set of stackable ones (CPN-8). The customer's picks fix
 the choices they name.
 
-**How.** Each level splits into *clusters* — a line at the item level; at the others, the
-promotions that share lines, with every way they may share them — whose choices touch no other
-cluster's lines, so they are applied one cluster at a time. The search first evaluates the
-*priority plan* (each line its best-ranked promotion at each level, every promotion on, the
-coupons that save most), so the result is never worse than applying promotions by priority.
-It then walks the clusters level by level, most saving first, and prunes a branch when an
-upper bound of what it could still save is no better than the best plan found. The bound adds
-to what is saved: each cluster still open, and each later promotion, at its saving on the
-prices as they stand (a promotion saves no more on lower prices); and the coupons' savings on
-those prices — never more than what is left to pay. A state reached again at the start of a
-level is not searched twice. Within a budget of nodes the result is **proven best**; past it,
-the search stops and says so (``proven=False``), keeping the best plan found.
+**How.** Each level splits into *clusters* (:mod:`.clusters`) — a line at the item level, with
+the bundle-level cluster of its lines folded in; at the others, the promotions that share
+lines, with every way they may share them — whose choices touch no other cluster's lines, so
+they are applied one cluster at a time; choices that leave the same future are one. The
+search first evaluates the *priority plan* (each line its best-ranked promotion at each level,
+every promotion on, the coupons that save most), so the result is never worse than applying
+promotions by priority. It then walks the clusters level by level. At each step the bound
+(:mod:`.bounds`) assesses the open clusters: a cluster whose deepest choice (the one that saves
+most) no plan can leave and beat the best plan takes it at once; the walk branches only on the
+others, most saving first, and prunes a branch when an upper bound of what it could still save
+is no better than the best plan found. A state reached again at the end of a level is not
+searched twice. Within a budget of nodes the result is **proven best**; past it, the search
+stops and says so (``proven=False``), keeping the best plan found.
 """
 
 from __future__ import annotations
