@@ -81,6 +81,7 @@ class Search:
     ) -> None:
         self.problem = problem
         self.picks = picks
+        self._options: dict[tuple[str, Level], list[uuid.UUID | None]] = {}
         self.budget: int | None = budget
         self.nodes = 0
         self.best: Found | None = None
@@ -129,10 +130,17 @@ class Search:
 
     # --- the choices ----------------------------------------------------------------------------
     def options(self, line_id: str, level: Level) -> list[uuid.UUID | None]:
-        """What the line may take at ``level``: its pick, or what fits, best-ranked first."""
-        if (line_id, level) in self.picks:
-            return [self.picks[(line_id, level)]]
-        return [*self.problem.fits.get((line_id, level), ()), None]
+        """What the line may take at ``level``: its pick, or what fits, best-ranked first
+        (found once: callers only read it)."""
+        key = (line_id, level)
+        found = self._options.get(key)
+        if found is None:
+            if key in self.picks:
+                found = [self.picks[key]]
+            else:
+                found = [*self.problem.fits.get(key, ()), None]
+            self._options[key] = found
+        return found
 
     # --- entry ----------------------------------------------------------------------------------
     def run(self) -> Result:
