@@ -116,7 +116,7 @@ class Bounds:
             for level in clusters
         ]
         self._savings: dict[object, int] = {}
-        self._outcomes: dict[object, Outcome] = {}
+        self._outcomes: dict[object, list[Outcome]] = {}
 
     def saving(self, offer: Offer, line_ids: tuple[str, ...], state: State) -> int:
         units, amounts = state.units, state.amounts
@@ -126,16 +126,24 @@ class Bounds:
             found = self._savings[key] = saving_of(self.problem, offer, line_ids, state)
         return found
 
-    def outcome(self, index: int, position: int, option: int, state: State) -> Outcome:
-        """What option ``option`` of a cluster does to its lines as ``state`` prices them."""
+    def outcomes(self, index: int, position: int, state: State) -> list[Outcome]:
+        """What each choice of a cluster does to its lines as ``state`` prices them."""
         cluster = self.clusters[index][position]
-        lines = cluster.lines
-        key = (index, position, option, tuple((state.units[i], state.amounts[i]) for i in lines))
+        units, amounts = state.units, state.amounts
+        key = (index, position, tuple([(units[i], amounts[i]) for i in cluster.lines]))
         found = self._outcomes.get(key)
-        if found is None and not cluster.late and len(lines) == 1:
+        if found is None:
+            found = self._outcomes[key] = [
+                self._outcome(cluster, option, state) for option in range(len(cluster.choices))
+            ]
+        return found
+
+    def _outcome(self, cluster: Cluster, option: int, state: State) -> Outcome:
+        """What choice ``option`` of ``cluster`` does to its lines as ``state`` prices them."""
+        lines = cluster.lines
+        found = None
+        if not cluster.late and len(lines) == 1:
             found = self._price_cut(cluster, option, state)
-            if found is not None:
-                self._outcomes[key] = found
         if found is None:
             small = State(
                 {i: state.units[i] for i in lines}, {i: state.amounts[i] for i in lines}, set()
@@ -143,15 +151,11 @@ class Bounds:
             clustering.apply(self.problem, cluster.steps[option], small)
             saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
             future = clustering.future(cluster, small, 0, self.units_matter, self.took_matters)
-            found = self._outcomes[key] = (
-                saved,
-                {i: (small.units[i], small.amounts[i]) for i in lines},
-                future,
-            )
+            found = (saved, {i: (small.units[i], small.amounts[i]) for i in lines}, future)
         return found
 
     def _price_cut(self, cluster: Cluster, option: int, state: State) -> Outcome | None:
-        """:meth:`outcome` of a line's item choice, read straight off its price cut (the same
+        """What a line's item choice does, read straight off its price cut (the same
         answer without a state to apply it to); None for a kind whose outcome is more."""
         (line_id,) = cluster.lines
         unit, amount = state.units[line_id], state.amounts[line_id]
@@ -190,7 +194,7 @@ class Bounds:
         deepest: dict[int, int] = {}
         for at in open_:
             cluster = clusters[at]
-            outcomes = [self.outcome(index, at, k, state) for k in range(len(cluster.choices))]
+            outcomes = self.outcomes(index, at, state)
             lines = cluster.lines
             for i in lines:
                 low_units[i] = min(after[i][0] for _, after, _ in outcomes)
