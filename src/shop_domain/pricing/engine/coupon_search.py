@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 from shop_domain.pricing.engine.plan import Problem, State
 from shop_domain.pricing.engine.wallet import BenefitKind, WalletCoupon
-from shop_domain.shared.money import allocate_minor
 
 Found = tuple[tuple[WalletCoupon, ...], State]
 
@@ -24,20 +23,15 @@ class CouponSearch:
         self.pool = problem.coupons if fixed is None else fixed
         self.tick = tick
         self._offs: dict[object, int] = {}
-        # by the coupon object (the pool lives as long as the search): no id hashed per call
-        self._scopes = {id(c): problem.scopes[c.coupon_id] for c in self.pool}
         self._took_read = frozenset(
-            i for c in self.pool if not c.combinable_with_promotions for i in self._scopes[id(c)]
+            i for c in self.pool if not c.combinable_with_promotions for i in problem.scope(c)
         )
         self._best: dict[object, tuple[tuple[WalletCoupon, ...], int]] = {}
 
     def off(self, coupon: WalletCoupon, state: State) -> int:
         """What ``coupon`` alone would take off ``state`` (it reads only its base's total)."""
         amounts = state.amounts
-        scope: Sequence[str] | None = self._scopes.get(id(coupon))
-        if scope is None or not coupon.combinable_with_promotions:
-            scope = self.problem.coupon_base(coupon, state)
-        eligible: int = sum([amounts[i] for i in scope])
+        eligible: int = sum([amounts[i] for i in self.problem.coupon_base(coupon, state)])
         key = (id(coupon), eligible)
         found = self._offs.get(key)
         if found is None:
@@ -232,17 +226,9 @@ class CouponSearch:
             if best[0] and taken + rest[position] < best[1]:
                 return
             coupon = stackable[position]
-            # as Problem.run_coupons applies it, on plain amounts
-            scope = self._scopes[id(coupon)]
-            base = (
-                scope if coupon.combinable_with_promotions else [i for i in scope if i not in took]
-            )
-            bases = [at[i] for i in base]
-            off = coupon.benefit.discount_minor(sum(bases))
+            after = dict(at)
+            off = sum(self.problem.stack(coupon, after, took).values())
             if off:  # a coupon that takes nothing more is never worth having
-                after = dict(at)
-                for line_id, share in zip(base, allocate_minor(off, bases), strict=True):
-                    after[line_id] -= share
                 walk(position + 1, (*chosen, coupon), after, taken + off)
             walk(position + 1, chosen, at, taken)
 

@@ -253,8 +253,7 @@ def _verdict(
         return no("coupon.wrong_channel", f"this coupon is not for the {channel.value} channel")
     if coupon.benefit.currency != currency:
         return no("coupon.other_currency", f"this coupon is in {coupon.benefit.currency}")
-    scope = problem.scopes.get(coupon.coupon_id)
-    if not (scope if scope is not None else problem.scope_of(coupon)):
+    if not problem.scope(coupon):
         return no("coupon.out_of_scope", "no line of the cart is in this coupon's scope")
     base = problem.coupon_base(coupon, state)
     if not base:

@@ -273,15 +273,22 @@ class Problem:
             self.lines[n].line_id for n in found if excluded.isdisjoint(keys[self.lines[n].line_id])
         )
 
+    def scope(self, coupon: WalletCoupon) -> tuple[str, ...]:
+        """``coupon``'s lines: found once for a usable coupon, on demand for another (its
+        verdict)."""
+        found = self.scopes.get(coupon.coupon_id)
+        return found if found is not None else self.scope_of(coupon)
+
     def coupon_base(self, coupon: WalletCoupon, state: State) -> list[str]:
         """The lines ``coupon`` is measured on (CPN-6, PRO-6): in its scope, not add-on lines,
         and — for a coupon that does not combine with promotions — none that took one."""
-        scope = self.scopes.get(coupon.coupon_id)
-        if scope is None:  # a coupon of the wallet that is not usable: its verdict
-            scope = self.scope_of(coupon)
+        return self._base(coupon, state.took)
+
+    def _base(self, coupon: WalletCoupon, took: set[str]) -> list[str]:
+        scope = self.scope(coupon)
         if coupon.combinable_with_promotions:
             return list(scope)
-        return [line_id for line_id in scope if line_id not in state.took]
+        return [line_id for line_id in scope if line_id not in took]
 
     def coupon_off(self, coupon: WalletCoupon, state: State) -> int:
         """What ``coupon`` would take off ``state`` alone."""
@@ -292,10 +299,21 @@ class Problem:
         """A copy of ``state`` after ``coupons`` (already in :func:`coupon_order`)."""
         after = state.copy()
         for coupon in coupons:
-            base = self.coupon_base(coupon, after)
-            off = coupon.benefit.discount_minor(sum(after.amounts[line_id] for line_id in base))
-            after.coupons.append((coupon, self._reduce(off, base, after)))
+            after.coupons.append((coupon, self.stack(coupon, after.amounts, after.took)))
         return after
+
+    def stack(
+        self, coupon: WalletCoupon, amounts: dict[str, int], took: set[str]
+    ) -> dict[str, int]:
+        """Apply ``coupon`` to ``amounts`` (lines that ``took`` a promotion as given): what it
+        takes off each line of its base, measured on what the coupons before it left and split
+        by MON-3. The one rule for stacking coupons, on a state or on plain amounts."""
+        base = self._base(coupon, took)
+        bases = [amounts[line_id] for line_id in base]
+        shares = allocate_minor(coupon.benefit.discount_minor(sum(bases)), bases)
+        for line_id, share in zip(base, shares, strict=True):
+            amounts[line_id] -= share
+        return dict(zip(base, shares, strict=True))
 
 
 __all__ = ["LEVELS", "Assignment", "Offer", "Problem", "State", "coupon_order"]

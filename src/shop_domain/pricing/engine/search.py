@@ -99,7 +99,7 @@ class Search:
             line_id
             for coupon in self.coupons.pool
             if not coupon.combinable_with_promotions
-            for line_id in problem.scope_of(coupon)
+            for line_id in problem.scope(coupon)
         )
         self.clusters = clustering.build(problem, set(picks.values()), self.options, self.joinable)
         self.bounds = Bounds(
