@@ -141,40 +141,13 @@ class Bounds:
     def _outcome(self, cluster: Cluster, option: int, state: State) -> Outcome:
         """What choice ``option`` of ``cluster`` does to its lines as ``state`` prices them."""
         lines = cluster.lines
-        found = None
-        if not cluster.late and len(lines) == 1:
-            found = self._price_cut(cluster, option, state)
-        if found is None:
-            small = State(
-                {i: state.units[i] for i in lines}, {i: state.amounts[i] for i in lines}, set()
-            )
-            clustering.apply(self.problem, cluster.steps[option], small)
-            saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
-            future = clustering.future(cluster, small, 0, self.units_matter, self.took_matters)
-            found = (saved, {i: (small.units[i], small.amounts[i]) for i in lines}, future)
-        return found
-
-    def _price_cut(self, cluster: Cluster, option: int, state: State) -> Outcome | None:
-        """What a line's item choice does, read straight off its price cut (the same
-        answer without a state to apply it to); None for a kind whose outcome is more."""
-        (line_id,) = cluster.lines
-        unit, amount = state.units[line_id], state.amounts[line_id]
-        steps = cluster.steps[option]
-        if not steps:
-            return 0, {line_id: (unit, amount)}, (((amount, unit, False),), ())
-        ((offer, line_ids),) = steps
-        outcome = self.problem.evaluate(offer, line_ids, state)
-        if not isinstance(outcome, Applied):
-            return 0, {line_id: (unit, amount)}, (((amount, unit, False),), ())
-        if len(outcome.effects) != 1 or not isinstance(outcome.effects[0], PriceCut):
-            return None
-        cut = outcome.effects[0].unit_prices
-        if set(cut) != {line_id}:
-            return None
-        new_unit = cut[line_id].minor
-        new_amount = new_unit * self.problem.by_id[line_id].quantity
-        future = (((new_amount, new_unit, True),), ((offer.id, line_ids),))
-        return amount - new_amount, {line_id: (new_unit, new_amount)}, future
+        small = State(
+            {i: state.units[i] for i in lines}, {i: state.amounts[i] for i in lines}, set()
+        )
+        clustering.apply(self.problem, cluster.steps[option], small)
+        saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
+        future = clustering.future(cluster, small, 0, self.units_matter, self.took_matters)
+        return saved, {i: (small.units[i], small.amounts[i]) for i in lines}, future
 
     def assess(self, index: int, open_: Sequence[int], state: State) -> Assessment:
         """What a plan could save at most from ``state``, with the clusters ``open_`` of level
