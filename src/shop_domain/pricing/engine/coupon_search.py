@@ -23,9 +23,11 @@ class CouponSearch:
         self.pool = problem.coupons if fixed is None else fixed
         self.tick = tick
         self._offs: dict[object, int] = {}
-        self._took_read = frozenset(
+        self.took_read = frozenset(
             i for c in self.pool if not c.combinable_with_promotions for i in problem.scope(c)
         )
+        """The lines whose having taken a promotion a coupon reads: those of the coupons that
+        do not combine with promotions (PRO-6)."""
         self._best: dict[object, tuple[tuple[WalletCoupon, ...], int]] = {}
 
     def off(self, coupon: WalletCoupon, state: State) -> int:
@@ -175,7 +177,7 @@ class CouponSearch:
     def choose(self, state: State) -> tuple[tuple[WalletCoupon, ...], int]:
         """The best set for ``state`` and what it takes off (known for a state seen before)."""
         # a line's having taken a promotion is read only by coupons that do not combine
-        key = (tuple(state.amounts.values()), frozenset(state.took & self._took_read))
+        key = (tuple(state.amounts.values()), frozenset(state.took & self.took_read))
         known = self._best.get(key)
         if known is None:
             if self.fixed is not None:

@@ -106,6 +106,18 @@ Assignment = Mapping[str, uuid.UUID]
 """A level of a plan: the promotion each line takes (a line not named takes none)."""
 
 
+def lines_by_key(lines: Sequence[CartLine]) -> dict[Key, list[int]]:
+    """The positions in ``lines`` of those each target key names (:func:`target_keys`; add-on
+    lines left out): a promotion's or a coupon's lines are found through its own keys, not by
+    asking it about every line."""
+    named: dict[Key, list[int]] = {}
+    for n, line in enumerate(lines):
+        if line.add_on_of is None:
+            for key in target_keys(line.item):
+                named.setdefault(key, []).append(n)
+    return named
+
+
 def coupon_order(coupon: WalletCoupon) -> tuple[int, uuid.UUID]:
     """The order stacked coupons apply in: narrowest scope first, then by id."""
     return (coupon.goods.narrowness, coupon.coupon_id)
@@ -131,16 +143,13 @@ class Problem:
     _lines: dict[tuple[str, int, int], Line] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
-    _named: dict[Key, list[int]] = attrs.field(init=False, factory=dict, eq=False, repr=False)
-    """The positions of the lines (add-on lines left out) each target key names."""
+    _named: dict[Key, list[int]] = attrs.field(init=False, eq=False, repr=False)
+    """:func:`lines_by_key` of the lines."""
 
     def __attrs_post_init__(self) -> None:
         keys = {line.line_id: frozenset(target_keys(line.item)) for line in self.lines}
         object.__setattr__(self, "_keys", keys)
-        for n, line in enumerate(self.lines):
-            if line.add_on_of is None:
-                for key in keys[line.line_id]:
-                    self._named.setdefault(key, []).append(n)
+        object.__setattr__(self, "_named", lines_by_key(self.lines))
         object.__setattr__(self, "by_id", {line.line_id: line for line in self.lines})
         object.__setattr__(self, "scopes", {c.coupon_id: self.scope_of(c) for c in self.coupons})
         total = sum(line.unit_price.minor * line.quantity for line in self.lines)
@@ -316,4 +325,4 @@ class Problem:
         return dict(zip(base, shares, strict=True))
 
 
-__all__ = ["LEVELS", "Assignment", "Offer", "Problem", "State", "coupon_order"]
+__all__ = ["LEVELS", "Assignment", "Offer", "Problem", "State", "coupon_order", "lines_by_key"]

@@ -19,13 +19,13 @@ from shop_domain.pricing.engine.errors import (
 )
 from shop_domain.pricing.engine.explain import explain
 from shop_domain.pricing.engine.inputs import NO_CHOICES, CartLine, Choices, PointsOffer
-from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order, lines_by_key
 from shop_domain.pricing.engine.quote import Quote
 from shop_domain.pricing.engine.search import DEFAULT_BUDGET, Search
 from shop_domain.pricing.engine.wallet import WalletCoupon
 from shop_domain.pricing.kinds.base import Context
 from shop_domain.pricing.promotion import Level, Promotion
-from shop_domain.pricing.terms import Channel, CustomerFacts, TargetKind, target_keys
+from shop_domain.pricing.terms import Channel, CustomerFacts
 
 
 def price(
@@ -105,11 +105,7 @@ def _offers(
 ) -> list[Offer]:
     offers = []
     seen: set[uuid.UUID] = set()
-    lines = [line for line in cart if line.add_on_of is None]
-    named: dict[tuple[TargetKind, uuid.UUID | None], list[int]] = {}
-    for n, line in enumerate(lines):
-        for key in target_keys(line.item):
-            named.setdefault(key, []).append(n)
+    named = lines_by_key(cart)
     for promotion in promotions:
         definition = promotion.definition
         if (
@@ -125,10 +121,10 @@ def _offers(
         keys = list(targets.keys())
         found = sorted({n for key in keys for n in named.get(key, ())})
         line_ids = tuple(
-            lines[n].line_id
+            cart[n].line_id
             for n in found
-            if lines[n].item.sku_id not in targets.excluded_skus
-            and lines[n].item.spu_id not in targets.excluded_spus
+            if cart[n].item.sku_id not in targets.excluded_skus
+            and cart[n].item.spu_id not in targets.excluded_spus
         )
         if line_ids:
             offers.append(Offer(promotion, line_ids))

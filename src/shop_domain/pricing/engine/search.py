@@ -95,12 +95,7 @@ class Search:
         self._units_matter = frozenset(
             line.line_id for line in problem.lines if line.add_on_of is not None
         )
-        self._took_matters = frozenset(
-            line_id
-            for coupon in self.coupons.pool
-            if not coupon.combinable_with_promotions
-            for line_id in problem.scope(coupon)
-        )
+        self._took_matters = self.coupons.took_read
         self.clusters = clustering.build(problem, set(picks.values()), self.options, self.joinable)
         self.bounds = Bounds(
             problem,
