@@ -106,6 +106,16 @@ Assignment = Mapping[str, uuid.UUID]
 """A level of a plan: the promotion each line takes (a line not named takes none)."""
 
 
+def _reduce(amount: int, line_ids: Sequence[str], amounts: dict[str, int]) -> dict[str, int]:
+    """Take ``amount`` (at most what the lines hold) off ``line_ids`` in ``amounts``, split by
+    their amounts (MON-3): what each gave."""
+    bases = [amounts[line_id] for line_id in line_ids]
+    shares = allocate_minor(min(amount, sum(bases)), bases)
+    for line_id, share in zip(line_ids, shares, strict=True):
+        amounts[line_id] -= share
+    return dict(zip(line_ids, shares, strict=True))
+
+
 def lines_by_key(lines: Sequence[CartLine]) -> dict[Key, list[int]]:
     """The positions in ``lines`` of those each target key names (:func:`target_keys`; add-on
     lines left out): a promotion's or a coupon's lines are found through its own keys, not by
@@ -214,8 +224,8 @@ class Problem:
                     state.amounts[line_id] = new_amount
                     took.append(line_id)
             elif isinstance(effect, Reduction):
-                for line_id, share in self._reduce(
-                    effect.amount.minor, effect.line_ids, state
+                for line_id, share in _reduce(
+                    effect.amount.minor, effect.line_ids, state.amounts
                 ).items():
                     off[line_id] = off.get(line_id, 0) + share
                 took.extend(effect.line_ids)
@@ -226,15 +236,6 @@ class Problem:
         if off:
             state.ledger.append((offer, off))
         return outcome
-
-    @staticmethod
-    def _reduce(amount: int, line_ids: Sequence[str], state: State) -> dict[str, int]:
-        bases = [state.amounts[line_id] for line_id in line_ids]
-        amount = min(amount, sum(bases))
-        shares = allocate_minor(amount, bases)
-        for line_id, share in zip(line_ids, shares, strict=True):
-            state.amounts[line_id] -= share
-        return dict(zip(line_ids, shares, strict=True))
 
     def run_level(self, level: Level, assignment: Assignment, state: State) -> State:
         """A copy of ``state`` after ``level``, each promotion acting on the lines that took
@@ -318,11 +319,8 @@ class Problem:
         takes off each line of its base, measured on what the coupons before it left and split
         by MON-3. The one rule for stacking coupons, on a state or on plain amounts."""
         base = self._base(coupon, took)
-        bases = [amounts[line_id] for line_id in base]
-        shares = allocate_minor(coupon.benefit.discount_minor(sum(bases)), bases)
-        for line_id, share in zip(base, shares, strict=True):
-            amounts[line_id] -= share
-        return dict(zip(base, shares, strict=True))
+        off = coupon.benefit.discount_minor(sum(amounts[line_id] for line_id in base))
+        return _reduce(off, base, amounts)
 
 
 __all__ = ["LEVELS", "Assignment", "Offer", "Problem", "State", "coupon_order", "lines_by_key"]
