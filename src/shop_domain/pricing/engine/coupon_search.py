@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import decimal
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
+from shop_domain.pricing.engine.budget import Budget
 from shop_domain.pricing.engine.plan import Problem, State
 from shop_domain.pricing.engine.wallet import BenefitKind, WalletCoupon
 
@@ -16,12 +17,12 @@ Found = tuple[tuple[WalletCoupon, ...], State]
 
 class CouponSearch:
     def __init__(
-        self, problem: Problem, fixed: tuple[WalletCoupon, ...] | None, tick: Callable[[], None]
+        self, problem: Problem, fixed: tuple[WalletCoupon, ...] | None, budget: Budget
     ) -> None:
         self.problem = problem
         self.fixed = fixed
         self.pool = problem.coupons if fixed is None else fixed
-        self.tick = tick
+        self.budget = budget
         self._offs: dict[object, int] = {}
         self.took_read = frozenset(
             i for c in self.pool if not c.combinable_with_promotions for i in problem.scope(c)
@@ -195,47 +196,57 @@ class CouponSearch:
         what every later coupon takes alone cannot reach the best set."""
         offs = {c.coupon_id: self.off(c, state) for c in self.pool}
         useful = [c for c in self.pool if offs[c.coupon_id] > 0]
-        best: tuple[tuple[WalletCoupon, ...], int] = ((), 0)
-
-        def rank(found: tuple[tuple[WalletCoupon, ...], int]) -> tuple[object, ...]:
-            # most off; then fewer coupons, narrower scopes (CPN-7); then the lower ids
-            chosen, taken = found
-            narrowness = -sum(c.goods.narrowness for c in chosen)
-            return (taken, -len(chosen), narrowness, [-c.coupon_id.int for c in chosen])
-
-        def better(coupons: tuple[WalletCoupon, ...], off: int) -> None:
-            nonlocal best
-            if rank((coupons, off)) > rank(best):
-                best = (coupons, off)
-
+        walk = _Walk(self.problem, self.budget, state.took, [c for c in useful if c.stackable])
         for coupon in useful:
             if not coupon.stackable:
-                better((coupon,), offs[coupon.coupon_id])
-        stackable = [c for c in useful if c.stackable]  # the pool is in coupon_order
-        rest = [0] * (len(stackable) + 1)
+                walk.consider((coupon,), offs[coupon.coupon_id])
+        stackable = walk.stackable  # the pool is in coupon_order
         for position in range(len(stackable) - 1, -1, -1):
-            rest[position] = rest[position + 1] + offs[stackable[position].coupon_id]
+            walk.rest[position] = walk.rest[position + 1] + offs[stackable[position].coupon_id]
+        walk.walk(0, (), dict(state.amounts), 0)
+        return walk.best
 
-        took = state.took
 
-        def walk(
-            position: int, chosen: tuple[WalletCoupon, ...], at: dict[str, int], taken: int
-        ) -> None:
-            if position == len(stackable):
-                better(chosen, taken)
-                return
-            self.tick()
-            if best[0] and taken + rest[position] < best[1]:
-                return
-            coupon = stackable[position]
-            after = dict(at)
-            off = sum(self.problem.stack(coupon, after, took).values())
-            if off:  # a coupon that takes nothing more is never worth having
-                walk(position + 1, (*chosen, coupon), after, taken + off)
-            walk(position + 1, chosen, at, taken)
+class _Walk:
+    """One walk over sets of stackable coupons (:meth:`CouponSearch._search`)."""
 
-        walk(0, (), dict(state.amounts), 0)
-        return best
+    def __init__(
+        self, problem: Problem, budget: Budget, took: set[str], stackable: list[WalletCoupon]
+    ) -> None:
+        self.problem = problem
+        self.budget = budget
+        self.took = took
+        self.stackable = stackable
+        self.rest = [0] * (len(stackable) + 1)
+        """From each position, what every later coupon would take off alone."""
+        self.best: tuple[tuple[WalletCoupon, ...], int] = ((), 0)
+
+    @staticmethod
+    def _rank(found: tuple[tuple[WalletCoupon, ...], int]) -> tuple[object, ...]:
+        # most off; then fewer coupons, narrower scopes (CPN-7); then the lower ids
+        chosen, taken = found
+        narrowness = -sum(c.goods.narrowness for c in chosen)
+        return (taken, -len(chosen), narrowness, [-c.coupon_id.int for c in chosen])
+
+    def consider(self, coupons: tuple[WalletCoupon, ...], off: int) -> None:
+        if self._rank((coupons, off)) > self._rank(self.best):
+            self.best = (coupons, off)
+
+    def walk(
+        self, position: int, chosen: tuple[WalletCoupon, ...], at: dict[str, int], taken: int
+    ) -> None:
+        if position == len(self.stackable):
+            self.consider(chosen, taken)
+            return
+        self.budget.tick()
+        if self.best[0] and taken + self.rest[position] < self.best[1]:
+            return
+        coupon = self.stackable[position]
+        after = dict(at)
+        off = sum(self.problem.stack(coupon, after, self.took).values())
+        if off:  # a coupon that takes nothing more is never worth having
+            self.walk(position + 1, (*chosen, coupon), after, taken + off)
+        self.walk(position + 1, chosen, at, taken)
 
 
 __all__ = ["CouponSearch"]

@@ -31,6 +31,7 @@ import attrs
 
 from shop_domain.pricing.engine import clusters as clustering
 from shop_domain.pricing.engine.bounds import Assessment, Bounds
+from shop_domain.pricing.engine.budget import Budget, OutOfBudget
 from shop_domain.pricing.engine.clusters import Choice
 from shop_domain.pricing.engine.coupon_search import CouponSearch
 from shop_domain.pricing.engine.plan import LEVELS, Problem, State
@@ -66,10 +67,6 @@ class Result:
     them: what an offer missed, what a coupon was measured on)."""
 
 
-class _OutOfBudget(Exception):
-    pass
-
-
 class Search:
     def __init__(
         self,
@@ -82,10 +79,9 @@ class Search:
         self.problem = problem
         self.picks = picks
         self._options: dict[tuple[str, Level], list[uuid.UUID | None]] = {}
-        self.budget: int | None = budget
-        self.nodes = 0
+        self.budget = Budget(budget)
         self.best: Found | None = None
-        self.coupons = CouponSearch(problem, coupons, self._tick)
+        self.coupons = CouponSearch(problem, coupons, self.budget)
         self.joinable = {
             (offer.id, offer.level): tuple(
                 i for i in offer.line_ids if offer.id in self.options(i, offer.level)
@@ -145,19 +141,14 @@ class Search:
             # the walk measures against applying promotions by priority, so it never does worse
             self._consider(self._priority_plan(start))
             self._walk(0, None, start, (), ())
-        except _OutOfBudget:
+        except OutOfBudget:
             proven = False
             if self.best is None:  # a budget too small even for the priority plan
-                self.budget = None
+                self.budget.limit = None
                 self._consider(self._priority_plan(start))
         assert self.best is not None
         score, plan, state, entries = self.best
-        return Result(plan, state, score, proven, self.nodes, entries)
-
-    def _tick(self) -> None:
-        self.nodes += 1
-        if self.budget is not None and self.nodes > self.budget:
-            raise _OutOfBudget
+        return Result(plan, state, score, proven, self.budget.nodes, entries)
 
     def _score(self, state: State) -> Score:
         return (self.problem.list_total() - state.payable(), state.gift_value())
@@ -244,7 +235,7 @@ class Search:
         cluster = clusters[open_[0]]
         met: set[object] = set()
         for choice, steps in zip(cluster.choices, cluster.steps, strict=True):
-            self._tick()
+            self.budget.tick()
             after = state.copy()
             clustering.apply(self.problem, steps, after)
             # choices that leave the same future (a promotion that does not apply is as good as
