@@ -30,11 +30,33 @@ class CouponSearch:
         """The lines whose having taken a promotion a coupon reads: those of the coupons that
         do not combine with promotions (PRO-6)."""
         self._best: dict[object, tuple[tuple[WalletCoupon, ...], int]] = {}
+        scopes: dict[tuple[str, ...], int] = {}
+        self._fixed_base = [
+            scopes.setdefault(problem.scope(c), len(scopes))
+            if c.combinable_with_promotions
+            else None
+            for c in self.pool
+        ]
+        """For each coupon of the pool whose base is its scope (it combines with promotions),
+        the position of that scope in :attr:`_scopes`: coupons that share one are summed
+        once."""
+        self._scopes = list(scopes)
 
-    def off(self, coupon: WalletCoupon, state: State) -> int:
-        """What ``coupon`` alone would take off ``state`` (it reads only its base's total)."""
+    def offs(self, state: State) -> list[int]:
+        """What each coupon of the pool alone would take off ``state``, in the pool's order."""
         amounts = state.amounts
-        eligible: int = sum([amounts[i] for i in self.problem.coupon_base(coupon, state)])
+        sums = [sum([amounts[i] for i in scope]) for scope in self._scopes]
+        return [
+            self._discount(
+                coupon,
+                sums[at]
+                if at is not None
+                else sum([amounts[i] for i in self.problem.coupon_base(coupon, state)]),
+            )
+            for coupon, at in zip(self.pool, self._fixed_base, strict=True)
+        ]
+
+    def _discount(self, coupon: WalletCoupon, eligible: int) -> int:
         key = (id(coupon), eligible)
         found = self._offs.get(key)
         if found is None:
@@ -62,7 +84,8 @@ class CouponSearch:
         promotion's share add up to no more than 1, the promotion applying saves more than it
         costs the coupons (see :meth:`_lowered`)."""
         kept = kept or {}
-        lowered = self._lowered(state, high, later)
+        offs = self.offs(state)
+        lowered = self._lowered(state, high, later, offs)
 
         def given_up(coupons: list[WalletCoupon]) -> int:
             lines = {i for c in coupons for i in self.problem.coupon_base(c, state)}
@@ -70,8 +93,8 @@ class CouponSearch:
 
         alone = stacked = separate = 0
         apart: list[WalletCoupon] = []
-        for coupon in self.pool:
-            off = lowered.get(coupon.coupon_id, self.off(coupon, state))
+        for coupon, off in zip(self.pool, offs, strict=True):
+            off = lowered.get(coupon.coupon_id, off)
             if not coupon.combinable_with_promotions and not off:
                 continue
             if self.fixed is not None or coupon.stackable:
@@ -93,6 +116,7 @@ class CouponSearch:
         state: State,
         high: State | None,
         later: Sequence[tuple[int, Sequence[str], int, int, bool]],
+        offs: list[int],
     ) -> dict[uuid.UUID, int]:
         """The sloped coupons' savings on ``state`` less what the later promotions surely take
         off their goods first.
@@ -102,11 +126,11 @@ class CouponSearch:
         those lines can have: their lowest amounts against the others' highest (``high``, the
         prices before the open choices), less a minor unit per line for rounding."""
         sloped = {}
-        for coupon in self.pool:
+        for coupon, off in zip(self.pool, offs, strict=True):
             slope = coupon.benefit.slope()
             if slope is not None and coupon.combinable_with_promotions:
                 base = set(self.problem.coupon_base(coupon, state))
-                sloped[coupon.coupon_id] = (coupon, slope, base)
+                sloped[coupon.coupon_id] = (off, slope, base)
         if not sloped or not later:
             return {}
         top = (high or state).amounts
@@ -149,10 +173,10 @@ class CouponSearch:
                     floor[i] = max(0, floor[i] - share)
         lowered = {}
         for cid, taken in inside.items():
-            coupon, slope, base = sloped[cid]
+            off, slope, base = sloped[cid]
             eligible = sum(state.amounts[i] for i in base) - taken
             at_most = int((slope * max(0, eligible)).to_integral_value(decimal.ROUND_CEILING)) + 1
-            lowered[cid] = min(self.off(coupon, state), at_most)
+            lowered[cid] = min(off, at_most)
         return lowered
 
     def gains(
@@ -162,8 +186,8 @@ class CouponSearch:
         higher amounts) on its own, with its slope, its lines, and the minor units its rounded
         discount may run ahead of its slope (a rate's; cash follows to the unit)."""
         found = []
-        for coupon in self.pool:
-            gain = self.off(coupon, high) - self.off(coupon, low)
+        for coupon, on_high, on_low in zip(self.pool, self.offs(high), self.offs(low), strict=True):
+            gain = on_high - on_low
             if gain > 0:
                 ahead = 0 if coupon.benefit.kind is BenefitKind.CASH else 1
                 base = self.problem.coupon_base(coupon, low)
@@ -194,7 +218,7 @@ class CouponSearch:
         stackable ones in the order they apply (:func:`coupon_order`), so each step applies one
         coupon to what the chosen ones before it left. A branch is cut when what it took plus
         what every later coupon takes alone cannot reach the best set."""
-        offs = {c.coupon_id: self.off(c, state) for c in self.pool}
+        offs = dict(zip([c.coupon_id for c in self.pool], self.offs(state), strict=True))
         useful = [c for c in self.pool if offs[c.coupon_id] > 0]
         walk = _Walk(self.problem, self.budget, state.took, [c for c in useful if c.stackable])
         for coupon in useful:
