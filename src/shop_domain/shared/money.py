@@ -95,6 +95,16 @@ def _check_minor(minor: object) -> None:
         )
 
 
+def _valid_minor(_instance: object, _attribute: object, minor: object) -> None:
+    if type(minor) is not int:  # the common case costs one test
+        _check_minor(minor)
+
+
+def _valid_currency(_instance: object, _attribute: object, currency: object) -> None:
+    if not isinstance(currency, str) or currency not in MINOR_UNITS:
+        _check_currency(currency)
+
+
 def round_half_up(value: decimal.Decimal) -> int:
     """Round an exact decimal number of minor units half-up (away from zero on .5) (MON-2)."""
     return int(value.quantize(_ONE, rounding=decimal.ROUND_HALF_UP))
@@ -104,8 +114,8 @@ def round_half_up(value: decimal.Decimal) -> int:
 class Money:
     """An amount of a currency in its minor unit (fen for CNY)."""
 
-    minor: int = attrs.field(validator=lambda _i, _a, v: _check_minor(v))
-    currency: str = attrs.field(validator=lambda _i, _a, v: _check_currency(v))
+    minor: int = attrs.field(validator=_valid_minor)
+    currency: str = attrs.field(validator=_valid_currency)
 
     # --- construction ---------------------------------------------------------------------
     @classmethod
@@ -248,13 +258,15 @@ def allocate_minor(amount: int, bases: Sequence[int], *, capped: bool = True) ->
     _check_minor(amount)
     if amount < 0:
         raise AllocationNegativeAmount("cannot allocate a negative amount")
+    base_sum = 0
     for base in bases:
-        _check_minor(base)
+        if type(base) is not int:
+            _check_minor(base)
         if base < 0:
             raise AllocationNegativeBase("allocation bases cannot be negative")
-    base_sum = sum(bases)
+        base_sum += base
     if amount == 0:
-        return [0 for _ in bases]
+        return [0] * len(bases)
     if base_sum == 0:
         raise AllocationWithoutBase("cannot allocate an amount over parts that are all zero")
     if capped and amount > base_sum:
@@ -262,16 +274,15 @@ def allocate_minor(amount: int, bases: Sequence[int], *, capped: bool = True) ->
             f"cannot allocate {amount} over parts worth only {base_sum}",
             details={"amount": amount, "base": base_sum},
         )
-    shares: list[int] = []
-    remainders: list[tuple[int, int]] = []
-    for index, base in enumerate(bases):
-        share, remainder = divmod(amount * base, base_sum)
-        shares.append(share)
-        remainders.append((remainder, index))
+    shares = [amount * base // base_sum for base in bases]
     residue = amount - sum(shares)
-    # largest remainder first; on equal remainders the later part first
-    for _, index in sorted(remainders, reverse=True)[:residue]:
-        shares[index] += 1
+    if residue:
+        # largest remainder first; on equal remainders the later part first
+        remainders = sorted(
+            ((amount * base % base_sum, index) for index, base in enumerate(bases)), reverse=True
+        )
+        for _, index in remainders[:residue]:
+            shares[index] += 1
     return shares
 
 
