@@ -79,7 +79,7 @@ def saving_of(problem: Problem, offer: Offer, line_ids: Sequence[str], state: St
             for line_id, unit in effect.unit_prices.items():
                 saved += (state.units[line_id] - unit.minor) * by_id[line_id].quantity
         elif isinstance(effect, AddOnOffer):
-            for line in problem.lines:
+            for line in problem.add_on_lines:
                 if line.add_on_of == offer.id and line.item.sku_id == effect.sku_id:
                     saved += max(0, state.units[line.line_id] - effect.price.minor) * line.quantity
     return saved
@@ -100,18 +100,20 @@ class Bounds:
         self.coupons = coupons
         self.units_matter = units_matter
         self.took_matters = took_matters
-        offers = problem.offers
         self.structures = [
             [
                 _Structure(
-                    offers[offer_id],
-                    joinable[(offer_id, offers[offer_id].level)],
-                    _kind_fact(offers[offer_id], "takes_every_line", default=False),
-                    _slope(offers[offer_id]),
-                    0 if _kind_fact(offers[offer_id], "slope_is_exact", default=False) else 1,
+                    offer,
+                    joinable[(offer.id, offer.level)],
+                    _kind_fact(offer, "takes_every_line", default=False),
+                    _slope(offer),
+                    0 if _kind_fact(offer, "slope_is_exact", default=False) else 1,
                 )
                 for cluster in level
-                for offer_id in sorted({o for choice in cluster.choices for o in choice.values()})
+                for offer in sorted(
+                    {offer for steps in cluster.steps for offer, _ in steps},
+                    key=lambda offer: offer.id.int,
+                )
             ]
             for level in clusters
         ]
@@ -119,8 +121,11 @@ class Bounds:
         self._outcomes: dict[object, list[Outcome]] = {}
 
     def saving(self, offer: Offer, line_ids: tuple[str, ...], state: State) -> int:
-        units, amounts = state.units, state.amounts
-        key = (id(offer), tuple([(units[i], amounts[i]) for i in line_ids]))
+        key = (
+            id(offer),
+            tuple(map(state.units.__getitem__, line_ids)),
+            tuple(map(state.amounts.__getitem__, line_ids)),
+        )
         found = self._savings.get(key)
         if found is None:
             found = self._savings[key] = saving_of(self.problem, offer, line_ids, state)
@@ -129,8 +134,12 @@ class Bounds:
     def outcomes(self, index: int, position: int, state: State) -> list[Outcome]:
         """What each choice of a cluster does to its lines as ``state`` prices them."""
         cluster = self.clusters[index][position]
-        units, amounts = state.units, state.amounts
-        key = (index, position, tuple([(units[i], amounts[i]) for i in cluster.lines]))
+        key = (
+            index,
+            position,
+            tuple(map(state.units.__getitem__, cluster.lines)),
+            tuple(map(state.amounts.__getitem__, cluster.lines)),
+        )
         found = self._outcomes.get(key)
         if found is None:
             found = self._outcomes[key] = [
@@ -216,12 +225,13 @@ class Bounds:
                         gains.append((gain, slope, line_ids, ahead))
             for line_id, given_up in at_level.items():
                 kept[line_id] = kept.get(line_id, 0) + given_up
-        later += self.coupons.bound(low, kept, savings, state)
+        low_offs = self.coupons.offs(low)
+        later += self.coupons.bound(low, kept, savings, state, low_offs)
         total = self.problem.list_total()
         saved = total - sum(low_amounts.values())
         if not raises:  # no choice raises a line
             return Assessment(min(total, saved + later), deepest, {})
-        gains += self.coupons.gains(low, state)
+        gains += self.coupons.gains(low, state, low_offs)
         parts = _parts(gains, raises)
         # raising lines in a set of clusters gains at most the sum of their parts; a cluster
         # that may stay at ``low`` adds its part only when it is positive

@@ -18,12 +18,13 @@ future is read as after the bundle level. Clusters are folded while their choice
 from __future__ import annotations
 
 import itertools
+import operator
 import uuid
 from collections.abc import Callable, Collection, Sequence
 
 import attrs
 
-from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
+from shop_domain.pricing.engine.plan import LEVEL_INDEX, LEVELS, Offer, Problem, State
 from shop_domain.pricing.kinds.base import AddOnOffer, GiftGrant
 from shop_domain.pricing.promotion import Level
 
@@ -125,7 +126,10 @@ def _groups(
     joinable: dict[tuple[uuid.UUID, Level], tuple[str, ...]],
 ) -> list[list[Choice]]:
     """The clusters of a level above the item level: promotions that share lines, joined."""
-    offers = sorted({o for line_id in lines for o in options(line_id, level) if o is not None})
+    offers = sorted(
+        {o for line_id in lines for o in options(line_id, level) if o is not None},
+        key=operator.attrgetter("int"),
+    )
     parent = {o: o for o in offers}
 
     def root(o: uuid.UUID) -> uuid.UUID:
@@ -178,10 +182,10 @@ def steps_of(problem: Problem, choice: Choice) -> Steps:
     for (line_id, _), promotion_id in choice.items():
         groups.setdefault(promotion_id, []).append(line_id)
     offers = problem.offers
-    return tuple(
-        (offers[promotion_id], tuple(groups[promotion_id]))
-        for promotion_id in sorted(groups, key=lambda o: (LEVELS.index(offers[o].level), o))
-    )
+    found = [(offers[promotion_id], tuple(line_ids)) for promotion_id, line_ids in groups.items()]
+    if len(found) > 1:
+        found.sort(key=lambda step: (LEVEL_INDEX[step[0].level], step[0].id.int))
+    return tuple(found)
 
 
 def apply(problem: Problem, steps: Steps, state: State) -> None:

@@ -69,6 +69,7 @@ class CouponSearch:
         kept: Mapping[str, int] | None = None,
         later: Sequence[tuple[int, Sequence[str], int, int, bool]] = (),
         high: State | None = None,
+        offs: list[int] | None = None,
     ) -> int:
         """At most what coupons could take off ``state`` or any state below it: one that does
         not stack, or every stackable one, each on its own.
@@ -84,7 +85,7 @@ class CouponSearch:
         promotion's share add up to no more than 1, the promotion applying saves more than it
         costs the coupons (see :meth:`_lowered`)."""
         kept = kept or {}
-        offs = self.offs(state)
+        offs = offs if offs is not None else self.offs(state)
         lowered = self._lowered(state, high, later, offs)
 
         def given_up(coupons: list[WalletCoupon]) -> int:
@@ -180,13 +181,15 @@ class CouponSearch:
         return lowered
 
     def gains(
-        self, low: State, high: State
+        self, low: State, high: State, low_offs: list[int] | None = None
     ) -> list[tuple[int, decimal.Decimal | None, list[str], int]]:
         """How much more each coupon could take off ``high`` than ``low`` (the same lines at
         higher amounts) on its own, with its slope, its lines, and the minor units its rounded
         discount may run ahead of its slope (a rate's; cash follows to the unit)."""
         found = []
-        for coupon, on_high, on_low in zip(self.pool, self.offs(high), self.offs(low), strict=True):
+        if low_offs is None:
+            low_offs = self.offs(low)
+        for coupon, on_high, on_low in zip(self.pool, self.offs(high), low_offs, strict=True):
             gain = on_high - on_low
             if gain > 0:
                 ahead = 0 if coupon.benefit.kind is BenefitKind.CASH else 1

@@ -43,12 +43,14 @@ from shop_domain.pricing.terms import target_keys
 from shop_domain.shared.money import Money, allocate_minor
 
 LEVELS = (Level.ITEM, Level.BUNDLE, Level.SHOP, Level.ORDER)
+LEVEL_INDEX = {level: n for n, level in enumerate(LEVELS)}
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Offer:
     """A promotion that fits some lines at its level: active, on the channel, for this
-    customer."""
+    customer. One per promotion in a problem, so it is its own identity (hashed as fast as
+    an object, where a promotion's id is a UUID hashed in Python)."""
 
     promotion: Promotion
     line_ids: tuple[str, ...]
@@ -155,12 +157,16 @@ class Problem:
     )
     _named: dict[Key, list[int]] = attrs.field(init=False, eq=False, repr=False)
     """:func:`lines_by_key` of the lines."""
+    add_on_lines: tuple[CartLine, ...] = attrs.field(init=False, eq=False, repr=False)
+    """The add-on lines (each the SKU a promotion offers as an add-on)."""
 
     def __attrs_post_init__(self) -> None:
         keys = {line.line_id: frozenset(target_keys(line.item)) for line in self.lines}
         object.__setattr__(self, "_keys", keys)
         object.__setattr__(self, "_named", lines_by_key(self.lines))
         object.__setattr__(self, "by_id", {line.line_id: line for line in self.lines})
+        add_ons = tuple(line for line in self.lines if line.add_on_of is not None)
+        object.__setattr__(self, "add_on_lines", add_ons)
         object.__setattr__(self, "scopes", {c.coupon_id: self.scope_of(c) for c in self.coupons})
         total = sum(line.unit_price.minor * line.quantity for line in self.lines)
         object.__setattr__(self, "_list_total", total)
@@ -191,8 +197,12 @@ class Problem:
 
     def evaluate(self, offer: Offer, line_ids: Sequence[str], state: State) -> Outcome:
         """What ``offer`` does to ``line_ids`` as ``state`` prices them."""
-        units, amounts = state.units, state.amounts
-        key = (id(offer), tuple(line_ids), tuple([(units[i], amounts[i]) for i in line_ids]))
+        key = (
+            id(offer),
+            tuple(line_ids),
+            tuple(map(state.units.__getitem__, line_ids)),
+            tuple(map(state.amounts.__getitem__, line_ids)),
+        )
         found = self._evaluated.get(key)
         if found is not None:
             return found
@@ -255,14 +265,15 @@ class Problem:
     def price_add_ons(self, state: State) -> None:
         """After the threshold levels: each add-on line costs its offer's price while the
         promotion that offers it applies (and offers enough of it)."""
+        if not self.add_on_lines:
+            return
         offered: dict[tuple[uuid.UUID, uuid.UUID], AddOnOffer] = {}
         for offer, _, applied in state.applied:
             for effect in applied.effects:
                 if isinstance(effect, AddOnOffer):
                     offered[(offer.id, effect.sku_id)] = effect
-        for line in self.lines:
-            if line.add_on_of is None:
-                continue
+        for line in self.add_on_lines:
+            assert line.add_on_of is not None
             found = offered.get((line.add_on_of, line.item.sku_id))
             if found is not None and found.quantity >= line.quantity:
                 unit = min(found.price.minor, state.units[line.line_id])
@@ -323,4 +334,13 @@ class Problem:
         return _reduce(off, base, amounts)
 
 
-__all__ = ["LEVELS", "Assignment", "Offer", "Problem", "State", "coupon_order", "lines_by_key"]
+__all__ = [
+    "LEVELS",
+    "LEVEL_INDEX",
+    "Assignment",
+    "Offer",
+    "Problem",
+    "State",
+    "coupon_order",
+    "lines_by_key",
+]

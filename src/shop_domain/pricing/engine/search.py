@@ -82,15 +82,16 @@ class Search:
         self.budget = Budget(budget)
         self.best: Found | None = None
         self.coupons = CouponSearch(problem, coupons, self.budget)
+        # a line an offer fits may take it unless the customer picked something else there
         self.joinable = {
             (offer.id, offer.level): tuple(
-                i for i in offer.line_ids if offer.id in self.options(i, offer.level)
+                i
+                for i in offer.line_ids
+                if (i, offer.level) not in picks or picks[(i, offer.level)] == offer.id
             )
             for offer in problem.offers.values()
         }
-        self._units_matter = frozenset(
-            line.line_id for line in problem.lines if line.add_on_of is not None
-        )
+        self._units_matter = frozenset(line.line_id for line in problem.add_on_lines)
         self._took_matters = self.coupons.took_read
         self.clusters = clustering.build(problem, set(picks.values()), self.options, self.joinable)
         self.bounds = Bounds(
