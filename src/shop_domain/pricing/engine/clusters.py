@@ -156,6 +156,11 @@ def _choices(
 ) -> list[Choice]:
     """Every way the promotions of ``group`` may take their lines: each on or off (on when a
     line picked it — its only option), and a line that several promotions on fit takes one."""
+    if len(group) == 1:  # the common case: on (with every line it may take) or off
+        (only,) = group
+        lines = sorted(joinable[(only, level)])
+        whole: Choice = {(i, level): only for i in lines}
+        return [whole] if only in picks or not lines else [whole, {}]
     lines = sorted({i for o in group for i in joinable[(o, level)]})
     picked = {o for o in picks if o in group}
     found: list[Choice] = []
