@@ -47,9 +47,9 @@ from shop_domain.pricing.promotion import Level
 Gain = tuple[int, decimal.Decimal | None, Sequence[str], int]
 """What a later promotion or coupon could gain from a raise, its slope (None: it may jump), its
 lines, and the minor units its rounded saving may run ahead of its slope (MON-2)."""
-Outcome = tuple[int, dict[str, tuple[int, int]], object]
-"""A choice's saving, each of its lines' (unit price, amount) after it, and its future (two
-choices with the same future are one state: :func:`.clusters.future`)."""
+Outcome = tuple[int, dict[str, tuple[int, int]], State]
+"""A choice's saving, each of its lines' (unit price, amount) after it, and its lines' state
+after it (from which its future is read when asked: :func:`.clusters.future`)."""
 
 
 @attrs.frozen
@@ -155,8 +155,10 @@ class Bounds:
         )
         clustering.apply(self.problem, cluster.steps[option], small)
         saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
-        future = clustering.future(cluster, small, 0, self.units_matter, self.took_matters)
-        return saved, {i: (small.units[i], small.amounts[i]) for i in lines}, future
+        return saved, {i: (small.units[i], small.amounts[i]) for i in lines}, small
+
+    def _future(self, cluster: Cluster, outcome: Outcome) -> object:
+        return clustering.future(cluster, outcome[2], 0, self.units_matter, self.took_matters)
 
     def assess(self, index: int, open_: Sequence[int], state: State) -> Assessment:
         """What a plan could save at most from ``state``, with the clusters ``open_`` of level
@@ -186,7 +188,7 @@ class Bounds:
             most = max(saved for saved, _, _ in outcomes)
             room = sum(state.amounts[i] - low_amounts[i] for i in lines)
             top = [k for k, (saved, _, _) in enumerate(outcomes) if saved == most]
-            one = len({outcomes[k][2] for k in top}) == 1
+            one = len(top) == 1 or len({self._future(cluster, outcomes[k]) for k in top}) == 1
             if one:
                 deepest[at] = top[0]
             overs = [room - saved for saved, _, _ in outcomes]

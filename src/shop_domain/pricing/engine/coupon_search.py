@@ -41,6 +41,16 @@ class CouponSearch:
         the position of that scope in :attr:`_scopes`: coupons that share one are summed
         once."""
         self._scopes = list(scopes)
+        self._sloped = [
+            (n, coupon.coupon_id, slope, frozenset(problem.scope(coupon)))
+            for n, coupon in enumerate(self.pool)
+            if coupon.combinable_with_promotions
+            for slope in (coupon.benefit.slope(),)
+            if slope is not None
+        ]
+        """The coupons with a slope whose base is their scope: their place in the pool, id,
+        slope and lines."""
+        self._splits: dict[object, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def offs(self, state: State) -> list[int]:
         """What each coupon of the pool alone would take off ``state``, in the pool's order."""
@@ -126,14 +136,11 @@ class CouponSearch:
         part that lands on a coupon's goods is at least its saving times the smallest share
         those lines can have: their lowest amounts against the others' highest (``high``, the
         prices before the open choices), less a minor unit per line for rounding."""
-        sloped = {}
-        for coupon, off in zip(self.pool, offs, strict=True):
-            slope = coupon.benefit.slope()
-            if slope is not None and coupon.combinable_with_promotions:
-                base = set(self.problem.coupon_base(coupon, state))
-                sloped[coupon.coupon_id] = (off, slope, base)
+        # a coupon that takes nothing off is lowered no further
+        sloped = {cid: (offs[n], slope, base) for n, cid, slope, base in self._sloped if offs[n]}
         if not sloped or not later:
             return {}
+        splits = self._splits
         top = (high or state).amounts
         floor = dict(state.amounts)
         inside: dict[uuid.UUID, int] = {}
@@ -142,12 +149,20 @@ class CouponSearch:
             for saving, line_ids, every in here:
                 shares = {}
                 for cid, (_, _, base) in sloped.items():
-                    shared = [i for i in line_ids if i in base]
-                    least = sum(floor[i] for i in shared)
-                    rest = sum(top[i] for i in line_ids if i not in base)
+                    split = splits.get((line_ids, cid))
+                    if split is None:
+                        split = splits[(line_ids, cid)] = (
+                            tuple(i for i in line_ids if i in base),
+                            tuple(i for i in line_ids if i not in base),
+                        )
+                    shared, outside = split
+                    if not shared:
+                        continue
+                    least = sum([floor[i] for i in shared])
+                    rest = sum([top[i] for i in outside])
                     if rest and not every:
                         continue  # a bundle may put all of it on the lines outside the coupon
-                    if shared and least > 0:
+                    if least > 0:
                         share = saving * least // (least + rest) - len(shared)
                         if share > 0:
                             shares[cid] = share
