@@ -157,6 +157,16 @@ class Bounds:
         saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
         return saved, {i: (small.units[i], small.amounts[i]) for i in lines}, small
 
+    def take(self, index: int, position: int, option: int, state: State) -> None:
+        """Let choice ``option`` of a cluster act on ``state``: what :meth:`outcomes` found it
+        does to the cluster's lines, copied in (no promotion is evaluated again)."""
+        small = self.outcomes(index, position, state)[option][2]
+        state.units.update(small.units)
+        state.amounts.update(small.amounts)
+        state.took.update(small.took)
+        state.applied.extend(small.applied)
+        state.ledger.extend(small.ledger)
+
     def _future(self, cluster: Cluster, outcome: Outcome) -> object:
         return clustering.future(cluster, outcome[2], 0, self.units_matter, self.took_matters)
 

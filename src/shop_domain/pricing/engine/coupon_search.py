@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from shop_domain.pricing.engine.budget import Budget
-from shop_domain.pricing.engine.plan import Problem, State
+from shop_domain.pricing.engine.plan import Problem, State, take_off
 from shop_domain.pricing.engine.wallet import BenefitKind, WalletCoupon
 
 Found = tuple[tuple[WalletCoupon, ...], State]
@@ -238,30 +238,56 @@ class CouponSearch:
         what every later coupon takes alone cannot reach the best set."""
         offs = dict(zip([c.coupon_id for c in self.pool], self.offs(state), strict=True))
         useful = [c for c in self.pool if offs[c.coupon_id] > 0]
-        walk = _Walk(self.problem, self.budget, state.took, [c for c in useful if c.stackable])
+        walk = _Walk(self, state, [c for c in useful if c.stackable])
         for coupon in useful:
             if not coupon.stackable:
                 walk.consider((coupon,), offs[coupon.coupon_id])
         stackable = walk.stackable  # the pool is in coupon_order
         for position in range(len(stackable) - 1, -1, -1):
             walk.rest[position] = walk.rest[position + 1] + offs[stackable[position].coupon_id]
-        walk.walk(0, (), dict(state.amounts), 0)
+        sums = [sum([state.amounts[i] for i in base]) for base in walk.bases]
+        walk.walk(0, (), dict(state.amounts), sums, 0)
         return walk.best
 
 
 class _Walk:
-    """One walk over sets of stackable coupons (:meth:`CouponSearch._search`)."""
+    """One walk over sets of stackable coupons (:meth:`CouponSearch._search`).
 
-    def __init__(
-        self, problem: Problem, budget: Budget, took: set[str], stackable: list[WalletCoupon]
-    ) -> None:
-        self.problem = problem
-        self.budget = budget
-        self.took = took
+    A coupon reads only the total of its base. So the walk keeps each coupon's base total as
+    the coupons before it leave it, and splits a coupon's discount over its lines (MON-3) only
+    where a later coupon would read the split: a coupon every later one of which either holds
+    all of its lines (and reads no split either) or none of them is *bulk* — its discount is
+    taken off those later coupons' totals whole."""
+
+    def __init__(self, search: CouponSearch, state: State, stackable: list[WalletCoupon]) -> None:
+        self.discount = search._discount
+        self.budget = search.budget
         self.stackable = stackable
         self.rest = [0] * (len(stackable) + 1)
         """From each position, what every later coupon would take off alone."""
         self.best: tuple[tuple[WalletCoupon, ...], int] = ((), 0)
+        problem = search.problem
+        self.bases = [tuple(problem.base_on(c, state.took)) for c in stackable]
+        sets = [frozenset(base) for base in self.bases]
+        count = len(stackable)
+        self.holding: list[list[int]] = [[] for _ in range(count)]
+        """For each coupon, the later ones whose base holds all of its lines."""
+        self.touching: list[list[tuple[int, tuple[str, ...]]]] = [[] for _ in range(count)]
+        """For each coupon, the later ones whose base shares lines with it, and those lines."""
+        self.bulk = [False] * count
+        for p in range(count - 1, -1, -1):
+            bulk = True
+            for q in range(p + 1, count):
+                shared = sets[p] & sets[q]
+                if not shared:
+                    continue
+                self.touching[p].append((q, tuple(i for i in self.bases[p] if i in shared)))
+                if shared == sets[p]:
+                    self.holding[p].append(q)
+                    bulk = bulk and self.bulk[q]
+                else:
+                    bulk = False
+            self.bulk[p] = bulk
 
     @staticmethod
     def _rank(found: tuple[tuple[WalletCoupon, ...], int]) -> tuple[object, ...]:
@@ -275,8 +301,15 @@ class _Walk:
             self.best = (coupons, off)
 
     def walk(
-        self, position: int, chosen: tuple[WalletCoupon, ...], at: dict[str, int], taken: int
+        self,
+        position: int,
+        chosen: tuple[WalletCoupon, ...],
+        at: dict[str, int],
+        sums: list[int],
+        taken: int,
     ) -> None:
+        """From ``position`` on, with ``chosen`` applied: ``at`` each line's amount (exact on
+        the lines of every coupon that is not bulk), ``sums`` each coupon's base total."""
         if position == len(self.stackable):
             self.consider(chosen, taken)
             return
@@ -284,11 +317,20 @@ class _Walk:
         if self.best[0] and taken + self.rest[position] < self.best[1]:
             return
         coupon = self.stackable[position]
-        after = dict(at)
-        off = sum(self.problem.stack(coupon, after, self.took).values())
+        off = self.discount(coupon, sums[position])
         if off:  # a coupon that takes nothing more is never worth having
-            self.walk(position + 1, (*chosen, coupon), after, taken + off)
-        self.walk(position + 1, chosen, at, taken)
+            after = list(sums)
+            if self.bulk[position]:
+                for q in self.holding[position]:
+                    after[q] -= off
+                left = at
+            else:
+                left = dict(at)
+                shares = take_off(off, self.bases[position], left)
+                for q, shared in self.touching[position]:
+                    after[q] -= sum([shares[i] for i in shared])
+            self.walk(position + 1, (*chosen, coupon), left, after, taken + off)
+        self.walk(position + 1, chosen, at, sums, taken)
 
 
 __all__ = ["CouponSearch"]

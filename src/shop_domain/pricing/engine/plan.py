@@ -108,7 +108,7 @@ Assignment = Mapping[str, uuid.UUID]
 """A level of a plan: the promotion each line takes (a line not named takes none)."""
 
 
-def _reduce(amount: int, line_ids: Sequence[str], amounts: dict[str, int]) -> dict[str, int]:
+def take_off(amount: int, line_ids: Sequence[str], amounts: dict[str, int]) -> dict[str, int]:
     """Take ``amount`` (at most what the lines hold) off ``line_ids`` in ``amounts``, split by
     their amounts (MON-3): what each gave."""
     bases = [amounts[line_id] for line_id in line_ids]
@@ -234,7 +234,7 @@ class Problem:
                     state.amounts[line_id] = new_amount
                     took.append(line_id)
             elif isinstance(effect, Reduction):
-                for line_id, share in _reduce(
+                for line_id, share in take_off(
                     effect.amount.minor, effect.line_ids, state.amounts
                 ).items():
                     off[line_id] = off.get(line_id, 0) + share
@@ -303,9 +303,10 @@ class Problem:
     def coupon_base(self, coupon: WalletCoupon, state: State) -> list[str]:
         """The lines ``coupon`` is measured on (CPN-6, PRO-6): in its scope, not add-on lines,
         and — for a coupon that does not combine with promotions — none that took one."""
-        return self._base(coupon, state.took)
+        return self.base_on(coupon, state.took)
 
-    def _base(self, coupon: WalletCoupon, took: set[str]) -> list[str]:
+    def base_on(self, coupon: WalletCoupon, took: set[str]) -> list[str]:
+        """:meth:`coupon_base` with the lines that ``took`` a promotion as given."""
         scope = self.scope(coupon)
         if coupon.combinable_with_promotions:
             return list(scope)
@@ -329,9 +330,9 @@ class Problem:
         """Apply ``coupon`` to ``amounts`` (lines that ``took`` a promotion as given): what it
         takes off each line of its base, measured on what the coupons before it left and split
         by MON-3. The one rule for stacking coupons, on a state or on plain amounts."""
-        base = self._base(coupon, took)
+        base = self.base_on(coupon, took)
         off = coupon.benefit.discount_minor(sum(amounts[line_id] for line_id in base))
-        return _reduce(off, base, amounts)
+        return take_off(off, base, amounts)
 
 
 __all__ = [
@@ -343,4 +344,5 @@ __all__ = [
     "State",
     "coupon_order",
     "lines_by_key",
+    "take_off",
 ]

@@ -227,7 +227,7 @@ class Search:
             # taken at once, and the walk goes on over the other open clusters
             state = state.copy()
             for at in fixed:
-                clustering.apply(self.problem, clusters[at].steps[deepest[at]], state)
+                self.bounds.take(index, at, deepest[at], state)
                 made = (*made, clusters[at].choices[deepest[at]])
             rest = tuple(at for at in open_ if at not in fixed)
             self._walk(index, rest, state, made, entered)
@@ -235,10 +235,10 @@ class Search:
         children: list[tuple[int, int, State, Choice]] = []
         cluster = clusters[open_[0]]
         met: set[object] = set()
-        for choice, steps in zip(cluster.choices, cluster.steps, strict=True):
+        for option, choice in enumerate(cluster.choices):
             self.budget.tick()
             after = state.copy()
-            clustering.apply(self.problem, steps, after)
+            self.bounds.take(index, open_[0], option, after)
             # choices that leave the same future (a promotion that does not apply is as good as
             # off; a cut a set price absorbs, as no cut) are searched once
             same = clustering.future(
