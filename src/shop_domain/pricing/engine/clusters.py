@@ -47,6 +47,8 @@ Steps = tuple[tuple[Offer, tuple[str, ...]], ...]
 @attrs.frozen
 class Cluster:
     choices: tuple[Choice, ...]
+    """Every choice; the first is the priority one — each line its best-ranked promotion,
+    every promotion on (the search's first plan is made of these)."""
     lines: tuple[str, ...]
     late: bool
     """Whether what follows it reads its lines as after the bundle level (see the module)."""

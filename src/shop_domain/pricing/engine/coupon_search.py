@@ -12,8 +12,6 @@ from shop_domain.pricing.engine.budget import Budget
 from shop_domain.pricing.engine.plan import Problem, State, take_off
 from shop_domain.pricing.engine.wallet import BenefitKind, WalletCoupon
 
-Found = tuple[tuple[WalletCoupon, ...], State]
-
 
 class CouponSearch:
     def __init__(
@@ -211,11 +209,6 @@ class CouponSearch:
                 base = self.problem.coupon_base(coupon, low)
                 found.append((gain, coupon.benefit.slope(), base, ahead))
         return found
-
-    def best(self, state: State) -> Found:
-        """The best set for ``state`` and the state after it."""
-        coupons, _ = self.choose(state)
-        return coupons, self.problem.run_coupons(coupons, state)
 
     def choose(self, state: State) -> tuple[tuple[WalletCoupon, ...], int]:
         """The best set for ``state`` and what it takes off (known for a state seen before)."""

@@ -44,9 +44,9 @@ DEFAULT_BUDGET = 20_000
 
 Score = tuple[int, int]
 """What a plan is worth: the saving, then the value of its gifts (minor units)."""
-Found = tuple[Score, "Plan", State, tuple[State, ...]]
-"""A plan found: its worth, the plan, its final state, and its states on entering each level
-and before the coupons."""
+Found = tuple[Score, "Plan", tuple[State, ...]]
+"""A plan found: its worth, the plan, and its states on entering each level and before the
+coupons (its final state is built for the best plan only)."""
 
 
 @attrs.frozen
@@ -148,8 +148,10 @@ class Search:
                 self.budget.limit = None
                 self._consider(self._priority_plan(start))
         assert self.best is not None
-        score, plan, state, entries = self.best
-        return Result(plan, state, score, proven, self.budget.nodes, entries)
+        score, plan, entries = self.best
+        final = self.problem.run_coupons(plan.coupons, entries[-1])
+        assert self._score(final) == score
+        return Result(plan, final, score, proven, self.budget.nodes, entries)
 
     def _score(self, state: State) -> Score:
         return (self.problem.list_total() - state.payable(), state.gift_value())
@@ -166,19 +168,21 @@ class Search:
         return bound < best or (bound == best and not self.gifts_possible)
 
     def _priority_plan(self, start: State) -> Found:
-        state, levels = start, {}
-        entries = []
-        for level in LEVELS:
+        """Each line its best-ranked promotion at each level, every promotion on: the first
+        choice of every cluster (:mod:`.clusters` lists it first), taken from the outcomes the
+        bound reads too."""
+        state, entries, made = start, [], []
+        for index, level in enumerate(LEVELS):
             entries.append(state)
-            assignment = {}
-            for line in self.problem.lines:
-                first = self.options(line.line_id, level)[0] if line.add_on_of is None else None
-                if first is not None:
-                    assignment[line.line_id] = first
-            levels[level] = assignment
-            state = self.problem.run_level(level, assignment, state)
-        coupons, final = self.coupons.best(state)
-        return (self._score(final), Plan(levels, coupons), final, (*entries, state))
+            state = state.copy()
+            for position, cluster in enumerate(self.clusters[index]):
+                self.bounds.take(index, position, 0, state)
+                made.append(cluster.choices[0])
+            if level is Level.ORDER:
+                self.problem.price_add_ons(state)
+        coupons, off = self.coupons.choose(state)
+        score = (self.problem.list_total() - state.payable() + off, state.gift_value())
+        return (score, self._plan(tuple(made), coupons), (*entries, state))
 
     # --- the walk -------------------------------------------------------------------------------
     def _walk(
@@ -195,10 +199,8 @@ class Search:
         if index == len(LEVELS):
             coupons, off = self.coupons.choose(state)
             score = (self.problem.list_total() - state.payable() + off, state.gift_value())
-            if self.best is None or score > self.best[0]:  # only a better plan is built
-                final = self.problem.run_coupons(coupons, state)
-                assert self._score(final) == score
-                self._consider((score, self._plan(made, coupons), final, (*entered, state)))
+            if self.best is None or score > self.best[0]:
+                self._consider((score, self._plan(made, coupons), (*entered, state)))
             return
         clusters = self.clusters[index]
         if open_ is None:
