@@ -37,9 +37,9 @@ from typing import NamedTuple
 
 import attrs
 
-from shop_domain.pricing.engine import clusters as clustering
 from shop_domain.pricing.engine.clusters import Cluster
 from shop_domain.pricing.engine.coupon_search import CouponSearch
+from shop_domain.pricing.engine.outcomes import Outcomes
 from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduction
 from shop_domain.pricing.promotion import Level
@@ -47,9 +47,6 @@ from shop_domain.pricing.promotion import Level
 Gain = tuple[int, decimal.Decimal | None, Sequence[str], int]
 """What a later promotion or coupon could gain from a raise, its slope (None: it may jump), its
 lines, and the minor units its rounded saving may run ahead of its slope (MON-2)."""
-Outcome = tuple[int, dict[str, tuple[int, int]], State]
-"""A choice's saving, each of its lines' (unit price, amount) after it, and its lines' state
-after it (from which its future is read when asked: :func:`.clusters.future`)."""
 
 
 @attrs.frozen
@@ -98,8 +95,6 @@ class Bounds:
         self.problem = problem
         self.clusters = clusters
         self.coupons = coupons
-        self.units_matter = units_matter
-        self.took_matters = took_matters
         self.structures = [
             [
                 _Structure(
@@ -118,7 +113,7 @@ class Bounds:
             for level in clusters
         ]
         self._savings: dict[object, int] = {}
-        self._outcomes: dict[object, list[Outcome]] = {}
+        self.outcomes = Outcomes(problem, clusters, units_matter, took_matters)
 
     def saving(self, offer: Offer, line_ids: tuple[str, ...], state: State) -> int:
         key = (
@@ -130,45 +125,6 @@ class Bounds:
         if found is None:
             found = self._savings[key] = saving_of(self.problem, offer, line_ids, state)
         return found
-
-    def outcomes(self, index: int, position: int, state: State) -> list[Outcome]:
-        """What each choice of a cluster does to its lines as ``state`` prices them."""
-        cluster = self.clusters[index][position]
-        key = (
-            index,
-            position,
-            tuple(map(state.units.__getitem__, cluster.lines)),
-            tuple(map(state.amounts.__getitem__, cluster.lines)),
-        )
-        found = self._outcomes.get(key)
-        if found is None:
-            found = self._outcomes[key] = [
-                self._outcome(cluster, option, state) for option in range(len(cluster.choices))
-            ]
-        return found
-
-    def _outcome(self, cluster: Cluster, option: int, state: State) -> Outcome:
-        """What choice ``option`` of ``cluster`` does to its lines as ``state`` prices them."""
-        lines = cluster.lines
-        small = State(
-            {i: state.units[i] for i in lines}, {i: state.amounts[i] for i in lines}, set()
-        )
-        clustering.apply(self.problem, cluster.steps[option], small)
-        saved = sum(state.amounts[i] - small.amounts[i] for i in lines)
-        return saved, {i: (small.units[i], small.amounts[i]) for i in lines}, small
-
-    def take(self, index: int, position: int, option: int, state: State) -> None:
-        """Let choice ``option`` of a cluster act on ``state``: what :meth:`outcomes` found it
-        does to the cluster's lines, copied in (no promotion is evaluated again)."""
-        small = self.outcomes(index, position, state)[option][2]
-        state.units.update(small.units)
-        state.amounts.update(small.amounts)
-        state.took.update(small.took)
-        state.applied.extend(small.applied)
-        state.ledger.extend(small.ledger)
-
-    def _future(self, cluster: Cluster, outcome: Outcome) -> object:
-        return clustering.future(cluster, outcome[2], 0, self.units_matter, self.took_matters)
 
     def assess(self, index: int, open_: Sequence[int], state: State) -> Assessment:
         """What a plan could save at most from ``state``, with the clusters ``open_`` of level
@@ -187,31 +143,18 @@ class Bounds:
         clusters = self.clusters[index] if index < len(LEVELS) else ()
         deepest: dict[int, int] = {}
         for at in open_:
-            cluster = clusters[at]
-            outcomes = self.outcomes(index, at, state)
-            lines = cluster.lines
-            for i in lines:
-                low_units[i] = min(after[i][0] for _, after, _ in outcomes)
-                low_amounts[i] = min(after[i][1] for _, after, _ in outcomes)
-            # a choice raises the cluster's lines above ``low`` by what it saves less than
-            # ``low`` does; the deepest saves most (when several do, they are one future)
-            most = max(saved for saved, _, _ in outcomes)
-            room = sum(state.amounts[i] - low_amounts[i] for i in lines)
-            top = [k for k, (saved, _, _) in enumerate(outcomes) if saved == most]
-            one = len(top) == 1 or len({self._future(cluster, outcomes[k]) for k in top}) == 1
-            if one:
-                deepest[at] = top[0]
-            overs = [room - saved for saved, _, _ in outcomes]
-            least = min((over for over in overs if over > 0), default=None)
-            if least is not None:
-                if 0 not in overs:
+            found = self.outcomes.of(index, at, state)
+            low_units.update(found.low_units)
+            low_amounts.update(found.low_amounts)
+            if found.deepest is not None:
+                deepest[at] = found.deepest
+            if found.least is not None:
+                if found.forced:
                     forced.add(len(raises))
-                if one:
-                    others = [over for k, over in enumerate(overs) if k not in top]
-                    if others:
-                        leaving[len(raises)] = min(others)
-                        position_of[len(raises)] = at
-                raises.append((lines, least))
+                if found.leaving is not None:
+                    leaving[len(raises)] = found.leaving
+                    position_of[len(raises)] = at
+                raises.append((clusters[at].lines, found.least))
         low = State(low_units, low_amounts, state.took)
         later = 0
         kept: dict[str, int] = {}

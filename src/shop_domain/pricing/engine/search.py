@@ -176,7 +176,7 @@ class Search:
             entries.append(state)
             state = state.copy()
             for position, cluster in enumerate(self.clusters[index]):
-                self.bounds.take(index, position, 0, state)
+                self.bounds.outcomes.take(index, position, 0, state)
                 made.append(cluster.choices[0])
             if level is Level.ORDER:
                 self.problem.price_add_ons(state)
@@ -229,7 +229,7 @@ class Search:
             # taken at once, and the walk goes on over the other open clusters
             state = state.copy()
             for at in fixed:
-                self.bounds.take(index, at, deepest[at], state)
+                self.bounds.outcomes.take(index, at, deepest[at], state)
                 made = (*made, clusters[at].choices[deepest[at]])
             rest = tuple(at for at in open_ if at not in fixed)
             self._walk(index, rest, state, made, entered)
@@ -240,7 +240,7 @@ class Search:
         for option, choice in enumerate(cluster.choices):
             self.budget.tick()
             after = state.copy()
-            self.bounds.take(index, open_[0], option, after)
+            self.bounds.outcomes.take(index, open_[0], option, after)
             # choices that leave the same future (a promotion that does not apply is as good as
             # off; a cut a set price absorbs, as no cut) are searched once
             same = clustering.future(
