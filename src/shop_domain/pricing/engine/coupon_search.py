@@ -261,26 +261,40 @@ class _Walk:
         self.best: tuple[tuple[WalletCoupon, ...], int] = ((), 0)
         problem = search.problem
         self.bases = [tuple(problem.base_on(c, state.took)) for c in stackable]
-        sets = [frozenset(base) for base in self.bases]
+        # coupons often share a base (a shop's, the platform's): relate each distinct pair once
+        distinct: dict[tuple[str, ...], int] = {}
+        kinds = [distinct.setdefault(base, len(distinct)) for base in self.bases]
+        sets = [frozenset(base) for base in distinct]
+        relation: dict[tuple[int, int], frozenset[str]] = {}
         count = len(stackable)
         self.holding: list[list[int]] = [[] for _ in range(count)]
         """For each coupon, the later ones whose base holds all of its lines."""
         self.touching: list[list[tuple[int, tuple[str, ...]]]] = [[] for _ in range(count)]
-        """For each coupon, the later ones whose base shares lines with it, and those lines."""
+        """For each coupon that is not bulk, the later ones whose base shares lines with it, and
+        those lines."""
         self.bulk = [False] * count
         for p in range(count - 1, -1, -1):
             bulk = True
+            mine = kinds[p]
+            overlapping: list[tuple[int, frozenset[str]]] = []
             for q in range(p + 1, count):
-                shared = sets[p] & sets[q]
+                pair = (mine, kinds[q])
+                shared = relation.get(pair)
+                if shared is None:
+                    shared = relation[pair] = sets[mine] & sets[kinds[q]]
                 if not shared:
                     continue
-                self.touching[p].append((q, tuple(i for i in self.bases[p] if i in shared)))
-                if shared == sets[p]:
+                overlapping.append((q, shared))
+                if shared == sets[mine]:
                     self.holding[p].append(q)
                     bulk = bulk and self.bulk[q]
                 else:
                     bulk = False
             self.bulk[p] = bulk
+            if not bulk:
+                self.touching[p] = [
+                    (q, tuple(i for i in self.bases[p] if i in shared)) for q, shared in overlapping
+                ]
 
     @staticmethod
     def _rank(found: tuple[tuple[WalletCoupon, ...], int]) -> tuple[object, ...]:
