@@ -73,7 +73,7 @@ def build(
         if problem.fits.get((line_id, Level.ITEM))
     }
     levels: list[list[list[Choice]]] = [
-        _groups(lines, level, picks, options, joinable) for level in LEVELS[1:]
+        _groups(problem, level, picks, options, joinable) for level in LEVELS[1:]
     ]
     item_level: list[Cluster] = []
     bundle_level: list[Cluster] = []
@@ -121,31 +121,36 @@ def _lines_of(choices: Sequence[Choice]) -> tuple[str, ...]:
 
 
 def _groups(
-    lines: Sequence[str],
+    problem: Problem,
     level: Level,
     picks: Collection[uuid.UUID | None],
     options: Options,
     joinable: dict[tuple[uuid.UUID, Level], tuple[str, ...]],
 ) -> list[list[Choice]]:
-    """The clusters of a level above the item level: promotions that share lines, joined."""
+    """The clusters of a level above the item level: promotions that share lines, joined (in
+    the order of their first promotion's id; each group's promotions by id)."""
     offers = sorted(
-        {o for line_id in lines for o in options(line_id, level) if o is not None},
+        (o.id for o in problem.offers.values() if o.level is level and joinable[(o.id, level)]),
         key=operator.attrgetter("int"),
     )
-    parent = {o: o for o in offers}
+    parent = list(range(len(offers)))
 
-    def root(o: uuid.UUID) -> uuid.UUID:
-        while parent[o] != o:
-            o = parent[o]
-        return o
+    def root(n: int) -> int:
+        while parent[n] != n:
+            n = parent[n]
+        return n
 
-    for line_id in lines:
-        fitting = [o for o in options(line_id, level) if o is not None]
-        for a, b in itertools.pairwise(fitting):
-            parent[root(a)] = root(b)
-    groups: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for o in offers:
-        groups.setdefault(root(o), []).append(o)
+    owner: dict[str, int] = {}
+    """A promotion each line may take, by its place in ``offers``: every other it may take is
+    joined to it."""
+    for n, o in enumerate(offers):
+        for line_id in joinable[(o, level)]:
+            other = owner.setdefault(line_id, n)
+            if other != n:
+                parent[root(n)] = root(other)
+    groups: dict[int, list[uuid.UUID]] = {}
+    for n, o in enumerate(offers):
+        groups.setdefault(root(n), []).append(o)
     return [_choices(level, group, picks, options, joinable) for group in groups.values()]
 
 
