@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Iterable, Sequence
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -95,12 +95,12 @@ def _check_minor(minor: object) -> None:
         )
 
 
-def _valid_minor(_instance: object, _attribute: object, minor: object) -> None:
+def _valid_minor(_instance: object, _attribute: object, minor: Any) -> None:
     if type(minor) is not int:  # the common case costs one test
         _check_minor(minor)
 
 
-def _valid_currency(_instance: object, _attribute: object, currency: object) -> None:
+def _valid_currency(_instance: object, _attribute: object, currency: Any) -> None:
     if not isinstance(currency, str) or currency not in MINOR_UNITS:
         _check_currency(currency)
 
