@@ -30,6 +30,9 @@ from shop_domain.shared.money import Money, allocate_minor
 NOT_CHOSEN = "pricing.not_chosen"
 """The reason of an offer that would apply but is not in the best combination."""
 
+_LEVEL_NAMES = {level: level.name.lower() for level in Level}
+"""How a quote names each level (``item``, ``bundle``…): an enum's name is slow to read."""
+
 
 def explain(
     problem: Problem,
@@ -44,84 +47,92 @@ def explain(
     entries = dict(zip(LEVELS, result.entries, strict=False))
     before_coupons = result.entries[len(LEVELS)]
     final = result.state
+    amounts = final.amounts
     max_points, points_off, points_used = _points(final, points, choices.points, currency)
-    points_shares = allocate_minor(
-        points_off, [final.amounts[line.line_id] for line in problem.lines]
-    )
+    points_shares = allocate_minor(points_off, [amounts[line.line_id] for line in problem.lines])
+    money = _Amounts(currency)
     # every adjustment of each line, in the order they were made: promotions, then coupons
     made: dict[str, list[Adjustment]] = {line.line_id: [] for line in problem.lines}
+    source = Source.PROMOTION
     for offer, off in final.ledger:
-        name, level = offer.promotion.definition.name, offer.level.name.lower()
+        offer_id, name, level = offer.id, offer.promotion.definition.name, _LEVEL_NAMES[offer.level]
         for line_id, amount in off.items():
             if amount:
-                made[line_id].append(
-                    Adjustment(Source.PROMOTION, offer.id, name, level, Money(amount, currency))
-                )
+                made[line_id].append(Adjustment(source, offer_id, name, level, money[amount]))
+    source = Source.COUPON
     for coupon, off in final.coupons:
+        coupon_id, name = coupon.coupon_id, coupon.name
         for line_id, amount in off.items():
             if amount:
-                made[line_id].append(
-                    Adjustment(
-                        Source.COUPON,
-                        coupon.coupon_id,
-                        coupon.name,
-                        "coupon",
-                        Money(amount, currency),
-                    )
-                )
+                made[line_id].append(Adjustment(source, coupon_id, name, "coupon", money[amount]))
     lines = []
-    for index, line in enumerate(problem.lines):
-        adjustments = made[line.line_id]
-        if points_shares[index]:
-            adjustments.append(
-                Adjustment(
-                    Source.POINTS, None, "points", "points", Money(points_shares[index], currency)
-                )
-            )
+    took = final.took
+    for line, share in zip(problem.lines, points_shares, strict=True):
+        line_id = line.line_id
+        adjustments = made[line_id]
+        if share:
+            adjustments.append(Adjustment(Source.POINTS, None, "points", "points", money[share]))
         lines.append(
             QuoteLine(
-                line_id=line.line_id,
-                sku_id=line.item.sku_id,
-                quantity=line.quantity,
-                list_unit_price=line.unit_price,
-                list_amount=line.unit_price * line.quantity,
-                adjustments=tuple(adjustments),
-                final_amount=Money(final.amounts[line.line_id] - points_shares[index], currency),
-                add_on_of=line.add_on_of,
-                add_on_granted=line.add_on_of is not None and line.line_id in final.took,
+                line_id,
+                line.item.sku_id,
+                line.quantity,
+                line.unit_price,
+                money[line.unit_price.minor * line.quantity],
+                tuple(adjustments),
+                money[amounts[line_id] - share],
+                line.add_on_of,
+                line.add_on_of is not None and line_id in took,
             )
         )
     list_total = problem.list_total()
-    promotion_off = list_total - before_coupons.payable()
-    coupon_off = before_coupons.payable() - final.payable()
+    before_payable, final_payable = before_coupons.payable(), final.payable()
     gifts = _gifts(problem, final)
     totals = Totals(
-        list_total=Money(list_total, currency),
-        promotion_discount=Money(promotion_off, currency),
-        coupon_discount=Money(coupon_off, currency),
-        points_discount=Money(points_off, currency),
-        payable=Money(final.payable() - points_off, currency),
+        list_total=money[list_total],
+        promotion_discount=money[list_total - before_payable],
+        coupon_discount=money[before_payable - final_payable],
+        points_discount=money[points_off],
+        payable=money[final_payable - points_off],
         points_used=points_used,
-        gift_value=Money(sum(g.value.minor * g.quantity for g in gifts), currency),
+        gift_value=money[sum(g.value.minor * g.quantity for g in gifts)],
     )
     chosen_ids = tuple(coupon.coupon_id for coupon, _ in final.coupons)
+    chosen = {coupon_id.int for coupon_id in chosen_ids}  # an int hashes faster than a UUID
+    not_applied = _not_applied(problem, final, entries)
+    verdicts = [
+        _verdict(
+            problem, coupon, before_coupons, at, channel, coupon.coupon_id.int in chosen, money
+        )
+        for coupon in wallet
+    ]
     return Quote(
         currency=currency,
         lines=tuple(lines),
         totals=totals,
         gifts=gifts,
         add_ons=_add_ons(final),
-        not_applied=_not_applied(problem, final, entries),
-        coupons=tuple(
-            _verdict(problem, coupon, before_coupons, at, channel, coupon.coupon_id in chosen_ids)
-            for coupon in wallet
-        ),
+        not_applied=not_applied,
+        coupons=tuple(verdicts),
         chosen_coupons=chosen_ids,
         recommended=choices.coupons is None,
         max_points=max_points,
         proven_best=result.proven,
         explored=result.nodes,
     )
+
+
+class _Amounts(dict[int, Money]):
+    """The amounts of one quote by minor units, each made once: a quote repeats many amounts,
+    and an amount is immutable, so equal ones may be one object."""
+
+    def __init__(self, currency: str) -> None:
+        super().__init__()
+        self.currency = currency
+
+    def __missing__(self, minor: int) -> Money:
+        amount = self[minor] = Money(minor, self.currency)
+        return amount
 
 
 def _points(
@@ -184,48 +195,44 @@ def _add_ons(state: State) -> tuple[AddOn, ...]:
 def _not_applied(
     problem: Problem, final: State, entries: dict[Level, State]
 ) -> tuple[NotApplied, ...]:
-    applied = {offer.id for offer, _, _ in final.applied}
+    """Each offer not in the price, with why (evaluated at its level's entry state), and each
+    applied tiered offer whose next tier is near."""
+    applied = {offer for offer, _, _ in final.applied}  # offers are their own identity
+    by_id, context = problem.by_id, problem.context
     found = []
     for offer in problem.offers.values():
-        definition = offer.promotion.definition
         entry = entries[offer.level]
-        outcome = problem.evaluate(offer, offer.line_ids, entry)
-        if offer.id in applied:
-            next_tier = getattr(definition.kind, "next_tier", None)
-            hint = (
-                next_tier(
-                    [problem.line_at(problem.by_id[i], entry) for i in offer.line_ids],
-                    problem.context,
+        if offer in applied:
+            next_tier = getattr(offer.promotion.definition.kind, "next_tier", None)
+            if next_tier is not None:
+                hint = next_tier(
+                    [problem.line_at(by_id[i], entry) for i in offer.line_ids], context
                 )
-                if next_tier
-                else None
-            )
-            if isinstance(hint, Missed):
-                found.append(_missed(offer, hint))
+                if isinstance(hint, Missed):
+                    found.append(_missed(offer, hint))
             continue
+        outcome = problem.evaluate(offer, offer.line_ids, entry)
         if isinstance(outcome, Missed):
             found.append(_missed(offer, outcome))
         elif isinstance(outcome, Applied):
-            found.append(
-                _missed(
-                    offer,
-                    Missed(NOT_CHOSEN, "another combination of offers saves more on these lines"),
-                )
-            )
+            found.append(_missed(offer, _NOT_CHOSEN_MISS))
     return tuple(found)
+
+
+_NOT_CHOSEN_MISS = Missed(NOT_CHOSEN, "another combination of offers saves more on these lines")
 
 
 def _missed(offer: Offer, missed: Missed) -> NotApplied:
     definition = offer.promotion.definition
     return NotApplied(
-        promotion_id=offer.id,
-        name=definition.name,
-        tag=definition.kind.tag(),
-        level=offer.level.name.lower(),
-        reason=missed.reason,
-        message=missed.message,
-        missing_amount=missed.missing_amount,
-        missing_count=missed.missing_count,
+        offer.id,
+        definition.name,
+        definition.kind.tag(),
+        _LEVEL_NAMES[offer.level],
+        missed.reason,
+        missed.message,
+        missed.missing_amount,
+        missed.missing_count,
     )
 
 
@@ -236,33 +243,44 @@ def _verdict(
     at: dt.datetime,
     channel: Channel,
     chosen: bool,
+    money: _Amounts,
 ) -> CouponVerdict:
-    currency = problem.context.currency
-    zero = Money.zero(currency)
-
-    def no(reason: str, message: str, missing: Money | None = None) -> CouponVerdict:
-        return CouponVerdict(
-            coupon.coupon_id, coupon.name, False, reason, message, zero, missing_amount=missing
-        )
-
+    currency = money.currency
     if not coupon.available:
-        return no("coupon.not_available", "this coupon is locked, used, voided or expired")
+        return _no(
+            coupon, money, "coupon.not_available", "this coupon is locked, used, voided or expired"
+        )
     if coupon.valid is not None and not coupon.valid.contains(at):
-        return no("coupon.outside_validity", "this coupon cannot be used at this time")
+        return _no(
+            coupon, money, "coupon.outside_validity", "this coupon cannot be used at this time"
+        )
     if channel not in coupon.channels:
-        return no("coupon.wrong_channel", f"this coupon is not for the {channel.value} channel")
+        return _no(
+            coupon,
+            money,
+            "coupon.wrong_channel",
+            f"this coupon is not for the {channel.value} channel",
+        )
     if coupon.benefit.currency != currency:
-        return no("coupon.other_currency", f"this coupon is in {coupon.benefit.currency}")
+        return _no(
+            coupon, money, "coupon.other_currency", f"this coupon is in {coupon.benefit.currency}"
+        )
     if not problem.scope(coupon):
-        return no("coupon.out_of_scope", "no line of the cart is in this coupon's scope")
+        return _no(
+            coupon, money, "coupon.out_of_scope", "no line of the cart is in this coupon's scope"
+        )
     base = problem.coupon_base(coupon, state)
     if not base:
-        return no("coupon.not_combinable", "every line it covers already took a promotion")
-    eligible = sum(state.amounts[line_id] for line_id in base)
+        return _no(
+            coupon, money, "coupon.not_combinable", "every line it covers already took a promotion"
+        )
+    eligible = sum(map(state.amounts.__getitem__, base))
     threshold = coupon.benefit.threshold_minor()
     if eligible < threshold:
-        missing = Money(threshold - eligible, currency)
-        return no(
+        missing = money[threshold - eligible]
+        return _no(
+            coupon,
+            money,
             "coupon.below_threshold",
             f"add {missing.amount} more of the goods it covers to use it",
             missing,
@@ -276,9 +294,18 @@ def _verdict(
         True,
         None if chosen else NOT_CHOSEN,
         "in the price" if chosen else "another set of coupons saves more",
-        Money(off, currency),
-        chosen=chosen,
-        needs_confirmation=confirm,
+        money[off],
+        chosen,
+        confirm,
+    )
+
+
+def _no(
+    coupon: WalletCoupon, money: _Amounts, reason: str, message: str, missing: Money | None = None
+) -> CouponVerdict:
+    """The verdict of a coupon not usable on this cart, for ``reason``."""
+    return CouponVerdict(
+        coupon.coupon_id, coupon.name, False, reason, message, money[0], missing_amount=missing
     )
 
 
