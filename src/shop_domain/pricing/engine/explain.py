@@ -87,7 +87,7 @@ def explain(
         )
     list_total = problem.list_total()
     before_payable, final_payable = before_coupons.payable(), final.payable()
-    gifts = _gifts(problem, final)
+    gifts = _gifts(problem, final, money)
     totals = Totals(
         list_total=money[list_total],
         promotion_discount=money[list_total - before_payable],
@@ -155,8 +155,7 @@ def _points(
     return max_points, money, used
 
 
-def _gifts(problem: Problem, state: State) -> tuple[QuoteGift, ...]:
-    currency = problem.context.currency
+def _gifts(problem: Problem, state: State, money: _Amounts) -> tuple[QuoteGift, ...]:
     gifts = []
     for offer, gift, line_ids in state.gifts():
         bases = [
@@ -173,9 +172,7 @@ def _gifts(problem: Problem, state: State) -> tuple[QuoteGift, ...]:
                 quantity=gift.quantity,
                 value=gift.value,
                 price=gift.price,
-                shares={
-                    line_id: Money(s, currency) for line_id, s in zip(line_ids, shares, strict=True)
-                },
+                shares={line_id: money[s] for line_id, s in zip(line_ids, shares, strict=True)},
             )
         )
     return tuple(gifts)
@@ -195,8 +192,8 @@ def _add_ons(state: State) -> tuple[AddOn, ...]:
 def _not_applied(
     problem: Problem, final: State, entries: dict[Level, State]
 ) -> tuple[NotApplied, ...]:
-    """Each offer not in the price, with why (evaluated at its level's entry state), and each
-    applied tiered offer whose next tier is near."""
+    """Each offer not in the price and why (evaluated at its level's entry state), and each
+    applied offer whose kind names a next tier, with what that tier misses."""
     applied = {offer for offer, _, _ in final.applied}  # offers are their own identity
     by_id, context = problem.by_id, problem.context
     found = []
@@ -245,7 +242,6 @@ def _verdict(
     chosen: bool,
     money: _Amounts,
 ) -> CouponVerdict:
-    currency = money.currency
     if not coupon.available:
         return _no(
             coupon, money, "coupon.not_available", "this coupon is locked, used, voided or expired"
@@ -261,7 +257,7 @@ def _verdict(
             "coupon.wrong_channel",
             f"this coupon is not for the {channel.value} channel",
         )
-    if coupon.benefit.currency != currency:
+    if coupon.benefit.currency != money.currency:
         return _no(
             coupon, money, "coupon.other_currency", f"this coupon is in {coupon.benefit.currency}"
         )
