@@ -149,21 +149,21 @@ class Problem:
     scopes: Mapping[uuid.UUID, tuple[str, ...]] = attrs.field(init=False)
     """The lines in each usable coupon's scope (add-on lines are in none)."""
     _list_total: int = attrs.field(init=False)
-    _keys: Mapping[str, frozenset[Key]] = attrs.field(init=False)
     _evaluated: dict[object, Outcome] = attrs.field(init=False, factory=dict, eq=False, repr=False)
     """Outcomes by promotion and its lines' prices: a kind is a pure function of them."""
     _lines: dict[tuple[str, int, int], Line] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
-    _named: dict[Key, list[int]] = attrs.field(init=False, eq=False, repr=False)
-    """:func:`lines_by_key` of the lines."""
+    named: Mapping[Key, list[int]] | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False
+    )
+    """:func:`lines_by_key` of the lines (found here when not given)."""
     add_on_lines: tuple[CartLine, ...] = attrs.field(init=False, eq=False, repr=False)
     """The add-on lines (each the SKU a promotion offers as an add-on)."""
 
     def __attrs_post_init__(self) -> None:
-        keys = {line.line_id: frozenset(target_keys(line.item)) for line in self.lines}
-        object.__setattr__(self, "_keys", keys)
-        object.__setattr__(self, "_named", lines_by_key(self.lines))
+        if self.named is None:
+            object.__setattr__(self, "named", lines_by_key(self.lines))
         object.__setattr__(self, "by_id", {line.line_id: line for line in self.lines})
         add_ons = tuple(line for line in self.lines if line.add_on_of is not None)
         object.__setattr__(self, "add_on_lines", add_ons)
@@ -288,10 +288,13 @@ class Problem:
     # --- coupons --------------------------------------------------------------------------------
     def scope_of(self, coupon: WalletCoupon) -> tuple[str, ...]:
         """The lines in ``coupon``'s goods (add-on lines are in none)."""
-        keys, named, excluded = self._keys, self._named, coupon.goods.excluded
+        named, excluded = self.named, coupon.goods.excluded
+        assert named is not None
         found = sorted({n for key in coupon.goods.included for n in named.get(key, ())})
         return tuple(
-            self.lines[n].line_id for n in found if excluded.isdisjoint(keys[self.lines[n].line_id])
+            self.lines[n].line_id
+            for n in found
+            if not excluded or excluded.isdisjoint(target_keys(self.lines[n].item))
         )
 
     def scope(self, coupon: WalletCoupon) -> tuple[str, ...]:
