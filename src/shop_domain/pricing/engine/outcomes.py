@@ -91,9 +91,11 @@ class Outcomes:
         amounts = {i: state.amounts[i] for i in lines}
         before = sum(amounts.values())
         saved, after = [], []
+        apply = self.problem.apply
         for steps in cluster.steps:
             small = State(dict(units), dict(amounts), set())
-            clustering.apply(self.problem, steps, small)
+            for offer, line_ids in steps:
+                apply(offer, line_ids, small)
             saved.append(before - sum(small.amounts.values()))
             after.append(small)
         low_units = {i: min(small.units[i] for small in after) for i in lines}

@@ -104,6 +104,9 @@ class State:
         return sum(gift.value.minor * gift.quantity for _, gift, _ in self.gifts())
 
 
+_TAKING = (GiftGrant, AddOnOffer)
+"""Effects that change no price but take their lines (PRO-5)."""
+
 Assignment = Mapping[str, uuid.UUID]
 """A level of a plan: the promotion each line takes (a line not named takes none)."""
 
@@ -182,33 +185,29 @@ class Problem:
     # --- promotions -----------------------------------------------------------------------------
     def line_at(self, line: CartLine, state: State) -> Line:
         """``line`` as ``state`` prices it (lines are immutable: one object per price)."""
-        key = (line.line_id, state.units[line.line_id], state.amounts[line.line_id])
+        line_id = line.line_id
+        return self._line(line_id, state.units[line_id], state.amounts[line_id])
+
+    def _line(self, line_id: str, unit: int, amount: int) -> Line:
+        key = (line_id, unit, amount)
         found = self._lines.get(key)
         if found is None:
-            currency = self.context.currency
+            line, currency = self.by_id[line_id], self.context.currency
             found = self._lines[key] = Line(
-                line.line_id,
-                line.item,
-                line.quantity,
-                Money(key[1], currency),
-                Money(key[2], currency),
+                line_id, line.item, line.quantity, Money(unit, currency), Money(amount, currency)
             )
         return found
 
     def evaluate(self, offer: Offer, line_ids: Sequence[str], state: State) -> Outcome:
         """What ``offer`` does to ``line_ids`` as ``state`` prices them."""
-        key = (
-            id(offer),
-            tuple(line_ids),
-            tuple(map(state.units.__getitem__, line_ids)),
-            tuple(map(state.amounts.__getitem__, line_ids)),
-        )
+        units = tuple(map(state.units.__getitem__, line_ids))
+        amounts = tuple(map(state.amounts.__getitem__, line_ids))
+        key = (id(offer), tuple(line_ids), units, amounts)
         found = self._evaluated.get(key)
         if found is not None:
             return found
-        by_id = self.by_id
-        lines = [self.line_at(by_id[line_id], state) for line_id in line_ids]
-        picks = self.gift_picks.get(offer.id)
+        lines = list(map(self._line, line_ids, units, amounts))
+        picks = self.gift_picks.get(offer.id) if self.gift_picks else None
         kind = offer.promotion.definition.kind
         if picks is not None:
             found = kind.evaluate(lines, self.context, picks=picks)  # type: ignore[call-arg]
@@ -239,7 +238,7 @@ class Problem:
                 ).items():
                     off[line_id] = off.get(line_id, 0) + share
                 took.extend(effect.line_ids)
-            elif isinstance(effect, GiftGrant | AddOnOffer):
+            elif isinstance(effect, _TAKING):
                 took.extend(effect.line_ids)
         state.took.update(took)
         state.applied.append((offer, line_ids, outcome))
