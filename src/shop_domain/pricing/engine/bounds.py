@@ -271,8 +271,10 @@ def _parts(
                 paid_back[line_id] = paid_back.get(line_id, zero) + slope
     parts = []
     for n, (lines, least) in enumerate(raises):
-        sigma = max((paid_back.get(i, zero) for i in lines), default=zero)
-        kept_raise = int((1 - sigma) * least)  # rounded down: the answer stays above
+        kept_raise = least
+        if paid_back:
+            sigma = max((paid_back.get(i, zero) for i in lines), default=zero)
+            kept_raise = int((1 - sigma) * least)  # rounded down: the answer stays above
         parts.append(min(everything[n] - least, jumps[n] - kept_raise))
     return parts
 

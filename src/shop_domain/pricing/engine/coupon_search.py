@@ -52,14 +52,14 @@ class CouponSearch:
 
     def offs(self, state: State) -> list[int]:
         """What each coupon of the pool alone would take off ``state``, in the pool's order."""
-        amounts = state.amounts
-        sums = [sum([amounts[i] for i in scope]) for scope in self._scopes]
+        amount = state.amounts.__getitem__
+        sums = [sum(map(amount, scope)) for scope in self._scopes]
         return [
             self._discount(
                 coupon,
                 sums[at]
                 if at is not None
-                else sum([amounts[i] for i in self.problem.coupon_base(coupon, state)]),
+                else sum(map(amount, self.problem.coupon_base(coupon, state))),
             )
             for coupon, at in zip(self.pool, self._fixed_base, strict=True)
         ]
@@ -142,7 +142,8 @@ class CouponSearch:
         top = (high or state).amounts
         floor = dict(state.amounts)
         inside: dict[uuid.UUID, int] = {}
-        for level in sorted({entry[2] for entry in later}):
+        levels = sorted({entry[2] for entry in later})
+        for level in levels:
             here = [(e[0], e[1], e[4]) for e in later if e[2] == level and e[0]]
             for saving, line_ids, every in here:
                 shares = {}
@@ -172,6 +173,8 @@ class CouponSearch:
                     continue
                 for cid, share in shares.items():
                     inside[cid] = inside.get(cid, 0) + share
+            if level == levels[-1]:
+                break  # no later level reads the floor
             for line_ids, most_taken, every in (
                 (e[1], e[3], e[4]) for e in later if e[2] == level and e[3]
             ):
