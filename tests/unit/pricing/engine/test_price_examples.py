@@ -7,6 +7,8 @@ from tests.unit.pricing.engine.engine_builders import (
     ANYONE,
     APP,
     AT,
+    CATEGORY,
+    SHOP_B,
     cny,
     coupon,
     line,
@@ -85,6 +87,26 @@ def test_a_coupon_that_adds_nothing_to_one_set_may_still_complete_a_better_one()
     assert quote.totals.payable == cny("0.01")
     assert quote.proven_best
     assert quote.chosen_coupons == tuple(c.coupon_id for c in wallet)
+    check_quote(quote)
+
+
+@pytest.mark.rule("CPN-8")
+@pytest.mark.rule("MON-3")
+def test_a_later_coupon_reads_how_an_earlier_one_was_split_over_its_lines() -> None:
+    """The category's 满200减30 covers both shops' lines and takes 15 off each; shop A's
+    满85减20 is then measured on line 1's 85 and still applies. (The search splits a coupon
+    over its lines only where a later coupon reads the split; here one does.)"""
+    cart = [line(1, "100"), line(2, "100", shop=SHOP_B)]
+    category = CouponGoods(frozenset({(TargetKind.CATEGORY, CATEGORY)}), narrowness=1)
+    wallet = [
+        coupon(1, value="30", threshold="200", goods_keys=category, stackable=True),
+        coupon(2, value="20", threshold="85", goods_keys=_shop_goods(), stackable=True),
+    ]
+    quote = price(cart, ANYONE, AT, APP, [], wallet)
+    assert quote.totals.payable == cny("150")
+    assert quote.proven_best
+    assert quote.chosen_coupons == tuple(c.coupon_id for c in wallet)
+    assert [a.amount for a in quote.lines[0].adjustments] == [cny("15"), cny("20")]
     check_quote(quote)
 
 
