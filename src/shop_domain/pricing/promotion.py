@@ -53,6 +53,14 @@ class PromotionStatus(enum.StrEnum):
     ENDED = "ended"
 
 
+# An enum's members read through their class cost a lookup each time: what every quote reads of
+# every promotion reads them from here.
+_ITEM, _BUNDLE, _SHOP, _ORDER = Level.ITEM, Level.BUNDLE, Level.SHOP, Level.ORDER
+_ITEM_STAGE, _BUNDLE_STAGE = Stage.ITEM, Stage.BUNDLE
+_PLATFORM_TARGETS = TargetKind.PLATFORM
+_SCHEDULED, _ACTIVE = PromotionStatus.SCHEDULED, PromotionStatus.ACTIVE
+
+
 def _name(_instance: object, _attribute: object, value: str) -> None:
     if not value.strip() or len(value) > NAME_MAX:
         raise InvalidPromotion(f"a promotion's name has 1 to {NAME_MAX} characters")
@@ -87,11 +95,11 @@ class PromotionDefinition:
         """Where it applies in PRO-4's order: a threshold kind on the platform's goods is an
         order-level promotion; on a shop's, a category's or narrower goods, a shop-level one."""
         stage = self.kind.stage
-        if stage is Stage.ITEM:
-            return Level.ITEM
-        if stage is Stage.BUNDLE:
-            return Level.BUNDLE
-        return Level.ORDER if self.targets.kind is TargetKind.PLATFORM else Level.SHOP
+        if stage is _ITEM_STAGE:
+            return _ITEM
+        if stage is _BUNDLE_STAGE:
+            return _BUNDLE
+        return _ORDER if self.targets.kind is _PLATFORM_TARGETS else _SHOP
 
 
 @attrs.frozen
@@ -149,7 +157,13 @@ class Promotion(Aggregate):
         return self.status
 
     def is_active(self, now: dt.datetime) -> bool:
-        return self.status_at(now) is PromotionStatus.ACTIVE
+        """Whether :meth:`status_at` ``now`` is active: scheduled, with ``now`` in its window
+        (read without :meth:`status_at`: a quote asks it of every promotion it meets)."""
+        status = self.status
+        if status is _SCHEDULED:
+            window = self.definition.window
+            return window.starts_at <= now < window.ends_at
+        return status is _ACTIVE
 
     def rank(self) -> tuple[int, dt.datetime]:
         """Sorts promotions that save the same, best first (PRO-5): higher priority, then

@@ -63,6 +63,10 @@ class AudienceKind(enum.StrEnum):
     """Customers in the group ``group``."""
 
 
+_EVERYONE, _NEW_USERS = AudienceKind.EVERYONE, AudienceKind.NEW_USERS
+_MEMBER_LEVEL, _GROUP = AudienceKind.MEMBER_LEVEL, AudienceKind.GROUP
+
+
 @attrs.frozen
 class Audience:
     kind: AudienceKind = AudienceKind.EVERYONE
@@ -80,12 +84,15 @@ class Audience:
             raise InvalidPromotion("a group audience, and only one, names its group")
 
     def admits(self, customer: CustomerFacts) -> bool:
-        if self.kind is AudienceKind.NEW_USERS:
+        kind = self.kind
+        if kind is _EVERYONE:
+            return True
+        if kind is _NEW_USERS:
             return customer.new_user
-        if self.kind is AudienceKind.MEMBER_LEVEL:
+        if kind is _MEMBER_LEVEL:
             assert self.min_level is not None
             return customer.member_level >= self.min_level
-        if self.kind is AudienceKind.GROUP:
+        if kind is _GROUP:
             return self.group in customer.groups
         return True
 
@@ -101,17 +108,24 @@ class TargetKind(enum.StrEnum):
     PLATFORM = "platform"
 
 
-def target_keys(item: ItemFacts) -> Iterator[tuple[TargetKind, uuid.UUID | None]]:
+# An enum's members read through their class cost a lookup each time: the hot paths (every line
+# and promotion of every quote) read them from here.
+_SKU, _SPU, _CATEGORY = TargetKind.SKU, TargetKind.SPU, TargetKind.CATEGORY
+_BRAND, _SHOP, _PLATFORM = TargetKind.BRAND, TargetKind.SHOP, TargetKind.PLATFORM
+_PLATFORM_KEY = (_PLATFORM, None)
+
+
+def target_keys(item: ItemFacts) -> tuple[tuple[TargetKind, uuid.UUID | None], ...]:
     """Every key under which a promotion may name ``item``: its SKU, SPU, each category of its
-    path, its brand, its shop, and the platform (``None``)."""
-    yield TargetKind.SKU, item.sku_id
-    yield TargetKind.SPU, item.spu_id
+    path, its brand, its shop, and the platform (``None``), in that order."""
+    keys: list[tuple[TargetKind, uuid.UUID | None]] = [(_SKU, item.sku_id), (_SPU, item.spu_id)]
     for category_id in item.category_ids:
-        yield TargetKind.CATEGORY, category_id
+        keys.append((_CATEGORY, category_id))
     if item.brand_id is not None:
-        yield TargetKind.BRAND, item.brand_id
-    yield TargetKind.SHOP, item.shop_id
-    yield TargetKind.PLATFORM, None
+        keys.append((_BRAND, item.brand_id))
+    keys.append((_SHOP, item.shop_id))
+    keys.append(_PLATFORM_KEY)
+    return tuple(keys)
 
 
 @attrs.frozen
@@ -136,22 +150,22 @@ class Targets:
         if item.sku_id in self.excluded_skus or item.spu_id in self.excluded_spus:
             return False
         kind, ids = self.kind, self.ids
-        if kind is TargetKind.PLATFORM:
+        if kind is _PLATFORM:
             return True
-        if kind is TargetKind.SKU:
+        if kind is _SKU:
             return item.sku_id in ids
-        if kind is TargetKind.SPU:
+        if kind is _SPU:
             return item.spu_id in ids
-        if kind is TargetKind.CATEGORY:
+        if kind is _CATEGORY:
             return not ids.isdisjoint(item.category_ids)
-        if kind is TargetKind.SHOP:
+        if kind is _SHOP:
             return item.shop_id in ids
         return item.brand_id is not None and item.brand_id in ids
 
     def keys(self) -> Iterator[tuple[TargetKind, uuid.UUID | None]]:
         """The keys this promotion is found under in an index of targets."""
-        if self.kind is TargetKind.PLATFORM:
-            yield TargetKind.PLATFORM, None
+        if self.kind is _PLATFORM:
+            yield _PLATFORM_KEY
         else:
             for key in sorted(self.ids):
                 yield self.kind, key
