@@ -20,18 +20,40 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from shop_domain.pricing.lines import ItemFacts
 from shop_domain.pricing.promotion import Promotion
-from shop_domain.pricing.terms import Channel, TargetKind, target_keys
+from shop_domain.pricing.terms import Channel, TargetKind
 
-Key = tuple[TargetKind, uuid.UUID | None]
+Key = tuple[TargetKind, int | None]
+"""A key of :meth:`Targets.keys` with its id as an integer (``UUID.int``): hashed without
+calling into Python, as a UUID is."""
+
+
+class _Filed(NamedTuple):
+    """What the index reads of a promotion, read once when it is put: the keys it is filed
+    under, its channels, and the SKUs and SPUs its targets exclude (as integers; ``None`` for
+    none)."""
+
+    promotion: Promotion
+    keys: tuple[Key, ...]
+    channels: frozenset[Channel]
+    excluded_skus: frozenset[int] | None
+    excluded_spus: frozenset[int] | None
+
+
+def _ints(ids: frozenset[uuid.UUID]) -> frozenset[int] | None:
+    return frozenset(id_.int for id_ in ids) if ids else None
 
 
 class PromotionIndex:
     def __init__(self, promotions: Iterable[Promotion] = ()) -> None:
-        self._by_key: dict[Key, dict[uuid.UUID, Promotion]] = {}
-        self._filed: dict[uuid.UUID, tuple[Promotion, tuple[Key, ...]]] = {}
+        # for each kind of target, the promotions filed under each id (by their ids' integers)
+        self._by_kind: dict[TargetKind, dict[int | None, dict[int, _Filed]]] = {
+            kind: {} for kind in TargetKind
+        }
+        self._filed: dict[uuid.UUID, _Filed] = {}
         for promotion in promotions:
             self.put(promotion)
 
@@ -43,58 +65,94 @@ class PromotionIndex:
 
     def __iter__(self) -> Iterator[Promotion]:
         """The promotions held, in no particular order."""
-        return (promotion for promotion, _ in self._filed.values())
+        return (filed.promotion for filed in self._filed.values())
 
     def get(self, promotion_id: uuid.UUID) -> Promotion | None:
         filed = self._filed.get(promotion_id)
-        return None if filed is None else filed[0]
+        return None if filed is None else filed.promotion
 
     def put(self, promotion: Promotion) -> None:
         """Hold ``promotion``, in place of the one of its id held before (its goods may have
-        changed)."""
+        changed). A promotion whose definition changes is put again: its status and window are
+        read at each answer, the rest of its definition here."""
         self.remove(promotion.id)
-        keys = tuple(promotion.definition.targets.keys())
-        self._filed[promotion.id] = (promotion, keys)
-        by_key = self._by_key
-        for key in keys:
-            filed = by_key.get(key)
-            if filed is None:
-                filed = by_key[key] = {}
-            filed[promotion.id] = promotion
+        definition = promotion.definition
+        targets = definition.targets
+        named = targets.keys()
+        keys = tuple(
+            (kind, None if target_id is None else target_id.int) for kind, target_id in named
+        )
+        filed = _Filed(
+            promotion,
+            keys,
+            definition.channels,
+            _ints(targets.excluded_skus),
+            _ints(targets.excluded_spus),
+        )
+        self._filed[promotion.id] = filed
+        promotion_key = promotion.id.int
+        by_kind = self._by_kind
+        for kind, target_id in keys:
+            by_id = by_kind[kind]
+            found = by_id.get(target_id)
+            if found is None:
+                found = by_id[target_id] = {}
+            found[promotion_key] = filed
 
     def remove(self, promotion_id: uuid.UUID) -> None:
         """Forget the promotion of ``promotion_id`` (nothing if it is not held)."""
         found = self._filed.pop(promotion_id, None)
         if found is None:
             return
-        for key in found[1]:
-            filed = self._by_key[key]
-            del filed[promotion_id]
+        promotion_key = promotion_id.int
+        for kind, target_id in found.keys:
+            by_id = self._by_kind[kind]
+            filed = by_id[target_id]
+            del filed[promotion_key]
             if not filed:
-                del self._by_key[key]
+                del by_id[target_id]
 
     def candidates(
         self, items: Iterable[ItemFacts], at: dt.datetime, channel: Channel
     ) -> list[Promotion]:
         """The promotions active at ``at`` on ``channel`` that cover at least one of ``items``,
-        each once, ordered by id."""
-        by_key = self._by_key
-        found: dict[uuid.UUID, Promotion] = {}
-        passed: set[uuid.UUID] = set()  # not active at ``at`` or not on ``channel``: for no item
+        each once, ordered by id.
+
+        A promotion found under one of an item's keys (:func:`target_keys`) covers it unless
+        it excludes its SKU or SPU; whether it is active and on ``channel`` is the same for
+        every item, so it is asked once."""
+        by_kind = self._by_kind
+        skus, spus, categories = by_kind[_SKU], by_kind[_SPU], by_kind[_CATEGORY]
+        brands, shops = by_kind[_BRAND], by_kind[_SHOP]
+        platform = by_kind[_PLATFORM].get(None)
+        # by the promotion's id: the promotion found, or None if not active at ``at`` or not on
+        # ``channel`` (an excluded item decides nothing: another item may be covered)
+        decided: dict[int, Promotion | None] = {}
         for item in items:
-            for key in target_keys(item):
-                filed = by_key.get(key)
+            sku, spu = item.sku_id.int, item.spu_id.int
+            filings = [skus.get(sku), spus.get(spu), shops.get(item.shop_id.int), platform]
+            for category_id in item.category_ids:
+                filings.append(categories.get(category_id.int))
+            if item.brand_id is not None:
+                filings.append(brands.get(item.brand_id.int))
+            for filed in filings:
                 if filed is None:
                     continue
-                for promotion_id, promotion in filed.items():
-                    if promotion_id in found or promotion_id in passed:
+                for key, (promotion, _, channels, excluded_skus, excluded_spus) in filed.items():
+                    if key in decided:
                         continue
-                    definition = promotion.definition
-                    if channel not in definition.channels or not promotion.is_active(at):
-                        passed.add(promotion_id)
-                    elif definition.targets.covers(item):
-                        found[promotion_id] = promotion
-        return [found[promotion_id] for promotion_id in sorted(found)]
+                    if channel not in channels or not promotion.is_active(at):
+                        decided[key] = None
+                    elif (excluded_skus is None or sku not in excluded_skus) and (
+                        excluded_spus is None or spu not in excluded_spus
+                    ):
+                        decided[key] = promotion
+        found = {key: promotion for key, promotion in decided.items() if promotion is not None}
+        return [found[key] for key in sorted(found)]
+
+
+_SKU, _SPU, _CATEGORY = TargetKind.SKU, TargetKind.SPU, TargetKind.CATEGORY
+_BRAND, _SHOP, _PLATFORM = TargetKind.BRAND, TargetKind.SHOP, TargetKind.PLATFORM
 
 
 __all__ = ["PromotionIndex"]
