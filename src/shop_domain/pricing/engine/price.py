@@ -19,13 +19,13 @@ from shop_domain.pricing.engine.errors import (
 )
 from shop_domain.pricing.engine.explain import explain
 from shop_domain.pricing.engine.inputs import NO_CHOICES, CartLine, Choices, PointsOffer
-from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order, lines_by_key
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order
 from shop_domain.pricing.engine.quote import Quote
 from shop_domain.pricing.engine.search import DEFAULT_BUDGET, Search
 from shop_domain.pricing.engine.wallet import WalletCoupon
 from shop_domain.pricing.kinds.base import Context
 from shop_domain.pricing.promotion import Level, Promotion
-from shop_domain.pricing.terms import Channel, CustomerFacts
+from shop_domain.pricing.terms import Channel, CustomerFacts, TargetKind
 
 
 def price(
@@ -65,24 +65,23 @@ def prepare(
     fits = _fits(cart, offers)
     _check_picks(cart, choices, fits)
     _check_gift_picks(choices, offers)
-    usable = tuple(
-        sorted(
-            (
-                c
-                for c in coupons
-                if c.usable_at(at, channel) and c.benefit.currency == context.currency
-            ),
-            key=coupon_order,
-        )
-    )
+    currency = context.currency
+    usable = [c for c in coupons if c.usable_at(at, channel) and c.benefit.currency == currency]
+    usable.sort(key=_coupon_order)
     return Problem(
         tuple(cart),
         context,
         {offer.id: offer for offer in offers},
         fits,
-        usable,
+        tuple(usable),
         dict(choices.gifts),
     )
+
+
+def _coupon_order(coupon: WalletCoupon) -> tuple[int, int]:
+    """:func:`coupon_order`, with the id as an integer: the same order, compared without calling
+    into Python."""
+    return (coupon.goods.narrowness, coupon.coupon_id.int)
 
 
 def _currency_of(cart: Sequence[CartLine]) -> str:
@@ -96,6 +95,43 @@ def _currency_of(cart: Sequence[CartLine]) -> str:
     return currencies.pop()
 
 
+_PLATFORM = TargetKind.PLATFORM
+
+
+def _lines_by_id(cart: Sequence[CartLine]) -> dict[TargetKind, dict[int | None, list[int]]]:
+    """:func:`~shop_domain.pricing.engine.plan.lines_by_key` of ``cart``, by kind of key and
+    then by id as an integer (hashed without calling into Python, as a UUID is): each list in
+    the cart's order, without repeats."""
+    skus: dict[int | None, list[int]] = {}
+    spus: dict[int | None, list[int]] = {}
+    categories: dict[int | None, list[int]] = {}
+    brands: dict[int | None, list[int]] = {}
+    shops: dict[int | None, list[int]] = {}
+    everything: list[int] = []
+    for n, line in enumerate(cart):
+        if line.add_on_of is not None:
+            continue
+        item = line.item
+        skus.setdefault(item.sku_id.int, []).append(n)
+        spus.setdefault(item.spu_id.int, []).append(n)
+        for category_id in item.category_ids:
+            found = categories.setdefault(category_id.int, [])
+            if not found or found[-1] != n:  # a category named twice in one path
+                found.append(n)
+        if item.brand_id is not None:
+            brands.setdefault(item.brand_id.int, []).append(n)
+        shops.setdefault(item.shop_id.int, []).append(n)
+        everything.append(n)
+    return {
+        TargetKind.SKU: skus,
+        TargetKind.SPU: spus,
+        TargetKind.CATEGORY: categories,
+        TargetKind.BRAND: brands,
+        TargetKind.SHOP: shops,
+        TargetKind.PLATFORM: {None: everything},
+    }
+
+
 def _offers(
     cart: Sequence[CartLine],
     customer: CustomerFacts,
@@ -103,46 +139,81 @@ def _offers(
     channel: Channel,
     promotions: Iterable[Promotion],
 ) -> list[Offer]:
+    """An offer for each promotion (the first of each id) active at ``at``, on ``channel``, for
+    ``customer``, that names some lines of ``cart`` (add-on lines aside): the lines named by one
+    of its keys (:meth:`Targets.keys`), in the cart's order, less exclusions. By id."""
     offers = []
-    seen: set[uuid.UUID] = set()
-    named = lines_by_key(cart)
+    seen: set[int] = set()
+    named = _lines_by_id(cart)
+    line_ids = [line.line_id for line in cart]
     for promotion in promotions:
         definition = promotion.definition
+        promotion_key = promotion.id.int
         if (
-            promotion.id in seen
+            promotion_key in seen
             or not promotion.is_active(at)
             or channel not in definition.channels
             or not definition.audience.admits(customer)
         ):
             continue
-        seen.add(promotion.id)
+        seen.add(promotion_key)
         targets = definition.targets
-        # the lines named by one of the promotion's keys, in the cart's order, less exclusions
-        keys = list(targets.keys())
-        found = sorted({n for key in keys for n in named.get(key, ())})
-        line_ids = tuple(
-            cart[n].line_id
-            for n in found
-            if cart[n].item.sku_id not in targets.excluded_skus
-            and cart[n].item.spu_id not in targets.excluded_spus
-        )
-        if line_ids:
-            offers.append(Offer(promotion, line_ids))
-    return sorted(offers, key=lambda offer: offer.id)
+        by_id = named[targets.kind]
+        found: Sequence[int]
+        if targets.kind is _PLATFORM:
+            found = by_id[None]
+        elif len(targets.ids) == 1:
+            (only,) = targets.ids
+            found = by_id.get(only.int, ())
+        else:
+            found = sorted({n for target_id in targets.ids for n in by_id.get(target_id.int, ())})
+        excluded_skus, excluded_spus = targets.excluded_skus, targets.excluded_spus
+        if excluded_skus or excluded_spus:
+            found = [
+                n
+                for n in found
+                if cart[n].item.sku_id not in excluded_skus
+                and cart[n].item.spu_id not in excluded_spus
+            ]
+        if found:
+            offers.append(Offer(promotion, tuple([line_ids[n] for n in found])))
+    offers.sort(key=_offer_order)
+    return offers
+
+
+def _offer_order(offer: Offer) -> int:
+    return offer.id.int
 
 
 def _fits(
     cart: Sequence[CartLine], offers: Sequence[Offer]
 ) -> dict[tuple[str, Level], tuple[uuid.UUID, ...]]:
-    """The promotions that fit each (line, level), best-ranked first (PRO-5)."""
+    """The promotions that fit each (line, level), best-ranked first (PRO-5); the (line, level)
+    pairs in the order ``offers`` first name them."""
     fits: dict[tuple[str, Level], list[Offer]] = {}
     for offer in offers:
+        level = offer.level
         for line_id in offer.line_ids:
-            fits.setdefault((line_id, offer.level), []).append(offer)
+            key = (line_id, level)
+            found = fits.get(key)
+            if found is None:
+                fits[key] = [offer]
+            else:
+                found.append(offer)
     return {
-        key: tuple(o.id for o in sorted(found, key=lambda o: (o.promotion.rank(), o.id)))
+        key: (found[0].id,) if len(found) == 1 else _best_first(found)
         for key, found in fits.items()
     }
+
+
+def _best_first(offers: list[Offer]) -> tuple[uuid.UUID, ...]:
+    offers.sort(key=_rank_order)
+    return tuple([offer.id for offer in offers])
+
+
+def _rank_order(offer: Offer) -> tuple[tuple[int, dt.datetime], int]:
+    """:meth:`Promotion.rank`, then the id (as an integer: the same order as the UUID's)."""
+    return (offer.promotion.rank(), offer.id.int)
 
 
 def _check_picks(
@@ -150,6 +221,8 @@ def _check_picks(
     choices: Choices,
     fits: dict[tuple[str, Level], tuple[uuid.UUID, ...]],
 ) -> None:
+    if not choices.promotions:
+        return
     line_ids = {line.line_id for line in cart}
     for (line_id, level), promotion_id in choices.promotions.items():
         if line_id not in line_ids or level not in LEVELS:
@@ -164,6 +237,8 @@ def _check_picks(
 
 def _check_gift_picks(choices: Choices, offers: Sequence[Offer]) -> None:
     """A pick of gifts names a promotion of this cart that has a gift pool."""
+    if not choices.gifts:
+        return
     pools = {
         offer.id
         for offer in offers
