@@ -159,14 +159,14 @@ def _offers(
         seen.add(promotion_key)
         targets = definition.targets
         by_id = named[targets.kind]
-        found: Sequence[int]
+        found: Sequence[int] = ()
         if targets.kind is _PLATFORM:
             found = by_id[None]
-        elif len(targets.ids) == 1:
-            (only,) = targets.ids
-            found = by_id.get(only.int, ())
         else:
-            found = sorted({n for target_id in targets.ids for n in by_id.get(target_id.int, ())})
+            for target_id in targets.ids:
+                more = by_id.get(target_id.int)
+                if more:  # the lines of one id, or of several merged
+                    found = sorted({*found, *more}) if found else more
         excluded_skus, excluded_spus = targets.excluded_skus, targets.excluded_spus
         if excluded_skus or excluded_spus:
             found = [
