@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 from shop_domain.pricing.lines import ItemFacts
 from shop_domain.pricing.promotion import Promotion
@@ -31,16 +30,12 @@ Key = tuple[TargetKind, int | None]
 calling into Python, as a UUID is."""
 
 
-class _Filed(NamedTuple):
-    """What the index reads of a promotion, read once when it is put: the keys it is filed
-    under, its channels, and the SKUs and SPUs its targets exclude (as integers; ``None`` for
-    none)."""
-
-    promotion: Promotion
-    keys: tuple[Key, ...]
-    channels: frozenset[Channel]
-    excluded_skus: frozenset[int] | None
-    excluded_spus: frozenset[int] | None
+_Filed = tuple[
+    Promotion, tuple[Key, ...], frozenset[Channel], frozenset[int] | None, frozenset[int] | None
+]
+"""What the index reads of a promotion, read once when it is put: the promotion, the keys it
+is filed under, its channels, and the SKUs and SPUs its targets exclude (as integers; ``None``
+for none). A plain tuple: unpacked faster than a named one."""
 
 
 def _ints(ids: frozenset[uuid.UUID]) -> frozenset[int] | None:
@@ -65,11 +60,11 @@ class PromotionIndex:
 
     def __iter__(self) -> Iterator[Promotion]:
         """The promotions held, in no particular order."""
-        return (filed.promotion for filed in self._filed.values())
+        return (filed[0] for filed in self._filed.values())
 
     def get(self, promotion_id: uuid.UUID) -> Promotion | None:
         filed = self._filed.get(promotion_id)
-        return None if filed is None else filed.promotion
+        return None if filed is None else filed[0]
 
     def put(self, promotion: Promotion) -> None:
         """Hold ``promotion``, in place of the one of its id held before (its goods may have
@@ -82,7 +77,7 @@ class PromotionIndex:
         keys = tuple(
             (kind, None if target_id is None else target_id.int) for kind, target_id in named
         )
-        filed = _Filed(
+        filed: _Filed = (
             promotion,
             keys,
             definition.channels,
@@ -105,7 +100,7 @@ class PromotionIndex:
         if found is None:
             return
         promotion_key = promotion_id.int
-        for kind, target_id in found.keys:
+        for kind, target_id in found[1]:
             by_id = self._by_kind[kind]
             filed = by_id[target_id]
             del filed[promotion_key]
