@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 import uuid
 from collections.abc import Iterator
 
@@ -113,6 +114,7 @@ class TargetKind(enum.StrEnum):
 _SKU, _SPU, _CATEGORY = TargetKind.SKU, TargetKind.SPU, TargetKind.CATEGORY
 _BRAND, _SHOP, _PLATFORM = TargetKind.BRAND, TargetKind.SHOP, TargetKind.PLATFORM
 _PLATFORM_KEY = (_PLATFORM, None)
+_INT = operator.attrgetter("int")
 
 
 def target_keys(item: ItemFacts) -> tuple[tuple[TargetKind, uuid.UUID | None], ...]:
@@ -167,7 +169,7 @@ class Targets:
         if self.kind is _PLATFORM:
             yield _PLATFORM_KEY
         else:
-            for key in sorted(self.ids):
+            for key in sorted(self.ids, key=_INT):  # as UUIDs sort, compared in C
                 yield self.kind, key
 
 
