@@ -21,7 +21,7 @@ through this module, so they agree on what a combination is worth.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -39,7 +39,7 @@ from shop_domain.pricing.kinds.base import (
 )
 from shop_domain.pricing.lines import Line
 from shop_domain.pricing.promotion import Level, Promotion
-from shop_domain.pricing.terms import target_keys
+from shop_domain.pricing.terms import TargetKind, target_keys
 from shop_domain.shared.money import Money, allocate_minor
 
 LEVELS = (Level.ITEM, Level.BUNDLE, Level.SHOP, Level.ORDER)
@@ -121,16 +121,54 @@ def take_off(amount: int, line_ids: Sequence[str], amounts: dict[str, int]) -> d
     return dict(zip(line_ids, shares, strict=True))
 
 
-def lines_by_key(lines: Sequence[CartLine]) -> dict[Key, list[int]]:
+Named = Mapping[TargetKind, Mapping[int | None, Sequence[int]]]
+"""The positions of lines by the keys that name them: by kind of key, then by id as an
+integer (``UUID.int``, hashed without calling into Python, as a UUID is)."""
+
+
+def lines_by_id(lines: Sequence[CartLine]) -> dict[TargetKind, dict[int | None, list[int]]]:
     """The positions in ``lines`` of those each target key names (:func:`target_keys`; add-on
-    lines left out): a promotion's or a coupon's lines are found through its own keys, not by
-    asking it about every line."""
-    named: dict[Key, list[int]] = {}
+    lines left out), as :data:`Named`, each list in the lines' order without repeats: a
+    promotion's or a coupon's lines are found through its own keys (:func:`named_lines`), not
+    by asking it about every line."""
+    skus: dict[int | None, list[int]] = {}
+    spus: dict[int | None, list[int]] = {}
+    categories: dict[int | None, list[int]] = {}
+    brands: dict[int | None, list[int]] = {}
+    shops: dict[int | None, list[int]] = {}
+    everything: list[int] = []
     for n, line in enumerate(lines):
-        if line.add_on_of is None:
-            for key in target_keys(line.item):
-                named.setdefault(key, []).append(n)
-    return named
+        if line.add_on_of is not None:
+            continue
+        item = line.item
+        skus.setdefault(item.sku_id.int, []).append(n)
+        spus.setdefault(item.spu_id.int, []).append(n)
+        for category_id in item.category_ids:
+            found = categories.setdefault(category_id.int, [])
+            if not found or found[-1] != n:  # a category named twice in one path
+                found.append(n)
+        if item.brand_id is not None:
+            brands.setdefault(item.brand_id.int, []).append(n)
+        shops.setdefault(item.shop_id.int, []).append(n)
+        everything.append(n)
+    return {
+        TargetKind.SKU: skus,
+        TargetKind.SPU: spus,
+        TargetKind.CATEGORY: categories,
+        TargetKind.BRAND: brands,
+        TargetKind.SHOP: shops,
+        TargetKind.PLATFORM: {None: everything},
+    }
+
+
+def named_lines(named: Named, keys: Iterable[Key]) -> Sequence[int]:
+    """The positions that ``named`` files under any of ``keys``, in order, each once."""
+    found: Sequence[int] = ()
+    for kind, target_id in keys:
+        more = named[kind].get(None if target_id is None else target_id.int)
+        if more:  # the lines of one key, or of several merged
+            found = sorted({*found, *more}) if found else more
+    return found
 
 
 def coupon_order(coupon: WalletCoupon) -> tuple[int, uuid.UUID]:
@@ -157,16 +195,14 @@ class Problem:
     _lines: dict[tuple[str, int, int], Line] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
-    named: Mapping[Key, list[int]] | None = attrs.field(
-        default=None, kw_only=True, eq=False, repr=False
-    )
-    """:func:`lines_by_key` of the lines (found here when not given)."""
+    named: Named | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+    """:func:`lines_by_id` of the lines (found here when not given)."""
     add_on_lines: tuple[CartLine, ...] = attrs.field(init=False, eq=False, repr=False)
     """The add-on lines (each the SKU a promotion offers as an add-on)."""
 
     def __attrs_post_init__(self) -> None:
         if self.named is None:
-            object.__setattr__(self, "named", lines_by_key(self.lines))
+            object.__setattr__(self, "named", lines_by_id(self.lines))
         object.__setattr__(self, "by_id", {line.line_id: line for line in self.lines})
         add_ons = tuple(line for line in self.lines if line.add_on_of is not None)
         object.__setattr__(self, "add_on_lines", add_ons)
@@ -289,7 +325,7 @@ class Problem:
         """The lines in ``coupon``'s goods (add-on lines are in none)."""
         named, excluded = self.named, coupon.goods.excluded
         assert named is not None
-        found = sorted({n for key in coupon.goods.included for n in named.get(key, ())})
+        found = named_lines(named, coupon.goods.included)
         return tuple(
             self.lines[n].line_id
             for n in found
@@ -345,6 +381,8 @@ __all__ = [
     "Problem",
     "State",
     "coupon_order",
-    "lines_by_key",
+    "Named",
+    "lines_by_id",
+    "named_lines",
     "take_off",
 ]

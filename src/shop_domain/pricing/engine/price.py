@@ -19,13 +19,21 @@ from shop_domain.pricing.engine.errors import (
 )
 from shop_domain.pricing.engine.explain import explain
 from shop_domain.pricing.engine.inputs import NO_CHOICES, CartLine, Choices, PointsOffer
-from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order
+from shop_domain.pricing.engine.plan import (
+    LEVELS,
+    Named,
+    Offer,
+    Problem,
+    coupon_order,
+    lines_by_id,
+    named_lines,
+)
 from shop_domain.pricing.engine.quote import Quote
 from shop_domain.pricing.engine.search import DEFAULT_BUDGET, Search
 from shop_domain.pricing.engine.wallet import WalletCoupon
 from shop_domain.pricing.kinds.base import Context
 from shop_domain.pricing.promotion import Level, Promotion
-from shop_domain.pricing.terms import Channel, CustomerFacts, TargetKind
+from shop_domain.pricing.terms import Channel, CustomerFacts
 
 
 def price(
@@ -61,7 +69,8 @@ def prepare(
     (active at ``at``, on ``channel``, for ``customer``) and the coupons usable at all; the
     customer's picks checked against them."""
     context = Context(_currency_of(cart), customer.member_level)
-    offers = _offers(cart, customer, at, channel, promotions)
+    named = lines_by_id(cart)
+    offers = _offers(cart, named, customer, at, channel, promotions)
     fits = _fits(cart, offers)
     _check_picks(cart, choices, fits)
     _check_gift_picks(choices, offers)
@@ -75,6 +84,7 @@ def prepare(
         fits,
         tuple(usable),
         dict(choices.gifts),
+        named=named,
     )
 
 
@@ -95,45 +105,9 @@ def _currency_of(cart: Sequence[CartLine]) -> str:
     return currencies.pop()
 
 
-_PLATFORM = TargetKind.PLATFORM
-
-
-def _lines_by_id(cart: Sequence[CartLine]) -> dict[TargetKind, dict[int | None, list[int]]]:
-    """:func:`~shop_domain.pricing.engine.plan.lines_by_key` of ``cart``, by kind of key and
-    then by id as an integer (hashed without calling into Python, as a UUID is): each list in
-    the cart's order, without repeats."""
-    skus: dict[int | None, list[int]] = {}
-    spus: dict[int | None, list[int]] = {}
-    categories: dict[int | None, list[int]] = {}
-    brands: dict[int | None, list[int]] = {}
-    shops: dict[int | None, list[int]] = {}
-    everything: list[int] = []
-    for n, line in enumerate(cart):
-        if line.add_on_of is not None:
-            continue
-        item = line.item
-        skus.setdefault(item.sku_id.int, []).append(n)
-        spus.setdefault(item.spu_id.int, []).append(n)
-        for category_id in item.category_ids:
-            found = categories.setdefault(category_id.int, [])
-            if not found or found[-1] != n:  # a category named twice in one path
-                found.append(n)
-        if item.brand_id is not None:
-            brands.setdefault(item.brand_id.int, []).append(n)
-        shops.setdefault(item.shop_id.int, []).append(n)
-        everything.append(n)
-    return {
-        TargetKind.SKU: skus,
-        TargetKind.SPU: spus,
-        TargetKind.CATEGORY: categories,
-        TargetKind.BRAND: brands,
-        TargetKind.SHOP: shops,
-        TargetKind.PLATFORM: {None: everything},
-    }
-
-
 def _offers(
     cart: Sequence[CartLine],
+    named: Named,
     customer: CustomerFacts,
     at: dt.datetime,
     channel: Channel,
@@ -144,7 +118,6 @@ def _offers(
     of its keys (:meth:`Targets.keys`), in the cart's order, less exclusions. By id."""
     offers = []
     seen: set[int] = set()
-    named = _lines_by_id(cart)
     line_ids = [line.line_id for line in cart]
     for promotion in promotions:
         definition = promotion.definition
@@ -158,15 +131,10 @@ def _offers(
             continue
         seen.add(promotion_key)
         targets = definition.targets
-        by_id = named[targets.kind]
-        found: Sequence[int] = ()
-        if targets.kind is _PLATFORM:
-            found = by_id[None]
-        else:
-            for target_id in targets.ids:
-                more = by_id.get(target_id.int)
-                if more:  # the lines of one id, or of several merged
-                    found = sorted({*found, *more}) if found else more
+        kind = targets.kind
+        found = named_lines(
+            named, [(kind, i) for i in targets.ids] if targets.ids else [(kind, None)]
+        )
         excluded_skus, excluded_spus = targets.excluded_skus, targets.excluded_spus
         if excluded_skus or excluded_spus:
             found = [
