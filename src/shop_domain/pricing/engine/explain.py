@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from shop_domain.pricing.engine.errors import NotEnoughPoints
 from shop_domain.pricing.engine.inputs import Choices, PointsOffer
-from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
+from shop_domain.pricing.engine.plan import LEVELS, Amounts, Offer, Problem, State
 from shop_domain.pricing.engine.quote import (
     AddOn,
     Adjustment,
@@ -50,7 +50,7 @@ def explain(
     amounts = final.amounts
     max_points, points_off, points_used = _points(final, points, choices.points, currency)
     points_shares = allocate_minor(points_off, [amounts[line.line_id] for line in problem.lines])
-    money = _Amounts(currency)
+    money = problem.money
     # every adjustment of each line, in the order they were made: promotions, then coupons
     made: dict[str, list[Adjustment]] = {line.line_id: [] for line in problem.lines}
     source = Source.PROMOTION
@@ -122,19 +122,6 @@ def explain(
     )
 
 
-class _Amounts(dict[int, Money]):
-    """The amounts of one quote by minor units, each made once: a quote repeats many amounts,
-    and an amount is immutable, so equal ones may be one object."""
-
-    def __init__(self, currency: str) -> None:
-        super().__init__()
-        self.currency = currency
-
-    def __missing__(self, minor: int) -> Money:
-        amount = self[minor] = Money(minor, self.currency)
-        return amount
-
-
 def _points(
     state: State, offer: PointsOffer | None, wanted: int, currency: str
 ) -> tuple[int, int, int]:
@@ -155,7 +142,7 @@ def _points(
     return max_points, money, used
 
 
-def _gifts(problem: Problem, state: State, money: _Amounts) -> tuple[QuoteGift, ...]:
+def _gifts(problem: Problem, state: State, money: Amounts) -> tuple[QuoteGift, ...]:
     gifts = []
     for offer, gift, line_ids in state.gifts():
         bases = [
@@ -240,7 +227,7 @@ def _verdict(
     at: dt.datetime,
     channel: Channel,
     chosen: bool,
-    money: _Amounts,
+    money: Amounts,
 ) -> CouponVerdict:
     if not coupon.available:
         return _no(
@@ -297,7 +284,7 @@ def _verdict(
 
 
 def _no(
-    coupon: WalletCoupon, money: _Amounts, reason: str, message: str, missing: Money | None = None
+    coupon: WalletCoupon, money: Amounts, reason: str, message: str, missing: Money | None = None
 ) -> CouponVerdict:
     """The verdict of a coupon not usable on this cart, for ``reason``."""
     return CouponVerdict(

@@ -171,6 +171,19 @@ def named_lines(named: Named, keys: Iterable[Key]) -> Sequence[int]:
     return found
 
 
+class Amounts(dict[int, Money]):
+    """Amounts of one currency by minor units, each made when first asked for: a quote
+    repeats many amounts, and an amount is immutable, so equal ones may be one object."""
+
+    def __init__(self, currency: str) -> None:
+        super().__init__()
+        self.currency = currency
+
+    def __missing__(self, minor: int) -> Money:
+        amount = self[minor] = Money(minor, self.currency)
+        return amount
+
+
 def coupon_order(coupon: WalletCoupon) -> tuple[int, uuid.UUID]:
     """The order stacked coupons apply in: narrowest scope first, then by id."""
     return (coupon.goods.narrowness, coupon.coupon_id)
@@ -195,6 +208,8 @@ class Problem:
     _lines: dict[tuple[str, int, int], Line] = attrs.field(
         init=False, factory=dict, eq=False, repr=False
     )
+    money: Amounts = attrs.field(init=False, eq=False, repr=False)
+    """The amounts of this problem (its lines' prices, its quote's figures), each made once."""
     named: Named | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
     """:func:`lines_by_id` of the lines (found here when not given)."""
     add_on_lines: tuple[CartLine, ...] = attrs.field(init=False, eq=False, repr=False)
@@ -203,6 +218,7 @@ class Problem:
     def __attrs_post_init__(self) -> None:
         if self.named is None:
             object.__setattr__(self, "named", lines_by_id(self.lines))
+        object.__setattr__(self, "money", Amounts(self.context.currency))
         object.__setattr__(self, "by_id", {line.line_id: line for line in self.lines})
         add_ons = tuple(line for line in self.lines if line.add_on_of is not None)
         object.__setattr__(self, "add_on_lines", add_ons)
@@ -228,9 +244,9 @@ class Problem:
         key = (line_id, unit, amount)
         found = self._lines.get(key)
         if found is None:
-            line, currency = self.by_id[line_id], self.context.currency
+            line, money = self.by_id[line_id], self.money
             found = self._lines[key] = Line(
-                line_id, line.item, line.quantity, Money(unit, currency), Money(amount, currency)
+                line_id, line.item, line.quantity, money[unit], money[amount]
             )
         return found
 
@@ -375,6 +391,7 @@ class Problem:
 
 __all__ = [
     "LEVELS",
+    "Amounts",
     "LEVEL_INDEX",
     "Assignment",
     "Offer",
