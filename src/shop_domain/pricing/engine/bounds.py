@@ -110,7 +110,9 @@ class Bounds:
                     key=lambda offer: offer.id.int,
                 )
             ]
-            for level in clusters
+            if index
+            else []  # the bound reads the levels after the current one: never the first
+            for index, level in enumerate(clusters)
         ]
         self._savings: dict[object, int] = {}
         self.outcomes = Outcomes(problem, clusters, units_matter, took_matters)

@@ -190,6 +190,8 @@ def _choices(
 def steps_of(problem: Problem, choice: Choice) -> Steps:
     """The promotions of ``choice`` with their lines, in the order they act: level by level,
     then by id."""
+    if len(choice) < 2:  # none, or one line's promotion
+        return tuple((problem.offers[o], (line_id,)) for (line_id, _), o in choice.items())
     groups: dict[uuid.UUID, list[str]] = {}
     for (line_id, _), promotion_id in choice.items():
         groups.setdefault(promotion_id, []).append(line_id)
