@@ -72,6 +72,7 @@ MINOR_UNITS: Final[dict[str, int]] = {
 }
 
 _ONE: Final = decimal.Decimal(1)
+_HALF_UP: Final = decimal.ROUND_HALF_UP
 
 MAX_MAJOR_DIGITS: Final = 10
 """An amount stated from outside has at most 10 integer digits: it is below 10**10 major units
@@ -107,15 +108,30 @@ def _valid_currency(_instance: object, _attribute: object, currency: Any) -> Non
 
 def round_half_up(value: decimal.Decimal) -> int:
     """Round an exact decimal number of minor units half-up (away from zero on .5) (MON-2)."""
-    return int(value.quantize(_ONE, rounding=decimal.ROUND_HALF_UP))
+    return int(value.quantize(_ONE, _HALF_UP))
 
 
-@attrs.frozen(order=False)
+_set = object.__setattr__
+
+
+@attrs.frozen(order=False, init=False)
 class Money:
     """An amount of a currency in its minor unit (fen for CNY)."""
 
     minor: int = attrs.field(validator=_valid_minor)
     currency: str = attrs.field(validator=_valid_currency)
+
+    def __init__(self, minor: int, currency: str) -> None:
+        # What attrs would generate, with the fields' two validators inlined (the same checks in
+        # the same order): a quote builds thousands of amounts. ``attrs.validate`` still runs
+        # the validators themselves; attrs' switch that disables validators does not reach
+        # these checks.
+        if type(minor) is not int:
+            _check_minor(minor)
+        if type(currency) is not str or currency not in MINOR_UNITS:
+            _check_currency(currency)
+        _set(self, "minor", minor)
+        _set(self, "currency", currency)
 
     # --- construction ---------------------------------------------------------------------
     @classmethod
@@ -184,12 +200,17 @@ class Money:
                 details={"left": self.currency, "right": other.currency},
             )
 
+    # Each operation tests the common case (a Money of the same currency) inline and leaves
+    # the rest, and its errors, to ``_same``.
+
     def __add__(self, other: Money) -> Money:
-        self._same(other)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other)
         return Money(self.minor + other.minor, self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        self._same(other)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other)
         return Money(self.minor - other.minor, self.currency)
 
     def __neg__(self) -> Money:
@@ -197,7 +218,8 @@ class Money:
 
     def __mul__(self, quantity: int) -> Money:
         """Multiply by a whole quantity (a line of ``quantity`` items). Rates use :meth:`times`."""
-        _check_minor(quantity)
+        if type(quantity) is not int:
+            _check_minor(quantity)
         return Money(self.minor * quantity, self.currency)
 
     __rmul__ = __mul__
@@ -206,31 +228,37 @@ class Money:
         """This amount times an exact rate, rounded half-up once (MON-2)."""
         if not isinstance(rate, decimal.Decimal):
             raise RateNotDecimal("rates are exact decimals")
-        return Money(round_half_up(self.minor * rate), self.currency)
+        product = self.minor * rate
+        return Money(int(product.quantize(_ONE, _HALF_UP)), self.currency)
 
     def basis_points(self, bps: int) -> Money:
         """``bps``/10000 of this amount, rounded half-up once (MON-2)."""
         return self.times(decimal.Decimal(bps) / 10000)
 
     def __lt__(self, other: Money) -> bool:
-        self._same(other)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other)
         return self.minor < other.minor
 
     def __le__(self, other: Money) -> bool:
-        self._same(other)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other)
         return self.minor <= other.minor
 
     def __gt__(self, other: Money) -> bool:
-        self._same(other)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other)
         return self.minor > other.minor
 
     def __ge__(self, other: Money) -> bool:
-        self._same(other)
+        if type(other) is not Money or other.currency != self.currency:
+            self._same(other)
         return self.minor >= other.minor
 
     def capped_at(self, ceiling: Money) -> Money:
         """The smaller of this and ``ceiling``: a discount never exceeds its base (MON-4)."""
-        self._same(ceiling)
+        if type(ceiling) is not Money or ceiling.currency != self.currency:
+            self._same(ceiling)
         return self if self.minor <= ceiling.minor else ceiling
 
     def floored_at_zero(self) -> Money:
