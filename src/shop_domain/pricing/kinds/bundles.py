@@ -20,8 +20,9 @@ thousand units costs no more than a line of one.
 from __future__ import annotations
 
 import decimal
+import operator
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import ClassVar, NamedTuple
 
 import attrs
@@ -45,8 +46,8 @@ from shop_domain.pricing.kinds.support import (
     figure,
     no_lines,
     other_currency,
-    rate_discount,
     rate_label,
+    rate_off,
     validated,
 )
 from shop_domain.pricing.lines import Line, count_of
@@ -67,9 +68,13 @@ Run = tuple[int, int, int]
 
 
 def runs_of(lines: Sequence[Line], positions: Iterable[int]) -> list[Run]:
-    """The runs of the lines at ``positions``, most expensive first, ties in the lines' order."""
+    """The runs of the lines at ``positions`` (ascending), most expensive first, ties in the
+    lines' order (a stable sort keeps it, reversed or not)."""
     runs = [(lines[i].unit_price.minor, i, lines[i].quantity) for i in positions]
-    return sorted(runs, key=lambda run: (-run[0], run[1]))
+    return sorted(runs, key=_price, reverse=True)
+
+
+_price = operator.itemgetter(0)
 
 
 def blocks(runs: Sequence[Run], size: int) -> Iterator[Block]:
@@ -113,10 +118,14 @@ def side_by_side(streams: Sequence[Iterator[Block]]) -> Iterator[Block]:
 
 
 def _reduction(
-    lines: Sequence[Line], saving: int, positions: set[int], currency: str, tag: str
+    lines: Sequence[Line],
+    saving: int,
+    positions: set[int],
+    currency: str,
+    tag: Callable[[], str],
 ) -> Outcome:
     if saving <= 0:
-        return Missed(NO_SAVING, f"{tag} would not lower the price of these items")
+        return Missed(NO_SAVING, f"{tag()} would not lower the price of these items")
     line_ids = tuple(line.line_id for i, line in enumerate(lines) if i in positions)
     return Applied((Reduction(Money(saving, currency), line_ids),))
 
@@ -186,10 +195,9 @@ class BundlePrice:
         return frozenset(item.sku_id for item in self.items)
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        tag = self.tag()
         if not lines:
-            return no_lines(tag)
-        missed = other_currency(self.price.currency, context, tag)
+            return no_lines(self.tag)
+        missed = other_currency(self.price.currency, context, self.tag)
         if missed is not None:
             return missed
         holdings = []
@@ -205,14 +213,14 @@ class BundlePrice:
                 MISSING_ITEMS,
                 "add "
                 + ", ".join(f"{count} × SKU {item.sku_id}" for item, count in missing)
-                + f" for {tag}",
+                + f" for {self.tag()}",
                 missing_count=sum(count for _, count in missing),
             )
         sets = side_by_side(
             [blocks(runs_of(lines, positions), item.quantity) for item, positions, _ in holdings]
         )
         saving, earning = _saving_over(sets, self.price.minor)
-        return _reduction(lines, saving, earning, context.currency, tag)
+        return _reduction(lines, saving, earning, context.currency, self.tag)
 
     def slope(self) -> decimal.Decimal:
         """Its saving grows by at most what the lines' prices grow (the set costs its price
@@ -226,15 +234,41 @@ class BundlePrice:
         return f"套装价 {figure(self.price)}"
 
 
-def _too_few(count: int, lines: Sequence[Line], tag: str) -> Missed | None:
-    held = count_of(lines)
-    if held >= count:
-        return None
+def _too_few(count: int, held: int, tag: Callable[[], str]) -> Missed:
     return Missed(
         MISSING_ITEMS,
-        f"add {count - held} more item{'s' if count - held > 1 else ''} for {tag}",
+        f"add {count - held} more item{'s' if count - held > 1 else ''} for {tag()}",
         missing_count=count - held,
     )
+
+
+def _group_savings(runs: Sequence[Run], size: int, price: int) -> tuple[int, set[int]]:
+    """:func:`_saving_over` the :func:`blocks` of ``runs`` in groups of ``size`` at ``price``,
+    in one pass: the groups come priciest first, so the first that saves nothing ends it."""
+    saving, positions = 0, set[int]()
+    total, count, filling = 0, 0, list[int]()  # the group being filled
+    for unit, position, quantity in runs:
+        left = quantity
+        if count:
+            taken = min(left, size - count)
+            total, count, left = total + taken * unit, count + taken, left - taken
+            filling.append(position)
+            if count < size:
+                continue
+            if total <= price:
+                return saving, positions
+            saving += total - price
+            positions.update(filling)
+            total, count, filling = 0, 0, []
+        whole, left = divmod(left, size)
+        if whole:
+            if size * unit <= price:
+                return saving, positions
+            saving += (size * unit - price) * whole
+            positions.add(position)
+        if left:
+            total, count, filling = left * unit, left, [position]
+    return saving, positions
 
 
 @register
@@ -256,17 +290,17 @@ class MultiBuyPrice:
     price: Money = attrs.field(validator=validated(check_money, "a multi-buy price"))
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        tag = self.tag()
         if not lines:
-            return no_lines(tag)
-        missed = other_currency(self.price.currency, context, tag) or _too_few(
-            self.count, lines, tag
-        )
+            return no_lines(self.tag)
+        missed = other_currency(self.price.currency, context, self.tag)
         if missed is not None:
             return missed
-        groups = blocks(runs_of(lines, range(len(lines))), self.count)
-        saving, positions = _saving_over(groups, self.price.minor)
-        return _reduction(lines, saving, positions, context.currency, tag)
+        held = count_of(lines)
+        if held < self.count:
+            return _too_few(self.count, held, self.tag)
+        runs = runs_of(lines, range(len(lines)))
+        saving, positions = _group_savings(runs, self.count, self.price.minor)
+        return _reduction(lines, saving, positions, context.currency, self.tag)
 
     def slope(self) -> decimal.Decimal:
         """Its saving grows by at most what the lines' prices grow (the set costs its price
@@ -300,18 +334,21 @@ class MultiBuyRate:
     rate: decimal.Decimal = attrs.field(validator=validated(check_rate, "a multi-buy rate"))
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        tag = self.tag()
         if not lines:
-            return no_lines(tag)
-        missed = _too_few(self.count, lines, tag)
-        if missed is not None:
-            return missed
-        grouped, positions = 0, set[int]()
-        for group in blocks(runs_of(lines, range(len(lines))), self.count):
-            grouped += group.total * group.repeat
-            positions.update(group.lines)
-        off = rate_discount(Money(grouped, context.currency), self.rate)
-        return _reduction(lines, off.minor, positions, context.currency, tag)
+            return no_lines(self.tag)
+        held = count_of(lines)
+        if held < self.count:
+            return _too_few(self.count, held, self.tag)
+        # the complete groups hold the priciest ``held - held % count`` units (see blocks)
+        left, grouped, positions = held - held % self.count, 0, set[int]()
+        for unit, position, quantity in runs_of(lines, range(len(lines))):
+            taken = min(quantity, left)
+            grouped, left = grouped + taken * unit, left - taken
+            positions.add(position)
+            if not left:
+                break
+        off = rate_off(grouped, self.rate)
+        return _reduction(lines, off, positions, context.currency, self.tag)
 
     def slope(self) -> decimal.Decimal:
         """Its saving grows by at most ``1 - rate`` of what the lines' prices grow."""

@@ -198,9 +198,9 @@ class ThresholdGift:
 
     @property
     def currency(self) -> str:
-        currency = one_currency(self._amounts())
-        assert currency is not None  # a pool holds a gift, and a gift has a value
-        return currency
+        # every amount is in one currency (checked when built), and a pool holds a gift, and
+        # a gift has a value
+        return self.tiers[0].pool.gifts[0].value.currency
 
     def tier_reached(self, lines: Sequence[Line], context: Context) -> GiftTier | None:
         """The highest tier ``lines`` reach (None below the lowest): the pool to offer."""
@@ -233,7 +233,7 @@ class ThresholdGift:
             return None
         return next_tier(
             self._thresholds(),
-            [t.label() for t in self.tiers],
+            lambda index: self.tiers[index].label(),
             self._measure(lines, context),
             lines,
         )

@@ -33,8 +33,8 @@ from shop_domain.pricing.kinds.support import (
     figure,
     no_lines,
     other_currency,
-    rate_discount,
     rate_label,
+    rate_off,
     validated,
 )
 from shop_domain.pricing.lines import Line
@@ -45,26 +45,52 @@ BELOW_MEMBER_LEVEL: Final = "promotion.below_member_level"
 member price."""
 
 
-def cut_prices(lines: Sequence[Line], new_unit: Callable[[Money], Money], tag: str) -> Outcome:
-    """A :class:`PriceCut` giving each line ``new_unit(its unit price)`` where that is lower
-    (and never below zero); a miss with :data:`NO_SAVING` when no line's price is lowered."""
+def cut_prices(
+    lines: Sequence[Line], new_unit: Callable[[Money], int], tag: Callable[[], str]
+) -> Outcome:
+    """A :class:`PriceCut` giving each line ``new_unit(its unit price)`` — minor units of that
+    price's currency — where that is lower (and never below zero); a miss with
+    :data:`NO_SAVING`, in words naming ``tag()``, when no line's price is lowered."""
     cuts: dict[str, Money] = {}
     for line in lines:
-        lowered = new_unit(line.unit_price).floored_at_zero()
-        if lowered < line.unit_price:
-            cuts[line.line_id] = lowered
+        unit = line.unit_price
+        lowered = new_unit(unit)
+        if lowered < 0:
+            lowered = 0
+        if lowered < unit.minor:
+            cuts[line.line_id] = Money(lowered, unit.currency)
+    return _cut(cuts, tag)
+
+
+def _cut(cuts: dict[str, Money], tag: Callable[[], str]) -> Outcome:
     if not cuts:
-        return Missed(NO_SAVING, f"{tag} is not below the price of any line")
+        return Missed(NO_SAVING, f"{tag()} is not below the price of any line")
     return Applied((PriceCut(cuts),))
 
 
-def _fixed_price(price: Money, lines: Sequence[Line], context: Context, tag: str) -> Outcome:
+def _fixed_price(
+    price: Money, lines: Sequence[Line], context: Context, tag: Callable[[], str]
+) -> Outcome:
     if not lines:
         return no_lines(tag)
     missed = other_currency(price.currency, context, tag)
     if missed is not None:
         return missed
-    return cut_prices(lines, lambda unit: price, tag)
+    return _cut_to(price, lines, tag)
+
+
+def _cut_to(price: Money, lines: Sequence[Line], tag: Callable[[], str]) -> Outcome:
+    """:func:`cut_prices` to one positive unit ``price`` (the same :class:`Money` for each
+    line it lowers)."""
+    minor, currency = price.minor, price.currency
+    cuts: dict[str, Money] = {}
+    for line in lines:
+        unit = line.unit_price
+        if unit.currency != currency:
+            price.capped_at(unit)  # raises CurrencyMismatch, as comparing them does
+        if minor < unit.minor:
+            cuts[line.line_id] = price
+    return _cut(cuts, tag)
 
 
 @register
@@ -81,7 +107,7 @@ class FlashPrice:
     price: Money = attrs.field(validator=validated(check_money, "a flash price"))
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        return _fixed_price(self.price, lines, context, self.tag())
+        return _fixed_price(self.price, lines, context, self.tag)
 
     def tag(self) -> str:
         return f"限时价 {figure(self.price)}"
@@ -101,7 +127,7 @@ class SpecialPrice:
     price: Money = attrs.field(validator=validated(check_money, "a special price"))
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        return _fixed_price(self.price, lines, context, self.tag())
+        return _fixed_price(self.price, lines, context, self.tag)
 
     def tag(self) -> str:
         return "特价"
@@ -119,13 +145,20 @@ class DirectReduction:
     amount: Money = attrs.field(validator=validated(check_money, "a direct reduction"))
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        tag = self.tag()
         if not lines:
-            return no_lines(tag)
-        missed = other_currency(self.amount.currency, context, tag)
+            return no_lines(self.tag)
+        amount = self.amount
+        missed = other_currency(amount.currency, context, self.tag)
         if missed is not None:
             return missed
-        return cut_prices(lines, lambda unit: unit - self.amount, tag)
+        off, currency = amount.minor, amount.currency
+
+        def new_unit(unit: Money) -> int:
+            if unit.currency != currency:
+                unit.capped_at(amount)  # raises CurrencyMismatch, as subtracting them does
+            return unit.minor - off
+
+        return cut_prices(lines, new_unit, self.tag)
 
     def tag(self) -> str:
         return f"直降 {figure(self.amount)}"
@@ -150,10 +183,10 @@ class PercentOff:
     rate: decimal.Decimal = attrs.field(validator=validated(check_rate, "a percent-off rate"))
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        tag = self.tag()
         if not lines:
-            return no_lines(tag)
-        return cut_prices(lines, lambda unit: unit - rate_discount(unit, self.rate), tag)
+            return no_lines(self.tag)
+        rate = self.rate
+        return cut_prices(lines, lambda unit: unit.minor - rate_off(unit.minor, rate), self.tag)
 
     def tag(self) -> str:
         return rate_label(self.rate)
@@ -217,20 +250,19 @@ class MemberPrice:
         return reached[-1] if reached else None
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        tag = self.tag()
         if not lines:
-            return no_lines(tag)
-        missed = other_currency(self.currency, context, tag)
+            return no_lines(self.tag)
+        missed = other_currency(self.currency, context, self.tag)
         if missed is not None:
             return missed
         price = self.price_for(context.member_level)
         if price is None:
             return Missed(
                 BELOW_MEMBER_LEVEL,
-                f"{tag} starts at member level {self.tiers[0].level}; "
+                f"{self.tag()} starts at member level {self.tiers[0].level}; "
                 f"the customer is at level {context.member_level}",
             )
-        return cut_prices(lines, lambda unit: price, tag)
+        return _cut_to(price, lines, self.tag)
 
     def tag(self) -> str:
         return "会员价"

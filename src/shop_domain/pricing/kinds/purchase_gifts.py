@@ -112,10 +112,9 @@ class PurchaseGift:
         return frozenset(gift.sku_id for gift in self.gifts)
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
-        tag = self.tag()
         if not lines:
-            return no_lines(tag)
-        missed = other_currency(self.currency, context, tag)
+            return no_lines(self.tag)
+        missed = other_currency(self.currency, context, self.tag)
         if missed is not None:
             return missed
         units = count_of(lines)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from shop_domain.pricing.errors import InvalidPromotion
 from shop_domain.pricing.kinds.base import NO_LINES, OTHER_CURRENCY, Context, Missed
-from shop_domain.shared.money import Money
+from shop_domain.shared.money import MINOR_UNITS, Money, round_half_up
 
 NO_SAVING: Final = "promotion.no_saving"
 """The reason of a :class:`Missed` when the kind fits the lines but would not lower what they
@@ -76,26 +76,60 @@ def rate_discount(base: Money, rate: decimal.Decimal) -> Money:
     return base.times(_ONE - rate)
 
 
-def no_lines(tag: str) -> Missed:
-    """The miss of a kind given no line."""
-    return Missed(NO_LINES, f"no line of the cart is in {tag}")
+_PLACES: Final = 10**RATE_PLACES
+_EXACT: Final = 10**23
+"""Below this many minor units, ``base * (1 - rate)`` for a rate of :data:`RATE_PLACES` places
+has at most 27 digits: ``Decimal`` (28 digits) computes it exactly, as integers do."""
+
+
+def rate_off(base: int, rate: decimal.Decimal) -> int:
+    """:func:`rate_discount` on minor units: ``base * (1 - rate)`` rounded half-up once (away
+    from zero on .5), the same figure in integer arithmetic. A rate of more than
+    :data:`RATE_PLACES` places (or not finite), or a base of 10**23 minor units or more, takes
+    the decimal route of :func:`rate_discount` itself."""
+    if rate.is_finite():
+        paid, whole = rate.as_integer_ratio()
+        if not _PLACES % whole and -_EXACT < base < _EXACT:
+            off = base * (whole - paid)  # the exact discount is off / whole
+            if off >= 0:
+                return (2 * off + whole) // (2 * whole)
+            return -((whole - 2 * off) // (2 * whole))
+    return round_half_up(base * (_ONE - rate))
+
+
+def no_lines(tag: Callable[[], str]) -> Missed:
+    """The miss of a kind given no line; ``tag`` gives the kind's tag (asked for only here, as
+    the words of a miss)."""
+    return Missed(NO_LINES, f"no line of the cart is in {tag()}")
 
 
 def other_currency(
-    currency: str | None, context: Context, tag: str = "the promotion"
+    currency: str | None, context: Context, tag: Callable[[], str] | None = None
 ) -> Missed | None:
     """The miss of a kind whose amounts are in ``currency`` on a cart in another one; None when
     the currencies agree, or when the kind has no amount (``None``: a count-based 满折 without a
-    cap fits every currency)."""
+    cap fits every currency). The words name the kind by ``tag()``, or as "the promotion"."""
     if currency is None or currency == context.currency:
         return None
-    return Missed(OTHER_CURRENCY, f"{tag} is in {currency}, the cart in {context.currency}")
+    name = "the promotion" if tag is None else tag()
+    return Missed(OTHER_CURRENCY, f"{name} is in {currency}, the cart in {context.currency}")
+
+
+_PLAIN: Final = 10**18
+"""Amounts below this many minor units are printed from their integer (``Decimal``, which
+prints them the same, would round beyond 28 digits)."""
 
 
 def figure(amount: Money) -> str:
     """An amount as a tag prints it: the figure of ``str(Money)`` with the currency's decimals
     but without its code ("30.00", "300" yen): the page shows its currency once."""
-    return f"{amount.amount:.{amount.exponent}f}"
+    minor, exponent = amount.minor, MINOR_UNITS[amount.currency]
+    if not -_PLAIN < minor < _PLAIN:
+        return f"{amount.amount:.{exponent}f}"
+    if exponent == 0:
+        return str(int(minor))
+    whole, part = divmod(-minor if minor < 0 else minor, 10**exponent)
+    return f"{'-' if minor < 0 else ''}{whole}.{str(part).zfill(exponent)}"
 
 
 def rate_label(rate: decimal.Decimal) -> str:
@@ -116,5 +150,6 @@ __all__ = [
     "other_currency",
     "rate_discount",
     "rate_label",
+    "rate_off",
     "validated",
 ]

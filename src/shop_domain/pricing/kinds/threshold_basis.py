@@ -10,7 +10,7 @@ lines reach it when their measure is *at least* the threshold.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from shop_domain.pricing.errors import InvalidPromotion
@@ -99,7 +99,7 @@ def highest_reached(thresholds: Sequence[Threshold], reached: int) -> int | None
 
 
 def line_ids(lines: Sequence[Line]) -> tuple[str, ...]:
-    return tuple(line.line_id for line in lines)
+    return tuple([line.line_id for line in lines])
 
 
 def short_of(threshold: Threshold, reached: int, lines: Sequence[Line], label: str) -> Missed:
@@ -116,16 +116,20 @@ def short_of(threshold: Threshold, reached: int, lines: Sequence[Line], label: s
 
 
 def next_tier(
-    thresholds: Sequence[Threshold], labels: Sequence[str], reached: int, lines: Sequence[Line]
+    thresholds: Sequence[Threshold],
+    label: Callable[[int], str],
+    reached: int,
+    lines: Sequence[Line],
 ) -> Missed | None:
     """What lines holding ``reached`` miss to reach the tier above the highest they reach (the
-    lowest when they reach none): a :class:`Missed` naming it by its label, or None at the top
-    tier. For a quote that tells the customer how close the next tier is (PRO-8)."""
+    lowest when they reach none): a :class:`Missed` naming it by its label, ``label(its
+    index)``, or None at the top tier. For a quote that tells the customer how close the next
+    tier is (PRO-8)."""
     index = highest_reached(thresholds, reached)
     above = 0 if index is None else index + 1
     if above == len(thresholds):
         return None
-    return short_of(thresholds[above], reached, lines, labels[above])
+    return short_of(thresholds[above], reached, lines, label(above))
 
 
 # --- words --------------------------------------------------------------------------------------

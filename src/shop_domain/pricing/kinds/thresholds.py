@@ -29,8 +29,8 @@ from shop_domain.pricing.kinds.support import (
     check_money,
     check_rate,
     other_currency,
-    rate_discount,
     rate_label,
+    rate_off,
 )
 from shop_domain.pricing.kinds.threshold_basis import (
     Threshold,
@@ -38,7 +38,6 @@ from shop_domain.pricing.kinds.threshold_basis import (
     cap_words,
     check_increasing,
     check_threshold,
-    highest_reached,
     line_ids,
     major,
     measure,
@@ -48,7 +47,7 @@ from shop_domain.pricing.kinds.threshold_basis import (
     threshold_measure,
     threshold_words,
 )
-from shop_domain.pricing.lines import Line, total_of
+from shop_domain.pricing.lines import Line, count_of, total_of
 from shop_domain.shared.money import Money
 
 
@@ -60,11 +59,16 @@ def _check_cap(cap: Money | None, smallest: Money | None = None) -> None:
         raise InvalidPromotion(f"a cap of {cap} is below the smallest reduction, {smallest}")
 
 
-def _reduced(off: Money, cap: Money | None, total: Money, lines: Sequence[Line]) -> Applied:
-    """One reduction of ``off`` over all ``lines``, held to ``cap`` and to their ``total``."""
-    if cap is not None:
-        off = off.capped_at(cap)
-    return Applied((Reduction(off.capped_at(total), line_ids(lines)),))
+def _reduced(
+    off: int, cap: Money | None, total: int, lines: Sequence[Line], currency: str
+) -> Applied:
+    """One reduction of ``off`` over all ``lines``, held to ``cap`` and to their ``total``
+    (minor units of ``currency``, the cart's, which the cap is in)."""
+    if cap is not None and cap.minor < off:
+        off = cap.minor
+    if total < off:
+        off = total
+    return Applied((Reduction(Money(off, currency), line_ids(lines)),))
 
 
 T = TypeVar("T", bound="_Tier")
@@ -83,21 +87,24 @@ def _highest_tier(
     cap: Money | None,
     lines: Sequence[Line],
     context: Context,
-    off: Callable[[T, Money], Money],
+    off: Callable[[T, int], int],
 ) -> Outcome:
     """What tiered 满减 and 满折 do: the highest tier the lines reach takes ``off(tier,
-    total)`` off them as one :class:`Reduction`; below the lowest tier, a :class:`Missed` with
-    what is missing to reach it."""
+    total)`` (in minor units) off them as one :class:`Reduction`; below the lowest tier, a
+    :class:`Missed` with what is missing to reach it."""
     wrong = other_currency(currency, context)
     if wrong is not None:
         return wrong
-    thresholds = [tier.threshold for tier in tiers]
-    reached = measure(not isinstance(thresholds[0], Money), lines, context.currency)
-    index = highest_reached(thresholds, reached)
-    if index is None:
-        return short_of(thresholds[0], reached, lines, tiers[0].label())
-    total = total_of(lines, context.currency)
-    return _reduced(off(tiers[index], total), cap, total, lines)
+    lowest = tiers[0].threshold
+    by_amount = isinstance(lowest, Money)
+    reached = total_of(lines, context.currency).minor if by_amount else count_of(lines)
+    index = len(tiers) - 1  # the highest tier reached (highest_reached, on the tiers)
+    while reached < threshold_measure(tiers[index].threshold):
+        if index == 0:
+            return short_of(lowest, reached, lines, tiers[0].label())
+        index -= 1
+    total = reached if by_amount else total_of(lines, context.currency).minor
+    return _reduced(off(tiers[index], total), cap, total, lines, context.currency)
 
 
 def _tier_above(
@@ -109,7 +116,7 @@ def _tier_above(
         return None
     thresholds = [tier.threshold for tier in tiers]
     reached = measure(not isinstance(thresholds[0], Money), lines, context.currency)
-    return next_tier(thresholds, [tier.label() for tier in tiers], reached, lines)
+    return next_tier(thresholds, lambda index: tiers[index].label(), reached, lines)
 
 
 def _tiers_tag(tiers: Sequence[_Tier], cap: Money | None) -> str:
@@ -174,7 +181,12 @@ class TieredReduction:
         """The highest tier reached, as one :class:`Reduction` over ``lines``; below the lowest
         tier a :class:`Missed` with what is missing to reach it."""
         return _highest_tier(
-            self.tiers, self.currency, self.cap, lines, context, lambda tier, _: tier.reduction
+            self.tiers,
+            self.currency,
+            self.cap,
+            lines,
+            context,
+            lambda tier, _: tier.reduction.minor,
         )
 
     def next_tier(self, lines: Sequence[Line], context: Context) -> Missed | None:
@@ -227,12 +239,13 @@ class PerEachReduction:
         wrong = other_currency(self.currency, context)
         if wrong is not None:
             return wrong
-        reached = measure(not isinstance(self.step, Money), lines, context.currency)
+        by_count = not isinstance(self.step, Money)
+        reached = measure(by_count, lines, context.currency)
         steps = reached // threshold_measure(self.step)
         if steps == 0:
             return short_of(self.step, reached, lines, self.label())
-        total = total_of(lines, context.currency)
-        return _reduced(self.reduction * steps, self.cap, total, lines)
+        total = total_of(lines, context.currency).minor if by_count else reached
+        return _reduced(self.reduction.minor * steps, self.cap, total, lines, context.currency)
 
     def next_tier(self, lines: Sequence[Line], context: Context) -> Missed | None:
         """What ``lines`` miss to reach one more step (None in another currency, or once the
@@ -306,7 +319,11 @@ class ThresholdDiscount:
     def currency(self) -> str | None:
         """The currency of its amounts; None for a count threshold without a cap, which
         applies in any currency."""
-        return one_currency([*(tier.threshold for tier in self.tiers), self.cap])
+        # they are in one currency (checked when built): the cap's or an amount threshold's
+        if self.cap is not None:
+            return self.cap.currency
+        lowest = self.tiers[0].threshold
+        return lowest.currency if isinstance(lowest, Money) else None
 
     def evaluate(self, lines: Sequence[Line], context: Context) -> Outcome:
         """The discount of the highest tier reached, as one :class:`Reduction` over ``lines``;
@@ -317,7 +334,7 @@ class ThresholdDiscount:
             self.cap,
             lines,
             context,
-            lambda tier, total: rate_discount(total, tier.rate),
+            lambda tier, total: rate_off(total, tier.rate),
         )
 
     def next_tier(self, lines: Sequence[Line], context: Context) -> Missed | None:
