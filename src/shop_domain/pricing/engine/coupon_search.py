@@ -49,9 +49,18 @@ class CouponSearch:
         """The coupons with a slope whose base is their scope: their place in the pool, id,
         slope and lines."""
         self._splits: dict[object, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._offs_of: dict[object, list[int]] = {}
 
     def offs(self, state: State) -> list[int]:
-        """What each coupon of the pool alone would take off ``state``, in the pool's order."""
+        """What each coupon of the pool alone would take off ``state``, in the pool's order
+        (known for amounts seen before)."""
+        key = (tuple(state.amounts.values()), frozenset(state.took & self.took_read))
+        found = self._offs_of.get(key)
+        if found is None:
+            found = self._offs_of[key] = self._find_offs(state)
+        return found
+
+    def _find_offs(self, state: State) -> list[int]:
         amount = state.amounts.__getitem__
         sums = [sum(map(amount, scope)) for scope in self._scopes]
         return [
