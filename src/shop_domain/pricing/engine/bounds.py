@@ -189,7 +189,7 @@ class Bounds:
         if not raises:  # no choice raises a line
             return Assessment(min(total, saved + later), deepest, {})
         gains += self.coupons.gains(low, state, low_offs)
-        parts = _parts(gains, raises)
+        parts, left = _parts(gains, raises, leaving)
         # raising lines in a set of clusters gains at most the sum of their parts; a cluster
         # that may stay at ``low`` adds its part only when it is positive
         counted = [part if n in forced else max(part, 0) for n, part in enumerate(parts)]
@@ -197,9 +197,7 @@ class Bounds:
         deviations = {}
         if leaving:
             # a plan that leaves the deepest choice of one of them raises it by at least its
-            # ``leaving``, and the others as they may
-            raised = [(lines, leaving.get(n, least)) for n, (lines, least) in enumerate(raises)]
-            left = _parts(gains, raised)
+            # ``leaving`` (its part then ``left``), and the others as they may
             for n in leaving:
                 deviations[position_of[n]] = min(
                     total, saved + later + extra + left[n] - counted[n]
@@ -231,10 +229,12 @@ def _slope(offer: Offer) -> decimal.Decimal | None:
 def _parts(
     gains: Sequence[Gain],
     raises: Sequence[tuple[Sequence[str], int]],
-) -> list[int]:
+    leaving: Mapping[int, int],
+) -> tuple[list[int], dict[int, int]]:
     """For each open cluster that may raise its lines, the most that leaving it above its
     deepest choice can gain beyond what it costs (negative: it always costs more than it can
-    gain).
+    gain); and for each cluster of ``leaving``, the same when it is raised by at least its
+    ``leaving`` instead of its least raise.
 
     A cluster left above its deepest raises its lines by ``R ≥`` its least raise, which costs
     ``R``; the gains it may unlock are those of the promotions and coupons on its lines (a gain
@@ -271,14 +271,19 @@ def _parts(
             assert slope is not None
             for line_id in line_ids:
                 paid_back[line_id] = paid_back.get(line_id, zero) + slope
-    parts = []
-    for n, (lines, least) in enumerate(raises):
-        kept_raise = least
-        if paid_back:
-            sigma = max((paid_back.get(i, zero) for i in lines), default=zero)
-            kept_raise = int((1 - sigma) * least)  # rounded down: the answer stays above
-        parts.append(min(everything[n] - least, jumps[n] - kept_raise))
-    return parts
+    sigmas = [
+        max((paid_back.get(i, zero) for i in lines), default=zero) if paid_back else zero
+        for lines, _ in raises
+    ]
+
+    def part(n: int, raised: int) -> int:
+        kept_raise = raised
+        if sigmas[n]:
+            kept_raise = int((1 - sigmas[n]) * raised)  # rounded down: the answer stays above
+        return min(everything[n] - raised, jumps[n] - kept_raise)
+
+    parts = [part(n, least) for n, (_, least) in enumerate(raises)]
+    return parts, {n: part(n, raised) for n, raised in leaving.items()}
 
 
 __all__ = ["Bounds", "saving_of"]
