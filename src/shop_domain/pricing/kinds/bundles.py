@@ -130,14 +130,19 @@ def _reduction(
     return Applied((Reduction(Money(saving, currency), line_ids),))
 
 
-def _saving_over(groups: Iterable[Block], price: int) -> tuple[int, set[int]]:
+def _saving_over(
+    groups: Iterable[Block], price: int, *, priciest_first: bool = False
+) -> tuple[int, set[int]]:
     """What fixing each group's price at ``price`` saves, and the lines of the groups that
-    save something."""
+    save something (``priciest_first``: the groups never cost more than the one before, so
+    the first that saves nothing ends it)."""
     saving, positions = 0, set[int]()
     for group in groups:
         if group.total > price:
             saving += (group.total - price) * group.repeat
             positions.update(group.lines)
+        elif priciest_first:
+            break
     return saving, positions
 
 
@@ -242,35 +247,6 @@ def _too_few(count: int, held: int, tag: Callable[[], str]) -> Missed:
     )
 
 
-def _group_savings(runs: Sequence[Run], size: int, price: int) -> tuple[int, set[int]]:
-    """:func:`_saving_over` the :func:`blocks` of ``runs`` in groups of ``size`` at ``price``,
-    in one pass: the groups come priciest first, so the first that saves nothing ends it."""
-    saving, positions = 0, set[int]()
-    total, count, filling = 0, 0, list[int]()  # the group being filled
-    for unit, position, quantity in runs:
-        left = quantity
-        if count:
-            taken = min(left, size - count)
-            total, count, left = total + taken * unit, count + taken, left - taken
-            filling.append(position)
-            if count < size:
-                continue
-            if total <= price:
-                return saving, positions
-            saving += total - price
-            positions.update(filling)
-            total, count, filling = 0, 0, []
-        whole, left = divmod(left, size)
-        if whole:
-            if size * unit <= price:
-                return saving, positions
-            saving += (size * unit - price) * whole
-            positions.add(position)
-        if left:
-            total, count, filling = left * unit, left, [position]
-    return saving, positions
-
-
 @register
 @attrs.frozen
 class MultiBuyPrice:
@@ -299,7 +275,9 @@ class MultiBuyPrice:
         if held < self.count:
             return _too_few(self.count, held, self.tag)
         runs = runs_of(lines, range(len(lines)))
-        saving, positions = _group_savings(runs, self.count, self.price.minor)
+        saving, positions = _saving_over(
+            blocks(runs, self.count), self.price.minor, priciest_first=True
+        )
         return _reduction(lines, saving, positions, context.currency, self.tag)
 
     def slope(self) -> decimal.Decimal:
