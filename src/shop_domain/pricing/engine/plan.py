@@ -21,12 +21,13 @@ through this module, so they agree on what a combination is worth.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from shop_domain.pricing.engine.inputs import CartLine
-from shop_domain.pricing.engine.wallet import Key, WalletCoupon
+from shop_domain.pricing.engine.keys import Named, lines_by_id, named_lines
+from shop_domain.pricing.engine.wallet import WalletCoupon
 from shop_domain.pricing.kinds.base import (
     AddOnOffer,
     Applied,
@@ -39,7 +40,7 @@ from shop_domain.pricing.kinds.base import (
 )
 from shop_domain.pricing.lines import Line
 from shop_domain.pricing.promotion import Level, Promotion
-from shop_domain.pricing.terms import TargetKind, target_keys
+from shop_domain.pricing.terms import target_keys
 from shop_domain.shared.money import Money, allocate_minor
 
 LEVELS = (Level.ITEM, Level.BUNDLE, Level.SHOP, Level.ORDER)
@@ -119,56 +120,6 @@ def take_off(amount: int, line_ids: Sequence[str], amounts: dict[str, int]) -> d
     for line_id, share in zip(line_ids, shares, strict=True):
         amounts[line_id] -= share
     return dict(zip(line_ids, shares, strict=True))
-
-
-Named = Mapping[TargetKind, Mapping[int | None, Sequence[int]]]
-"""The positions of lines by the keys that name them: by kind of key, then by id as an
-integer (``UUID.int``, hashed without calling into Python, as a UUID is)."""
-
-
-def lines_by_id(lines: Sequence[CartLine]) -> dict[TargetKind, dict[int | None, list[int]]]:
-    """The positions in ``lines`` of those each target key names (:func:`target_keys`; add-on
-    lines left out), as :data:`Named`, each list in the lines' order without repeats: a
-    promotion's or a coupon's lines are found through its own keys (:func:`named_lines`), not
-    by asking it about every line."""
-    skus: dict[int | None, list[int]] = {}
-    spus: dict[int | None, list[int]] = {}
-    categories: dict[int | None, list[int]] = {}
-    brands: dict[int | None, list[int]] = {}
-    shops: dict[int | None, list[int]] = {}
-    everything: list[int] = []
-    for n, line in enumerate(lines):
-        if line.add_on_of is not None:
-            continue
-        item = line.item
-        skus.setdefault(item.sku_id.int, []).append(n)
-        spus.setdefault(item.spu_id.int, []).append(n)
-        for category_id in item.category_ids:
-            found = categories.setdefault(category_id.int, [])
-            if not found or found[-1] != n:  # a category named twice in one path
-                found.append(n)
-        if item.brand_id is not None:
-            brands.setdefault(item.brand_id.int, []).append(n)
-        shops.setdefault(item.shop_id.int, []).append(n)
-        everything.append(n)
-    return {
-        TargetKind.SKU: skus,
-        TargetKind.SPU: spus,
-        TargetKind.CATEGORY: categories,
-        TargetKind.BRAND: brands,
-        TargetKind.SHOP: shops,
-        TargetKind.PLATFORM: {None: everything},
-    }
-
-
-def named_lines(named: Named, keys: Iterable[Key]) -> Sequence[int]:
-    """The positions that ``named`` files under any of ``keys``, in order, each once."""
-    found: Sequence[int] = ()
-    for kind, target_id in keys:
-        more = named[kind].get(None if target_id is None else target_id.int)
-        if more:  # the lines of one key, or of several merged
-            found = sorted({*found, *more}) if found else more
-    return found
 
 
 class Amounts(dict[int, Money]):
@@ -398,8 +349,5 @@ __all__ = [
     "Problem",
     "State",
     "coupon_order",
-    "Named",
-    "lines_by_id",
-    "named_lines",
     "take_off",
 ]

@@ -19,15 +19,8 @@ from shop_domain.pricing.engine.errors import (
 )
 from shop_domain.pricing.engine.explain import explain
 from shop_domain.pricing.engine.inputs import NO_CHOICES, CartLine, Choices, PointsOffer
-from shop_domain.pricing.engine.plan import (
-    LEVELS,
-    Named,
-    Offer,
-    Problem,
-    coupon_order,
-    lines_by_id,
-    named_lines,
-)
+from shop_domain.pricing.engine.keys import Named, lines_by_id, named_lines
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order
 from shop_domain.pricing.engine.quote import Quote
 from shop_domain.pricing.engine.search import DEFAULT_BUDGET, Search
 from shop_domain.pricing.engine.wallet import WalletCoupon
