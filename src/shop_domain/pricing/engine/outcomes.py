@@ -92,14 +92,21 @@ class Outcomes:
         before = sum(amounts.values())
         saved, after = [], []
         apply = self.problem.apply
+        unchanged: State | None = None  # what a choice of no promotion leaves (read only)
         for steps in cluster.steps:
+            if not steps:
+                if unchanged is None:
+                    unchanged = State(units, amounts, set())
+                saved.append(0)
+                after.append(unchanged)
+                continue
             small = State(dict(units), dict(amounts), set())
             for offer, line_ids in steps:
                 apply(offer, line_ids, small)
             saved.append(before - sum(small.amounts.values()))
             after.append(small)
-        low_units = {i: min(small.units[i] for small in after) for i in lines}
-        low_amounts = {i: min(small.amounts[i] for small in after) for i in lines}
+        low_units = {i: min([small.units[i] for small in after]) for i in lines}
+        low_amounts = {i: min([small.amounts[i] for small in after]) for i in lines}
         # a choice leaves the lines above ``low`` by what it saves less than ``low`` does
         most = max(saved)
         top = [k for k, value in enumerate(saved) if value == most]
