@@ -67,6 +67,11 @@ class Result:
     them: what an offer missed, what a coupon was measured on)."""
 
 
+_UNFIXABLE = Assessment(0, {}, {})
+"""The assessment of open clusters none of which has a single deepest choice: only branching
+decides them (its bound is not read)."""
+
+
 class Search:
     def __init__(
         self,
@@ -232,7 +237,10 @@ class Search:
                 self.bounds.outcomes.take(index, at, deepest[at], state)
                 made = (*made, clusters[at].choices[deepest[at]])
             rest = tuple(at for at in open_ if at not in fixed)
-            self._walk(index, rest, state, made, entered)
+            # a cluster's deepest choice depends on its own lines only: when none of the rest
+            # has one, assessing them again could fix none of them
+            again = None if any(at in deepest for at in rest) else _UNFIXABLE
+            self._walk(index, rest, state, made, entered, again)
             return
         children: list[tuple[int, int, State, Choice]] = []
         cluster = clusters[open_[0]]
