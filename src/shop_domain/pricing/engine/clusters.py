@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import operator
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import attrs
 
@@ -60,60 +60,89 @@ def build(
     problem: Problem,
     picks: Collection[uuid.UUID | None],
     options: Options,
-    joinable: dict[tuple[uuid.UUID, Level], tuple[str, ...]],
+    joinable: Mapping[Offer, tuple[str, ...]],
 ) -> list[list[Cluster]]:
     """The clusters of each level of :data:`LEVELS` (``picks``: the promotions the customer
-    picked, on in every choice), bundle clusters folded into the item level where their choices
-    stay few."""
+    picked, on in every choice; ``joinable``: the lines each offer may take), bundle clusters
+    folded into the item level where their choices stay few."""
+    offers, fits = problem.offers, problem.fits
     lines = [line.line_id for line in problem.lines if line.add_on_of is None]
-    items = {
-        line_id: [{(line_id, Level.ITEM): o} if o is not None else {} for o in item_options]
-        for line_id in lines
-        for item_options in (options(line_id, Level.ITEM),)
-        if problem.fits.get((line_id, Level.ITEM))
-    }
-    levels: list[list[list[Choice]]] = [
-        _groups(problem, level, picks, options, joinable) for level in LEVELS[1:]
-    ]
+    items: dict[str, list[tuple[Choice, _Step | None]]] = {}
+    """Each line's item choices, each with its step (None: it takes nothing)."""
+    for line_id in lines:
+        key = (line_id, Level.ITEM)
+        if fits.get(key):
+            items[line_id] = [
+                ({key: o}, (offers[o], (line_id,))) if o is not None else ({}, None)
+                for o in options(line_id, Level.ITEM)
+            ]
+    bundles, *levels = [_groups(problem, level, picks, options, joinable) for level in LEVELS[1:]]
     item_level: list[Cluster] = []
     bundle_level: list[Cluster] = []
     folded: set[str] = set()
-    for choices in levels[0]:
-        own = sorted({i for choice in choices for i, _ in choice})
+    for choices, steps, own in bundles:
+        per_line = [items.get(line_id, _TAKES_NONE) for line_id in own]
         product = len(choices)
-        for line_id in own:
-            product *= len(items.get(line_id, [{}]))
+        for line_options in per_line:
+            product *= len(line_options)
         if product > FOLD_LIMIT:
-            bundle_level.append(_cluster(problem, choices, tuple(own), late=True))
+            bundle_level.append(Cluster(tuple(choices), own, True, tuple(steps)))
             continue
-        per_line = [items.get(line_id, [{}]) for line_id in own]
-        joined = []
+        # an item choice per line, then a bundle choice: the item steps (each its own line's
+        # promotion, one step for the lines that take the same one) act first, by id
+        joined: list[Choice] = []
+        joined_steps: list[Steps] = []
         for parts in itertools.product(*per_line):
-            for bundle in choices:
-                choice: Choice = {}
-                for part in parts:
-                    choice.update(part)
-                choice.update(bundle)
-                joined.append(choice)
-        item_level.append(_cluster(problem, joined, tuple(own), late=True))
+            base: Choice = {}
+            taken: list[_Step] = []
+            for part, step in parts:
+                if step is not None:
+                    base.update(part)
+                    taken.append(step)
+            if len(taken) > 1:
+                taken = _item_steps(taken)
+            for bundle, bundle_steps in zip(choices, steps, strict=True):
+                joined.append({**base, **bundle})
+                joined_steps.append((*taken, *bundle_steps))
+        item_level.append(Cluster(tuple(joined), own, True, tuple(joined_steps)))
         folded.update(own)
-    for line_id, choices in items.items():
+    for line_id, line_choices in items.items():
         if line_id not in folded:
-            item_level.append(_cluster(problem, choices, (line_id,), late=False))
+            item_level.append(
+                Cluster(
+                    tuple(choice for choice, _ in line_choices),
+                    (line_id,),
+                    False,
+                    tuple((step,) if step is not None else () for _, step in line_choices),
+                )
+            )
     order = {line_id: n for n, line_id in enumerate(lines)}
     item_level.sort(key=lambda cluster: order[cluster.lines[0]])
     return [
         item_level,
         bundle_level,
-        *([_cluster(problem, c, _lines_of(c), late=True) for c in level] for level in levels[1:]),
+        *(
+            [Cluster(tuple(choices), own, True, tuple(steps)) for choices, steps, own in level]
+            for level in levels
+        ),
     ]
 
 
-def _cluster(
-    problem: Problem, choices: Sequence[Choice], lines: tuple[str, ...], *, late: bool
-) -> Cluster:
-    steps = tuple(steps_of(problem, choice) for choice in choices)
-    return Cluster(tuple(choices), lines, late, steps)
+_Step = tuple[Offer, tuple[str, ...]]
+
+_TAKES_NONE: list[tuple[Choice, _Step | None]] = [({}, None)]
+"""The item choices of a line no item price fits."""
+
+
+def _item_steps(taken: list[_Step]) -> list[_Step]:
+    """The steps of item choices of several lines (in their lines' order): one per promotion,
+    with its lines, by id."""
+    by_offer: dict[Offer, list[str]] = {}
+    for offer, (line_id,) in taken:
+        by_offer.setdefault(offer, []).append(line_id)
+    found = [(offer, tuple(line_ids)) for offer, line_ids in by_offer.items()]
+    found.sort(key=lambda step: step[0].id.int)
+    return found
 
 
 def _lines_of(choices: Sequence[Choice]) -> tuple[str, ...]:
@@ -125,13 +154,14 @@ def _groups(
     level: Level,
     picks: Collection[uuid.UUID | None],
     options: Options,
-    joinable: dict[tuple[uuid.UUID, Level], tuple[str, ...]],
-) -> list[list[Choice]]:
+    joinable: Mapping[Offer, tuple[str, ...]],
+) -> list[tuple[list[Choice], list[Steps], tuple[str, ...]]]:
     """The clusters of a level above the item level: promotions that share lines, joined (in
-    the order of their first promotion's id; each group's promotions by id)."""
+    the order of their first promotion's id; each group's promotions by id), each with its
+    choices, their steps and its lines."""
     offers = sorted(
-        (o.id for o in problem.offers.values() if o.level is level and joinable[(o.id, level)]),
-        key=operator.attrgetter("int"),
+        (o for o in problem.offers.values() if o.level is level and joinable[o]),
+        key=_BY_ID,
     )
     parent = list(range(len(offers)))
 
@@ -144,34 +174,48 @@ def _groups(
     """A promotion each line may take, by its place in ``offers``: every other it may take is
     joined to it."""
     for n, o in enumerate(offers):
-        for line_id in joinable[(o, level)]:
+        for line_id in joinable[o]:
             other = owner.setdefault(line_id, n)
             if other != n:
                 parent[root(n)] = root(other)
-    groups: dict[int, list[uuid.UUID]] = {}
+    groups: dict[int, list[Offer]] = {}
     for n, o in enumerate(offers):
         groups.setdefault(root(n), []).append(o)
-    return [_choices(level, group, picks, options, joinable) for group in groups.values()]
+    found = []
+    for group in groups.values():
+        if len(group) == 1:  # the common case: on (with every line it may take) or off
+            (only,) = group
+            own = tuple(sorted(set(joinable[only])))
+            whole: Choice = {(i, level): only.id for i in own}
+            step: Steps = ((only, own),)
+            if picks and only.id in picks:
+                found.append(([whole], [step], own))
+            else:
+                found.append(([whole, {}], [step, ()], own))
+        else:
+            choices = _choices(level, group, picks, options, joinable)
+            steps = [steps_of(problem, choice) for choice in choices]
+            found.append((choices, steps, _lines_of(choices)))
+    return found
+
+
+_BY_ID = operator.attrgetter("id.int")
 
 
 def _choices(
     level: Level,
-    group: list[uuid.UUID],
+    group: list[Offer],
     picks: Collection[uuid.UUID | None],
     options: Options,
-    joinable: dict[tuple[uuid.UUID, Level], tuple[str, ...]],
+    joinable: Mapping[Offer, tuple[str, ...]],
 ) -> list[Choice]:
     """Every way the promotions of ``group`` may take their lines: each on or off (on when a
     line picked it — its only option), and a line that several promotions on fit takes one."""
-    if len(group) == 1:  # the common case: on (with every line it may take) or off
-        (only,) = group
-        lines = sorted(joinable[(only, level)])
-        whole: Choice = {(i, level): only for i in lines}
-        return [whole] if only in picks or not lines else [whole, {}]
-    lines = sorted({i for o in group for i in joinable[(o, level)]})
-    picked = {o for o in picks if o in group}
+    lines = sorted({i for o in group for i in joinable[o]})
+    ids = [o.id for o in group]
+    picked = {o for o in picks if o in ids}
     found: list[Choice] = []
-    free = [o for o in group if o not in picked]
+    free = [o for o in ids if o not in picked]
     for size in range(len(free), -1, -1):
         for extra in itertools.combinations(free, size):
             on = picked | set(extra)

@@ -88,17 +88,23 @@ class Search:
         self.best: Found | None = None
         self.coupons = CouponSearch(problem, coupons, self.budget)
         # a line an offer fits may take it unless the customer picked something else there
-        self.joinable = {
-            (offer.id, offer.level): tuple(
-                i
-                for i in offer.line_ids
-                if (i, offer.level) not in picks or picks[(i, offer.level)] == offer.id
-            )
-            for offer in problem.offers.values()
-        }
+        offers = problem.offers.values()
+        joinable = (
+            {
+                offer: tuple(
+                    i
+                    for i in offer.line_ids
+                    if (i, offer.level) not in picks or picks[(i, offer.level)] == offer.id
+                )
+                for offer in offers
+            }
+            if picks
+            else {offer: offer.line_ids for offer in offers}
+        )
+        self.joinable = {(offer.id, offer.level): lines for offer, lines in joinable.items()}
         self._units_matter = frozenset(line.line_id for line in problem.add_on_lines)
         self._took_matters = self.coupons.took_read
-        self.clusters = clustering.build(problem, set(picks.values()), self.options, self.joinable)
+        self.clusters = clustering.build(problem, set(picks.values()), self.options, joinable)
         self.bounds = Bounds(
             problem,
             self.clusters,
