@@ -31,7 +31,6 @@ deepest choice whose leaving cannot beat the best plan at once.
 from __future__ import annotations
 
 import decimal
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -42,7 +41,6 @@ from shop_domain.pricing.engine.coupon_search import CouponSearch
 from shop_domain.pricing.engine.outcomes import Outcomes
 from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduction
-from shop_domain.pricing.promotion import Level
 
 Gain = tuple[int, decimal.Decimal | None, Sequence[str], int]
 """What a later promotion or coupon could gain from a raise, its slope (None: it may jump), its
@@ -87,7 +85,7 @@ class Bounds:
         self,
         problem: Problem,
         clusters: Sequence[Sequence[Cluster]],
-        joinable: Mapping[tuple[uuid.UUID, Level], tuple[str, ...]],
+        joinable: Mapping[Offer, tuple[str, ...]],
         coupons: CouponSearch,
         units_matter: frozenset[str],
         took_matters: frozenset[str],
@@ -99,16 +97,17 @@ class Bounds:
             [
                 _Structure(
                     offer,
-                    joinable[(offer.id, offer.level)],
-                    _kind_fact(offer, "takes_every_line", default=False),
-                    _slope(offer),
-                    0 if _kind_fact(offer, "slope_is_exact", default=False) else 1,
+                    joinable[offer],
+                    _kind_fact(kind, "takes_every_line", default=False),
+                    _slope(kind),
+                    0 if _kind_fact(kind, "slope_is_exact", default=False) else 1,
                 )
                 for cluster in level
                 for offer in sorted(
                     {offer for steps in cluster.steps for offer, _ in steps},
                     key=lambda offer: offer.id.int,
                 )
+                for kind in (offer.promotion.definition.kind,)
             ]
             if index
             else []  # the bound reads the levels after the current one: never the first
@@ -217,12 +216,12 @@ class _Structure(NamedTuple):
     ahead: int
 
 
-def _kind_fact(offer: Offer, name: str, *, default: bool) -> bool:
-    return bool(getattr(offer.promotion.definition.kind, name, default))
+def _kind_fact(kind: object, name: str, *, default: bool) -> bool:
+    return bool(getattr(kind, name, default))
 
 
-def _slope(offer: Offer) -> decimal.Decimal | None:
-    slope = getattr(offer.promotion.definition.kind, "slope", None)
+def _slope(kind: object) -> decimal.Decimal | None:
+    slope = getattr(kind, "slope", None)
     return slope() if slope is not None else None
 
 

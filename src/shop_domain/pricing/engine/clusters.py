@@ -92,15 +92,12 @@ def build(
         # promotion, one step for the lines that take the same one) act first, by id
         joined: list[Choice] = []
         joined_steps: list[Steps] = []
-        for parts in itertools.product(*per_line):
-            base: Choice = {}
-            taken: list[_Step] = []
-            for part, step in parts:
-                if step is not None:
-                    base.update(part)
-                    taken.append(step)
-            if len(taken) > 1:
-                taken = _item_steps(taken)
+        parts: list[tuple[Choice, Steps]]
+        if len(own) == 1:  # the common case: a line's item choice is the part
+            parts = [(part, (step,) if step is not None else ()) for part, step in per_line[0]]
+        else:
+            parts = [_items_of(combined) for combined in itertools.product(*per_line)]
+        for base, taken in parts:
             for bundle, bundle_steps in zip(choices, steps, strict=True):
                 joined.append({**base, **bundle})
                 joined_steps.append((*taken, *bundle_steps))
@@ -134,15 +131,23 @@ _TAKES_NONE: list[tuple[Choice, _Step | None]] = [({}, None)]
 """The item choices of a line no item price fits."""
 
 
-def _item_steps(taken: list[_Step]) -> list[_Step]:
-    """The steps of item choices of several lines (in their lines' order): one per promotion,
-    with its lines, by id."""
+def _items_of(parts: Sequence[tuple[Choice, _Step | None]]) -> tuple[Choice, Steps]:
+    """Item choices of several lines (in their lines' order) as one choice, with its steps:
+    one per promotion, with its lines, by id (as :func:`steps_of` orders them)."""
+    choice: Choice = {}
+    taken: list[_Step] = []
+    for part, step in parts:
+        if step is not None:
+            choice.update(part)
+            taken.append(step)
+    if len(taken) < 2:
+        return choice, tuple(taken)
     by_offer: dict[Offer, list[str]] = {}
     for offer, (line_id,) in taken:
         by_offer.setdefault(offer, []).append(line_id)
     found = [(offer, tuple(line_ids)) for offer, line_ids in by_offer.items()]
     found.sort(key=lambda step: step[0].id.int)
-    return found
+    return choice, tuple(found)
 
 
 def _lines_of(choices: Sequence[Choice]) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from shop_domain.pricing.engine.bounds import Assessment, Bounds
 from shop_domain.pricing.engine.budget import Budget, OutOfBudget
 from shop_domain.pricing.engine.clusters import Choice
 from shop_domain.pricing.engine.coupon_search import CouponSearch
-from shop_domain.pricing.engine.plan import LEVELS, Problem, State
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
 from shop_domain.pricing.engine.wallet import WalletCoupon
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, GiftGrant
 from shop_domain.pricing.promotion import Level
@@ -89,7 +89,7 @@ class Search:
         self.coupons = CouponSearch(problem, coupons, self.budget)
         # a line an offer fits may take it unless the customer picked something else there
         offers = problem.offers.values()
-        joinable = (
+        self.joinable: dict[Offer, tuple[str, ...]] = (
             {
                 offer: tuple(
                     i
@@ -101,10 +101,10 @@ class Search:
             if picks
             else {offer: offer.line_ids for offer in offers}
         )
-        self.joinable = {(offer.id, offer.level): lines for offer, lines in joinable.items()}
+        """The lines each offer may take (by offer: a promotion's id is hashed in Python)."""
         self._units_matter = frozenset(line.line_id for line in problem.add_on_lines)
         self._took_matters = self.coupons.took_read
-        self.clusters = clustering.build(problem, set(picks.values()), self.options, joinable)
+        self.clusters = clustering.build(problem, set(picks.values()), self.options, self.joinable)
         self.bounds = Bounds(
             problem,
             self.clusters,
