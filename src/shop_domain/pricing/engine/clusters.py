@@ -40,7 +40,9 @@ _READ_LATER = (GiftGrant, AddOnOffer)
 """Effects the rest of a plan reads after the bundle level besides amounts."""
 
 
-Steps = tuple[tuple[Offer, tuple[str, ...]], ...]
+_Step = tuple[Offer, tuple[str, ...]]
+
+Steps = tuple[_Step, ...]
 """A choice as it is applied: each promotion with its lines, level by level."""
 
 
@@ -124,8 +126,6 @@ def build(
         ),
     ]
 
-
-_Step = tuple[Offer, tuple[str, ...]]
 
 _TAKES_NONE: list[tuple[Choice, _Step | None]] = [({}, None)]
 """The item choices of a line no item price fits."""
@@ -239,8 +239,6 @@ def _choices(
 def steps_of(problem: Problem, choice: Choice) -> Steps:
     """The promotions of ``choice`` with their lines, in the order they act: level by level,
     then by id."""
-    if len(choice) < 2:  # none, or one line's promotion
-        return tuple((problem.offers[o], (line_id,)) for (line_id, _), o in choice.items())
     groups: dict[uuid.UUID, list[str]] = {}
     for (line_id, _), promotion_id in choice.items():
         groups.setdefault(promotion_id, []).append(line_id)
@@ -249,12 +247,6 @@ def steps_of(problem: Problem, choice: Choice) -> Steps:
     if len(found) > 1:
         found.sort(key=lambda step: (LEVEL_INDEX[step[0].level], step[0].id.int))
     return tuple(found)
-
-
-def apply(problem: Problem, steps: Steps, state: State) -> None:
-    """Let the promotions of a choice act on their lines in ``state`` (see :func:`steps_of`)."""
-    for offer, line_ids in steps:
-        problem.apply(offer, line_ids, state)
 
 
 def future(
@@ -289,4 +281,4 @@ def future(
     )
 
 
-__all__ = ["FOLD_LIMIT", "Choice", "Cluster", "Steps", "apply", "build", "future", "steps_of"]
+__all__ = ["FOLD_LIMIT", "Choice", "Cluster", "Steps", "build", "future", "steps_of"]

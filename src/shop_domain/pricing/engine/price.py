@@ -69,7 +69,7 @@ def prepare(
     _check_gift_picks(choices, offers)
     currency = context.currency
     usable = [c for c in coupons if c.usable_at(at, channel) and c.benefit.currency == currency]
-    usable.sort(key=_coupon_order)
+    usable.sort(key=coupon_order)
     return Problem(
         tuple(cart),
         context,
@@ -79,12 +79,6 @@ def prepare(
         dict(choices.gifts),
         named=named,
     )
-
-
-def _coupon_order(coupon: WalletCoupon) -> tuple[int, int]:
-    """:func:`coupon_order`, with the id as an integer: the same order, compared without calling
-    into Python."""
-    return (coupon.goods.narrowness, coupon.coupon_id.int)
 
 
 def _currency_of(cart: Sequence[CartLine]) -> str:

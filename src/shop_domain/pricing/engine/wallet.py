@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import attrs
 
 from shop_domain.pricing.errors import InvalidPromotion
-from shop_domain.pricing.kinds.support import check_money, check_rate, rate_discount
+from shop_domain.pricing.kinds.support import check_money, check_rate, rate_off
 from shop_domain.pricing.lines import ItemFacts
 from shop_domain.pricing.terms import ALL_CHANNELS, Channel, TargetKind, Window, target_keys
 from shop_domain.shared.money import Money
@@ -94,7 +94,7 @@ class CouponBenefit:
             return 0
         if self.kind is BenefitKind.RATE:
             assert self.rate is not None
-            off = rate_discount(Money(eligible, self.currency), self.rate).minor
+            off = rate_off(eligible, self.rate)
             if self.cap is not None:
                 off = min(off, self.cap.minor)
         else:

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from shop_domain.pricing.errors import InvalidPromotion
 from shop_domain.pricing.kinds.base import NO_LINES, OTHER_CURRENCY, Context, Missed
+from shop_domain.shared.errors import RateNotDecimal
 from shop_domain.shared.money import MINOR_UNITS, Money, round_half_up
 
 NO_SAVING: Final = "promotion.no_saving"
@@ -73,7 +74,7 @@ def validated(check: Callable[..., object], what: str, **options: Any) -> Any:
 def rate_discount(base: Money, rate: decimal.Decimal) -> Money:
     """What paying the fraction ``rate`` of ``base`` takes off: ``base * (1 - rate)`` rounded
     half-up once (MON-2: 8折 on 99.99 takes 20.00 off, pay 79.99). Never more than ``base``."""
-    return base.times(_ONE - rate)
+    return Money(rate_off(base.minor, rate), base.currency)
 
 
 _PLACES: Final = 10**RATE_PLACES
@@ -84,9 +85,10 @@ has at most 27 digits: ``Decimal`` (28 digits) computes it exactly, as integers 
 
 def rate_off(base: int, rate: decimal.Decimal) -> int:
     """:func:`rate_discount` on minor units: ``base * (1 - rate)`` rounded half-up once (away
-    from zero on .5), the same figure in integer arithmetic. A rate of more than
-    :data:`RATE_PLACES` places (or not finite), or a base of 10**23 minor units or more, takes
-    the decimal route of :func:`rate_discount` itself."""
+    from zero on .5), in integer arithmetic. A rate of more than :data:`RATE_PLACES` places (or
+    not finite), or a base of 10**23 minor units or more, takes the decimal route."""
+    if not isinstance(rate, decimal.Decimal):
+        raise RateNotDecimal("rates are exact decimals")
     if rate.is_finite():
         paid, whole = rate.as_integer_ratio()
         if not _PLACES % whole and -_EXACT < base < _EXACT:
