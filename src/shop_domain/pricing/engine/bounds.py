@@ -87,8 +87,7 @@ class Bounds:
         clusters: Sequence[Sequence[Cluster]],
         joinable: Mapping[Offer, tuple[str, ...]],
         coupons: CouponSearch,
-        units_matter: frozenset[str],
-        took_matters: frozenset[str],
+        outcomes: Outcomes,
     ) -> None:
         self.problem = problem
         self.clusters = clusters
@@ -114,14 +113,10 @@ class Bounds:
             for index, level in enumerate(clusters)
         ]
         self._savings: dict[object, int] = {}
-        self.outcomes = Outcomes(problem, clusters, units_matter, took_matters)
+        self.outcomes = outcomes
 
     def saving(self, offer: Offer, line_ids: tuple[str, ...], state: State) -> int:
-        key = (
-            id(offer),
-            tuple(map(state.units.__getitem__, line_ids)),
-            tuple(map(state.amounts.__getitem__, line_ids)),
-        )
+        key = (offer, *state.prices(line_ids))
         found = self._savings.get(key)
         if found is None:
             found = self._savings[key] = saving_of(self.problem, offer, line_ids, state)
@@ -181,13 +176,12 @@ class Bounds:
                         gains.append((gain, slope, line_ids, ahead))
             for line_id, given_up in at_level.items():
                 kept[line_id] = kept.get(line_id, 0) + given_up
-        low_offs = self.coupons.offs(low)
-        later += self.coupons.bound(low, kept, savings, state, low_offs)
+        later += self.coupons.bound(low, kept, savings, state)
         total = self.problem.list_total()
         saved = total - sum(low_amounts.values())
         if not raises:  # no choice raises a line
             return Assessment(min(total, saved + later), deepest, {})
-        gains += self.coupons.gains(low, state, low_offs)
+        gains += self.coupons.gains(low, state)
         parts, left = _parts(gains, raises, leaving)
         # raising lines in a set of clusters gains at most the sum of their parts; a cluster
         # that may stay at ``low`` adds its part only when it is positive

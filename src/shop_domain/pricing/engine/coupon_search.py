@@ -21,7 +21,7 @@ class CouponSearch:
         self.fixed = fixed
         self.pool = problem.coupons if fixed is None else fixed
         self.budget = budget
-        self._offs: dict[object, int] = {}
+        self._discounts: dict[object, int] = {}
         self.took_read = frozenset(
             i for c in self.pool if not c.combinable_with_promotions for i in problem.scope(c)
         )
@@ -54,11 +54,16 @@ class CouponSearch:
     def offs(self, state: State) -> list[int]:
         """What each coupon of the pool alone would take off ``state``, in the pool's order
         (known for amounts seen before)."""
-        key = (tuple(state.amounts.values()), frozenset(state.took & self.took_read))
+        key = self._key(state)
         found = self._offs_of.get(key)
         if found is None:
             found = self._offs_of[key] = self._find_offs(state)
         return found
+
+    def _key(self, state: State) -> object:
+        """What the coupons read of ``state``: its amounts, and which of the lines whose having
+        taken a promotion a coupon reads took one."""
+        return (tuple(state.amounts.values()), frozenset(state.took & self.took_read))
 
     def _find_offs(self, state: State) -> list[int]:
         amount = state.amounts.__getitem__
@@ -75,9 +80,9 @@ class CouponSearch:
 
     def _discount(self, coupon: WalletCoupon, eligible: int) -> int:
         key = (id(coupon), eligible)
-        found = self._offs.get(key)
+        found = self._discounts.get(key)
         if found is None:
-            found = self._offs[key] = coupon.benefit.discount_minor(eligible)
+            found = self._discounts[key] = coupon.benefit.discount_minor(eligible)
         return found
 
     def bound(
@@ -86,7 +91,6 @@ class CouponSearch:
         kept: Mapping[str, int] | None = None,
         later: Sequence[tuple[int, Sequence[str], int, int, bool]] = (),
         high: State | None = None,
-        offs: list[int] | None = None,
     ) -> int:
         """At most what coupons could take off ``state`` or any state below it: one that does
         not stack, or every stackable one, each on its own.
@@ -102,7 +106,7 @@ class CouponSearch:
         promotion's share add up to no more than 1, the promotion applying saves more than it
         costs the coupons (see :meth:`_lowered`)."""
         kept = kept or {}
-        offs = offs if offs is not None else self.offs(state)
+        offs = self.offs(state)
         lowered = self._lowered(state, high, later, offs)
 
         def given_up(coupons: list[WalletCoupon]) -> int:
@@ -206,15 +210,13 @@ class CouponSearch:
         return lowered
 
     def gains(
-        self, low: State, high: State, low_offs: list[int] | None = None
+        self, low: State, high: State
     ) -> list[tuple[int, decimal.Decimal | None, list[str], int]]:
         """How much more each coupon could take off ``high`` than ``low`` (the same lines at
         higher amounts) on its own, with its slope, its lines, and the minor units its rounded
         discount may run ahead of its slope (a rate's; cash follows to the unit)."""
         found = []
-        if low_offs is None:
-            low_offs = self.offs(low)
-        for coupon, on_high, on_low in zip(self.pool, self.offs(high), low_offs, strict=True):
+        for coupon, on_high, on_low in zip(self.pool, self.offs(high), self.offs(low), strict=True):
             gain = on_high - on_low
             if gain > 0:
                 ahead = 0 if coupon.benefit.kind is BenefitKind.CASH else 1
@@ -224,8 +226,7 @@ class CouponSearch:
 
     def choose(self, state: State) -> tuple[tuple[WalletCoupon, ...], int]:
         """The best set for ``state`` and what it takes off (known for a state seen before)."""
-        # a line's having taken a promotion is read only by coupons that do not combine
-        key = (tuple(state.amounts.values()), frozenset(state.took & self.took_read))
+        key = self._key(state)
         known = self._best.get(key)
         if known is None:
             if self.fixed is not None:

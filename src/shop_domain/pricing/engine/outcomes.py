@@ -61,12 +61,7 @@ class Outcomes:
         """The choices of cluster ``position`` of level ``index`` as ``state`` prices its
         lines."""
         cluster = self.clusters[index][position]
-        key = (
-            index,
-            position,
-            tuple(map(state.units.__getitem__, cluster.lines)),
-            tuple(map(state.amounts.__getitem__, cluster.lines)),
-        )
+        key = (index, position, *state.prices(cluster.lines))
         found = self._found.get(key)
         if found is None:
             found = self._found[key] = self._find(cluster, state)

@@ -90,6 +90,14 @@ class State:
     def payable(self) -> int:
         return sum(self.amounts.values())
 
+    def prices(self, line_ids: Sequence[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The unit prices and amounts of ``line_ids``: all a promotion reads of them, so what
+        it does to them is known by these (and by its lines)."""
+        return (
+            tuple(map(self.units.__getitem__, line_ids)),
+            tuple(map(self.amounts.__getitem__, line_ids)),
+        )
+
     def gifts(self) -> list[tuple[Offer, Gift, tuple[str, ...]]]:
         """Each gift the applied promotions give, with the promotion and the lines that earned
         it."""
@@ -204,9 +212,8 @@ class Problem:
 
     def evaluate(self, offer: Offer, line_ids: Sequence[str], state: State) -> Outcome:
         """What ``offer`` does to ``line_ids`` as ``state`` prices them."""
-        units = tuple(map(state.units.__getitem__, line_ids))
-        amounts = tuple(map(state.amounts.__getitem__, line_ids))
-        key = (id(offer), tuple(line_ids), units, amounts)
+        units, amounts = state.prices(line_ids)
+        key = (offer, tuple(line_ids), units, amounts)
         found = self._evaluated.get(key)
         if found is not None:
             return found

@@ -34,6 +34,7 @@ from shop_domain.pricing.engine.bounds import Assessment, Bounds
 from shop_domain.pricing.engine.budget import Budget, OutOfBudget
 from shop_domain.pricing.engine.clusters import Choice
 from shop_domain.pricing.engine.coupon_search import CouponSearch
+from shop_domain.pricing.engine.outcomes import Outcomes
 from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
 from shop_domain.pricing.engine.wallet import WalletCoupon
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, GiftGrant
@@ -105,14 +106,8 @@ class Search:
         self._units_matter = frozenset(line.line_id for line in problem.add_on_lines)
         self._took_matters = self.coupons.took_read
         self.clusters = clustering.build(problem, set(picks.values()), self.options, self.joinable)
-        self.bounds = Bounds(
-            problem,
-            self.clusters,
-            self.joinable,
-            self.coupons,
-            self._units_matter,
-            self._took_matters,
-        )
+        self.outcomes = Outcomes(problem, self.clusters, self._units_matter, self._took_matters)
+        self.bounds = Bounds(problem, self.clusters, self.joinable, self.coupons, self.outcomes)
         self._seen: set[object] = set()
         self._gifts_possible: bool | None = None
 
@@ -187,7 +182,7 @@ class Search:
             entries.append(state)
             state = state.copy()
             for position, cluster in enumerate(self.clusters[index]):
-                self.bounds.outcomes.take(index, position, 0, state)
+                self.outcomes.take(index, position, 0, state)
                 made.append(cluster.choices[0])
             if level is Level.ORDER:
                 self.problem.price_add_ons(state)
@@ -240,7 +235,7 @@ class Search:
             # taken at once, and the walk goes on over the other open clusters
             state = state.copy()
             for at in fixed:
-                self.bounds.outcomes.take(index, at, deepest[at], state)
+                self.outcomes.take(index, at, deepest[at], state)
                 made = (*made, clusters[at].choices[deepest[at]])
             rest = tuple(at for at in open_ if at not in fixed)
             # a cluster's deepest choice depends on its own lines only: when none of the rest
@@ -254,7 +249,7 @@ class Search:
         for option, choice in enumerate(cluster.choices):
             self.budget.tick()
             after = state.copy()
-            self.bounds.outcomes.take(index, open_[0], option, after)
+            self.outcomes.take(index, open_[0], option, after)
             # choices that leave the same future (a promotion that does not apply is as good as
             # off; a cut a set price absorbs, as no cut) are searched once
             same = clustering.future(
