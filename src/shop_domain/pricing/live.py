@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 
 from shop_domain.pricing.lines import ItemFacts
 from shop_domain.pricing.promotion import Promotion
-from shop_domain.pricing.terms import Channel, TargetKind
+from shop_domain.pricing.terms import Channel, TargetKind, target_key_ids
 
 Key = tuple[TargetKind, int | None]
 """A key of :meth:`Targets.keys` with its id as an integer (``UUID.int``): hashed without
@@ -117,20 +117,13 @@ class PromotionIndex:
         it excludes its SKU or SPU; whether it is active and on ``channel`` is the same for
         every item, so it is asked once."""
         by_kind = self._by_kind
-        skus, spus, categories = by_kind[_SKU], by_kind[_SPU], by_kind[_CATEGORY]
-        brands, shops = by_kind[_BRAND], by_kind[_SHOP]
-        platform = by_kind[_PLATFORM].get(None)
         # by the promotion's id: the promotion found, or None if not active at ``at`` or not on
         # ``channel`` (an excluded item decides nothing: another item may be covered)
         decided: dict[int, Promotion | None] = {}
         for item in items:
             sku, spu = item.sku_id.int, item.spu_id.int
-            filings = [skus.get(sku), spus.get(spu), shops.get(item.shop_id.int), platform]
-            for category_id in item.category_ids:
-                filings.append(categories.get(category_id.int))
-            if item.brand_id is not None:
-                filings.append(brands.get(item.brand_id.int))
-            for filed in filings:
+            for kind, target_id in target_key_ids(item):
+                filed = by_kind[kind].get(target_id)
                 if filed is None:
                     continue
                 for key, (promotion, _, channels, excluded_skus, excluded_spus) in filed.items():
@@ -144,10 +137,6 @@ class PromotionIndex:
                         decided[key] = promotion
         found = {key: promotion for key, promotion in decided.items() if promotion is not None}
         return [found[key] for key in sorted(found)]
-
-
-_SKU, _SPU, _CATEGORY = TargetKind.SKU, TargetKind.SPU, TargetKind.CATEGORY
-_BRAND, _SHOP, _PLATFORM = TargetKind.BRAND, TargetKind.SHOP, TargetKind.PLATFORM
 
 
 __all__ = ["PromotionIndex"]

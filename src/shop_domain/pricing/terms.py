@@ -130,6 +130,22 @@ def target_keys(item: ItemFacts) -> tuple[tuple[TargetKind, uuid.UUID | None], .
     return tuple(keys)
 
 
+def target_key_ids(item: ItemFacts) -> tuple[tuple[TargetKind, int | None], ...]:
+    """:func:`target_keys` with each id as an integer (``UUID.int``): an index keyed by these
+    hashes them in C, where a UUID hashes in Python."""
+    keys: list[tuple[TargetKind, int | None]] = [
+        (_SKU, item.sku_id.int),
+        (_SPU, item.spu_id.int),
+    ]
+    for category_id in item.category_ids:
+        keys.append((_CATEGORY, category_id.int))
+    if item.brand_id is not None:
+        keys.append((_BRAND, item.brand_id.int))
+    keys.append((_SHOP, item.shop_id.int))
+    keys.append(_PLATFORM_KEY)
+    return tuple(keys)
+
+
 @attrs.frozen
 class Targets:
     """The goods of a promotion: everything of the platform, or the SKUs, SPUs, categories
@@ -218,5 +234,6 @@ __all__ = [
     "TargetKind",
     "Targets",
     "Window",
+    "target_key_ids",
     "target_keys",
 ]

@@ -39,7 +39,7 @@ import attrs
 from shop_domain.pricing.engine.clusters import Cluster
 from shop_domain.pricing.engine.coupon_search import CouponSearch
 from shop_domain.pricing.engine.outcomes import Outcomes
-from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, State, offer_order
 from shop_domain.pricing.kinds.base import AddOnOffer, Applied, PriceCut, Reduction
 
 Gain = tuple[int, decimal.Decimal | None, Sequence[str], int]
@@ -104,7 +104,7 @@ class Bounds:
                 for cluster in level
                 for offer in sorted(
                     {offer for steps in cluster.steps for offer, _ in steps},
-                    key=lambda offer: offer.id.int,
+                    key=offer_order,
                 )
                 for kind in (offer.promotion.definition.kind,)
             ]

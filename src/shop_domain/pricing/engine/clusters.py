@@ -18,13 +18,12 @@ future is read as after the bundle level. Clusters are folded while their choice
 from __future__ import annotations
 
 import itertools
-import operator
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 import attrs
 
-from shop_domain.pricing.engine.plan import LEVEL_INDEX, LEVELS, Offer, Problem, State
+from shop_domain.pricing.engine.plan import LEVEL_INDEX, LEVELS, Offer, Problem, State, offer_order
 from shop_domain.pricing.kinds.base import AddOnOffer, GiftGrant
 from shop_domain.pricing.promotion import Level
 
@@ -166,7 +165,7 @@ def _groups(
     choices, their steps and its lines."""
     offers = sorted(
         (o for o in problem.offers.values() if o.level is level and joinable[o]),
-        key=_BY_ID,
+        key=offer_order,
     )
     parent = list(range(len(offers)))
 
@@ -202,9 +201,6 @@ def _groups(
             steps = [steps_of(problem, choice) for choice in choices]
             found.append((choices, steps, _lines_of(choices)))
     return found
-
-
-_BY_ID = operator.attrgetter("id.int")
 
 
 def _choices(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from shop_domain.pricing.engine.inputs import CartLine
 from shop_domain.pricing.engine.wallet import Key
-from shop_domain.pricing.terms import TargetKind
+from shop_domain.pricing.terms import TargetKind, target_key_ids
 
 Named = Mapping[TargetKind, Mapping[int | None, Sequence[int]]]
 """The positions of lines by the keys that name them: by kind of key, then by id as an
@@ -15,38 +15,18 @@ integer (``UUID.int``, hashed without calling into Python, as a UUID is)."""
 
 
 def lines_by_id(lines: Sequence[CartLine]) -> dict[TargetKind, dict[int | None, list[int]]]:
-    """The positions in ``lines`` of those each target key names (:func:`target_keys`; add-on
-    lines left out), as :data:`Named`, each list in the lines' order without repeats: a
+    """The positions in ``lines`` of those each target key names (:func:`target_key_ids`;
+    add-on lines left out), as :data:`Named`, each list in the lines' order without repeats: a
     promotion's or a coupon's lines are found through its own keys (:func:`named_lines`), not
     by asking it about every line."""
-    skus: dict[int | None, list[int]] = {}
-    spus: dict[int | None, list[int]] = {}
-    categories: dict[int | None, list[int]] = {}
-    brands: dict[int | None, list[int]] = {}
-    shops: dict[int | None, list[int]] = {}
-    everything: list[int] = []
+    named: dict[TargetKind, dict[int | None, list[int]]] = {kind: {} for kind in TargetKind}
     for n, line in enumerate(lines):
-        if line.add_on_of is not None:
-            continue
-        item = line.item
-        skus.setdefault(item.sku_id.int, []).append(n)
-        spus.setdefault(item.spu_id.int, []).append(n)
-        for category_id in item.category_ids:
-            found = categories.setdefault(category_id.int, [])
-            if not found or found[-1] != n:  # a category named twice in one path
-                found.append(n)
-        if item.brand_id is not None:
-            brands.setdefault(item.brand_id.int, []).append(n)
-        shops.setdefault(item.shop_id.int, []).append(n)
-        everything.append(n)
-    return {
-        TargetKind.SKU: skus,
-        TargetKind.SPU: spus,
-        TargetKind.CATEGORY: categories,
-        TargetKind.BRAND: brands,
-        TargetKind.SHOP: shops,
-        TargetKind.PLATFORM: {None: everything},
-    }
+        if line.add_on_of is None:
+            for kind, target_id in target_key_ids(line.item):
+                found = named[kind].setdefault(target_id, [])
+                if not found or found[-1] != n:  # a category named twice in one path
+                    found.append(n)
+    return named
 
 
 def named_lines(named: Named, keys: Iterable[Key]) -> Sequence[int]:

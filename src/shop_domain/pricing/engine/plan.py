@@ -20,6 +20,7 @@ through this module, so they agree on what a combination is worth.
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Mapping, Sequence
 
@@ -62,6 +63,10 @@ class Offer:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "id", self.promotion.id)
         object.__setattr__(self, "level", self.promotion.level)
+
+
+offer_order = operator.attrgetter("id.int")
+"""Offers by their promotions' ids (as integers: the order of the UUIDs, compared in C)."""
 
 
 @attrs.define
@@ -357,5 +362,6 @@ __all__ = [
     "Problem",
     "State",
     "coupon_order",
+    "offer_order",
     "take_off",
 ]

@@ -20,7 +20,7 @@ from shop_domain.pricing.engine.errors import (
 from shop_domain.pricing.engine.explain import explain
 from shop_domain.pricing.engine.inputs import NO_CHOICES, CartLine, Choices, PointsOffer
 from shop_domain.pricing.engine.keys import Named, lines_by_id, named_lines
-from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order
+from shop_domain.pricing.engine.plan import LEVELS, Offer, Problem, coupon_order, offer_order
 from shop_domain.pricing.engine.quote import Quote
 from shop_domain.pricing.engine.search import DEFAULT_BUDGET, Search
 from shop_domain.pricing.engine.wallet import WalletCoupon
@@ -132,12 +132,8 @@ def _offers(
             ]
         if found:
             offers.append(Offer(promotion, tuple([line_ids[n] for n in found])))
-    offers.sort(key=_offer_order)
+    offers.sort(key=offer_order)
     return offers
-
-
-def _offer_order(offer: Offer) -> int:
-    return offer.id.int
 
 
 def _fits(
