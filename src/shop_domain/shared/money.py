@@ -122,14 +122,10 @@ class Money:
     currency: str = attrs.field(validator=_valid_currency)
 
     def __init__(self, minor: int, currency: str) -> None:
-        # What attrs would generate, with the fields' two validators inlined (the same checks in
-        # the same order): a quote builds thousands of amounts. ``attrs.validate`` still runs
-        # the validators themselves; attrs' switch that disables validators does not reach
-        # these checks.
-        if type(minor) is not int:
-            _check_minor(minor)
-        if type(currency) is not str or currency not in MINOR_UNITS:
-            _check_currency(currency)
+        # What attrs would generate, calling the fields' validators directly: a quote builds
+        # thousands of amounts. attrs' switch that disables validators does not reach them.
+        _valid_minor(self, None, minor)
+        _valid_currency(self, None, currency)
         _set(self, "minor", minor)
         _set(self, "currency", currency)
 
@@ -228,8 +224,7 @@ class Money:
         """This amount times an exact rate, rounded half-up once (MON-2)."""
         if not isinstance(rate, decimal.Decimal):
             raise RateNotDecimal("rates are exact decimals")
-        product = self.minor * rate
-        return Money(int(product.quantize(_ONE, _HALF_UP)), self.currency)
+        return Money(round_half_up(self.minor * rate), self.currency)
 
     def basis_points(self, bps: int) -> Money:
         """``bps``/10000 of this amount, rounded half-up once (MON-2)."""
