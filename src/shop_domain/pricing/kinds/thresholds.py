@@ -38,6 +38,7 @@ from shop_domain.pricing.kinds.threshold_basis import (
     cap_words,
     check_increasing,
     check_threshold,
+    highest_reached,
     line_ids,
     major,
     measure,
@@ -47,7 +48,7 @@ from shop_domain.pricing.kinds.threshold_basis import (
     threshold_measure,
     threshold_words,
 )
-from shop_domain.pricing.lines import Line, count_of, total_of
+from shop_domain.pricing.lines import Line, total_of
 from shop_domain.shared.money import Money
 
 
@@ -95,14 +96,12 @@ def _highest_tier(
     wrong = other_currency(currency, context)
     if wrong is not None:
         return wrong
-    lowest = tiers[0].threshold
-    by_amount = isinstance(lowest, Money)
-    reached = total_of(lines, context.currency).minor if by_amount else count_of(lines)
-    index = len(tiers) - 1  # the highest tier reached (highest_reached, on the tiers)
-    while reached < threshold_measure(tiers[index].threshold):
-        if index == 0:
-            return short_of(lowest, reached, lines, tiers[0].label())
-        index -= 1
+    thresholds = [tier.threshold for tier in tiers]
+    by_amount = isinstance(thresholds[0], Money)
+    reached = measure(not by_amount, lines, context.currency)
+    index = highest_reached(thresholds, reached)
+    if index is None:
+        return short_of(thresholds[0], reached, lines, tiers[0].label())
     total = reached if by_amount else total_of(lines, context.currency).minor
     return _reduced(off(tiers[index], total), cap, total, lines, context.currency)
 
