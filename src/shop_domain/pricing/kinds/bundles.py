@@ -317,14 +317,10 @@ class MultiBuyRate:
         held = count_of(lines)
         if held < self.count:
             return _too_few(self.count, held, self.tag)
-        # the complete groups hold the priciest ``held - held % count`` units (see blocks)
-        left, grouped, positions = held - held % self.count, 0, set[int]()
-        for unit, position, quantity in runs_of(lines, range(len(lines))):
-            taken = min(quantity, left)
-            grouped, left = grouped + taken * unit, left - taken
-            positions.add(position)
-            if not left:
-                break
+        grouped, positions = 0, set[int]()
+        for group in blocks(runs_of(lines, range(len(lines))), self.count):
+            grouped += group.total * group.repeat
+            positions.update(group.lines)
         off = rate_off(grouped, self.rate)
         return _reduction(lines, off, positions, context.currency, self.tag)
 
