@@ -1,0 +1,67 @@
+"""Errors of the loyalty context (points and membership). Codes are part of the public contract:
+never change them."""
+
+from __future__ import annotations
+
+import uuid
+
+from shop_domain.shared.errors import Conflict, InvalidValue
+
+
+class InvalidProgramme(InvalidValue):
+    code = "points.invalid_programme"
+
+
+class InvalidPoints(InvalidValue):
+    """A number of points that is not a positive whole number (or too large)."""
+
+    code = "points.invalid_amount"
+
+
+class InsufficientPoints(Conflict):
+    """A spend, hold or deduction asks for more points than are available (PTS-3)."""
+
+    code = "points.insufficient"
+
+    def __init__(self, asked: int, available: int) -> None:
+        super().__init__(
+            f"{asked} points asked for, {available} available",
+            details={"asked": asked, "available": available},
+        )
+
+
+class KeyReused(Conflict):
+    """An order command's key was used before for another command or other figures: a retry
+    repeats its request exactly."""
+
+    code = "points.key_reused"
+
+    def __init__(self, order_id: uuid.UUID, key: str) -> None:
+        super().__init__(
+            f"key {key!r} of order {order_id} was used for another request",
+            details={"order_id": str(order_id), "key": key},
+        )
+
+
+class OrderPointsConflict(Conflict):
+    """An order command that the order's points do not allow: spending a hold there is not,
+    holding twice, restoring more than was spent, reversing more than was earned."""
+
+    code = "points.order_conflict"
+
+
+class LotsNotLoaded(Conflict):
+    """The account was loaded without the lots an operation needs (a repository's bug, never
+    the customer's)."""
+
+    code = "points.lots_not_loaded"
+
+
+__all__ = [
+    "InsufficientPoints",
+    "InvalidPoints",
+    "InvalidProgramme",
+    "KeyReused",
+    "LotsNotLoaded",
+    "OrderPointsConflict",
+]

@@ -1,0 +1,141 @@
+"""The books of a points account (PTS-2..8), checked on the account itself.
+
+:func:`check_points_books` reads a :class:`~shop_domain.loyalty.account.PointsAccount` whose
+``entries`` are its whole history (an account built in memory, or one whose history a test
+read back) and raises :class:`~shop_testing.invariants.base.InvariantBroken` listing every
+breach:
+
+- the entries are numbered 1, 2, 3…, each carrying the running sums after it, and the balance,
+  pending and held points are the sums of their entries (PTS-8);
+- every lot holds the sum of its entries' points, between zero and what it was granted, and
+  nothing once expired; the balance is what the lots hold less the debt, and while there is
+  debt no lot holds points; with a clamping programme the balance is never below zero (PTS-6);
+- no point was spent, held, restored or given back to a lot at or after its expiry (PTS-3,
+  PTS-6), and each spend's or hold's lot entries sum to the points it answered (PTS-3);
+- what the orders hold is the held figure, lot by lot; what they earned and did not release or
+  reverse is the pending figure (PTS-5).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.lots import EntryKind
+from shop_domain.loyalty.programme import Programme, ShortfallPolicy
+from shop_testing.invariants.base import Findings
+
+_INTO_LIVE_LOT = frozenset({EntryKind.SPEND, EntryKind.HOLD, EntryKind.RESTORE, EntryKind.UNHOLD})
+"""Entries that may only touch a lot before its expiry."""
+
+
+def check_points_books(account: PointsAccount, programme: Programme | None = None) -> None:
+    found = Findings(f"points books of account {account.id}")
+    _check_entries(account, found)
+    _check_lots(account, programme, found)
+    _check_orders(account, found)
+    found.raise_if_any()
+
+
+def _check_entries(account: PointsAccount, found: Findings) -> None:
+    balance = pending = held = 0
+    for n, entry in enumerate(account.entries, start=1):
+        balance += entry.points
+        pending += entry.pending
+        held += entry.held
+        found.expect(entry.seq == n, f"entry {n} is numbered {entry.seq}")
+        after = (entry.balance_after, entry.pending_after, entry.held_after)
+        found.expect(
+            after == (balance, pending, held),
+            f"entry {n} ({entry.kind}) says {after} after it; the sums are "
+            f"{(balance, pending, held)}",
+        )
+    figures = (account.balance, account.pending, account.held)
+    found.expect(
+        figures == (balance, pending, held),
+        f"balance, pending, held are {figures}; the entries sum to {(balance, pending, held)}",
+    )
+    found.expect(account.seq == len(account.entries), f"seq {account.seq} after "
+                 f"{len(account.entries)} entries")  # fmt: skip
+
+
+def _check_lots(account: PointsAccount, programme: Programme | None, found: Findings) -> None:
+    per_lot: dict[uuid.UUID, int] = defaultdict(int)
+    held_per_lot: dict[uuid.UUID, int] = defaultdict(int)
+    for entry in account.entries:
+        if entry.lot_id is None:
+            continue
+        per_lot[entry.lot_id] += entry.points
+        held_per_lot[entry.lot_id] += entry.held
+        lot = account.lots.get(entry.lot_id)
+        if lot is None:
+            found.add(f"entry {entry.seq} names lot {entry.lot_id}, which the account lacks")
+            continue
+        if entry.kind in _INTO_LIVE_LOT and lot.expires_at is not None:
+            found.expect(
+                entry.at < lot.expires_at,
+                f"entry {entry.seq} ({entry.kind}) touches lot {lot.id} at {entry.at}, at or "
+                f"after its expiry {lot.expires_at}",
+            )
+    in_lots = 0
+    for lot in account.lots.values():
+        in_lots += lot.remaining
+        found.expect(
+            lot.remaining == per_lot[lot.id],
+            f"lot {lot.id} holds {lot.remaining}; its entries sum to {per_lot[lot.id]}",
+        )
+        found.expect(0 <= lot.remaining <= lot.granted,
+                     f"lot {lot.id} holds {lot.remaining} of {lot.granted}")  # fmt: skip
+        found.expect(not lot.expired or lot.remaining == 0,
+                     f"lot {lot.id} expired holding {lot.remaining}")  # fmt: skip
+    found.expect(
+        account.balance == in_lots - account.debt,
+        f"balance {account.balance}; the lots hold {in_lots} and the debt is {account.debt}",
+    )
+    found.expect(account.debt >= 0, f"debt {account.debt} is negative")
+    found.expect(not account.debt or not in_lots,
+                 f"a debt of {account.debt} while the lots hold {in_lots}")  # fmt: skip
+    if programme is not None and programme.shortfall is ShortfallPolicy.CLAMP:
+        found.expect(account.balance >= 0, f"a clamping programme's balance {account.balance}")
+    held_parts: dict[uuid.UUID, int] = defaultdict(int)
+    for order in account.orders.values():
+        for part in order.hold_parts:
+            held_parts[part.lot_id] += part.points
+    for lot_id in set(held_per_lot) | set(held_parts):
+        found.expect(
+            held_per_lot[lot_id] == held_parts[lot_id],
+            f"lot {lot_id}: held entries sum to {held_per_lot[lot_id]}, the orders hold "
+            f"{held_parts[lot_id]} of it",
+        )
+
+
+def _check_orders(account: PointsAccount, found: Findings) -> None:
+    answered: dict[tuple[uuid.UUID | None, str | None], int] = defaultdict(int)
+    for entry in account.entries:
+        if entry.kind in (EntryKind.SPEND, EntryKind.HOLD):
+            answered[(entry.order_id, entry.key)] -= entry.points
+    held = pending = 0
+    for order in account.orders.values():
+        held += order.held
+        found.expect(
+            order.held == sum(part.points for part in order.hold_parts),
+            f"order {order.order_id} holds {order.held}; its parts {order.hold_parts}",
+        )
+        if not order.released:
+            pending += order.earned - order.reversed
+        for key, ((name, _), answer) in order.keys.items():
+            if name in ("spend", "hold"):
+                found.expect(
+                    answered[(order.order_id, key)] == answer,
+                    f"order {order.order_id} {name} {key!r} answered {answer}; its lot entries "
+                    f"took {answered[(order.order_id, key)]}",
+                )
+    found.expect(held == account.held, f"the orders hold {held}; the account {account.held}")
+    found.expect(
+        pending == account.pending,
+        f"the orders' pending points are {pending}; the account's {account.pending}",
+    )
+
+
+__all__ = ["check_points_books"]
