@@ -3,7 +3,8 @@
 Every policy answers one question, :meth:`ExpiryPolicy.expires_at`: given the instant a lot was
 granted, the first instant at which it is no longer spendable (None: never). Expiry always
 falls on a local midnight of the programme's zone, so a lot is spendable through the whole of
-its last day wherever the customer is:
+its last day wherever the customer is (a day the zone skips altogether ends it at the next
+day's start):
 
 - :class:`Rolling` — each lot lives ``months`` calendar months after its own grant: granted on
   15 March 2026 with 12 months, it is spendable through 15 March 2027 and expires at the
@@ -47,8 +48,9 @@ def _zone(value: Any) -> str:
 
 
 def local_midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    """The first instant of local ``day`` in ``zone``, in UTC (a skipped midnight: the first
-    instant the zone has that day)."""
+    """The first instant of local ``day`` in ``zone``, in UTC. A midnight the zone skips: the
+    first instant it has that day; a day it skips altogether (Kiritimati's 31 December 1994):
+    the first instant of the next."""
     naive = dt.datetime(day.year, day.month, day.day)
     for minutes in range(0, 24 * 60, 15):
         candidate = (naive + dt.timedelta(minutes=minutes)).replace(tzinfo=zone)
@@ -56,7 +58,7 @@ def local_midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
         back = candidate.astimezone(dt.UTC).astimezone(zone)
         if back.replace(tzinfo=None) == candidate.replace(tzinfo=None):
             return candidate.astimezone(dt.UTC)
-    raise AssertionError(f"{zone} has no instant on {day}")  # no zone skips a whole day
+    return local_midnight(day + dt.timedelta(days=1), zone)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -1,0 +1,113 @@
+"""Strategies for points (PTS): time zones with awkward rules, expiry policies, programmes, the
+instants lots are granted at (year ends, leap days and daylight-saving changes drawn often),
+and accounts with some history, built through the account's own commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+import uuid
+import zoneinfo
+
+from hypothesis import strategies as st
+
+from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.expiry import MAX_MONTHS, MAX_YEARS, Calendar, ExpiryPolicy, Never, Rolling
+from shop_domain.loyalty.lots import Source
+from shop_domain.loyalty.programme import Programme, ShortfallPolicy
+from shop_testing.strategies.common import NOW
+
+TIME_ZONES = (
+    "Asia/Shanghai",
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",  # a half-hour daylight-saving change
+    "America/Santiago",  # changes at midnight: some local midnights do not exist
+    "America/Havana",  # the same
+    "Asia/Kathmandu",  # UTC+05:45
+    "Pacific/Chatham",  # UTC+12:45, with daylight saving
+    "Pacific/Kiritimati",  # UTC+14
+    "America/St_Johns",  # UTC-03:30
+)
+"""Zones that put an expiry's arithmetic to the test, the shop's own first."""
+
+
+@functools.cache
+def time_zones() -> st.SearchStrategy[str]:
+    return st.sampled_from(TIME_ZONES)
+
+
+@functools.cache
+def expiry_policies() -> st.SearchStrategy[ExpiryPolicy]:
+    """Rolling (1..120 months), calendar (0..10 years) or never, in any of :data:`TIME_ZONES`."""
+    return st.one_of(
+        st.builds(Rolling, st.integers(1, MAX_MONTHS), time_zones()),
+        st.builds(Calendar, st.integers(0, MAX_YEARS), time_zones()),
+        st.just(Never()),
+    )
+
+
+@functools.cache
+def programmes() -> st.SearchStrategy[Programme]:
+    return st.builds(Programme, expiry_policies(), st.sampled_from(ShortfallPolicy))
+
+
+def _near(day: dt.date, zone: str) -> st.SearchStrategy[dt.datetime]:
+    local = zoneinfo.ZoneInfo(zone)
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=local).astimezone(dt.UTC)
+    return st.integers(-36 * 3600, 36 * 3600).map(lambda s: start + dt.timedelta(seconds=s))
+
+
+@st.composite
+def _edges(draw: st.DrawFn) -> dt.datetime:
+    year = draw(st.integers(1990, 2090))
+    day = draw(
+        st.sampled_from(
+            [dt.date(year, 1, 1), dt.date(year, 12, 31), dt.date(year, 3, 1), dt.date(year, 2, 28)]
+        )
+    )
+    return draw(_near(day, draw(time_zones())))
+
+
+@functools.cache
+def grant_times() -> st.SearchStrategy[dt.datetime]:
+    """Instants (UTC) from 1990 to 2090, often within a day and a half of a local year end, a
+    leap day's neighbours or a month end in one of :data:`TIME_ZONES`."""
+    anywhere = st.datetimes(
+        min_value=dt.datetime(1990, 1, 1),
+        max_value=dt.datetime(2090, 12, 31),
+        timezones=st.just(dt.UTC),
+    )
+    return st.one_of(anywhere, _edges())
+
+
+@st.composite
+def points_accounts(
+    draw: st.DrawFn, *, now: dt.datetime = NOW, programme: Programme | None = None
+) -> PointsAccount:
+    """An account granted a few lots over the past months, some of them partly spent (through
+    its own commands): every figure adds up by construction."""
+    programme = programme if programme is not None else Programme(Rolling(months=12))
+    ids = (uuid.UUID(int=0x51 << 64 | n) for n in itertools.count())
+    account = PointsAccount.open(id=next(ids), user_id=next(ids), now=now - dt.timedelta(days=400))
+    grants = draw(st.lists(st.tuples(st.integers(1, 1000), st.integers(0, 365)), max_size=6))
+    for points, days_ago in sorted(grants, key=lambda g: -g[1]):
+        at = now - dt.timedelta(days=days_ago)
+        source = draw(st.sampled_from(Source))
+        account.grant(points=points, source=source, lot_id=next(ids), programme=programme, now=at)
+    spend = draw(st.integers(0, account.available_at(now)))
+    if spend:
+        account.spend(next(ids), "spend", spend, now)
+    return account
+
+
+__all__ = [
+    "TIME_ZONES",
+    "expiry_policies",
+    "grant_times",
+    "points_accounts",
+    "programmes",
+    "time_zones",
+]
