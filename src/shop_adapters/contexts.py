@@ -8,13 +8,14 @@ The order is the order of their tables (a context's foreign keys point to earlie
 from __future__ import annotations
 
 from shop_adapters.plugin import ContextPlugin
-from shop_adapters.plugins import catalog, coupons, giftcards, pricing
+from shop_adapters.plugins import catalog, coupons, giftcards, loyalty, pricing
 
 CONTEXTS: tuple[ContextPlugin, ...] = (
     catalog.PLUGIN,
     coupons.PLUGIN,
     giftcards.PLUGIN,
     pricing.PLUGIN,
+    loyalty.PLUGIN,
 )
 
 __all__ = ["CONTEXTS"]

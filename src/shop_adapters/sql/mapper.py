@@ -8,7 +8,9 @@ A :class:`TableMap` says how one attrs class sits in one table:
   "balance_minor", "currency")``; an optional one reads back as ``None`` when all its columns are
   NULL); two values may share a column (a card's face value and balance share ``currency``);
 - a child collection is a :class:`Children` — rows of another table naming their parent, loaded
-  with the parent, diffed by primary key when it is saved;
+  with the parent, diffed by primary key when it is saved; a list, or a dict by one of the
+  items' attributes (``keyed_by``); one whose rows the repository loads itself, only those an
+  operation needs (an account's lots), or never (an append-only history), is ``loaded=False``;
 - columns the aggregate does not hold (search keys, price ranges) are ``derived`` from it when it
   is saved, and rows of side tables it does not hold (an attribute index) are :class:`Replaced`
   whenever what they are computed from changed.
@@ -92,6 +94,25 @@ class Children:
     of: TableMap
     parent_column: str
     order_by: str
+    keyed_by: str | None = None
+    """The items' attribute the collection is a dict by (None: a list)."""
+    loaded: bool = True
+    """Whether the rows are loaded with the parent. When not, the attribute starts empty; a
+    repository attaches the rows it loads and then settles the parent
+    (:meth:`~shop_adapters.sql.tracker.Tracker.settle`), so that only what the aggregate adds,
+    changes or drops from what it holds is written."""
+
+    def items(self, parent: Any) -> Iterable[Any]:
+        held = getattr(parent, self.attr)
+        items: Iterable[Any] = held.values() if self.keyed_by is not None else held
+        return items
+
+    def attach(self, parent: Any, item: Any) -> None:
+        held = getattr(parent, self.attr)
+        if self.keyed_by is not None:
+            held[getattr(item, self.keyed_by)] = item
+        else:
+            held.append(item)
 
 
 @attrs.frozen
@@ -238,7 +259,7 @@ class TableMap:
             else:
                 fields[item.attr] = item.build(*parts)
         for child in self.children:
-            fields[child.attr] = []
+            fields[child.attr] = {} if child.keyed_by is not None else []
         return obj
 
     def dump(self, obj: Any, parent: Any = None) -> Row:

@@ -113,23 +113,33 @@ class Tracker:
 
     async def _load_children(self, table: TableMap, parents: list[Any]) -> None:
         for child in table.children:
+            if not child.loaded:
+                continue
             by_id = {parent.id: parent for parent in parents}
             rows = await self.link.fetch(table.children_select[child.attr], {"ids": list(by_id)})
             parent_index = child.of.index[child.parent_column]
             for row in rows:
-                getattr(by_id[row[parent_index]], child.attr).append(child.of.load(row))
+                child.attach(by_id[row[parent_index]], child.of.load(row))
 
     def _snapshot(self, table: TableMap, obj: Any) -> _State:
         children = {
             child.attr: {
                 child.of.key_of(row): child.of.snapshot(row)
-                for row in (child.of.dump(item, obj) for item in getattr(obj, child.attr))
+                for row in (child.of.dump(item, obj) for item in child.items(obj))
             }
             for child in table.children
         }
         return _State(
             obj, table, table.snapshot(table.dump(obj)), children, _replaced_rows(table, obj)
         )
+
+    def settle(self, obj: Any) -> None:
+        """Take what ``obj`` holds now as what was loaded: after a repository attached the rows
+        of children it loads itself (``Children(loaded=False)``), only later changes are
+        written."""
+        state = self._states.get(id(obj))
+        if state is not None:
+            self._states[id(obj)] = self._snapshot(state.table, obj)
 
     def get(self, table: TableMap, id_: Any) -> Any | None:
         """The object of ``id_`` if this transaction holds it already."""
@@ -195,7 +205,7 @@ class Tracker:
                 child_rows = [
                     child.of.params(child.of.dump(item, obj))
                     for obj in objs
-                    for item in getattr(obj, child.attr)
+                    for item in child.items(obj)
                 ]
                 await self.link.execute_many(child.of.insert, child_rows)
             for item, (_, insert) in zip(table.replaced, table.replace_statements, strict=True):
@@ -242,7 +252,7 @@ class Tracker:
     @staticmethod
     def _child_rows(child: Any, parent: Any) -> dict[Any, Row]:
         of: TableMap = child.of
-        rows = (of.dump(item, parent) for item in getattr(parent, child.attr))
+        rows = (of.dump(item, parent) for item in child.items(parent))
         return {of.key_of(row): row for row in rows}
 
     async def _write_children(

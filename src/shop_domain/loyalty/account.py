@@ -30,7 +30,7 @@ import attrs
 from shop_domain.loyalty import events as ev
 from shop_domain.loyalty.books import PointsBooks
 from shop_domain.loyalty.errors import InvalidPoints, LotsNotLoaded, OrderPointsConflict
-from shop_domain.loyalty.lots import EntryKind, Lot, Part, Source, check_points
+from shop_domain.loyalty.lots import Entry, EntryKind, Lot, Part, Source, check_points
 from shop_domain.loyalty.orders import OrderPoints, Request
 from shop_domain.loyalty.programme import Programme, ShortfallPolicy
 
@@ -46,6 +46,21 @@ def _key(key: object) -> str:
 
 @attrs.define(slots=False, eq=False)
 class PointsAccount(PointsBooks):
+    user_id: uuid.UUID
+    created_at: dt.datetime
+    balance: int = 0
+    pending: int = 0
+    held: int = 0
+    debt: int = 0
+    seq: int = 0
+    """Entries written so far (the last one's ``seq``)."""
+    lots: dict[uuid.UUID, Lot] = attrs.Factory(dict)
+    """The lots loaded (see the module)."""
+    orders: dict[uuid.UUID, OrderPoints] = attrs.Factory(dict)
+    """The orders loaded: those the operation names."""
+    entries: list[Entry] = attrs.Factory(list)
+    """The entries written since the account was loaded (older ones are not read)."""
+
     @classmethod
     def open(cls, *, id: uuid.UUID, user_id: uuid.UUID, now: dt.datetime) -> PointsAccount:
         return cls(id=id, user_id=user_id, created_at=now)

@@ -32,8 +32,6 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 
-import attrs
-
 from shop_domain.loyalty import events as ev
 from shop_domain.loyalty.errors import InsufficientPoints, InvalidPoints, LotsNotLoaded
 from shop_domain.loyalty.lots import Entry, EntryKind, Lot, Source
@@ -42,25 +40,20 @@ from shop_domain.loyalty.programme import Programme
 from shop_domain.shared.aggregate import Aggregate
 
 
-@attrs.define(slots=False, eq=False)
 class PointsBooks(Aggregate):
-    """The figures, lots and entries of a points account, and the steps its commands share
-    (:class:`~shop_domain.loyalty.account.PointsAccount` holds the commands)."""
+    """The books of :class:`~shop_domain.loyalty.account.PointsAccount`, which declares the
+    fields (this base is not an attrs class of its own: it adds methods, not fields)."""
 
     user_id: uuid.UUID
     created_at: dt.datetime
-    balance: int = 0
-    pending: int = 0
-    held: int = 0
-    debt: int = 0
-    seq: int = 0
-    """Entries written so far (the last one's ``seq``)."""
-    lots: dict[uuid.UUID, Lot] = attrs.Factory(dict)
-    """The lots loaded (see the module)."""
-    orders: dict[uuid.UUID, OrderPoints] = attrs.Factory(dict)
-    """The orders loaded: those the operation names."""
-    entries: list[Entry] = attrs.Factory(list)
-    """The entries written since the account was loaded (older ones are not read)."""
+    balance: int
+    pending: int
+    held: int
+    debt: int
+    seq: int
+    lots: dict[uuid.UUID, Lot]
+    orders: dict[uuid.UUID, OrderPoints]
+    entries: list[Entry]
 
     # --- reading ----------------------------------------------------------------------------
 

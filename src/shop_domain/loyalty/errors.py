@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import uuid
 
-from shop_domain.shared.errors import Conflict, InvalidValue
+from shop_domain.shared.errors import Conflict, InvalidValue, NotFound
+
+
+class AccountNotFound(NotFound):
+    code = "points.account_not_found"
+
+    def __init__(self, account: uuid.UUID) -> None:
+        super().__init__("no such points account", details={"account": str(account)})
 
 
 class InvalidProgramme(InvalidValue):
@@ -58,6 +65,7 @@ class LotsNotLoaded(Conflict):
 
 
 __all__ = [
+    "AccountNotFound",
     "InsufficientPoints",
     "InvalidPoints",
     "InvalidProgramme",

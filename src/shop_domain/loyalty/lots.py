@@ -102,9 +102,10 @@ class Lot:
         return self.expires_at is not None and self.expires_at <= now
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Entry:
-    """One change to an account: immutable once written (PTS-8)."""
+    """One change to an account: immutable once written (PTS-8). (Not slotted: persistence
+    reads and writes its fields through the instance dict.)"""
 
     seq: int
     """Its place in the account's history, from 1."""

@@ -9,6 +9,12 @@ their tests for pytest-asyncio, so they run in its strict and auto modes alike.
 
 Suites, the port each checks, and the ``Backend`` method(s) it reaches the port by:
 
+Points
+
+- :class:`PointsPersistenceContract` — the points accounts' repository and read side: round
+  trips, lots loaded page by page, the append-only history (``uow()``, ``points_bus()``,
+  ``points_queries()``, ``change_points_history_by_hand()``); fixture ``backend``.
+
 Catalog
 
 - :class:`CatalogPersistenceContract` — the catalog's unit of work: repositories (round trips,
@@ -126,6 +132,7 @@ from shop_testing.contracts.kernel_retention_support import RetentionDriver, Sql
 from shop_testing.contracts.keys import KeyRingContract, KeySourceContract
 from shop_testing.contracts.messaging import EventPublisherContract, Received
 from shop_testing.contracts.notify import SmsSenderContract
+from shop_testing.contracts.points_persistence import PointsPersistenceContract
 from shop_testing.contracts.pricing_persistence import PromotionPersistenceContract
 from shop_testing.contracts.secrets import SecretBoxContract
 from shop_testing.contracts.segments import SegmentStoreContract
@@ -161,6 +168,7 @@ __all__ = [
     "KeySourceContract",
     "OneTimeCodesContract",
     "OutboxEntry",
+    "PointsPersistenceContract",
     "PromotionPersistenceContract",
     "Received",
     "RetentionContract",

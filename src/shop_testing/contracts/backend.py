@@ -57,6 +57,7 @@ from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.giftcards.queries import SqlGiftCardQueries
 from shop_adapters.sql.giftcards.store import SqlCardStore, SqlExportSource
 from shop_adapters.sql.jobs import SqlJobStore
+from shop_adapters.sql.loyalty.queries import SqlPointsQueries
 from shop_adapters.sql.memory import EphemeralSqlite
 from shop_adapters.sql.otp import SqlOneTimeCodeStore
 from shop_adapters.sql.ratelimit import SqlAttemptLimiter
@@ -71,6 +72,8 @@ from shop_app.giftcards.handlers import giftcard_command_handlers
 from shop_app.giftcards.policy import GiftCardPolicy
 from shop_app.giftcards.ports import CardStore, ExportSource
 from shop_app.giftcards.queries import GiftCardQueries
+from shop_app.loyalty.handlers import points_command_handlers
+from shop_app.loyalty.queries import PointsQueries
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobStore
 from shop_app.shared.messagebus import MessageBus
@@ -78,6 +81,7 @@ from shop_app.shared.otp import OneTimeCodeStore
 from shop_app.shared.ports import IdGenerator
 from shop_app.shared.ratelimit import AttemptLimiter
 from shop_domain.catalog import CatalogPolicy
+from shop_domain.loyalty.programme import Programme
 from shop_testing.contracts import sql_by_hand as by_hand
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
@@ -170,6 +174,10 @@ class Backend(abc.ABC):
         ``GiftCardPersistenceContract``)."""
         raise self._missing("export_source")
 
+    def points_queries(self) -> PointsQueries:
+        """The points accounts' read side (``PointsPersistenceContract``)."""
+        raise self._missing("points_queries")
+
     def jobs(self) -> JobStore:
         """The job store over the database ``uow.jobs`` writes to (``JobStoreContract``, the
         limiter's and retention's suites)."""
@@ -228,6 +236,12 @@ class Backend(abc.ABC):
         cause says ``append-only`` (``GiftCardStoreGuardsContract``)."""
         raise self._missing("change_ledger_by_hand")
 
+    async def change_points_history_by_hand(self, change: LedgerChange) -> None:
+        """Update every points entry's actor, or delete every entry, past the application; the
+        history is append-only, so this raises ``PersistenceConflict`` whose cause says
+        ``append-only`` (``PointsPersistenceContract``)."""
+        raise self._missing("change_points_history_by_hand")
+
     # --- buses over the unit of work --------------------------------------------------------
 
     def bus(self, policy: CatalogPolicy | None = None) -> MessageBus:
@@ -242,6 +256,11 @@ class Backend(abc.ABC):
         return MessageBus(
             self.uow, giftcard_command_handlers(policy or GiftCardPolicy(), self.secret_box)
         )
+
+
+    def points_bus(self, programme: Programme | None = None) -> MessageBus:
+        """A bus with the points accounts' handlers (the default programme unless given)."""
+        return MessageBus(self.uow, points_command_handlers(programme or Programme()))
 
 
 class SqlBackend(Backend):
@@ -282,6 +301,9 @@ class SqlBackend(Backend):
     def export_source(self) -> ExportSource:
         return SqlExportSource(self.engine)
 
+    def points_queries(self) -> PointsQueries:
+        return SqlPointsQueries(self.engine)
+
     def jobs(self) -> JobStore:
         return SqlJobStore(self.engine, self.ids)
 
@@ -319,3 +341,6 @@ class SqlBackend(Backend):
 
     async def change_ledger_by_hand(self, ledger: GiftCardLedger, change: LedgerChange) -> None:
         await by_hand.change_ledger(self.engine, ledger, change)
+
+    async def change_points_history_by_hand(self, change: LedgerChange) -> None:
+        await by_hand.change_ledger(self.engine, "points", change)

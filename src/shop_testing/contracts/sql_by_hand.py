@@ -16,10 +16,15 @@ from shop_adapters.sql.giftcards.tables import (
     giftcard_operations,
     giftcards,
 )
+from shop_adapters.sql.loyalty.tables import points_entries
 from shop_adapters.sql.messaging_tables import outbox as outbox_table
 from shop_adapters.sql.otp import one_time_codes as one_time_codes_table
 
-LEDGERS = {"operations": giftcard_operations, "activations": giftcard_activations}
+LEDGERS = {
+    "operations": giftcard_operations,
+    "activations": giftcard_activations,
+    "points": points_entries,
+}
 
 
 async def outbox(engine: AsyncEngine) -> list[Any]:

@@ -1,0 +1,75 @@
+"""Loyalty as a plug-in: points accounts with lots, expiry, holds and reversals (PTS-*).
+
+Its settings are the points programme: ``SHOP_POINTS_EXPIRY`` (``calendar:1`` — points of year
+N last to the end of year N+1 —, ``rolling:<months>`` or ``never``), ``SHOP_POINTS_TIME_ZONE``
+(where days and years end, ``Asia/Shanghai``) and ``SHOP_POINTS_SHORTFALL`` (``clamp`` or
+``negative``: what a reversal does when the points it takes back were spent, PTS-6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.settings import InvalidSetting
+from shop_adapters.sql.loyalty.queries import SqlPointsQueries
+from shop_adapters.sql.loyalty.repositories import SqlPointsAccountRepository
+from shop_app.loyalty.handlers import points_command_handlers
+from shop_app.loyalty.queries import PointsQueries
+from shop_app.shared.messagebus import CommandHandler
+from shop_domain.loyalty.errors import InvalidProgramme
+from shop_domain.loyalty.expiry import expiry_policy
+from shop_domain.loyalty.programme import Programme
+
+
+@attrs.frozen(kw_only=True)
+class LoyaltySettings:
+    """The points programme (``settings.section(LoyaltySettings)``)."""
+
+    programme: Programme = attrs.Factory(Programme)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> LoyaltySettings:
+        expiry = env.get("SHOP_POINTS_EXPIRY", "calendar:1").strip()
+        zone = env.get("SHOP_POINTS_TIME_ZONE", "Asia/Shanghai").strip()
+        shortfall = env.get("SHOP_POINTS_SHORTFALL", "clamp").strip()
+        name, _, figure = expiry.partition(":")
+        try:
+            if name == "never":
+                params: dict[str, object] = {}
+            elif name in ("rolling", "calendar") and figure.isdigit():
+                params = {
+                    "months" if name == "rolling" else "years": int(figure),
+                    "time_zone": zone,
+                }
+            else:
+                raise InvalidProgramme(f"unknown expiry {expiry!r}")
+            return cls(programme=Programme(expiry_policy(name, params), shortfall))
+        except InvalidProgramme as bad:
+            raise InvalidSetting(
+                "SHOP_POINTS_EXPIRY is calendar:<years>, rolling:<months> or never; "
+                "SHOP_POINTS_TIME_ZONE an IANA zone; SHOP_POINTS_SHORTFALL clamp or negative "
+                f"({bad.message})"
+            ) from None
+
+
+def _wire(wiring: Wiring) -> None:
+    wiring.add(Programme, wiring.settings.section(LoyaltySettings).programme)
+    wiring.add(PointsQueries, SqlPointsQueries(wiring.engine))
+
+
+def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
+    return points_command_handlers(wiring.resolve(Programme))
+
+
+PLUGIN = ContextPlugin(
+    name="loyalty",
+    tables=("shop_adapters.sql.loyalty.tables",),
+    settings=LoyaltySettings,
+    wire=_wire,
+    handlers=_handlers,
+    repositories={"points_accounts": SqlPointsAccountRepository},
+    services=(Programme, PointsQueries),
+)

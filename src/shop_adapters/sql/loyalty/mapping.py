@@ -1,0 +1,97 @@
+"""Points accounts in their tables (the mapper of ADR 0023).
+
+An account's lots, orders and entries are children it does not load with itself
+(``Children(loaded=False)``): the repository loads the lots and orders an operation needs
+(:mod:`.repositories`), and the entries — the history — are never read back by the aggregate,
+only added. An order's parts and keys are JSON lists in its row; a lot's ``spend_until`` is
+derived from its expiry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from shop_adapters.sql.loyalty.tables import (
+    NEVER,
+    points_accounts,
+    points_entries,
+    points_lots,
+    points_orders,
+)
+from shop_adapters.sql.mapper import Children, TableMap, Value
+from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.lots import Entry, Lot, Part
+from shop_domain.loyalty.orders import OrderPoints
+
+
+def _parts_from(rows: list[list[Any]]) -> list[Part]:
+    return [
+        Part(
+            uuid.UUID(lot_id),
+            points,
+            None if ends is None else dt.datetime.fromisoformat(ends),
+            back,
+        )
+        for lot_id, points, ends, back in rows
+    ]
+
+
+def _parts_to(parts: list[Part]) -> tuple[Any, ...]:
+    return (
+        [
+            [
+                str(p.lot_id),
+                p.points,
+                None if p.expires_at is None else p.expires_at.isoformat(),
+                p.returned,
+            ]
+            for p in parts
+        ],
+    )
+
+
+def _keys_from(rows: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: ((name, tuple(figures)), answer) for key, ((name, figures), answer) in rows.items()
+    }
+
+
+def _keys_to(keys: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        {key: [[name, list(figures)], answer] for key, ((name, figures), answer) in keys.items()},
+    )
+
+
+LOTS = TableMap(
+    Lot,
+    points_lots,
+    parent_column="account_id",
+    derived=lambda lot, _account: {"spend_until": lot.expires_at or NEVER},
+    derived_columns=("spend_until",),
+    versioned=False,
+)
+ORDERS = TableMap(
+    OrderPoints,
+    points_orders,
+    parent_column="account_id",
+    values=[
+        Value("hold_parts", ("hold_parts",), _parts_from, _parts_to),
+        Value("spent_parts", ("spent_parts",), _parts_from, _parts_to),
+        Value("keys", ("keys",), _keys_from, _keys_to),
+    ],
+    versioned=False,
+)
+ENTRIES = TableMap(Entry, points_entries, parent_column="account_id", versioned=False)
+ACCOUNTS = TableMap(
+    PointsAccount,
+    points_accounts,
+    children=[
+        Children("lots", LOTS, "account_id", "spend_until", keyed_by="id", loaded=False),
+        Children("orders", ORDERS, "account_id", "order_id", keyed_by="order_id", loaded=False),
+        Children("entries", ENTRIES, "account_id", "seq", loaded=False),
+    ],
+)
+
+__all__ = ["ACCOUNTS", "ENTRIES", "LOTS", "ORDERS"]

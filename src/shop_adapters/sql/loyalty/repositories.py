@@ -1,0 +1,168 @@
+"""The SQL repository of points accounts (:class:`shop_app.loyalty.ports.PointsAccountRepository`).
+
+An account is read locked (``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time), so
+one row lock serialises every change to it. Then :meth:`SqlPointsAccountRepository.load_for`
+attaches what the operation needs and nothing more:
+
+- the orders it names;
+- the open lots in spend order (``ix_points_lots_open``), page by page, until those not yet due
+  cover the points asked for — the due ones come first in that order, so every one of them is
+  there for the account to expire;
+- the lots the orders' parts and released points name.
+
+So a spend reads the lots it takes (and the due ones), however long the account's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import bindparam, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shop_adapters.sql.driver import Prepared
+from shop_adapters.sql.loyalty.mapping import ACCOUNTS, LOTS, ORDERS
+from shop_adapters.sql.loyalty.tables import NEVER, points_accounts, points_lots, points_orders
+from shop_adapters.sql.mapper import member_of
+from shop_adapters.sql.uow import SqlRepository
+from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.errors import AccountNotFound
+
+PAGE = 100
+"""Open lots read per page."""
+
+_lots = points_lots.c
+_BY_USER = Prepared(ACCOUNTS.select_all.where(points_accounts.c.user_id == bindparam("user_id")))
+_BY_USER_LOCKED = Prepared(
+    ACCOUNTS.select_all.where(points_accounts.c.user_id == bindparam("user_id")).with_for_update()
+)
+_OPEN_ACCOUNT = Prepared(
+    lambda dialect: (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        points_accounts
+    ).on_conflict_do_nothing(index_elements=["user_id"])
+)
+_SPEND_ORDER = (_lots.spend_until, _lots.granted_at, _lots.id)
+_OPEN = LOTS.select_all.where(_lots.account_id == bindparam("account_id"), _lots.remaining > 0)
+_FIRST_OPEN = Prepared(_OPEN.order_by(*_SPEND_ORDER).limit(bindparam("limit")))
+_NEXT_OPEN = Prepared(
+    _OPEN.where(
+        tuple_(*_SPEND_ORDER)
+        > tuple_(
+            bindparam("after_until", type_=_lots.spend_until.type),
+            bindparam("after_granted", type_=_lots.granted_at.type),
+            bindparam("after_id", type_=_lots.id.type),
+        )
+    )
+    .order_by(*_SPEND_ORDER)
+    .limit(bindparam("limit"))
+)
+_LOTS_BY_ID = Prepared(
+    lambda dialect: LOTS.select_all.where(
+        _lots.account_id == bindparam("account_id"), member_of(_lots.id, "ids", dialect)
+    )
+)
+_ORDERS_BY_ID = Prepared(
+    lambda dialect: ORDERS.select_all.where(
+        points_orders.c.account_id == bindparam("account_id"),
+        member_of(points_orders.c.order_id, "ids", dialect),
+    )
+)
+
+
+class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
+    table = ACCOUNTS
+    not_found = staticmethod(AccountNotFound)
+
+    async def for_user(self, user_id: uuid.UUID, *, locked: bool = True) -> PointsAccount | None:
+        statement = _BY_USER_LOCKED if locked else _BY_USER
+        found = await self._load(statement, {"user_id": user_id}, locked=locked)
+        return found[0] if found else None
+
+    async def opened(
+        self, user_id: uuid.UUID, now: dt.datetime, new_id: uuid.UUID
+    ) -> PointsAccount:
+        """The user's account, locked; opened (with ``new_id``) when there is none yet. Two
+        first grants at once open one account: the second waits for the first's row."""
+        found = await self.for_user(user_id)
+        if found is not None:
+            return found
+        empty = PointsAccount.open(id=new_id, user_id=user_id, now=now)
+        row = ACCOUNTS.params(ACCOUNTS.dump(empty))
+        await self._link.execute(_OPEN_ACCOUNT, {**row, "version": 1})
+        opened = await self.for_user(user_id)
+        assert opened is not None
+        return opened
+
+    async def load_for(
+        self,
+        account: PointsAccount,
+        now: dt.datetime,
+        *,
+        points: int = 0,
+        orders: Collection[uuid.UUID] = (),
+    ) -> None:
+        """Attach to ``account`` the lots and orders an operation at ``now`` needs: the orders
+        named, the open lots that cover ``points`` (and every due one), the lots the orders
+        name. Attaching twice attaches nothing twice."""
+        link = self._link
+        if orders:
+            wanted = [o for o in set(orders) if o not in account.orders]
+            rows = await link.fetch(_ORDERS_BY_ID, {"account_id": account.id, "ids": wanted})
+            for row in rows:
+                order = ORDERS.load(row)
+                account.orders[order.order_id] = order
+        named = {
+            part.lot_id
+            for order_id in orders
+            if order_id in account.orders
+            for part in (
+                *account.orders[order_id].hold_parts,
+                *account.orders[order_id].spent_parts,
+            )
+        }
+        named |= {
+            account.orders[o].lot_id  # type: ignore[misc]
+            for o in orders
+            if o in account.orders and account.orders[o].lot_id is not None
+        }
+        await self._open_lots(account, now, points)
+        missing = [lot_id for lot_id in named if lot_id not in account.lots]
+        if missing:
+            for row in await link.fetch(_LOTS_BY_ID, {"account_id": account.id, "ids": missing}):
+                self._attach(account, row)
+        self._tracker.settle(account)
+
+    async def _open_lots(self, account: PointsAccount, now: dt.datetime, points: int) -> None:
+        params: dict[str, Any] = {"account_id": account.id, "limit": PAGE}
+        statement = _FIRST_OPEN
+        covered = 0
+        while True:
+            rows = await self._link.fetch(statement, params)
+            for row in rows:
+                lot = self._attach(account, row)
+                if not lot.is_due(now):
+                    covered += lot.remaining
+            if len(rows) < PAGE:
+                return
+            lot = LOTS.load(rows[-1])
+            if covered >= points and not lot.is_due(now):
+                return  # every due lot comes before the first that is not
+            statement = _NEXT_OPEN
+            params.update(
+                after_until=lot.expires_at or NEVER, after_granted=lot.granted_at, after_id=lot.id
+            )
+
+    @staticmethod
+    def _attach(account: PointsAccount, row: Any) -> Any:
+        lot = LOTS.load(row)
+        held = account.lots.get(lot.id)
+        if held is not None:
+            return held
+        account.lots[lot.id] = lot
+        return lot
+
+
+__all__ = ["PAGE", "SqlPointsAccountRepository"]

@@ -1,0 +1,154 @@
+"""Tables of the loyalty context: points accounts, their lots, orders and entries (PTS-2..8).
+
+- ``points_accounts``: one row per user: the figures (balance, pending, held, debt), how many
+  entries were written (``seq``) and the version every change bumps — so one row lock
+  serialises every change to an account, however many lots it has.
+- ``points_lots``: one row per grant. ``spend_until`` is the expiry, or a far-future instant for
+  points that never expire, so the lots an account spends next are the first rows of the
+  partial index ``ix_points_lots_open`` (open lots, in spend order): a spend reads only the lots
+  it takes, never the account's history.
+- ``points_orders``: per (account, order), what the order held and spent lot by lot (JSON
+  lists), earned, released, refunded and reversed, and the keys of its commands.
+- ``points_entries``: the history, append-only (the migration adds triggers refusing UPDATE and
+  DELETE on both backends), numbered per account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    text,
+)
+
+from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
+from shop_domain.loyalty.lots import EntryKind, Source
+
+NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+"""``spend_until`` of points that never expire."""
+
+
+def _enum(enum_class: type[EntryKind] | type[Source], name: str) -> Enum:
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=False,
+        length=24,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+points_accounts = Table(
+    "points_accounts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("balance", BigInteger, nullable=False),
+    Column("pending", BigInteger, nullable=False),
+    Column("held", BigInteger, nullable=False),
+    Column("debt", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("pending >= 0 AND held >= 0 AND debt >= 0", name="figures"),
+)
+
+points_lots = Table(
+    "points_lots",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "account_id",
+        Uuid,
+        ForeignKey("points_accounts.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
+        nullable=False,
+    ),
+    Column("source", _enum(Source, "points_source"), nullable=False),
+    Column("granted", BigInteger, nullable=False),
+    Column("remaining", BigInteger, nullable=False),
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("spend_until", UtcDateTime, nullable=False),
+    Column("ref", String(100), nullable=True),
+    Column("expired", Boolean, nullable=False),
+    CheckConstraint("remaining >= 0 AND remaining <= granted", name="remaining"),
+    Index(
+        "ix_points_lots_open",
+        "account_id",
+        "spend_until",
+        "granted_at",
+        "id",
+        postgresql_where=text("remaining > 0"),
+        sqlite_where=text("remaining > 0"),
+    ),
+    Index(
+        "ix_points_lots_due",
+        "spend_until",
+        postgresql_where=text("remaining > 0"),
+        sqlite_where=text("remaining > 0"),
+    ),
+)
+
+points_orders = Table(
+    "points_orders",
+    metadata,
+    Column(
+        "account_id",
+        Uuid,
+        ForeignKey("points_accounts.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
+        primary_key=True,
+    ),
+    Column("order_id", Uuid, primary_key=True),
+    Column("hold_parts", Json, nullable=False),
+    Column("spent_parts", Json, nullable=False),
+    Column("held", BigInteger, nullable=False),
+    Column("captured", Boolean, nullable=False),
+    Column("earned", BigInteger, nullable=False),
+    Column("paid", BigInteger, nullable=False),
+    Column("released", Boolean, nullable=False),
+    Column("lot_id", Uuid, nullable=True),
+    Column("refunded", BigInteger, nullable=False),
+    Column("reversed", BigInteger, nullable=False),
+    Column("forgiven", BigInteger, nullable=False),
+    Column("forfeited", BigInteger, nullable=False),
+    Column("keys", Json, nullable=False),
+)
+
+points_entries = Table(
+    "points_entries",
+    metadata,
+    Column(
+        "account_id",
+        Uuid,
+        ForeignKey("points_accounts.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
+        primary_key=True,
+    ),
+    Column("seq", BigInteger, primary_key=True),
+    Column("kind", _enum(EntryKind, "points_entry_kind"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("balance_after", BigInteger, nullable=False),
+    Column("pending", BigInteger, nullable=False),
+    Column("pending_after", BigInteger, nullable=False),
+    Column("held", BigInteger, nullable=False),
+    Column("held_after", BigInteger, nullable=False),
+    Column("lot_id", Uuid, nullable=True),
+    Column("order_id", Uuid, nullable=True),
+    Column("key", String(100), nullable=True),
+    Column("reason", String(500), nullable=True),
+    Column("actor", String(200), nullable=False),
+)
+
+__all__ = ["NEVER", "points_accounts", "points_entries", "points_lots", "points_orders"]

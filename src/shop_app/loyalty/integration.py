@@ -1,0 +1,161 @@
+"""What the loyalty context publishes: one integration event per change to a points account,
+with the account's figures after it (see :mod:`shop_app.shared.integration`).
+
+Every event names the account and the user, the points the change moved (always positive; the
+type says which way) and the balance, pending and held points after it — what a CRM or a
+member's app needs to stay in step without reading the account. Order commands name the order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+import attrs
+
+import shop_domain.loyalty.events as ev
+from shop_app.shared.integration import REGISTRY, IntegrationEvent
+from shop_domain.loyalty.account import PointsAccount
+
+REGISTRY.aggregate(PointsAccount, "loyalty.points_account")
+
+
+@attrs.frozen(kw_only=True)
+class _PointsChange(IntegrationEvent):
+    account_id: uuid.UUID
+    user_id: uuid.UUID
+    points: int
+    balance_after: int
+    pending_after: int
+    held_after: int
+    order_id: uuid.UUID | None
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PointsGrantedV1(_PointsChange):
+    """A lot was granted (PTS-1, PTS-2): ``source`` says why, ``expires_at`` when it ends
+    (None: never)."""
+
+    type: ClassVar[str] = "loyalty.points_granted"
+    version: ClassVar[int] = 1
+    source: str
+    lot_id: uuid.UUID
+    expires_at: str | None
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PointsAdjustedV1(_PointsChange):
+    type: ClassVar[str] = "loyalty.points_adjusted"
+    version: ClassVar[int] = 1
+    direction: str
+    reason: str
+    actor: str
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PointsSpentV1(_PointsChange):
+    type: ClassVar[str] = "loyalty.points_spent"
+    version: ClassVar[int] = 1
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PointsHeldV1(_PointsChange):
+    type: ClassVar[str] = "loyalty.points_held"
+    version: ClassVar[int] = 1
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class HeldPointsCapturedV1(_PointsChange):
+    type: ClassVar[str] = "loyalty.held_points_captured"
+    version: ClassVar[int] = 1
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class HeldPointsReleasedV1(_PointsChange):
+    """Held points given back; ``forfeited`` of them were in lots that expired meanwhile."""
+
+    type: ClassVar[str] = "loyalty.held_points_released"
+    version: ClassVar[int] = 1
+    forfeited: int
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PointsRestoredV1(_PointsChange):
+    """Spent points given back by a refund (PTS-6); ``forfeited``: not restored, their lots
+    had expired."""
+
+    type: ClassVar[str] = "loyalty.points_restored"
+    version: ClassVar[int] = 1
+    forfeited: int
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PendingPointsEarnedV1(_PointsChange):
+    type: ClassVar[str] = "loyalty.pending_points_earned"
+    version: ClassVar[int] = 1
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PendingPointsReleasedV1(_PointsChange):
+    type: ClassVar[str] = "loyalty.pending_points_released"
+    version: ClassVar[int] = 1
+    lot_id: uuid.UUID
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PointsReversedV1(_PointsChange):
+    """A refund took earned points back (PTS-5, PTS-6): ``from_pending`` of them were still
+    pending; ``forgiven``: what a clamping programme could not take back."""
+
+    type: ClassVar[str] = "loyalty.points_reversed"
+    version: ClassVar[int] = 1
+    from_pending: int
+    forgiven: int
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class PointsExpiredV1(_PointsChange):
+    """What was left of ``lots`` lots expired (PTS-7)."""
+
+    type: ClassVar[str] = "loyalty.points_expired"
+    version: ClassVar[int] = 1
+    lots: int
+
+
+_COMMON = tuple(field.name for field in attrs.fields(_PointsChange))
+
+
+def _mapping(domain: type[ev.PointsEvent], published: type[_PointsChange]) -> None:
+    extra = [f.name for f in attrs.fields(published) if f.name not in _COMMON]
+
+    def mapper(e: ev.PointsEvent) -> _PointsChange:
+        return published(**{name: getattr(e, name) for name in (*_COMMON, *extra)})
+
+    REGISTRY.maps(domain)(mapper)
+
+
+for _domain, _published in (
+    (ev.PointsGranted, PointsGrantedV1),
+    (ev.PointsAdjusted, PointsAdjustedV1),
+    (ev.PointsSpent, PointsSpentV1),
+    (ev.PointsHeld, PointsHeldV1),
+    (ev.HoldCaptured, HeldPointsCapturedV1),
+    (ev.HoldReleased, HeldPointsReleasedV1),
+    (ev.PointsRestored, PointsRestoredV1),
+    (ev.PendingEarned, PendingPointsEarnedV1),
+    (ev.PendingReleased, PendingPointsReleasedV1),
+    (ev.PointsReversed, PointsReversedV1),
+    (ev.PointsExpired, PointsExpiredV1),
+):
+    _mapping(_domain, _published)

@@ -1,0 +1,60 @@
+"""Ports of the loyalty context."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from shop_app.shared.ports import Clock, IdGenerator
+from shop_app.shared.unit_of_work import Projection
+from shop_domain.loyalty.account import PointsAccount
+
+
+class PointsAccountRepository(Protocol):
+    async def for_user(self, user_id: uuid.UUID, *, locked: bool = True) -> PointsAccount | None:
+        """The user's account, locked for the transaction unless ``locked`` is False."""
+        ...
+
+    async def opened(
+        self, user_id: uuid.UUID, now: dt.datetime, new_id: uuid.UUID
+    ) -> PointsAccount:
+        """The user's account, locked; opened with ``new_id`` when there is none (two first
+        grants at once open one)."""
+        ...
+
+    async def load_for(
+        self,
+        account: PointsAccount,
+        now: dt.datetime,
+        *,
+        points: int = 0,
+        orders: Collection[uuid.UUID] = (),
+    ) -> None:
+        """Attach what an operation at ``now`` needs: the orders named, the open lots that cover
+        ``points`` (and every due one), the lots the orders name."""
+        ...
+
+
+class LoyaltyUnitOfWork(Protocol):
+    points_accounts: PointsAccountRepository
+    clock: Clock
+    ids: IdGenerator
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    def projections(self) -> Sequence[Projection]: ...
+
+
+__all__ = ["LoyaltyUnitOfWork", "PointsAccountRepository"]

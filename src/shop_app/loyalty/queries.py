@@ -1,0 +1,61 @@
+"""What a customer (and an operator) reads of a points account (PTS-8): the figures with what
+expires soon, and the history, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Protocol
+
+import attrs
+
+from shop_app.shared.paging import Page, PageRequest
+from shop_domain.loyalty.lots import EntryKind
+
+EXPIRING_WITHIN = dt.timedelta(days=30)
+"""PTS-8: points shown as expiring soon expire within this long."""
+
+
+@attrs.frozen(kw_only=True)
+class PointsSummary:
+    user_id: uuid.UUID
+    balance: int
+    """What the entries add up to (below zero only while the account owes points)."""
+    available: int
+    """What may be spent now: the balance less what is due and not yet swept, never below 0."""
+    pending: int
+    held: int
+    expiring_soon: int
+    """Available points whose lots expire within :data:`EXPIRING_WITHIN`."""
+    next_expiry: dt.datetime | None
+    """When the soonest of those expires."""
+
+
+@attrs.frozen(kw_only=True)
+class EntryView:
+    seq: int
+    kind: EntryKind
+    at: dt.datetime
+    points: int
+    balance_after: int
+    pending: int
+    pending_after: int
+    held: int
+    held_after: int
+    lot_id: uuid.UUID | None
+    order_id: uuid.UUID | None
+    reason: str | None
+    actor: str
+
+
+class PointsQueries(Protocol):
+    async def summary(self, user_id: uuid.UUID, now: dt.datetime) -> PointsSummary:
+        """The user's figures at ``now`` (all zero for a user with no account yet)."""
+        ...
+
+    async def history(self, user_id: uuid.UUID, paging: PageRequest) -> Page[EntryView]:
+        """The user's entries, newest first."""
+        ...
+
+
+__all__ = ["EXPIRING_WITHIN", "EntryView", "PointsQueries", "PointsSummary"]
