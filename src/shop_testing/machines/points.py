@@ -57,6 +57,7 @@ class PointsAccountMachine(RuleBasedStateMachine):
             id=next(self._ids), user_id=next(self._ids), created_at=NOW
         )
         self.model = PointsModel(Programme())
+        self._released: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
 
     @initialize(
         expiry=st.sampled_from(SHORT_EXPIRIES),
@@ -77,9 +78,11 @@ class PointsAccountMachine(RuleBasedStateMachine):
         """An order the model says ``wanted`` fits most often (any order otherwise, so the
         refusals are tried too)."""
         fitting = [o for o in ORDERS if o in self.model.orders and wanted(self.model.orders[o])]
-        if fitting and data.draw(st.integers(0, 3), label="fitting"):
-            return data.draw(st.sampled_from(fitting), label="order")
-        return data.draw(orders, label="order")
+        often: int = data.draw(st.integers(0, 3), label="fitting")
+        chosen: uuid.UUID = data.draw(
+            st.sampled_from(fitting) if fitting and often else orders, label="order"
+        )
+        return chosen
 
     @property
     def programme(self) -> Programme:
@@ -215,10 +218,6 @@ class PointsAccountMachine(RuleBasedStateMachine):
             lambda: self.model.release(order, lot_id, self.now),
             lambda: self.account.release(order, key, lot_id, self.programme, self.now),
         )
-
-    @property
-    def _released(self) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
-        return self.__dict__.setdefault("_released_lots", {})
 
     @rule(data=st.data(), key=keys, share=st.integers(1, 100))
     def reverse(self, data: st.DataObject, key: str, share: int) -> None:

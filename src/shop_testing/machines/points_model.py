@@ -140,7 +140,7 @@ class PointsModel:
         if order is None or not order.held:
             return CONFLICT
         self.expire(now)
-        total = sum(p for _, p in order.held)
+        total: int = sum(p for _, p in order.held)
         order.spent += [[lot, p, 0] for lot, p in order.held]
         order.held, order.captured = [], True
         return total
