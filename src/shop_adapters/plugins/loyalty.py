@@ -16,6 +16,7 @@ from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.settings import InvalidSetting
 from shop_adapters.sql.loyalty.queries import SqlPointsQueries
 from shop_adapters.sql.loyalty.repositories import SqlPointsAccountRepository
+from shop_adapters.sql.loyalty.sweep import SqlPointsSweep
 from shop_app.loyalty.handlers import points_command_handlers
 from shop_app.loyalty.queries import PointsQueries
 from shop_app.shared.messagebus import CommandHandler
@@ -70,6 +71,7 @@ PLUGIN = ContextPlugin(
     settings=LoyaltySettings,
     wire=_wire,
     handlers=_handlers,
-    repositories={"points_accounts": SqlPointsAccountRepository},
+    repositories={"points_accounts": SqlPointsAccountRepository, "points_sweep": SqlPointsSweep},
+    cli="shop_adapters.cli.loyalty:LOYALTY_COMMANDS",
     services=(Programme, PointsQueries),
 )

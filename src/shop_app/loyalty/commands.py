@@ -98,6 +98,13 @@ class ReversePoints(OrderPointsCommand):
 
 
 @attrs.frozen(kw_only=True)
+class SweepExpiredPoints:
+    """One step of the expiry sweep (PTS-7): the accounts of the first ``lots`` due lots."""
+
+    lots: int = 10_000
+
+
+@attrs.frozen(kw_only=True)
 class ExpirePoints:
     """Expire what is due on one account now (the sweep does many at once)."""
 
@@ -118,4 +125,5 @@ __all__ = [
     "RestorePoints",
     "ReversePoints",
     "SpendPoints",
+    "SweepExpiredPoints",
 ]

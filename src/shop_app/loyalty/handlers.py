@@ -13,12 +13,15 @@ import uuid
 from collections.abc import Callable
 
 from shop_app.loyalty import commands as c
-from shop_app.loyalty.ports import LoyaltyUnitOfWork
+from shop_app.loyalty.ports import LoyaltyUnitOfWork, SweepStep
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.account import PointsAccount
-from shop_domain.loyalty.errors import InsufficientPoints, OrderPointsConflict
+from shop_domain.loyalty.errors import InsufficientPoints, InvalidPoints, OrderPointsConflict
 from shop_domain.loyalty.lots import check_points
 from shop_domain.loyalty.programme import Programme
+
+MAX_SWEEP_STEP = 100_000
+"""The most due lots one step of the sweep starts from."""
 
 
 class PointsHandlers:
@@ -38,6 +41,7 @@ class PointsHandlers:
             c.ReleasePendingPoints: self.release_pending,
             c.ReversePoints: self.reverse,
             c.ExpirePoints: self.expire,
+            c.SweepExpiredPoints: self.sweep,
         }
 
     # --- granting -------------------------------------------------------------------------------
@@ -81,6 +85,11 @@ class PointsHandlers:
         now = uow.clock.now()
         await uow.points_accounts.load_for(account, now)
         return _moved(account, account.expire(now))
+
+    async def sweep(self, command: c.SweepExpiredPoints, uow: LoyaltyUnitOfWork) -> SweepStep:
+        if not 1 <= command.lots <= MAX_SWEEP_STEP:
+            raise InvalidPoints(f"a sweep step takes 1..{MAX_SWEEP_STEP} lots")
+        return await uow.points_sweep.expire_due(uow.clock.now(), command.lots)
 
     # --- orders ---------------------------------------------------------------------------------
     async def hold(self, command: c.HoldPoints, uow: LoyaltyUnitOfWork) -> c.PointsMoved:

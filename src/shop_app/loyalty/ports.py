@@ -8,6 +8,8 @@ from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+import attrs
+
 from shop_app.shared.ports import Clock, IdGenerator
 from shop_app.shared.unit_of_work import Projection
 from shop_domain.loyalty.account import PointsAccount
@@ -38,8 +40,25 @@ class PointsAccountRepository(Protocol):
         ...
 
 
+@attrs.frozen
+class SweepStep:
+    """What one step of the expiry sweep did: accounts, lots and points expired."""
+
+    accounts: int
+    lots: int
+    points: int
+
+
+class PointsSweep(Protocol):
+    async def expire_due(self, now: dt.datetime, lots: int) -> SweepStep:
+        """Expire, in this transaction, every lot due at ``now`` of the accounts of the first
+        ``lots`` due lots (PTS-7): one entry per lot, each account's figures and events."""
+        ...
+
+
 class LoyaltyUnitOfWork(Protocol):
     points_accounts: PointsAccountRepository
+    points_sweep: PointsSweep
     clock: Clock
     ids: IdGenerator
 
@@ -57,4 +76,4 @@ class LoyaltyUnitOfWork(Protocol):
     def projections(self) -> Sequence[Projection]: ...
 
 
-__all__ = ["LoyaltyUnitOfWork", "PointsAccountRepository"]
+__all__ = ["LoyaltyUnitOfWork", "PointsAccountRepository", "PointsSweep", "SweepStep"]

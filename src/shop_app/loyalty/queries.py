@@ -57,5 +57,9 @@ class PointsQueries(Protocol):
         """The user's entries, newest first."""
         ...
 
+    async def due_lots(self, now: dt.datetime) -> int:
+        """How many lots with points left are due at ``now`` (what the sweep has to do)."""
+        ...
+
 
 __all__ = ["EXPIRING_WITHIN", "EntryView", "PointsQueries", "PointsSummary"]

@@ -77,13 +77,12 @@ class PointsBooks(Aggregate):
         (PTS-7). Idempotent: a lot expires once. The points expired."""
         expired = lots = 0
         for lot in sorted(self.lots.values(), key=Lot.spend_order):
-            if lot.expired or not lot.is_due(now):
+            if lot.expired or not lot.remaining or not lot.is_due(now):
                 continue
             lot.expired = True
-            if lot.remaining:
-                expired += lot.remaining
-                lots += 1
-                self._write(EntryKind.EXPIRE, now, -lot.remaining, lot=lot)
+            expired += lot.remaining
+            lots += 1
+            self._write(EntryKind.EXPIRE, now, -lot.remaining, lot=lot)
         if expired:
             self._record(ev.PointsExpired, now, expired, lots=lots)
         return expired

@@ -88,7 +88,8 @@ class Lot:
     ref: str | None = None
     """What granted it: an order's id, an activity's, a review's."""
     expired: bool = False
-    """Whether the sweep (or an operation at or after ``expires_at``) expired it."""
+    """Whether it expired holding points: the sweep, or an operation at or after
+    ``expires_at``, wrote its ``expire`` entry."""
 
     def spend_order(self) -> tuple[bool, dt.datetime, dt.datetime, int]:
         """Lots are spent soonest-expiring first (PTS-3): then never-expiring, each group by

@@ -123,6 +123,53 @@ class PointsPersistenceContract:
         empty = await backend.points_queries().summary(OTHER, backend.clock.now())
         assert (empty.balance, empty.available, empty.next_expiry) == (0, 0, None)
 
+    @pytest.mark.rule("PTS-7")
+    async def test_the_sweep_writes_what_each_account_would_and_only_once(
+        self, backend: Backend
+    ) -> None:
+        bus = backend.points_bus(MONTHLY)
+        for user in (USER, OTHER):
+            for points in (40, 25, 10):
+                await bus.handle(c.GrantPoints(user_id=user, points=points, source=Source.REVIEW))
+                backend.clock.advance(days=3)
+        await bus.handle(c.SpendPoints(user_id=USER, order_id=ORDER, key="pay", points=50))
+        backend.clock.advance(days=60)  # every lot is due now
+        now = backend.clock.now()
+        expected = {}
+        async with backend.uow() as uow:  # what the account itself would write (not kept)
+            for user in (USER, OTHER):
+                account = await uow.points_accounts.for_user(user)
+                assert account is not None
+                await uow.points_accounts.load_for(account, now, points=account.balance)
+                seq = account.seq
+                account.expire(now)
+                expected[user] = [
+                    (e.seq, e.lot_id, e.points, e.balance_after)
+                    for e in account.entries
+                    if e.seq > seq
+                ]
+        assert [len(v) for v in expected.values()] == [2, 3]
+        steps = []
+        while (step := await bus.handle(c.SweepExpiredPoints(lots=2))).accounts:
+            steps.append(step)
+        assert sum(s.lots for s in steps) == 5
+        assert sum(s.points for s in steps) == 25 + 75
+        for user in (USER, OTHER):
+            history = await backend.points_queries().history(user, PageRequest(1, 50))
+            swept = [
+                (e.seq, e.lot_id, e.points, e.balance_after)
+                for e in history.items
+                if e.kind is EntryKind.EXPIRE
+            ]
+            assert sorted(swept) == expected[user]
+            summary = await backend.points_queries().summary(user, now)
+            assert (summary.balance, summary.available) == (0, 0)
+        expired = [m for m in await backend.outbox() if m.type == "loyalty.points_expired"]
+        assert sorted(m.payload["points"] for m in expired) == [25, 75]
+        assert await backend.points_queries().due_lots(now) == 0
+        again = await bus.handle(c.SweepExpiredPoints(lots=100))
+        assert (again.accounts, again.lots) == (0, 0)
+
     @pytest.mark.rule("PTS-8")
     @pytest.mark.parametrize("change", ["update", "delete"])
     async def test_the_history_is_append_only(self, backend: Backend, change: str) -> None:

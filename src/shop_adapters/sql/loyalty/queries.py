@@ -73,5 +73,10 @@ class SqlPointsQueries(SqlReads):
         items = tuple(EntryView(**row._mapping) for row in rows)
         return Page(items, total, paging.page, paging.page_size)
 
+    async def due_lots(self, now: dt.datetime) -> int:
+        async with self._engine.connect() as conn:
+            query = select(func.count()).where(L.remaining > 0, L.spend_until <= now)
+            return int((await conn.execute(query)).scalar_one())
+
 
 __all__ = ["SqlPointsQueries"]
