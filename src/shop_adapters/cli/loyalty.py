@@ -21,7 +21,7 @@ from shop_app.loyalty.commands import SweepExpiredPoints
 from shop_app.loyalty.ports import SweepStep
 from shop_app.loyalty.queries import PointsQueries
 
-STEP = 10_000
+STEP = 2_000
 """Due lots a step of the sweep starts from (one transaction each)."""
 
 

@@ -101,7 +101,7 @@ class ReversePoints(OrderPointsCommand):
 class SweepExpiredPoints:
     """One step of the expiry sweep (PTS-7): the accounts of the first ``lots`` due lots."""
 
-    lots: int = 10_000
+    lots: int = 2_000
 
 
 @attrs.frozen(kw_only=True)

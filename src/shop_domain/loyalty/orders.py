@@ -5,7 +5,8 @@ the order's held and spent points came from, so a cancellation gives held points
 lots and a refund restores spent points to them with their original expiry (PTS-6). Its keys
 make every order command idempotent: a command repeated with its key and the same figures
 answers what it answered the first time and changes nothing; with other figures it is refused
-(:class:`~shop_domain.loyalty.errors.KeyReused`).
+(:class:`~shop_domain.loyalty.errors.KeyReused`). Keys are per command: a refund may send its
+one key to both the reversal of earned points and the restore of spent ones.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class OrderPoints:
     forfeited: int = 0
     """Held or spent points not given back because their lot had expired."""
     keys: dict[str, tuple[Request, int]] = attrs.Factory(dict)
-    """Each key used, with its request and what it answered."""
+    """Each command's key used (``<command>:<key>``), with its request and what it
+    answered."""
 
     @property
     def spent(self) -> int:
@@ -55,7 +57,7 @@ class OrderPoints:
 
     def answered(self, key: str, request: Request) -> int | None:
         """What the command with ``key`` answered, if it ran before with the same request."""
-        known = self.keys.get(key)
+        known = self.keys.get(f"{request[0]}:{key}")
         if known is None:
             return None
         if known[0] != request:
@@ -63,7 +65,7 @@ class OrderPoints:
         return known[1]
 
     def remember(self, key: str, request: Request, answer: int) -> int:
-        self.keys[key] = (request, answer)
+        self.keys[f"{request[0]}:{key}"] = (request, answer)
         return answer
 
 

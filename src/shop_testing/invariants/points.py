@@ -111,10 +111,10 @@ def _check_lots(account: PointsAccount, programme: Programme | None, found: Find
 
 
 def _check_orders(account: PointsAccount, found: Findings) -> None:
-    answered: dict[tuple[uuid.UUID | None, str | None], int] = defaultdict(int)
+    answered: dict[tuple[uuid.UUID | None, str | None, str], int] = defaultdict(int)
     for entry in account.entries:
         if entry.kind in (EntryKind.SPEND, EntryKind.HOLD):
-            answered[(entry.order_id, entry.key)] -= entry.points
+            answered[(entry.order_id, entry.key, entry.kind.value)] -= entry.points
     held = pending = 0
     for order in account.orders.values():
         held += order.held
@@ -124,12 +124,14 @@ def _check_orders(account: PointsAccount, found: Findings) -> None:
         )
         if not order.released:
             pending += order.earned - order.reversed
-        for key, ((name, _), answer) in order.keys.items():
+        for slot, ((name, _), answer) in order.keys.items():
+            key = slot.partition(":")[2]
             if name in ("spend", "hold"):
+                took = answered[(order.order_id, key, name)]
                 found.expect(
-                    answered[(order.order_id, key)] == answer,
+                    took == answer,
                     f"order {order.order_id} {name} {key!r} answered {answer}; its lot entries "
-                    f"took {answered[(order.order_id, key)]}",
+                    f"took {took}",
                 )
     found.expect(held == account.held, f"the orders hold {held}; the account {account.held}")
     found.expect(

@@ -43,7 +43,8 @@ class ModelOrder:
     reversed: int = 0
     released: bool = False
     lot: ModelLot | None = None
-    keys: dict[str, tuple[object, int]] = attrs.Factory(dict)
+    keys: dict[tuple[object, str], tuple[object, int]] = attrs.Factory(dict)
+    """By (command, key): keys are per command."""
 
 
 @attrs.define
@@ -109,13 +110,15 @@ class PointsModel:
     def order_command(self, order_id: uuid.UUID, key: str, request: object) -> Answer | None:
         """What a repeated key answers (or its refusal); None for a new key."""
         order = self.orders.get(order_id)
-        if order is None or key not in order.keys:
+        slot = (request[0], key)  # type: ignore[index]
+        if order is None or slot not in order.keys:
             return None
-        known, answer = order.keys[key]
+        known, answer = order.keys[slot]
         return answer if known == request else KEY_REUSED
 
     def done(self, order_id: uuid.UUID, key: str, request: object, answer: int) -> int:
-        self.orders.setdefault(order_id, ModelOrder()).keys[key] = (request, answer)
+        slot = (request[0], key)  # type: ignore[index]
+        self.orders.setdefault(order_id, ModelOrder()).keys[slot] = (request, answer)
         return answer
 
     def hold_or_spend(

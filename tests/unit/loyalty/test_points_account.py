@@ -9,7 +9,6 @@ import itertools
 import uuid
 
 import pytest
-from shop_testing.invariants.points import check_points_books
 
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.errors import (
@@ -21,6 +20,7 @@ from shop_domain.loyalty.errors import (
 from shop_domain.loyalty.expiry import Calendar, Never, Rolling
 from shop_domain.loyalty.lots import EntryKind, Source
 from shop_domain.loyalty.programme import Programme, ShortfallPolicy
+from shop_testing.invariants.points import check_points_books
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 JAN_1 = dt.datetime(2026, 1, 1, 10, 0, tzinfo=SHANGHAI)

@@ -47,7 +47,7 @@ _CANDIDATES = Prepared(
 )
 _LOCK = Prepared(
     lambda dialect: (
-        select(A.id)
+        select(A.id, A.balance, A.seq)
         .where(member_of(A.id, "ids", dialect))
         .order_by(A.id)
         .with_for_update(skip_locked=True)
@@ -86,14 +86,6 @@ def _entries(dialect: str) -> Any:
     return insert(points_entries).from_select(columns, rows)
 
 
-def _totals(dialect: str) -> Any:
-    return (
-        select(L.account_id, func.sum(L.remaining), func.count())
-        .where(_due(dialect))
-        .group_by(L.account_id)
-    )
-
-
 def _accounts(dialect: str) -> Any:
     mine = and_(L.account_id == A.id, L.remaining > 0, L.spend_until <= _NOW)
     total = select(func.coalesce(func.sum(L.remaining), 0)).where(mine).scalar_subquery()
@@ -102,7 +94,7 @@ def _accounts(dialect: str) -> Any:
         update(points_accounts)
         .where(member_of(A.id, "ids", dialect))
         .values(balance=A.balance - total, seq=A.seq + count, version=A.version + 1)
-        .returning(A.id, A.user_id, A.balance, A.pending, A.held)
+        .returning(A.id, A.user_id, A.balance, A.pending, A.held, A.seq)
     )
 
 
@@ -110,9 +102,7 @@ def _lots(dialect: str) -> Any:
     return update(points_lots).where(_due(dialect)).values(remaining=0, expired=True)
 
 
-_ENTRIES, _TOTALS, _ACCOUNTS, _LOTS = (
-    Prepared(_entries), Prepared(_totals), Prepared(_accounts), Prepared(_lots),
-)  # fmt: skip
+_ENTRIES, _ACCOUNTS, _LOTS = Prepared(_entries), Prepared(_accounts), Prepared(_lots)
 
 
 class SqlPointsSweep:
@@ -127,20 +117,22 @@ class SqlPointsSweep:
         candidates = {row[0] for row in await link.fetch(_CANDIDATES, {"now": now, "lots": lots})}
         if not candidates:
             return SweepStep(0, 0, 0)
-        ids = [row[0] for row in await link.fetch(_LOCK, {"ids": sorted(candidates)})]
-        if not ids:
+        before = {
+            row[0]: (row[1], row[2]) for row in await link.fetch(_LOCK, {"ids": sorted(candidates)})
+        }
+        if not before:
             return SweepStep(0, 0, 0)  # another sweep holds them
-        params = {"ids": ids, "now": now}
-        totals = {row[0]: (int(row[1]), int(row[2])) for row in await link.fetch(_TOTALS, params)}
+        params = {"ids": list(before), "now": now}
         await link.execute(_ENTRIES, params)
         after = await link.fetch(_ACCOUNTS, params)
         await link.execute(_LOTS, params)
-        for account_id, user_id, balance, pending, held in after:
-            points, count = totals[account_id]
-            self._record(account_id, user_id, now, points, count, balance, pending, held)
-        return SweepStep(
-            len(after), sum(n for _, n in totals.values()), sum(p for p, _ in totals.values())
-        )
+        lots = points = 0
+        for account_id, user_id, balance, pending, held, seq in after:
+            old_balance, old_seq = before[account_id]
+            expired, count = old_balance - balance, seq - old_seq
+            lots, points = lots + count, points + expired
+            self._record(account_id, user_id, now, expired, count, balance, pending, held)
+        return SweepStep(len(after), lots, points)
 
     def _record(self, account_id: uuid.UUID, user_id: uuid.UUID, now: dt.datetime, points: int,
                 lots: int, balance: int, pending: int, held: int) -> None:  # fmt: skip
