@@ -5,9 +5,9 @@ one row lock serialises every change to it. Then :meth:`SqlPointsAccountReposito
 attaches what the operation needs and nothing more:
 
 - the orders it names;
-- the open lots in spend order (``ix_points_lots_open``), page by page, until those not yet due
-  cover the points asked for — the due ones come first in that order, so every one of them is
-  there for the account to expire;
+- the open lots in spend order (``ix_points_lots_open``), page by page (4 lots, then twice as
+  many each time), until those not yet due cover the points asked for — the due ones come
+  first in that order, so every one of them is there for the account to expire;
 - the lots the orders' parts and released points name.
 
 So a spend reads the lots it takes (and the due ones), however long the account's history.
@@ -31,8 +31,10 @@ from shop_adapters.sql.uow import SqlRepository
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.errors import AccountNotFound
 
-PAGE = 100
-"""Open lots read per page."""
+FIRST_PAGE = 4
+"""Open lots read by the first page; each next page reads twice as many, up to
+:data:`MAX_PAGE` (most spends take a lot or two: the first page is small)."""
+MAX_PAGE = 512
 
 _lots = points_lots.c
 _BY_USER = Prepared(ACCOUNTS.select_all.where(points_accounts.c.user_id == bindparam("user_id")))
@@ -136,7 +138,8 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         self._tracker.settle(account)
 
     async def _open_lots(self, account: PointsAccount, now: dt.datetime, points: int) -> None:
-        params: dict[str, Any] = {"account_id": account.id, "limit": PAGE}
+        page = FIRST_PAGE
+        params: dict[str, Any] = {"account_id": account.id, "limit": page}
         statement = _FIRST_OPEN
         covered = 0
         while True:
@@ -145,14 +148,18 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
                 lot = self._attach(account, row)
                 if not lot.is_due(now):
                     covered += lot.remaining
-            if len(rows) < PAGE:
+            if len(rows) < page:
                 return
             lot = LOTS.load(rows[-1])
             if covered >= points and not lot.is_due(now):
                 return  # every due lot comes before the first that is not
             statement = _NEXT_OPEN
+            page = min(2 * page, MAX_PAGE)
             params.update(
-                after_until=lot.expires_at or NEVER, after_granted=lot.granted_at, after_id=lot.id
+                limit=page,
+                after_until=lot.expires_at or NEVER,
+                after_granted=lot.granted_at,
+                after_id=lot.id,
             )
 
     @staticmethod
@@ -165,4 +172,4 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         return lot
 
 
-__all__ = ["PAGE", "SqlPointsAccountRepository"]
+__all__ = ["FIRST_PAGE", "MAX_PAGE", "SqlPointsAccountRepository"]
