@@ -93,23 +93,7 @@ class Bounds:
         self.clusters = clusters
         self.coupons = coupons
         self.structures = [
-            [
-                _Structure(
-                    offer,
-                    joinable[offer],
-                    _kind_fact(kind, "takes_every_line", default=False),
-                    _slope(kind),
-                    0 if _kind_fact(kind, "slope_is_exact", default=False) else 1,
-                )
-                for cluster in level
-                for offer in sorted(
-                    {offer for steps in cluster.steps for offer, _ in steps},
-                    key=offer_order,
-                )
-                for kind in (offer.promotion.definition.kind,)
-            ]
-            if index
-            else []  # the bound reads the levels after the current one: never the first
+            _structures(level, joinable) if index else []  # the bound reads later levels only
             for index, level in enumerate(clusters)
         ]
         self._savings: dict[object, int] = {}
@@ -208,6 +192,31 @@ class _Structure(NamedTuple):
     every: bool
     slope: decimal.Decimal | None
     ahead: int
+
+
+def _structures(
+    level: Sequence[Cluster], joinable: Mapping[Offer, tuple[str, ...]]
+) -> list[_Structure]:
+    """The later promotions of a level, cluster by cluster. A kind that takes every line it is
+    given (``takes_every_line``) is known to take all of its lines only when no other promotion
+    of its level may take one of them: in a cluster with others, a line may go to another
+    (PRO-5) — and its reduction then lands on the lines it kept."""
+    found = []
+    for cluster in level:
+        offers = sorted({offer for steps in cluster.steps for offer, _ in steps}, key=offer_order)
+        alone = len(offers) == 1
+        for offer in offers:
+            kind = offer.promotion.definition.kind
+            found.append(
+                _Structure(
+                    offer,
+                    joinable[offer],
+                    alone and _kind_fact(kind, "takes_every_line", default=False),
+                    _slope(kind),
+                    0 if _kind_fact(kind, "slope_is_exact", default=False) else 1,
+                )
+            )
+    return found
 
 
 def _kind_fact(kind: object, name: str, *, default: bool) -> bool:

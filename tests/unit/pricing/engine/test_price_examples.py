@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from tests.unit.pricing.engine.engine_builders import (
     ANYONE,
@@ -11,6 +13,7 @@ from tests.unit.pricing.engine.engine_builders import (
     SHOP_B,
     cny,
     coupon,
+    goods,
     line,
     on_shop,
     on_skus,
@@ -19,7 +22,14 @@ from tests.unit.pricing.engine.engine_builders import (
 
 from shop_domain.pricing.engine import Choices, CouponGoods, InvalidChoice, price
 from shop_domain.pricing.engine.wallet import BenefitKind
-from shop_domain.pricing.kinds import DirectReduction, FlashPrice, ReductionTier, TieredReduction
+from shop_domain.pricing.kinds import (
+    AddPriceGift,
+    DirectReduction,
+    FlashPrice,
+    PerEachReduction,
+    ReductionTier,
+    TieredReduction,
+)
 from shop_domain.pricing.promotion import Level
 from shop_domain.pricing.terms import TargetKind
 from shop_testing.invariants.quotes import check_quote
@@ -157,3 +167,39 @@ def test_the_customers_pick_binds_the_search() -> None:
     quote = price(cart, ANYONE, AT, APP, [cut, tiers], choices=picked)
     assert quote.totals.payable == cny("290")  # the cut, and 290 misses 满300减50
     assert {n.promotion_id: n.missing_amount for n in quote.not_applied}[tiers.id] == cny("10")
+
+
+@pytest.mark.rule("PRO-5")
+@pytest.mark.rule("CPN-8")
+def test_a_reduction_whose_line_another_promotion_may_take_never_lowers_that_lines_coupon() -> None:
+    """Found by the exhaustive comparison. At the order level line 2 may take the add-price
+    gift instead of 每满0.02减0.01, so the reduction lands on line 1 alone and the 0.24 coupon on
+    line 2 keeps all of it: 62 saved with 0.06 of gifts. A bound that took the reduction to
+    share line 2 (a kind that takes every line it is given — but it is not given line 2) read
+    61 at most and cut that plan, keeping one with fewer gifts."""
+    cart = [line(0, "0.05", 2), line(1, "0.56")]
+    gift = AddPriceGift(
+        threshold=cny("0.01"),
+        sku_id=goods(9).sku_id,
+        price=cny("0.01"),
+        value=cny("0.02"),
+        quantity=1,
+    )
+    promotions = [
+        promo(0, gift, on_skus(0)),
+        promo(1, FlashPrice(cny("0.24")), on_shop()),
+        promo(2, DirectReduction(cny("0.01")), on_skus(0)),
+        promo(3, FlashPrice(cny("0.01")), on_shop(SHOP_B)),
+        promo(4, PerEachReduction(cny("0.02"), cny("0.01"), cap=cny("0.04"))),
+        promo(5, gift),
+        promo(6, gift, on_shop()),
+    ]
+    for n, promotion in enumerate(promotions):  # the later the number, the older
+        promotion.created_at = AT - dt.timedelta(days=2, minutes=n)
+    only_line_2 = CouponGoods(frozenset({(TargetKind.SKU, cart[1].item.sku_id)}), narrowness=0)
+    wallet = [coupon(1, BenefitKind.CASH, value="0.24", goods_keys=only_line_2)]
+    quote = price(cart, ANYONE, AT, APP, promotions, wallet)
+    assert quote.totals.list_total.minor - quote.totals.payable.minor == 62
+    assert quote.totals.gift_value == cny("0.06")
+    assert quote.proven_best
+    check_quote(quote)
