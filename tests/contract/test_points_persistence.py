@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shop_testing.contracts import Backend, PointsPersistenceContract
+from shop_testing.contracts import Backend, PointsEarningContract, PointsPersistenceContract
 
 
-class TestSqlitePointsPersistence(PointsPersistenceContract):
+class TestSqlitePointsPersistence(PointsPersistenceContract, PointsEarningContract):
     @pytest.fixture
     def backend(self, sqlite_backend: Backend) -> Backend:
         return sqlite_backend
@@ -20,7 +20,7 @@ class TestMemoryPointsPersistence(TestSqlitePointsPersistence):
 
 
 @pytest.mark.postgres
-class TestPostgresPointsPersistence(PointsPersistenceContract):
+class TestPostgresPointsPersistence(PointsPersistenceContract, PointsEarningContract):
     @pytest.fixture
     def backend(self, postgres_backend: Backend) -> Backend:
         return postgres_backend

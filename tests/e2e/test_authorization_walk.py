@@ -32,6 +32,7 @@ from shop_adapters.http import create_app, mint_token
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
+from shop_adapters.http.loyalty import LOYALTY_CONTROLLERS
 from shop_adapters.http.pricing import PRICING_CONTROLLERS
 from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
@@ -54,7 +55,13 @@ def walk(
     )
     app = create_app(
         bootstrap(settings),
-        [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS, *GIFTCARD_CONTROLLERS, *PRICING_CONTROLLERS],
+        [
+            *CATALOG_CONTROLLERS,
+            *COUPON_CONTROLLERS,
+            *GIFTCARD_CONTROLLERS,
+            *PRICING_CONTROLLERS,
+            *LOYALTY_CONTROLLERS,
+        ],
     )
     with TestClient(app) as client:
         yield client, settings

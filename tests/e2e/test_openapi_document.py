@@ -29,6 +29,7 @@ from shop_adapters.http import create_app
 from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
+from shop_adapters.http.loyalty import LOYALTY_CONTROLLERS
 from shop_adapters.http.pricing import PRICING_CONTROLLERS
 from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
@@ -57,7 +58,13 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     )
     app = create_app(
         bootstrap(settings),
-        [*CATALOG_CONTROLLERS, *COUPON_CONTROLLERS, *GIFTCARD_CONTROLLERS, *PRICING_CONTROLLERS],
+        [
+            *CATALOG_CONTROLLERS,
+            *COUPON_CONTROLLERS,
+            *GIFTCARD_CONTROLLERS,
+            *PRICING_CONTROLLERS,
+            *LOYALTY_CONTROLLERS,
+        ],
     )
     with TestClient(app) as client:
         response = client.get("/schema/openapi.json")

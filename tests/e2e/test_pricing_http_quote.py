@@ -30,6 +30,8 @@ from tests.unit.pricing.quote_support import (
 from shop_adapters.http.pricing import PRICING_CONTROLLERS
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import FixedClock
+from shop_app.loyalty.commands import GrantPoints
+from shop_domain.loyalty.lots import Source
 from shop_testing.harness import MemoryShop, memory_shop
 
 Client = AsyncTestClient[Litestar]
@@ -258,3 +260,20 @@ async def test_a_product_page_gets_its_promotion_tags(
         problem(response, 404, "pricing.unknown_product")
     response = await client.get(f"/pricing/products/{goods.phone}/tags")
     problem(response, 400, "request.invalid")
+
+
+@pytest.mark.rule("PTS-4")
+async def test_a_customers_points_pay_at_the_programmes_rate_up_to_its_share(
+    shop: MemoryShop, goods: Catalog, client: Client, customer: dict[str, str]
+) -> None:
+    await shop.runtime.bus.handle(GrantPoints(user_id=USER, points=1_000, source=Source.ACTIVITY))
+    offered = await quoted(client, cart(goods), customer)
+    assert offered["max_points"] == 1_000  # all of them: 10.00 is under half of 440.00
+    paid = await quoted(client, cart(goods, points=500), customer)
+    assert paid["totals"]["points_used"] == 500
+    assert paid["totals"]["points_discount"] == yuan("5.00")
+    assert paid["totals"]["payable"] == yuan("435.00")
+    too_many = await client.post("/pricing/quote", json=cart(goods, points=1_001), headers=customer)
+    problem(too_many, 422, "pricing.not_enough_points")
+    guest = await quoted(client, cart(goods))
+    assert guest["max_points"] == 0

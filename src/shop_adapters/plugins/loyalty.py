@@ -13,12 +13,19 @@ from collections.abc import Mapping
 import attrs
 
 from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.plugins.loyalty_checkout import LoyaltyPoints
 from shop_adapters.settings import InvalidSetting
 from shop_adapters.sql.loyalty.queries import SqlPointsQueries
-from shop_adapters.sql.loyalty.repositories import SqlPointsAccountRepository
+from shop_adapters.sql.loyalty.repositories import (
+    SqlCheckInRepository,
+    SqlPointsAccountRepository,
+)
 from shop_adapters.sql.loyalty.sweep import SqlPointsSweep
+from shop_app.loyalty.earning import earning_command_handlers
 from shop_app.loyalty.handlers import points_command_handlers
+from shop_app.loyalty.ports import FlatMultipliers, PointsMultipliers
 from shop_app.loyalty.queries import PointsQueries
+from shop_app.pricing.quoting import PointsSource
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.errors import InvalidProgramme
 from shop_domain.loyalty.expiry import expiry_policy
@@ -47,7 +54,7 @@ class LoyaltySettings:
                 }
             else:
                 raise InvalidProgramme(f"unknown expiry {expiry!r}")
-            return cls(programme=Programme(expiry_policy(name, params), shortfall))
+            return cls(programme=Programme(expiry_policy(name, params), shortfall, time_zone=zone))
         except InvalidProgramme as bad:
             raise InvalidSetting(
                 "SHOP_POINTS_EXPIRY is calendar:<years>, rolling:<months> or never; "
@@ -57,12 +64,20 @@ class LoyaltySettings:
 
 
 def _wire(wiring: Wiring) -> None:
-    wiring.add(Programme, wiring.settings.section(LoyaltySettings).programme)
+    programme = wiring.settings.section(LoyaltySettings).programme
+    wiring.add(Programme, programme)
     wiring.add(PointsQueries, SqlPointsQueries(wiring.engine))
+    wiring.add(PointsMultipliers, FlatMultipliers())  # until membership gives member levels
+    # points pay in pricing's quotes (PTS-4): registered after pricing's default of none
+    wiring.add(PointsSource, LoyaltyPoints(wiring.resolve(PointsQueries), programme))
 
 
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
-    return points_command_handlers(wiring.resolve(Programme))
+    programme = wiring.resolve(Programme)
+    return {
+        **points_command_handlers(programme),
+        **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
+    }
 
 
 PLUGIN = ContextPlugin(
@@ -71,7 +86,12 @@ PLUGIN = ContextPlugin(
     settings=LoyaltySettings,
     wire=_wire,
     handlers=_handlers,
-    repositories={"points_accounts": SqlPointsAccountRepository, "points_sweep": SqlPointsSweep},
+    repositories={
+        "points_accounts": SqlPointsAccountRepository,
+        "points_sweep": SqlPointsSweep,
+        "points_check_ins": SqlCheckInRepository,
+    },
     cli="shop_adapters.cli.loyalty:LOYALTY_COMMANDS",
+    http="shop_adapters.http.loyalty:LOYALTY_CONTROLLERS",
     services=(Programme, PointsQueries),
 )

@@ -34,7 +34,13 @@ from shop_app.pricing.handlers import pricing_command_handlers
 from shop_app.pricing.live import LivePromotions
 from shop_app.pricing.participation_ports import ParticipationQueries
 from shop_app.pricing.queries import PromotionQueries
-from shop_app.pricing.quoting import PricingCatalog, QuoteService, WalletSource
+from shop_app.pricing.quoting import (
+    NoPoints,
+    PointsSource,
+    PricingCatalog,
+    QuoteService,
+    WalletSource,
+)
 from shop_app.pricing.services import PricingServices
 from shop_app.shared.messagebus import CommandHandler, UnitOfWorkFactory
 
@@ -59,6 +65,8 @@ def _wire_quotes(wiring: Wiring) -> None:
     service that prices a cart from them, the live promotions and the customer facts."""
     wiring.add(PricingCatalog, SqlPricingCatalog(wiring.engine))
     wiring.add(WalletSource, SqlWalletSource(wiring.engine))
+    # no points pay unless a context that keeps them registers its own source after this one
+    wiring.add(PointsSource, NoPoints())
 
     def quoting() -> QuoteService:
         return QuoteService(
@@ -66,6 +74,7 @@ def _wire_quotes(wiring: Wiring) -> None:
             live=wiring.resolve(LivePromotions),
             customers=wiring.resolve(CustomerFactsSource),
             wallet=wiring.resolve(WalletSource),
+            points=wiring.resolve(PointsSource),
         )
 
     wiring.add_lazy(QuoteService, quoting)

@@ -8,10 +8,12 @@ again with its key and the same figures it answers what it answered first and ch
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import attrs
 
+from shop_app.shared import codec
 from shop_domain.loyalty.lots import Source
 
 
@@ -35,6 +37,59 @@ class GrantPoints:
     source: Source
     ref: str | None = None
     actor: str = "system"
+
+
+@attrs.frozen(kw_only=True)
+class CheckIn:
+    """Today's check-in (PTS-1): points on the streak scale, once a day in the programme's
+    zone. Answers :class:`CheckedIn`."""
+
+    user_id: uuid.UUID
+
+
+@attrs.frozen(kw_only=True)
+class MakeUpCheckIn:
+    """Check in a missed ``day`` of the current month afterwards, if the programme allows."""
+
+    user_id: uuid.UUID
+    day: dt.date
+
+
+@attrs.frozen(kw_only=True)
+class CheckedIn:
+    day: dt.date
+    streak: int
+    points: int
+    balance: int
+
+
+@attrs.frozen(kw_only=True)
+class GrantActivityPoints:
+    """The programme's fixed points for taking part in ``activity`` (a survey, a quiz…), once
+    per ``ref`` (the entry's id): sent again, it answers the same and grants nothing."""
+
+    user_id: uuid.UUID
+    activity: str
+    ref: str
+
+
+@attrs.frozen(kw_only=True)
+class GrantReviewPoints:
+    """The programme's points for an approved review, once per review."""
+
+    user_id: uuid.UUID
+    review_id: uuid.UUID
+
+
+@attrs.frozen(kw_only=True)
+class EarnPurchasePoints:
+    """A paid order's points, pending (PTS-5): ``paid`` (minor units) at the programme's rate
+    times the member's multiplier. Idempotent per (order, key)."""
+
+    user_id: uuid.UUID
+    order_id: uuid.UUID
+    key: str
+    paid: int
 
 
 @attrs.frozen(kw_only=True)
@@ -111,8 +166,16 @@ class ExpirePoints:
     user_id: uuid.UUID
 
 
+codec.register(PointsMoved, CheckedIn)
+
 __all__ = [
     "AdjustPoints",
+    "CheckIn",
+    "CheckedIn",
+    "EarnPurchasePoints",
+    "GrantActivityPoints",
+    "GrantReviewPoints",
+    "MakeUpCheckIn",
     "CaptureHeldPoints",
     "EarnPendingPoints",
     "ExpirePoints",

@@ -8,6 +8,7 @@ member's app needs to stay in step without reading the account. Order commands n
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import ClassVar
 
@@ -16,8 +17,33 @@ import attrs
 import shop_domain.loyalty.events as ev
 from shop_app.shared.integration import REGISTRY, IntegrationEvent
 from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.checkins import CheckedIn, CheckInCalendar
 
 REGISTRY.aggregate(PointsAccount, "loyalty.points_account")
+REGISTRY.aggregate(CheckInCalendar, "loyalty.check_in_calendar")
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class CheckedInV1(IntegrationEvent):
+    """A member checked in for ``day`` (their programme's local day), the ``streak``-th day in a
+    row, earning ``points`` (granted as a lot in the same transaction: a
+    ``loyalty.points_granted`` follows); ``made_up``: a missed day checked in afterwards."""
+
+    type: ClassVar[str] = "loyalty.checked_in"
+    version: ClassVar[int] = 1
+    user_id: uuid.UUID
+    day: dt.date
+    streak: int
+    points: int
+    made_up: bool
+
+
+@REGISTRY.maps(CheckedIn)
+def _checked_in(e: CheckedIn) -> CheckedInV1:
+    return CheckedInV1(
+        user_id=e.user_id, day=e.day, streak=e.streak, points=e.points, made_up=e.made_up
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import uuid
 from collections.abc import Collection, Sequence
 from types import TracebackType
@@ -13,6 +14,8 @@ import attrs
 from shop_app.shared.ports import Clock, IdGenerator
 from shop_app.shared.unit_of_work import Projection
 from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.checkins import CheckInCalendar
+from shop_domain.loyalty.lots import Lot, Source
 
 
 class PointsAccountRepository(Protocol):
@@ -27,6 +30,10 @@ class PointsAccountRepository(Protocol):
         grants at once open one)."""
         ...
 
+    async def lot_with_ref(self, account: PointsAccount, source: Source, ref: str) -> Lot | None:
+        """The lot ``source`` granted for ``ref`` (a day, an entry, a review), if any."""
+        ...
+
     async def load_for(
         self,
         account: PointsAccount,
@@ -38,6 +45,30 @@ class PointsAccountRepository(Protocol):
         """Attach what an operation at ``now`` needs: the orders named, the open lots that cover
         ``points`` (and every due one), the lots the orders name."""
         ...
+
+
+class CheckInRepository(Protocol):
+    async def opened(self, user_id: uuid.UUID, new_id: uuid.UUID) -> CheckInCalendar:
+        """The user's check-in calendar, locked; opened (with ``new_id``) when there is none."""
+        ...
+
+    async def find(self, user_id: uuid.UUID) -> CheckInCalendar | None:
+        """The user's calendar as committed (not locked), if any."""
+        ...
+
+
+class PointsMultipliers(Protocol):
+    """What a member's level multiplies purchase points by (PTS-1, MEM-1): the membership
+    context's answer; 1 until it gives one."""
+
+    async def multiplier(self, user_id: uuid.UUID) -> decimal.Decimal: ...
+
+
+class FlatMultipliers:
+    """Every customer earns at the programme's rate (no member levels yet)."""
+
+    async def multiplier(self, user_id: uuid.UUID) -> decimal.Decimal:
+        return decimal.Decimal(1)
 
 
 @attrs.frozen
@@ -59,6 +90,7 @@ class PointsSweep(Protocol):
 class LoyaltyUnitOfWork(Protocol):
     points_accounts: PointsAccountRepository
     points_sweep: PointsSweep
+    points_check_ins: CheckInRepository
     clock: Clock
     ids: IdGenerator
 
@@ -76,4 +108,12 @@ class LoyaltyUnitOfWork(Protocol):
     def projections(self) -> Sequence[Projection]: ...
 
 
-__all__ = ["LoyaltyUnitOfWork", "PointsAccountRepository", "PointsSweep", "SweepStep"]
+__all__ = [
+    "CheckInRepository",
+    "FlatMultipliers",
+    "LoyaltyUnitOfWork",
+    "PointsAccountRepository",
+    "PointsMultipliers",
+    "PointsSweep",
+    "SweepStep",
+]

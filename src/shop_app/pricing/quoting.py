@@ -30,6 +30,7 @@ from shop_domain.pricing.engine import (
     CartLine,
     Choices,
     InvalidCart,
+    PointsOffer,
     Quote,
     WalletCoupon,
     price,
@@ -107,6 +108,24 @@ class WalletSource(Protocol):
         ...
 
 
+class PointsSource(Protocol):
+    """What a customer's points may pay at checkout (PTS-4): the points available and the
+    programme's rate and cap. The context that keeps points registers its own after pricing's
+    default, :class:`NoPoints`."""
+
+    async def offer_of(self, user_id: str, now: dt.datetime) -> PointsOffer | None:
+        """None: the customer has no points to pay with."""
+        ...
+
+
+class NoPoints:
+    """No points programme: points never pay (asking for some is
+    ``pricing.not_enough_points``)."""
+
+    async def offer_of(self, user_id: str, now: dt.datetime) -> PointsOffer | None:
+        return None
+
+
 # --- the request ------------------------------------------------------------------------------
 
 
@@ -126,7 +145,7 @@ class QuoteItem:
 class QuoteRequest:
     """A cart and the customer's choices: per (line, level) the promotion it takes (None for
     none, PRO-5), per threshold-gift promotion the gifts picked, the coupons to use (None: the
-    recommended set, CPN-7), and the points to pay with (0 until points exist)."""
+    recommended set, CPN-7), and the points to pay with (PTS-4)."""
 
     items: tuple[QuoteItem, ...]
     promotion_picks: Mapping[tuple[str, Level], uuid.UUID | None] = attrs.field(factory=dict)
@@ -182,12 +201,14 @@ class QuoteService:
         live: LivePromotions,
         customers: CustomerFactsSource,
         wallet: WalletSource,
+        points: PointsSource | None = None,
         budget: int = DEFAULT_BUDGET,
     ) -> None:
         self._catalog = catalog
         self._live = live
         self._customers = customers
         self._wallet = wallet
+        self._points: PointsSource = points or NoPoints()
         self.budget = budget
 
     async def quote(
@@ -201,6 +222,7 @@ class QuoteService:
         promotions = await self._live.candidates([line.item for line in cart], now, channel)
         customer = await self._customers.facts_of(user_id)
         coupons = await self._wallet.coupons_of(user_id, now) if user_id is not None else ()
+        points = await self._points.offer_of(user_id, now) if user_id is not None else None
         choices = Choices(
             promotions=dict(request.promotion_picks),
             gifts=dict(request.gift_picks),
@@ -214,7 +236,7 @@ class QuoteService:
             channel,
             promotions,
             tuple(coupons),
-            None,  # points come with issue 13: asking for any is pricing.not_enough_points
+            points,
             choices,
             budget=self.budget,
         )

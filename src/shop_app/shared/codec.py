@@ -1,10 +1,10 @@
 """A small tagged JSON codec for command results kept by the idempotency store.
 
 A retried command must return exactly what the first attempt returned (SEC-5), so results are
-stored losslessly: UUIDs, decimals, datetimes and ``Money`` keep their types through a round
-trip. Results of idempotent commands are built from these types, lists, tuples, string-keyed
-dicts, and attrs classes and enums that a context registered with :func:`register` (stored by
-name, so only registered types are ever rebuilt from storage).
+stored losslessly: UUIDs, decimals, datetimes, dates and ``Money`` keep their types through a
+round trip. Results of idempotent commands are built from these types, lists, tuples,
+string-keyed dicts, and attrs classes and enums that a context registered with
+:func:`register` (stored by name, so only registered types are ever rebuilt from storage).
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ def encode(value: Any) -> Any:
         return {"$decimal": str(value)}
     if isinstance(value, dt.datetime):
         return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
     if isinstance(value, Money):
         return {"$money": [value.minor, value.currency]}
     if isinstance(value, tuple):
@@ -75,6 +77,8 @@ def decode(value: Any) -> Any:
             return decimal.Decimal(inner)
         if tag == "$datetime":
             return dt.datetime.fromisoformat(inner)
+        if tag == "$date":
+            return dt.date.fromisoformat(inner)
         if tag == "$money":
             return Money(inner[0], inner[1])
         if tag == "$dict":

@@ -57,6 +57,23 @@ class OrderPointsConflict(Conflict):
     code = "points.order_conflict"
 
 
+class AlreadyCheckedIn(Conflict):
+    code = "points.already_checked_in"
+
+    def __init__(self, day: object) -> None:
+        super().__init__(f"already checked in on {day}", details={"day": str(day)})
+
+
+class MakeUpRefused(Conflict):
+    """A make-up check-in the programme does not allow (none, not this month, none left)."""
+
+    code = "points.make_up_refused"
+
+
+class UnknownActivity(InvalidValue):
+    code = "points.unknown_activity"
+
+
 class LotsNotLoaded(Conflict):
     """The account was loaded without the lots an operation needs (a repository's bug, never
     the customer's)."""
@@ -66,6 +83,9 @@ class LotsNotLoaded(Conflict):
 
 __all__ = [
     "AccountNotFound",
+    "AlreadyCheckedIn",
+    "MakeUpRefused",
+    "UnknownActivity",
     "InsufficientPoints",
     "InvalidPoints",
     "InvalidProgramme",

@@ -35,7 +35,8 @@ MAX_MONTHS = 120
 MAX_YEARS = 10
 
 
-def _zone(value: Any) -> str:
+def zone_name(value: Any) -> str:
+    """``value`` as an IANA zone name this machine knows, or :class:`InvalidProgramme`."""
     if not isinstance(value, str) or not value:
         raise InvalidProgramme("a programme's time zone is an IANA name such as Asia/Shanghai")
     try:
@@ -102,7 +103,7 @@ class Rolling:
 
     name: ClassVar[str] = "rolling"
     months: int = attrs.field(validator=_count(1, MAX_MONTHS, "a rolling expiry's months"))
-    time_zone: str = attrs.field(default="Asia/Shanghai", converter=_zone)
+    time_zone: str = attrs.field(default="Asia/Shanghai", converter=zone_name)
 
     def expires_at(self, granted_at: dt.datetime) -> dt.datetime:
         zone = zoneinfo.ZoneInfo(self.time_zone)
@@ -120,7 +121,7 @@ class Calendar:
 
     name: ClassVar[str] = "calendar"
     years: int = attrs.field(default=1, validator=_count(0, MAX_YEARS, "a calendar expiry's years"))
-    time_zone: str = attrs.field(default="Asia/Shanghai", converter=_zone)
+    time_zone: str = attrs.field(default="Asia/Shanghai", converter=zone_name)
 
     def expires_at(self, granted_at: dt.datetime) -> dt.datetime:
         zone = zoneinfo.ZoneInfo(self.time_zone)
@@ -166,6 +167,7 @@ def expiry_policy(name: str, params: dict[str, Any]) -> ExpiryPolicy:
 
 __all__ = [
     "Calendar",
+    "zone_name",
     "ExpiryPolicy",
     "Never",
     "Rolling",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import decimal
 import enum
 from typing import Any
 
 import attrs
 
+from shop_domain.loyalty.earning import EarningRules
 from shop_domain.loyalty.errors import InvalidProgramme
-from shop_domain.loyalty.expiry import Calendar, ExpiryPolicy, Never, Rolling
+from shop_domain.loyalty.expiry import Calendar, ExpiryPolicy, Never, Rolling, zone_name
 
 
 class ShortfallPolicy(enum.StrEnum):
@@ -35,12 +37,36 @@ def _shortfall(value: Any) -> ShortfallPolicy:
         ) from None
 
 
+def _share(value: Any) -> decimal.Decimal:
+    if not isinstance(value, decimal.Decimal) or not decimal.Decimal(0) <= value <= 1:
+        raise InvalidProgramme("the share of a payable points may pay is a decimal from 0 to 1")
+    return value
+
+
+def _per_unit(_instance: object, _attribute: object, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+        raise InvalidProgramme("points per yuan is a whole number from 1 to 1,000,000")
+
+
+@attrs.frozen
+class CheckoutRules:
+    """What points may pay at checkout (PTS-4): ``per_unit`` points for one yuan (one major
+    unit), at most ``max_share`` of the payable."""
+
+    per_unit: int = attrs.field(default=100, validator=_per_unit)
+    max_share: decimal.Decimal = attrs.field(default=decimal.Decimal("0.5"), converter=_share)
+
+
 @attrs.frozen
 class Programme:
     expiry: ExpiryPolicy = attrs.field(
         default=attrs.Factory(lambda: Calendar(years=1)), validator=lambda _i, _a, v: _policy(v)
     )
     shortfall: ShortfallPolicy = attrs.field(default=ShortfallPolicy.CLAMP, converter=_shortfall)
+    earning: EarningRules = attrs.Factory(EarningRules)
+    checkout: CheckoutRules = attrs.Factory(CheckoutRules)
+    time_zone: str = attrs.field(default="Asia/Shanghai", converter=zone_name)
+    """Where the programme's days end (a check-in's day; an expiry policy has its own)."""
 
 
-__all__ = ["Programme", "ShortfallPolicy"]
+__all__ = ["CheckoutRules", "Programme", "ShortfallPolicy"]

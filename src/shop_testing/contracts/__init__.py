@@ -14,6 +14,8 @@ Points
 - :class:`PointsPersistenceContract` — the points accounts' repository and read side: round
   trips, lots loaded page by page, the append-only history (``uow()``, ``points_bus()``,
   ``points_queries()``, ``change_points_history_by_hand()``); fixture ``backend``.
+- :class:`PointsEarningContract` — earning through the stack: check-ins, activities, reviews,
+  purchases (``points_bus()``, ``uow()``); fixture ``backend``.
 
 Catalog
 
@@ -132,6 +134,7 @@ from shop_testing.contracts.kernel_retention_support import RetentionDriver, Sql
 from shop_testing.contracts.keys import KeyRingContract, KeySourceContract
 from shop_testing.contracts.messaging import EventPublisherContract, Received
 from shop_testing.contracts.notify import SmsSenderContract
+from shop_testing.contracts.points_earning import PointsEarningContract
 from shop_testing.contracts.points_persistence import PointsPersistenceContract
 from shop_testing.contracts.pricing_persistence import PromotionPersistenceContract
 from shop_testing.contracts.secrets import SecretBoxContract
@@ -168,6 +171,7 @@ __all__ = [
     "KeySourceContract",
     "OneTimeCodesContract",
     "OutboxEntry",
+    "PointsEarningContract",
     "PointsPersistenceContract",
     "PromotionPersistenceContract",
     "Received",

@@ -72,7 +72,9 @@ from shop_app.giftcards.handlers import giftcard_command_handlers
 from shop_app.giftcards.policy import GiftCardPolicy
 from shop_app.giftcards.ports import CardStore, ExportSource
 from shop_app.giftcards.queries import GiftCardQueries
+from shop_app.loyalty.earning import earning_command_handlers
 from shop_app.loyalty.handlers import points_command_handlers
+from shop_app.loyalty.ports import FlatMultipliers
 from shop_app.loyalty.queries import PointsQueries
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobStore
@@ -257,10 +259,17 @@ class Backend(abc.ABC):
             self.uow, giftcard_command_handlers(policy or GiftCardPolicy(), self.secret_box)
         )
 
-
     def points_bus(self, programme: Programme | None = None) -> MessageBus:
-        """A bus with the points accounts' handlers (the default programme unless given)."""
-        return MessageBus(self.uow, points_command_handlers(programme or Programme()))
+        """A bus with the points accounts' handlers, earning's included (the default programme
+        unless given; every member's multiplier 1)."""
+        programme = programme or Programme()
+        return MessageBus(
+            self.uow,
+            {
+                **points_command_handlers(programme),
+                **earning_command_handlers(programme, FlatMultipliers()),
+            },
+        )
 
 
 class SqlBackend(Backend):

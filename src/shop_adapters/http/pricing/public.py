@@ -60,8 +60,9 @@ class PricingPublicController(Controller):
         "the caller's wallet: `coupons` gives every coupon's verdict, and the recommended set "
         "is used unless `choices.coupons` names the coupons to use (`[]`: none). Lines are "
         "named by `line_id` (`line-<n>` when left out); `choices.promotions` picks a "
-        "promotion (or none) for a line at a level where several fit. Points cannot pay yet "
-        "(`choices.points` must be 0). Nothing is written.",
+        "promotion (or none) for a line at a level where several fit; `choices.points` pays with "
+        "the caller's points (PTS-4: at most `max_points`, the programme's share of the "
+        "payable). Nothing is written.",
         status_code=200,
         responses={403: NOT_A_USER, 422: QUOTE_REFUSED},
     )

@@ -86,7 +86,8 @@ class GiftPicksIn(_In):
 
 class QuoteChoicesIn(_In):
     """The customer's choices: promotion picks, gift picks, the coupons to use (``null``: the
-    recommended set, CPN-7; ``[]``: none), points (0 until points exist)."""
+    recommended set, CPN-7; ``[]``: none), the points to pay with (PTS-4, at most the quote's
+    ``max_points``)."""
 
     promotions: Annotated[list[PromotionPickIn], Meta(max_length=MAX_PICKS)] = []
     gifts: Annotated[list[GiftPicksIn], Meta(max_length=MAX_GIFT_PROMOTIONS)] = []

@@ -16,12 +16,14 @@ from typing import Any
 from shop_adapters.sql.loyalty.tables import (
     NEVER,
     points_accounts,
+    points_check_ins,
     points_entries,
     points_lots,
     points_orders,
 )
 from shop_adapters.sql.mapper import Children, TableMap, Value
 from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.checkins import CheckInCalendar
 from shop_domain.loyalty.lots import Entry, Lot, Part
 from shop_domain.loyalty.orders import OrderPoints
 
@@ -64,6 +66,30 @@ def _keys_to(keys: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _runs_from(rows: list[list[str]]) -> list[tuple[dt.date, dt.date]]:
+    return [(dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in rows]
+
+
+def _runs_to(runs: list[tuple[dt.date, dt.date]]) -> tuple[Any, ...]:
+    return ([[a.isoformat(), b.isoformat()] for a, b in runs],)
+
+
+def _days_from(rows: list[str]) -> list[dt.date]:
+    return [dt.date.fromisoformat(day) for day in rows]
+
+
+def _days_to(days: list[dt.date]) -> tuple[Any, ...]:
+    return ([day.isoformat() for day in days],)
+
+
+CHECK_INS = TableMap(
+    CheckInCalendar,
+    points_check_ins,
+    values=[
+        Value("runs", ("runs",), _runs_from, _runs_to),
+        Value("made_up", ("made_up",), _days_from, _days_to),
+    ],
+)
 LOTS = TableMap(
     Lot,
     points_lots,
@@ -94,4 +120,4 @@ ACCOUNTS = TableMap(
     ],
 )
 
-__all__ = ["ACCOUNTS", "ENTRIES", "LOTS", "ORDERS"]
+__all__ = ["ACCOUNTS", "CHECK_INS", "ENTRIES", "LOTS", "ORDERS"]

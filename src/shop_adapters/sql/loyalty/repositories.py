@@ -24,12 +24,20 @@ from sqlalchemy import bindparam, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shop_adapters.sql.driver import Prepared
-from shop_adapters.sql.loyalty.mapping import ACCOUNTS, LOTS, ORDERS
-from shop_adapters.sql.loyalty.tables import NEVER, points_accounts, points_lots, points_orders
+from shop_adapters.sql.loyalty.mapping import ACCOUNTS, CHECK_INS, LOTS, ORDERS
+from shop_adapters.sql.loyalty.tables import (
+    NEVER,
+    points_accounts,
+    points_check_ins,
+    points_lots,
+    points_orders,
+)
 from shop_adapters.sql.mapper import member_of
 from shop_adapters.sql.uow import SqlRepository
 from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.checkins import CheckInCalendar
 from shop_domain.loyalty.errors import AccountNotFound
+from shop_domain.loyalty.lots import Lot, Source
 
 FIRST_PAGE = 4
 """Open lots read by the first page; each next page reads twice as many, up to
@@ -44,6 +52,22 @@ _BY_USER_LOCKED = Prepared(
 _OPEN_ACCOUNT = Prepared(
     lambda dialect: (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
         points_accounts
+    ).on_conflict_do_nothing(index_elements=["user_id"])
+)
+_LOT_WITH_REF = Prepared(
+    LOTS.select_all.where(
+        _lots.account_id == bindparam("account_id"),
+        _lots.source == bindparam("source", type_=_lots.source.type),
+        _lots.ref == bindparam("ref"),
+    )
+)
+_CALENDAR = Prepared(CHECK_INS.select_all.where(points_check_ins.c.user_id == bindparam("user_id")))
+_CALENDAR_LOCKED = Prepared(
+    CHECK_INS.select_all.where(points_check_ins.c.user_id == bindparam("user_id")).with_for_update()
+)
+_OPEN_CALENDAR = Prepared(
+    lambda dialect: (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        points_check_ins
     ).on_conflict_do_nothing(index_elements=["user_id"])
 )
 _SPEND_ORDER = (_lots.spend_until, _lots.granted_at, _lots.id)
@@ -97,6 +121,21 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         opened = await self.for_user(user_id)
         assert opened is not None
         return opened
+
+    async def lot_with_ref(self, account: PointsAccount, source: Source, ref: str) -> Lot | None:
+        for lot in account.lots.values():
+            if lot.source is source and lot.ref == ref:
+                return lot
+        await self._flush()
+        rows = await self._link.fetch(
+            _LOT_WITH_REF, {"account_id": account.id, "source": source, "ref": ref}
+        )
+        if not rows:
+            return None
+        lot = self._attach(account, rows[0])
+        self._tracker.settle(account)
+        found: Lot = lot
+        return found
 
     async def load_for(
         self,
@@ -172,4 +211,24 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         return lot
 
 
-__all__ = ["FIRST_PAGE", "MAX_PAGE", "SqlPointsAccountRepository"]
+class SqlCheckInRepository(SqlRepository[CheckInCalendar]):
+    table = CHECK_INS
+
+    async def find(self, user_id: uuid.UUID) -> CheckInCalendar | None:
+        found = await self._load(_CALENDAR, {"user_id": user_id})
+        return found[0] if found else None
+
+    async def opened(self, user_id: uuid.UUID, new_id: uuid.UUID) -> CheckInCalendar:
+        """Locked; opened once under racing first check-ins (as accounts are)."""
+        found = await self._load(_CALENDAR_LOCKED, {"user_id": user_id}, locked=True)
+        if found:
+            return found[0]
+        empty = CheckInCalendar(id=new_id, user_id=user_id)
+        await self._link.execute(
+            _OPEN_CALENDAR, {**CHECK_INS.params(CHECK_INS.dump(empty)), "version": 1}
+        )
+        found = await self._load(_CALENDAR_LOCKED, {"user_id": user_id}, locked=True)
+        return found[0]
+
+
+__all__ = ["FIRST_PAGE", "MAX_PAGE", "SqlCheckInRepository", "SqlPointsAccountRepository"]

@@ -6,9 +6,12 @@
 - ``points_lots``: one row per grant. ``spend_until`` is the expiry, or a far-future instant for
   points that never expire, so the lots an account spends next are the first rows of the
   partial index ``ix_points_lots_open`` (open lots, in spend order): a spend reads only the lots
-  it takes, never the account's history.
+  it takes, never the account's history. ``uq_points_lots_ref`` lets an account hold one lot
+  per (source, ref): one per check-in day, activity entry, review, order.
 - ``points_orders``: per (account, order), what the order held and spent lot by lot (JSON
   lists), earned, released, refunded and reversed, and the keys of its commands.
+- ``points_check_ins``: per user, the runs of consecutive check-in days and the days made up
+  (JSON lists of ISO dates).
 - ``points_entries``: the history, append-only (the migration adds triggers refusing UPDATE and
   DELETE on both backends), numbered per account.
 """
@@ -99,6 +102,26 @@ points_lots = Table(
         postgresql_where=text("remaining > 0"),
         sqlite_where=text("remaining > 0"),
     ),
+    # one lot per (source, ref): a check-in day, an activity entry, a review, an order
+    Index(
+        "uq_points_lots_ref",
+        "account_id",
+        "source",
+        "ref",
+        unique=True,
+        postgresql_where=text("ref IS NOT NULL"),
+        sqlite_where=text("ref IS NOT NULL"),
+    ),
+)
+
+points_check_ins = Table(
+    "points_check_ins",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False, unique=True),
+    Column("runs", Json, nullable=False),
+    Column("made_up", Json, nullable=False),
+    Column("version", Integer, nullable=False),
 )
 
 points_orders = Table(
@@ -151,4 +174,11 @@ points_entries = Table(
     Column("actor", String(200), nullable=False),
 )
 
-__all__ = ["NEVER", "points_accounts", "points_entries", "points_lots", "points_orders"]
+__all__ = [
+    "NEVER",
+    "points_accounts",
+    "points_check_ins",
+    "points_entries",
+    "points_lots",
+    "points_orders",
+]

@@ -3,7 +3,9 @@
 ``points_accounts`` (one per user: the figures, the entries written, the version),
 ``points_lots`` (one per grant; the partial index ``ix_points_lots_open`` lists an account's
 open lots in spend order, ``ix_points_lots_due`` every open lot by expiry for the sweep),
-``points_orders`` (what each order held, spent, earned and reversed, lot by lot) and
+``points_orders`` (what each order held, spent, earned and reversed, lot by lot),
+``points_check_ins`` (each member's runs of check-in days; one lot per day through
+``uq_points_lots_ref``, one per (source, ref)) and
 ``points_entries`` (the history: append-only, triggers refuse UPDATE and DELETE).
 
 Revision ID: 0014
@@ -76,6 +78,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_points_accounts")),
         sa.UniqueConstraint("user_id", name=op.f("uq_points_accounts_user_id")),
+    )
+    op.create_table(
+        "points_check_ins",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("runs", shop_adapters.sql.metadata.Json(), nullable=False),
+        sa.Column("made_up", shop_adapters.sql.metadata.Json(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_points_check_ins")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_points_check_ins_user_id")),
     )
     op.create_table(
         "points_entries",
@@ -184,6 +196,13 @@ def upgrade() -> None:
             postgresql_where=sa.text("remaining > 0"),
             sqlite_where=sa.text("remaining > 0"),
         )
+        batch_op.create_index(
+            "uq_points_lots_ref",
+            ["account_id", "source", "ref"],
+            unique=True,
+            postgresql_where=sa.text("ref IS NOT NULL"),
+            sqlite_where=sa.text("ref IS NOT NULL"),
+        )
 
     op.create_table(
         "points_orders",
@@ -224,6 +243,11 @@ def downgrade() -> None:
     op.drop_table("points_orders")
     with op.batch_alter_table("points_lots", schema=None) as batch_op:
         batch_op.drop_index(
+            "uq_points_lots_ref",
+            postgresql_where=sa.text("ref IS NOT NULL"),
+            sqlite_where=sa.text("ref IS NOT NULL"),
+        )
+        batch_op.drop_index(
             "ix_points_lots_open",
             postgresql_where=sa.text("remaining > 0"),
             sqlite_where=sa.text("remaining > 0"),
@@ -236,5 +260,6 @@ def downgrade() -> None:
 
     op.drop_table("points_lots")
     op.drop_table("points_entries")
+    op.drop_table("points_check_ins")
     op.drop_table("points_accounts")
     # ### end Alembic commands ###

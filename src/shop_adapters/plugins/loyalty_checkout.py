@@ -1,0 +1,31 @@
+"""Points paying at checkout (PTS-4): the loyalty context's answer to the pricing quote's
+:class:`~shop_app.pricing.quoting.PointsSource` — the points the customer may use now, at the
+programme's rate and cap. Wired by the loyalty plug-in after pricing's default (no points)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from shop_app.loyalty.queries import PointsQueries
+from shop_domain.loyalty.programme import Programme
+from shop_domain.pricing.engine import PointsOffer
+
+
+class LoyaltyPoints:
+    def __init__(self, queries: PointsQueries, programme: Programme) -> None:
+        self._queries = queries
+        self._rules = programme.checkout
+
+    async def offer_of(self, user_id: str, now: dt.datetime) -> PointsOffer | None:
+        try:
+            user = uuid.UUID(user_id)
+        except ValueError:
+            return None
+        summary = await self._queries.summary(user, now)
+        if summary.available <= 0:
+            return None
+        return PointsOffer(summary.available, self._rules.per_unit, self._rules.max_share)
+
+
+__all__ = ["LoyaltyPoints"]
