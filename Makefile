@@ -71,6 +71,8 @@ bench: install
 	$(BIN)/python benchmarks/http_reads.py
 	$(BIN)/python benchmarks/pricing_quote.py
 	$(BIN)/python benchmarks/pricing_quote_http.py
+	$(BIN)/python benchmarks/points_sweep.py
+	$(BIN)/python benchmarks/points_spends.py
 	$(BIN)/python benchmarks/relay.py
 
 lock:

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import decimal
-import enum
 import uuid
 from typing import Any
 
@@ -27,7 +26,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -41,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine.interfaces import Dialect
 
-from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
+from shop_adapters.sql.metadata import Json, UtcDateTime, metadata, value_enum
 from shop_domain.coupons.batches import BatchState
 from shop_domain.coupons.coupon import CouponState, Via
 from shop_domain.coupons.template import TemplateState
@@ -61,19 +59,6 @@ from shop_domain.shared.money import Money
 
 STATS_SLOTS = 8
 """Rows of running totals per template; a writer adds to one of them, readers sum them."""
-
-
-def _enum(enum_class: type[enum.Enum], name: str, length: int = 16) -> Enum:
-    """A string column holding the enum's values (no native type, no CHECK: the domain
-    validates, and new members need no migration)."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 # --- the terms document -----------------------------------------------------------------------
@@ -160,12 +145,12 @@ coupon_templates = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False),
-    Column("state", _enum(TemplateState, "coupon_template_state"), nullable=False),
+    Column("state", value_enum(TemplateState, "coupon_template_state"), nullable=False),
     Column("public", Boolean, nullable=False),
-    Column("distribution", _enum(Distribution, "coupon_distribution"), nullable=False),
+    Column("distribution", value_enum(Distribution, "coupon_distribution"), nullable=False),
     Column("claim_starts_at", UtcDateTime, nullable=True),
     Column("claim_ends_at", UtcDateTime, nullable=True),
-    Column("validity_kind", _enum(ValidityKind, "coupon_validity_kind"), nullable=False),
+    Column("validity_kind", value_enum(ValidityKind, "coupon_validity_kind"), nullable=False),
     Column("validity_starts_at", UtcDateTime, nullable=True),
     Column("validity_ends_at", UtcDateTime, nullable=True),
     Column("validity_days", Integer, nullable=True),
@@ -177,10 +162,10 @@ coupon_templates = Table(
     Column("currency", String(3), nullable=False),
     Column("public_code", String(32), nullable=True, unique=True),
     Column("terms", TermsJson(), nullable=False),
-    Column("issuer_kind", _enum(IssuerKind, "coupon_issuer_kind"), nullable=False),
+    Column("issuer_kind", value_enum(IssuerKind, "coupon_issuer_kind"), nullable=False),
     Column("issuer_shop_id", Uuid, nullable=True),
     Column("acquisition_points", Integer, nullable=False),
-    Column("return_policy", _enum(ReturnPolicy, "coupon_return_policy"), nullable=False),
+    Column("return_policy", value_enum(ReturnPolicy, "coupon_return_policy"), nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -207,8 +192,8 @@ coupons = Table(
     Column("id", Uuid, primary_key=True),
     Column("template_id", Uuid, _template_fk(), nullable=False),
     Column("user_id", Uuid, nullable=False),
-    Column("state", _enum(CouponState, "coupon_state"), nullable=False),
-    Column("via", _enum(Via, "coupon_via"), nullable=False),
+    Column("state", value_enum(CouponState, "coupon_state"), nullable=False),
+    Column("via", value_enum(Via, "coupon_via"), nullable=False),
     Column("acquired_at", UtcDateTime, nullable=False),
     Column("acquired_on", Date, nullable=False),
     Column("valid_from", UtcDateTime, nullable=False),
@@ -278,7 +263,7 @@ coupon_code_batches = Table(
     Column("template_id", Uuid, _template_fk(), nullable=False),
     Column("requested", Integer, nullable=False),
     Column("generated", Integer, nullable=False),
-    Column("state", _enum(BatchState, "coupon_code_batch_state"), nullable=False),
+    Column("state", value_enum(BatchState, "coupon_code_batch_state"), nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime, nullable=True),

@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from typing import Any
 
@@ -28,7 +27,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -41,24 +39,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine.interfaces import Dialect
 
-from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
+from shop_adapters.sql.metadata import Json, UtcDateTime, metadata, value_enum
 from shop_domain.giftcards.batch import BatchState, CardKind, CreationMode
 from shop_domain.giftcards.card import CardState, SalesState
 from shop_domain.giftcards.export import ExportState
 from shop_domain.giftcards.usage import UsageState
-
-
-def _enum(enum_class: type[enum.Enum], name: str, length: int = 16) -> Enum:
-    """A string column holding the enum's values (no native type, no CHECK: the domain
-    validates, and new members need no migration)."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class UuidListJson(Json):
@@ -80,8 +65,8 @@ giftcard_batches = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("name", String(100), nullable=False),
-    Column("kind", _enum(CardKind, "giftcard_kind"), nullable=False),
-    Column("mode", _enum(CreationMode, "giftcard_creation_mode"), nullable=False),
+    Column("kind", value_enum(CardKind, "giftcard_kind"), nullable=False),
+    Column("mode", value_enum(CreationMode, "giftcard_creation_mode"), nullable=False),
     Column("face_value_minor", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("starts_at", UtcDateTime, nullable=True),
@@ -92,7 +77,7 @@ giftcard_batches = Table(
     Column("remark", String(500), nullable=False),
     Column("owner_phone", String(20), nullable=True),
     Column("number_prefix", String(8), nullable=False),
-    Column("state", _enum(BatchState, "giftcard_batch_state"), nullable=False),
+    Column("state", value_enum(BatchState, "giftcard_batch_state"), nullable=False),
     Column("requested", BigInteger, nullable=False),
     Column("generated", BigInteger, nullable=False),
     Column("announced", BigInteger, nullable=False),
@@ -129,8 +114,8 @@ giftcards = Table(
     Column("face_value_minor", BigInteger, nullable=False),
     Column("balance_minor", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("state", _enum(CardState, "giftcard_state"), nullable=False),
-    Column("sales_state", _enum(SalesState, "giftcard_sales_state"), nullable=False),
+    Column("state", value_enum(CardState, "giftcard_state"), nullable=False),
+    Column("sales_state", value_enum(SalesState, "giftcard_sales_state"), nullable=False),
     Column("buyer_id", Uuid, nullable=True),
     Column("sold_at", UtcDateTime, nullable=True),
     Column("sale_ref", String(200), nullable=True),
@@ -199,7 +184,7 @@ giftcard_usages = Table(
     Column("amount_minor", BigInteger, nullable=False),
     Column("restored_minor", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
-    Column("state", _enum(UsageState, "giftcard_usage_state", 24), nullable=False),
+    Column("state", value_enum(UsageState, "giftcard_usage_state", 24), nullable=False),
     Column("tender_cash_minor", BigInteger, nullable=True),
     Column("tender_points_minor", BigInteger, nullable=True),
     Column("tender_gift_cards_minor", BigInteger, nullable=True),
@@ -226,7 +211,7 @@ giftcard_exports = Table(
     Column("card_ids", UuidListJson, nullable=True),
     Column("password_key_id", String(64), nullable=True),
     Column("password_blob", LargeBinary, nullable=True),
-    Column("state", _enum(ExportState, "giftcard_export_state"), nullable=False),
+    Column("state", value_enum(ExportState, "giftcard_export_state"), nullable=False),
     Column("requested_by", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("rows", BigInteger, nullable=False),

@@ -19,13 +19,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -35,21 +35,21 @@ from sqlalchemy import (
     text,
 )
 
-from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
+from shop_adapters.sql.metadata import Json, UtcDateTime, metadata, value_enum
 from shop_domain.loyalty.lots import EntryKind, Source
 
 NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 """``spend_until`` of points that never expire."""
 
 
-def _enum(enum_class: type[EntryKind] | type[Source], name: str) -> Enum:
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=False,
-        length=24,
-        values_callable=lambda members: [member.value for member in members],
+def _account(*, primary_key: bool = False) -> Column[Any]:
+    """The account a row belongs to (checked at commit: rows may reach the table in any order)."""
+    return Column(
+        "account_id",
+        Uuid,
+        ForeignKey("points_accounts.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
+        primary_key=primary_key,
+        nullable=False,
     )
 
 
@@ -72,13 +72,8 @@ points_lots = Table(
     "points_lots",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column(
-        "account_id",
-        Uuid,
-        ForeignKey("points_accounts.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
-        nullable=False,
-    ),
-    Column("source", _enum(Source, "points_source"), nullable=False),
+    _account(),
+    Column("source", value_enum(Source, "points_source", 24), nullable=False),
     Column("granted", BigInteger, nullable=False),
     Column("remaining", BigInteger, nullable=False),
     Column("granted_at", UtcDateTime, nullable=False),
@@ -127,12 +122,7 @@ points_check_ins = Table(
 points_orders = Table(
     "points_orders",
     metadata,
-    Column(
-        "account_id",
-        Uuid,
-        ForeignKey("points_accounts.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
-        primary_key=True,
-    ),
+    _account(primary_key=True),
     Column("order_id", Uuid, primary_key=True),
     Column("hold_parts", Json, nullable=False),
     Column("spent_parts", Json, nullable=False),
@@ -152,14 +142,9 @@ points_orders = Table(
 points_entries = Table(
     "points_entries",
     metadata,
-    Column(
-        "account_id",
-        Uuid,
-        ForeignKey("points_accounts.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
-        primary_key=True,
-    ),
+    _account(primary_key=True),
     Column("seq", BigInteger, primary_key=True),
-    Column("kind", _enum(EntryKind, "points_entry_kind"), nullable=False),
+    Column("kind", value_enum(EntryKind, "points_entry_kind", 24), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("balance_after", BigInteger, nullable=False),

@@ -11,13 +11,11 @@ targets and excludes) are JSON lists, sorted (:class:`UuidSet`, :class:`ChannelS
 
 from __future__ import annotations
 
-import enum
 import uuid
 from typing import Any
 
 from sqlalchemy import (
     Column,
-    Enum,
     Index,
     Integer,
     SmallInteger,
@@ -29,23 +27,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine.interfaces import Dialect
 
-from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
+from shop_adapters.sql.metadata import Json, UtcDateTime, metadata, value_enum
 from shop_domain.pricing.conflicts import HOLDING
 from shop_domain.pricing.promotion import PromotionStatus
 from shop_domain.pricing.terms import AudienceKind, Channel, IssuerKind, TargetKind
-
-
-def _enum(enum_class: type[enum.Enum], name: str, length: int = 16) -> Enum:
-    """A string column holding the enum's values (no native type, no CHECK: the domain
-    validates, and new members need no migration)."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class UuidSet(Json):
@@ -81,21 +66,21 @@ promotions = Table(
     Column("kind", String(64), nullable=False),
     Column("params", Json(), nullable=False),
     Column("level", SmallInteger, nullable=False),
-    Column("status", _enum(PromotionStatus, "promotion_status"), nullable=False),
+    Column("status", value_enum(PromotionStatus, "promotion_status"), nullable=False),
     Column("starts_at", UtcDateTime, nullable=False),
     Column("ends_at", UtcDateTime, nullable=False),
     Column("channels", ChannelSet(), nullable=False),
-    Column("audience_kind", _enum(AudienceKind, "promotion_audience_kind"), nullable=False),
+    Column("audience_kind", value_enum(AudienceKind, "promotion_audience_kind"), nullable=False),
     Column("audience_min_level", Integer, nullable=True),
     Column("audience_group", Text, nullable=True),
-    Column("target_kind", _enum(TargetKind, "promotion_target_kind"), nullable=False),
+    Column("target_kind", value_enum(TargetKind, "promotion_target_kind"), nullable=False),
     Column("target_ids", UuidSet(), nullable=False),
     Column("excluded_skus", UuidSet(), nullable=False),
     Column("excluded_spus", UuidSet(), nullable=False),
     Column("per_user_limit", Integer, nullable=True),
     Column("total_limit", Integer, nullable=True),
     Column("priority", Integer, nullable=False),
-    Column("issuer_kind", _enum(IssuerKind, "promotion_issuer_kind"), nullable=False),
+    Column("issuer_kind", value_enum(IssuerKind, "promotion_issuer_kind"), nullable=False),
     Column("issuer_shop_id", Uuid, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("created_by", String(200), nullable=False),
