@@ -18,6 +18,7 @@ from tests.e2e.coupon_http_support import Client
 from shop_adapters.http.loyalty import LOYALTY_CONTROLLERS
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import FixedClock
+from shop_app.loyalty.membership import OrderCompleted
 from shop_testing.harness import MemoryShop, memory_shop
 
 NOW = dt.datetime(2026, 4, 10, 2, 0, tzinfo=dt.UTC)
@@ -106,3 +107,31 @@ async def test_a_bad_adjustment_is_refused_and_changes_nothing(
     response = await client.post(f"{path}/adjustments", json=body, headers=writer)
     assert response.status_code in (400, 422)
     assert (await client.get(path, headers=writer)).json()["balance"] == 0
+
+
+@pytest.mark.rule("MEM-1")
+async def test_a_customer_reads_their_level_and_what_the_next_one_needs(
+    client: Client, shop: MemoryShop, settings: Settings
+) -> None:
+    alice = bearer(settings, str(ALICE), "customer")
+    before = (await client.get("/me/membership", headers=alice)).json()
+    assert before == {
+        "level": 0,
+        "level_name": "normal",
+        "points_multiplier": "1",
+        "growth": 0,
+        "window_growth": 0,
+        "next_level": "silver",
+        "growth_to_next_level": 1000,
+    }
+    await shop.runtime.bus.handle(
+        OrderCompleted(user_id=ALICE, order_id=uuid.uuid4(), paid=120_000)
+    )
+    after = (await client.get("/me/membership", headers=alice)).json()
+    assert (after["level_name"], after["growth"], after["growth_to_next_level"]) == (
+        "silver",
+        1200,
+        3800,
+    )
+    operator = bearer(settings, "op-1", "operator", "points.read")
+    problem(await client.get("/me/membership", headers=operator), 403, "auth.customer_only")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.integration.live_support import INSIDE, build_shop, change, create, item, on_skus
 
+from shop_adapters.plugins.loyalty_members import MemberFacts
 from shop_adapters.plugins.pricing_live import LiveSettings
 from shop_adapters.settings import InvalidSetting
 from shop_adapters.shared.crypto import new_key_spec
@@ -41,8 +43,9 @@ async def test_customer_facts_are_what_operators_set_and_ordinary_otherwise(
 ) -> None:
     shop = build_shop(backend_url, new_key_spec(), str(tmp_path))
     try:
-        source = shop.runtime.get(CustomerFactsSource)
-        assert isinstance(source, SqlCustomerFacts)
+        source: Any = shop.runtime.get(CustomerFactsSource)
+        # with membership plugged in, its level joins the facts operators set (the higher)
+        assert isinstance(source, MemberFacts | SqlCustomerFacts)
         assert await source.facts_of(None) == CustomerFacts()
         assert await source.facts_of("u-1") == CustomerFacts()
         vip = CustomerFacts(new_user=True, member_level=3, groups=frozenset({"students", "vip"}))

@@ -18,6 +18,7 @@ from shop_adapters.cli.support import (
 )
 from shop_adapters.runtime import Runtime
 from shop_app.loyalty.commands import SweepExpiredPoints
+from shop_app.loyalty.membership import ReevaluateLevels
 from shop_app.loyalty.ports import SweepStep
 from shop_app.loyalty.queries import PointsQueries
 
@@ -64,6 +65,19 @@ def sweep(step: int) -> None:
     asyncio.run(run())
 
 
+async def reevaluate_all(runtime: Runtime) -> int:
+    """Re-evaluate every member due today (MEM-3), in steps; the members evaluated."""
+    total = 0
+    while done := await runtime.bus.handle(ReevaluateLevels()):
+        total += done
+    return total
+
+
 LOYALTY_COMMANDS = ContextCommands(
-    "loyalty", commands=(points,), sweeps=(Sweep("expired {n} points lot(s)", expire_all),)
+    "loyalty",
+    commands=(points,),
+    sweeps=(
+        Sweep("expired {n} points lot(s)", expire_all),
+        Sweep("re-evaluated {n} member(s)", reevaluate_all),
+    ),
 )

@@ -14,7 +14,10 @@ import attrs
 
 from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.loyalty_checkout import LoyaltyPoints
+from shop_adapters.plugins.loyalty_members import LevelMultipliers, MemberFacts
 from shop_adapters.settings import InvalidSetting
+from shop_adapters.sql.loyalty.member_queries import SqlMemberLevels
+from shop_adapters.sql.loyalty.members import SqlMemberRepository
 from shop_adapters.sql.loyalty.queries import SqlPointsQueries
 from shop_adapters.sql.loyalty.repositories import (
     SqlCheckInRepository,
@@ -23,8 +26,10 @@ from shop_adapters.sql.loyalty.repositories import (
 from shop_adapters.sql.loyalty.sweep import SqlPointsSweep
 from shop_app.loyalty.earning import earning_command_handlers
 from shop_app.loyalty.handlers import points_command_handlers
-from shop_app.loyalty.ports import FlatMultipliers, PointsMultipliers
-from shop_app.loyalty.queries import PointsQueries
+from shop_app.loyalty.membership import membership_command_handlers
+from shop_app.loyalty.ports import PointsMultipliers
+from shop_app.loyalty.queries import MemberReads, PointsQueries
+from shop_app.pricing.customers import CustomerFactsSource
 from shop_app.pricing.quoting import PointsSource
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.errors import InvalidProgramme
@@ -67,7 +72,11 @@ def _wire(wiring: Wiring) -> None:
     programme = wiring.settings.section(LoyaltySettings).programme
     wiring.add(Programme, programme)
     wiring.add(PointsQueries, SqlPointsQueries(wiring.engine))
-    wiring.add(PointsMultipliers, FlatMultipliers())  # until membership gives member levels
+    levels = SqlMemberLevels(wiring.engine)
+    wiring.add(MemberReads, levels)
+    wiring.add(PointsMultipliers, LevelMultipliers(levels, programme.levels))
+    # member levels in pricing's audiences and member prices (registered after pricing's facts)
+    wiring.add(CustomerFactsSource, MemberFacts(wiring.resolve(CustomerFactsSource), levels))
     # points pay in pricing's quotes (PTS-4): registered after pricing's default of none
     wiring.add(PointsSource, LoyaltyPoints(wiring.resolve(PointsQueries), programme))
 
@@ -77,6 +86,7 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
     return {
         **points_command_handlers(programme),
         **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
+        **membership_command_handlers(programme),
     }
 
 
@@ -90,8 +100,9 @@ PLUGIN = ContextPlugin(
         "points_accounts": SqlPointsAccountRepository,
         "points_sweep": SqlPointsSweep,
         "points_check_ins": SqlCheckInRepository,
+        "members": SqlMemberRepository,
     },
     cli="shop_adapters.cli.loyalty:LOYALTY_COMMANDS",
     http="shop_adapters.http.loyalty:LOYALTY_CONTROLLERS",
-    services=(Programme, PointsQueries),
+    services=(Programme, PointsQueries, MemberReads, PointsMultipliers, CustomerFactsSource),
 )

@@ -16,7 +16,12 @@ from shop_app.loyalty import commands as c
 from shop_app.loyalty.ports import LoyaltyUnitOfWork, SweepStep
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.account import PointsAccount
-from shop_domain.loyalty.errors import InsufficientPoints, InvalidPoints, OrderPointsConflict
+from shop_domain.loyalty.errors import (
+    AccountNotFound,
+    InsufficientPoints,
+    InvalidPoints,
+    OrderPointsConflict,
+)
 from shop_domain.loyalty.lots import check_points
 from shop_domain.loyalty.programme import Programme
 
@@ -190,10 +195,9 @@ class PointsHandlers:
         if account is None:
             if points:
                 raise InsufficientPoints(points, 0)
-            raise OrderPointsConflict(
-                f"user {user_id} has no points account"
-                + (f" for order {order_id}" if order_id else "")
-            )
+            if order_id is None:
+                raise AccountNotFound(user_id)
+            raise OrderPointsConflict(f"user {user_id} has no points for order {order_id}")
         return account
 
 

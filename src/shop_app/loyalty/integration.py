@@ -18,9 +18,65 @@ import shop_domain.loyalty.events as ev
 from shop_app.shared.integration import REGISTRY, IntegrationEvent
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckedIn, CheckInCalendar
+from shop_domain.loyalty.membership import GrowthChanged, LevelChanged, Member
 
 REGISTRY.aggregate(PointsAccount, "loyalty.points_account")
 REGISTRY.aggregate(CheckInCalendar, "loyalty.check_in_calendar")
+REGISTRY.aggregate(Member, "loyalty.member")
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class MemberLevelChangedV1(IntegrationEvent):
+    """A member moved from ``old_level`` to ``new_level`` (0 is the first level): up at once
+    when growth reached it, down (or up) when re-evaluated; ``growth``: the window's growth it
+    was read off (MEM-1, MEM-3)."""
+
+    type: ClassVar[str] = "loyalty.member_level_changed"
+    version: ClassVar[int] = 1
+    member_id: uuid.UUID
+    user_id: uuid.UUID
+    old_level: int
+    new_level: int
+    growth: int
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class MemberGrowthChangedV1(IntegrationEvent):
+    """Growth earned (``amount`` > 0) or taken back (< 0) for ``ref`` of ``source`` (MEM-2)."""
+
+    type: ClassVar[str] = "loyalty.member_growth_changed"
+    version: ClassVar[int] = 1
+    member_id: uuid.UUID
+    user_id: uuid.UUID
+    source: str
+    ref: str
+    amount: int
+    growth_after: int
+
+
+@REGISTRY.maps(LevelChanged)
+def _level(e: LevelChanged) -> MemberLevelChangedV1:
+    return MemberLevelChangedV1(
+        member_id=e.member_id,
+        user_id=e.user_id,
+        old_level=e.old_level,
+        new_level=e.new_level,
+        growth=e.growth,
+    )
+
+
+@REGISTRY.maps(GrowthChanged)
+def _growth(e: GrowthChanged) -> MemberGrowthChangedV1:
+    return MemberGrowthChangedV1(
+        member_id=e.member_id,
+        user_id=e.user_id,
+        source=e.source,
+        ref=e.ref,
+        amount=e.amount,
+        growth_after=e.growth_after,
+    )
 
 
 @REGISTRY.event

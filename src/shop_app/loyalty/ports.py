@@ -16,6 +16,7 @@ from shop_app.shared.unit_of_work import Projection
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckInCalendar
 from shop_domain.loyalty.lots import Lot, Source
+from shop_domain.loyalty.membership import GrowthSource, Member
 
 
 class PointsAccountRepository(Protocol):
@@ -57,6 +58,26 @@ class CheckInRepository(Protocol):
         ...
 
 
+class MemberRepository(Protocol):
+    async def opened(self, user_id: uuid.UUID, now: dt.datetime, new_id: uuid.UUID) -> Member:
+        """The user's membership, locked; opened (level 0) when there is none."""
+        ...
+
+    async def earned(
+        self, member: Member, source: GrowthSource, ref: str
+    ) -> tuple[int, dict[str, int]]:
+        """What ``ref`` earned (0: nothing yet), and what each key took back of it."""
+        ...
+
+    async def window_growth(self, member: Member, since: dt.datetime) -> int:
+        """The growth earned since ``since`` (less what was taken back since)."""
+        ...
+
+    async def due_for_evaluation(self, before: dt.datetime, limit: int) -> list[uuid.UUID]:
+        """Members above the first level not evaluated since ``before``, least recent first."""
+        ...
+
+
 class PointsMultipliers(Protocol):
     """What a member's level multiplies purchase points by (PTS-1, MEM-1): the membership
     context's answer; 1 until it gives one."""
@@ -91,6 +112,7 @@ class LoyaltyUnitOfWork(Protocol):
     points_accounts: PointsAccountRepository
     points_sweep: PointsSweep
     points_check_ins: CheckInRepository
+    members: MemberRepository
     clock: Clock
     ids: IdGenerator
 
@@ -112,6 +134,7 @@ __all__ = [
     "CheckInRepository",
     "FlatMultipliers",
     "LoyaltyUnitOfWork",
+    "MemberRepository",
     "PointsAccountRepository",
     "PointsMultipliers",
     "PointsSweep",

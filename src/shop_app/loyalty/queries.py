@@ -62,4 +62,14 @@ class PointsQueries(Protocol):
         ...
 
 
-__all__ = ["EXPIRING_WITHIN", "EntryView", "PointsQueries", "PointsSummary"]
+class MemberReads(Protocol):
+    async def level_of(self, user_id: uuid.UUID) -> int:
+        """The member's level (0 for a user who is not a member yet)."""
+        ...
+
+    async def growth_of(self, user_id: uuid.UUID, since: dt.datetime) -> tuple[int, int, int]:
+        """The member's level, lifetime growth and growth since ``since``."""
+        ...
+
+
+__all__ = ["EXPIRING_WITHIN", "EntryView", "MemberReads", "PointsQueries", "PointsSummary"]

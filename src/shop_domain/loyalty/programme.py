@@ -11,6 +11,7 @@ import attrs
 from shop_domain.loyalty.earning import EarningRules
 from shop_domain.loyalty.errors import InvalidProgramme
 from shop_domain.loyalty.expiry import Calendar, ExpiryPolicy, Never, Rolling, zone_name
+from shop_domain.loyalty.membership import LevelRules
 
 
 class ShortfallPolicy(enum.StrEnum):
@@ -65,6 +66,8 @@ class Programme:
     shortfall: ShortfallPolicy = attrs.field(default=ShortfallPolicy.CLAMP, converter=_shortfall)
     earning: EarningRules = attrs.Factory(EarningRules)
     checkout: CheckoutRules = attrs.Factory(CheckoutRules)
+    levels: LevelRules = attrs.Factory(LevelRules)
+    """Membership: levels by growth and what earns growth (MEM-1..3)."""
     time_zone: str = attrs.field(default="Asia/Shanghai", converter=zone_name)
     """Where the programme's days end (a check-in's day; an expiry policy has its own)."""
 

@@ -23,6 +23,7 @@ from collections import defaultdict
 
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.lots import EntryKind
+from shop_domain.loyalty.membership import LevelRules, Member
 from shop_domain.loyalty.programme import Programme, ShortfallPolicy
 from shop_testing.invariants.base import Findings
 
@@ -56,8 +57,10 @@ def _check_entries(account: PointsAccount, found: Findings) -> None:
         figures == (balance, pending, held),
         f"balance, pending, held are {figures}; the entries sum to {(balance, pending, held)}",
     )
-    found.expect(account.seq == len(account.entries), f"seq {account.seq} after "
-                 f"{len(account.entries)} entries")  # fmt: skip
+    found.expect(
+        account.seq == len(account.entries),
+        f"seq {account.seq} after {len(account.entries)} entries",
+    )
 
 
 def _check_lots(account: PointsAccount, programme: Programme | None, found: Findings) -> None:
@@ -85,17 +88,21 @@ def _check_lots(account: PointsAccount, programme: Programme | None, found: Find
             lot.remaining == per_lot[lot.id],
             f"lot {lot.id} holds {lot.remaining}; its entries sum to {per_lot[lot.id]}",
         )
-        found.expect(0 <= lot.remaining <= lot.granted,
-                     f"lot {lot.id} holds {lot.remaining} of {lot.granted}")  # fmt: skip
-        found.expect(not lot.expired or lot.remaining == 0,
-                     f"lot {lot.id} expired holding {lot.remaining}")  # fmt: skip
+        found.expect(
+            0 <= lot.remaining <= lot.granted,
+            f"lot {lot.id} holds {lot.remaining} of {lot.granted}",
+        )
+        found.expect(
+            not lot.expired or lot.remaining == 0, f"lot {lot.id} expired holding {lot.remaining}"
+        )
     found.expect(
         account.balance == in_lots - account.debt,
         f"balance {account.balance}; the lots hold {in_lots} and the debt is {account.debt}",
     )
     found.expect(account.debt >= 0, f"debt {account.debt} is negative")
-    found.expect(not account.debt or not in_lots,
-                 f"a debt of {account.debt} while the lots hold {in_lots}")  # fmt: skip
+    found.expect(
+        not account.debt or not in_lots, f"a debt of {account.debt} while the lots hold {in_lots}"
+    )
     if programme is not None and programme.shortfall is ShortfallPolicy.CLAMP:
         found.expect(account.balance >= 0, f"a clamping programme's balance {account.balance}")
     held_parts: dict[uuid.UUID, int] = defaultdict(int)
@@ -140,4 +147,34 @@ def _check_orders(account: PointsAccount, found: Findings) -> None:
     )
 
 
-__all__ = ["check_points_books"]
+def check_member_books(member: Member, rules: LevelRules) -> None:
+    """A member whose ``entries`` are its whole history (MEM-2..4): growth is the sum of its
+    entries; each source and ref earned once; what each ref lost is at most what it earned; the
+    level is never above what the growth could reach."""
+    found = Findings(f"member books of {member.id}")
+    found.expect(
+        member.growth == sum(e.amount for e in member.entries),
+        f"growth {member.growth}; the entries sum to {sum(e.amount for e in member.entries)}",
+    )
+    earned: dict[tuple[str, str], int] = defaultdict(int)
+    taken: dict[tuple[str, str], int] = defaultdict(int)
+    for entry in member.entries:
+        slot = (entry.source.value, entry.ref)
+        if entry.key:
+            taken[slot] -= entry.amount
+        else:
+            found.expect(slot not in earned, f"{slot} earned twice")
+            earned[slot] += entry.amount
+    for slot, lost in taken.items():
+        found.expect(
+            lost <= earned.get(slot, 0),
+            f"{slot} lost {lost} of the {earned.get(slot, 0)} it earned",
+        )
+    found.expect(
+        rules.level_for(max(0, sum(earned.values()))).number >= member.level,
+        f"level {member.level} above what all growth reaches",
+    )
+    found.raise_if_any()
+
+
+__all__ = ["check_member_books", "check_points_books"]

@@ -28,6 +28,7 @@ from tests.unit.pricing.quote_support import (
 
 from shop_adapters.shared.system import FixedClock
 from shop_app.coupons import commands as cc
+from shop_app.loyalty.membership import OrderCompleted
 from shop_app.pricing.customers import CustomerFactsSource
 from shop_app.pricing.quoting import QuoteItem, QuoteRequest, QuoteService
 from shop_app.shared.messagebus import MessageBus
@@ -264,6 +265,17 @@ async def test_a_members_promotion_applies_to_members_only(
     assert (await quote(quotes, cart(goods))).totals.payable == cny("400")
     assert (await quote(quotes, cart(goods), OTHER_USER)).totals.payable == cny("440")
     assert (await quote(quotes, cart(goods), None)).totals.payable == cny("440")
+
+
+@pytest.mark.rule("MEM-1")
+async def test_a_member_whose_growth_reached_the_level_gets_the_members_promotion(
+    bus: MessageBus, goods: Catalog, quotes: QuoteService
+) -> None:
+    members = Audience(AudienceKind.MEMBER_LEVEL, min_level=2)
+    await scheduled(bus, direct(goods.laptop_sku, "40", audience=members))
+    assert (await quote(quotes, cart(goods))).totals.payable == cny("440")
+    await bus.handle(OrderCompleted(user_id=USER, order_id=uuid.uuid4(), paid=500_000))  # gold
+    assert (await quote(quotes, cart(goods))).totals.payable == cny("400")
 
 
 # --- bad input: a code, nothing priced ---------------------------------------------------------

@@ -15,6 +15,8 @@ from typing import Any
 
 from shop_adapters.sql.loyalty.tables import (
     NEVER,
+    member_growth,
+    members,
     points_accounts,
     points_check_ins,
     points_entries,
@@ -25,6 +27,7 @@ from shop_adapters.sql.mapper import Children, TableMap, Value
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckInCalendar
 from shop_domain.loyalty.lots import Entry, Lot, Part
+from shop_domain.loyalty.membership import GrowthEntry, Member
 from shop_domain.loyalty.orders import OrderPoints
 
 
@@ -120,4 +123,9 @@ ACCOUNTS = TableMap(
     ],
 )
 
-__all__ = ["ACCOUNTS", "CHECK_INS", "ENTRIES", "LOTS", "ORDERS"]
+GROWTH = TableMap(GrowthEntry, member_growth, parent_column="member_id", versioned=False)
+MEMBERS = TableMap(
+    Member, members, children=[Children("entries", GROWTH, "member_id", "seq", loaded=False)]
+)
+
+__all__ = ["ACCOUNTS", "CHECK_INS", "ENTRIES", "GROWTH", "LOTS", "MEMBERS", "ORDERS"]

@@ -12,6 +12,8 @@
   lists), earned, released, refunded and reversed, and the keys of its commands.
 - ``points_check_ins``: per user, the runs of consecutive check-in days and the days made up
   (JSON lists of ISO dates).
+- ``members`` and ``member_growth``: each member's growth and level, and every change of
+  growth (append-only; once per source and ref, and once more for its revert).
 - ``points_entries``: the history, append-only (the migration adds triggers refusing UPDATE and
   DELETE on both backends), numbered per account.
 """
@@ -37,6 +39,7 @@ from sqlalchemy import (
 
 from shop_adapters.sql.metadata import Json, UtcDateTime, metadata, value_enum
 from shop_domain.loyalty.lots import EntryKind, Source
+from shop_domain.loyalty.membership import GrowthSource
 
 NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 """``spend_until`` of points that never expire."""
@@ -159,8 +162,51 @@ points_entries = Table(
     Column("actor", String(200), nullable=False),
 )
 
+members = Table(
+    "members",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("growth", BigInteger, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("photos", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("evaluated_at", UtcDateTime, nullable=True),
+    Column("version", Integer, nullable=False),
+    # the re-evaluation job's scan: members above the first level, least recently evaluated
+    Index(
+        "ix_members_evaluation",
+        "evaluated_at",
+        postgresql_where=text("level > 0"),
+        sqlite_where=text("level > 0"),
+    ),
+)
+
+member_growth = Table(
+    "member_growth",
+    metadata,
+    Column(
+        "member_id",
+        Uuid,
+        ForeignKey("members.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
+        primary_key=True,
+    ),
+    Column("seq", BigInteger, primary_key=True),
+    Column("source", value_enum(GrowthSource, "growth_source", 24), nullable=False),
+    Column("ref", String(100), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("key", String(100), nullable=False),
+    # what earned growth earns it once (key ""); each take-back names its key, once
+    Index("uq_member_growth_ref", "member_id", "source", "ref", "key", unique=True),
+    Index("ix_member_growth_window", "member_id", "at"),
+)
+
 __all__ = [
     "NEVER",
+    "member_growth",
+    "members",
     "points_accounts",
     "points_check_ins",
     "points_entries",

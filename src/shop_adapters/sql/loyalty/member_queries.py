@@ -1,0 +1,47 @@
+"""What other parts read of a member, outside any unit of work: the level (for member prices
+and promotions' audiences, PRO-2) and its points multiplier (PTS-1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import func, select
+
+from shop_adapters.sql.loyalty.tables import member_growth, members
+from shop_adapters.sql.reads import SqlReads
+
+
+class SqlMemberLevels(SqlReads):
+    async def level_of(self, user_id: uuid.UUID) -> int:
+        """The member's level (0 for a user who is not a member yet)."""
+        async with self._engine.connect() as conn:
+            found = (
+                await conn.execute(select(members.c.level).where(members.c.user_id == user_id))
+            ).scalar_one_or_none()
+        return int(found or 0)
+
+    async def growth_of(self, user_id: uuid.UUID, since: dt.datetime) -> tuple[int, int, int]:
+        """The member's level, lifetime growth and growth since ``since`` (zeros for a user who
+        is not a member yet)."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(members.c.id, members.c.level, members.c.growth).where(
+                        members.c.user_id == user_id
+                    )
+                )
+            ).one_or_none()
+            if row is None:
+                return 0, 0, 0
+            window = (
+                await conn.execute(
+                    select(func.coalesce(func.sum(member_growth.c.amount), 0)).where(
+                        member_growth.c.member_id == row.id, member_growth.c.at >= since
+                    )
+                )
+            ).scalar_one()
+        return int(row.level), int(row.growth), int(window)
+
+
+__all__ = ["SqlMemberLevels"]

@@ -1,0 +1,88 @@
+"""The SQL repository of members (:class:`shop_app.loyalty.ports.MemberRepository`).
+
+A member is read locked, like an account; its growth history is never loaded (an append-only
+child): what earned growth is looked up by (source, ref), and the growth of the re-evaluation
+window is one sum over ``ix_member_growth_window``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shop_adapters.sql.driver import Prepared
+from shop_adapters.sql.loyalty.mapping import MEMBERS
+from shop_adapters.sql.loyalty.tables import member_growth, members
+from shop_adapters.sql.uow import SqlRepository
+from shop_domain.loyalty.membership import GrowthSource, Member
+
+G = member_growth.c
+_LOCKED = Prepared(
+    MEMBERS.select_all.where(members.c.user_id == bindparam("user_id")).with_for_update()
+)
+_OPEN = Prepared(
+    lambda dialect: (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        members
+    ).on_conflict_do_nothing(index_elements=["user_id"])
+)
+_EARNED = Prepared(
+    select(G.amount, G.key).where(
+        G.member_id == bindparam("member_id"),
+        G.source == bindparam("source", type_=G.source.type),
+        G.ref == bindparam("ref"),
+    )
+)
+_WINDOW = Prepared(
+    select(func.coalesce(func.sum(G.amount), 0)).where(
+        and_(G.member_id == bindparam("member_id"), G.at >= bindparam("since", type_=G.at.type))
+    )
+)
+_DUE = Prepared(
+    select(members.c.user_id)
+    .where(
+        members.c.level > 0,
+        members.c.evaluated_at.is_(None)
+        | (members.c.evaluated_at < bindparam("before", type_=members.c.evaluated_at.type)),
+    )
+    .order_by(members.c.evaluated_at.nulls_first(), members.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+class SqlMemberRepository(SqlRepository[Member]):
+    table = MEMBERS
+
+    async def opened(self, user_id: uuid.UUID, now: dt.datetime, new_id: uuid.UUID) -> Member:
+        found = await self._load(_LOCKED, {"user_id": user_id}, locked=True)
+        if found:
+            return found[0]
+        empty = Member.open(id=new_id, user_id=user_id, now=now)
+        await self._link.execute(_OPEN, {**MEMBERS.params(MEMBERS.dump(empty)), "version": 1})
+        found = await self._load(_LOCKED, {"user_id": user_id}, locked=True)
+        return found[0]
+
+    async def earned(
+        self, member: Member, source: GrowthSource, ref: str
+    ) -> tuple[int, dict[str, int]]:
+        """What ``ref`` earned (0: nothing yet), and what each key took back of it."""
+        await self._flush()
+        rows = await self._link.fetch(
+            _EARNED, {"member_id": member.id, "source": source, "ref": ref}
+        )
+        gained = sum(amount for amount, key in rows if not key)
+        return gained, {key: -amount for amount, key in rows if key}
+
+    async def window_growth(self, member: Member, since: dt.datetime) -> int:
+        await self._flush()
+        rows = await self._link.fetch(_WINDOW, {"member_id": member.id, "since": since})
+        return int(rows[0][0])
+
+    async def due_for_evaluation(self, before: dt.datetime, limit: int) -> list[uuid.UUID]:
+        rows = await self._link.fetch(_DUE, {"before": before, "limit": limit})
+        return [row[0] for row in rows]
+
+
+__all__ = ["SqlMemberRepository"]
