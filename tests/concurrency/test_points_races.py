@@ -16,10 +16,17 @@ from tests.concurrency.conftest import Cluster, jittered, race, refusal_codes
 
 from shop_adapters.shared.system import UuidV7Generator
 from shop_adapters.sql.engine import make_engine
-from shop_adapters.sql.loyalty.tables import points_accounts, points_entries, points_lots
+from shop_adapters.sql.loyalty.tables import (
+    mall_items,
+    mall_redemptions,
+    points_accounts,
+    points_entries,
+    points_lots,
+)
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.loyalty import commands as c
 from shop_app.loyalty.handlers import points_command_handlers
+from shop_app.loyalty.mall import AddMallItem, Redeem, Redeemed, mall_command_handlers
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.loyalty.expiry import Never
 from shop_domain.loyalty.lots import Source
@@ -34,7 +41,7 @@ class Processes:
     def __init__(self, cluster: Cluster, count: int = 6, pool_size: int = 4) -> None:
         ids = UuidV7Generator()
         self.engines = [make_engine(cluster.url, pool_size=pool_size) for _ in range(count)]
-        handlers = points_command_handlers(Programme(Never()))
+        handlers = {**points_command_handlers(Programme(Never())), **mall_command_handlers()}
         self.buses = [
             MessageBus(lambda e=engine: SqlShopUnitOfWork(e, cluster.clock, ids), handlers)
             for engine in self.engines
@@ -165,3 +172,42 @@ async def test_the_same_spend_twenty_times_at_once_spends_once(
     found = await books(cluster, user)
     assert found["balance"] == 30
     assert found["spent"] == {order: 70}
+
+
+@pytest.mark.rule("PTS-9")
+async def test_five_hundred_redemptions_of_a_hundred_in_stock_redeem_exactly_a_hundred(
+    cluster: Cluster, processes: Processes
+) -> None:
+    users = [uuid.uuid4() for _ in range(500)]
+    for user in users:
+        await processes.bus(0).handle(grant(user, 100))
+    item = await processes.bus(0).handle(AddMallItem(name="race mug", points=60, stock=100))
+    rng = random.Random("mall")
+    results = await race(
+        jittered(processes.bus(i).handle(Redeem(user_id=user, item_id=item)), rng)
+        for i, user in enumerate(users)
+    )
+    redeemed = [r for r in results if isinstance(r, Redeemed)]
+    assert len(redeemed) == 100
+    assert set(refusal_codes(results)) == {"points.mall_sold_out"}
+    async with cluster.reader.connect() as conn:
+        stock = (
+            await conn.execute(select(mall_items.c.stock).where(mall_items.c.id == item))
+        ).scalar_one()
+        placed = (
+            await conn.execute(
+                select(func.count())
+                .select_from(mall_redemptions)
+                .where(mall_redemptions.c.item_id == item)
+            )
+        ).scalar_one()
+        balances = (
+            await conn.execute(
+                select(func.sum(points_accounts.c.balance)).where(
+                    points_accounts.c.user_id.in_(users)
+                )
+            )
+        ).scalar_one()
+    assert (stock, placed) == (0, 100)
+    assert balances == 500 * 100 - 100 * 60  # a winner paid once, a refused one nothing
+    assert all(r.balance == 40 for r in redeemed)

@@ -16,6 +16,8 @@ from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.loyalty_checkout import LoyaltyPoints
 from shop_adapters.plugins.loyalty_members import LevelMultipliers, MemberFacts
 from shop_adapters.settings import InvalidSetting
+from shop_adapters.sql.loyalty.mall import SqlMallItemRepository, SqlRedemptionRepository
+from shop_adapters.sql.loyalty.mall_queries import SqlMallQueries
 from shop_adapters.sql.loyalty.member_queries import SqlMemberLevels
 from shop_adapters.sql.loyalty.members import SqlMemberRepository
 from shop_adapters.sql.loyalty.queries import SqlPointsQueries
@@ -26,9 +28,10 @@ from shop_adapters.sql.loyalty.repositories import (
 from shop_adapters.sql.loyalty.sweep import SqlPointsSweep
 from shop_app.loyalty.earning import earning_command_handlers
 from shop_app.loyalty.handlers import points_command_handlers
+from shop_app.loyalty.mall import mall_command_handlers
 from shop_app.loyalty.membership import membership_command_handlers
 from shop_app.loyalty.ports import PointsMultipliers
-from shop_app.loyalty.queries import MemberReads, PointsQueries
+from shop_app.loyalty.queries import MallQueries, MemberReads, PointsQueries
 from shop_app.pricing.customers import CustomerFactsSource
 from shop_app.pricing.quoting import PointsSource
 from shop_app.shared.messagebus import CommandHandler
@@ -74,6 +77,7 @@ def _wire(wiring: Wiring) -> None:
     wiring.add(PointsQueries, SqlPointsQueries(wiring.engine))
     levels = SqlMemberLevels(wiring.engine)
     wiring.add(MemberReads, levels)
+    wiring.add(MallQueries, SqlMallQueries(wiring.engine))
     wiring.add(PointsMultipliers, LevelMultipliers(levels, programme.levels))
     # member levels in pricing's audiences and member prices (registered after pricing's facts)
     wiring.add(CustomerFactsSource, MemberFacts(wiring.resolve(CustomerFactsSource), levels))
@@ -87,6 +91,7 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
         **points_command_handlers(programme),
         **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
         **membership_command_handlers(programme),
+        **mall_command_handlers(),
     }
 
 
@@ -101,8 +106,17 @@ PLUGIN = ContextPlugin(
         "points_sweep": SqlPointsSweep,
         "points_check_ins": SqlCheckInRepository,
         "members": SqlMemberRepository,
+        "mall_items": SqlMallItemRepository,
+        "mall_redemptions": SqlRedemptionRepository,
     },
     cli="shop_adapters.cli.loyalty:LOYALTY_COMMANDS",
     http="shop_adapters.http.loyalty:LOYALTY_CONTROLLERS",
-    services=(Programme, PointsQueries, MemberReads, PointsMultipliers, CustomerFactsSource),
+    services=(
+        Programme,
+        PointsQueries,
+        MemberReads,
+        MallQueries,
+        PointsMultipliers,
+        CustomerFactsSource,
+    ),
 )

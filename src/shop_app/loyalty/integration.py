@@ -18,11 +18,57 @@ import shop_domain.loyalty.events as ev
 from shop_app.shared.integration import REGISTRY, IntegrationEvent
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckedIn, CheckInCalendar
+from shop_domain.loyalty.mall import MallItem, MallStockLow, Redemption, RedemptionChanged
 from shop_domain.loyalty.membership import GrowthChanged, LevelChanged, Member
 
 REGISTRY.aggregate(PointsAccount, "loyalty.points_account")
 REGISTRY.aggregate(CheckInCalendar, "loyalty.check_in_calendar")
 REGISTRY.aggregate(Member, "loyalty.member")
+REGISTRY.aggregate(MallItem, "loyalty.mall_item")
+REGISTRY.aggregate(Redemption, "loyalty.redemption")
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class MallStockLowV1(IntegrationEvent):
+    """A mall item's stock fell to its warning level or below (PTS-9, STK-2)."""
+
+    type: ClassVar[str] = "loyalty.mall_stock_low"
+    version: ClassVar[int] = 1
+    item_id: uuid.UUID
+    stock: int
+    low_stock: int
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class RedemptionChangedV1(IntegrationEvent):
+    """A redemption was placed or moved to ``state`` (``pending_payment``,
+    ``pending_shipment``, ``shipped``, ``completed``, ``cancelled``)."""
+
+    type: ClassVar[str] = "loyalty.redemption_changed"
+    version: ClassVar[int] = 1
+    redemption_id: uuid.UUID
+    user_id: uuid.UUID
+    item_id: uuid.UUID
+    state: str
+    points: int
+
+
+@REGISTRY.maps(MallStockLow)
+def _stock_low(e: MallStockLow) -> MallStockLowV1:
+    return MallStockLowV1(item_id=e.item_id, stock=e.stock, low_stock=e.low_stock)
+
+
+@REGISTRY.maps(RedemptionChanged)
+def _redemption(e: RedemptionChanged) -> RedemptionChangedV1:
+    return RedemptionChangedV1(
+        redemption_id=e.redemption_id,
+        user_id=e.user_id,
+        item_id=e.item_id,
+        state=e.state,
+        points=e.points,
+    )
 
 
 @REGISTRY.event

@@ -16,6 +16,7 @@ from shop_app.shared.unit_of_work import Projection
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckInCalendar
 from shop_domain.loyalty.lots import Lot, Source
+from shop_domain.loyalty.mall import MallItem, Redemption
 from shop_domain.loyalty.membership import GrowthSource, Member
 
 
@@ -78,6 +79,26 @@ class MemberRepository(Protocol):
         ...
 
 
+class MallItemRepository(Protocol):
+    def add(self, item: MallItem) -> None: ...
+
+    async def get_for_update(self, id_: uuid.UUID) -> MallItem:
+        """The item, locked (``points.mall_item_unavailable`` when there is none)."""
+        ...
+
+
+class RedemptionRepository(Protocol):
+    def add(self, redemption: Redemption) -> None: ...
+
+    async def get_for_update(self, id_: uuid.UUID) -> Redemption:
+        """The redemption, locked (``points.redemption_not_found``)."""
+        ...
+
+    async def of_user(self, user_id: uuid.UUID, limit: int = 50) -> list[Redemption]:
+        """The user's redemptions, newest first."""
+        ...
+
+
 class PointsMultipliers(Protocol):
     """What a member's level multiplies purchase points by (PTS-1, MEM-1): the membership
     context's answer; 1 until it gives one."""
@@ -113,6 +134,8 @@ class LoyaltyUnitOfWork(Protocol):
     points_sweep: PointsSweep
     points_check_ins: CheckInRepository
     members: MemberRepository
+    mall_items: MallItemRepository
+    mall_redemptions: RedemptionRepository
     clock: Clock
     ids: IdGenerator
 
@@ -134,6 +157,8 @@ __all__ = [
     "CheckInRepository",
     "FlatMultipliers",
     "LoyaltyUnitOfWork",
+    "MallItemRepository",
+    "RedemptionRepository",
     "MemberRepository",
     "PointsAccountRepository",
     "PointsMultipliers",

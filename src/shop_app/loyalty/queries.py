@@ -11,6 +11,8 @@ import attrs
 
 from shop_app.shared.paging import Page, PageRequest
 from shop_domain.loyalty.lots import EntryKind
+from shop_domain.loyalty.mall import RedemptionState
+from shop_domain.shared.money import Money
 
 EXPIRING_WITHIN = dt.timedelta(days=30)
 """PTS-8: points shown as expiring soon expire within this long."""
@@ -62,6 +64,42 @@ class PointsQueries(Protocol):
         ...
 
 
+@attrs.frozen(kw_only=True)
+class MallItemView:
+    id: uuid.UUID
+    name: str
+    points: int
+    cash: Money | None
+    stock: int
+    low_stock: int
+    active: bool
+
+
+@attrs.frozen(kw_only=True)
+class RedemptionView:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    item_id: uuid.UUID
+    quantity: int
+    points: int
+    cash: Money | None
+    state: RedemptionState
+    created_at: dt.datetime
+    changed_at: dt.datetime
+
+
+class MallQueries(Protocol):
+    async def items(self, paging: PageRequest, *, active_only: bool = True) -> Page[MallItemView]:
+        """The mall's items by name."""
+        ...
+
+    async def redemptions(
+        self, paging: PageRequest, user_id: uuid.UUID | None = None
+    ) -> Page[RedemptionView]:
+        """Redemptions, newest first (one customer's, or everyone's)."""
+        ...
+
+
 class MemberReads(Protocol):
     async def level_of(self, user_id: uuid.UUID) -> int:
         """The member's level (0 for a user who is not a member yet)."""
@@ -72,4 +110,13 @@ class MemberReads(Protocol):
         ...
 
 
-__all__ = ["EXPIRING_WITHIN", "EntryView", "MemberReads", "PointsQueries", "PointsSummary"]
+__all__ = [
+    "EXPIRING_WITHIN",
+    "EntryView",
+    "MallItemView",
+    "MallQueries",
+    "MemberReads",
+    "PointsQueries",
+    "PointsSummary",
+    "RedemptionView",
+]

@@ -74,6 +74,35 @@ class UnknownActivity(InvalidValue):
     code = "points.unknown_activity"
 
 
+class MallSoldOut(Conflict):
+    code = "points.mall_sold_out"
+
+    def __init__(self, item_id: uuid.UUID, asked: int, left: int) -> None:
+        super().__init__(
+            f"{asked} asked for, {left} left",
+            details={"item_id": str(item_id), "asked": asked, "left": left},
+        )
+
+
+class MallItemUnavailable(Conflict):
+    code = "points.mall_item_unavailable"
+
+
+class RedemptionStateConflict(Conflict):
+    code = "points.redemption_state"
+
+
+class InvalidMallItem(InvalidValue):
+    code = "points.invalid_mall_item"
+
+
+class RedemptionNotFound(NotFound):
+    code = "points.redemption_not_found"
+
+    def __init__(self, redemption_id: uuid.UUID) -> None:
+        super().__init__("no such redemption", details={"redemption_id": str(redemption_id)})
+
+
 class LotsNotLoaded(Conflict):
     """The account was loaded without the lots an operation needs (a repository's bug, never
     the customer's)."""
@@ -83,6 +112,11 @@ class LotsNotLoaded(Conflict):
 
 __all__ = [
     "AccountNotFound",
+    "InvalidMallItem",
+    "MallItemUnavailable",
+    "MallSoldOut",
+    "RedemptionNotFound",
+    "RedemptionStateConflict",
     "AlreadyCheckedIn",
     "MakeUpRefused",
     "UnknownActivity",

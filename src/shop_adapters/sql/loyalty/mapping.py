@@ -15,6 +15,8 @@ from typing import Any
 
 from shop_adapters.sql.loyalty.tables import (
     NEVER,
+    mall_items,
+    mall_redemptions,
     member_growth,
     members,
     points_accounts,
@@ -23,10 +25,11 @@ from shop_adapters.sql.loyalty.tables import (
     points_lots,
     points_orders,
 )
-from shop_adapters.sql.mapper import Children, TableMap, Value
+from shop_adapters.sql.mapper import Children, TableMap, Value, money
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckInCalendar
 from shop_domain.loyalty.lots import Entry, Lot, Part
+from shop_domain.loyalty.mall import MallItem, Redemption
 from shop_domain.loyalty.membership import GrowthEntry, Member
 from shop_domain.loyalty.orders import OrderPoints
 
@@ -128,4 +131,23 @@ MEMBERS = TableMap(
     Member, members, children=[Children("entries", GROWTH, "member_id", "seq", loaded=False)]
 )
 
-__all__ = ["ACCOUNTS", "CHECK_INS", "ENTRIES", "GROWTH", "LOTS", "MEMBERS", "ORDERS"]
+MALL_ITEMS = TableMap(
+    MallItem, mall_items, values=[money("cash", "cash_minor", "cash_currency", optional=True)]
+)
+REDEMPTIONS = TableMap(
+    Redemption,
+    mall_redemptions,
+    values=[money("cash", "cash_minor", "cash_currency", optional=True)],
+)
+
+__all__ = [
+    "ACCOUNTS",
+    "CHECK_INS",
+    "ENTRIES",
+    "GROWTH",
+    "LOTS",
+    "MALL_ITEMS",
+    "MEMBERS",
+    "ORDERS",
+    "REDEMPTIONS",
+]

@@ -14,6 +14,8 @@
   (JSON lists of ISO dates).
 - ``members`` and ``member_growth``: each member's growth and level, and every change of
   growth (append-only; once per source and ref, and once more for its revert).
+- ``mall_items`` (a CHECK keeps the stock at zero or more whatever two writers do) and
+  ``mall_redemptions`` (PTS-9).
 - ``points_entries``: the history, append-only (the migration adds triggers refusing UPDATE and
   DELETE on both backends), numbered per account.
 """
@@ -39,6 +41,7 @@ from sqlalchemy import (
 
 from shop_adapters.sql.metadata import Json, UtcDateTime, metadata, value_enum
 from shop_domain.loyalty.lots import EntryKind, Source
+from shop_domain.loyalty.mall import RedemptionState
 from shop_domain.loyalty.membership import GrowthSource
 
 NEVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
@@ -203,8 +206,47 @@ member_growth = Table(
     Index("ix_member_growth_window", "member_id", "at"),
 )
 
+mall_items = Table(
+    "mall_items",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("cash_minor", BigInteger, nullable=True),
+    Column("cash_currency", String(3), nullable=True),
+    Column("stock", Integer, nullable=False),
+    Column("low_stock", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("stock >= 0", name="stock"),
+)
+
+mall_redemptions = Table(
+    "mall_redemptions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False),
+    Column(
+        "item_id",
+        Uuid,
+        ForeignKey("mall_items.id", deferrable=True, initially="DEFERRED"),
+        nullable=False,
+    ),
+    Column("quantity", Integer, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("cash_minor", BigInteger, nullable=True),
+    Column("cash_currency", String(3), nullable=True),
+    Column("state", value_enum(RedemptionState, "redemption_state", 24), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_mall_redemptions_user", "user_id", "created_at"),
+)
+
 __all__ = [
     "NEVER",
+    "mall_items",
+    "mall_redemptions",
     "member_growth",
     "members",
     "points_accounts",

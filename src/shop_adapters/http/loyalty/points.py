@@ -264,6 +264,6 @@ class PointsAdminController(Controller):
         return MovedOut(moved.points, moved.balance, moved.pending, moved.held)
 
 
-LOYALTY_CONTROLLERS: Final = [PointsCustomerController, MembershipController, PointsAdminController]
+POINTS_CONTROLLERS: Final = [PointsCustomerController, MembershipController, PointsAdminController]
 
-__all__ = ["LOYALTY_CONTROLLERS", "READ", "WRITE"]
+__all__ = ["POINTS_CONTROLLERS", "READ", "WRITE"]

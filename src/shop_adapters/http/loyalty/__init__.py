@@ -1,0 +1,15 @@
+"""Loyalty over HTTP: points and membership (:mod:`.points`), the points mall (:mod:`.mall`).
+``LOYALTY_CONTROLLERS`` is what the loyalty plug-in serves."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from litestar import Controller
+
+from shop_adapters.http.loyalty.mall import MallController
+from shop_adapters.http.loyalty.points import POINTS_CONTROLLERS, READ, WRITE
+
+LOYALTY_CONTROLLERS: Final[list[type[Controller]]] = [*POINTS_CONTROLLERS, MallController]
+
+__all__ = ["LOYALTY_CONTROLLERS", "READ", "WRITE"]
