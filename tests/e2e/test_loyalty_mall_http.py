@@ -13,11 +13,14 @@ from litestar.testing import AsyncTestClient
 from tests.e2e.app_support import seated_app
 from tests.e2e.catalog_support import bearer, problem
 from tests.e2e.coupon_http_support import Client
+from tests.unit.coupons.coupon_builders import definition, limits
 
 from shop_adapters.http.loyalty import LOYALTY_CONTROLLERS
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import FixedClock
+from shop_app.coupons import commands as cc
 from shop_app.loyalty.commands import GrantPoints
+from shop_domain.coupons.terms import Acquisition
 from shop_domain.loyalty.lots import Source
 from shop_testing.harness import MemoryShop, memory_shop
 
@@ -121,3 +124,24 @@ async def test_a_bad_item_is_refused_and_adds_nothing(
     ops = bearer(settings, "op-1", "operator", "points.write")
     assert (await client.post("/mall/items", json=body, headers=ops)).status_code in (400, 422)
     assert (await client.get("/mall/items")).json()["total"] == 0
+
+
+@pytest.mark.rule("CPN-1")
+async def test_a_customer_exchanges_points_for_a_coupon(
+    client: Client, shop: MemoryShop, settings: Settings
+) -> None:
+    bus = shop.runtime.bus
+    priced = definition(limits=limits(per_user=5, per_day=None), acquisition=Acquisition(300))
+    template = await bus.handle(cc.CreateTemplate(definition=priced, created_by="ops"))
+    await bus.handle(cc.ActivateTemplate(template_id=template))
+    alice = {**bearer(settings, str(ALICE), "customer"), "Idempotency-Key": "ex-1"}
+    body = {"template_id": str(template)}
+    first = await client.post("/me/mall/coupons", json=body, headers=alice)
+    assert first.status_code == 201, first.text
+    assert (first.json()["points"], first.json()["balance"]) == (300, 200)
+    again = await client.post("/me/mall/coupons", json=body, headers=alice)
+    assert again.json() == first.json()  # the same key: the same coupon, no more points
+    other = {**alice, "Idempotency-Key": "ex-2"}
+    problem(
+        await client.post("/me/mall/coupons", json=body, headers=other), 409, "points.insufficient"
+    )

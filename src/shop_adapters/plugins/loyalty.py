@@ -14,6 +14,7 @@ import attrs
 
 from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.loyalty_checkout import LoyaltyPoints
+from shop_adapters.plugins.loyalty_coupons import CouponsForPoints
 from shop_adapters.plugins.loyalty_members import LevelMultipliers, MemberFacts
 from shop_adapters.settings import InvalidSetting
 from shop_adapters.sql.loyalty.mall import SqlMallItemRepository, SqlRedemptionRepository
@@ -26,6 +27,7 @@ from shop_adapters.sql.loyalty.repositories import (
     SqlPointsAccountRepository,
 )
 from shop_adapters.sql.loyalty.sweep import SqlPointsSweep
+from shop_app.coupons.policy import CouponPolicy
 from shop_app.loyalty.earning import earning_command_handlers
 from shop_app.loyalty.handlers import points_command_handlers
 from shop_app.loyalty.mall import mall_command_handlers
@@ -91,7 +93,7 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
         **points_command_handlers(programme),
         **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
         **membership_command_handlers(programme),
-        **mall_command_handlers(),
+        **mall_command_handlers(CouponsForPoints(wiring.resolve(CouponPolicy))),
     }
 
 

@@ -12,7 +12,7 @@ import uuid
 
 import attrs
 
-from shop_app.loyalty.ports import LoyaltyUnitOfWork
+from shop_app.loyalty.ports import CouponExchange, LoyaltyUnitOfWork
 from shop_app.shared import codec
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.account import PointsAccount
@@ -22,6 +22,7 @@ from shop_domain.shared.money import Money
 
 REDEEM_KEY = "redeem"
 CANCEL_KEY = "cancel"
+EXCHANGE_KEY = "exchange"
 
 
 @attrs.frozen(kw_only=True)
@@ -72,6 +73,23 @@ class CancelRedemption:
 
 
 @attrs.frozen(kw_only=True)
+class ExchangeCoupon:
+    """CPN-1, PTS-9: a coupon of a points-priced template for the user's points — the coupon is
+    issued if and only if the points are taken. ``key``: a retry answers the first coupon."""
+
+    user_id: uuid.UUID
+    template_id: uuid.UUID
+    key: str
+
+
+@attrs.frozen(kw_only=True)
+class CouponExchanged:
+    coupon_id: uuid.UUID
+    points: int
+    balance: int
+
+
+@attrs.frozen(kw_only=True)
 class Redeemed:
     redemption_id: uuid.UUID
     state: RedemptionState
@@ -79,12 +97,19 @@ class Redeemed:
     balance: int
 
 
-codec.register(Redeemed, RedemptionState)
+codec.register(Redeemed, RedemptionState, CouponExchanged)
 
 
 class MallHandlers:
+    def __init__(self, coupons: CouponExchange | None = None) -> None:
+        self.coupons = coupons
+
     def mapping(self) -> dict[type, CommandHandler]:
+        exchange: dict[type, CommandHandler] = (
+            {ExchangeCoupon: self.exchange} if self.coupons is not None else {}
+        )
         return {
+            **exchange,
             AddMallItem: self.add_item,
             RestockMallItem: self.restock,
             Redeem: self.redeem,
@@ -167,6 +192,17 @@ class MallHandlers:
             balance=account.balance,
         )
 
+    async def exchange(self, command: ExchangeCoupon, uow: LoyaltyUnitOfWork) -> CouponExchanged:
+        """The template first (locked by the coupons' share), then the account: the points
+        are spent for the coupon (its id is the order, so a retry spends nothing again)."""
+        assert self.coupons is not None
+        got = await self.coupons.acquire(uow, command.template_id, command.user_id, command.key)
+        now = uow.clock.now()
+        account = await self._account(uow, command.user_id, got.points)
+        await uow.points_accounts.load_for(account, now, points=got.points, orders=(got.coupon_id,))
+        account.spend(got.coupon_id, EXCHANGE_KEY, got.points, now)
+        return CouponExchanged(coupon_id=got.coupon_id, points=got.points, balance=account.balance)
+
     @staticmethod
     async def _account(uow: LoyaltyUnitOfWork, user_id: uuid.UUID, points: int) -> PointsAccount:
         account = await uow.points_accounts.for_user(user_id)
@@ -175,14 +211,16 @@ class MallHandlers:
         return account
 
 
-def mall_command_handlers() -> dict[type, CommandHandler]:
-    return MallHandlers().mapping()
+def mall_command_handlers(coupons: CouponExchange | None = None) -> dict[type, CommandHandler]:
+    return MallHandlers(coupons).mapping()
 
 
 __all__ = [
     "AddMallItem",
     "CancelRedemption",
     "CompleteRedemption",
+    "CouponExchanged",
+    "ExchangeCoupon",
     "MallHandlers",
     "PayRedemption",
     "Redeem",

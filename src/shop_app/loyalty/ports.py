@@ -99,6 +99,26 @@ class RedemptionRepository(Protocol):
         ...
 
 
+@attrs.frozen
+class ExchangedCoupon:
+    coupon_id: uuid.UUID
+    points: int
+    """What the coupon costs."""
+    replayed: bool
+    """Whether the key got this coupon before (its points were spent then)."""
+
+
+class CouponExchange(Protocol):
+    """The coupons context's share of exchanging points for a coupon (CPN-1): in the unit of
+    work of the exchange, hand the user one coupon of a points-priced template, or refuse with
+    the coupons' rule. Answered by the plug-ins (loyalty's application does not import the
+    coupons')."""
+
+    async def acquire(
+        self, uow: LoyaltyUnitOfWork, template_id: uuid.UUID, user_id: uuid.UUID, key: str
+    ) -> ExchangedCoupon: ...
+
+
 class PointsMultipliers(Protocol):
     """What a member's level multiplies purchase points by (PTS-1, MEM-1): the membership
     context's answer; 1 until it gives one."""
@@ -155,6 +175,8 @@ class LoyaltyUnitOfWork(Protocol):
 
 __all__ = [
     "CheckInRepository",
+    "CouponExchange",
+    "ExchangedCoupon",
     "FlatMultipliers",
     "LoyaltyUnitOfWork",
     "MallItemRepository",

@@ -49,6 +49,7 @@ class Via(enum.StrEnum):
     CODE = "code"  # the template's shared public code
     UNIQUE_CODE = "unique_code"  # a one-time code
     ISSUE = "issue"  # by an operator or a system trigger
+    EXCHANGE = "exchange"  # for points, through the loyalty context (CPN-1)
 
     @property
     def claimed(self) -> bool:

@@ -145,6 +145,21 @@ class AcquisitionIsFree:
 
 
 @attrs.frozen
+class AcquisitionIsForPoints:
+    """Only a coupon priced in points is exchanged for points (a free one is claimed)."""
+
+    code: ClassVar[str] = PointsExchangeUnavailable.code
+    kind: ClassVar[str] = PointsExchangeUnavailable.kind
+    points: int
+
+    def is_broken(self) -> bool:
+        return self.points <= 0
+
+    def message(self) -> str:
+        return "this coupon is free: claim it instead"
+
+
+@attrs.frozen
 class CodesWithinTotal:
     """Unique codes never outnumber the coupons that can be issued."""
 

@@ -251,7 +251,9 @@ class CouponTemplate(Aggregate):
             if request.via is not Via.UNIQUE_CODE:  # a one-time code is its own permission
                 check_rule(rules.TemplateIsClaimable(self.distribution.claimable))
         check_rule(rules.ValidityNotOver(self.validity.ended_by(now)))
-        if request.via is not Via.ISSUE:
+        if request.via is Via.EXCHANGE:
+            check_rule(rules.AcquisitionIsForPoints(self.acquisition.points))
+        elif request.via is not Via.ISSUE:
             check_rule(rules.AcquisitionIsFree(self.acquisition.points))
         check_rule(rules.QuantityRemains(self.issued, self.limits.total_quantity))
         if request.via is not Via.ISSUE:  # operators and triggers give beyond user limits

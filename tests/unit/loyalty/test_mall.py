@@ -10,18 +10,23 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from tests.unit.coupons.coupon_builders import definition, limits
 
 from shop_adapters.shared.system import FixedClock
+from shop_app.coupons import commands as cc
+from shop_app.coupons.queries import CouponQueries, WalletQuery
 from shop_app.loyalty.commands import GrantPoints
 from shop_app.loyalty.mall import (
     AddMallItem,
     CancelRedemption,
     CompleteRedemption,
+    ExchangeCoupon,
     PayRedemption,
     Redeem,
     ShipRedemption,
 )
 from shop_app.loyalty.queries import PointsQueries
+from shop_domain.coupons.terms import Acquisition
 from shop_domain.loyalty.errors import (
     InsufficientPoints,
     InvalidMallItem,
@@ -32,6 +37,7 @@ from shop_domain.loyalty.errors import (
 )
 from shop_domain.loyalty.lots import Source
 from shop_domain.loyalty.mall import RedemptionState
+from shop_domain.shared.errors import DomainError
 from shop_domain.shared.money import Money
 from shop_testing.harness import MemoryShop, memory_shop
 
@@ -128,3 +134,29 @@ async def test_a_bad_mall_item_is_refused(shop: MemoryShop, item: AddMallItem) -
     with pytest.raises((InvalidMallItem, InvalidPoints)) as refused:
         await shop.runtime.bus.handle(item)
     assert refused.value.code in ("points.invalid_mall_item", "points.invalid_amount")
+
+
+@pytest.mark.rule("CPN-1")
+@pytest.mark.rule("PTS-9")
+async def test_a_coupon_priced_in_points_is_exchanged_all_or_nothing(shop: MemoryShop) -> None:
+    bus = shop.runtime.bus
+    priced = definition(limits=limits(per_user=5, per_day=None), acquisition=Acquisition(400))
+    template = await bus.handle(cc.CreateTemplate(definition=priced, created_by="ops"))
+    await bus.handle(cc.ActivateTemplate(template_id=template))
+    got = await bus.handle(ExchangeCoupon(user_id=ALICE, template_id=template, key="k1"))
+    assert (got.points, got.balance) == (400, 600)
+    again = await bus.handle(ExchangeCoupon(user_id=ALICE, template_id=template, key="k1"))
+    assert (again.coupon_id, again.balance) == (got.coupon_id, 600)  # a retry: nothing more
+    await bus.handle(ExchangeCoupon(user_id=ALICE, template_id=template, key="k2"))
+    with pytest.raises(InsufficientPoints):  # 200 left: no third coupon either
+        await bus.handle(ExchangeCoupon(user_id=ALICE, template_id=template, key="k3"))
+    wallet = await shop.runtime.get(CouponQueries).wallet(
+        WalletQuery(user_id=ALICE), shop.clock.now()
+    )
+    assert len(wallet.items) == 2
+    free = await bus.handle(cc.CreateTemplate(definition=definition(), created_by="ops"))
+    await bus.handle(cc.ActivateTemplate(template_id=free))
+    with pytest.raises(DomainError) as refused:  # a free coupon is claimed, not exchanged
+        await bus.handle(ExchangeCoupon(user_id=BOB, template_id=free, key="k4"))
+    assert refused.value.code == "coupon.points_exchange_unavailable"
+    assert await balance(shop, BOB) == 1_000

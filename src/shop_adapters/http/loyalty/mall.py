@@ -31,7 +31,8 @@ from shop_app.shared.auth import Principal
 
 REFUSED: Final = problem_spec(
     "`points.mall_sold_out` (with what is left), `points.insufficient`, "
-    "`points.mall_item_unavailable`"
+    "`points.mall_item_unavailable`; for a coupon, the coupons' claim rules "
+    "(`coupon.points_exchange_unavailable` for a free one)"
 )
 NOT_YOURS: Final = problem_spec(
     "No such redemption among the caller's (`points.redemption_not_found`)"
@@ -88,6 +89,16 @@ class RedeemedOut(msgspec.Struct, frozen=True):
         return cls(done.redemption_id, done.state.value, done.points, done.balance)
 
 
+class ExchangeIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    template_id: uuid.UUID
+
+
+class ExchangedOut(msgspec.Struct, frozen=True):
+    coupon_id: uuid.UUID
+    points: int
+    balance: int
+
+
 class MallItemIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     points: Annotated[int, msgspec.Meta(ge=1, le=10**12)]
@@ -135,6 +146,25 @@ class MallController(Controller):
             m.Redeem(user_id=user, item_id=data.item_id, quantity=data.quantity)
         )
         return RedeemedOut.of(done)
+
+    @post(
+        "/me/mall/coupons",
+        summary="Exchange points for a coupon priced in points (CPN-1)",
+        description="The coupon is issued if and only if its points are taken. With "
+        "`Idempotency-Key`, a retry answers the first coupon.",
+        status_code=201,
+        guards=[customer_only],
+        responses={409: REFUSED},
+    )
+    async def exchange(
+        self, data: JSONBody[ExchangeIn], commands: NamedDependency[Commands]
+    ) -> ExchangedOut:
+        key = commands.idempotency_key or str(uuid.uuid4())
+        command = m.ExchangeCoupon(
+            user_id=user_id_of(commands.principal), template_id=data.template_id, key=key
+        )
+        done = await commands.send(command)
+        return ExchangedOut(done.coupon_id, done.points, done.balance)
 
     @get(
         "/me/mall/redemptions",
