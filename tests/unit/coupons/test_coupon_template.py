@@ -267,15 +267,26 @@ def test_then_a_points_priced_coupon_is_not_claimed_free() -> None:
         assert code_of(lambda via=via: acquire(template, via=via, held=FULL, now=LATER)) == (
             "coupon.points_exchange_unavailable"
         )
+    # and the other way round: a free coupon is never exchanged for points (CPN-1)
+    free = breaking_from("sold_out")
+    assert code_of(lambda: acquire(free, via=Via.EXCHANGE, held=FULL, now=LATER)) == (
+        "coupon.points_exchange_unavailable"
+    )
 
 
 @pytest.mark.rule("CPN-2")
 def test_then_quantity_must_remain() -> None:
     template = breaking_from("sold_out")
     for via in Via:
+        if via is Via.EXCHANGE:  # a free template is never exchanged for points
+            continue
         assert code_of(lambda via=via: acquire(template, via=via, held=FULL, now=LATER)) == (
             "coupon.sold_out"
         )
+    template.acquisition = Acquisition(500)
+    assert code_of(lambda: acquire(template, via=Via.EXCHANGE, held=FULL, now=LATER)) == (
+        "coupon.sold_out"
+    )
     assert template.issued == 3
 
 

@@ -34,6 +34,7 @@ REFUSED: Final = problem_spec(
     "`points.mall_item_unavailable`; for a coupon, the coupons' claim rules "
     "(`coupon.points_exchange_unavailable` for a free one)"
 )
+NO_TEMPLATE: Final = problem_spec("No such coupon template (`coupon.template_not_found`)")
 NOT_YOURS: Final = problem_spec(
     "No such redemption among the caller's (`points.redemption_not_found`)"
 )
@@ -154,7 +155,7 @@ class MallController(Controller):
         "`Idempotency-Key`, a retry answers the first coupon.",
         status_code=201,
         guards=[customer_only],
-        responses={409: REFUSED},
+        responses={404: NO_TEMPLATE, 409: REFUSED},
     )
     async def exchange(
         self, data: JSONBody[ExchangeIn], commands: NamedDependency[Commands]
