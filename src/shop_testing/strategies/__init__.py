@@ -21,6 +21,9 @@ Strategies that involve time take ``now`` (default :data:`NOW`) and draw moments
 - :mod:`~shop_testing.strategies.wallets` — claimed coupons in every state (CPN-5, CPN-12);
 - :mod:`~shop_testing.strategies.giftcards` — validities, batch definitions, batches and cards
   in every state (GC);
+- :mod:`~shop_testing.strategies.points` — time zones, expiry policies, programmes, grant
+  instants near year ends, accounts with history, membership rules, growth steps and mall items
+  (PTS, MEM);
 - :mod:`~shop_testing.strategies.carts` — carts of listed SKUs across shops (a provisional
   shape until the ordering context has its cart).
 """

@@ -1,10 +1,12 @@
-"""Strategies for points (PTS): time zones with awkward rules, expiry policies, programmes, the
-instants lots are granted at (year ends, leap days and daylight-saving changes drawn often),
-and accounts with some history, built through the account's own commands."""
+"""Strategies for loyalty (PTS, MEM): time zones with awkward rules, expiry policies, programmes,
+the instants lots are granted at (year ends, leap days and daylight-saving changes drawn often),
+accounts with some history built through the account's own commands, membership rules and
+growth steps, and mall items."""
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import itertools
 import uuid
@@ -15,7 +17,10 @@ from hypothesis import strategies as st
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.expiry import MAX_MONTHS, MAX_YEARS, Calendar, ExpiryPolicy, Never, Rolling
 from shop_domain.loyalty.lots import Source
+from shop_domain.loyalty.mall import MallItem
+from shop_domain.loyalty.membership import LevelRules, MemberLevel
 from shop_domain.loyalty.programme import Programme, ShortfallPolicy
+from shop_domain.shared.money import Money
 from shop_testing.strategies.common import NOW
 
 TIME_ZONES = (
@@ -103,8 +108,51 @@ def points_accounts(
     return account
 
 
+@st.composite
+def level_rules(draw: st.DrawFn) -> LevelRules:
+    """Membership rules of 1 to 5 levels: from 0 growth up, each needing more, multipliers of
+    0 to 3 in steps of 0.05, and a window of 1 to 24 months."""
+    count = draw(st.integers(1, 5))
+    steps = draw(st.lists(st.integers(1, 5_000), min_size=count - 1, max_size=count - 1))
+    bounds = [0]
+    for step in steps:
+        bounds.append(bounds[-1] + step)
+    levels = tuple(
+        MemberLevel(n, f"level {n}", bound, decimal.Decimal(draw(st.integers(0, 60))) / 20)
+        for n, bound in enumerate(bounds)
+    )
+    return LevelRules(levels=levels, window_months=draw(st.integers(1, 24)))
+
+
+@st.composite
+def growth_steps(draw: st.DrawFn, *, max_size: int = 20) -> list[tuple[str, str, int]]:
+    """What a member does, in order: ``("earn", ref, amount)`` or ``("take", ref, amount)`` —
+    refs drawn from a few, so some are earned twice and taken back more than they earned (a
+    handler refuses or caps those; a model says what it should do)."""
+    refs = st.sampled_from(["o1", "o2", "o3", "r1"])
+    step = st.tuples(st.sampled_from(["earn", "take"]), refs, st.integers(1, 3_000))
+    return draw(st.lists(step, max_size=max_size))
+
+
+@st.composite
+def mall_items(draw: st.DrawFn) -> MallItem:
+    """A mall item built through :meth:`MallItem.new`: points, maybe a cash part, some stock."""
+    cash = draw(st.one_of(st.none(), st.integers(1, 100_000).map(lambda m: Money(m, "CNY"))))
+    return MallItem.new(
+        id=draw(st.uuids(version=4)),
+        name=draw(st.sampled_from(["mug", "tea", "杯子", "lamp"])),
+        points=draw(st.integers(1, 100_000)),
+        cash=cash,
+        stock=draw(st.integers(0, 50)),
+        low_stock=draw(st.integers(0, 10)),
+    )
+
+
 __all__ = [
     "TIME_ZONES",
+    "growth_steps",
+    "level_rules",
+    "mall_items",
     "expiry_policies",
     "grant_times",
     "points_accounts",
