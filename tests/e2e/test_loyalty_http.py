@@ -135,3 +135,30 @@ async def test_a_customer_reads_their_level_and_what_the_next_one_needs(
     )
     operator = bearer(settings, "op-1", "operator", "points.read")
     problem(await client.get("/me/membership", headers=operator), 403, "auth.customer_only")
+
+
+async def test_operators_read_a_members_level_and_the_programme(
+    client: Client, shop: MemoryShop, settings: Settings
+) -> None:
+    await shop.runtime.bus.handle(
+        OrderCompleted(user_id=ALICE, order_id=uuid.uuid4(), paid=600_000)
+    )
+    reader = bearer(settings, "op-1", "operator", "points.read")
+    member = (await client.get(f"/members/{ALICE}", headers=reader)).json()
+    assert (member["level_name"], member["growth"], member["next_level"]) == (
+        "gold",
+        6000,
+        "diamond",
+    )
+    programme = (await client.get("/loyalty/programme", headers=reader)).json()
+    assert programme["expiry"] == "calendar"
+    assert programme["check_in_scale"][:3] == [5, 8, 12]
+    assert [level["name"] for level in programme["levels"]] == [
+        "normal",
+        "silver",
+        "gold",
+        "diamond",
+    ]
+    alice = bearer(settings, str(ALICE), "customer")
+    problem(await client.get(f"/members/{ALICE}", headers=alice), 403, "auth.permission_required")
+    problem(await client.get("/loyalty/programme", headers=alice), 403, "auth.permission_required")

@@ -1,4 +1,5 @@
-"""Loyalty over HTTP: points and membership (:mod:`.points`), the points mall (:mod:`.mall`).
+"""Loyalty over HTTP: points (:mod:`.points`), membership and the programme (:mod:`.members`),
+the points mall (:mod:`.mall`).
 ``LOYALTY_CONTROLLERS`` is what the loyalty plug-in serves."""
 
 from __future__ import annotations
@@ -8,8 +9,13 @@ from typing import Final
 from litestar import Controller
 
 from shop_adapters.http.loyalty.mall import MallController
+from shop_adapters.http.loyalty.members import MembershipController
 from shop_adapters.http.loyalty.points import POINTS_CONTROLLERS, READ, WRITE
 
-LOYALTY_CONTROLLERS: Final[list[type[Controller]]] = [*POINTS_CONTROLLERS, MallController]
+LOYALTY_CONTROLLERS: Final[list[type[Controller]]] = [
+    *POINTS_CONTROLLERS,
+    MembershipController,
+    MallController,
+]
 
 __all__ = ["LOYALTY_CONTROLLERS", "READ", "WRITE"]

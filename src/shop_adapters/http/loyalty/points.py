@@ -28,11 +28,8 @@ from shop_adapters.http.problems import problem_spec
 from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.loyalty import commands as c
-from shop_app.loyalty.membership import MembershipHandlers
-from shop_app.loyalty.queries import EntryView, MemberReads, PointsQueries, PointsSummary
+from shop_app.loyalty.queries import EntryView, PointsQueries, PointsSummary
 from shop_app.shared.auth import Principal
-from shop_domain.loyalty.membership import benefits
-from shop_domain.loyalty.programme import Programme
 
 READ: Final = "points.read"
 WRITE: Final = "points.write"
@@ -113,19 +110,6 @@ class MovedOut(msgspec.Struct, frozen=True):
     held: int
 
 
-class MembershipOut(msgspec.Struct, frozen=True):
-    """MEM-1: the caller's level (0 the first), its name and points multiplier, growth over
-    their life and over the window levels are read off, and what the next level needs."""
-
-    level: int
-    level_name: str
-    points_multiplier: str
-    growth: int
-    window_growth: int
-    next_level: str | None
-    growth_to_next_level: int | None
-
-
 class MakeUpIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     day: dt.date
 
@@ -189,34 +173,6 @@ class PointsCustomerController(Controller):
         return _checked_in(await commands.send(command))
 
 
-class MembershipController(Controller):
-    path = "/me/membership"
-    tags = ["membership"]
-    guards = [customer_only]
-
-    @get("/", summary="The caller's level and growth (MEM-1)")
-    async def mine(
-        self, runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]
-    ) -> MembershipOut:
-        programme = runtime.get(Programme)
-        since = MembershipHandlers(programme).window_start(runtime.clock.now())
-        level, growth, window = await runtime.get(MemberReads).growth_of(
-            user_id_of(principal), since
-        )
-        rules = programme.levels
-        held = benefits(rules, level)
-        following = rules.levels[level + 1] if level + 1 < len(rules.levels) else None
-        return MembershipOut(
-            level=held.number,
-            level_name=held.name,
-            points_multiplier=str(held.points_multiplier),
-            growth=growth,
-            window_growth=window,
-            next_level=following.name if following else None,
-            growth_to_next_level=max(0, following.min_growth - window) if following else None,
-        )
-
-
 class PointsAdminController(Controller):
     path = "/points/accounts"
     tags = ["points"]
@@ -264,6 +220,6 @@ class PointsAdminController(Controller):
         return MovedOut(moved.points, moved.balance, moved.pending, moved.held)
 
 
-POINTS_CONTROLLERS: Final = [PointsCustomerController, MembershipController, PointsAdminController]
+POINTS_CONTROLLERS: Final = [PointsCustomerController, PointsAdminController]
 
 __all__ = ["POINTS_CONTROLLERS", "READ", "WRITE"]
