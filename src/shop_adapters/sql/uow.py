@@ -40,12 +40,14 @@ _IDEMPOTENCY_GET = Prepared(
 )
 
 
-def _insert_ignoring_conflicts(dialect: str, table: Any) -> Any:
+def insert_ignoring_conflicts(dialect: str, table: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` on either backend (a row that would break a unique
+    key is skipped, not an error)."""
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert_(table).on_conflict_do_nothing()
 
 
-_IDEMPOTENCY_PUT = Prepared(lambda dialect: _insert_ignoring_conflicts(dialect, idempotency_keys))
+_IDEMPOTENCY_PUT = Prepared(lambda dialect: insert_ignoring_conflicts(dialect, idempotency_keys))
 
 
 class SqlIdempotencyStore:
@@ -120,6 +122,10 @@ class SqlUnitOfWork(UnitOfWork):
         await self.connection.close()
 
 
+_OPENING: dict[str, Prepared] = {}
+"""Per table, the insert that :meth:`SqlRepository._opened_once` skips on a conflict."""
+
+
 class SqlRepository(Generic[A]):
     """Base of the SQL repositories of one mapped aggregate type."""
 
@@ -152,6 +158,23 @@ class SqlRepository(Generic[A]):
 
     def add(self, aggregate: A) -> None:
         self._tracker.add(self.table, aggregate)
+
+    async def _opened_once(self, locked: Prepared, params: Mapping[str, Any], empty: A) -> A:
+        """The aggregate ``locked`` selects, locked — or ``empty`` written first when there is
+        none. Two transactions opening the same one at once (a unique key, such as one per
+        user) make one row: the second's insert is skipped and it waits for the first's."""
+        found = await self._load(locked, params, locked=True)
+        if not found:
+            table = self.table
+            insert = _OPENING.get(table.name)
+            if insert is None:
+                insert = _OPENING[table.name] = Prepared(
+                    lambda dialect: insert_ignoring_conflicts(dialect, table.table)
+                )
+            row = {**table.params(table.dump(empty)), "version": 1}
+            await self._link.execute(insert, row)
+            found = await self._load(locked, params, locked=True)
+        return found[0]
 
     def add_many(self, aggregates: Sequence[A]) -> None:
         """New aggregates in bulk: one multi-row ``INSERT`` at the next flush."""

@@ -11,7 +11,6 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.loyalty.mapping import MEMBERS
@@ -22,11 +21,6 @@ from shop_domain.loyalty.membership import GrowthSource, Member
 G = member_growth.c
 _LOCKED = Prepared(
     MEMBERS.select_all.where(members.c.user_id == bindparam("user_id")).with_for_update()
-)
-_OPEN = Prepared(
-    lambda dialect: (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        members
-    ).on_conflict_do_nothing(index_elements=["user_id"])
 )
 _EARNED = Prepared(
     select(G.amount, G.key).where(
@@ -56,13 +50,8 @@ class SqlMemberRepository(SqlRepository[Member]):
     table = MEMBERS
 
     async def opened(self, user_id: uuid.UUID, now: dt.datetime, new_id: uuid.UUID) -> Member:
-        found = await self._load(_LOCKED, {"user_id": user_id}, locked=True)
-        if found:
-            return found[0]
         empty = Member.open(id=new_id, user_id=user_id, now=now)
-        await self._link.execute(_OPEN, {**MEMBERS.params(MEMBERS.dump(empty)), "version": 1})
-        found = await self._load(_LOCKED, {"user_id": user_id}, locked=True)
-        return found[0]
+        return await self._opened_once(_LOCKED, {"user_id": user_id}, empty)
 
     async def earned(
         self, member: Member, source: GrowthSource, ref: str

@@ -21,7 +21,6 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import bindparam, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.loyalty.mapping import ACCOUNTS, CHECK_INS, LOTS, ORDERS
@@ -49,11 +48,6 @@ _BY_USER = Prepared(ACCOUNTS.select_all.where(points_accounts.c.user_id == bindp
 _BY_USER_LOCKED = Prepared(
     ACCOUNTS.select_all.where(points_accounts.c.user_id == bindparam("user_id")).with_for_update()
 )
-_OPEN_ACCOUNT = Prepared(
-    lambda dialect: (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        points_accounts
-    ).on_conflict_do_nothing(index_elements=["user_id"])
-)
 _LOT_WITH_REF = Prepared(
     LOTS.select_all.where(
         _lots.account_id == bindparam("account_id"),
@@ -64,11 +58,6 @@ _LOT_WITH_REF = Prepared(
 _CALENDAR = Prepared(CHECK_INS.select_all.where(points_check_ins.c.user_id == bindparam("user_id")))
 _CALENDAR_LOCKED = Prepared(
     CHECK_INS.select_all.where(points_check_ins.c.user_id == bindparam("user_id")).with_for_update()
-)
-_OPEN_CALENDAR = Prepared(
-    lambda dialect: (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        points_check_ins
-    ).on_conflict_do_nothing(index_elements=["user_id"])
 )
 _SPEND_ORDER = (_lots.spend_until, _lots.granted_at, _lots.id)
 _OPEN = LOTS.select_all.where(_lots.account_id == bindparam("account_id"), _lots.remaining > 0)
@@ -112,15 +101,8 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
     ) -> PointsAccount:
         """The user's account, locked; opened (with ``new_id``) when there is none yet. Two
         first grants at once open one account: the second waits for the first's row."""
-        found = await self.for_user(user_id)
-        if found is not None:
-            return found
         empty = PointsAccount.open(id=new_id, user_id=user_id, now=now)
-        row = ACCOUNTS.params(ACCOUNTS.dump(empty))
-        await self._link.execute(_OPEN_ACCOUNT, {**row, "version": 1})
-        opened = await self.for_user(user_id)
-        assert opened is not None
-        return opened
+        return await self._opened_once(_BY_USER_LOCKED, {"user_id": user_id}, empty)
 
     async def lot_with_ref(self, account: PointsAccount, source: Source, ref: str) -> Lot | None:
         for lot in account.lots.values():
@@ -220,15 +202,8 @@ class SqlCheckInRepository(SqlRepository[CheckInCalendar]):
 
     async def opened(self, user_id: uuid.UUID, new_id: uuid.UUID) -> CheckInCalendar:
         """Locked; opened once under racing first check-ins (as accounts are)."""
-        found = await self._load(_CALENDAR_LOCKED, {"user_id": user_id}, locked=True)
-        if found:
-            return found[0]
         empty = CheckInCalendar(id=new_id, user_id=user_id)
-        await self._link.execute(
-            _OPEN_CALENDAR, {**CHECK_INS.params(CHECK_INS.dump(empty)), "version": 1}
-        )
-        found = await self._load(_CALENDAR_LOCKED, {"user_id": user_id}, locked=True)
-        return found[0]
+        return await self._opened_once(_CALENDAR_LOCKED, {"user_id": user_id}, empty)
 
 
 __all__ = ["FIRST_PAGE", "MAX_PAGE", "SqlCheckInRepository", "SqlPointsAccountRepository"]
