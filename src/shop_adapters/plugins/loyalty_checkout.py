@@ -22,10 +22,10 @@ class LoyaltyPoints:
             user = uuid.UUID(user_id)
         except ValueError:
             return None
-        summary = await self._queries.summary(user, now)
-        if summary.available <= 0:
+        available = await self._queries.available(user, now)
+        if available <= 0:
             return None
-        return PointsOffer(summary.available, self._rules.per_unit, self._rules.max_share)
+        return PointsOffer(available, self._rules.per_unit, self._rules.max_share)
 
 
 __all__ = ["LoyaltyPoints"]

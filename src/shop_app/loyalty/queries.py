@@ -59,6 +59,11 @@ class PointsQueries(Protocol):
         """The user's entries, newest first."""
         ...
 
+    async def available(self, user_id: uuid.UUID, now: dt.datetime) -> int:
+        """What the user may spend at ``now`` (the summary's ``available``, read alone: a quote
+        asks it on every call)."""
+        ...
+
     async def due_lots(self, now: dt.datetime) -> int:
         """How many lots with points left are due at ``now`` (what the sweep has to do)."""
         ...

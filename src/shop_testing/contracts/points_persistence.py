@@ -115,13 +115,16 @@ class PointsPersistenceContract:
         backend.clock.advance(days=20)
         summary = await backend.points_queries().summary(USER, backend.clock.now())
         assert (summary.balance, summary.available, summary.expiring_soon) == (70, 70, 70)
+        assert await backend.points_queries().available(USER, backend.clock.now()) == 70
         assert summary.next_expiry == MONTHLY.expiry.expires_at(granted_at)
         backend.clock.advance(days=20)
         # due, and not yet swept: still in the balance, no longer available
         summary = await backend.points_queries().summary(USER, backend.clock.now())
         assert (summary.balance, summary.available, summary.expiring_soon) == (70, 0, 0)
+        assert await backend.points_queries().available(USER, backend.clock.now()) == 0
         empty = await backend.points_queries().summary(OTHER, backend.clock.now())
         assert (empty.balance, empty.available, empty.next_expiry) == (0, 0, None)
+        assert await backend.points_queries().available(OTHER, backend.clock.now()) == 0
 
     @pytest.mark.rule("PTS-7")
     async def test_the_sweep_writes_what_each_account_would_and_only_once(

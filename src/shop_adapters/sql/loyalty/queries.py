@@ -73,6 +73,18 @@ class SqlPointsQueries(SqlReads):
         items = tuple(EntryView(**row._mapping) for row in rows)
         return Page(items, total, paging.page, paging.page_size)
 
+    async def available(self, user_id: uuid.UUID, now: dt.datetime) -> int:
+        due = (
+            select(func.coalesce(func.sum(L.remaining), 0))
+            .where(L.account_id == A.id, L.remaining > 0, L.spend_until <= now)
+            .scalar_subquery()
+        )
+        async with self._engine.connect() as conn:
+            found = (
+                await conn.execute(select(A.balance - due).where(A.user_id == user_id))
+            ).scalar_one_or_none()
+        return max(0, int(found or 0))
+
     async def due_lots(self, now: dt.datetime) -> int:
         async with self._engine.connect() as conn:
             query = select(func.count()).where(L.remaining > 0, L.spend_until <= now)
