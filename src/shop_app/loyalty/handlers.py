@@ -134,13 +134,13 @@ class PointsHandlers:
         self, command: c.EarnPendingPoints, uow: LoyaltyUnitOfWork
     ) -> c.PointsMoved:
         check_points(command.points)
-        await self._opened(uow, command.user_id)
         return await self._order(
             uow,
             command,
             lambda a, now: a.earn_pending(
                 command.order_id, command.key, command.points, command.paid, now
             ),
+            account=await self._opened(uow, command.user_id),
         )
 
     async def release_pending(
@@ -158,10 +158,9 @@ class PointsHandlers:
         what the order earned."""
         account = await self._existing(uow, command.user_id, command.order_id)
         now = uow.clock.now()
-        await uow.points_accounts.load_for(account, now, orders=(command.order_id,))
-        order = account.orders.get(command.order_id)
-        earned = order.earned if order is not None else 0
-        await uow.points_accounts.load_for(account, now, points=earned, orders=(command.order_id,))
+        await uow.points_accounts.load_for(
+            account, now, orders=(command.order_id,), cover_earned=True
+        )
         moved = account.reverse(
             command.order_id, command.key, command.refunded, self.programme, now
         )
@@ -174,10 +173,13 @@ class PointsHandlers:
         act: Callable[[PointsAccount, dt.datetime], int],
         *,
         points: int = 0,
+        account: PointsAccount | None = None,
     ) -> c.PointsMoved:
+        """Run ``act`` on the user's account (``account`` when the caller holds it already)."""
         if points:
             check_points(points)
-        account = await self._existing(uow, command.user_id, command.order_id, points)
+        if account is None:
+            account = await self._existing(uow, command.user_id, command.order_id, points)
         now = uow.clock.now()
         await uow.points_accounts.load_for(account, now, points=points, orders=(command.order_id,))
         return _moved(account, act(account, now))

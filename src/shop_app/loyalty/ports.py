@@ -43,9 +43,11 @@ class PointsAccountRepository(Protocol):
         *,
         points: int = 0,
         orders: Collection[uuid.UUID] = (),
+        cover_earned: bool = False,
     ) -> None:
         """Attach what an operation at ``now`` needs: the orders named, the open lots that cover
-        ``points`` (and every due one), the lots the orders name."""
+        ``points`` — or, with ``cover_earned``, what the named orders earned, whichever is more
+        (a reversal may take all of it back) — and every due one, the lots the orders name."""
         ...
 
 

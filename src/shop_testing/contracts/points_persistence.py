@@ -88,6 +88,26 @@ class PointsPersistenceContract:
         with pytest.raises(InsufficientPoints):
             await bus.handle(c.SpendPoints(user_id=OTHER, order_id=ORDER, key="pay", points=1))
 
+    @pytest.mark.rule("PTS-6")
+    async def test_a_refund_takes_earned_points_back_from_the_orders_own_lot_first(
+        self, backend: Backend
+    ) -> None:
+        bus = backend.points_bus(MONTHLY)
+        await _grant(backend, 50)
+        backend.clock.advance(days=1)
+        earn = c.EarnPendingPoints(
+            user_id=USER, order_id=ORDER, key="paid", points=100, paid=10_000
+        )
+        await bus.handle(earn)
+        await bus.handle(c.ReleasePendingPoints(user_id=USER, order_id=ORDER, key="closed"))
+        other = uuid.UUID(int=0x0A02)
+        spent = await bus.handle(c.SpendPoints(user_id=USER, order_id=other, key="pay", points=30))
+        assert spent.balance == 120  # the 30 came from the older grant
+        refund = c.ReversePoints(user_id=USER, order_id=ORDER, key="refund", refunded=10_000)
+        reversed_ = await bus.handle(refund)
+        assert (reversed_.points, reversed_.balance) == (100, 20)  # the order's own lot, whole
+        assert (await bus.handle(refund)).balance == 20  # a retry takes nothing more
+
     @pytest.mark.rule("PTS-3")
     async def test_a_spend_reads_the_lots_it_takes_not_the_history(self, backend: Backend) -> None:
         never = Programme(Never())

@@ -126,6 +126,7 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         *,
         points: int = 0,
         orders: Collection[uuid.UUID] = (),
+        cover_earned: bool = False,
     ) -> None:
         """Attach to ``account`` the lots and orders an operation at ``now`` needs: the orders
         named, the open lots that cover ``points`` (and every due one), the lots the orders
@@ -151,6 +152,9 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
             for o in orders
             if o in account.orders and account.orders[o].lot_id is not None
         }
+        if cover_earned:
+            earned = sum(account.orders[o].earned for o in orders if o in account.orders)
+            points = max(points, earned)
         await self._open_lots(account, now, points)
         missing = [lot_id for lot_id in named if lot_id not in account.lots]
         if missing:
