@@ -18,7 +18,6 @@ from shop_app.loyalty.ports import LoyaltyUnitOfWork
 from shop_app.shared import codec
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.errors import InvalidProgramme
-from shop_domain.loyalty.expiry import add_months
 from shop_domain.loyalty.membership import GrowthSource, LevelRules, Member
 from shop_domain.loyalty.programme import Programme
 
@@ -91,6 +90,7 @@ codec.register(Growth, GrowthSource)
 
 class MembershipHandlers:
     def __init__(self, programme: Programme) -> None:
+        self.programme = programme
         self.rules: LevelRules = programme.levels
         self._zone = zoneinfo.ZoneInfo(programme.time_zone)
 
@@ -103,11 +103,6 @@ class MembershipHandlers:
             TakeBackGrowth: self.take_back,
             ReevaluateLevels: self.reevaluate,
         }
-
-    def window_start(self, now: dt.datetime) -> dt.datetime:
-        local = now.astimezone(self._zone)
-        day = add_months(local.date(), -self.rules.window_months)
-        return dt.datetime.combine(day, local.time(), tzinfo=self._zone)
 
     async def signed_in(self, command: SignedIn, uow: LoyaltyUnitOfWork) -> Growth:
         day = uow.clock.now().astimezone(self._zone).date().isoformat()
@@ -151,7 +146,7 @@ class MembershipHandlers:
             raise InvalidProgramme(f"a re-evaluation step takes 1..{MAX_REEVALUATION_STEP}")
         now = uow.clock.now()
         due = await uow.members.due_for_evaluation(now - dt.timedelta(days=1), command.limit)
-        since = self.window_start(now)
+        since = self.programme.growth_window_start(now)
         for user_id in due:
             member = await uow.members.opened(user_id, now, uow.ids.new_id())
             member.reevaluate(await uow.members.window_growth(member, since), self.rules, now)
@@ -170,7 +165,7 @@ class MembershipHandlers:
         gained, _ = await uow.members.earned(member, source, ref)
         if gained:  # earned once per ref: a retry answers the same
             return Growth(moved=gained, growth=member.growth, level=member.level)
-        window = await uow.members.window_growth(member, self.window_start(now))
+        window = await uow.members.window_growth(member, self.programme.growth_window_start(now))
         moved = member.earn(source, ref, amount, window_growth=window, rules=self.rules, now=now)
         return Growth(moved=moved, growth=member.growth, level=member.level)
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import enum
+import zoneinfo
 from typing import Any
 
 import attrs
 
 from shop_domain.loyalty.earning import EarningRules
 from shop_domain.loyalty.errors import InvalidProgramme
-from shop_domain.loyalty.expiry import Calendar, ExpiryPolicy, Never, Rolling, zone_name
+from shop_domain.loyalty.expiry import (
+    Calendar,
+    ExpiryPolicy,
+    Never,
+    Rolling,
+    add_months,
+    zone_name,
+)
 from shop_domain.loyalty.membership import LevelRules
 
 
@@ -70,6 +79,14 @@ class Programme:
     """Membership: levels by growth and what earns growth (MEM-1..3)."""
     time_zone: str = attrs.field(default="Asia/Shanghai", converter=zone_name)
     """Where the programme's days end (a check-in's day; an expiry policy has its own)."""
+
+    def growth_window_start(self, now: dt.datetime) -> dt.datetime:
+        """Where the growth that decides a level starts: ``levels.window_months`` before
+        ``now``, on the programme's clock (MEM-3)."""
+        zone = zoneinfo.ZoneInfo(self.time_zone)
+        local = now.astimezone(zone)
+        day = add_months(local.date(), -self.levels.window_months)
+        return dt.datetime.combine(day, local.time(), tzinfo=zone)
 
 
 __all__ = ["CheckoutRules", "Programme", "ShortfallPolicy"]

@@ -19,7 +19,6 @@ from shop_adapters.http.auth import customer_only, operator_only, requires
 from shop_adapters.http.giftcards.customer import user_id_of
 from shop_adapters.http.loyalty.points import READ
 from shop_adapters.runtime import Runtime
-from shop_app.loyalty.membership import MembershipHandlers
 from shop_app.loyalty.queries import MemberReads
 from shop_app.shared.auth import Principal
 from shop_domain.loyalty.membership import benefits
@@ -70,7 +69,7 @@ class ProgrammeOut(msgspec.Struct, frozen=True):
 
 async def membership_of(runtime: Runtime, user_id: uuid.UUID) -> MembershipOut:
     programme = runtime.get(Programme)
-    since = MembershipHandlers(programme).window_start(runtime.clock.now())
+    since = programme.growth_window_start(runtime.clock.now())
     level, growth, window = await runtime.get(MemberReads).growth_of(user_id, since)
     rules = programme.levels
     held = benefits(rules, level)
