@@ -150,10 +150,10 @@ async def test_operators_read_a_members_level_and_the_programme(
         6000,
         "diamond",
     )
-    programme = (await client.get("/loyalty/programme", headers=reader)).json()
-    assert programme["expiry"] == "calendar"
-    assert programme["check_in_scale"][:3] == [5, 8, 12]
-    assert [level["name"] for level in programme["levels"]] == [
+    programme = (await client.get("/loyalty/programme", headers=reader)).json()["programme"]
+    assert programme["expiry"]["policy"] == "calendar"
+    assert programme["earning"]["check_in_scale"][:3] == [5, 8, 12]
+    assert [level["name"] for level in programme["levels"]["levels"]] == [
         "normal",
         "silver",
         "gold",

@@ -1,9 +1,12 @@
-"""Loyalty as a plug-in: points accounts with lots, expiry, holds and reversals (PTS-*).
+"""Loyalty as a plug-in: points accounts with lots, expiry, holds and reversals (PTS-*),
+membership, the points mall.
 
-Its settings are the points programme: ``SHOP_POINTS_EXPIRY`` (``calendar:1`` — points of year
-N last to the end of year N+1 —, ``rolling:<months>`` or ``never``), ``SHOP_POINTS_TIME_ZONE``
-(where days and years end, ``Asia/Shanghai``) and ``SHOP_POINTS_SHORTFALL`` (``clamp`` or
-``negative``: what a reversal does when the points it takes back were spent, PTS-6).
+Its settings are the installation's points programme — in force until an operator changes it
+over HTTP (``PUT /loyalty/programme``; the stored one wins from then on):
+``SHOP_POINTS_EXPIRY`` (``calendar:1`` — points of year N last to the end of year N+1 —,
+``rolling:<months>`` or ``never``), ``SHOP_POINTS_TIME_ZONE`` (where days and years end,
+``Asia/Shanghai``) and ``SHOP_POINTS_SHORTFALL`` (``clamp`` or ``negative``: what a reversal
+does when the points it takes back were spent, PTS-6).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from shop_adapters.sql.loyalty.mall import SqlMallItemRepository, SqlRedemptionR
 from shop_adapters.sql.loyalty.mall_queries import SqlMallQueries
 from shop_adapters.sql.loyalty.member_queries import SqlMemberLevels
 from shop_adapters.sql.loyalty.members import SqlMemberRepository
+from shop_adapters.sql.loyalty.programme import SqlProgrammeReads, SqlProgrammeRepository
 from shop_adapters.sql.loyalty.queries import SqlPointsQueries
 from shop_adapters.sql.loyalty.repositories import (
     SqlCheckInRepository,
@@ -33,6 +37,11 @@ from shop_app.loyalty.handlers import points_command_handlers
 from shop_app.loyalty.mall import mall_command_handlers
 from shop_app.loyalty.membership import membership_command_handlers
 from shop_app.loyalty.ports import PointsMultipliers
+from shop_app.loyalty.programme import (
+    CurrentProgramme,
+    ProgrammeReads,
+    programme_command_handlers,
+)
 from shop_app.loyalty.queries import MallQueries, MemberReads, PointsQueries
 from shop_app.pricing.customers import CustomerFactsSource
 from shop_app.pricing.quoting import PointsSource
@@ -74,13 +83,16 @@ class LoyaltySettings:
 
 
 def _wire(wiring: Wiring) -> None:
-    programme = wiring.settings.section(LoyaltySettings).programme
-    wiring.add(Programme, programme)
+    installed = wiring.settings.section(LoyaltySettings).programme
+    reads = SqlProgrammeReads(wiring.engine)
+    wiring.add(ProgrammeReads, reads)
+    programme = CurrentProgramme(reads, installed)
+    wiring.add(CurrentProgramme, programme)
     wiring.add(PointsQueries, SqlPointsQueries(wiring.engine))
     levels = SqlMemberLevels(wiring.engine)
     wiring.add(MemberReads, levels)
     wiring.add(MallQueries, SqlMallQueries(wiring.engine))
-    wiring.add(PointsMultipliers, LevelMultipliers(levels, programme.levels))
+    wiring.add(PointsMultipliers, LevelMultipliers(levels, programme))
     # member levels in pricing's audiences and member prices (registered after pricing's facts)
     wiring.add(CustomerFactsSource, MemberFacts(wiring.resolve(CustomerFactsSource), levels))
     # points pay in pricing's quotes (PTS-4): registered after pricing's default of none
@@ -88,8 +100,9 @@ def _wire(wiring: Wiring) -> None:
 
 
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
-    programme = wiring.resolve(Programme)
+    programme = wiring.resolve(CurrentProgramme)
     return {
+        **programme_command_handlers(programme.installed, programme),
         **points_command_handlers(programme),
         **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
         **membership_command_handlers(programme),
@@ -110,11 +123,13 @@ PLUGIN = ContextPlugin(
         "members": SqlMemberRepository,
         "mall_items": SqlMallItemRepository,
         "mall_redemptions": SqlRedemptionRepository,
+        "loyalty_programmes": SqlProgrammeRepository,
     },
     cli="shop_adapters.cli.loyalty:LOYALTY_COMMANDS",
     http="shop_adapters.http.loyalty:LOYALTY_CONTROLLERS",
     services=(
-        Programme,
+        CurrentProgramme,
+        ProgrammeReads,
         PointsQueries,
         MemberReads,
         MallQueries,

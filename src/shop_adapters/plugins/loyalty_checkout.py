@@ -7,15 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from shop_app.loyalty.programme import ProgrammeSource
 from shop_app.loyalty.queries import PointsQueries
-from shop_domain.loyalty.programme import Programme
 from shop_domain.pricing.engine import PointsOffer
 
 
 class LoyaltyPoints:
-    def __init__(self, queries: PointsQueries, programme: Programme) -> None:
+    def __init__(self, queries: PointsQueries, programme: ProgrammeSource) -> None:
         self._queries = queries
-        self._rules = programme.checkout
+        self._programme = programme
 
     async def offer_of(self, user_id: str, now: dt.datetime) -> PointsOffer | None:
         try:
@@ -25,7 +25,8 @@ class LoyaltyPoints:
         available = await self._queries.available(user, now)
         if available <= 0:
             return None
-        return PointsOffer(available, self._rules.per_unit, self._rules.max_share)
+        rules = (await self._programme.current()).checkout
+        return PointsOffer(available, rules.per_unit, rules.max_share)
 
 
 __all__ = ["LoyaltyPoints"]

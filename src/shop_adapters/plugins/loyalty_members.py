@@ -11,19 +11,21 @@ from typing import Any
 
 import attrs
 
+from shop_app.loyalty.programme import ProgrammeSource
 from shop_app.loyalty.queries import MemberReads
 from shop_app.pricing.customers import CustomerFactsSource
-from shop_domain.loyalty.membership import LevelRules, benefits
+from shop_domain.loyalty.membership import benefits
 from shop_domain.pricing.terms import CustomerFacts
 
 
 class LevelMultipliers:
-    def __init__(self, levels: MemberReads, rules: LevelRules) -> None:
+    def __init__(self, levels: MemberReads, programme: ProgrammeSource) -> None:
         self._levels = levels
-        self._rules = rules
+        self._programme = programme
 
     async def multiplier(self, user_id: uuid.UUID) -> decimal.Decimal:
-        return benefits(self._rules, await self._levels.level_of(user_id)).points_multiplier
+        rules = (await self._programme.current()).levels
+        return benefits(rules, await self._levels.level_of(user_id)).points_multiplier
 
 
 class MemberFacts:

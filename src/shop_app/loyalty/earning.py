@@ -17,6 +17,7 @@ import zoneinfo
 from shop_app.loyalty import commands as c
 from shop_app.loyalty.handlers import PointsHandlers
 from shop_app.loyalty.ports import LoyaltyUnitOfWork, PointsMultipliers
+from shop_app.loyalty.programme import ProgrammeSource, programme_source
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckIn
@@ -28,12 +29,12 @@ REF_MAX = 100
 
 
 class EarningHandlers:
-    def __init__(self, programme: Programme, multipliers: PointsMultipliers) -> None:
-        self.programme = programme
-        self.rules = programme.earning
+    def __init__(
+        self, programme: Programme | ProgrammeSource, multipliers: PointsMultipliers
+    ) -> None:
+        self.programmes = programme_source(programme)
         self.multipliers = multipliers
-        self._zone = zoneinfo.ZoneInfo(programme.time_zone)
-        self._points = PointsHandlers(programme)
+        self._points = PointsHandlers(self.programmes)
 
     def mapping(self) -> dict[type, CommandHandler]:
         return {
@@ -44,39 +45,42 @@ class EarningHandlers:
             c.EarnPurchasePoints: self.purchase,
         }
 
-    def today(self, now: dt.datetime) -> dt.date:
-        return now.astimezone(self._zone).date()
+    @staticmethod
+    def today(programme: Programme, now: dt.datetime) -> dt.date:
+        """The programme's local day at ``now``."""
+        return now.astimezone(zoneinfo.ZoneInfo(programme.time_zone)).date()
 
     async def check_in(self, command: c.CheckIn, uow: LoyaltyUnitOfWork) -> c.CheckedIn:
-        now = uow.clock.now()
+        now, programme = uow.clock.now(), await self.programmes.current()
         calendar = await uow.points_check_ins.opened(command.user_id, uow.ids.new_id())
-        done = calendar.check_in(self.today(now), self.rules, now)
+        done = calendar.check_in(self.today(programme, now), programme.earning, now)
         return await self._grant_day(uow, command.user_id, done, Source.CHECK_IN, now)
 
     async def make_up(self, command: c.MakeUpCheckIn, uow: LoyaltyUnitOfWork) -> c.CheckedIn:
-        now = uow.clock.now()
+        now, programme = uow.clock.now(), await self.programmes.current()
         calendar = await uow.points_check_ins.opened(command.user_id, uow.ids.new_id())
-        done = calendar.make_up(command.day, self.today(now), self.rules, now)
+        done = calendar.make_up(command.day, self.today(programme, now), programme.earning, now)
         return await self._grant_day(uow, command.user_id, done, Source.CHECK_IN, now)
 
     async def activity(
         self, command: c.GrantActivityPoints, uow: LoyaltyUnitOfWork
     ) -> c.PointsMoved:
-        points = self.rules.activity(command.activity)
+        points = (await self.programmes.current()).earning.activity(command.activity)
         return await self._grant_once(
             uow, command.user_id, points, Source.ACTIVITY, f"{command.activity}:{command.ref}"
         )
 
     async def review(self, command: c.GrantReviewPoints, uow: LoyaltyUnitOfWork) -> c.PointsMoved:
+        points = (await self.programmes.current()).earning.review
         return await self._grant_once(
-            uow, command.user_id, self.rules.review, Source.REVIEW, str(command.review_id)
+            uow, command.user_id, points, Source.REVIEW, str(command.review_id)
         )
 
     async def purchase(
         self, command: c.EarnPurchasePoints, uow: LoyaltyUnitOfWork
     ) -> c.PointsMoved:
         multiplier = await self.multipliers.multiplier(command.user_id)
-        points = self.rules.purchase(command.paid, multiplier)
+        points = (await self.programmes.current()).earning.purchase(command.paid, multiplier)
         if not points:  # too little paid to earn a point: nothing pending
             now = uow.clock.now()
             return _moved(
@@ -119,7 +123,7 @@ class EarningHandlers:
                 points=points,
                 source=source,
                 lot_id=uow.ids.new_id(),
-                programme=self.programme,
+                programme=await self.programmes.current(),
                 now=now,
                 ref=ref,
             )
@@ -137,7 +141,7 @@ def _moved(account: PointsAccount, points: int) -> c.PointsMoved:
 
 
 def earning_command_handlers(
-    programme: Programme, multipliers: PointsMultipliers
+    programme: Programme | ProgrammeSource, multipliers: PointsMultipliers
 ) -> dict[type, CommandHandler]:
     return EarningHandlers(programme, multipliers).mapping()
 

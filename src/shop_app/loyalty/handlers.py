@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from shop_app.loyalty import commands as c
 from shop_app.loyalty.ports import LoyaltyUnitOfWork, SweepStep
+from shop_app.loyalty.programme import ProgrammeSource, programme_source
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.errors import (
@@ -30,8 +31,8 @@ MAX_SWEEP_STEP = 100_000
 
 
 class PointsHandlers:
-    def __init__(self, programme: Programme) -> None:
-        self.programme = programme
+    def __init__(self, programme: Programme | ProgrammeSource) -> None:
+        self.programmes = programme_source(programme)
 
     def mapping(self) -> dict[type, CommandHandler]:
         return {
@@ -59,7 +60,7 @@ class PointsHandlers:
             points=command.points,
             source=command.source,
             lot_id=uow.ids.new_id(),
-            programme=self.programme,
+            programme=await self.programmes.current(),
             now=now,
             ref=command.ref,
         )
@@ -79,7 +80,7 @@ class PointsHandlers:
             points=command.points,
             reason=command.reason,
             actor=command.actor,
-            programme=self.programme,
+            programme=await self.programmes.current(),
             now=now,
             lot_id=uow.ids.new_id(),
         )
@@ -146,11 +147,11 @@ class PointsHandlers:
     async def release_pending(
         self, command: c.ReleasePendingPoints, uow: LoyaltyUnitOfWork
     ) -> c.PointsMoved:
-        lot_id = uow.ids.new_id()
+        lot_id, programme = uow.ids.new_id(), await self.programmes.current()
         return await self._order(
             uow,
             command,
-            lambda a, now: a.release(command.order_id, command.key, lot_id, self.programme, now),
+            lambda a, now: a.release(command.order_id, command.key, lot_id, programme, now),
         )
 
     async def reverse(self, command: c.ReversePoints, uow: LoyaltyUnitOfWork) -> c.PointsMoved:
@@ -161,9 +162,8 @@ class PointsHandlers:
         await uow.points_accounts.load_for(
             account, now, orders=(command.order_id,), cover_earned=True
         )
-        moved = account.reverse(
-            command.order_id, command.key, command.refunded, self.programme, now
-        )
+        programme = await self.programmes.current()
+        moved = account.reverse(command.order_id, command.key, command.refunded, programme, now)
         return _moved(account, moved)
 
     async def _order(
@@ -213,7 +213,7 @@ def _moved(account: PointsAccount, points: int) -> c.PointsMoved:
     )
 
 
-def points_command_handlers(programme: Programme) -> dict[type, CommandHandler]:
+def points_command_handlers(programme: Programme | ProgrammeSource) -> dict[type, CommandHandler]:
     return PointsHandlers(programme).mapping()
 
 

@@ -20,12 +20,34 @@ from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckedIn, CheckInCalendar
 from shop_domain.loyalty.mall import MallItem, MallStockLow, Redemption, RedemptionChanged
 from shop_domain.loyalty.membership import GrowthChanged, LevelChanged, Member
+from shop_domain.loyalty.settings import ProgrammeChanged, ProgrammeSettings
 
 REGISTRY.aggregate(PointsAccount, "loyalty.points_account")
 REGISTRY.aggregate(CheckInCalendar, "loyalty.check_in_calendar")
 REGISTRY.aggregate(Member, "loyalty.member")
 REGISTRY.aggregate(MallItem, "loyalty.mall_item")
 REGISTRY.aggregate(Redemption, "loyalty.redemption")
+REGISTRY.aggregate(ProgrammeSettings, "loyalty.programme")
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class ProgrammeChangedV1(IntegrationEvent):
+    """An operator put ``revision`` of the points programme in force, changing its ``parts``
+    (``expiry``, ``shortfall``, ``time_zone``, ``earning``, ``checkout``, ``levels``), for
+    ``reason``; ``GET /loyalty/programme/revisions`` has the whole of it."""
+
+    type: ClassVar[str] = "loyalty.programme_changed"
+    version: ClassVar[int] = 1
+    revision: int
+    parts: tuple[str, ...]
+    actor: str
+    reason: str
+
+
+@REGISTRY.maps(ProgrammeChanged)
+def _programme(e: ProgrammeChanged) -> ProgrammeChangedV1:
+    return ProgrammeChangedV1(revision=e.revision, parts=e.parts, actor=e.actor, reason=e.reason)
 
 
 @REGISTRY.event

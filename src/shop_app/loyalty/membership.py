@@ -15,6 +15,7 @@ import zoneinfo
 import attrs
 
 from shop_app.loyalty.ports import LoyaltyUnitOfWork
+from shop_app.loyalty.programme import ProgrammeSource, programme_source
 from shop_app.shared import codec
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.errors import InvalidProgramme
@@ -89,10 +90,11 @@ codec.register(Growth, GrowthSource)
 
 
 class MembershipHandlers:
-    def __init__(self, programme: Programme) -> None:
-        self.programme = programme
-        self.rules: LevelRules = programme.levels
-        self._zone = zoneinfo.ZoneInfo(programme.time_zone)
+    def __init__(self, programme: Programme | ProgrammeSource) -> None:
+        self.programmes = programme_source(programme)
+
+    async def rules(self) -> LevelRules:
+        return (await self.programmes.current()).levels
 
     def mapping(self) -> dict[type, CommandHandler]:
         return {
@@ -105,26 +107,31 @@ class MembershipHandlers:
         }
 
     async def signed_in(self, command: SignedIn, uow: LoyaltyUnitOfWork) -> Growth:
-        day = uow.clock.now().astimezone(self._zone).date().isoformat()
-        return await self._earn(uow, command.user_id, GrowthSource.SIGN_IN, day, self.rules.sign_in)
+        programme = await self.programmes.current()
+        zone = zoneinfo.ZoneInfo(programme.time_zone)
+        day = uow.clock.now().astimezone(zone).date().isoformat()
+        sign_in = programme.levels.sign_in
+        return await self._earn(uow, command.user_id, GrowthSource.SIGN_IN, day, sign_in)
 
     async def order_completed(self, command: OrderCompleted, uow: LoyaltyUnitOfWork) -> Growth:
         if isinstance(command.paid, bool) or not isinstance(command.paid, int) or command.paid < 0:
             raise InvalidProgramme("an amount paid is a whole, non-negative number of minor units")
-        amount = self.rules.purchase(command.paid)
+        amount = (await self.rules()).purchase(command.paid)
         return await self._earn(
             uow, command.user_id, GrowthSource.PURCHASE, str(command.order_id), amount
         )
 
     async def review_approved(self, command: ReviewApproved, uow: LoyaltyUnitOfWork) -> Growth:
-        amount = self.rules.review if command.item_price >= self.rules.review_min_price else 0
+        rules = await self.rules()
+        amount = rules.review if command.item_price >= rules.review_min_price else 0
         return await self._earn(
             uow, command.user_id, GrowthSource.REVIEW, str(command.review_id), amount
         )
 
     async def photo_posted(self, command: PhotoPosted, uow: LoyaltyUnitOfWork) -> Growth:
+        amount = (await self.rules()).photo
         return await self._earn(
-            uow, command.user_id, GrowthSource.PHOTO, str(command.photo_id), self.rules.photo
+            uow, command.user_id, GrowthSource.PHOTO, str(command.photo_id), amount
         )
 
     async def take_back(self, command: TakeBackGrowth, uow: LoyaltyUnitOfWork) -> Growth:
@@ -146,10 +153,12 @@ class MembershipHandlers:
             raise InvalidProgramme(f"a re-evaluation step takes 1..{MAX_REEVALUATION_STEP}")
         now = uow.clock.now()
         due = await uow.members.due_for_evaluation(now - dt.timedelta(days=1), command.limit)
-        since = self.programme.growth_window_start(now)
+        programme = await self.programmes.current()
+        since = programme.growth_window_start(now)
         for user_id in due:
             member = await uow.members.opened(user_id, now, uow.ids.new_id())
-            member.reevaluate(await uow.members.window_growth(member, since), self.rules, now)
+            window = await uow.members.window_growth(member, since)
+            member.reevaluate(window, programme.levels, now)
         return len(due)
 
     async def _earn(
@@ -165,12 +174,16 @@ class MembershipHandlers:
         gained, _ = await uow.members.earned(member, source, ref)
         if gained:  # earned once per ref: a retry answers the same
             return Growth(moved=gained, growth=member.growth, level=member.level)
-        window = await uow.members.window_growth(member, self.programme.growth_window_start(now))
-        moved = member.earn(source, ref, amount, window_growth=window, rules=self.rules, now=now)
+        programme = await self.programmes.current()
+        window = await uow.members.window_growth(member, programme.growth_window_start(now))
+        rules = programme.levels
+        moved = member.earn(source, ref, amount, window_growth=window, rules=rules, now=now)
         return Growth(moved=moved, growth=member.growth, level=member.level)
 
 
-def membership_command_handlers(programme: Programme) -> dict[type, CommandHandler]:
+def membership_command_handlers(
+    programme: Programme | ProgrammeSource,
+) -> dict[type, CommandHandler]:
     return MembershipHandlers(programme).mapping()
 
 

@@ -54,11 +54,27 @@ def _levels(value: Any) -> tuple[MemberLevel, ...]:
     for n, level in enumerate(levels):
         if level.number != n or not level.name.strip():
             raise InvalidProgramme("member levels are numbered 0, 1, 2… and named")
+        if len(level.name) > 50 or not 0 <= level.min_growth <= MAX_GROWTH:
+            raise InvalidProgramme("a level's name is 1..50 characters, its growth 0..10^12")
         if n and level.min_growth <= levels[n - 1].min_growth:
             raise InvalidProgramme("each member level needs more growth than the one below it")
-        if not level.points_multiplier.is_finite() or level.points_multiplier < 0:
-            raise InvalidProgramme("a points multiplier is a decimal of at least 0")
+        multiplier = level.points_multiplier
+        if not multiplier.is_finite() or not 0 <= multiplier <= 100:
+            raise InvalidProgramme("a points multiplier is a decimal from 0 to 100")
     return levels
+
+
+def _whole(what: str, least: int = 0, most: int = MAX_GROWTH) -> Any:
+    def check(_instance: object, _attribute: object, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+            raise InvalidProgramme(f"{what} is a whole number from {least} to {most}")
+
+    return check
+
+
+def _rate(_instance: object, _attribute: object, value: Any) -> None:
+    if not isinstance(value, decimal.Decimal) or not value.is_finite() or not 0 <= value <= 10**6:
+        raise InvalidProgramme("growth per yuan is a decimal from 0 to 1,000,000")
 
 
 def _default_levels() -> tuple[MemberLevel, ...]:
@@ -74,17 +90,17 @@ def _default_levels() -> tuple[MemberLevel, ...]:
 @attrs.frozen
 class LevelRules:
     levels: tuple[MemberLevel, ...] = attrs.field(factory=_default_levels, converter=_levels)
-    window_months: int = 12
+    window_months: int = attrs.field(default=12, validator=_whole("the window's months", 1, 120))
     """The re-evaluation reads the growth earned over this many months."""
-    sign_in: int = 5
+    sign_in: int = attrs.field(default=5, validator=_whole("the growth of a sign-in"))
     """Growth of the first sign-in of a day."""
-    per_yuan: decimal.Decimal = decimal.Decimal(1)
+    per_yuan: decimal.Decimal = attrs.field(default=decimal.Decimal(1), validator=_rate)
     """Growth per yuan paid, at an order's completion."""
-    review: int = 10
-    review_min_price: int = 2000
+    review: int = attrs.field(default=10, validator=_whole("the growth of a review"))
+    review_min_price: int = attrs.field(default=2000, validator=_whole("a review's least price"))
     """Reviews of items of at least this price (minor units) earn growth."""
-    photo: int = 5
-    photos: int = 10
+    photo: int = attrs.field(default=5, validator=_whole("the growth of a photo"))
+    photos: int = attrs.field(default=10, validator=_whole("the photos earning growth", 0, 1000))
     """Only a member's first this many order photos earn growth."""
 
     def level_for(self, growth: int) -> MemberLevel:

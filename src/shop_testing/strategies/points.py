@@ -1,7 +1,7 @@
 """Strategies for loyalty (PTS, MEM): time zones with awkward rules, expiry policies, programmes,
 the instants lots are granted at (year ends, leap days and daylight-saving changes drawn often),
 accounts with some history built through the account's own commands, membership rules and
-growth steps, and mall items."""
+growth steps, whole programmes as operators set them, and mall items."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ import itertools
 import uuid
 import zoneinfo
 
+import attrs
 from hypothesis import strategies as st
 
 from shop_domain.loyalty.account import PointsAccount
+from shop_domain.loyalty.earning import EarningRules
 from shop_domain.loyalty.expiry import MAX_MONTHS, MAX_YEARS, Calendar, ExpiryPolicy, Never, Rolling
 from shop_domain.loyalty.lots import Source
 from shop_domain.loyalty.mall import MallItem
 from shop_domain.loyalty.membership import LevelRules, MemberLevel
-from shop_domain.loyalty.programme import Programme, ShortfallPolicy
+from shop_domain.loyalty.programme import CheckoutRules, Programme, ShortfallPolicy
 from shop_domain.shared.money import Money
 from shop_testing.strategies.common import NOW
 
@@ -122,6 +124,49 @@ def level_rules(draw: st.DrawFn) -> LevelRules:
         for n, bound in enumerate(bounds)
     )
     return LevelRules(levels=levels, window_months=draw(st.integers(1, 24)))
+
+
+@st.composite
+def full_programmes(draw: st.DrawFn) -> Programme:
+    """Programmes with every rule drawn — expiry, shortfall, the day's zone, earning (check-in
+    scale and bonus, make-ups, activities, reviews), checkout (rate, share) and membership
+    (levels and the growth of each behaviour): what an operator may set."""
+    earning = EarningRules(
+        minor_per_point=draw(st.integers(1, 100_000)),
+        check_in_scale=tuple(draw(st.lists(st.integers(1, 1_000), min_size=1, max_size=31))),
+        streak_bonus_every=draw(st.integers(1, 31)),
+        streak_bonus=draw(st.integers(0, 1_000)),
+        make_ups_per_month=draw(st.integers(0, 5)),
+        activities=draw(
+            st.dictionaries(
+                st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=20),
+                st.integers(1, 1_000),
+                max_size=5,
+            )
+        ),
+        review=draw(st.integers(1, 1_000)),
+    )
+    checkout = CheckoutRules(
+        per_unit=draw(st.integers(1, 10_000)),
+        max_share=decimal.Decimal(draw(st.integers(0, 100))) / 100,
+    )
+    levels = attrs.evolve(
+        draw(level_rules()),
+        sign_in=draw(st.integers(0, 100)),
+        per_yuan=decimal.Decimal(draw(st.integers(0, 40))) / 4,
+        review=draw(st.integers(0, 100)),
+        review_min_price=draw(st.integers(0, 100_000)),
+        photo=draw(st.integers(0, 100)),
+        photos=draw(st.integers(0, 50)),
+    )
+    return Programme(
+        expiry=draw(expiry_policies()),
+        shortfall=draw(st.sampled_from(ShortfallPolicy)),
+        earning=earning,
+        checkout=checkout,
+        levels=levels,
+        time_zone=draw(time_zones()),
+    )
 
 
 @st.composite

@@ -1,8 +1,8 @@
-"""Membership and the programme over HTTP (MEM-1, PTS-1..4).
+"""Membership over HTTP (MEM-1).
 
 The signed-in customer reads their level (``GET /me/membership``); operators with
-``points.read`` read any member's (``GET /members/{user_id}``) and the programme's rules —
-expiry, shortfall, earning, checkout, levels (``GET /loyalty/programme``).
+``points.read`` read any member's (``GET /members/{user_id}``). The programme's rules, levels
+among them, are :mod:`.programme`'s.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from shop_adapters.http.auth import customer_only, operator_only, requires
 from shop_adapters.http.giftcards.customer import user_id_of
 from shop_adapters.http.loyalty.points import READ
 from shop_adapters.runtime import Runtime
+from shop_app.loyalty.programme import CurrentProgramme
 from shop_app.loyalty.queries import MemberReads
 from shop_app.shared.auth import Principal
 from shop_domain.loyalty.membership import benefits
-from shop_domain.loyalty.programme import Programme
 
 READERS: Final = [requires(READ), operator_only]
 
@@ -40,35 +40,8 @@ class MembershipOut(msgspec.Struct, frozen=True):
     growth_to_next_level: int | None
 
 
-class LevelOut(msgspec.Struct, frozen=True):
-    level: int
-    name: str
-    min_growth: int
-    points_multiplier: str
-
-
-class ProgrammeOut(msgspec.Struct, frozen=True):
-    """The rules every account follows (read-only here: set by the installation)."""
-
-    expiry: str
-    expiry_params: dict[str, str | int]
-    shortfall: str
-    time_zone: str
-    minor_per_point: int
-    check_in_scale: list[int]
-    streak_bonus_every: int
-    streak_bonus: int
-    make_ups_per_month: int
-    activities: dict[str, int]
-    review_points: int
-    checkout_points_per_unit: int
-    checkout_max_share: str
-    levels: list[LevelOut]
-    level_window_months: int
-
-
 async def membership_of(runtime: Runtime, user_id: uuid.UUID) -> MembershipOut:
-    programme = runtime.get(Programme)
+    programme = await runtime.get(CurrentProgramme).current()
     since = programme.growth_window_start(runtime.clock.now())
     level, growth, window = await runtime.get(MemberReads).growth_of(user_id, since)
     rules = programme.levels
@@ -100,31 +73,6 @@ class MembershipController(Controller):
         self, user_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]
     ) -> MembershipOut:
         return await membership_of(runtime, user_id)
-
-    @get("/loyalty/programme", summary="The points programme's rules", guards=READERS)
-    async def programme(self, runtime: NamedDependency[Runtime]) -> ProgrammeOut:
-        p = runtime.get(Programme)
-        earning = p.earning
-        return ProgrammeOut(
-            expiry=p.expiry.name,
-            expiry_params=dict(p.expiry.params()),
-            shortfall=p.shortfall.value,
-            time_zone=p.time_zone,
-            minor_per_point=earning.minor_per_point,
-            check_in_scale=list(earning.check_in_scale),
-            streak_bonus_every=earning.streak_bonus_every,
-            streak_bonus=earning.streak_bonus,
-            make_ups_per_month=earning.make_ups_per_month,
-            activities=dict(earning.activities),
-            review_points=earning.review,
-            checkout_points_per_unit=p.checkout.per_unit,
-            checkout_max_share=str(p.checkout.max_share),
-            levels=[
-                LevelOut(level.number, level.name, level.min_growth, str(level.points_multiplier))
-                for level in p.levels.levels
-            ],
-            level_window_months=p.levels.window_months,
-        )
 
 
 __all__ = ["MembershipController", "membership_of"]

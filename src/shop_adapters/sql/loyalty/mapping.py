@@ -15,6 +15,8 @@ from typing import Any
 
 from shop_adapters.sql.loyalty.tables import (
     NEVER,
+    loyalty_programme_revisions,
+    loyalty_programmes,
     mall_items,
     mall_redemptions,
     member_growth,
@@ -28,10 +30,12 @@ from shop_adapters.sql.loyalty.tables import (
 from shop_adapters.sql.mapper import Children, TableMap, Value, money
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckInCalendar
+from shop_domain.loyalty.document import programme_document, programme_from_document
 from shop_domain.loyalty.lots import Entry, Lot, Part
 from shop_domain.loyalty.mall import MallItem, Redemption
 from shop_domain.loyalty.membership import GrowthEntry, Member
 from shop_domain.loyalty.orders import OrderPoints
+from shop_domain.loyalty.settings import ProgrammeRevision, ProgrammeSettings
 
 
 def _parts_from(rows: list[list[Any]]) -> list[Part]:
@@ -140,6 +144,23 @@ REDEMPTIONS = TableMap(
     values=[money("cash", "cash_minor", "cash_currency", optional=True)],
 )
 
+REVISIONS = TableMap(
+    ProgrammeRevision, loyalty_programme_revisions, parent_column="programme_id", versioned=False
+)
+PROGRAMMES = TableMap(
+    ProgrammeSettings,
+    loyalty_programmes,
+    values=[
+        Value(
+            "programme",
+            ("programme",),
+            programme_from_document,
+            lambda programme: (programme_document(programme),),
+        )
+    ],
+    children=[Children("revisions", REVISIONS, "programme_id", "revision", loaded=False)],
+)
+
 __all__ = [
     "ACCOUNTS",
     "CHECK_INS",
@@ -149,5 +170,7 @@ __all__ = [
     "MALL_ITEMS",
     "MEMBERS",
     "ORDERS",
+    "PROGRAMMES",
     "REDEMPTIONS",
+    "REVISIONS",
 ]

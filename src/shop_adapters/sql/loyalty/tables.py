@@ -16,6 +16,8 @@
   growth (append-only; once per source and ref, and once more for its revert).
 - ``mall_items`` (a CHECK keeps the stock at zero or more whatever two writers do) and
   ``mall_redemptions`` (PTS-9).
+- ``loyalty_programmes`` (one row: the programme in force, as a document, and its revision) and
+  ``loyalty_programme_revisions`` (append-only: every revision operators set, who, when, why).
 - ``points_entries``: the history, append-only (the migration adds triggers refusing UPDATE and
   DELETE on both backends), numbered per account.
 """
@@ -243,8 +245,40 @@ mall_redemptions = Table(
     Index("ix_mall_redemptions_user", "user_id", "created_at"),
 )
 
+loyalty_programmes = Table(
+    "loyalty_programmes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("programme", Json, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=True),
+    Column("changed_by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+loyalty_programme_revisions = Table(
+    "loyalty_programme_revisions",
+    metadata,
+    Column(
+        "programme_id",
+        Uuid,
+        ForeignKey(
+            "loyalty_programmes.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"
+        ),
+        primary_key=True,
+    ),
+    Column("revision", Integer, primary_key=True),
+    Column("document", Json, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("reason", String(500), nullable=False),
+)
+
 __all__ = [
     "NEVER",
+    "loyalty_programme_revisions",
+    "loyalty_programmes",
     "mall_items",
     "mall_redemptions",
     "member_growth",
