@@ -162,3 +162,29 @@ async def test_operators_read_a_members_level_and_the_programme(
     alice = bearer(settings, str(ALICE), "customer")
     problem(await client.get(f"/members/{ALICE}", headers=alice), 403, "auth.permission_required")
     problem(await client.get("/loyalty/programme", headers=alice), 403, "auth.permission_required")
+
+
+@pytest.mark.rule("MEM-1")
+async def test_operators_list_members_the_most_growth_first_and_by_level(
+    client: Client, shop: MemoryShop, settings: Settings
+) -> None:
+    carol = uuid.UUID(int=0xCA201)
+    for user, paid in ((ALICE, 600_000), (BOB, 150_000), (carol, 20_000)):
+        await shop.runtime.bus.handle(
+            OrderCompleted(user_id=user, order_id=uuid.uuid4(), paid=paid)
+        )
+    reader = bearer(settings, "op-1", "operator", "points.read")
+    listed = (await client.get("/members", headers=reader)).json()
+    assert listed["total"] == 3
+    assert [(m["user_id"], m["level_name"], m["growth"]) for m in listed["items"]] == [
+        (str(ALICE), "gold", 6000),
+        (str(BOB), "silver", 1500),
+        (str(carol), "normal", 200),
+    ]
+    silver = (await client.get("/members?level=1&limit=5", headers=reader)).json()
+    assert ([m["user_id"] for m in silver["items"]], silver["total"]) == ([str(BOB)], 1)
+    second = (await client.get("/members?limit=1&offset=1", headers=reader)).json()
+    assert [m["user_id"] for m in second["items"]] == [str(BOB)]
+    problem(await client.get("/members?level=-1", headers=reader), 400, "request.invalid")
+    alice = bearer(settings, str(ALICE), "customer")
+    problem(await client.get("/members", headers=alice), 403, "auth.permission_required")

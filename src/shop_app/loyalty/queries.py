@@ -105,6 +105,16 @@ class MallQueries(Protocol):
         ...
 
 
+@attrs.frozen(kw_only=True)
+class MemberView:
+    user_id: uuid.UUID
+    level: int
+    growth: int
+    """Over the member's life (the level is read off the window's)."""
+    created_at: dt.datetime
+    evaluated_at: dt.datetime | None
+
+
 class MemberReads(Protocol):
     async def level_of(self, user_id: uuid.UUID) -> int:
         """The member's level (0 for a user who is not a member yet)."""
@@ -114,6 +124,10 @@ class MemberReads(Protocol):
         """The member's level, lifetime growth and growth since ``since``."""
         ...
 
+    async def members(self, level: int | None, paging: PageRequest) -> Page[MemberView]:
+        """Members (of ``level``, if given), the most growth first."""
+        ...
+
 
 __all__ = [
     "EXPIRING_WITHIN",
@@ -121,6 +135,7 @@ __all__ = [
     "MallItemView",
     "MallQueries",
     "MemberReads",
+    "MemberView",
     "PointsQueries",
     "PointsSummary",
     "RedemptionView",

@@ -1,23 +1,26 @@
 """Membership over HTTP (MEM-1).
 
 The signed-in customer reads their level (``GET /me/membership``); operators with
-``points.read`` read any member's (``GET /members/{user_id}``). The programme's rules, levels
+``points.read`` list members, the most growth first, of one level if asked (``GET /members``),
+and read any member's (``GET /members/{user_id}``). The programme's rules, levels
 among them, are :mod:`.programme`'s.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Final
+from typing import Annotated, Final
 
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 
 from shop_adapters.http.auth import customer_only, operator_only, requires
-from shop_adapters.http.giftcards.customer import user_id_of
+from shop_adapters.http.giftcards.customer import user_id_of, window
 from shop_adapters.http.loyalty.points import READ
+from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.loyalty.programme import CurrentProgramme
 from shop_app.loyalty.queries import MemberReads
@@ -38,6 +41,15 @@ class MembershipOut(msgspec.Struct, frozen=True):
     window_growth: int
     next_level: str | None
     growth_to_next_level: int | None
+
+
+class MemberOut(msgspec.Struct, frozen=True):
+    user_id: uuid.UUID
+    level: int
+    level_name: str
+    growth: int
+    created_at: dt.datetime
+    evaluated_at: dt.datetime | None
 
 
 async def membership_of(runtime: Runtime, user_id: uuid.UUID) -> MembershipOut:
@@ -67,6 +79,32 @@ class MembershipController(Controller):
         self, runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]
     ) -> MembershipOut:
         return await membership_of(runtime, user_id_of(principal))
+
+    @get("/members", summary="Members, the most growth first (of one level)", guards=READERS)
+    async def members(
+        self,
+        runtime: NamedDependency[Runtime],
+        pagination: NamedDependency[Pagination],
+        level: Annotated[int | None, Parameter(ge=0, le=100)] = None,
+    ) -> Page[MemberOut]:
+        reads = runtime.get(MemberReads)
+        rules = (await runtime.get(CurrentProgramme).current()).levels
+        items, total = await window(lambda page: reads.members(level, page), pagination)
+        return Page.of(
+            [
+                MemberOut(
+                    m.user_id,
+                    m.level,
+                    benefits(rules, m.level).name,
+                    m.growth,
+                    m.created_at,
+                    m.evaluated_at,
+                )
+                for m in items
+            ],
+            total,
+            pagination,
+        )
 
     @get("/members/{user_id:uuid}", summary="A member's level and growth", guards=READERS)
     async def member(

@@ -1,5 +1,6 @@
 """What other parts read of a member, outside any unit of work: the level (for member prices
-and promotions' audiences, PRO-2) and its points multiplier (PTS-1)."""
+and promotions' audiences, PRO-2) and its points multiplier (PTS-1); operators' lists of
+members."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from sqlalchemy import func, select
 
 from shop_adapters.sql.loyalty.tables import member_growth, members
 from shop_adapters.sql.reads import SqlReads
+from shop_app.loyalty.queries import MemberView
+from shop_app.shared.paging import Page, PageRequest
+
+M = members.c
 
 
 class SqlMemberLevels(SqlReads):
@@ -42,6 +47,18 @@ class SqlMemberLevels(SqlReads):
                 )
             ).scalar_one()
         return int(row.level), int(row.growth), int(window)
+
+    async def members(self, level: int | None, paging: PageRequest) -> Page[MemberView]:
+        which = M.level == level if level is not None else M.level >= 0
+        total, rows = await self._page(
+            select(func.count()).select_from(members).where(which),
+            select(M.user_id, M.level, M.growth, M.created_at, M.evaluated_at)
+            .where(which)
+            .order_by(M.growth.desc(), M.user_id),
+            paging,
+        )
+        items = tuple(MemberView(**row._mapping) for row in rows)
+        return Page(items, total, paging.page, paging.page_size)
 
 
 __all__ = ["SqlMemberLevels"]

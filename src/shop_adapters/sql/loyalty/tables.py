@@ -179,6 +179,8 @@ members = Table(
     Column("seq", BigInteger, nullable=False),
     Column("evaluated_at", UtcDateTime, nullable=True),
     Column("version", Integer, nullable=False),
+    # operators' lists: a level's members, the most growth first
+    Index("ix_members_level_growth", "level", "growth"),
     # the re-evaluation job's scan: members above the first level, least recently evaluated
     Index(
         "ix_members_evaluation",

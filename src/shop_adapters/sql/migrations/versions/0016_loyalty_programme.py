@@ -2,7 +2,8 @@
 
 ``loyalty_programmes`` (one row: the programme in force as a document, its revision, who set
 it, when and why) and ``loyalty_programme_revisions`` (every revision; append-only: triggers
-refuse UPDATE and DELETE on both backends).
+refuse UPDATE and DELETE on both backends); ``ix_members_level_growth`` for operators' lists of
+a level's members.
 
 Revision ID: 0016
 Revises: 0015
@@ -90,9 +91,13 @@ def upgrade() -> None:
         ),
     )
     _append_only()
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.create_index("ix_members_level_growth", ["level", "growth"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_index("ix_members_level_growth")
     if op.get_context().dialect.name == "postgresql":
         op.execute(f"DROP TRIGGER IF EXISTS {HISTORY}_append_only ON {HISTORY}")
         op.execute(f"DROP FUNCTION IF EXISTS {HISTORY}_append_only()")
