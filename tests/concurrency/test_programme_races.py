@@ -18,6 +18,7 @@ from shop_adapters.sql.loyalty.tables import loyalty_programme_revisions, loyalt
 from shop_adapters.sql.messaging_tables import outbox
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.loyalty.programme import ChangeProgramme, ProgrammeRevised, programme_command_handlers
+from shop_app.shared.errors import PersistenceConflict
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.loyalty.document import programme_document
 from shop_domain.loyalty.programme import Programme
@@ -70,3 +71,11 @@ async def test_of_changes_made_from_one_revision_at_once_exactly_one_is_put_in_f
     stored = await SqlProgrammeReads(cluster.reader).stored()
     assert stored is not None
     assert stored.programme.earning.check_in_scale == (winner + 1,)
+    for statement in (
+        loyalty_programme_revisions.update().values(reason="rewritten"),
+        loyalty_programme_revisions.delete(),
+    ):
+        with pytest.raises(PersistenceConflict) as refused:
+            async with cluster.reader.begin() as conn:
+                await conn.execute(statement)
+        assert "append-only" in str(refused.value.__cause__)

@@ -5,6 +5,7 @@ no longer in force, or saying a rule the programme refuses, changes nothing."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,28 @@ def test_the_programme_is_shown_edited_and_set_as_the_next_revision(
     assert unsaid.exit_code == 2
     assert "--revision" in unsaid.output
     assert show(runner, env)["revision"] == 1
+
+
+def test_the_programmes_revisions_refuse_update_and_delete(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Kept in the database itself: a revision cannot be rewritten past the application."""
+    runner = CliRunner()
+    shown = show(runner, env)
+    edited = json.loads(json.dumps(shown))
+    edited["programme"]["shortfall"] = "negative"
+    file = tmp_path / "programme.json"
+    file.write_text(json.dumps(edited), encoding="utf-8")
+    args = ["points", "programme", "set", str(file), "--reason", "owe points"]
+    assert runner.invoke(main, args, env=env).exit_code == 0
+    path = env["SHOP_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(path) as db:
+        for statement in (
+            "UPDATE loyalty_programme_revisions SET reason = 'nothing'",
+            "DELETE FROM loyalty_programme_revisions",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                db.execute(statement)
+        assert db.execute("SELECT reason FROM loyalty_programme_revisions").fetchall() == [
+            ("owe points",)
+        ]

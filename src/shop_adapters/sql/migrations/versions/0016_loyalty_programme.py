@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shop_adapters.sql.metadata
+from shop_adapters.sql.append_only import append_only, no_longer_append_only
 
 revision: str = "0016"
 down_revision: str | None = "0015"
@@ -25,33 +26,8 @@ depends_on: str | Sequence[str] | None = None
 HISTORY = "loyalty_programme_revisions"
 
 
-def _append_only() -> None:
-    if op.get_context().dialect.name == "postgresql":
-        op.execute(
-            f"""
-            CREATE FUNCTION {HISTORY}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                RAISE EXCEPTION '{HISTORY} is append-only';
-            END;
-            $$
-            """
-        )
-        op.execute(
-            f"""
-            CREATE TRIGGER {HISTORY}_append_only BEFORE UPDATE OR DELETE ON {HISTORY}
-            FOR EACH ROW EXECUTE FUNCTION {HISTORY}_append_only()
-            """
-        )
-        return
-    for verb in ("UPDATE", "DELETE"):
-        op.execute(
-            f"""
-            CREATE TRIGGER {HISTORY}_no_{verb.lower()} BEFORE {verb} ON {HISTORY}
-            BEGIN
-                SELECT RAISE(ABORT, '{HISTORY} is append-only');
-            END
-            """
-        )
+def _postgres() -> bool:
+    return bool(op.get_context().dialect.name == "postgresql")
 
 
 def upgrade() -> None:
@@ -90,7 +66,8 @@ def upgrade() -> None:
             "programme_id", "revision", name=op.f("pk_loyalty_programme_revisions")
         ),
     )
-    _append_only()
+    for statement in append_only(HISTORY, postgres=_postgres()):
+        op.execute(statement)
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.create_index("ix_members_level_growth", ["level", "growth"], unique=False)
 
@@ -98,8 +75,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index("ix_members_level_growth")
-    if op.get_context().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {HISTORY}_append_only ON {HISTORY}")
-        op.execute(f"DROP FUNCTION IF EXISTS {HISTORY}_append_only()")
+    for statement in no_longer_append_only(HISTORY, postgres=_postgres()):
+        op.execute(statement)
     op.drop_table(HISTORY)
     op.drop_table("loyalty_programmes")
