@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
+from alembic import command
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import make_url
+from tests.conftest import POSTGRES_URL, require_service
 
-from shop_adapters.sql.engine import check, make_engine
+from shop_adapters.sql.engine import alembic_config, check, make_engine, upgrade
 from shop_adapters.sql.kernel_tables import audit_log
 from shop_adapters.sql.tables import metadata
 from shop_app.shared.errors import PersistenceConflict
@@ -78,3 +84,78 @@ def test_sqlite_audit_log_is_append_only(sqlite_url: str) -> None:
 @pytest.mark.rule("SEC-2")
 def test_postgres_audit_log_is_append_only(postgres_url: str) -> None:
     _audit_log_refuses_changes(postgres_url)
+
+
+# --- 0016: members' verified phones -------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def at_0015(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own migrated up to 0015 (this test moves it up and down)."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+        upgrade(url, "0015")
+        yield url
+        return
+    require_service("PostgreSQL", POSTGRES_URL, 5432, "SHOP_TEST_POSTGRES_URL")
+    admin = make_url(POSTGRES_URL)
+    name = f"shop_migration_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_sql(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url, "0015")
+        yield url
+    finally:
+        asyncio.run(_admin_sql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin_sql(url: str, statement: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _execute(url: str, *statements: str) -> list[Any]:
+    """Run ``statements`` in one transaction; the rows of the last."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            result = None
+            for statement in statements:
+                result = await conn.execute(text(statement))
+            return list(result.all()) if result is not None and result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+MEMBER = "'00000000-0000-7000-8000-00000000a11c'"
+MEMBER_ROW = (
+    f"INSERT INTO members (id, user_id, created_at, growth, level, photos, seq, version) "
+    f"VALUES ({MEMBER}, {MEMBER}, '2026-01-01 00:00:00+00:00', 5, 0, 0, 1, 1)"
+)
+GROWTH_ROW = (
+    f"INSERT INTO member_growth (member_id, seq, source, ref, amount, at, key) "
+    f"VALUES ({MEMBER}, 1, 'sign_in', '2026-01-01', 5, '2026-01-01 00:00:00+00:00', '')"
+)
+
+
+@pytest.mark.rule("MEM-1")
+def test_0016_gives_members_one_phone_each_and_goes_back_keeping_their_growth(
+    at_0015: str,
+) -> None:
+    url = at_0015
+    asyncio.run(_execute(url, MEMBER_ROW, GROWTH_ROW))
+    upgrade(url, "0016")
+    asyncio.run(_execute(url, "UPDATE members SET phone = '+8613800131234'"))
+    other = MEMBER_ROW.replace("a11c", "0b0b")
+    with pytest.raises(PersistenceConflict):  # one member per number
+        asyncio.run(_execute(url, other, "UPDATE members SET phone = '+8613800131234'"))
+    command.downgrade(alembic_config(url), "0015")
+    assert asyncio.run(_execute(url, "SELECT count(*) FROM member_growth")) == [(1,)]
+    upgrade(url)
+    assert asyncio.run(_execute(url, "SELECT phone, growth FROM members")) == [(None, 5)]
+    check(url)

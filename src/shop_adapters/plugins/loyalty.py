@@ -8,7 +8,7 @@ N last to the end of year N+1 —, ``rolling:<months>`` or ``never``), ``SHOP_PO
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -32,11 +32,14 @@ from shop_app.loyalty.earning import earning_command_handlers
 from shop_app.loyalty.handlers import points_command_handlers
 from shop_app.loyalty.mall import mall_command_handlers
 from shop_app.loyalty.membership import membership_command_handlers
+from shop_app.loyalty.phones import phone_handlers, phone_middlewares
 from shop_app.loyalty.ports import PointsMultipliers
 from shop_app.loyalty.queries import MallQueries, MemberReads, PointsQueries
 from shop_app.pricing.customers import CustomerFactsSource
 from shop_app.pricing.quoting import PointsSource
 from shop_app.shared.messagebus import CommandHandler
+from shop_app.shared.middleware import Middleware
+from shop_app.shared.otp import OneTimeCodes
 from shop_domain.loyalty.errors import InvalidProgramme
 from shop_domain.loyalty.expiry import expiry_policy
 from shop_domain.loyalty.programme import Programme
@@ -94,7 +97,13 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
         **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
         **membership_command_handlers(programme),
         **mall_command_handlers(CouponsForPoints(wiring.resolve(CouponPolicy))),
+        **phone_handlers(wiring.resolve(OneTimeCodes)),
     }
+
+
+def _middlewares(wiring: Wiring) -> Sequence[Middleware]:
+    """The SMS code of a member's phone, spent before the verification runs."""
+    return phone_middlewares(wiring.resolve(OneTimeCodes), wiring.clock)
 
 
 PLUGIN = ContextPlugin(
@@ -103,6 +112,7 @@ PLUGIN = ContextPlugin(
     settings=LoyaltySettings,
     wire=_wire,
     handlers=_handlers,
+    middlewares=_middlewares,
     repositories={
         "points_accounts": SqlPointsAccountRepository,
         "points_sweep": SqlPointsSweep,

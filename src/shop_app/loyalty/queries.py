@@ -114,6 +114,11 @@ class MemberReads(Protocol):
         """The member's level, lifetime growth and growth since ``since``."""
         ...
 
+    async def phone_of(self, user_id: uuid.UUID) -> tuple[str, dt.datetime] | None:
+        """The member's verified phone (canonical) and when it was verified; ``None`` when the
+        user has none (or is not a member yet)."""
+        ...
+
 
 __all__ = [
     "EXPIRING_WITHIN",

@@ -1,12 +1,14 @@
 """Membership and the programme over HTTP (MEM-1, PTS-1..4).
 
-The signed-in customer reads their level (``GET /me/membership``); operators with
+The signed-in customer reads their level and verified phone, masked (``GET /me/membership``;
+the phone is verified through :mod:`.phones`); operators with
 ``points.read`` read any member's (``GET /members/{user_id}``) and the programme's rules —
 expiry, shortfall, earning, checkout, levels (``GET /loyalty/programme``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Final
 
@@ -23,13 +25,15 @@ from shop_app.loyalty.queries import MemberReads
 from shop_app.shared.auth import Principal
 from shop_domain.loyalty.membership import benefits
 from shop_domain.loyalty.programme import Programme
+from shop_domain.shared.phones import mask_phone
 
 READERS: Final = [requires(READ), operator_only]
 
 
 class MembershipOut(msgspec.Struct, frozen=True):
     """MEM-1: the caller's level (0 the first), its name and points multiplier, growth over
-    their life and over the window levels are read off, and what the next level needs."""
+    their life and over the window levels are read off, and what the next level needs; the
+    verified phone, masked, and since when (``None`` until one is verified)."""
 
     level: int
     level_name: str
@@ -38,6 +42,8 @@ class MembershipOut(msgspec.Struct, frozen=True):
     window_growth: int
     next_level: str | None
     growth_to_next_level: int | None
+    phone: str | None
+    phone_verified_at: dt.datetime | None
 
 
 class LevelOut(msgspec.Struct, frozen=True):
@@ -70,7 +76,9 @@ class ProgrammeOut(msgspec.Struct, frozen=True):
 async def membership_of(runtime: Runtime, user_id: uuid.UUID) -> MembershipOut:
     programme = runtime.get(Programme)
     since = programme.growth_window_start(runtime.clock.now())
-    level, growth, window = await runtime.get(MemberReads).growth_of(user_id, since)
+    reads = runtime.get(MemberReads)
+    level, growth, window = await reads.growth_of(user_id, since)
+    phone, verified_at = await reads.phone_of(user_id) or (None, None)
     rules = programme.levels
     held = benefits(rules, level)
     following = rules.levels[level + 1] if level + 1 < len(rules.levels) else None
@@ -82,6 +90,8 @@ async def membership_of(runtime: Runtime, user_id: uuid.UUID) -> MembershipOut:
         window_growth=window,
         next_level=following.name if following else None,
         growth_to_next_level=max(0, following.min_growth - window) if following else None,
+        phone=None if phone is None else mask_phone(phone),
+        phone_verified_at=verified_at,
     )
 
 

@@ -12,8 +12,9 @@
   lists), earned, released, refunded and reversed, and the keys of its commands.
 - ``points_check_ins``: per user, the runs of consecutive check-in days and the days made up
   (JSON lists of ISO dates).
-- ``members`` and ``member_growth``: each member's growth and level, and every change of
-  growth (append-only; once per source and ref, and once more for its revert).
+- ``members`` and ``member_growth``: each member's growth and level (and verified phone, one
+  member per number: ``uq_members_phone``), and every change of growth (append-only; once per
+  source and ref, and once more for its revert).
 - ``mall_items`` (a CHECK keeps the stock at zero or more whatever two writers do) and
   ``mall_redemptions`` (PTS-9).
 - ``points_entries``: the history, append-only (the migration adds triggers refusing UPDATE and
@@ -176,6 +177,8 @@ members = Table(
     Column("photos", Integer, nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("evaluated_at", UtcDateTime, nullable=True),
+    Column("phone", String(32), nullable=True),
+    Column("phone_verified_at", UtcDateTime, nullable=True),
     Column("version", Integer, nullable=False),
     # the re-evaluation job's scan: members above the first level, least recently evaluated
     Index(
@@ -183,6 +186,14 @@ members = Table(
         "evaluated_at",
         postgresql_where=text("level > 0"),
         sqlite_where=text("level > 0"),
+    ),
+    # one verified phone belongs to one member at most (decision 0037)
+    Index(
+        "uq_members_phone",
+        "phone",
+        unique=True,
+        postgresql_where=text("phone IS NOT NULL"),
+        sqlite_where=text("phone IS NOT NULL"),
     ),
 )
 
