@@ -14,11 +14,15 @@ from alembic import command
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 from tests.conftest import POSTGRES_URL, require_service
+from tests.unit.giftcards.giftcard_builders import NOW, new_card, opened_batch
 
 from shop_adapters.sql.engine import alembic_config, check, make_engine, upgrade
+from shop_adapters.sql.giftcards.mapping import BATCHES, CARDS
+from shop_adapters.sql.giftcards.tables import giftcard_batches, giftcards
 from shop_adapters.sql.kernel_tables import audit_log
 from shop_adapters.sql.tables import metadata
 from shop_app.shared.errors import PersistenceConflict
+from shop_domain.giftcards.card import ActivationVia
 
 
 def _table_names(url: str) -> set[str]:
@@ -158,4 +162,37 @@ def test_0016_gives_members_one_phone_each_and_goes_back_keeping_their_growth(
     assert asyncio.run(_execute(url, "SELECT count(*) FROM member_growth")) == [(1,)]
     upgrade(url)
     assert asyncio.run(_execute(url, "SELECT phone, growth FROM members")) == [(None, 5)]
+    check(url)
+
+
+async def _insert_card_bound_to(url: str, typed: str) -> uuid.UUID:
+    """A batch and a card bound by an operator to ``typed``, written as 0015 kept it (the
+    number as it was typed)."""
+    batch = opened_batch()
+    card = new_card(batch)
+    card.activate(batch=batch, via=ActivationVia.MANUAL, actor="op", now=NOW, phone="13800131234")
+    card.phone = typed  # as typed: before 0016, nothing made it canonical
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                giftcard_batches.insert().values(BATCHES.params(BATCHES.dump(batch)))
+            )
+            await conn.execute(giftcards.insert().values(CARDS.params(CARDS.dump(card))))
+    finally:
+        await engine.dispose()
+    return card.id
+
+
+@pytest.mark.rule("GC-5")
+def test_0016_makes_the_numbers_cards_are_bound_to_canonical(at_0015: str) -> None:
+    url = at_0015
+    bound = asyncio.run(_insert_card_bound_to(url, "+86 138-0013 1234"))
+    upgrade(url)
+    rows = asyncio.run(_execute(url, "SELECT id, phone FROM giftcards"))
+    assert [(uuid.UUID(str(card_id)), phone) for card_id, phone in rows] == [
+        (bound, "+8613800131234")
+    ]
+    command.downgrade(alembic_config(url), "0015")
+    upgrade(url)
     check(url)

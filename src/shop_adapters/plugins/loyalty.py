@@ -15,7 +15,7 @@ import attrs
 from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.loyalty_checkout import LoyaltyPoints
 from shop_adapters.plugins.loyalty_coupons import CouponsForPoints
-from shop_adapters.plugins.loyalty_members import LevelMultipliers, MemberFacts
+from shop_adapters.plugins.loyalty_members import LevelMultipliers, MemberFacts, MemberPhones
 from shop_adapters.settings import InvalidSetting
 from shop_adapters.sql.loyalty.mall import SqlMallItemRepository, SqlRedemptionRepository
 from shop_adapters.sql.loyalty.mall_queries import SqlMallQueries
@@ -28,6 +28,7 @@ from shop_adapters.sql.loyalty.repositories import (
 )
 from shop_adapters.sql.loyalty.sweep import SqlPointsSweep
 from shop_app.coupons.policy import CouponPolicy
+from shop_app.giftcards.ports import VerifiedPhones
 from shop_app.loyalty.earning import earning_command_handlers
 from shop_app.loyalty.handlers import points_command_handlers
 from shop_app.loyalty.mall import mall_command_handlers
@@ -88,6 +89,9 @@ def _wire(wiring: Wiring) -> None:
     wiring.add(CustomerFactsSource, MemberFacts(wiring.resolve(CustomerFactsSource), levels))
     # points pay in pricing's quotes (PTS-4): registered after pricing's default of none
     wiring.add(PointsSource, LoyaltyPoints(wiring.resolve(PointsQueries), programme))
+    # a member's verified phone makes the gift cards bound to it theirs (GC-5): registered after
+    # the gift cards' default of none
+    wiring.add(VerifiedPhones, MemberPhones(levels))
 
 
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
@@ -130,5 +134,6 @@ PLUGIN = ContextPlugin(
         MallQueries,
         PointsMultipliers,
         CustomerFactsSource,
+        VerifiedPhones,
     ),
 )

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from tests.unit.loyalty.phone_support import last_code, verified
 
 from shop_adapters.shared.sms import MemorySmsSender
 from shop_adapters.shared.system import FixedClock
@@ -19,7 +19,7 @@ from shop_app.loyalty.queries import MemberReads
 from shop_domain.loyalty.membership import LevelRules, Member, PhoneVerified
 from shop_domain.shared.errors import DomainError
 from shop_domain.shared.events import to_jsonable
-from shop_domain.shared.phones import InvalidPhoneNumber, normalize_phone
+from shop_domain.shared.phones import InvalidPhoneNumber
 from shop_testing.harness import MemoryShop, memory_shop
 from shop_testing.invariants.points import check_member_books
 
@@ -68,25 +68,6 @@ async def shop() -> AsyncIterator[MemoryShop]:
     await made.close()
 
 
-def last_code(shop: MemoryShop, phone: str = CANONICAL) -> str:
-    sender = shop.runtime.sms
-    assert isinstance(sender, MemorySmsSender)
-    text = sender.last_to(phone)
-    assert text is not None, f"no SMS to {phone}"
-    found = re.search(r"\b(\d{6})\b", text)
-    assert found is not None
-    return found.group(1)
-
-
-async def verified(shop: MemoryShop, user: uuid.UUID, typed: str) -> None:
-    """``user`` asks for a code for ``typed`` and sends it back."""
-    bus = shop.runtime.bus
-    await bus.handle(RequestPhoneCode(user_id=user, phone=typed))
-    shop.clock.advance(seconds=61)  # the next code for another number or user may follow
-    code = last_code(shop, normalize_phone(typed))
-    await bus.handle(VerifyPhone(user_id=user, phone=typed, code=code))
-
-
 async def refusal(shop: MemoryShop, command: object) -> str:
     with pytest.raises(DomainError) as refused:
         await shop.runtime.bus.handle(command)
@@ -106,7 +87,7 @@ async def test_the_code_sent_to_a_phone_makes_it_the_members(shop: MemoryShop) -
     )
     assert CANONICAL not in challenge.subject  # the code store never holds the whole number
     held = await shop.runtime.bus.handle(
-        VerifyPhone(user_id=ALICE, phone=OPERATOR_TYPED, code=last_code(shop))
+        VerifyPhone(user_id=ALICE, phone=OPERATOR_TYPED, code=last_code(shop, CANONICAL))
     )
     assert (held.phone_masked, held.verified_at) == ("*********1234", NOW)
     assert await shop.runtime.get(MemberReads).phone_of(ALICE) == (CANONICAL, NOW)
@@ -119,7 +100,7 @@ async def test_the_code_sent_to_a_phone_makes_it_the_members(shop: MemoryShop) -
 async def test_a_wrong_code_or_one_sent_elsewhere_verifies_nothing(shop: MemoryShop) -> None:
     bus = shop.runtime.bus
     await bus.handle(RequestPhoneCode(user_id=ALICE, phone=MEMBER_TYPED))
-    code = last_code(shop)
+    code = last_code(shop, CANONICAL)
     wrong = "000000" if code != "000000" else "111111"
     assert await refusal(shop, VerifyPhone(user_id=ALICE, phone=MEMBER_TYPED, code=wrong)) == (
         "otp.invalid"
@@ -144,7 +125,7 @@ async def test_a_number_another_member_holds_is_refused_and_nothing_changes(
     await verified(shop, BOB, OTHER)
     bus = shop.runtime.bus
     await bus.handle(RequestPhoneCode(user_id=BOB, phone=OPERATOR_TYPED))
-    taken = VerifyPhone(user_id=BOB, phone=OPERATOR_TYPED, code=last_code(shop))
+    taken = VerifyPhone(user_id=BOB, phone=OPERATOR_TYPED, code=last_code(shop, CANONICAL))
     assert await refusal(shop, taken) == "member.phone_taken"
     assert (await phone_of(shop, ALICE), await phone_of(shop, BOB)) == (CANONICAL, "+8613900005678")
     # verifying one's own number again is no clash: it renews the moment
