@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import inspect, select, text
-from sqlalchemy.engine import make_url
-from tests.conftest import POSTGRES_URL, require_service
+from tests.conftest import scratch_postgres
 from tests.unit.giftcards.giftcard_builders import NOW, new_card, opened_batch
 
 from shop_adapters.sql.engine import alembic_config, check, make_engine, upgrade
@@ -96,31 +95,13 @@ def test_postgres_audit_log_is_append_only(postgres_url: str) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def at_0015(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of its own migrated up to 0015 (this test moves it up and down)."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
-        upgrade(url, "0015")
-        yield url
+    if request.param == "postgresql":
+        with scratch_postgres("shop_migration", "0015") as url:
+            yield url
         return
-    require_service("PostgreSQL", POSTGRES_URL, 5432, "SHOP_TEST_POSTGRES_URL")
-    admin = make_url(POSTGRES_URL)
-    name = f"shop_migration_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin_sql(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url, "0015")
-        yield url
-    finally:
-        asyncio.run(_admin_sql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin_sql(url: str, statement: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    upgrade(url, "0015")
+    yield url
 
 
 async def _execute(url: str, *statements: str) -> list[Any]:

@@ -9,15 +9,15 @@ import asyncio
 import random
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from sqlalchemy import select
-from tests.concurrency.conftest import Cluster, jittered, race, refusal_codes
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.concurrency.conftest import Cluster, Processes, jittered, race, refusal_codes
 
 from shop_adapters.shared.sms import MemorySmsSender
 from shop_adapters.shared.system import UuidV7Generator
-from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.loyalty.tables import members
 from shop_adapters.sql.otp import SqlOneTimeCodeStore
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
@@ -37,40 +37,30 @@ pytestmark = [pytest.mark.postgres, pytest.mark.rule("MEM-1"), pytest.mark.rule(
 TAKEN = PhoneTaken.code
 
 
-class Processes:
-    """Buses on engines of their own, as processes of ``shop`` would be, one SMS gateway."""
+class PhoneProcesses(Processes):
+    """The verification's bus on each engine, with a code store on that engine; one SMS
+    gateway for all."""
 
-    def __init__(self, cluster: Cluster, count: int = 4) -> None:
-        ids = UuidV7Generator()
+    def __init__(self, cluster: Cluster) -> None:
         self.sms = MemorySmsSender()
-        self.engines = [make_engine(cluster.url, pool_size=6) for _ in range(count)]
-        self.buses = []
-        for engine in self.engines:
+
+        def bus_on(engine: AsyncEngine, uow: Callable[[], SqlShopUnitOfWork]) -> MessageBus:
             codes = OneTimeCodes(SqlOneTimeCodeStore(engine), self.sms)
-            self.buses.append(
-                MessageBus(
-                    lambda e=engine: SqlShopUnitOfWork(e, cluster.clock, ids),
-                    phone_handlers(codes),
-                    middlewares=phone_middlewares(codes, cluster.clock),
-                )
+            return MessageBus(
+                uow, phone_handlers(codes), middlewares=phone_middlewares(codes, cluster.clock)
             )
 
-    def bus(self, i: int) -> MessageBus:
-        return self.buses[i % len(self.buses)]
+        super().__init__(cluster, bus_on, count=4, pool_size=6)
 
     def last_code(self) -> str:
         found = re.search(r"\b(\d{6})\b", self.sms.sent[-1].text)
         assert found is not None
         return found.group(1)
 
-    async def close(self) -> None:
-        for engine in self.engines:
-            await engine.dispose()
-
 
 @pytest.fixture
-async def processes(cluster: Cluster) -> AsyncIterator[Processes]:
-    made = Processes(cluster)
+async def processes(cluster: Cluster) -> AsyncIterator[PhoneProcesses]:
+    made = PhoneProcesses(cluster)
     yield made
     await made.close()
 
@@ -81,7 +71,7 @@ async def holders(cluster: Cluster, phone: str) -> list[uuid.UUID]:
         return [row.user_id for row in rows]
 
 
-async def verification(processes: Processes, user: uuid.UUID, phone: str) -> VerifyPhone:
+async def verification(processes: PhoneProcesses, user: uuid.UUID, phone: str) -> VerifyPhone:
     """``user``'s request for a code, answered: the verification they would send."""
     await processes.bus(0).handle(RequestPhoneCode(user_id=user, phone=phone))
     return VerifyPhone(user_id=user, phone=phone, code=processes.last_code())
@@ -89,7 +79,7 @@ async def verification(processes: Processes, user: uuid.UUID, phone: str) -> Ver
 
 @pytest.mark.parametrize("round_", range(3))
 async def test_of_many_verifying_one_number_at_once_exactly_one_holds_it(
-    cluster: Cluster, processes: Processes, round_: int
+    cluster: Cluster, processes: PhoneProcesses, round_: int
 ) -> None:
     rng = random.Random(f"phones-{round_}")
     phone = f"+86139{rng.randrange(10**8):08d}"
@@ -105,7 +95,7 @@ async def test_of_many_verifying_one_number_at_once_exactly_one_holds_it(
 
 
 async def test_the_second_to_write_a_number_waits_for_the_first_and_is_refused(
-    cluster: Cluster, processes: Processes
+    cluster: Cluster, processes: PhoneProcesses
 ) -> None:
     """Both saw the number free; the unique index makes the second wait for the first's
     commit, then refuses it — as ``member.phone_taken``, not a bare storage conflict."""

@@ -32,7 +32,6 @@ from tests.e2e.giftcard_http_support import (
 
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
 from shop_adapters.http.loyalty import LOYALTY_CONTROLLERS
-from shop_adapters.settings import Settings
 
 OPERATOR_TYPED = "+86 138 0013 1234"
 MEMBER_TYPED = "13800131234"
@@ -44,13 +43,9 @@ pytestmark = [pytest.mark.rule("GC-5"), pytest.mark.rule("MEM-1")]
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return giftcard_settings(tmp_path)
-
-
-@pytest.fixture
-def world(settings: Settings) -> GiftWorld:
-    return build_world(settings)
+def world(tmp_path: Path) -> GiftWorld:
+    """The whole shop in memory (loyalty and gift cards), its SMS in a list."""
+    return build_world(giftcard_settings(tmp_path))
 
 
 @pytest.fixture
@@ -61,8 +56,8 @@ async def client(world: GiftWorld) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
-def admin(settings: Settings) -> dict[str, str]:
-    return operator(settings, *ALL_PERMISSIONS, subject="op-admin")
+def admin(world: GiftWorld) -> dict[str, str]:
+    return operator(world.settings, *ALL_PERMISSIONS, subject="op-admin")
 
 
 async def send_code(client: Client, who: dict[str, str], phone: str) -> Any:
@@ -111,9 +106,9 @@ async def my_card_ids(client: Client, who: dict[str, str]) -> list[str]:
 
 
 async def test_a_code_by_sms_verifies_the_number_which_shows_masked(
-    client: Client, world: GiftWorld, settings: Settings
+    client: Client, world: GiftWorld
 ) -> None:
-    alice = customer(settings, uuid.uuid4())
+    alice = customer(world.settings, uuid.uuid4())
     sent = ok(await send_code(client, alice, MEMBER_TYPED), 202)
     assert sent["phone"] == MASKED
     assert [sms.phone for sms in world.sms.sent] == [CANONICAL]
@@ -138,11 +133,11 @@ async def test_a_code_by_sms_verifies_the_number_which_shows_masked(
 
 
 async def test_a_card_bound_to_the_number_is_the_members_and_nobody_elses(
-    client: Client, world: GiftWorld, settings: Settings, admin: dict[str, str]
+    client: Client, world: GiftWorld, admin: dict[str, str]
 ) -> None:
     card_id = await phone_card(client, admin)
     alice_id, bob_id = uuid.uuid4(), uuid.uuid4()
-    alice, bob = customer(settings, alice_id), customer(settings, bob_id)
+    alice, bob = customer(world.settings, alice_id), customer(world.settings, bob_id)
     assert await my_card_ids(client, alice) == []
     problem(await pay(client, admin, alice_id, card_id), 403, "giftcard.not_owner")
 
@@ -196,9 +191,9 @@ async def test_a_card_bound_to_the_number_is_the_members_and_nobody_elses(
     ],
 )
 async def test_what_is_not_a_phone_number_is_refused_and_nothing_is_sent(
-    client: Client, world: GiftWorld, settings: Settings, body: Any, status: int, code: str
+    client: Client, world: GiftWorld, body: Any, status: int, code: str
 ) -> None:
-    alice = customer(settings, uuid.uuid4())
+    alice = customer(world.settings, uuid.uuid4())
     problem(await client.post("/me/phone/code", json=body, headers=alice), status, code)
     problem(
         await client.post("/me/phone", json={**body, "code": "123456"}, headers=alice),
@@ -209,11 +204,11 @@ async def test_what_is_not_a_phone_number_is_refused_and_nothing_is_sent(
 
 
 async def test_only_a_customer_verifies_a_phone_and_only_their_own(
-    client: Client, world: GiftWorld, settings: Settings, admin: dict[str, str]
+    client: Client, world: GiftWorld, admin: dict[str, str]
 ) -> None:
     problem(await send_code(client, admin, MEMBER_TYPED), 403, "auth.customer_only")
     assert (await client.post("/me/phone/code", json={"phone": MEMBER_TYPED})).status_code == 401
-    alice, bob = customer(settings, uuid.uuid4()), customer(settings, uuid.uuid4())
+    alice, bob = customer(world.settings, uuid.uuid4()), customer(world.settings, uuid.uuid4())
     ok(await send_code(client, alice, MEMBER_TYPED), 202)
     # the code alice received does not verify the number for bob
     problem(await verify(client, bob, MEMBER_TYPED, world.last_code(CANONICAL)), 403, "otp.invalid")

@@ -18,6 +18,7 @@ from tests.unit.giftcards.giftcard_builders import (
     OWNER,
     USAGE,
     USER,
+    activated_card,
     cny,
     definition,
     new_card,
@@ -89,8 +90,7 @@ def test_anyone_else_is_refused_and_nothing_is_taken(phone: str | None) -> None:
 
 def test_a_card_bound_to_a_user_is_never_someone_elses_by_phone() -> None:
     batch = opened_batch()
-    card = new_card(batch)
-    card.activate(batch=batch, via=ActivationVia.MANUAL, actor=OWNER, now=NOW, user_id=USER)
+    card = activated_card(batch, user=USER)
     with pytest.raises(DomainError, match="belongs to another user"):
         spend(card, batch, user=OTHER_USER, phone=CANONICAL)
 
@@ -107,9 +107,8 @@ def test_any_spelling_an_operator_typed_matches_the_verified_number_only(
     assert card.balance == cny("90.00")
 
 
-def test_the_usage_names_the_phone_a_card_was_paid_through() -> None:
-    card, _ = bound_to(OPERATOR_TYPED)
-    through = CardUsage.record_spend(
+def usage_of(card: GiftCard, payer_phone: str) -> CardUsage:
+    return CardUsage.record_spend(
         id=USAGE,
         card=card,
         user_id=USER,
@@ -118,24 +117,15 @@ def test_the_usage_names_the_phone_a_card_was_paid_through() -> None:
         amount=cny("1.00"),
         tender=None,
         now=LATER,
-        payer_phone=CANONICAL,
+        payer_phone=payer_phone,
     )
-    assert through.phone == CANONICAL
-    batch = opened_batch()
-    mine = new_card(batch)
-    mine.activate(batch=batch, via=ActivationVia.MANUAL, actor=OWNER, now=NOW, user_id=USER)
-    direct = CardUsage.record_spend(
-        id=USAGE,
-        card=mine,
-        user_id=USER,
-        order_id=ORDER,
-        sub_order_id=None,
-        amount=cny("1.00"),
-        tender=None,
-        now=LATER,
-        payer_phone=CANONICAL,
-    )
-    assert direct.phone is None  # held as the user's own, not through a phone
+
+
+def test_the_usage_names_the_phone_a_card_was_paid_through() -> None:
+    card, _ = bound_to(OPERATOR_TYPED)
+    assert usage_of(card, CANONICAL).phone == CANONICAL
+    mine = activated_card(opened_batch(), user=USER)
+    assert usage_of(mine, CANONICAL).phone is None  # held as the user's own, not by phone
 
 
 # --- through a runtime ------------------------------------------------------------------------
