@@ -1,4 +1,7 @@
-"""Loyalty as a plug-in: points accounts with lots, expiry, holds and reversals (PTS-*).
+"""Loyalty as a plug-in: points accounts with lots, expiry, holds and reversals (PTS-*);
+membership with levels (MEM-*) and a verified phone, whose SMS code the bus spends before the
+verification runs — the gift cards bound to that number are the member's (GC-5: this plug-in
+answers the gift cards' ``VerifiedPhones``).
 
 Its settings are the points programme: ``SHOP_POINTS_EXPIRY`` (``calendar:1`` — points of year
 N last to the end of year N+1 —, ``rolling:<months>`` or ``never``), ``SHOP_POINTS_TIME_ZONE``
