@@ -5,7 +5,9 @@ them and that number) and sends it back with the number (``POST /me/phone``): th
 then theirs — gift cards an operator bound to it show in ``/me/giftcards`` and pay for them —
 in place of any earlier one. A wrong, expired or used code is 403 ``otp.invalid`` and changes
 nothing; a number another member verified is 409 ``member.phone_taken``; what is not a phone
-number is 400 (the schema) or 422 ``phone.invalid``. Answers show the number masked.
+number is 400 (the schema) or 422 ``phone.invalid``. Answers show the number masked. Neither
+route takes an ``Idempotency-Key`` (it is not passed on: a spent code cannot be spent again,
+and a retry is a new request).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import customer_only
 from shop_adapters.http.giftcards.customer import user_id_of
 from shop_adapters.http.problems import problem_spec
 from shop_adapters.http.schemas import OneTimeCode, Phone
+from shop_adapters.runtime import Runtime
 from shop_app.loyalty.phones import PhoneHeld, RequestPhoneCode, VerifyPhone
+from shop_app.shared.auth import Principal
 from shop_app.shared.otp import Challenge
 
 NOT_A_PHONE: Final = problem_spec("Not a phone number (`phone.invalid`)")
@@ -75,10 +78,13 @@ class MemberPhoneController(Controller):
         responses={422: NOT_A_PHONE, 429: TOO_SOON},
     )
     async def request_code(
-        self, data: JSONBody[PhoneIn], commands: NamedDependency[Commands]
+        self,
+        data: JSONBody[PhoneIn],
+        runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
     ) -> PhoneCodeSentOut:
-        command = RequestPhoneCode(user_id=user_id_of(commands.principal), phone=data.phone)
-        challenge: Challenge = await commands.send(command)
+        command = RequestPhoneCode(user_id=user_id_of(principal), phone=data.phone)
+        challenge: Challenge = await runtime.bus.handle(command, actor=principal)
         return PhoneCodeSentOut(phone=challenge.phone_masked, expires_at=challenge.expires_at)
 
     @post(
@@ -90,12 +96,13 @@ class MemberPhoneController(Controller):
         responses={403: CODE_REFUSED, 409: PHONE_TAKEN, 422: NOT_A_PHONE},
     )
     async def verify(
-        self, data: JSONBody[VerifyPhoneIn], commands: NamedDependency[Commands]
+        self,
+        data: JSONBody[VerifyPhoneIn],
+        runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
     ) -> PhoneOut:
-        command = VerifyPhone(
-            user_id=user_id_of(commands.principal), phone=data.phone, code=data.code
-        )
-        held: PhoneHeld = await commands.send(command)
+        command = VerifyPhone(user_id=user_id_of(principal), phone=data.phone, code=data.code)
+        held: PhoneHeld = await runtime.bus.handle(command, actor=principal)
         return PhoneOut(phone=held.phone_masked, verified_at=held.verified_at)
 
 
