@@ -8,6 +8,7 @@ server cannot be reached they are skipped with a message saying how to run them,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -139,30 +140,38 @@ class _PostgresReset:
             self._loop.close()
 
 
+async def _admin_sql(statement: str) -> None:
+    engine = make_engine(POSTGRES_URL)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@contextlib.contextmanager
+def scratch_postgres(prefix: str, revision: str = "head") -> Iterator[str]:
+    """A PostgreSQL database of its own, migrated to ``revision``, dropped afterwards; its URL."""
+    require_service("PostgreSQL", POSTGRES_URL, 5432, "SHOP_TEST_POSTGRES_URL")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_sql(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url, revision)
+        yield url
+    finally:
+        asyncio.run(_admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session")
 def _postgres_database() -> Iterator[tuple[str, _PostgresReset]]:
-    require_service("PostgreSQL", POSTGRES_URL, 5432, "SHOP_TEST_POSTGRES_URL")
-    name = f"shop_test_{uuid.uuid4().hex[:12]}"
-    admin = make_url(POSTGRES_URL)
-
-    async def admin_sql(statement: str) -> None:
-        engine = make_engine(admin.render_as_string(hide_password=False))
+    with scratch_postgres("shop_test") as url:
+        reset = _PostgresReset(url)
         try:
-            async with engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(text(statement))
+            yield url, reset
         finally:
-            await engine.dispose()
-
-    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    reset = _PostgresReset(url)
-    try:
-        upgrade(url)
-        yield url, reset
-    finally:
-        reset.close()
-        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            reset.close()
 
 
 @pytest.fixture

@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
+from alembic import command
+from sqlalchemy import inspect, select, text
+from tests.conftest import scratch_postgres
+from tests.unit.giftcards.giftcard_builders import NOW, new_card, opened_batch
 
-from shop_adapters.sql.engine import check, make_engine
+from shop_adapters.sql.engine import alembic_config, check, make_engine, upgrade
+from shop_adapters.sql.giftcards.mapping import BATCHES, CARDS
+from shop_adapters.sql.giftcards.tables import giftcard_batches, giftcards
 from shop_adapters.sql.kernel_tables import audit_log
 from shop_adapters.sql.tables import metadata
 from shop_app.shared.errors import PersistenceConflict
+from shop_domain.giftcards.card import ActivationVia
 
 
 def _table_names(url: str) -> set[str]:
@@ -78,3 +87,93 @@ def test_sqlite_audit_log_is_append_only(sqlite_url: str) -> None:
 @pytest.mark.rule("SEC-2")
 def test_postgres_audit_log_is_append_only(postgres_url: str) -> None:
     _audit_log_refuses_changes(postgres_url)
+
+
+# --- 0017: members' verified phones -------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def at_0016(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own migrated up to 0016 (this test moves it up and down)."""
+    if request.param == "postgresql":
+        with scratch_postgres("shop_migration", "0016") as url:
+            yield url
+        return
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    upgrade(url, "0016")
+    yield url
+
+
+async def _execute(url: str, *statements: str) -> list[Any]:
+    """Run ``statements`` in one transaction; the rows of the last."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            result = None
+            for statement in statements:
+                result = await conn.execute(text(statement))
+            return list(result.all()) if result is not None and result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+MEMBER = "'00000000-0000-7000-8000-00000000a11c'"
+MEMBER_ROW = (
+    f"INSERT INTO members (id, user_id, created_at, growth, level, photos, seq, version) "
+    f"VALUES ({MEMBER}, {MEMBER}, '2026-01-01 00:00:00+00:00', 5, 0, 0, 1, 1)"
+)
+GROWTH_ROW = (
+    f"INSERT INTO member_growth (member_id, seq, source, ref, amount, at, key) "
+    f"VALUES ({MEMBER}, 1, 'sign_in', '2026-01-01', 5, '2026-01-01 00:00:00+00:00', '')"
+)
+
+
+@pytest.mark.rule("MEM-1")
+def test_0017_gives_members_one_phone_each_and_goes_back_keeping_their_growth(
+    at_0016: str,
+) -> None:
+    url = at_0016
+    asyncio.run(_execute(url, MEMBER_ROW, GROWTH_ROW))
+    upgrade(url, "0017")
+    asyncio.run(_execute(url, "UPDATE members SET phone = '+8613800131234'"))
+    other = MEMBER_ROW.replace("a11c", "0b0b")
+    with pytest.raises(PersistenceConflict):  # one member per number
+        asyncio.run(_execute(url, other, "UPDATE members SET phone = '+8613800131234'"))
+    command.downgrade(alembic_config(url), "0016")
+    assert asyncio.run(_execute(url, "SELECT count(*) FROM member_growth")) == [(1,)]
+    upgrade(url)
+    assert asyncio.run(_execute(url, "SELECT phone, growth FROM members")) == [(None, 5)]
+    check(url)
+
+
+async def _insert_card_bound_to(url: str, typed: str) -> uuid.UUID:
+    """A batch and a card bound by an operator to ``typed``, written as 0016 kept it (the
+    number as it was typed)."""
+    batch = opened_batch()
+    card = new_card(batch)
+    card.activate(batch=batch, via=ActivationVia.MANUAL, actor="op", now=NOW, phone="13800131234")
+    card.phone = typed  # as typed: before 0017, nothing made it canonical
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                giftcard_batches.insert().values(BATCHES.params(BATCHES.dump(batch)))
+            )
+            await conn.execute(giftcards.insert().values(CARDS.params(CARDS.dump(card))))
+    finally:
+        await engine.dispose()
+    return card.id
+
+
+@pytest.mark.rule("GC-5")
+def test_0017_makes_the_numbers_cards_are_bound_to_canonical(at_0016: str) -> None:
+    url = at_0016
+    bound = asyncio.run(_insert_card_bound_to(url, "+86 138-0013 1234"))
+    upgrade(url)
+    rows = asyncio.run(_execute(url, "SELECT id, phone FROM giftcards"))
+    assert [(uuid.UUID(str(card_id)), phone) for card_id, phone in rows] == [
+        (bound, "+8613800131234")
+    ]
+    command.downgrade(alembic_config(url), "0016")
+    upgrade(url)
+    check(url)

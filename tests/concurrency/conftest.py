@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import pytest
@@ -207,6 +207,33 @@ async def cluster(postgres_url: str) -> AsyncIterator[Cluster]:
     made = Cluster(postgres_url)
     yield made
     await made.close()
+
+
+class Processes:
+    """Plain buses on engines of their own, as processes of ``shop`` would be: ``bus_on`` makes
+    each one's bus from its engine and a unit of work factory on it."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        bus_on: Callable[[AsyncEngine, Callable[[], SqlShopUnitOfWork]], MessageBus],
+        *,
+        count: int = 6,
+        pool_size: int = 4,
+    ) -> None:
+        ids = UuidV7Generator()
+        self.engines = [make_engine(cluster.url, pool_size=pool_size) for _ in range(count)]
+        self.buses = [
+            bus_on(engine, lambda e=engine: SqlShopUnitOfWork(e, cluster.clock, ids))
+            for engine in self.engines
+        ]
+
+    def bus(self, i: int) -> MessageBus:
+        return self.buses[i % len(self.buses)]
+
+    async def close(self) -> None:
+        for engine in self.engines:
+            await engine.dispose()
 
 
 # --- running many attempts at once --------------------------------------------------------

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.concurrency.conftest import Cluster, jittered, race, refusal_codes
+from tests.concurrency.conftest import Cluster, Processes, jittered, race, refusal_codes
 
-from shop_adapters.shared.system import UuidV7Generator
-from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.loyalty.tables import (
     mall_items,
     mall_redemptions,
@@ -23,7 +21,6 @@ from shop_adapters.sql.loyalty.tables import (
     points_entries,
     points_lots,
 )
-from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.loyalty import commands as c
 from shop_app.loyalty.handlers import points_command_handlers
 from shop_app.loyalty.mall import AddMallItem, Redeem, Redeemed, mall_command_handlers
@@ -37,27 +34,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.rule("PTS-3"), pytest.mark.rule(
 INSUFFICIENT = "points.insufficient"
 
 
-class Processes:
-    def __init__(self, cluster: Cluster, count: int = 6, pool_size: int = 4) -> None:
-        ids = UuidV7Generator()
-        self.engines = [make_engine(cluster.url, pool_size=pool_size) for _ in range(count)]
-        handlers = {**points_command_handlers(Programme(Never())), **mall_command_handlers()}
-        self.buses = [
-            MessageBus(lambda e=engine: SqlShopUnitOfWork(e, cluster.clock, ids), handlers)
-            for engine in self.engines
-        ]
-
-    def bus(self, i: int) -> MessageBus:
-        return self.buses[i % len(self.buses)]
-
-    async def close(self) -> None:
-        for engine in self.engines:
-            await engine.dispose()
-
-
 @pytest.fixture
 async def processes(cluster: Cluster) -> AsyncIterator[Processes]:
-    made = Processes(cluster)
+    handlers = {**points_command_handlers(Programme(Never())), **mall_command_handlers()}
+    made = Processes(cluster, lambda _engine, uow: MessageBus(uow, handlers))
     yield made
     await made.close()
 

@@ -661,7 +661,7 @@ async def test_an_operator_binds_a_card_to_a_user_or_a_phone(
         ),
         201,
     )
-    assert (card["state"], card["phone"], card["user_id"]) == ("activated", "13800138000", None)
+    assert (card["state"], card["phone"], card["user_id"]) == ("activated", "+8613800138000", None)
 
     records = ok(await client.get("/giftcards/activations", headers=admin))["items"]
     assert {(r["card_id"], r["via"], r["actor"]) for r in records} == {

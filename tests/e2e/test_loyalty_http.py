@@ -123,6 +123,8 @@ async def test_a_customer_reads_their_level_and_what_the_next_one_needs(
         "window_growth": 0,
         "next_level": "silver",
         "growth_to_next_level": 1000,
+        "phone": None,
+        "phone_verified_at": None,
     }
     await shop.runtime.bus.handle(
         OrderCompleted(user_id=ALICE, order_id=uuid.uuid4(), paid=120_000)

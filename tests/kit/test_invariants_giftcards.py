@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import pytest
 from sqlalchemy import Table, update
+from tests.unit.loyalty.phone_support import verified
 
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.giftcards.tables import giftcard_batches, giftcard_usages, giftcards
@@ -249,6 +250,38 @@ async def test_a_usage_paid_by_someone_else_is_named(shop: MemoryShop, story: St
     message = await _breaches(shop)
     assert f"usage {usage} of card {story.cards[2]} (" in message, message
     assert f"was paid by {ALICE}, the card is {BOB}'s" in message, message
+
+
+@pytest.mark.rule("GC-5")
+@pytest.mark.rule("MEM-1")
+async def test_a_card_bound_to_a_phone_is_paid_through_that_number_only(shop: MemoryShop) -> None:
+    """The holder of a phone-bound card is whoever verified the number: paying so keeps the
+    books; a usage through another number is named (masked)."""
+    _, card_id = await _batch(shop, "Phones", 1, CardKind.PHYSICAL)
+    bus = shop.runtime.bus
+    await bus.handle(c.BindCard(card_id=card_id, actor=OWNER, phone="+86 138 0013 1234"))
+    await verified(shop, ALICE, "13800131234")
+    charged = await bus.handle(
+        c.SpendGiftCards(
+            order_id=uuid.UUID(int=9),
+            user_id=ALICE,
+            amount=cny(1_000),
+            card_ids=(card_id,),
+            actor=f"user:{ALICE}",
+        )
+    )
+    await check_giftcard_books(shop)
+    usage = charged.charges[0].usage_id
+    await _tamper(shop, giftcard_usages, usage, phone="+8613900005678")
+    message = await _breaches(shop)
+    assert f"usage {usage} of card {card_id} (" in message, message
+    assert (
+        f"was paid by {ALICE} through phone *********5678; the card is bound to *********1234"
+        in message
+    ), message
+    assert "0013" not in message  # a finding never shows a whole number
+    await _tamper(shop, giftcard_usages, usage, phone=None)
+    assert "through phone none" in await _breaches(shop)
 
 
 @pytest.mark.rule("GC-1")

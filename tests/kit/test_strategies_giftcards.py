@@ -25,6 +25,7 @@ from shop_domain.giftcards.numbers import check_given_number, looks_generated
 from shop_domain.giftcards.usage import UsageState, plan_spend
 from shop_domain.shared import Money
 from shop_domain.shared.money import total
+from shop_domain.shared.phones import normalize_phone
 from shop_testing.strategies import (
     NOW,
     CardInBatch,
@@ -93,6 +94,13 @@ def test_every_card_adds_up_and_does_what_its_state_allows(drawn: CardInBatch) -
     assert not card.balance.is_negative()
     assert all(u.state is UsageState.VALID and u.card_id == card.id for u in usages)
     assert len({u.id for u in usages}) == len({u.order_id for u in usages}) == len(usages)
+    # whoever paid held it: its user, or, bound to a phone, through that number (GC-5)
+    if card.user_id is not None:
+        assert all((u.user_id, u.phone) == (card.user_id, None) for u in usages)
+    else:
+        assert all(u.phone is not None and u.phone == card.phone for u in usages)
+    if card.phone is not None:
+        assert normalize_phone(card.phone) == card.phone  # kept canonical
     spends = [e for e in card.pending_events if isinstance(e, ev.CardSpent)]
     assert [(e.usage_id, e.amount) for e in spends] == [(u.id, u.amount) for u in usages]
     assert (card.sales_state is SalesState.NOT_FOR_SALE) == (batch.kind is CardKind.PHYSICAL)
@@ -172,6 +180,9 @@ def test_partly_spent_and_spent_out_cards_are_reached() -> None:
     )
     assert bought.card.sales_state is SalesState.SOLD
     assert reach(gift_cards(), lambda d: d.card.phone is not None).card.user_id is None
+    by_phone = reach(gift_cards(), lambda d: d.card.phone is not None and len(d.usages) > 1)
+    assert by_phone.card.user_id is None
+    assert {u.phone for u in by_phone.usages} == {by_phone.card.phone}
 
 
 @pytest.mark.rule("GC-1")

@@ -560,11 +560,17 @@ class SpendableWhileNotOpen(GiftCard):
     """A card that forgets GC-3 when paying: it is spent whatever its batch's state."""
 
     def check_spendable(
-        self, *, batch: GiftCardBatch, user_id: uuid.UUID, amount: Money, now: dt.datetime
+        self,
+        *,
+        batch: GiftCardBatch,
+        user_id: uuid.UUID,
+        amount: Money,
+        now: dt.datetime,
+        phone: str | None = None,
     ) -> None:
         opened = copy.copy(batch)
         opened.state = BatchState.OPENED
-        super().check_spendable(batch=opened, user_id=user_id, amount=amount, now=now)
+        super().check_spendable(batch=opened, user_id=user_id, amount=amount, now=now, phone=phone)
 
 
 class MachineWithAPlantedBug(GiftCardMachine):

@@ -50,6 +50,7 @@ def test_the_bus_carries_every_contexts_middlewares_between_audit_and_idempotenc
         "PermissionCheck",  # exports (gift cards)
         "OneTimeCodeCheck",  # exports (gift cards)
         "AttemptLimiting",  # activations (gift cards)
+        "OneTimeCodeCheck",  # verified phones (loyalty)
         "Idempotency",
     ]
 

@@ -23,7 +23,9 @@ from typing import Annotated, Any, Final, Generic, TypeVar
 
 import msgspec
 
+from shop_app.shared.otp import MAX_CODE_LENGTH
 from shop_domain.shared.money import MAX_MAJOR_DIGITS, MINOR_UNITS, Money
+from shop_domain.shared.phones import MAX_DIGITS, MIN_DIGITS
 
 T = TypeVar("T")
 
@@ -172,6 +174,25 @@ class PositiveMoneyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def to_domain(self) -> Money:
         """As :meth:`MoneyIn.to_domain`."""
         return Money.of(self.amount, self.currency)
+
+
+# --- phones and one-time codes ---------------------------------------------------------------
+
+Phone = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=rf"^\+?[0-9 ()-]{{{MIN_DIGITS - 1},{MAX_DIGITS - 1}}}$",
+        min_length=MIN_DIGITS,
+        max_length=MAX_DIGITS,
+        description="A phone number: digits, spaces, dashes and brackets, an optional leading +",
+        examples=["+86 138 0013 1234"],
+    ),
+]
+"""A phone number as people type it; the domain reads it (``shop_domain.shared.phones``)."""
+OneTimeCode = Annotated[
+    str, msgspec.Meta(pattern=rf"^[0-9]{{1,{MAX_CODE_LENGTH}}}$", examples=["123456"])
+]
+"""A one-time code as the SMS gave it."""
 
 
 # --- datetimes ------------------------------------------------------------------------------

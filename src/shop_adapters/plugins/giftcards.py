@@ -34,7 +34,7 @@ from shop_app.giftcards.handlers import (
 from shop_app.giftcards.keyring import KeyCheckStore
 from shop_app.giftcards.middlewares import giftcard_middlewares
 from shop_app.giftcards.policy import GiftCardPolicy
-from shop_app.giftcards.ports import CardStore, ExportSource
+from shop_app.giftcards.ports import CardStore, ExportSource, NoVerifiedPhones, VerifiedPhones
 from shop_app.giftcards.queries import GiftCardQueries
 from shop_app.giftcards.reseal import DEFAULT_RESEAL_CHUNK, RESEAL_CARDS, CardResealer, ResealSource
 from shop_app.giftcards.secrets import SecretBox
@@ -109,6 +109,8 @@ def _wire(wiring: Wiring) -> None:
     wiring.add(GiftCardQueries, SqlGiftCardQueries(engine))
     wiring.add(CardStore, SqlCardStore(engine))
     wiring.add(ExportSource, SqlExportSource(engine))
+    # nobody's phone is verified here: membership re-registers it with its members' (GC-5)
+    wiring.add(VerifiedPhones, NoVerifiedPhones())
 
     def services() -> GiftCardServices:
         bus: MessageBus = wiring.resolve(MessageBus)
@@ -135,7 +137,9 @@ def _wire(wiring: Wiring) -> None:
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
     policy: GiftCardPolicy = wiring.resolve(GiftCardPolicy)
     return {
-        **giftcard_command_handlers(policy, wiring.resolve(SecretBox)),
+        **giftcard_command_handlers(
+            policy, wiring.resolve(SecretBox), wiring.resolve(VerifiedPhones)
+        ),
         **export_code_handlers(
             wiring.resolve(GiftCardQueries), wiring.resolve(OneTimeCodes), policy
         ),
@@ -192,7 +196,7 @@ PLUGIN = ContextPlugin(
     projections=(SqlGiftCardLedger,),
     jobs=_jobs,
     starters=_starters,
-    services=(GiftCardServices, GiftCardQueries, SecretBox),
+    services=(GiftCardServices, GiftCardQueries, SecretBox, VerifiedPhones),
     http="shop_adapters.http.giftcards:GIFTCARD_CONTROLLERS",
     cli="shop_adapters.cli.giftcards:GIFTCARD_COMMANDS",
 )

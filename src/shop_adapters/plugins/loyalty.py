@@ -1,5 +1,7 @@
-"""Loyalty as a plug-in: points accounts with lots, expiry, holds and reversals (PTS-*),
-membership, the points mall.
+"""Loyalty as a plug-in: points accounts with lots, expiry, holds and reversals (PTS-*);
+membership with levels (MEM-*) and a verified phone, whose SMS code the bus spends before the
+verification runs — the gift cards bound to that number are the member's (GC-5: this plug-in
+answers the gift cards' ``VerifiedPhones``); the points mall.
 
 Its settings are the installation's points programme — in force until an operator changes it
 over HTTP (``PUT /loyalty/programme``; the stored one wins from then on):
@@ -11,14 +13,14 @@ does when the points it takes back were spent, PTS-6).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.loyalty_checkout import LoyaltyPoints
 from shop_adapters.plugins.loyalty_coupons import CouponsForPoints
-from shop_adapters.plugins.loyalty_members import LevelMultipliers, MemberFacts
+from shop_adapters.plugins.loyalty_members import LevelMultipliers, MemberFacts, MemberPhones
 from shop_adapters.settings import InvalidSetting
 from shop_adapters.sql.loyalty.mall import SqlMallItemRepository, SqlRedemptionRepository
 from shop_adapters.sql.loyalty.mall_queries import SqlMallQueries
@@ -32,10 +34,12 @@ from shop_adapters.sql.loyalty.repositories import (
 )
 from shop_adapters.sql.loyalty.sweep import SqlPointsSweep
 from shop_app.coupons.policy import CouponPolicy
+from shop_app.giftcards.ports import VerifiedPhones
 from shop_app.loyalty.earning import earning_command_handlers
 from shop_app.loyalty.handlers import points_command_handlers
 from shop_app.loyalty.mall import mall_command_handlers
 from shop_app.loyalty.membership import membership_command_handlers
+from shop_app.loyalty.phones import phone_handlers, phone_middlewares
 from shop_app.loyalty.ports import PointsMultipliers
 from shop_app.loyalty.programme import (
     CurrentProgramme,
@@ -46,6 +50,8 @@ from shop_app.loyalty.queries import MallQueries, MemberReads, PointsQueries
 from shop_app.pricing.customers import CustomerFactsSource
 from shop_app.pricing.quoting import PointsSource
 from shop_app.shared.messagebus import CommandHandler
+from shop_app.shared.middleware import Middleware
+from shop_app.shared.otp import OneTimeCodes
 from shop_domain.loyalty.errors import InvalidProgramme
 from shop_domain.loyalty.expiry import expiry_policy
 from shop_domain.loyalty.programme import Programme
@@ -97,6 +103,9 @@ def _wire(wiring: Wiring) -> None:
     wiring.add(CustomerFactsSource, MemberFacts(wiring.resolve(CustomerFactsSource), levels))
     # points pay in pricing's quotes (PTS-4): registered after pricing's default of none
     wiring.add(PointsSource, LoyaltyPoints(wiring.resolve(PointsQueries), programme))
+    # a member's verified phone makes the gift cards bound to it theirs (GC-5): registered after
+    # the gift cards' default of none
+    wiring.add(VerifiedPhones, MemberPhones(levels))
 
 
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
@@ -107,7 +116,13 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
         **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
         **membership_command_handlers(programme),
         **mall_command_handlers(CouponsForPoints(wiring.resolve(CouponPolicy))),
+        **phone_handlers(wiring.resolve(OneTimeCodes)),
     }
+
+
+def _middlewares(wiring: Wiring) -> Sequence[Middleware]:
+    """The SMS code of a member's phone, spent before the verification runs."""
+    return phone_middlewares(wiring.resolve(OneTimeCodes), wiring.clock)
 
 
 PLUGIN = ContextPlugin(
@@ -116,6 +131,7 @@ PLUGIN = ContextPlugin(
     settings=LoyaltySettings,
     wire=_wire,
     handlers=_handlers,
+    middlewares=_middlewares,
     repositories={
         "points_accounts": SqlPointsAccountRepository,
         "points_sweep": SqlPointsSweep,
@@ -135,5 +151,6 @@ PLUGIN = ContextPlugin(
         MallQueries,
         PointsMultipliers,
         CustomerFactsSource,
+        VerifiedPhones,
     ),
 )

@@ -1,7 +1,8 @@
-"""Membership's answers to the ports that read a member's level (MEM-1): the purchase points
+"""Membership's answers to the ports that read a member (MEM-1): the purchase points
 multiplier of loyalty itself (PTS-1) and the customer facts of pricing's promotions and member
 prices (PRO-2) — the facts an operator set, with the higher of the level the operator set (a
-manual VIP) and the member's level from membership."""
+manual VIP) and the member's level from membership —, and the gift cards' verified phones
+(GC-5: a card bound to a phone number is the card of the member who verified it)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,17 @@ class LevelMultipliers:
         return benefits(rules, await self._levels.level_of(user_id)).points_multiplier
 
 
+class MemberPhones:
+    """The gift cards' ``VerifiedPhones``: the member's verified phone."""
+
+    def __init__(self, members: MemberReads) -> None:
+        self._members = members
+
+    async def verified_phone(self, user_id: uuid.UUID) -> str | None:
+        held = await self._members.phone_of(user_id)
+        return None if held is None else held[0]
+
+
 class MemberFacts:
     """Pricing's customer facts with membership's level; an operator's facts are still set and
     forgotten through it (``put``, ``forget``: the facts table's own)."""
@@ -52,4 +64,4 @@ class MemberFacts:
         return attrs.evolve(facts, member_level=max(facts.member_level, level))
 
 
-__all__ = ["LevelMultipliers", "MemberFacts"]
+__all__ = ["LevelMultipliers", "MemberFacts", "MemberPhones"]

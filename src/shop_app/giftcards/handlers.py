@@ -16,6 +16,7 @@ from shop_app.giftcards.card_handlers import CardHandlers
 from shop_app.giftcards.exports import EXPORT_CARDS, ExportHandlers, RequestExportCodeHandler
 from shop_app.giftcards.payments import PaymentHandlers
 from shop_app.giftcards.policy import GiftCardPolicy
+from shop_app.giftcards.ports import VerifiedPhones
 from shop_app.giftcards.queries import GiftCardQueries
 from shop_app.giftcards.reseal import reseal_cards
 from shop_app.giftcards.secrets import SecretBox
@@ -23,13 +24,16 @@ from shop_app.shared.messagebus import CommandHandler
 from shop_app.shared.otp import OneTimeCodes
 
 
-def giftcard_command_handlers(policy: GiftCardPolicy, box: SecretBox) -> dict[type, CommandHandler]:
+def giftcard_command_handlers(
+    policy: GiftCardPolicy, box: SecretBox, phones: VerifiedPhones | None = None
+) -> dict[type, CommandHandler]:
     """Every gift-card command's handler but ``RequestExportCode``'s, which needs the read side
-    and the one-time codes (:func:`export_code_handlers`)."""
+    and the one-time codes (:func:`export_code_handlers`). ``phones``: whose verified phone is
+    whose, for cards bound to a phone number (none without it)."""
     return {
         **BatchHandlers(policy, box).mapping(),
         **CardHandlers(box).mapping(),
-        **PaymentHandlers(policy).mapping(),
+        **PaymentHandlers(policy, phones).mapping(),
         **ExportHandlers(policy, box).mapping(),
         c.ResealCards: reseal_cards,
     }

@@ -8,6 +8,11 @@ database's own CHECK (0 ≤ balance ≤ face value) is the last line.
 
 Each is idempotent by a business key the aggregates keep (decision 0027): a sale by its
 ``sale_ref``, a spend by its order, a restore by its ``key``.
+
+Who may pay with a card (GC-5): the user it is bound to, or — for a card an operator bound to a
+phone number — the user whose verified phone it is. The payer's phone is asked of the
+:class:`~shop_app.giftcards.ports.VerifiedPhones` port only when a card of the payment is bound
+to a phone; the usage record keeps the phone it was paid through.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Final
 from shop_app.giftcards import commands as c
 from shop_app.giftcards.errors import NotForSale, OrderNotCharged, SaleRefUsed
 from shop_app.giftcards.policy import GiftCardPolicy
-from shop_app.giftcards.ports import GiftCardsUnitOfWork
+from shop_app.giftcards.ports import GiftCardsUnitOfWork, NoVerifiedPhones, VerifiedPhones
 from shop_app.giftcards.results import Charge, Charged, Given, Restored, SoldCard
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.giftcards import rules
@@ -38,8 +43,9 @@ def _check_key(value: str, what: str) -> None:
 
 
 class PaymentHandlers:
-    def __init__(self, policy: GiftCardPolicy) -> None:
+    def __init__(self, policy: GiftCardPolicy, phones: VerifiedPhones | None = None) -> None:
         self._policy = policy
+        self._phones = phones or NoVerifiedPhones()
 
     def mapping(self) -> dict[type, CommandHandler]:
         return {
@@ -91,6 +97,9 @@ class PaymentHandlers:
         if missing:
             raise CardNotFound(missing[0])
         plan = plan_spend(command.amount, [locked[card_id] for card_id in command.card_ids])
+        phone = None
+        if any(card.user_id is None and card.phone is not None for card, _ in plan):
+            phone = await self._phones.verified_phone(command.user_id)
         batches = {
             batch_id: await uow.giftcard_batches.get(batch_id)
             for batch_id in sorted({card.batch_id for card, _ in plan})
@@ -107,6 +116,7 @@ class PaymentHandlers:
                 amount=amount,
                 tender=command.tender,
                 now=now,
+                payer_phone=phone,
             )
             card.spend(
                 batch=batches[card.batch_id],
@@ -116,6 +126,7 @@ class PaymentHandlers:
                 usage_id=usage.id,
                 actor=command.actor,
                 now=now,
+                phone=phone,
             )
             uow.giftcard_usages.add(usage)
             charges.append(Charge(card.id, card.number, usage.id, amount, card.balance))

@@ -1,5 +1,5 @@
-"""Ports of the gift-card context: repositories, its unit of work, bulk card storage and the
-source of an export's rows."""
+"""Ports of the gift-card context: repositories, its unit of work, bulk card storage, the
+source of an export's rows, and the payer's verified phone (:class:`VerifiedPhones`)."""
 
 from __future__ import annotations
 
@@ -163,3 +163,22 @@ class ExportSource(Protocol):
         after: str | None,
         limit: int,
     ) -> list[ExportRow]: ...
+
+
+class VerifiedPhones(Protocol):
+    """GC-5: whose phone is whose. A card an operator bound to a phone number is the card of the
+    user who verified that number; the gift cards ask here, and whoever keeps verified phones
+    (membership, through its plug-in) answers. Read as committed, outside any unit of work."""
+
+    async def verified_phone(self, user_id: uuid.UUID) -> str | None:
+        """The user's verified phone, canonical (:func:`shop_domain.shared.phones.
+        normalize_phone`), or ``None``."""
+        ...
+
+
+class NoVerifiedPhones:
+    """The answer of a shop that verifies no phones: nobody's (a card bound to a phone number
+    then pays for no one)."""
+
+    async def verified_phone(self, user_id: uuid.UUID) -> str | None:
+        return None

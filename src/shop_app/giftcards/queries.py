@@ -104,6 +104,8 @@ class UsageView:
     """``{"cash": …, "points": …, "gift_cards": …}`` when the order gave its split."""
     created_at: dt.datetime
     updated_at: dt.datetime
+    phone: str | None = None
+    """For a card bound to a phone number: the verified phone it was paid through (GC-5)."""
 
 
 @attrs.frozen
@@ -211,9 +213,10 @@ class GiftCardQueries(Protocol):
         ...
 
     async def user_cards(
-        self, user_id: uuid.UUID, now: dt.datetime, page: PageRequest
+        self, user_id: uuid.UUID, now: dt.datetime, page: PageRequest, *, phone: str | None = None
     ) -> Page[CardView]:
-        """The cards bound to the user, newest activation first."""
+        """The cards bound to the user — and, with ``phone`` (the user's verified phone,
+        canonical), those bound to that number (GC-5) — newest activation first."""
         ...
 
     async def purchased(self, user_id: uuid.UUID, now: dt.datetime) -> list[CardView]:

@@ -19,7 +19,7 @@ from shop_app.shared.integration import REGISTRY, IntegrationEvent
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckedIn, CheckInCalendar
 from shop_domain.loyalty.mall import MallItem, MallStockLow, Redemption, RedemptionChanged
-from shop_domain.loyalty.membership import GrowthChanged, LevelChanged, Member
+from shop_domain.loyalty.membership import GrowthChanged, LevelChanged, Member, PhoneVerified
 from shop_domain.loyalty.settings import ProgrammeChanged, ProgrammeSettings
 
 REGISTRY.aggregate(PointsAccount, "loyalty.points_account")
@@ -144,6 +144,32 @@ def _growth(e: GrowthChanged) -> MemberGrowthChangedV1:
         ref=e.ref,
         amount=e.amount,
         growth_after=e.growth_after,
+    )
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class MemberPhoneVerifiedV1(IntegrationEvent):
+    """A member verified a phone by SMS code (``replaced``: in place of another); the number
+    masked, never whole (GC-5, SEC-3)."""
+
+    type: ClassVar[str] = "loyalty.member_phone_verified"
+    version: ClassVar[int] = 1
+    member_id: uuid.UUID
+    user_id: uuid.UUID
+    phone_masked: str
+    replaced: bool
+    verified_at: dt.datetime
+
+
+@REGISTRY.maps(PhoneVerified)
+def _phone(e: PhoneVerified) -> MemberPhoneVerifiedV1:
+    return MemberPhoneVerifiedV1(
+        member_id=e.member_id,
+        user_id=e.user_id,
+        phone_masked=e.phone_masked,
+        replaced=e.replaced,
+        verified_at=e.occurred_at,
     )
 
 

@@ -80,6 +80,16 @@ class MemberRepository(Protocol):
         """Members above the first level not evaluated since ``before``, least recent first."""
         ...
 
+    async def phone_holder(self, phone: str) -> uuid.UUID | None:
+        """The user whose member holds ``phone`` (canonical) verified, as committed."""
+        ...
+
+    async def keep_phone(self, member: Member) -> None:
+        """Write ``member``'s verified phone now; raise ``PhoneTaken`` (``member.phone_taken``)
+        when another member holds the number — one that verified it at the same moment and
+        wrote first included."""
+        ...
+
 
 class MallItemRepository(Protocol):
     def add(self, item: MallItem) -> None: ...

@@ -128,6 +128,11 @@ class MemberReads(Protocol):
         """Members (of ``level``, if given), the most growth first."""
         ...
 
+    async def phone_of(self, user_id: uuid.UUID) -> tuple[str, dt.datetime] | None:
+        """The member's verified phone (canonical) and when it was verified; ``None`` when the
+        user has none (or is not a member yet)."""
+        ...
+
 
 __all__ = [
     "EXPIRING_WITHIN",

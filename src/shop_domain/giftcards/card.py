@@ -37,6 +37,7 @@ from shop_domain.giftcards.sealed import SealedSecret
 from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.errors import CurrencyMismatch, InvalidValue
 from shop_domain.shared.money import Money
+from shop_domain.shared.phones import normalize_phone
 from shop_domain.shared.rules import check_rule
 
 REASON_MAX = 500
@@ -82,6 +83,7 @@ class GiftCard(Aggregate):
     sale_ref: str | None = None
     user_id: uuid.UUID | None = None
     phone: str | None = None
+    """The phone number an operator bound the card to, canonical (GC-5)."""
     activated_at: dt.datetime | None = None
     activated_by: str | None = None
     """``self``, ``purchase`` or the operator's subject."""
@@ -175,12 +177,14 @@ class GiftCard(Aggregate):
         user_id: uuid.UUID | None = None,
         phone: str | None = None,
     ) -> None:
-        """Bind the card to a user (or, by an operator, to a phone number)."""
+        """Bind the card to a user (or, by an operator, to a phone number, kept canonical: the
+        member who verifies that number may spend it)."""
         self._of(batch)
         if (user_id is None) == (phone is None):
             raise InvalidValue("a card is bound to one user or one phone number")
         if phone is not None and via is not ActivationVia.MANUAL:
             raise InvalidValue("only an operator binds a card to a phone number")
+        phone = None if phone is None else normalize_phone(phone)
         check_rule(rules.BatchIsOpen(batch.state))
         check_rule(rules.CardNotDiscarded(self.state))
         check_rule(rules.CardIsPending(self.state))
@@ -213,9 +217,17 @@ class GiftCard(Aggregate):
     # --- paying (GC-7, GC-8) ----------------------------------------------------------------
 
     def check_spendable(
-        self, *, batch: GiftCardBatch, user_id: uuid.UUID, amount: Money, now: dt.datetime
+        self,
+        *,
+        batch: GiftCardBatch,
+        user_id: uuid.UUID,
+        amount: Money,
+        now: dt.datetime,
+        phone: str | None = None,
     ) -> None:
-        """Raise the first broken rule that stops ``user_id`` paying ``amount`` with it."""
+        """Raise the first broken rule that stops ``user_id`` paying ``amount`` with it;
+        ``phone``: the payer's verified phone (canonical), which makes a card bound to that
+        number theirs (GC-5)."""
         self._of(batch)
         if amount.currency != self.balance.currency:
             raise CurrencyMismatch(f"the card holds {self.balance.currency}, not {amount.currency}")
@@ -227,8 +239,7 @@ class GiftCard(Aggregate):
         valid_from, valid_until = self.validity(batch)
         check_rule(rules.AlreadyValid(valid_from, now))
         check_rule(rules.NotExpired(valid_until, now))
-        if self.user_id != user_id:
-            raise NotYourCard("this card belongs to another user")
+        check_rule(rules.HeldByPayer(self.user_id, self.phone, user_id, phone))
         check_rule(rules.BalanceCovers(self.balance, amount))
 
     def spend(
@@ -241,8 +252,9 @@ class GiftCard(Aggregate):
         usage_id: uuid.UUID,
         actor: str,
         now: dt.datetime,
+        phone: str | None = None,
     ) -> None:
-        self.check_spendable(batch=batch, user_id=user_id, amount=amount, now=now)
+        self.check_spendable(batch=batch, user_id=user_id, amount=amount, now=now, phone=phone)
         self.balance = self.balance - amount
         self.record(
             ev.CardSpent(

@@ -2,18 +2,20 @@
 
 A card is used (sold, activated, spent) only when every rule that applies holds, in this order:
 its batch is open (GC-3), the card is not discarded (GC-4), it is in the state the action
-needs, it is within its validity (GC-4, GC-7), it belongs to whoever uses it, and its balance
-covers the amount (GC-7).
+needs, it is within its validity (GC-4, GC-7), it belongs to whoever uses it (the user it is
+bound to, or the member whose verified phone it is bound to: GC-5), and its balance covers the
+amount (GC-7).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import ClassVar
 
 import attrs
 
-from shop_domain.giftcards.errors import InsufficientBalance, KeyRequired
+from shop_domain.giftcards.errors import InsufficientBalance, KeyRequired, NotYourCard
 from shop_domain.shared.money import Money
 
 
@@ -121,6 +123,30 @@ class AlreadyValid:
 
     def message(self) -> str:
         return "the card cannot be used yet"
+
+
+@attrs.frozen
+class HeldByPayer:
+    """GC-5, GC-7: a card pays only for its holder — the user it is bound to, or, for a card an
+    operator bound to a phone number, the user whose verified phone it is (both canonical:
+    ``payer_phone`` is what the payer verified, ``None`` for none)."""
+
+    code: ClassVar[str] = NotYourCard.code
+    kind: ClassVar[str] = NotYourCard.kind
+    card_user: uuid.UUID | None
+    card_phone: str | None
+    payer: uuid.UUID
+    payer_phone: str | None
+
+    def is_broken(self) -> bool:
+        if self.card_user is not None:
+            return self.card_user != self.payer
+        return self.card_phone is None or self.card_phone != self.payer_phone
+
+    def message(self) -> str:
+        if self.card_user is None and self.card_phone is not None:
+            return "this card is bound to a phone number the payer has not verified"
+        return "this card belongs to another user"
 
 
 @attrs.frozen

@@ -67,6 +67,9 @@ class CardUsage(Aggregate):
     updated_at: dt.datetime
     restore_keys: list[str] = attrs.field(factory=list)
     """The keys of the restores applied (a restore is applied once per key)."""
+    phone: str | None = None
+    """For a card bound to a phone number: the verified phone the payer held it through
+    (canonical; GC-5). ``None`` for a card bound to the payer's account."""
 
     @classmethod
     def record_spend(
@@ -80,7 +83,10 @@ class CardUsage(Aggregate):
         amount: Money,
         tender: TenderSplit | None,
         now: dt.datetime,
+        payer_phone: str | None = None,
     ) -> CardUsage:
+        """A usage of ``card`` by ``user_id``; ``payer_phone`` (their verified phone) is kept
+        when the card is bound to a phone, not to an account."""
         return cls(
             id=id,
             card_id=card.id,
@@ -95,6 +101,7 @@ class CardUsage(Aggregate):
             tender=tender,
             created_at=now,
             updated_at=now,
+            phone=payer_phone if card.user_id is None else None,
         )
 
     @property

@@ -110,6 +110,12 @@ class LotsNotLoaded(Conflict):
     code = "points.lots_not_loaded"
 
 
+class PhoneTaken(Conflict):
+    """Another member holds this verified phone (one member per number); nothing changed."""
+
+    code = "member.phone_taken"
+
+
 __all__ = [
     "AccountNotFound",
     "InvalidMallItem",
@@ -126,4 +132,5 @@ __all__ = [
     "KeyReused",
     "LotsNotLoaded",
     "OrderPointsConflict",
+    "PhoneTaken",
 ]

@@ -8,6 +8,12 @@ order's photo) — once per (source, ref) — or what took it back (a refund, a 
 window (``LevelRules.window_months``, 12 by default): a gain that reaches a higher level
 upgrades at once (MEM-3); only the re-evaluation (a job) takes a member down, when the growth
 of the window no longer reaches their level.
+
+A member may hold one *verified phone* (:meth:`Member.verify_phone`, after an SMS code proved
+it): canonical (:func:`shop_domain.shared.phones.normalize_phone`), held by one member at a time
+(the repository's unique index says so), replaced by the next one verified. Gift cards an
+operator bound to that number are the member's to spend (GC-5, decision 0037). The event says
+the number masked, never whole.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import attrs
 from shop_domain.loyalty.errors import InvalidProgramme
 from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.events import DomainEvent
+from shop_domain.shared.phones import mask_phone, normalize_phone
 
 MAX_GROWTH = 10**12
 
@@ -149,6 +156,18 @@ class GrowthChanged(DomainEvent):
     growth_after: int
 
 
+@attrs.frozen(kw_only=True)
+class PhoneVerified(DomainEvent):
+    """The member proved they hold a phone; ``phone_masked`` only (never the whole number)."""
+
+    event_type: ClassVar[str] = "loyalty.phone_verified"
+    member_id: uuid.UUID
+    user_id: uuid.UUID
+    phone_masked: str
+    replaced: bool
+    """Whether it took the place of another verified phone."""
+
+
 @attrs.define(slots=False, eq=False)
 class Member(Aggregate):
     user_id: uuid.UUID
@@ -162,6 +181,9 @@ class Member(Aggregate):
     evaluated_at: dt.datetime | None = None
     entries: list[GrowthEntry] = attrs.Factory(list)
     """The entries written since the member was loaded (the history is not read back)."""
+    phone: str | None = None
+    """The verified phone, canonical; ``None`` until one is verified."""
+    phone_verified_at: dt.datetime | None = None
 
     @classmethod
     def open(cls, *, id: uuid.UUID, user_id: uuid.UUID, now: dt.datetime) -> Member:
@@ -215,6 +237,25 @@ class Member(Aggregate):
         self.evaluated_at = now
         return self.level
 
+    def verify_phone(self, phone: str, now: dt.datetime) -> str:
+        """Hold ``phone`` (as typed; kept canonical) as verified from ``now``, in place of any
+        other — the caller has checked the SMS code and that no other member holds it. Verifying
+        the same number again renews ``phone_verified_at``. Answers the canonical number."""
+        canonical = normalize_phone(phone)
+        replaced = self.phone is not None and self.phone != canonical
+        self.phone = canonical
+        self.phone_verified_at = now
+        self.record(
+            PhoneVerified(
+                occurred_at=now,
+                member_id=self.id,
+                user_id=self.user_id,
+                phone_masked=mask_phone(canonical),
+                replaced=replaced,
+            )
+        )
+        return canonical
+
     def _write(
         self, source: GrowthSource, ref: str, amount: int, now: dt.datetime, *, key: str = ""
     ) -> None:
@@ -261,5 +302,6 @@ __all__ = [
     "LevelRules",
     "Member",
     "MemberLevel",
+    "PhoneVerified",
     "benefits",
 ]

@@ -109,7 +109,7 @@ class GiftCardCardPersistenceContract:
             assert state(two_again) == state(two)
             assert (two_again.state, two_again.phone, two_again.user_id) == (
                 CardState.DISCARDED,
-                "13900000000",
+                "+8613900000000",  # kept canonical
                 None,
             )
             assert two_again.discarded_at == T0 + 4 * HOUR

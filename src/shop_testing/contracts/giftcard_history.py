@@ -76,7 +76,7 @@ class GiftCardRecordQueriesContract(SeededGiftCards):
         assert [(a.number, a.via, a.actor, a.user_id, a.phone) for a in every.items] == [
             (GIFT[3], "self", f"user:{U3}", U3, None),
             ("12345678", "manual", OPS, U2, None),
-            ("66666666", "manual", OPS, None, "13900000000"),
+            ("66666666", "manual", OPS, None, "+8613900000000"),
             ("88888888", "self", f"user:{U1}", U1, None),
             (GIFT[0], "purchase", f"user:{U1}", U1, None),
         ]

@@ -216,7 +216,7 @@ class GiftCardCardQueriesContract(SeededGiftCards):
         assert v2 is not None
         assert (v2.user_id, v2.phone, v2.activated_by, v2.sales_state, v2.kind) == (
             None,
-            "13900000000",
+            "+8613900000000",
             OPS,
             "not_for_sale",
             "physical",
@@ -255,6 +255,22 @@ class GiftCardCardQueriesContract(SeededGiftCards):
         assert await mine.purchased(U3, end) == []
         later = await mine.user_cards(U1, T0 + 60 * DAY, PageRequest())
         assert [c.state for c in later.items] == ["expired", "expired"]
+        # with the user's verified phone, the cards bound to that number are theirs too (GC-5)
+        phone = "+8613900000000"  # v2's, as the operator's "13900000000" is kept
+        for user in (*USERS, UNKNOWN):
+            for paging in PAGES:
+                assert await mine.user_cards(
+                    user, end, paging, phone=phone
+                ) == await theirs.user_cards(user, end, paging, phone=phone), (user, paging)
+        held = await mine.user_cards(U1, end, PageRequest(), phone=phone)
+        assert {c.id for c in held.items} == {s.cards["v1"], s.cards["g1"], s.cards["v2"]}
+        assert held.total == 3
+        times = [c.activated_at for c in held.items]
+        assert times == sorted(times, key=lambda t: (t is not None, t), reverse=True)
+        only_phone = await mine.user_cards(UNKNOWN, end, PageRequest(), phone=phone)
+        assert [c.id for c in only_phone.items] == [s.cards["v2"]]
+        elsewhere = await mine.user_cards(UNKNOWN, end, PageRequest(), phone="+8613900000001")
+        assert elsewhere.total == 0
 
 
 class GiftCardQueriesContract(

@@ -26,6 +26,7 @@ from shop_domain.giftcards.batch import BatchState, CardKind, GiftCardBatch
 from shop_domain.giftcards.card import CardState, GiftCard, SalesState
 from shop_domain.giftcards.usage import UsageState
 from shop_domain.shared.money import Money, total
+from shop_domain.shared.phones import mask_phone
 from shop_testing.harness import MemoryShop
 from shop_testing.invariants.base import Findings, Recorded
 from shop_testing.invariants.giftcard_reads import Books, read_books, stored_state
@@ -45,6 +46,11 @@ def _amount(op: OperationView, currency: str) -> Money:
 
 def _name(card: CardView) -> str:
     return f"card {card.id} ({card.number})"
+
+
+def _masked(phone: str | None) -> str:
+    """A phone in a finding: masked (a report may end up in a log), or ``none``."""
+    return "none" if phone is None else mask_phone(phone)
 
 
 # --- the books ----------------------------------------------------------------------------------
@@ -84,10 +90,19 @@ def _check_card(
             f"{name} is activated but bound to no one (activated at {card.activated_at})",
         )
     for usage in usages:
-        found.expect(
-            usage.user_id == card.user_id,
-            f"usage {usage.id} of {name} was paid by {usage.user_id}, the card is {card.user_id}'s",
-        )
+        if card.user_id is not None or card.phone is None:
+            through = "" if usage.phone is None else f" through phone {_masked(usage.phone)}"
+            found.expect(
+                (usage.user_id, usage.phone) == (card.user_id, None),
+                f"usage {usage.id} of {name} was paid by {usage.user_id}{through}, "
+                f"the card is {card.user_id}'s",
+            )
+        else:  # bound to a phone: paid by a member who had verified that very number (GC-5)
+            found.expect(
+                usage.phone == card.phone,
+                f"usage {usage.id} of {name} was paid by {usage.user_id} through phone "
+                f"{_masked(usage.phone)}; the card is bound to {_masked(card.phone)}",
+            )
     if batch is not None:
         found.expect(
             face == batch.face_value,
@@ -229,7 +244,9 @@ async def check_giftcard_books(shop: MemoryShop) -> None:
       spent and restored being the sums of the card's usage lines (GC-7, GC-8); its face value
       is its batch's; a card never activated (pending, or discarded unbound) holds its whole
       face value and has no usage; a pending card is bound to no one, an activated one to a
-      user or a phone; whoever paid with it is its holder; its sales state fits its batch's
+      user or a phone; whoever paid with it is its holder — the user it is bound to, or, for a
+      card bound to a phone, a member paying through that very number as their verified phone
+      (the usage names the phone, GC-5); its sales state fits its batch's
       kind and its buyer (GC-2, GC-4, GC-6). No state follows from a balance of zero: a card
       spent out stays activated;
     - per usage: its card exists and agrees (batch, number, currency); it spent a positive

@@ -25,6 +25,7 @@ from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.lots import EntryKind
 from shop_domain.loyalty.membership import LevelRules, Member
 from shop_domain.loyalty.programme import Programme, ShortfallPolicy
+from shop_domain.shared.phones import InvalidPhoneNumber, mask_phone, normalize_phone
 from shop_testing.invariants.base import Findings
 
 _INTO_LIVE_LOT = frozenset({EntryKind.SPEND, EntryKind.HOLD, EntryKind.RESTORE, EntryKind.UNHOLD})
@@ -150,7 +151,8 @@ def _check_orders(account: PointsAccount, found: Findings) -> None:
 def check_member_books(member: Member, rules: LevelRules) -> None:
     """A member whose ``entries`` are its whole history (MEM-2..4): growth is the sum of its
     entries; each source and ref earned once; what each ref lost is at most what it earned; the
-    level is never above what the growth could reach."""
+    level is never above what the growth could reach; a verified phone is canonical and has the
+    moment it was verified."""
     found = Findings(f"member books of {member.id}")
     found.expect(
         member.growth == sum(e.amount for e in member.entries),
@@ -174,7 +176,20 @@ def check_member_books(member: Member, rules: LevelRules) -> None:
         rules.level_for(max(0, sum(earned.values()))).number >= member.level,
         f"level {member.level} above what all growth reaches",
     )
+    if member.phone is not None:
+        found.expect(
+            member.phone_verified_at is not None and _canonical(member.phone),
+            f"a verified phone {mask_phone(member.phone)} that is not canonical, or with no "
+            f"moment of verification ({member.phone_verified_at})",
+        )
     found.raise_if_any()
+
+
+def _canonical(phone: str) -> bool:
+    try:
+        return normalize_phone(phone) == phone
+    except InvalidPhoneNumber:
+        return False
 
 
 __all__ = ["check_member_books", "check_points_books"]

@@ -21,6 +21,8 @@ Strategies that involve time take ``now`` (default :data:`NOW`) and draw moments
 - :mod:`~shop_testing.strategies.wallets` — claimed coupons in every state (CPN-5, CPN-12);
 - :mod:`~shop_testing.strategies.giftcards` — validities, batch definitions, batches and cards
   in every state (GC);
+- :mod:`~shop_testing.strategies.phones` — canonical phone numbers and the ways people type
+  them (GC-5, MEM);
 - :mod:`~shop_testing.strategies.points` — time zones, expiry policies, programmes, grant
   instants near year ends, accounts with history, membership rules, growth steps and mall items
   (PTS, MEM);
@@ -77,6 +79,7 @@ from shop_testing.strategies.giftcards import (
     giftcard_validities,
     number_prefixes,
 )
+from shop_testing.strategies.phones import TypedPhone, canonical_phones, typed_phones
 from shop_testing.strategies.pricing_items import cart_lines, item_kinds
 from shop_testing.strategies.pricing_thresholds import threshold_kinds
 from shop_testing.strategies.products import CatalogEntry, catalog_entries, products
@@ -145,4 +148,7 @@ __all__ = [
     "shop_ids",
     "stats_deltas",
     "template_definitions",
+    "TypedPhone",
+    "canonical_phones",
+    "typed_phones",
 ]

@@ -54,6 +54,7 @@ from shop_testing.strategies.common import (
     sampled_in_order,
     words,
 )
+from shop_testing.strategies.phones import typed_phones
 
 _MONTH = 60 * 24 * 30
 """Minutes in 30 days: how far from ``now`` drawn windows and histories reach."""
@@ -236,9 +237,9 @@ def gift_cards(
     - at a moment ``at`` up to 30 days (or a validity's length) before ``now``, the batch is
       created by its owner, the card written, and — when the card is to be used — the batch
       opened; a virtual card may be sold (GC-6); an activated card was bound to a user or a
-      phone (manually, by itself, or by its buyer; GC-5); a card bound to a user may have been
-      spent 1..3 times through ``plan_spend`` (GC-7), down to a zero balance, each spend with
-      its usage record;
+      phone (manually, by itself, or by its buyer; GC-5) and may have been spent 1..3 times
+      through ``plan_spend`` (GC-7), down to a zero balance, each spend with its usage record —
+      a card bound to a phone by members who verified that number;
     - at ``now`` the batch may be paused or discarded, and a discarded card (pending or
       activated) was discarded;
     - ``expired``: at ``now`` the card's validity has ended (True), has not (False), or either
@@ -254,7 +255,7 @@ def gift_cards(
     )
     sold = kind is CardKind.VIRTUAL and draw(st.booleans())
     to_user = activated and not draw(st.booleans())  # shrinks to a user, not a phone
-    spends = draw(st.integers(min_value=0, max_value=3)) if to_user else 0
+    spends = draw(st.integers(min_value=0, max_value=3)) if activated else 0
     ended = draw(st.booleans()) if expired is None else expired
     validity, at = draw(
         _validity_and_moment(now, activated=activated, spends=spends > 0, expired=ended)
@@ -296,6 +297,7 @@ def gift_cards(
         _activate(draw, batch, card, at, to_user=to_user)
     # each spend pays another order and makes its own usage record: distinct ids for both
     spend_ids = draw(st.lists(ids(), min_size=2 * spends, max_size=2 * spends, unique=True))
+    # a card bound to a phone pays for whoever verified that number, one member after another
     usages = [
         _spend(draw, batch, card, at, order_id=spend_ids[2 * n], usage_id=spend_ids[2 * n + 1])
         for n in range(spends)
@@ -316,7 +318,7 @@ def _activate(
     """Bind ``card`` at ``at``: to a user (manually, by itself, or by its buyer when sold) or,
     by an operator, to a phone number (GC-5, GC-6)."""
     if not to_user:
-        phone = draw(digits(min_size=PHONE_MIN, max_size=PHONE_MAX))
+        phone = draw(typed_phones()).typed  # kept canonical by the card
         card.activate(batch=batch, via=ActivationVia.MANUAL, actor=batch.owner, now=at, phone=phone)
         return
     vias = [ActivationVia.MANUAL, ActivationVia.SELF]
@@ -337,8 +339,11 @@ def _spend(
     order_id: uuid.UUID,
     usage_id: uuid.UUID,
 ) -> CardUsage:
-    """Pay part of an order with ``card`` as checkout does: plan, record the usage, spend."""
-    assert card.user_id is not None
+    """Pay part of an order with ``card`` as checkout does: plan, record the usage, spend — by
+    the user it is bound to, or, for a card bound to a phone, by a member who verified that
+    number (their verified phone is the card's)."""
+    payer = card.user_id if card.user_id is not None else draw(ids())
+    phone = None if card.user_id is not None else card.phone
     # all that is left (spent out) or part of it; shrinks to the smallest part
     everything = draw(st.booleans())
     part = card.balance.minor if everything else draw(st.integers(1, card.balance.minor))
@@ -347,21 +352,23 @@ def _spend(
     usage = CardUsage.record_spend(
         id=usage_id,
         card=planned,
-        user_id=card.user_id,
+        user_id=payer,
         order_id=order_id,
         sub_order_id=None,
         amount=share,
         tender=None,
         now=at,
+        payer_phone=phone,
     )
     planned.spend(
         batch=batch,
-        user_id=card.user_id,
+        user_id=payer,
         amount=share,
         order_id=order_id,
         usage_id=usage.id,
-        actor=f"user:{card.user_id}",
+        actor=f"user:{payer}",
         now=at,
+        phone=phone,
     )
     return usage
 

@@ -141,11 +141,11 @@ def test_an_operator_binds_a_card_to_a_user() -> None:
 def test_an_operator_binds_a_card_to_a_phone_number() -> None:
     batch = opened_batch()
     card = new_card(batch)
-    _activate(card, batch, phone="13800000000")
-    assert (card.state, card.user_id, card.phone) == (CardState.ACTIVATED, None, "13800000000")
+    _activate(card, batch, phone="138 0000 0000")  # kept canonical (decision 0037)
+    assert (card.state, card.user_id, card.phone) == (CardState.ACTIVATED, None, "+8613800000000")
     [activated] = card.pull_events()
     assert isinstance(activated, ev.CardActivated)
-    assert (activated.user_id, activated.phone) == (None, "13800000000")
+    assert (activated.user_id, activated.phone) == (None, "+8613800000000")
 
 
 @pytest.mark.rule("GC-5")

@@ -508,11 +508,11 @@ async def test_an_operator_binds_a_card_to_a_phone(bus: MessageBus, shop: Memory
     stored = await _card(shop, card.id)
     assert (stored.state, stored.phone, stored.activated_by) == (
         CardState.ACTIVATED,
-        "13800000000",
+        "+8613800000000",
         OWNER,
     )
     [record] = await _activations(shop)
-    assert (record.phone, record.via, record.actor) == ("13800000000", "manual", OWNER)
+    assert (record.phone, record.via, record.actor) == ("+8613800000000", "manual", OWNER)
 
 
 @pytest.fixture

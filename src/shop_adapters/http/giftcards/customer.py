@@ -2,7 +2,9 @@
 cards and their payments, and binding a card they bought (GC-6).
 
 Every route needs a customer token and acts on the caller only: the user id is the token's
-subject. Another user's card is as unknown as a missing one (404 ``giftcard.card_not_found``).
+subject. The caller's cards are those bound to them, and those an operator bound to the phone
+number they verified (GC-5; ``POST /me/phone``). Another user's card is as unknown as a missing
+one (404 ``giftcard.card_not_found``).
 
 Self-service activation answers one refusal for a wrong number and a wrong secret alike (404
 ``giftcard.activation_failed``). Failures are counted per user and per card number; once either
@@ -35,6 +37,7 @@ from shop_adapters.http.problems import LOCATION, HttpProblem, problem_spec
 from shop_adapters.http.schemas import Page, Pagination
 from shop_adapters.runtime import Runtime
 from shop_app.giftcards.commands import ActivateCard, BindPurchasedCard
+from shop_app.giftcards.ports import VerifiedPhones
 from shop_app.giftcards.queries import CardView, UsageFilter
 from shop_app.giftcards.services import GiftCardServices
 from shop_app.shared import paging
@@ -100,14 +103,23 @@ def slice_page(items: Sequence[T], pagination: Pagination) -> tuple[list[T], int
     return list(items[start : start + pagination.limit]), len(items)
 
 
+async def verified_phone(runtime: Runtime, user_id: uuid.UUID) -> str | None:
+    """The caller's verified phone (canonical), whose cards are theirs too (GC-5)."""
+    return await runtime.get(VerifiedPhones).verified_phone(user_id)
+
+
 async def own_card(runtime: Runtime, user_id: uuid.UUID, card_id: uuid.UUID) -> CardView:
-    """The caller's card: bound to them, or bought by them and not yet bound."""
+    """The caller's card: bound to them or to their verified phone, or bought by them and not
+    yet bound."""
     card = await runtime.get(GiftCardServices).queries.card(card_id, runtime.clock.now())
-    if card is None or not (
-        card.user_id == user_id or (card.user_id is None and card.buyer_id == user_id)
-    ):
+    if card is None:
         raise CardNotFound(card_id)
-    return card
+    if card.user_id == user_id or (card.user_id is None and card.buyer_id == user_id):
+        return card
+    bound_to_phone = card.user_id is None and card.phone is not None
+    if bound_to_phone and card.phone == await verified_phone(runtime, user_id):
+        return card
+    raise CardNotFound(card_id)
 
 
 # --- the signed-in customer -------------------------------------------------------------------
@@ -162,8 +174,9 @@ class GiftCardCustomerController(Controller):
     @get(
         "/me/giftcards",
         summary="The caller's cards, with their balances",
-        description="Cards bound to the caller, newest activation first; `state` is effective "
-        "now (`expired` once the validity has ended).",
+        description="Cards bound to the caller or to the phone number they verified (GC-5), "
+        "newest activation first; `state` is effective now (`expired` once the validity has "
+        "ended).",
     )
     async def my_cards(
         self,
@@ -174,8 +187,9 @@ class GiftCardCustomerController(Controller):
         queries = runtime.get(GiftCardServices).queries
         user_id = user_id_of(principal)
         now = runtime.clock.now()
+        phone = await verified_phone(runtime, user_id)
         items, total = await window(
-            lambda request: queries.user_cards(user_id, now, request), pagination
+            lambda request: queries.user_cards(user_id, now, request, phone=phone), pagination
         )
         return Page.of([MyCardOut.of(card, now) for card in items], total, pagination)
 
@@ -258,5 +272,6 @@ __all__ = [
     "own_card",
     "slice_page",
     "user_id_of",
+    "verified_phone",
     "window",
 ]

@@ -23,16 +23,15 @@ from shop_adapters.http.schemas import (
     Amount,
     Currency,
     Moment,
+    OneTimeCode,
+    Phone,
     PositiveAmount,
     bounded_int,
     text,
 )
-from shop_app.shared.otp import MAX_CODE_LENGTH
 from shop_domain.giftcards.batch import (
     MAX_DAYS,
     NAME_MAX,
-    PHONE_MAX,
-    PHONE_MIN,
     REMARK_MAX,
     BatchDefinition,
     CardKind,
@@ -66,16 +65,6 @@ NUMBER_PATTERN: Final = rf"^[0-9 -]{{1,{MAX_TYPED}}}$"
 Name = Annotated[str, text(NAME_MAX, min_length=1, examples=["Spring 2026 ¥100"])]
 Remark = Annotated[str, text(REMARK_MAX)]
 Key = Annotated[str, text(MAX_KEY, min_length=1)]
-Phone = Annotated[
-    str,
-    Meta(
-        pattern=rf"^\+?[0-9 ()-]{{{PHONE_MIN - 1},{PHONE_MAX - 1}}}$",
-        min_length=PHONE_MIN,
-        max_length=PHONE_MAX,
-        description="A phone number: digits, spaces, dashes and brackets, an optional leading +",
-        examples=["+86 138 0013 1234"],
-    ),
-]
 TypedNumber = Annotated[
     str,
     Meta(
@@ -269,7 +258,7 @@ class ExportIn(_In):
             description="Opens the file; at least the installation's minimum (8) characters",
         ),
     ]
-    code: Annotated[str, Meta(pattern=rf"^[0-9]{{1,{MAX_CODE_LENGTH}}}$", examples=["123456"])]
+    code: OneTimeCode
     card_ids: Annotated[list[uuid.UUID], Meta(min_length=1, max_length=MAX_CHOSEN)] | None = None
 
 

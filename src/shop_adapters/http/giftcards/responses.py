@@ -228,7 +228,8 @@ def _tender(tender: dict[str, Money] | None) -> TenderOut | None:
 
 class UsageOut(msgspec.Struct, frozen=True):
     """GC-8: one card's part of an order's payment. ``state``: ``valid``,
-    ``partially_refunded`` or ``invalid``; ``restored``: what went back to the card."""
+    ``partially_refunded`` or ``invalid``; ``restored``: what went back to the card; ``phone``:
+    for a card bound to a phone number, the verified phone it was paid through (GC-5)."""
 
     id: uuid.UUID
     batch_id: uuid.UUID
@@ -243,6 +244,7 @@ class UsageOut(msgspec.Struct, frozen=True):
     tender: TenderOut | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    phone: str | None
 
     @classmethod
     def of(cls, view: UsageView) -> UsageOut:
@@ -260,6 +262,7 @@ class UsageOut(msgspec.Struct, frozen=True):
             tender=_tender(view.tender),
             created_at=view.created_at,
             updated_at=view.updated_at,
+            phone=view.phone,
         )
 
 

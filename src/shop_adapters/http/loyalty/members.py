@@ -1,9 +1,9 @@
 """Membership over HTTP (MEM-1).
 
-The signed-in customer reads their level (``GET /me/membership``); operators with
-``points.read`` list members, the most growth first, of one level if asked (``GET /members``),
-and read any member's (``GET /members/{user_id}``). The programme's rules, levels
-among them, are :mod:`.programme`'s.
+The signed-in customer reads their level and verified phone, masked (``GET /me/membership``;
+the phone is verified through :mod:`.phones`); operators with ``points.read`` list members, the
+most growth first, of one level if asked (``GET /members``), and read any member's (``GET
+/members/{user_id}``). The programme's rules, levels among them, are :mod:`.programme`'s.
 """
 
 from __future__ import annotations
@@ -26,13 +26,15 @@ from shop_app.loyalty.programme import CurrentProgramme
 from shop_app.loyalty.queries import MemberReads
 from shop_app.shared.auth import Principal
 from shop_domain.loyalty.membership import benefits
+from shop_domain.shared.phones import mask_phone
 
 READERS: Final = [requires(READ), operator_only]
 
 
 class MembershipOut(msgspec.Struct, frozen=True):
     """MEM-1: the caller's level (0 the first), its name and points multiplier, growth over
-    their life and over the window levels are read off, and what the next level needs."""
+    their life and over the window levels are read off, and what the next level needs; the
+    verified phone, masked, and since when (``None`` until one is verified)."""
 
     level: int
     level_name: str
@@ -41,6 +43,8 @@ class MembershipOut(msgspec.Struct, frozen=True):
     window_growth: int
     next_level: str | None
     growth_to_next_level: int | None
+    phone: str | None
+    phone_verified_at: dt.datetime | None
 
 
 class MemberOut(msgspec.Struct, frozen=True):
@@ -55,7 +59,9 @@ class MemberOut(msgspec.Struct, frozen=True):
 async def membership_of(runtime: Runtime, user_id: uuid.UUID) -> MembershipOut:
     programme = await runtime.get(CurrentProgramme).current()
     since = programme.growth_window_start(runtime.clock.now())
-    level, growth, window = await runtime.get(MemberReads).growth_of(user_id, since)
+    reads = runtime.get(MemberReads)
+    level, growth, window = await reads.growth_of(user_id, since)
+    phone, verified_at = await reads.phone_of(user_id) or (None, None)
     rules = programme.levels
     held = benefits(rules, level)
     following = rules.levels[level + 1] if level + 1 < len(rules.levels) else None
@@ -67,6 +73,8 @@ async def membership_of(runtime: Runtime, user_id: uuid.UUID) -> MembershipOut:
         window_growth=window,
         next_level=following.name if following else None,
         growth_to_next_level=max(0, following.min_growth - window) if following else None,
+        phone=None if phone is None else mask_phone(phone),
+        phone_verified_at=verified_at,
     )
 
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, func, not_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
@@ -253,9 +253,10 @@ class CardQueries(SqlReads):
         return None if row is None else card_view(row, now)
 
     async def user_cards(
-        self, user_id: uuid.UUID, now: dt.datetime, page: PageRequest
+        self, user_id: uuid.UUID, now: dt.datetime, page: PageRequest, *, phone: str | None = None
     ) -> Page[CardView]:
-        where = [C.user_id == user_id]
+        mine = C.user_id == user_id
+        where = [mine if phone is None else or_(mine, C.phone == phone)]
         total, rows = await self._page(
             select(func.count()).select_from(giftcards).where(*where),
             select(*CARD_COLUMNS)

@@ -109,6 +109,7 @@ def usage_view(row: Any) -> UsageView:
         tender=tender,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        phone=row.phone,
     )
 
 

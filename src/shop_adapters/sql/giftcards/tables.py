@@ -6,10 +6,11 @@
   millions). The number is unique across all batches; the sealed secret is its key id and blob
   (never readable without the key, GC-11). A CHECK keeps ``0 <= balance <= face value`` in the
   database itself, whatever two concurrent writers do. The indexes that only some cards need
-  (sold cards by sale reference, bound cards by user, unsold cards) are partial, so that a
-  million fresh cards are written into as few index entries as possible.
+  (sold cards by sale reference, bound cards by user or by phone, unsold cards) are partial, so
+  that a million fresh cards are written into as few index entries as possible.
 - ``giftcard_usages``: one row per card per order paid (GC-8); the order's tender split is three
-  nullable minor columns and their currency, the restore keys a JSON list.
+  nullable minor columns and their currency, the restore keys a JSON list; for a card bound to
+  a phone number, the verified phone it was paid through.
 - ``giftcard_exports``: one row per export (GC-12); the sealed password is kept until the file is
   written.
 - ``giftcard_key_checks``: per key id, the check value that proves a key is the one that sealed
@@ -158,6 +159,14 @@ Index(
     postgresql_where=_c.user_id.is_not(None),
     sqlite_where=_c.user_id.is_not(None),
 )
+# the cards bound to a phone number, newest activation first: a member's cards (GC-5)
+Index(
+    "ix_giftcards_phone_activated_at",
+    _c.phone,
+    _c.activated_at,
+    postgresql_where=_c.phone.is_not(None),
+    sqlite_where=_c.phone.is_not(None),
+)
 # a buyer's purchased cards (GC-6)
 Index(
     "ix_giftcards_buyer_id",
@@ -192,6 +201,7 @@ giftcard_usages = Table(
     Column("restore_keys", Json, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("phone", String(32), nullable=True),
     Column("version", Integer, nullable=False),
 )
 _u = giftcard_usages.c

@@ -1,6 +1,6 @@
 """What other parts read of a member, outside any unit of work: the level (for member prices
-and promotions' audiences, PRO-2) and its points multiplier (PTS-1); operators' lists of
-members."""
+and promotions' audiences, PRO-2) and its points multiplier (PTS-1), the verified phone (the
+member's own screen, and the gift cards bound to it: GC-5), and operators' lists of members."""
 
 from __future__ import annotations
 
@@ -59,6 +59,17 @@ class SqlMemberLevels(SqlReads):
         )
         items = tuple(MemberView(**row._mapping) for row in rows)
         return Page(items, total, paging.page, paging.page_size)
+
+    async def phone_of(self, user_id: uuid.UUID) -> tuple[str, dt.datetime] | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(members.c.phone, members.c.phone_verified_at).where(
+                        members.c.user_id == user_id, members.c.phone.is_not(None)
+                    )
+                )
+            ).one_or_none()
+        return None if row is None else (row.phone, row.phone_verified_at)
 
 
 __all__ = ["SqlMemberLevels"]

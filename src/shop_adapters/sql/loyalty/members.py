@@ -2,7 +2,9 @@
 
 A member is read locked, like an account; its growth history is never loaded (an append-only
 child): what earned growth is looked up by (source, ref), and the growth of the re-evaluation
-window is one sum over ``ix_member_growth_window``.
+window is one sum over ``ix_member_growth_window``. A verified phone is one member's at most:
+the partial unique index ``uq_members_phone`` decides between two members verifying it at once,
+and :meth:`SqlMemberRepository.keep_phone` turns its refusal into ``member.phone_taken``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.loyalty.mapping import MEMBERS
 from shop_adapters.sql.loyalty.tables import member_growth, members
 from shop_adapters.sql.uow import SqlRepository
+from shop_app.shared.errors import PersistenceConflict
+from shop_domain.loyalty.errors import PhoneTaken
 from shop_domain.loyalty.membership import GrowthSource, Member
 
 G = member_growth.c
@@ -45,6 +49,8 @@ _DUE = Prepared(
     .limit(bindparam("limit"))
 )
 
+_PHONE_HOLDER = Prepared(select(members.c.user_id).where(members.c.phone == bindparam("phone")))
+
 
 class SqlMemberRepository(SqlRepository[Member]):
     table = MEMBERS
@@ -72,6 +78,16 @@ class SqlMemberRepository(SqlRepository[Member]):
     async def due_for_evaluation(self, before: dt.datetime, limit: int) -> list[uuid.UUID]:
         rows = await self._link.fetch(_DUE, {"before": before, "limit": limit})
         return [row[0] for row in rows]
+
+    async def phone_holder(self, phone: str) -> uuid.UUID | None:
+        rows = await self._link.fetch(_PHONE_HOLDER, {"phone": phone})
+        return rows[0][0] if rows else None
+
+    async def keep_phone(self, member: Member) -> None:
+        try:
+            await self._flush()
+        except PersistenceConflict as clash:  # the unique index: another member wrote it first
+            raise PhoneTaken("this phone number is verified by another member") from clash
 
 
 __all__ = ["SqlMemberRepository"]

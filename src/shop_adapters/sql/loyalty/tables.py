@@ -12,8 +12,9 @@
   lists), earned, released, refunded and reversed, and the keys of its commands.
 - ``points_check_ins``: per user, the runs of consecutive check-in days and the days made up
   (JSON lists of ISO dates).
-- ``members`` and ``member_growth``: each member's growth and level, and every change of
-  growth (append-only; once per source and ref, and once more for its revert).
+- ``members`` and ``member_growth``: each member's growth and level (and verified phone, one
+  member per number: ``uq_members_phone``), and every change of growth (append-only; once per
+  source and ref, and once more for its revert).
 - ``mall_items`` (a CHECK keeps the stock at zero or more whatever two writers do) and
   ``mall_redemptions`` (PTS-9).
 - ``loyalty_programmes`` (one row: the programme in force, as a document, and its revision) and
@@ -178,6 +179,8 @@ members = Table(
     Column("photos", Integer, nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("evaluated_at", UtcDateTime, nullable=True),
+    Column("phone", String(32), nullable=True),
+    Column("phone_verified_at", UtcDateTime, nullable=True),
     Column("version", Integer, nullable=False),
     # operators' lists: a level's members, the most growth first
     Index("ix_members_level_growth", "level", "growth"),
@@ -187,6 +190,14 @@ members = Table(
         "evaluated_at",
         postgresql_where=text("level > 0"),
         sqlite_where=text("level > 0"),
+    ),
+    # one verified phone belongs to one member at most (decision 0037)
+    Index(
+        "uq_members_phone",
+        "phone",
+        unique=True,
+        postgresql_where=text("phone IS NOT NULL"),
+        sqlite_where=text("phone IS NOT NULL"),
     ),
 )
 
