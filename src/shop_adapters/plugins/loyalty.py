@@ -52,6 +52,7 @@ from shop_app.pricing.quoting import PointsSource
 from shop_app.shared.messagebus import CommandHandler
 from shop_app.shared.middleware import Middleware
 from shop_app.shared.otp import OneTimeCodes
+from shop_app.shared.ratelimit import AttemptLimiter
 from shop_domain.loyalty.errors import InvalidProgramme
 from shop_domain.loyalty.expiry import expiry_policy
 from shop_domain.loyalty.programme import Programme
@@ -116,7 +117,7 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
         **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
         **membership_command_handlers(programme),
         **mall_command_handlers(CouponsForPoints(wiring.resolve(CouponPolicy))),
-        **phone_handlers(wiring.resolve(OneTimeCodes)),
+        **phone_handlers(wiring.resolve(OneTimeCodes), wiring.resolve(AttemptLimiter)),
     }
 
 

@@ -6,7 +6,9 @@ Two commands, both the customer's own:
 
 1. :class:`RequestPhoneCode` sends a one-time code to the phone
    (:class:`RequestPhoneCodeHandler`; ``otp.too_soon`` within a minute of the last one for the
-   same number). The code is bound to the user *and* the canonical number
+   same number). A customer is sent at most :data:`CODES_PER_USER` codes, whatever the numbers
+   (5 an hour, then an hour's wait: ``member.too_many_codes``), so nobody can text strangers'
+   phones through the shop. The code is bound to the user *and* the canonical number
    (:func:`phone_code_subject`), so a code sent to one phone never verifies another, nor
    another user.
 2. :class:`VerifyPhone` carries the code, which the bus spends before the command runs, in the
@@ -35,12 +37,25 @@ from shop_app.shared.messagebus import CommandHandler
 from shop_app.shared.middleware import Middleware
 from shop_app.shared.otp import Challenge, CodeGate, OneTimeCodeCheck, OneTimeCodes
 from shop_app.shared.ports import Clock
+from shop_app.shared.ratelimit import AttemptLimiter, AttemptPolicy, TooManyAttempts, locked_out
 from shop_domain.loyalty.errors import PhoneTaken
 from shop_domain.shared.phones import mask_phone, normalize_phone
 
 CODE_PURPOSE: Final = "loyalty.phone"
 SUBJECT_DIGEST: Final = 32
 """Hex digits of the number's digest in a code's subject (128 bits)."""
+CODES_SENT: Final = "loyalty.phone_codes.user"
+"""The limiter's scope counting the codes sent for each customer (every send counts)."""
+CODES_PER_USER: Final = AttemptPolicy(
+    max_failures=5, window=dt.timedelta(hours=1), lockout=dt.timedelta(hours=1)
+)
+
+
+class TooManyPhoneCodes(TooManyAttempts):
+    """The customer was sent as many codes as an hour allows. ``details``:
+    ``retry_after_seconds``, ``locked_until``."""
+
+    code = "member.too_many_codes"
 
 
 def phone_code_subject(user_id: uuid.UUID, phone: str) -> str:
@@ -91,13 +106,28 @@ class RequestPhoneCodeHandler:
     unit of work untouched, so the command holds no transaction while the code is stored and
     the SMS sent (the export code's pattern)."""
 
-    def __init__(self, codes: OneTimeCodes) -> None:
+    def __init__(
+        self,
+        codes: OneTimeCodes,
+        limiter: AttemptLimiter | None = None,
+        policy: AttemptPolicy = CODES_PER_USER,
+    ) -> None:
         self._codes = codes
+        self._limiter = limiter
+        self._policy = policy
 
     async def __call__(self, command: RequestPhoneCode, uow: LoyaltyUnitOfWork) -> Challenge:
         phone = normalize_phone(command.phone)
         subject = phone_code_subject(command.user_id, phone)
-        return await self._codes.issue(CODE_PURPOSE, subject, phone, uow.clock.now())
+        now, user = uow.clock.now(), str(command.user_id)
+        if self._limiter is not None:
+            until = await self._limiter.blocked_until(CODES_SENT, user, now)
+            if until is not None:
+                raise locked_out(until, now, error=TooManyPhoneCodes)
+        challenge = await self._codes.issue(CODE_PURPOSE, subject, phone, now)
+        if self._limiter is not None:  # sent: it counts
+            await self._limiter.record_failure(CODES_SENT, user, now, self._policy)
+        return challenge
 
 
 async def verify_phone(command: VerifyPhone, uow: LoyaltyUnitOfWork) -> PhoneHeld:
@@ -120,8 +150,10 @@ PHONE_CODE: Final = CodeGate(
 )
 
 
-def phone_handlers(codes: OneTimeCodes) -> dict[type, CommandHandler]:
-    return {RequestPhoneCode: RequestPhoneCodeHandler(codes), VerifyPhone: verify_phone}
+def phone_handlers(
+    codes: OneTimeCodes, limiter: AttemptLimiter | None = None
+) -> dict[type, CommandHandler]:
+    return {RequestPhoneCode: RequestPhoneCodeHandler(codes, limiter), VerifyPhone: verify_phone}
 
 
 def phone_middlewares(codes: OneTimeCodes, clock: Clock) -> list[Middleware]:
@@ -130,11 +162,14 @@ def phone_middlewares(codes: OneTimeCodes, clock: Clock) -> list[Middleware]:
 
 
 __all__ = [
+    "CODES_PER_USER",
+    "CODES_SENT",
     "CODE_PURPOSE",
     "PHONE_CODE",
     "PhoneHeld",
     "RequestPhoneCode",
     "RequestPhoneCodeHandler",
+    "TooManyPhoneCodes",
     "VerifyPhone",
     "phone_code_subject",
     "phone_handlers",

@@ -156,3 +156,26 @@ async def test_codes_are_not_sent_too_often_nor_to_what_is_not_a_number(shop: Me
     sender = shop.runtime.sms
     assert isinstance(sender, MemorySmsSender)
     assert [sms.phone for sms in sender.sent] == [CANONICAL]
+
+
+async def test_a_customer_is_sent_five_codes_an_hour_whatever_the_numbers(
+    shop: MemoryShop,
+) -> None:
+    """Nobody texts strangers' phones through the shop: the sixth code within the hour is
+    refused, to any number, and sends nothing; an hour on, codes go out again."""
+    numbers = [f"1380013{n:04d}" for n in range(7)]
+    for number in numbers[:5]:
+        await shop.runtime.bus.handle(RequestPhoneCode(user_id=ALICE, phone=number))
+        shop.clock.advance(seconds=1)
+    for number in numbers[5:]:
+        assert (
+            await refusal(shop, RequestPhoneCode(user_id=ALICE, phone=number))
+            == "member.too_many_codes"
+        )
+    await shop.runtime.bus.handle(RequestPhoneCode(user_id=BOB, phone=numbers[6]))  # another's own
+    sender = shop.runtime.sms
+    assert isinstance(sender, MemorySmsSender)
+    assert len(sender.sent) == 6
+    shop.clock.advance(hours=1)
+    await shop.runtime.bus.handle(RequestPhoneCode(user_id=ALICE, phone=numbers[5]))
+    assert len(sender.sent) == 7

@@ -31,7 +31,8 @@ from shop_app.shared.otp import Challenge
 
 NOT_A_PHONE: Final = problem_spec("Not a phone number (`phone.invalid`)")
 TOO_SOON: Final = problem_spec(
-    "A code was sent to this number moments ago (`otp.too_soon`); see `Retry-After`"
+    "A code was sent to this number moments ago (`otp.too_soon`), or the caller was sent five "
+    "codes this hour (`member.too_many_codes`); see `Retry-After`"
 )
 CODE_REFUSED: Final = problem_spec(
     "The code is wrong, expired or used up (`otp.invalid`), whatever the reason; nothing changed"
@@ -73,7 +74,8 @@ class MemberPhoneController(Controller):
         "/code",
         summary="Send a code by SMS to a phone the caller wants to verify",
         description="The code works for this caller and this number only, for a few minutes; "
-        "asking again for the same number within a minute is 429 `otp.too_soon`.",
+        "asking again for the same number within a minute is 429 `otp.too_soon`; a sixth code "
+        "within an hour, to any number, is 429 `member.too_many_codes`.",
         status_code=202,
         responses={422: NOT_A_PHONE, 429: TOO_SOON},
     )
