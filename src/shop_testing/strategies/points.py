@@ -12,6 +12,7 @@ import itertools
 import uuid
 import zoneinfo
 
+import attrs
 from hypothesis import strategies as st
 
 from shop_domain.loyalty.account import PointsAccount
@@ -124,6 +125,25 @@ def level_rules(draw: st.DrawFn) -> LevelRules:
     return LevelRules(levels=levels, window_months=draw(st.integers(1, 24)))
 
 
+GROWTH_PER_YUAN = tuple(decimal.Decimal(d) for d in ("0.01", "0.5", "1", "1.5", "3"))
+"""Growth coefficients per yuan :func:`growth_rules` draws: fractions and whole numbers."""
+
+
+@st.composite
+def growth_rules(draw: st.DrawFn) -> LevelRules:
+    """:func:`level_rules` with what each behaviour earns drawn too, zero included: a sign-in,
+    a yuan paid, a review (of any item, or from 20 yuan), a photo, and a cap of 0 to 4 photos."""
+    return attrs.evolve(
+        draw(level_rules()),
+        sign_in=draw(st.integers(0, 50)),
+        per_yuan=draw(st.sampled_from(GROWTH_PER_YUAN)),
+        review=draw(st.integers(0, 500)),
+        review_min_price=draw(st.sampled_from([0, 2000])),
+        photo=draw(st.integers(0, 100)),
+        photos=draw(st.integers(0, 4)),
+    )
+
+
 @st.composite
 def growth_steps(draw: st.DrawFn, *, max_size: int = 20) -> list[tuple[str, str, int]]:
     """What a member does, in order: ``("earn", ref, amount)`` or ``("take", ref, amount)`` —
@@ -149,7 +169,9 @@ def mall_items(draw: st.DrawFn) -> MallItem:
 
 
 __all__ = [
+    "GROWTH_PER_YUAN",
     "TIME_ZONES",
+    "growth_rules",
     "growth_steps",
     "level_rules",
     "mall_items",
