@@ -155,15 +155,23 @@ def growth_steps(draw: st.DrawFn, *, max_size: int = 20) -> list[tuple[str, str,
 
 
 @st.composite
-def mall_items(draw: st.DrawFn) -> MallItem:
-    """A mall item built through :meth:`MallItem.new`: points, maybe a cash part, some stock."""
+def mall_items(
+    draw: st.DrawFn,
+    *,
+    max_points: int = 100_000,
+    max_stock: int = 50,
+    kind: type[MallItem] = MallItem,
+) -> MallItem:
+    """A mall item built through :meth:`MallItem.new` (of ``kind``, a subclass of yours if you
+    like): 1..``max_points`` points, maybe a cash part, 0..``max_stock`` in stock and a
+    low-stock level of 0..10."""
     cash = draw(st.one_of(st.none(), st.integers(1, 100_000).map(lambda m: Money(m, "CNY"))))
-    return MallItem.new(
+    return kind.new(
         id=draw(st.uuids(version=4)),
         name=draw(st.sampled_from(["mug", "tea", "杯子", "lamp"])),
-        points=draw(st.integers(1, 100_000)),
+        points=draw(st.integers(1, max_points)),
         cash=cash,
-        stock=draw(st.integers(0, 50)),
+        stock=draw(st.integers(0, max_stock)),
         low_stock=draw(st.integers(0, 10)),
     )
 
