@@ -1,9 +1,10 @@
-"""One member as a state machine against a plain model (MEM-2..4), and against members with a
+"""One member as a state machine against a plain model (MEM-1..4), and against members with a
 bug planted in them, which the machine must catch."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from tests.property.machine_support import hunt, machine_test
@@ -26,20 +27,12 @@ class GainsTakeTheLevelDown(Member):
     """Keeps the level in step with the window at every gain — down as well as up, though MEM-3
     leaves downgrades to the re-evaluation."""
 
-    def earn(
-        self,
-        source: GrowthSource,
-        ref: str,
-        amount: int,
-        *,
-        window_growth: int,
-        rules: LevelRules,
-        now: dt.datetime,
-    ) -> int:
-        moved = super().earn(source, ref, amount, window_growth=window_growth, rules=rules, now=now)
-        reached = rules.level_for(window_growth + moved).number
+    def earn(self, source: GrowthSource, ref: str, amount: int, **told: Any) -> int:
+        moved = super().earn(source, ref, amount, **told)
+        window = told["window_growth"] + moved
+        reached = told["rules"].level_for(window).number
         if moved and reached < self.level:
-            self._change_level(reached, window_growth + moved, now)
+            self._change_level(reached, window, told["now"])
         return moved
 
 
@@ -56,17 +49,8 @@ class ReevaluatesOnlyUpwards(Member):
 class UpgradesOnLifetimeGrowth(Member):
     """Upgrades on all the growth the member ever earned, not on the window's (MEM-3)."""
 
-    def earn(
-        self,
-        source: GrowthSource,
-        ref: str,
-        amount: int,
-        *,
-        window_growth: int,
-        rules: LevelRules,
-        now: dt.datetime,
-    ) -> int:
-        return super().earn(source, ref, amount, window_growth=self.growth, rules=rules, now=now)
+    def earn(self, source: GrowthSource, ref: str, amount: int, **told: Any) -> int:
+        return super().earn(source, ref, amount, **{**told, "window_growth": self.growth})
 
 
 @pytest.mark.rule("MEM-3")
