@@ -111,8 +111,10 @@ class LevelRules:
     """Only a member's first this many order photos earn growth."""
 
     def level_for(self, growth: int) -> MemberLevel:
+        """The highest level ``growth`` reaches: the first one below zero (a window's growth
+        is, when it holds a take-back of growth earned before the window)."""
         reached = [level for level in self.levels if level.min_growth <= growth]
-        return reached[-1]
+        return reached[-1] if reached else self.levels[0]
 
     def purchase(self, paid_minor: int) -> int:
         return int(

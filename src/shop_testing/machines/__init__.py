@@ -13,11 +13,35 @@ keep being checked (see ``docs/testing.md``).
 
 Each run's settings are the class's ``run_settings`` (short by default: raise
 ``max_examples`` for a deep run).
+
+And over aggregates alone, against plain models (subclass them with the aggregate's type —
+``account_type``, ``member_type``, ``item_type``, ``redemption_type`` — and rules of your own):
+
+- :class:`PointsAccountMachine` — one points account: grants, spends, holds, restores,
+  earnings, reversals, time and the expiry sweep (PTS-2..8);
+- :class:`MemberMachine` — one member: growth earned once per ref and taken back once per key,
+  time leaving the window, upgrades at once and the re-evaluation (MEM-1..4);
+- :class:`MallMachine` — a points-mall item, its redemptions and its customers' accounts:
+  redeeming, paying, shipping, completing, cancelling, restocking (PTS-9, STK-2).
+
+Their settings are those of their ``TestCase`` (hypothesis's defaults unless you set them).
 """
 
 from shop_testing.machines.base import START, ShopMachine
 from shop_testing.machines.coupons import CouponTemplateMachine
 from shop_testing.machines.giftcards import GiftCardMachine
+from shop_testing.machines.mall import MallMachine
+from shop_testing.machines.membership import MemberMachine
+from shop_testing.machines.points import PointsAccountMachine
 from shop_testing.machines.pricing import PromotionMachine
 
-__all__ = ["START", "CouponTemplateMachine", "GiftCardMachine", "PromotionMachine", "ShopMachine"]
+__all__ = [
+    "START",
+    "CouponTemplateMachine",
+    "GiftCardMachine",
+    "MallMachine",
+    "MemberMachine",
+    "PointsAccountMachine",
+    "PromotionMachine",
+    "ShopMachine",
+]

@@ -126,6 +126,25 @@ def level_rules(draw: st.DrawFn) -> LevelRules:
     return LevelRules(levels=levels, window_months=draw(st.integers(1, 24)))
 
 
+GROWTH_PER_YUAN = tuple(decimal.Decimal(d) for d in ("0.01", "0.5", "1", "1.5", "3"))
+"""Growth coefficients per yuan :func:`growth_rules` draws: fractions and whole numbers."""
+
+
+@st.composite
+def growth_rules(draw: st.DrawFn) -> LevelRules:
+    """:func:`level_rules` with what each behaviour earns drawn too, zero included: a sign-in,
+    a yuan paid, a review (of any item, or from 20 yuan), a photo, and a cap of 0 to 4 photos."""
+    return attrs.evolve(
+        draw(level_rules()),
+        sign_in=draw(st.integers(0, 50)),
+        per_yuan=draw(st.sampled_from(GROWTH_PER_YUAN)),
+        review=draw(st.integers(0, 500)),
+        review_min_price=draw(st.sampled_from([0, 2000])),
+        photo=draw(st.integers(0, 100)),
+        photos=draw(st.integers(0, 4)),
+    )
+
+
 @st.composite
 def full_programmes(draw: st.DrawFn) -> Programme:
     """Programmes with every rule drawn — expiry, shortfall, the day's zone, earning (check-in
@@ -180,21 +199,31 @@ def growth_steps(draw: st.DrawFn, *, max_size: int = 20) -> list[tuple[str, str,
 
 
 @st.composite
-def mall_items(draw: st.DrawFn) -> MallItem:
-    """A mall item built through :meth:`MallItem.new`: points, maybe a cash part, some stock."""
+def mall_items(
+    draw: st.DrawFn,
+    *,
+    max_points: int = 100_000,
+    max_stock: int = 50,
+    kind: type[MallItem] = MallItem,
+) -> MallItem:
+    """A mall item built through :meth:`MallItem.new` (of ``kind``, a subclass of yours if you
+    like): 1..``max_points`` points, maybe a cash part, 0..``max_stock`` in stock and a
+    low-stock level of 0..10."""
     cash = draw(st.one_of(st.none(), st.integers(1, 100_000).map(lambda m: Money(m, "CNY"))))
-    return MallItem.new(
+    return kind.new(
         id=draw(st.uuids(version=4)),
         name=draw(st.sampled_from(["mug", "tea", "杯子", "lamp"])),
-        points=draw(st.integers(1, 100_000)),
+        points=draw(st.integers(1, max_points)),
         cash=cash,
-        stock=draw(st.integers(0, 50)),
+        stock=draw(st.integers(0, max_stock)),
         low_stock=draw(st.integers(0, 10)),
     )
 
 
 __all__ = [
+    "GROWTH_PER_YUAN",
     "TIME_ZONES",
+    "growth_rules",
     "growth_steps",
     "level_rules",
     "mall_items",

@@ -33,6 +33,7 @@ def member() -> Member:
 @pytest.mark.parametrize(
     ("growth", "name", "multiplier"),
     [
+        (-1, "normal", "1"),  # a window whose take-backs outweigh its gains
         (0, "normal", "1"),
         (999, "normal", "1"),
         (1000, "silver", "1.2"),

@@ -88,3 +88,23 @@ async def test_a_members_level_multiplies_purchase_points_and_reaches_pricing(
     shop.clock.advance(days=400)
     assert await bus.handle(ReevaluateLevels()) == 1
     assert await shop.runtime.get(PointsMultipliers).multiplier(USER) == decimal.Decimal(1)
+
+
+@pytest.mark.rule("MEM-2")
+@pytest.mark.rule("MEM-3")
+async def test_a_refund_after_the_window_leaves_the_member_at_the_first_level(
+    shop: MemoryShop,
+) -> None:
+    """An order refunded once its growth has left the window takes the window's growth below
+    zero (the take-back counts from when it is written): that is the first level, not a
+    failure of every later sign-in and of the re-evaluation (found by the member machine)."""
+    bus = shop.runtime.bus
+    await bus.handle(OrderCompleted(user_id=USER, order_id=ORDER, paid=150_000))  # silver
+    shop.clock.advance(days=400)
+    refund = TakeBackGrowth(user_id=USER, source=GrowthSource.PURCHASE, ref=str(ORDER), key="r1")
+    assert (await bus.handle(refund)).moved == 1500
+    signed = await bus.handle(SignedIn(user_id=USER))
+    assert (signed.moved, signed.growth, signed.level) == (5, 5, 1)
+    assert await bus.handle(ReevaluateLevels()) == 1
+    facts = await shop.runtime.get(CustomerFactsSource).facts_of(str(USER))
+    assert facts.member_level == 0
