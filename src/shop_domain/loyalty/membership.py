@@ -111,8 +111,9 @@ class LevelRules:
     """Only a member's first this many order photos earn growth."""
 
     def level_for(self, growth: int) -> MemberLevel:
-        """The highest level ``growth`` reaches: the first one below zero (a window's growth
-        is, when it holds a take-back of growth earned before the window)."""
+        """The highest level ``growth`` reaches; the first one for growth below zero (a
+        window's growth never is, since a take-back counts with the gain it takes back, but
+        a level is read off whatever growth it is given)."""
         reached = [level for level in self.levels if level.min_growth <= growth]
         return reached[-1] if reached else self.levels[0]
 
@@ -206,12 +207,12 @@ class Member(Aggregate):
         the growth added (0 for a photo past the first ``rules.photos``)."""
         if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= MAX_GROWTH:
             raise InvalidProgramme("growth is a whole number of at least 0")
+        if not amount:  # nothing earned: a photo worth nothing is not one of the first ten
+            return 0
         if source is GrowthSource.PHOTO:
             if self.photos >= rules.photos:
                 return 0
             self.photos += 1
-        if not amount:
-            return 0
         self._write(source, ref, amount, now)
         reached = rules.level_for(window_growth + amount)
         if reached.number > self.level:

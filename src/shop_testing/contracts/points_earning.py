@@ -1,5 +1,6 @@
 """Contract of earning points through the stack (PTS-1): check-ins once a day on the streak
-scale, activities and reviews once per entry, purchases at the programme's rate."""
+scale, activities and reviews once per entry, purchases at the programme's rate; and the growth
+of a member's window as the repository sums it (MEM-3)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ import uuid
 import pytest
 
 from shop_app.loyalty import commands as c
+from shop_app.loyalty.membership import (
+    OrderCompleted,
+    TakeBackGrowth,
+    membership_command_handlers,
+)
+from shop_app.shared.messagebus import MessageBus
 from shop_domain.loyalty.errors import AlreadyCheckedIn, UnknownActivity
 from shop_domain.loyalty.lots import Source
+from shop_domain.loyalty.membership import GrowthSource
+from shop_domain.loyalty.programme import Programme
 from shop_testing.contracts.backend import Backend
 
 USER = uuid.UUID(int=0x0601)
@@ -73,6 +82,31 @@ class PointsEarningContract:
         assert (await bus.handle(small)).points == 0
         summary = await backend.points_queries().summary(USER, backend.clock.now())
         assert (summary.pending, summary.balance) == (12, 0)
+
+    @pytest.mark.rule("MEM-2")
+    @pytest.mark.rule("MEM-3")
+    async def test_a_take_back_counts_in_the_window_of_the_gain_it_takes_back(
+        self, backend: Backend
+    ) -> None:
+        """The repository's window growth: gains since the window's start, less what was taken
+        back of them — whenever it was taken back; a refund of growth earned before the window
+        lowers the lifetime growth only."""
+        programme = Programme()
+        bus = MessageBus(backend.uow, membership_command_handlers(programme))
+        old, new = uuid.UUID(int=0x0B02), uuid.UUID(int=0x0B03)
+        await bus.handle(OrderCompleted(user_id=USER, order_id=old, paid=150_000))
+        backend.clock.advance(days=400)
+        await bus.handle(OrderCompleted(user_id=USER, order_id=new, paid=20_000))
+        for ref, key in ((old, "r1"), (new, "r2")):
+            half = TakeBackGrowth(
+                user_id=USER, source=GrowthSource.PURCHASE, ref=str(ref), key=key, amount=100
+            )
+            assert (await bus.handle(half)).moved == 100
+        since = programme.growth_window_start(backend.clock.now())
+        async with backend.uow() as uow:
+            member = await uow.members.opened(USER, backend.clock.now(), uuid.uuid4())
+            assert member.growth == 1500 + 200 - 200
+            assert await uow.members.window_growth(member, since) == 200 - 100
 
 
 __all__ = ["PointsEarningContract"]

@@ -4,8 +4,8 @@ RULES.md.
 
 It also plays the part the repository plays for the handlers of
 :mod:`shop_app.loyalty.membership`: what a ref earned and what each key took back of it, and
-the growth of the window (the entries at or after the window's start, taken-back ones included,
-by the time they were written). For every command it says what the handler answers and whether
+the growth of the window (the gains at or after the window's start, less what was taken back
+of them, whenever it was taken back). For every command it says what the handler answers and whether
 the handler reaches the member at all (a repeated ref or key does not), and it keeps the events
 the member must have recorded since they were last compared.
 """
@@ -51,7 +51,9 @@ class MembershipModel:
         return sum(entry.amount for entry in self.entries)
 
     def window_growth(self, since: dt.datetime) -> int:
-        return sum(entry.amount for entry in self.entries if entry.at >= since)
+        """A take-back counts in the window of the gain it takes back."""
+        gained_at = {(e.source, e.ref): e.at for e in self.entries if not e.key}
+        return sum(e.amount for e in self.entries if gained_at[e.source, e.ref] >= since)
 
     def reached(self, growth: int) -> int:
         """The highest level whose growth ``growth`` reaches; the first level below zero."""
@@ -83,20 +85,21 @@ class MembershipModel:
         self, source: GrowthSource, ref: str, amount: int, since: dt.datetime, now: dt.datetime
     ) -> tuple[int, bool]:
         """Once per ref (MEM-2): a ref that earned answers what it earned and changes nothing.
-        Photos past the first ``rules.photos`` earn nothing. A gain that takes the window's
-        growth to a higher level upgrades at once (MEM-3)."""
+        Photos past the first ``rules.photos`` earn nothing; one worth nothing is not counted.
+        A gain that takes the window's growth to a higher level upgrades at once (MEM-3)."""
         gained, _ = self.earned(source, ref)
         if gained:
             return gained, False
         window = self.window_growth(since)
+        if not amount:  # a photo worth nothing does not count among the first ones
+            return 0, True
         if source is GrowthSource.PHOTO:
             if self.photos >= self.rules.photos:
                 return 0, True
             self.photos += 1
-        if amount:
-            self._write(ModelEntry(source, ref, amount, now))
-            if self.reached(window + amount) > self.level:
-                self._level(self.reached(window + amount), window + amount, now)
+        self._write(ModelEntry(source, ref, amount, now))
+        if self.reached(window + amount) > self.level:
+            self._level(self.reached(window + amount), window + amount, now)
         return amount, True
 
     def take_back(

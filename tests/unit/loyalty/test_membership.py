@@ -100,6 +100,23 @@ def test_only_the_first_ten_order_photos_earn_growth() -> None:
     check_member_books(m, RULES)
 
 
+@pytest.mark.rule("MEM-2")
+def test_a_photo_worth_nothing_is_not_one_of_the_first_ten() -> None:
+    """While an operator's programme gives photos no growth, they do not use up the first ten:
+    once photos earn again, the member's next ten do."""
+    m = member()
+    for n in range(12):
+        assert (
+            m.earn(GrowthSource.PHOTO, f"free-{n}", 0, window_growth=0, rules=RULES, now=NOW) == 0
+        )
+    assert m.photos == 0
+    earned = [
+        m.earn(GrowthSource.PHOTO, f"photo-{n}", RULES.photo, window_growth=0, rules=RULES, now=NOW)
+        for n in range(11)
+    ]
+    assert earned == [5] * 10 + [0]
+
+
 @pytest.mark.rule("MEM-4")
 def test_growth_is_never_negative_input_and_never_spent() -> None:
     m = member()

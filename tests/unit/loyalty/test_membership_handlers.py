@@ -23,8 +23,10 @@ from shop_app.loyalty.membership import (
     TakeBackGrowth,
 )
 from shop_app.loyalty.ports import PointsMultipliers
+from shop_app.loyalty.queries import MemberReads
 from shop_app.pricing.customers import CustomerFactsSource
 from shop_domain.loyalty.membership import GrowthSource
+from shop_domain.loyalty.programme import Programme
 from shop_testing.harness import MemoryShop, memory_shop
 
 NOW = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
@@ -92,19 +94,32 @@ async def test_a_members_level_multiplies_purchase_points_and_reaches_pricing(
 
 @pytest.mark.rule("MEM-2")
 @pytest.mark.rule("MEM-3")
-async def test_a_refund_after_the_window_leaves_the_member_at_the_first_level(
+async def test_a_refund_of_growth_earned_before_the_window_leaves_the_windows_growth_alone(
     shop: MemoryShop,
 ) -> None:
-    """An order refunded once its growth has left the window takes the window's growth below
-    zero (the take-back counts from when it is written): that is the first level, not a
-    failure of every later sign-in and of the re-evaluation (found by the member machine)."""
+    """A take-back counts in the window of the gain it takes back: an order refunded once its
+    growth has left the window does not lower what the member earned since (nor take it below
+    zero, which once failed every later sign-in and the re-evaluation — found by the member
+    machine)."""
     bus = shop.runtime.bus
     await bus.handle(OrderCompleted(user_id=USER, order_id=ORDER, paid=150_000))  # silver
     shop.clock.advance(days=400)
+    later = uuid.UUID(int=0x0DE2)
+    await bus.handle(OrderCompleted(user_id=USER, order_id=later, paid=100_000))  # 1000 growth
     refund = TakeBackGrowth(user_id=USER, source=GrowthSource.PURCHASE, ref=str(ORDER), key="r1")
     assert (await bus.handle(refund)).moved == 1500
     signed = await bus.handle(SignedIn(user_id=USER))
-    assert (signed.moved, signed.growth, signed.level) == (5, 5, 1)
+    assert (signed.moved, signed.growth, signed.level) == (5, 1005, 1)
+    shop.clock.advance(days=1)
     assert await bus.handle(ReevaluateLevels()) == 1
     facts = await shop.runtime.get(CustomerFactsSource).facts_of(str(USER))
-    assert facts.member_level == 0
+    assert facts.member_level == 1  # 1005 in the window: still silver
+    since = Programme().growth_window_start(shop.clock.now())
+    assert await shop.runtime.get(MemberReads).growth_of(USER, since) == (1, 1005, 1005)
+    refund_later = TakeBackGrowth(
+        user_id=USER, source=GrowthSource.PURCHASE, ref=str(later), key="r2"
+    )
+    assert (await bus.handle(refund_later)).moved == 1000
+    shop.clock.advance(days=2)  # evaluated once a day
+    assert await bus.handle(ReevaluateLevels()) == 1
+    assert await shop.runtime.get(MemberReads).growth_of(USER, since) == (0, 5, 5)

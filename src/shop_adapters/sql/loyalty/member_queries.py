@@ -9,7 +9,8 @@ import uuid
 
 from sqlalchemy import func, select
 
-from shop_adapters.sql.loyalty.tables import member_growth, members
+from shop_adapters.sql.loyalty.members import window_growth_of
+from shop_adapters.sql.loyalty.tables import members
 from shop_adapters.sql.reads import SqlReads
 from shop_app.loyalty.queries import MemberView
 from shop_app.shared.paging import Page, PageRequest
@@ -39,13 +40,7 @@ class SqlMemberLevels(SqlReads):
             ).one_or_none()
             if row is None:
                 return 0, 0, 0
-            window = (
-                await conn.execute(
-                    select(func.coalesce(func.sum(member_growth.c.amount), 0)).where(
-                        member_growth.c.member_id == row.id, member_growth.c.at >= since
-                    )
-                )
-            ).scalar_one()
+            window = (await conn.execute(window_growth_of(row.id, since))).scalar_one()
         return int(row.level), int(row.growth), int(window)
 
     async def members(self, level: int | None, paging: PageRequest) -> Page[MemberView]:

@@ -2,17 +2,20 @@
 
 A member is read locked, like an account; its growth history is never loaded (an append-only
 child): what earned growth is looked up by (source, ref), and the growth of the re-evaluation
-window is one sum over ``ix_member_growth_window``. A verified phone is one member's at most:
-the partial unique index ``uq_members_phone`` decides between two members verifying it at once,
-and :meth:`SqlMemberRepository.keep_phone` turns its refusal into ``member.phone_taken``.
+window is one sum over ``ix_member_growth_window`` (:func:`window_growth_of`). A verified phone
+is one member's at most: the partial unique index ``uq_members_phone`` decides between two
+members verifying it at once, and :meth:`SqlMemberRepository.keep_phone` turns its refusal into
+``member.phone_taken``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.loyalty.mapping import MEMBERS
@@ -33,11 +36,28 @@ _EARNED = Prepared(
         G.ref == bindparam("ref"),
     )
 )
-_WINDOW = Prepared(
-    select(func.coalesce(func.sum(G.amount), 0)).where(
-        and_(G.member_id == bindparam("member_id"), G.at >= bindparam("since", type_=G.at.type))
+
+
+def window_growth_of(member_id: Any, since: Any) -> Select[Any]:
+    """The growth of a member's window: what was earned since ``since`` less what was taken
+    back of it — a take-back counts in the window of the gain it takes back (whenever it was
+    written), so a refund of growth earned before the window never lowers the window's, and
+    the window's growth never rises as a take-back leaves it."""
+    gain = aliased(member_growth)
+    taken_back_of_a_gain_in_window = exists().where(
+        gain.c.member_id == G.member_id,
+        gain.c.source == G.source,
+        gain.c.ref == G.ref,
+        gain.c.key == "",
+        gain.c.at >= since,
     )
-)
+    return select(func.coalesce(func.sum(G.amount), 0)).where(
+        G.member_id == member_id,
+        or_(and_(G.key == "", G.at >= since), and_(G.key != "", taken_back_of_a_gain_in_window)),
+    )
+
+
+_WINDOW = Prepared(window_growth_of(bindparam("member_id"), bindparam("since", type_=G.at.type)))
 _DUE = Prepared(
     select(members.c.user_id)
     .where(
