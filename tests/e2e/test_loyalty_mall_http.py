@@ -145,3 +145,45 @@ async def test_a_customer_exchanges_points_for_a_coupon(
     problem(
         await client.post("/me/mall/coupons", json=body, headers=other), 409, "points.insufficient"
     )
+
+
+@pytest.mark.rule("PTS-9")
+async def test_a_withdrawn_item_is_redeemed_no_more_until_offered_again(
+    client: Client, settings: Settings
+) -> None:
+    ops = bearer(settings, "op-1", "operator", "points.write")
+    alice = bearer(settings, str(ALICE), "customer")
+    body = {"name": "Umbrella", "points": 100, "stock": 3}
+    item = (await client.post("/mall/items", json=body, headers=ops)).json()["id"]
+    redeem = {"item_id": item}
+    placed = await client.post("/me/mall/redemptions", json=redeem, headers=alice)
+    assert placed.status_code == 201
+    problem(
+        await client.post(f"/mall/items/{item}/withdraw", headers=alice),
+        403,
+        "auth.permission_required",
+    )
+    withdrawn = await client.post(f"/mall/items/{item}/withdraw", headers=ops)
+    assert withdrawn.json() == {"active": False}
+    assert (await client.get("/mall/items")).json()["total"] == 0
+    problem(
+        await client.post("/me/mall/redemptions", json=redeem, headers=alice),
+        409,
+        "points.mall_item_unavailable",
+    )
+    assert (await client.get("/me/points", headers=alice)).json()["balance"] == 400
+    redemption = placed.json()["redemption_id"]  # placed before: it goes on, and gives back
+    cancelled = await client.post(f"/me/mall/redemptions/{redemption}/cancel", headers=alice)
+    assert cancelled.json()["balance"] == 500
+    offered = await client.post(f"/mall/items/{item}/offer", headers=ops)
+    assert offered.json() == {"active": True}
+    [listed] = (await client.get("/mall/items")).json()["items"]
+    assert listed["stock"] == 3
+    assert (
+        await client.post("/me/mall/redemptions", json=redeem, headers=alice)
+    ).status_code == 201
+    problem(
+        await client.post(f"/mall/items/{uuid.uuid4()}/withdraw", headers=ops),
+        409,
+        "points.mall_item_unavailable",
+    )

@@ -41,6 +41,14 @@ class RestockMallItem:
 
 
 @attrs.frozen(kw_only=True)
+class OfferMallItem:
+    """Put an item in the mall (``offered``) or withdraw it; answers whether it is offered."""
+
+    item_id: uuid.UUID
+    offered: bool
+
+
+@attrs.frozen(kw_only=True)
 class Redeem:
     """Redeem ``quantity`` of an item for the user's points (and its cash part, paid later)."""
 
@@ -112,6 +120,7 @@ class MallHandlers:
             **exchange,
             AddMallItem: self.add_item,
             RestockMallItem: self.restock,
+            OfferMallItem: self.offer,
             Redeem: self.redeem,
             PayRedemption: self.pay,
             ShipRedemption: self.ship,
@@ -135,6 +144,11 @@ class MallHandlers:
         item = await uow.mall_items.get_for_update(command.item_id)
         item.restock(command.quantity)
         return item.stock
+
+    async def offer(self, command: OfferMallItem, uow: LoyaltyUnitOfWork) -> bool:
+        item = await uow.mall_items.get_for_update(command.item_id)
+        item.offer(command.offered)
+        return item.active
 
     async def redeem(self, command: Redeem, uow: LoyaltyUnitOfWork) -> Redeemed:
         quantity = quantity_of(command.quantity)
@@ -225,6 +239,7 @@ __all__ = [
     "PayRedemption",
     "Redeem",
     "Redeemed",
+    "OfferMallItem",
     "RestockMallItem",
     "ShipRedemption",
     "mall_command_handlers",

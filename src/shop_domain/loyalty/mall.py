@@ -129,6 +129,12 @@ class MallItem(Aggregate):
     def restock(self, quantity: int) -> None:
         self.stock += _count(quantity, "a restock", 1)
 
+    def offer(self, offered: bool) -> None:
+        """Put the item in the mall, or withdraw it: a withdrawn item is redeemed no more
+        (``points.mall_item_unavailable``); its redemptions go on, and a cancelled one still
+        gives its stock back."""
+        self.active = bool(offered)
+
 
 @attrs.define(slots=False, eq=False)
 class Redemption(Aggregate):

@@ -3,8 +3,8 @@
 Anyone reads ``GET /mall/items``. The signed-in customer redeems (``POST
 /me/mall/redemptions``, honouring ``Idempotency-Key``), lists their redemptions and cancels one
 before it ships; another customer's is unknown (404). Operators with ``points.write`` add items,
-restock them, and move redemptions on (paid, shipped, completed, cancelled); with
-``points.read`` they list every redemption.
+restock them, withdraw them and offer them again, and move redemptions on (paid, shipped,
+completed, cancelled); with ``points.read`` they list every redemption.
 """
 
 from __future__ import annotations
@@ -120,6 +120,11 @@ class StateOut(msgspec.Struct, frozen=True):
     state: str
 
 
+async def _offered(commands: Commands, item_id: uuid.UUID, offered: bool) -> dict[str, bool]:
+    active = await commands.send(m.OfferMallItem(item_id=item_id, offered=offered))
+    return {"active": bool(active)}
+
+
 class MallController(Controller):
     path = "/"
     tags = ["points mall"]
@@ -227,6 +232,30 @@ class MallController(Controller):
     ) -> dict[str, int]:
         stock = await commands.send(m.RestockMallItem(item_id=item_id, quantity=data.quantity))
         return {"stock": int(stock)}
+
+    @post(
+        "/mall/items/{item_id:uuid}/withdraw",
+        summary="Take an item out of the mall (redeemed no more)",
+        status_code=200,
+        guards=OPERATOR_WRITE,
+    )
+    async def withdraw(
+        self, item_id: FromPath[uuid.UUID], commands: NamedDependency[Commands]
+    ) -> dict[str, bool]:
+        return {
+            "active": bool(await commands.send(m.OfferMallItem(item_id=item_id, offered=False)))
+        }
+
+    @post(
+        "/mall/items/{item_id:uuid}/offer",
+        summary="Put a withdrawn item back in the mall",
+        status_code=200,
+        guards=OPERATOR_WRITE,
+    )
+    async def offer(
+        self, item_id: FromPath[uuid.UUID], commands: NamedDependency[Commands]
+    ) -> dict[str, bool]:
+        return await _offered(commands, item_id, True)
 
     @get(
         "/mall/redemptions",
