@@ -8,7 +8,7 @@ The order is the order of their tables (a context's foreign keys point to earlie
 from __future__ import annotations
 
 from shop_adapters.plugin import ContextPlugin
-from shop_adapters.plugins import catalog, coupons, giftcards, loyalty, pricing
+from shop_adapters.plugins import catalog, coupons, fulfillment, giftcards, loyalty, pricing
 
 CONTEXTS: tuple[ContextPlugin, ...] = (
     catalog.PLUGIN,
@@ -16,6 +16,7 @@ CONTEXTS: tuple[ContextPlugin, ...] = (
     giftcards.PLUGIN,
     pricing.PLUGIN,
     loyalty.PLUGIN,
+    fulfillment.PLUGIN,
 )
 
 __all__ = ["CONTEXTS"]

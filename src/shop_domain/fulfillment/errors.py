@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shop_domain.shared.errors import Conflict, InvalidValue
+import uuid
+
+from shop_domain.shared.errors import Conflict, InvalidValue, NotFound
 
 
 class InvalidStock(InvalidValue):
@@ -31,4 +33,25 @@ class BelowReserved(Conflict):
     code = "stock.below_reserved"
 
 
-__all__ = ["BelowReserved", "InsufficientStock", "InvalidStock", "ReservationConflict"]
+class UnknownWarehouse(NotFound):
+    code = "stock.warehouse_not_found"
+
+    @classmethod
+    def of(cls, warehouse_id: uuid.UUID) -> UnknownWarehouse:
+        return cls("no such warehouse", details={"warehouse_id": str(warehouse_id)})
+
+
+class WarehouseCodeTaken(Conflict):
+    """Another warehouse has this code."""
+
+    code = "stock.warehouse_code_taken"
+
+
+__all__ = [
+    "BelowReserved",
+    "InsufficientStock",
+    "InvalidStock",
+    "ReservationConflict",
+    "UnknownWarehouse",
+    "WarehouseCodeTaken",
+]

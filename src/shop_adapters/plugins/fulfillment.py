@@ -1,0 +1,23 @@
+"""Fulfillment as a plug-in — its first part: warehouses and stock per SKU per warehouse
+(STK-1, STK-2), reserved by orders, released, consumed at shipment, adjusted by operators."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.sql.fulfillment.repositories import SqlStockRepository, SqlWarehouseRepository
+from shop_app.fulfillment.stock import stock_command_handlers
+from shop_app.shared.messagebus import CommandHandler
+
+
+def _handlers(_wiring: Wiring) -> Mapping[type, CommandHandler]:
+    return stock_command_handlers()
+
+
+PLUGIN = ContextPlugin(
+    name="fulfillment",
+    tables=("shop_adapters.sql.fulfillment.tables",),
+    handlers=_handlers,
+    repositories={"warehouses": SqlWarehouseRepository, "stock": SqlStockRepository},
+)

@@ -1,0 +1,123 @@
+"""What fulfillment publishes: each change of a SKU's stock at a warehouse with its figures
+after it (for purchasing, a storefront's stock badge, an ERP), and the low-stock warning
+(STK-2)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+import attrs
+
+import shop_domain.fulfillment.stock as st
+from shop_app.shared.integration import REGISTRY, IntegrationEvent
+from shop_domain.fulfillment.warehouse import Warehouse
+
+REGISTRY.aggregate(st.StockItem, "fulfillment.stock_item")
+REGISTRY.aggregate(Warehouse, "fulfillment.warehouse")
+
+
+@attrs.frozen(kw_only=True)
+class StockFigures(IntegrationEvent):
+    """A SKU's stock at a warehouse after a change, and the change (units, always positive but
+    an adjustment's, which is negative when units were taken away)."""
+
+    sku_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    change: int
+    on_hand: int
+    reserved: int
+    available: int
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class StockReservedV1(StockFigures):
+    """An order reserved units (submission)."""
+
+    type: ClassVar[str] = "fulfillment.stock_reserved"
+    version: ClassVar[int] = 1
+    order_id: uuid.UUID
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class StockReleasedV1(StockFigures):
+    """An order's reserved units were given back (cancellation, timeout)."""
+
+    type: ClassVar[str] = "fulfillment.stock_released"
+    version: ClassVar[int] = 1
+    order_id: uuid.UUID
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class StockConsumedV1(StockFigures):
+    """An order's reserved units left the warehouse (shipment)."""
+
+    type: ClassVar[str] = "fulfillment.stock_consumed"
+    version: ClassVar[int] = 1
+    order_id: uuid.UUID
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class StockAdjustedV1(StockFigures):
+    """An operator added or took away units, for ``reason``."""
+
+    type: ClassVar[str] = "fulfillment.stock_adjusted"
+    version: ClassVar[int] = 1
+    reason: str
+    actor: str
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
+class StockLowV1(IntegrationEvent):
+    """What is available of a SKU at a warehouse fell to its low-stock level or below."""
+
+    type: ClassVar[str] = "fulfillment.stock_low"
+    version: ClassVar[int] = 1
+    sku_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    available: int
+    low_stock: int
+
+
+def _figures(e: st.StockEvent, change: int) -> dict[str, object]:
+    return {
+        "sku_id": e.sku_id,
+        "warehouse_id": e.warehouse_id,
+        "change": change,
+        "on_hand": e.on_hand,
+        "reserved": e.reserved,
+        "available": e.on_hand - e.reserved,
+    }
+
+
+@REGISTRY.maps(st.StockReserved)
+def _reserved(e: st.StockReserved) -> StockReservedV1:
+    return StockReservedV1(**_figures(e, e.quantity), order_id=e.order_id)  # type: ignore[arg-type]
+
+
+@REGISTRY.maps(st.StockReleased)
+def _released(e: st.StockReleased) -> StockReleasedV1:
+    return StockReleasedV1(**_figures(e, e.quantity), order_id=e.order_id)  # type: ignore[arg-type]
+
+
+@REGISTRY.maps(st.StockConsumed)
+def _consumed(e: st.StockConsumed) -> StockConsumedV1:
+    return StockConsumedV1(**_figures(e, e.quantity), order_id=e.order_id)  # type: ignore[arg-type]
+
+
+@REGISTRY.maps(st.StockAdjusted)
+def _adjusted(e: st.StockAdjusted) -> StockAdjustedV1:
+    figures = _figures(e, e.change)
+    return StockAdjustedV1(**figures, reason=e.reason, actor=e.actor)  # type: ignore[arg-type]
+
+
+@REGISTRY.maps(st.StockLow)
+def _low(e: st.StockLow) -> StockLowV1:
+    return StockLowV1(
+        sku_id=e.sku_id, warehouse_id=e.warehouse_id, available=e.available, low_stock=e.low_stock
+    )

@@ -1,0 +1,50 @@
+"""Ports of fulfillment: its repositories on the unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Collection
+from typing import Protocol
+
+from shop_app.shared.ports import Clock, IdGenerator
+from shop_domain.fulfillment.stock import StockItem
+from shop_domain.fulfillment.warehouse import Warehouse
+
+
+class WarehouseRepository(Protocol):
+    def add(self, warehouse: Warehouse) -> None: ...
+
+    async def get(self, id_: uuid.UUID) -> Warehouse: ...
+
+    async def by_code(self, code: str) -> Warehouse | None: ...
+
+
+class StockRepository(Protocol):
+    async def locked(
+        self,
+        sku_id: uuid.UUID,
+        warehouse_id: uuid.UUID,
+        new_id: uuid.UUID,
+        orders: Collection[uuid.UUID] = (),
+    ) -> StockItem:
+        """The SKU's stock at the warehouse, locked (opened empty if none), with the
+        reservations of ``orders`` attached."""
+        ...
+
+    async def find_locked(
+        self, sku_id: uuid.UUID, warehouse_id: uuid.UUID, orders: Collection[uuid.UUID] = ()
+    ) -> StockItem | None:
+        """The same, or ``None`` when the SKU was never stocked there (nothing is opened)."""
+        ...
+
+
+class FulfillmentUnitOfWork(Protocol):
+    warehouses: WarehouseRepository
+    stock: StockRepository
+    clock: Clock
+    ids: IdGenerator
+
+    def after_transaction(self, callback: Callable[[], Awaitable[object]]) -> None: ...
+
+
+__all__ = ["FulfillmentUnitOfWork", "StockRepository", "WarehouseRepository"]
