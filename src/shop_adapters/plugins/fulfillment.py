@@ -6,9 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.sql.fulfillment.queries import SqlStockQueries
 from shop_adapters.sql.fulfillment.repositories import SqlStockRepository, SqlWarehouseRepository
+from shop_app.fulfillment.ports import StockQueries
 from shop_app.fulfillment.stock import stock_command_handlers
 from shop_app.shared.messagebus import CommandHandler
+
+
+def _wire(wiring: Wiring) -> None:
+    wiring.add(StockQueries, SqlStockQueries(wiring.engine))
 
 
 def _handlers(_wiring: Wiring) -> Mapping[type, CommandHandler]:
@@ -18,6 +24,9 @@ def _handlers(_wiring: Wiring) -> Mapping[type, CommandHandler]:
 PLUGIN = ContextPlugin(
     name="fulfillment",
     tables=("shop_adapters.sql.fulfillment.tables",),
+    wire=_wire,
     handlers=_handlers,
     repositories={"warehouses": SqlWarehouseRepository, "stock": SqlStockRepository},
+    http="shop_adapters.http.fulfillment:FULFILLMENT_CONTROLLERS",
+    services=(StockQueries,),
 )

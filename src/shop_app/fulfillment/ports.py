@@ -6,8 +6,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection
 from typing import Protocol
 
+import attrs
+
 from shop_app.shared.ports import Clock, IdGenerator
-from shop_domain.fulfillment.stock import StockItem
+from shop_domain.fulfillment.stock import StockItem, StockLevel
 from shop_domain.fulfillment.warehouse import Warehouse
 
 
@@ -47,4 +49,29 @@ class FulfillmentUnitOfWork(Protocol):
     def after_transaction(self, callback: Callable[[], Awaitable[object]]) -> None: ...
 
 
-__all__ = ["FulfillmentUnitOfWork", "StockRepository", "WarehouseRepository"]
+@attrs.frozen
+class WarehouseView:
+    id: uuid.UUID
+    code: str
+    name: str
+    regions: tuple[str, ...]
+    active: bool
+
+
+class StockQueries(Protocol):
+    async def warehouses(self) -> list[WarehouseView]:
+        """Every warehouse, by code."""
+        ...
+
+    async def levels(self, sku_id: uuid.UUID) -> list[StockLevel]:
+        """The SKU's stock at each warehouse that ever held it, by warehouse."""
+        ...
+
+
+__all__ = [
+    "FulfillmentUnitOfWork",
+    "StockQueries",
+    "StockRepository",
+    "WarehouseRepository",
+    "WarehouseView",
+]

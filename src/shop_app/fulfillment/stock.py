@@ -23,7 +23,7 @@ from shop_domain.fulfillment.errors import (
     ReservationConflict,
     WarehouseCodeTaken,
 )
-from shop_domain.fulfillment.stock import StockItem, units
+from shop_domain.fulfillment.stock import StockLevel, units
 from shop_domain.fulfillment.warehouse import Warehouse
 
 MAX_LINES: Final = 200
@@ -78,19 +78,6 @@ class ConsumeStock:
 
     order_id: uuid.UUID
     lines: tuple[StockLine, ...]
-
-
-@attrs.frozen
-class StockLevel:
-    sku_id: uuid.UUID
-    warehouse_id: uuid.UUID
-    on_hand: int
-    reserved: int
-    available: int
-
-    @classmethod
-    def of(cls, item: StockItem) -> StockLevel:
-        return cls(item.sku_id, item.warehouse_id, item.on_hand, item.reserved, item.available)
 
 
 codec.register(StockLine, StockLevel)

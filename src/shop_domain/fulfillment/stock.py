@@ -99,6 +99,21 @@ class StockLow(StockEvent):
     low_stock: int
 
 
+@attrs.frozen
+class StockLevel:
+    """What a SKU's stock at a warehouse stands at."""
+
+    sku_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    on_hand: int
+    reserved: int
+    available: int
+
+    @classmethod
+    def of(cls, item: StockItem) -> StockLevel:
+        return cls(item.sku_id, item.warehouse_id, item.on_hand, item.reserved, item.available)
+
+
 @attrs.define(slots=False, eq=False)
 class StockItem(Aggregate):
     sku_id: uuid.UUID
@@ -237,6 +252,7 @@ __all__ = [
     "StockAdjusted",
     "StockConsumed",
     "StockItem",
+    "StockLevel",
     "StockLow",
     "StockReleased",
     "StockReserved",
