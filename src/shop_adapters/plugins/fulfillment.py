@@ -28,5 +28,6 @@ PLUGIN = ContextPlugin(
     handlers=_handlers,
     repositories={"warehouses": SqlWarehouseRepository, "stock": SqlStockRepository},
     http="shop_adapters.http.fulfillment:FULFILLMENT_CONTROLLERS",
+    cli="shop_adapters.cli.fulfillment:FULFILLMENT_COMMANDS",
     services=(StockQueries,),
 )

@@ -57,6 +57,18 @@ class AdjustStock:
 
 
 @attrs.frozen(kw_only=True)
+class CountStock:
+    """A stock count (an import's row): what is on hand is ``on_hand``; adjusted by the
+    difference, with a reason, audited. The same count again changes nothing."""
+
+    sku_id: uuid.UUID
+    warehouse_id: uuid.UUID
+    on_hand: int
+    reason: str
+    actor: str
+
+
+@attrs.frozen(kw_only=True)
 class ReserveStock:
     """Submission: hold every line for the order, or nothing (once per order)."""
 
@@ -101,6 +113,7 @@ class StockHandlers:
         return {
             CreateWarehouse: self.create_warehouse,
             AdjustStock: self.adjust,
+            CountStock: self.count,
             ReserveStock: self.reserve,
             ReleaseStock: self.release,
             ConsumeStock: self.consume,
@@ -121,6 +134,12 @@ class StockHandlers:
         await uow.warehouses.get(command.warehouse_id)
         item = await uow.stock.locked(command.sku_id, command.warehouse_id, uow.ids.new_id())
         item.adjust(command.change, reason=command.reason, actor=command.actor, now=uow.clock.now())
+        return StockLevel.of(item)
+
+    async def count(self, command: CountStock, uow: FulfillmentUnitOfWork) -> StockLevel:
+        await uow.warehouses.get(command.warehouse_id)
+        item = await uow.stock.locked(command.sku_id, command.warehouse_id, uow.ids.new_id())
+        item.count(command.on_hand, reason=command.reason, actor=command.actor, now=uow.clock.now())
         return StockLevel.of(item)
 
     async def reserve(self, command: ReserveStock, uow: FulfillmentUnitOfWork) -> list[StockLevel]:
@@ -165,6 +184,7 @@ def stock_command_handlers() -> dict[type, CommandHandler]:
 __all__ = [
     "AdjustStock",
     "ConsumeStock",
+    "CountStock",
     "CreateWarehouse",
     "ReleaseStock",
     "ReserveStock",

@@ -225,6 +225,14 @@ class StockItem(Aggregate):
         self.record(StockAdjusted(**self._figures(now), change=change, reason=reason, actor=actor))
         self._low_after(before, now)
 
+    def count(self, on_hand: int, *, reason: str, actor: str, now: dt.datetime) -> int:
+        """A stock count: what is on hand is ``on_hand`` — an adjustment by the difference
+        (none when it already is, so a count taken again changes nothing). The change."""
+        change = units(on_hand, "a counted quantity") - self.on_hand
+        if change:
+            self.adjust(change, reason=reason, actor=actor, now=now)
+        return change
+
     def set_low_stock(self, level: int) -> None:
         self.low_stock = units(level, "a low-stock level")
 
