@@ -112,7 +112,7 @@ def _wire(wiring: Wiring) -> None:
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
     programme = wiring.resolve(CurrentProgramme)
     return {
-        **programme_command_handlers(programme.installed, programme),
+        **programme_command_handlers(programme),
         **points_command_handlers(programme),
         **earning_command_handlers(programme, wiring.resolve(PointsMultipliers)),
         **membership_command_handlers(programme),

@@ -5,7 +5,7 @@ after it (for purchasing, a storefront's stock badge, an ERP), and the low-stock
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
@@ -84,36 +84,39 @@ class StockLowV1(IntegrationEvent):
     low_stock: int
 
 
-def _figures(e: st.StockEvent, change: int) -> dict[str, object]:
-    return {
-        "sku_id": e.sku_id,
-        "warehouse_id": e.warehouse_id,
-        "change": change,
-        "on_hand": e.on_hand,
-        "reserved": e.reserved,
-        "available": e.on_hand - e.reserved,
-    }
+F = TypeVar("F", bound=StockFigures)
+
+
+def _figures(kind: type[F], e: st.StockEvent, change: int, **more: Any) -> F:
+    return kind(
+        sku_id=e.sku_id,
+        warehouse_id=e.warehouse_id,
+        change=change,
+        on_hand=e.on_hand,
+        reserved=e.reserved,
+        available=e.on_hand - e.reserved,
+        **more,
+    )
 
 
 @REGISTRY.maps(st.StockReserved)
 def _reserved(e: st.StockReserved) -> StockReservedV1:
-    return StockReservedV1(**_figures(e, e.quantity), order_id=e.order_id)  # type: ignore[arg-type]
+    return _figures(StockReservedV1, e, e.quantity, order_id=e.order_id)
 
 
 @REGISTRY.maps(st.StockReleased)
 def _released(e: st.StockReleased) -> StockReleasedV1:
-    return StockReleasedV1(**_figures(e, e.quantity), order_id=e.order_id)  # type: ignore[arg-type]
+    return _figures(StockReleasedV1, e, e.quantity, order_id=e.order_id)
 
 
 @REGISTRY.maps(st.StockConsumed)
 def _consumed(e: st.StockConsumed) -> StockConsumedV1:
-    return StockConsumedV1(**_figures(e, e.quantity), order_id=e.order_id)  # type: ignore[arg-type]
+    return _figures(StockConsumedV1, e, e.quantity, order_id=e.order_id)
 
 
 @REGISTRY.maps(st.StockAdjusted)
 def _adjusted(e: st.StockAdjusted) -> StockAdjustedV1:
-    figures = _figures(e, e.change)
-    return StockAdjustedV1(**figures, reason=e.reason, actor=e.actor)  # type: ignore[arg-type]
+    return _figures(StockAdjustedV1, e, e.change, reason=e.reason, actor=e.actor)
 
 
 @REGISTRY.maps(st.StockLow)

@@ -19,7 +19,7 @@ from shop_app.loyalty.programme import ProgrammeSource, programme_source
 from shop_app.shared import codec
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.loyalty.errors import InvalidProgramme
-from shop_domain.loyalty.membership import GrowthSource, LevelRules, Member
+from shop_domain.loyalty.membership import GrowthSource, Member
 from shop_domain.loyalty.programme import Programme
 
 MAX_REEVALUATION_STEP = 10_000
@@ -93,9 +93,6 @@ class MembershipHandlers:
     def __init__(self, programme: Programme | ProgrammeSource) -> None:
         self.programmes = programme_source(programme)
 
-    async def rules(self) -> LevelRules:
-        return (await self.programmes.current()).levels
-
     def mapping(self) -> dict[type, CommandHandler]:
         return {
             SignedIn: self.signed_in,
@@ -110,28 +107,32 @@ class MembershipHandlers:
         programme = await self.programmes.current()
         zone = zoneinfo.ZoneInfo(programme.time_zone)
         day = uow.clock.now().astimezone(zone).date().isoformat()
-        sign_in = programme.levels.sign_in
-        return await self._earn(uow, command.user_id, GrowthSource.SIGN_IN, day, sign_in)
+        return await self._earn(
+            uow, programme, command.user_id, GrowthSource.SIGN_IN, day, programme.levels.sign_in
+        )
 
     async def order_completed(self, command: OrderCompleted, uow: LoyaltyUnitOfWork) -> Growth:
         if isinstance(command.paid, bool) or not isinstance(command.paid, int) or command.paid < 0:
             raise InvalidProgramme("an amount paid is a whole, non-negative number of minor units")
-        amount = (await self.rules()).purchase(command.paid)
+        programme = await self.programmes.current()
+        amount = programme.levels.purchase(command.paid)
         return await self._earn(
-            uow, command.user_id, GrowthSource.PURCHASE, str(command.order_id), amount
+            uow, programme, command.user_id, GrowthSource.PURCHASE, str(command.order_id), amount
         )
 
     async def review_approved(self, command: ReviewApproved, uow: LoyaltyUnitOfWork) -> Growth:
-        rules = await self.rules()
+        programme = await self.programmes.current()
+        rules = programme.levels
         amount = rules.review if command.item_price >= rules.review_min_price else 0
         return await self._earn(
-            uow, command.user_id, GrowthSource.REVIEW, str(command.review_id), amount
+            uow, programme, command.user_id, GrowthSource.REVIEW, str(command.review_id), amount
         )
 
     async def photo_posted(self, command: PhotoPosted, uow: LoyaltyUnitOfWork) -> Growth:
-        amount = (await self.rules()).photo
+        programme = await self.programmes.current()
+        amount = programme.levels.photo
         return await self._earn(
-            uow, command.user_id, GrowthSource.PHOTO, str(command.photo_id), amount
+            uow, programme, command.user_id, GrowthSource.PHOTO, str(command.photo_id), amount
         )
 
     async def take_back(self, command: TakeBackGrowth, uow: LoyaltyUnitOfWork) -> Growth:
@@ -161,9 +162,10 @@ class MembershipHandlers:
             member.reevaluate(window, programme.levels, now)
         return len(due)
 
+    @staticmethod
     async def _earn(
-        self,
         uow: LoyaltyUnitOfWork,
+        programme: Programme,
         user_id: uuid.UUID,
         source: GrowthSource,
         ref: str,
@@ -174,10 +176,9 @@ class MembershipHandlers:
         gained, _ = await uow.members.earned(member, source, ref)
         if gained:  # earned once per ref: a retry answers the same
             return Growth(moved=gained, growth=member.growth, level=member.level)
-        programme = await self.programmes.current()
         window = await uow.members.window_growth(member, programme.growth_window_start(now))
-        rules = programme.levels
-        moved = member.earn(source, ref, amount, window_growth=window, rules=rules, now=now)
+        levels = programme.levels
+        moved = member.earn(source, ref, amount, window_growth=window, rules=levels, now=now)
         return Growth(moved=moved, growth=member.growth, level=member.level)
 
 

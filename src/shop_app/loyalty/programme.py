@@ -146,9 +146,15 @@ class ProgrammeUnitOfWork(Protocol):
 
 
 class ProgrammeHandlers:
-    def __init__(self, installed: Programme, current: CurrentProgramme | None = None) -> None:
-        self._installed = installed
-        self._current = current
+    """``programme``: the installation's programme, or the service's :class:`CurrentProgramme`
+    (which a change then tells to read the programme again)."""
+
+    def __init__(self, programme: Programme | CurrentProgramme) -> None:
+        if isinstance(programme, CurrentProgramme):
+            self._current: CurrentProgramme | None = programme
+            self._installed = programme.installed
+        else:
+            self._current, self._installed = None, programme
 
     def mapping(self) -> dict[type, CommandHandler]:
         return {ChangeProgramme: self.change}
@@ -177,9 +183,9 @@ class ProgrammeHandlers:
 
 
 def programme_command_handlers(
-    installed: Programme, current: CurrentProgramme | None = None
+    programme: Programme | CurrentProgramme,
 ) -> dict[type, CommandHandler]:
-    return ProgrammeHandlers(installed, current).mapping()
+    return ProgrammeHandlers(programme).mapping()
 
 
 __all__ = [
