@@ -21,10 +21,10 @@ from shop_adapters.runtime import Runtime
 from shop_app.fulfillment.ports import StockQueries
 from shop_app.fulfillment.stock import CountStock
 from shop_app.shared.auth import Principal
+from shop_domain.fulfillment.stock import MAX_UNITS
 from shop_domain.shared.errors import DomainError
 
 MAX_ROWS: Final = 1_000_000
-MAX_ON_HAND: Final = 10**9
 HEADER: Final = ("sku_id", "warehouse", "on_hand")
 
 
@@ -75,8 +75,8 @@ def _row_problem(
     house = warehouses.get(code)
     if house is None:
         return f"no warehouse is coded {code!r}"
-    if not count.isascii() or not count.isdigit() or int(count) > MAX_ON_HAND:
-        return f"{count!r} is not a count from 0 to {MAX_ON_HAND:,}"
+    if not count.isascii() or not count.isdigit() or int(count) > MAX_UNITS:
+        return f"{count!r} is not a count from 0 to {MAX_UNITS:,}"
     return sku_id, house, int(count)
 
 

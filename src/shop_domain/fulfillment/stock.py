@@ -233,9 +233,6 @@ class StockItem(Aggregate):
             self.adjust(change, reason=reason, actor=actor, now=now)
         return change
 
-    def set_low_stock(self, level: int) -> None:
-        self.low_stock = units(level, "a low-stock level")
-
     # --- internals -----------------------------------------------------------------------------
     def _figures(self, now: dt.datetime) -> dict[str, Any]:
         return {

@@ -67,14 +67,8 @@ class Warehouse(Aggregate):
             wanted.startswith(region_prefix(served)) for served in self.regions
         )
 
-    def serve(self, regions: Any) -> None:
-        self.regions = _regions(regions)
-
     def close(self) -> None:
         self.active = False
-
-    def reopen(self) -> None:
-        self.active = True
 
 
 __all__ = ["Warehouse", "region_prefix"]
