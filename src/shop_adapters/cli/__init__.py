@@ -17,6 +17,7 @@ from shop_adapters.cli.db import db
 from shop_adapters.cli.demo import demo_data
 from shop_adapters.cli.jobs import jobs
 from shop_adapters.cli.relay import relay
+from shop_adapters.cli.sandbox import sandbox_gateway
 from shop_adapters.cli.serve import serve
 from shop_adapters.cli.sweep import sweep
 from shop_adapters.cli.tokens import token
@@ -32,6 +33,7 @@ KERNEL_COMMANDS: tuple[click.Command, ...] = (
     demo_data,
     sweep,
     events,
+    sandbox_gateway,
 )
 
 

@@ -1,0 +1,1 @@
+"""Ordering: carts, checkout, orders and payments (issue 14)."""
