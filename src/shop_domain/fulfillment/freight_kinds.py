@@ -8,8 +8,10 @@ pay the first fee). A **free condition** says when a template's goods ship free:
 :class:`FreeFromPieces` and :class:`FreeFromAmount`, each optionally only for some regions.
 
 Each kind registers under a stable ``name`` (:func:`rate_kind`, :func:`free_kind` find the
-class back); its :meth:`params` are plain data (what a store keeps) and ``from_params`` rebuilds
-it, validated. A kind of an embedder's registers the same way.
+class back); its :meth:`params` are plain data (what a store keeps; amounts in minor units
+with their ``currency``) and ``from_params(params, currency)`` rebuilds it, validated, its
+amounts in ``currency`` (a ``currency`` key of ``params`` is ignored). A kind of an embedder's
+registers the same way.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class _StepRate:
             "first_fee": self.first_fee.minor,
             "step": self.step,
             "step_fee": self.step_fee.minor,
+            "currency": self.first_fee.currency,
         }
 
     @classmethod
@@ -230,7 +233,11 @@ class FreeFromAmount:
         return basis.amount >= self.amount and covers(self.regions, region)
 
     def params(self) -> dict[str, Any]:
-        return {"amount": self.amount.minor, "regions": sorted(self.regions)}
+        return {
+            "amount": self.amount.minor,
+            "currency": self.amount.currency,
+            "regions": sorted(self.regions),
+        }
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], currency: str) -> FreeFromAmount:
