@@ -9,6 +9,7 @@ from typing import Protocol
 import attrs
 
 from shop_app.shared.ports import Clock, IdGenerator
+from shop_domain.fulfillment.freight import FreightTemplate, ShopFreightRule
 from shop_domain.fulfillment.stock import StockItem, StockLevel
 from shop_domain.fulfillment.warehouse import Warehouse
 
@@ -40,9 +41,25 @@ class StockRepository(Protocol):
         ...
 
 
+class FreightTemplateRepository(Protocol):
+    def add(self, template: FreightTemplate) -> None: ...
+
+    async def get(self, id_: uuid.UUID) -> FreightTemplate: ...
+
+    def remove(self, template: FreightTemplate) -> None: ...
+
+
+class ShopFreightRuleRepository(Protocol):
+    def add(self, rule: ShopFreightRule) -> None: ...
+
+    async def find(self, shop_id: uuid.UUID) -> ShopFreightRule | None: ...
+
+
 class FulfillmentUnitOfWork(Protocol):
     warehouses: WarehouseRepository
     stock: StockRepository
+    freight_templates: FreightTemplateRepository
+    freight_rules: ShopFreightRuleRepository
     clock: Clock
     ids: IdGenerator
 
@@ -68,9 +85,25 @@ class StockQueries(Protocol):
         ...
 
 
+class FreightQueries(Protocol):
+    """What operators read of freight (the domain's objects, read only: they carry no more
+    than what a reader is shown)."""
+
+    async def templates(self, shop_id: uuid.UUID) -> list[FreightTemplate]:
+        """The shop's item templates, by name."""
+        ...
+
+    async def template(self, template_id: uuid.UUID) -> FreightTemplate | None: ...
+
+    async def rule(self, shop_id: uuid.UUID) -> ShopFreightRule | None: ...
+
+
 __all__ = [
+    "FreightQueries",
+    "FreightTemplateRepository",
     "FulfillmentUnitOfWork",
     "StockQueries",
+    "ShopFreightRuleRepository",
     "StockRepository",
     "WarehouseRepository",
     "WarehouseView",

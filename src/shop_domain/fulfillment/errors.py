@@ -1,4 +1,4 @@
-"""Errors of stock and warehouses (STK-1, STK-2)."""
+"""Errors of stock and warehouses (STK-1, STK-2) and of freight (SHP-1)."""
 
 from __future__ import annotations
 
@@ -47,11 +47,36 @@ class WarehouseCodeTaken(Conflict):
     code = "stock.warehouse_code_taken"
 
 
+class InvalidFreight(InvalidValue):
+    """A freight template or a shop's freight rule that is not one (a rate of another kind
+    than its template's, a fee below zero, an unknown region code…)."""
+
+    code = "freight.invalid"
+
+
+class UnknownFreightTemplate(NotFound):
+    code = "freight.template_not_found"
+
+    @classmethod
+    def of(cls, template_id: uuid.UUID) -> UnknownFreightTemplate:
+        return cls("no such freight template", details={"template_id": str(template_id)})
+
+
+class NoDelivery(Conflict):
+    """No rate of the template or the shop's rule covers the destination: the address is not
+    served. ``details``: ``region`` and ``template_id`` (absent when it is the shop's rule)."""
+
+    code = "freight.no_delivery"
+
+
 __all__ = [
     "BelowReserved",
     "InsufficientStock",
+    "InvalidFreight",
     "InvalidStock",
+    "NoDelivery",
     "ReservationConflict",
+    "UnknownFreightTemplate",
     "UnknownWarehouse",
     "WarehouseCodeTaken",
 ]
