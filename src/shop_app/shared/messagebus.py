@@ -91,6 +91,15 @@ class MessageBus:
     def unit_of_work(self) -> UnitOfWork:
         return self._uow_factory()
 
+    async def run_within(self, command: object, uow: UnitOfWork) -> Any:
+        """Run ``command``'s handler as one step of another command, inside that command's unit
+        of work: no middleware, no commit of its own — it commits or rolls back with the caller
+        (a checkout holding stock, coupons, points and cards all or nothing, decision 0043)."""
+        handler = self._command_handlers.get(type(command))
+        if handler is None:
+            raise NoHandler(f"no handler for {type(command).__name__}")
+        return await handler(command, uow)
+
     async def handle(
         self,
         command: object,

@@ -42,7 +42,7 @@ from shop_domain.shared.events import DomainEvent
 from shop_testing.strategies import money
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
-CONTEXTS = ("catalog", "coupons", "fulfillment", "giftcards", "loyalty", "pricing")
+CONTEXTS = ("catalog", "coupons", "fulfillment", "giftcards", "loyalty", "ordering", "pricing")
 load_contexts()
 PUBLISHED = REGISTRY.events()
 

@@ -1,0 +1,125 @@
+"""Ordering as a plug-in: checkout, orders split into children by shop, payments through a
+gateway (ORD-*, PAY-*). Its settings: :class:`OrderingSettings` (timeouts, cross-border limit,
+risk limits) and :class:`PaymentGatewaySettings` (which gateway: the in-process fake by default,
+or ``shop sandbox-gateway``).
+
+A submission holds stock, coupons, points, promotion participation and gift-card amounts in the
+other contexts through their commands, run as steps of its own transaction
+(``MessageBus.run_within``, decision 0043).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from shop_adapters.payments.settings import PaymentGatewaySettings
+from shop_adapters.plugin import ContextPlugin, Wiring
+from shop_adapters.plugins.ordering_holds import CommandHolds
+from shop_adapters.plugins.ordering_settings import OrderingSettings
+from shop_adapters.plugins.ordering_sources import FreightFees, QuotedCarts
+from shop_adapters.sql.ordering.queries import SqlOrderQueries
+from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
+from shop_adapters.sql.ordering.sources import SqlOrderCatalog, SqlStockSource
+from shop_app.fulfillment.freight import FreightQuotes
+from shop_app.ordering.checkout import AddressBook, CheckoutPricer, NoAddresses
+from shop_app.ordering.gateway import PaymentGateway
+from shop_app.ordering.orders import OrderHandlers
+from shop_app.ordering.paying import PaymentService
+from shop_app.ordering.payments import PaymentHandlers
+from shop_app.ordering.ports import OrderCatalog, OrderingPolicy, StockSource
+from shop_app.ordering.queries import OrderQueries
+from shop_app.ordering.submit import Submission, SubmitOrder
+from shop_app.pricing.quoting import QuoteService
+from shop_app.shared.messagebus import CommandHandler, MessageBus
+from shop_app.shared.ratelimit import AttemptLimiter
+
+
+class RandomOrderIds:
+    def draw(self) -> int:
+        return secrets.randbelow(10**10)
+
+
+def _wire(wiring: Wiring) -> None:
+    gateway = wiring.settings.section(PaymentGatewaySettings).make_gateway(wiring.clock)
+    policy = wiring.settings.section(OrderingSettings).policy
+    wiring.add(PaymentGateway, gateway)
+    wiring.add(OrderingPolicy, attrs.evolve(policy, gateway=gateway.name))
+    wiring.add(OrderQueries, SqlOrderQueries(wiring.engine))
+    wiring.add(OrderCatalog, SqlOrderCatalog(wiring.engine))
+    wiring.add(StockSource, SqlStockSource(wiring.engine))
+    wiring.add(AddressBook, NoAddresses())  # the carts' address book replaces it
+
+    def pricer() -> CheckoutPricer:
+        return CheckoutPricer(
+            quotes=QuotedCarts(wiring.resolve(QuoteService)),
+            catalog=wiring.resolve(OrderCatalog),
+            stock=wiring.resolve(StockSource),
+            freight=FreightFees(wiring.resolve(FreightQuotes)),
+            addresses=wiring.resolve(AddressBook),
+        )
+
+    wiring.add_lazy(CheckoutPricer, pricer)
+
+    def payments() -> PaymentService:
+        return PaymentService(
+            bus=wiring.resolve(MessageBus),
+            gateway=wiring.resolve(PaymentGateway),
+            queries=wiring.resolve(OrderQueries),
+            policy=wiring.resolve(OrderingPolicy),
+            clock=wiring.clock,
+            limiter=wiring.resolve(AttemptLimiter),
+        )
+
+    wiring.add_lazy(PaymentService, payments)
+
+
+def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
+    async def step(command: object, uow: Any) -> Any:
+        bus: MessageBus = wiring.resolve(MessageBus)
+        return await bus.run_within(command, uow)
+
+    holds = CommandHolds(step)
+
+    async def send_refunds(order_id: Any) -> int:
+        service: PaymentService = wiring.resolve(PaymentService)
+        return await service.send_refunds(order_id)
+
+    def submission() -> Submission:
+        return Submission(
+            pricer=wiring.resolve(CheckoutPricer),
+            holds=holds,
+            policy=wiring.resolve(OrderingPolicy),
+            numbers=RandomOrderIds(),
+        )
+
+    wiring.add_lazy(Submission, submission)
+
+    async def submit(command: SubmitOrder, uow: Any) -> Any:
+        made: Submission = wiring.resolve(Submission)  # the pricer's sources are wired by now
+        return await made.submit(command, uow)
+
+    policy = wiring.resolve(OrderingPolicy)
+    return {
+        SubmitOrder: submit,
+        **OrderHandlers(holds, wiring.resolve(PaymentGateway)).mapping(),
+        **PaymentHandlers(holds, policy, send_refunds).mapping(),
+    }
+
+
+def _services() -> Sequence[Any]:
+    return (OrderQueries, CheckoutPricer, PaymentService, PaymentGateway, OrderingPolicy)
+
+
+PLUGIN = ContextPlugin(
+    name="ordering",
+    tables=("shop_adapters.sql.ordering.tables",),
+    settings=OrderingSettings,
+    wire=_wire,
+    handlers=_handlers,
+    repositories={"orders": SqlOrderRepository, "payments": SqlPaymentRepository},
+    services=_services(),
+)

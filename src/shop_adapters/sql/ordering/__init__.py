@@ -1,0 +1,1 @@
+"""Ordering in SQL: carts, orders, payments."""

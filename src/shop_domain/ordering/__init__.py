@@ -1,0 +1,1 @@
+"""Ordering: carts, orders (parent and child orders by shop), payments (ORD-*, PAY-*)."""

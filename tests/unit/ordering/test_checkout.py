@@ -1,0 +1,121 @@
+"""Checkout through the runtime (ORD-2, ORD-3, ORD-5, PAY-1, PAY-2, PAY-3): a submission splits
+the order by shop and holds its stock; a payment notification pays it once; a cancellation or a
+timeout gives everything back and closes the payment."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+from tests.unit.ordering.checkout_support import (
+    CHECKOUT_CONTEXTS,
+    gateway,
+    payments,
+    stock,
+    submit,
+)
+from tests.unit.pricing.quote_support import APRIL_2, USER, Catalog, build_catalog, quote_settings
+
+from shop_adapters.shared.system import FixedClock
+from shop_adapters.sql.fulfillment.tables import stock_items
+from shop_app.ordering.orders import CancelOrder
+from shop_app.ordering.queries import OrderQueries
+from shop_app.ordering.submit import SubmittedOrder
+from shop_domain.ordering.order import CancelReason
+from shop_domain.shared.errors import DomainError
+from shop_domain.shared.money import Money
+from shop_testing.harness import MemoryShop, memory_shop
+
+
+@pytest.fixture
+async def shop() -> AsyncIterator[MemoryShop]:
+    made = memory_shop(quote_settings(), clock=FixedClock(APRIL_2), contexts=CHECKOUT_CONTEXTS)
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+async def goods(shop: MemoryShop) -> Catalog:
+    made = await build_catalog(shop.runtime.bus, shop)
+    await stock(shop.runtime.bus, made)
+    return made
+
+
+async def reserved(shop: MemoryShop) -> dict[uuid.UUID, int]:
+    async with shop.engine.connect() as conn:
+        rows = (await conn.execute(select(stock_items))).all()
+    return {row.sku_id: row.reserved for row in rows}
+
+
+async def submitted(shop: MemoryShop, goods: Catalog, **fields: object) -> SubmittedOrder:
+    made = await shop.runtime.bus.handle(submit(goods, **fields))
+    assert isinstance(made, SubmittedOrder)
+    return made
+
+
+@pytest.mark.rule("ORD-3")
+async def test_a_submission_splits_by_shop_and_reserves_the_stock(
+    shop: MemoryShop, goods: Catalog
+) -> None:
+    made = await submitted(shop, goods)
+    assert made.state == "pending_payment"
+    assert made.payable == Money.of("320", "CNY")
+    assert made.children == (f"{made.number}-01", f"{made.number}-02")
+    assert await reserved(shop) == {goods.phone_sku: 2, goods.laptop_sku: 0, goods.case_sku: 1}
+    detail = await shop.runtime.get(OrderQueries).detail(made.order_id)
+    assert detail is not None
+    assert sorted(c.amounts["payable"] for c in detail.children) == [8000, 24000]
+    assert detail.payment is not None
+    assert detail.payment.external == made.payable
+
+
+@pytest.mark.rule("PAY-2")
+async def test_a_notification_pays_the_order_once(shop: MemoryShop, goods: Catalog) -> None:
+    made = await submitted(shop, goods)
+    page = await payments(shop).pay(
+        made.order_id, USER, notify_url="https://shop.test/notify", return_url="https://x.test/"
+    )
+    assert page.amount == made.payable
+    note = gateway(shop).pay(made.payment_number)
+    first = await payments(shop).notified(note.headers, note.body)
+    again = await payments(shop).notified(note.headers, note.body)
+    assert first is not None
+    assert first.outcome == "accepted"
+    assert again is not None
+    assert again.outcome == "duplicate"
+    detail = await shop.runtime.get(OrderQueries).detail(made.order_id)
+    assert detail is not None
+    assert detail.summary.state == "paid"
+    assert {c.state for c in detail.children} == {"pending_shipment"}
+
+
+@pytest.mark.rule("ORD-5")
+async def test_a_cancellation_gives_the_stock_back(shop: MemoryShop, goods: Catalog) -> None:
+    made = await submitted(shop, goods)
+    await shop.runtime.bus.handle(
+        CancelOrder(order_id=made.order_id, reason=CancelReason.USER, user_id=USER)
+    )
+    assert await reserved(shop) == {goods.phone_sku: 0, goods.laptop_sku: 0, goods.case_sku: 0}
+    with pytest.raises(DomainError) as refused:
+        await payments(shop).pay(
+            made.order_id, USER, notify_url="https://shop.test/n", return_url="https://x.test/"
+        )
+    assert refused.value.code == "order.invalid_state"
+
+
+@pytest.mark.rule("ORD-5")
+@pytest.mark.rule("PAY-3")
+async def test_a_timeout_cancels_and_money_after_it_goes_back(
+    shop: MemoryShop, goods: Catalog
+) -> None:
+    made = await submitted(shop, goods)
+    await payments(shop).pay(
+        made.order_id, USER, notify_url="https://shop.test/n", return_url="https://x.test/"
+    )
+    assert await payments(shop).expire_overdue() == 0
+    shop.clock.advance(minutes=31)
+    assert await payments(shop).expire_overdue() == 1
+    assert await reserved(shop) == {goods.phone_sku: 0, goods.laptop_sku: 0, goods.case_sku: 0}
+    assert gateway(shop).closed == [made.payment_number]
