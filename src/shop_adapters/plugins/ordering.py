@@ -32,9 +32,10 @@ from shop_app.ordering.paying import PaymentService
 from shop_app.ordering.payments import PaymentHandlers
 from shop_app.ordering.ports import OrderCatalog, OrderingPolicy, StockSource
 from shop_app.ordering.queries import OrderQueries
-from shop_app.ordering.submit import Submission, SubmitOrder
+from shop_app.ordering.submit import PriceFirst, Submission, SubmitOrder
 from shop_app.pricing.quoting import QuoteService
 from shop_app.shared.messagebus import CommandHandler, MessageBus
+from shop_app.shared.middleware import Middleware
 from shop_app.shared.ratelimit import AttemptLimiter
 
 
@@ -110,6 +111,10 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
     }
 
 
+def _middlewares(wiring: Wiring) -> Sequence[Middleware]:
+    return [PriceFirst(lambda: wiring.resolve(CheckoutPricer), wiring.clock)]
+
+
 def _services() -> Sequence[Any]:
     return (OrderQueries, CheckoutPricer, PaymentService, PaymentGateway, OrderingPolicy)
 
@@ -120,6 +125,7 @@ PLUGIN = ContextPlugin(
     settings=OrderingSettings,
     wire=_wire,
     handlers=_handlers,
+    middlewares=_middlewares,
     repositories={"orders": SqlOrderRepository, "payments": SqlPaymentRepository},
     services=_services(),
 )

@@ -9,6 +9,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.sql.engine import reader
+from shop_adapters.sql.uow import joined_link
 from shop_app.shared.paging import PageRequest
 
 
@@ -18,6 +19,18 @@ class SqlReads:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = reader(engine)
+
+    async def _first(self, statement: Select[Any]) -> Sequence[Any] | None:
+        """The first row ``statement`` selects (a tuple), or None — read in the transaction of
+        the unit of work this task is inside, if any (:func:`joined_link`), else on a
+        read-only connection of its own."""
+        link = joined_link(self._engine)
+        if link is not None:
+            rows = await link.fetch(statement)
+            return tuple(rows[0]) if rows else None
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(statement)).first()
+        return None if row is None else tuple(row)
 
     async def _page(
         self, count: Select[Any], rows: Select[Any], paging: PageRequest

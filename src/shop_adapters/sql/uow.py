@@ -8,6 +8,7 @@ writes); the kernel's stores (idempotency, audit, jobs) write through the same t
 
 from __future__ import annotations
 
+import contextvars
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
@@ -76,6 +77,22 @@ class SqlIdempotencyStore:
             raise IdempotencyKeyInUse("another request with this key finished first")
 
 
+_ACTIVE: contextvars.ContextVar[SqlUnitOfWork | None] = contextvars.ContextVar(
+    "active_sql_unit_of_work", default=None
+)
+
+
+def joined_link(engine: AsyncEngine) -> Link | None:
+    """The transaction of the unit of work this task is inside on ``engine``'s database, if
+    any: a read made while a unit of work holds its connection joins that transaction instead of
+    taking a second connection from the pool — a burst of commands each holding one connection
+    and waiting for another would starve the pool."""
+    uow = _ACTIVE.get()
+    if uow is None or uow._engine.sync_engine.pool is not engine.sync_engine.pool:
+        return None
+    return uow.link
+
+
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work over one connection. Subclasses build their repositories in
     :meth:`_repositories`, called at the start of every ``async with``."""
@@ -100,6 +117,7 @@ class SqlUnitOfWork(UnitOfWork):
             await connection.close()
             raise
         self.connection = connection
+        self._joined = _ACTIVE.set(self)
         self.tracker = Tracker(self.link, self.track)
         self.idempotency = SqlIdempotencyStore(self.link)
         self.audit = SqlAuditLog(self.link)
@@ -117,6 +135,7 @@ class SqlUnitOfWork(UnitOfWork):
         await self.link.rollback()
 
     async def _close(self) -> None:
+        _ACTIVE.reset(self._joined)
         if self.link.broken:
             await self.connection.invalidate()  # not back into the pool
         await self.connection.close()

@@ -3,26 +3,37 @@ one confirmed, split into children by shop, allocate every amount, take every ho
 payment — in one transaction, so that whatever fails, nothing stays held (decision 0043).
 
 The command carries the customer's intent only (items, address, coupons, points, cards); every
-amount comes from pricing inside the handler. A retry with the same idempotency key answers the
-first order (SEC-5, the bus's middleware); without one, each submission is a new order.
+amount comes from pricing, never from the sender. Pricing reads a good deal (the catalog, the
+live promotions, the wallet, the stock, the freight) on connections of its own, so it runs
+*before* the transaction, in :class:`PriceFirst` (a bus middleware): a transaction that held its
+connection while pricing would need two at once, and a burst of submissions would starve the
+pool. Without the middleware (a command run as a step of another) the handler prices itself.
+A retry with the same idempotency key answers the first order (SEC-5, the bus's middleware);
+without one, each submission is a new order.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
 from shop_app.ordering.checkout import CheckoutPricer, CheckoutRequest, Priced
 from shop_app.ordering.ports import OrderHolds, OrderIds, OrderingPolicy, OrderingUnitOfWork
 from shop_app.shared import codec
+from shop_app.shared.middleware import Call, Middleware, Proceed
+from shop_app.shared.ports import Clock
 from shop_domain.ordering.errors import PriceChanged
 from shop_domain.ordering.numbers import order_number
 from shop_domain.ordering.order import Order
 from shop_domain.ordering.payment import Payment, PaymentState
 from shop_domain.ordering.split import plan_children
 from shop_domain.pricing.engine.quote import Source
+from shop_domain.shared.errors import DomainError
 from shop_domain.shared.money import Money
 
 
@@ -57,6 +68,37 @@ def payment_number(order: Order) -> str:
     return f"P{order.number}"
 
 
+_PRICED: contextvars.ContextVar[tuple[SubmitOrder, Priced | DomainError]] = contextvars.ContextVar(
+    "priced_submission"
+)
+
+
+class PriceFirst(Middleware):
+    """Prices a :class:`SubmitOrder` before its transaction begins and hands the result to the
+    handler. An error is handed on too, not raised here: a retry of a submission that was made
+    (whose coupon is now locked by the order it made) must reach the idempotency middleware and
+    get the first answer back."""
+
+    def __init__(self, pricer: Callable[[], CheckoutPricer], clock: Clock) -> None:
+        self._pricer, self._clock = pricer, clock
+
+    def applies_to(self, command_type: type) -> bool:
+        return command_type is SubmitOrder
+
+    async def outside(self, call: Call, proceed: Proceed) -> Any:
+        command: SubmitOrder = call.message
+        priced: Priced | DomainError
+        try:
+            priced = await self._pricer().price(command, self._clock.now())
+        except DomainError as refused:
+            priced = refused
+        token = _PRICED.set((command, priced))
+        try:
+            return await proceed(call)
+        finally:
+            _PRICED.reset(token)
+
+
 class Submission:
     def __init__(
         self,
@@ -71,7 +113,7 @@ class Submission:
 
     async def submit(self, command: SubmitOrder, uow: OrderingUnitOfWork) -> SubmittedOrder:
         now = uow.clock.now()
-        priced = await self._pricer.price(command, now)
+        priced = await self._priced(command, now)
         if (
             command.expected_payable is not None
             and command.expected_payable != priced.payable.minor
@@ -109,6 +151,15 @@ class Submission:
             expires_at=order.expires_at,
             children=tuple(child.number for child in order.children),
         )
+
+    async def _priced(self, command: SubmitOrder, now: dt.datetime) -> Priced:
+        held = _PRICED.get(None)
+        if held is None or held[0] is not command:
+            return await self._pricer.price(command, now)
+        found = held[1]
+        if isinstance(found, DomainError):
+            raise found
+        return found
 
     def _order(
         self, command: SubmitOrder, priced: Priced, uow: OrderingUnitOfWork, now: dt.datetime
@@ -148,4 +199,4 @@ def _promotions(priced: Priced) -> list[uuid.UUID]:
     return sorted(found)
 
 
-__all__ = ["SubmitOrder", "Submission", "SubmittedOrder", "payment_number"]
+__all__ = ["PriceFirst", "SubmitOrder", "SubmittedOrder", "Submission", "payment_number"]

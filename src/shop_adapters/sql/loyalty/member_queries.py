@@ -21,11 +21,8 @@ M = members.c
 class SqlMemberLevels(SqlReads):
     async def level_of(self, user_id: uuid.UUID) -> int:
         """The member's level (0 for a user who is not a member yet)."""
-        async with self._engine.connect() as conn:
-            found = (
-                await conn.execute(select(members.c.level).where(members.c.user_id == user_id))
-            ).scalar_one_or_none()
-        return int(found or 0)
+        row = await self._first(select(members.c.level).where(members.c.user_id == user_id))
+        return int(row[0]) if row else 0
 
     async def growth_of(self, user_id: uuid.UUID, since: dt.datetime) -> tuple[int, int, int]:
         """The member's level, lifetime growth and growth since ``since`` (zeros for a user who

@@ -31,22 +31,16 @@ class SqlProgrammeRepository(SqlRepository[ProgrammeSettings]):
 
 class SqlProgrammeReads(SqlReads):
     async def stored(self) -> ProgrammeInForce | None:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(P.programme, P.revision, P.changed_at, P.changed_by, P.reason).where(
-                        P.id == PROGRAMME_ID
-                    )
-                )
-            ).one_or_none()
+        row = await self._first(
+            select(P.programme, P.revision, P.changed_at, P.changed_by, P.reason).where(
+                P.id == PROGRAMME_ID
+            )
+        )
         if row is None:
             return None
+        document, revision, changed_at, changed_by, reason = row
         return ProgrammeInForce(
-            programme_from_document(row.programme),
-            row.revision,
-            row.changed_at,
-            row.changed_by,
-            row.reason,
+            programme_from_document(document), revision, changed_at, changed_by, reason
         )
 
     async def revisions(self, limit: int, before: int | None) -> list[ProgrammeRevision]:
