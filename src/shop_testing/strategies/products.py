@@ -22,6 +22,7 @@ from hypothesis.errors import InvalidArgument
 from shop_domain.catalog import (
     AttributeDefinition,
     AttributeKind,
+    GoodsKind,
     Brand,
     Category,
     Dimensions,
@@ -234,6 +235,7 @@ def catalog_entries(
         sales_attribute_keys=sales_keys,
         skus=skus,
         now=now,
+        kind=draw(st.sampled_from(GoodsKind)),
     )
     if on_sale:
         product.list_for_sale(now)
