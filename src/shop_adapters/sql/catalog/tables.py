@@ -196,7 +196,9 @@ products = Table(
     Column("list_at", UtcDateTime, nullable=True),
     Column("delist_at", UtcDateTime, nullable=True),
     Column("sales_count", BigInteger, nullable=False),
-    Column("kind", value_enum(GoodsKind, "goods_kind", 16), nullable=False),
+    Column(
+        "kind", value_enum(GoodsKind, "goods_kind", 16), nullable=False, server_default="physical"
+    ),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),

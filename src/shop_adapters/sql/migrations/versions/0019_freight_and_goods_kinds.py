@@ -50,29 +50,28 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_freight_rules")),
     )
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "kind",
-                sa.Enum(
-                    "physical",
-                    "virtual",
-                    "cross_border",
-                    name="goods_kind",
-                    native_enum=False,
-                    length=16,
-                ),
-                nullable=False,
-                server_default="physical",  # every product so far is physical goods
-            )
-        )
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.alter_column("kind", server_default=None)
+    # a plain ADD COLUMN (no batch: rebuilding the table on SQLite would drop its freshness
+    # triggers, ADR 0026); every product so far is physical goods
+    op.add_column(
+        "products",
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "physical",
+                "virtual",
+                "cross_border",
+                name="goods_kind",
+                native_enum=False,
+                length=16,
+            ),
+            server_default="physical",
+            nullable=False,
+        ),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("products", schema=None) as batch_op:
-        batch_op.drop_column("kind")
+    op.drop_column("products", "kind")
 
     op.drop_table("shop_freight_rules")
     with op.batch_alter_table("freight_templates", schema=None) as batch_op:
