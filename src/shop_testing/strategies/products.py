@@ -22,10 +22,10 @@ from hypothesis.errors import InvalidArgument
 from shop_domain.catalog import (
     AttributeDefinition,
     AttributeKind,
-    GoodsKind,
     Brand,
     Category,
     Dimensions,
+    GoodsKind,
     Product,
     SkuDraft,
 )
