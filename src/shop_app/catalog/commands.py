@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from shop_domain.catalog.model import GoodsKind
 from shop_domain.shared.money import Money
 
 
@@ -142,6 +143,7 @@ class CreateProduct:
     key_attributes: dict[str, str] = attrs.field(factory=dict, converter=_frozen_dict)
     other_attributes: dict[str, str] = attrs.field(factory=dict, converter=_frozen_dict)
     sales_attribute_keys: tuple[str, ...] = ()
+    kind: GoodsKind = GoodsKind.PHYSICAL
 
 
 @attrs.frozen
@@ -154,6 +156,8 @@ class UpdateProduct:
     brand_id: uuid.UUID | None
     key_attributes: dict[str, str] = attrs.field(factory=dict, converter=_frozen_dict)
     other_attributes: dict[str, str] = attrs.field(factory=dict, converter=_frozen_dict)
+    kind: GoodsKind | None = None
+    """The goods kind; ``None`` keeps it."""
 
 
 @attrs.frozen

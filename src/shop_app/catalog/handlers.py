@@ -217,6 +217,7 @@ async def create_product(command: c.CreateProduct, uow: CatalogUnitOfWork) -> uu
         sales_attribute_keys=command.sales_attribute_keys,
         skus=[_draft(sku, uow.ids.new_id()) for sku in command.skus],
         now=uow.clock.now(),
+        kind=command.kind,
     )
     for sku in product.skus:
         await _check_code_free(uow, product.shop_id, sku.code, product.id)
@@ -236,6 +237,7 @@ async def update_product(command: c.UpdateProduct, uow: CatalogUnitOfWork) -> No
         other_attributes=command.other_attributes,
         category=category,
         now=uow.clock.now(),
+        kind=command.kind,
     )
 
 

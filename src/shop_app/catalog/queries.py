@@ -126,6 +126,7 @@ class ProductSummary:
     sales_count: int
     listed: bool
     created_at: dt.datetime
+    kind: str = "physical"
 
 
 @attrs.frozen
@@ -174,6 +175,8 @@ class ProductDetail:
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+    kind: str = "physical"
+    """The goods kind (``GoodsKind``): physical, virtual or cross_border."""
 
 
 @attrs.frozen

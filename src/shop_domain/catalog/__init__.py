@@ -18,6 +18,7 @@ from shop_domain.catalog.model import (
     AttributeKind,
     CatalogPolicy,
     Dimensions,
+    GoodsKind,
     ListingStatus,
     name_key,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "AttributeDefinition",
     "AttributeKind",
     "Brand",
+    "GoodsKind",
     "BrandNotFound",
     "CatalogPolicy",
     "Category",

@@ -37,6 +37,18 @@ class AttributeKind(enum.StrEnum):
     OTHER = "other"  # everything else (interface type, material); given on the SPU
 
 
+class GoodsKind(enum.StrEnum):
+    """What sort of goods a product is, which decides how its orders go (ORD-3, ORD-4, ORD-8)."""
+
+    PHYSICAL = "physical"
+    """Shipped from a warehouse: freight is charged (SHP-1), stock is reserved."""
+    VIRTUAL = "virtual"
+    """E-gift cards, services: never shipped (ORD-8: paid → completed), no freight."""
+    CROSS_BORDER = "cross_border"
+    """Shipped from a bonded or overseas warehouse: orders split by warehouse and a per-child
+    value limit (ORD-3)."""
+
+
 class ListingStatus(enum.StrEnum):
     LISTED = "listed"
     UNLISTED = "unlisted"

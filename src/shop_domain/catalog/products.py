@@ -39,6 +39,7 @@ from shop_domain.catalog.model import (
     MAX_DESCRIPTION_LENGTH,
     MAX_KEY_LENGTH,
     AttributeKind,
+    GoodsKind,
     ListingStatus,
     clean_attributes,
     clean_name,
@@ -60,6 +61,14 @@ def _clean_description(value: object) -> str:
             details={"field": "description"},
         )
     return value.strip()
+
+
+def _kind(value: object) -> GoodsKind:
+    try:
+        return GoodsKind(value)  # type: ignore[arg-type]  # whatever a caller gave, checked here
+    except ValueError:
+        kinds = ", ".join(k.value for k in GoodsKind)
+        raise InvalidText(f"goods are one of {kinds}", details={"field": "kind"}) from None
 
 
 def _check_spu_attributes(
@@ -114,6 +123,8 @@ class Product(ProductListing):
     list_at: dt.datetime | None = None
     delist_at: dt.datetime | None = None
     sales_count: int = 0
+    kind: GoodsKind = GoodsKind.PHYSICAL
+    """Physical (the default), virtual or cross-border goods."""
 
     # --- creation -----------------------------------------------------------------------------
     @classmethod
@@ -132,6 +143,7 @@ class Product(ProductListing):
         sales_attribute_keys: Sequence[str],
         skus: Sequence[SkuDraft],
         now: dt.datetime,
+        kind: GoodsKind | str = GoodsKind.PHYSICAL,
     ) -> Product:
         """A new, unlisted product. The caller has checked that ``category`` is a leaf and
         that SKU codes are free in the shop."""
@@ -157,6 +169,7 @@ class Product(ProductListing):
             sales_attribute_keys=sales_keys,
             created_at=now,
             updated_at=now,
+            kind=_kind(kind),
         )
         product.record(
             ev.ProductCreated(
@@ -204,9 +217,11 @@ class Product(ProductListing):
         other_attributes: Mapping[str, str],
         category: Category,
         now: dt.datetime,
+        kind: GoodsKind | str | None = None,
     ) -> None:
-        """Replace the descriptive fields; ``category`` is the product's own (for validation).
-        A newly chosen brand must be allowed in the category (CAT-5)."""
+        """Replace the descriptive fields (``kind``: the goods kind, kept when ``None``);
+        ``category`` is the product's own (for validation). A newly chosen brand must be
+        allowed in the category (CAT-5)."""
         new_brand_id = None if brand is None else brand.id
         if brand is not None and new_brand_id != self.brand_id:
             brand.check_allowed_in(category)
@@ -219,6 +234,7 @@ class Product(ProductListing):
             "brand_id": new_brand_id,
             "key_attributes": key,
             "other_attributes": other,
+            "kind": self.kind if kind is None else _kind(kind),
         }
         changed = tuple(field for field, value in new.items() if getattr(self, field) != value)
         if not changed:

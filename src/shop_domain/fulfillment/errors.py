@@ -62,6 +62,12 @@ class UnknownFreightTemplate(NotFound):
         return cls("no such freight template", details={"template_id": str(template_id)})
 
 
+class NoFreightRule(NotFound):
+    """The shop has set no freight rule."""
+
+    code = "freight.rule_not_found"
+
+
 class NoDelivery(Conflict):
     """No rate of the template or the shop's rule covers the destination: the address is not
     served. ``details``: ``region`` and ``template_id`` (absent when it is the shop's rule)."""
@@ -75,6 +81,7 @@ __all__ = [
     "InvalidFreight",
     "InvalidStock",
     "NoDelivery",
+    "NoFreightRule",
     "ReservationConflict",
     "UnknownFreightTemplate",
     "UnknownWarehouse",

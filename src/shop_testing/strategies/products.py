@@ -25,6 +25,7 @@ from shop_domain.catalog import (
     Brand,
     Category,
     Dimensions,
+    GoodsKind,
     Product,
     SkuDraft,
 )
@@ -234,6 +235,7 @@ def catalog_entries(
         sales_attribute_keys=sales_keys,
         skus=skus,
         now=now,
+        kind=draw(st.sampled_from(GoodsKind)),
     )
     if on_sale:
         product.list_for_sale(now)

@@ -34,6 +34,7 @@ from shop_domain.catalog.model import (
     MAX_NAME_LENGTH,
     MAX_VALUE_LENGTH,
     AttributeKind,
+    GoodsKind,
 )
 from shop_domain.catalog.sku import MAX_CODE_LENGTH
 
@@ -234,6 +235,8 @@ class ProductIn(_In):
     key_attributes: Attributes = {}
     other_attributes: Attributes = {}
     sales_attribute_keys: Annotated[list[Key], _listed(_KEY, MAX_ATTRIBUTES)] = []
+    kind: GoodsKind = GoodsKind.PHYSICAL
+    """``physical`` (shipped), ``virtual`` (never shipped) or ``cross_border``."""
 
     def command(self) -> c.CreateProduct:
         return c.CreateProduct(
@@ -247,6 +250,7 @@ class ProductIn(_In):
             key_attributes=dict(self.key_attributes),
             other_attributes=dict(self.other_attributes),
             sales_attribute_keys=tuple(self.sales_attribute_keys),
+            kind=self.kind,
         )
 
 
@@ -258,6 +262,8 @@ class ProductUpdateIn(_In):
     brand_id: uuid.UUID | None = None
     key_attributes: Attributes = {}
     other_attributes: Attributes = {}
+    kind: GoodsKind | None = None
+    """The goods kind; left as it is when absent."""
 
     def command(self, product_id: uuid.UUID) -> c.UpdateProduct:
         return c.UpdateProduct(
@@ -267,6 +273,7 @@ class ProductUpdateIn(_In):
             brand_id=self.brand_id,
             key_attributes=dict(self.key_attributes),
             other_attributes=dict(self.other_attributes),
+            kind=self.kind,
         )
 
 

@@ -24,7 +24,7 @@ from shop_app.catalog.queries import (
     ProductSummary,
     SkuView,
 )
-from shop_domain.catalog.model import AttributeKind, ListingStatus
+from shop_domain.catalog.model import AttributeKind, GoodsKind, ListingStatus
 from shop_domain.shared.money import Money
 
 
@@ -58,6 +58,8 @@ class ProductSummaryOut(msgspec.Struct, frozen=True):
     sales_count: int
     listed: bool
     created_at: dt.datetime
+    kind: GoodsKind
+    """``physical``, ``virtual`` (never shipped) or ``cross_border``."""
 
     @classmethod
     def of(cls, view: ProductSummary) -> ProductSummaryOut:
@@ -76,6 +78,7 @@ class ProductSummaryOut(msgspec.Struct, frozen=True):
             sales_count=view.sales_count,
             listed=view.listed,
             created_at=view.created_at,
+            kind=GoodsKind(view.kind),
         )
 
 
@@ -161,6 +164,8 @@ class ProductDetailOut(msgspec.Struct, frozen=True):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+    kind: GoodsKind
+    """``physical``, ``virtual`` (never shipped) or ``cross_border``."""
 
     @classmethod
     def of(cls, view: ProductDetail) -> ProductDetailOut:
@@ -189,6 +194,7 @@ class ProductDetailOut(msgspec.Struct, frozen=True):
             created_at=view.created_at,
             updated_at=view.updated_at,
             version=view.version,
+            kind=GoodsKind(view.kind),
         )
 
 

@@ -1,5 +1,5 @@
-"""Fulfillment over HTTP: warehouses and stock (:mod:`.stock`). ``FULFILLMENT_CONTROLLERS`` is
-what the fulfillment plug-in serves."""
+"""Fulfillment over HTTP: warehouses and stock (:mod:`.stock`), freight (:mod:`.freight`).
+``FULFILLMENT_CONTROLLERS`` is what the fulfillment plug-in serves."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Final
 
 from litestar import Controller
 
+from shop_adapters.http.fulfillment.freight import FreightController
 from shop_adapters.http.fulfillment.stock import StockController
 
-FULFILLMENT_CONTROLLERS: Final[list[type[Controller]]] = [StockController]
+FULFILLMENT_CONTROLLERS: Final[list[type[Controller]]] = [StockController, FreightController]
 
 __all__ = ["FULFILLMENT_CONTROLLERS"]

@@ -51,7 +51,7 @@ from shop_app.catalog.queries import (
     SkuView,
 )
 from shop_domain.catalog.errors import ProductNotFound
-from shop_domain.catalog.model import AttributeKind, ListingStatus
+from shop_domain.catalog.model import AttributeKind, GoodsKind, ListingStatus
 from shop_domain.shared.money import Money
 
 
@@ -115,6 +115,7 @@ class SqlCatalogQueries:
             sales_count=int(row.sales_count),
             listed=bool(row.listed),
             created_at=row.created_at,
+            kind=GoodsKind(row.kind).value,
         )
 
     # --- product page -------------------------------------------------------------------------
@@ -169,6 +170,7 @@ class SqlCatalogQueries:
             created_at=row.created_at,
             updated_at=row.updated_at,
             version=row.version,
+            kind=GoodsKind(row.kind).value,
         )
 
     # --- trees and lists ----------------------------------------------------------------------

@@ -247,6 +247,7 @@ def _page_statement(shape: SearchShape) -> Select[Any]:
             p.list_price_minor,
             p.stock_total,
             p.sales_count,
+            p.kind,
             listed_at(NOW).label("listed"),
             p.created_at,
             total.label("total"),

@@ -38,8 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine.interfaces import Dialect
 
-from shop_adapters.sql.metadata import Json, UtcDateTime, metadata
-from shop_domain.catalog.model import AttributeKind, ListingStatus
+from shop_adapters.sql.metadata import Json, UtcDateTime, metadata, value_enum
+from shop_domain.catalog.model import AttributeKind, GoodsKind, ListingStatus
 
 
 class UuidList(Json):
@@ -196,6 +196,9 @@ products = Table(
     Column("list_at", UtcDateTime, nullable=True),
     Column("delist_at", UtcDateTime, nullable=True),
     Column("sales_count", BigInteger, nullable=False),
+    Column(
+        "kind", value_enum(GoodsKind, "goods_kind", 16), nullable=False, server_default="physical"
+    ),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
