@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.sql.catalog.tables import products, skus
@@ -30,7 +30,7 @@ class SqlOrderCatalog:
                 _s.product_id,
                 _s.shop_id,
                 _p.name,
-                (_p.kind if "kind" in _p else literal("physical")).label("kind"),  # MERGE-FIX
+                _p.kind,
                 _s.sales_attributes,
                 _s.weight_g,
                 _s.freight_template_id,
