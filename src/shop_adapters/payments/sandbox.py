@@ -154,6 +154,10 @@ class SandboxGateway:
             ) from exc
         if response.status_code >= 500:
             raise GatewayUnavailable(f"the sandbox gateway failed ({response.status_code})")
+        if response.status_code == 401:
+            # our signature was refused, so the sandbox's on its answer cannot be checked with
+            # our secret either: nothing was done, and retrying will not help (ADR 0042)
+            raise _refusal(response)
         try:
             signature.check(self._secret, response.headers, response.content, now=self._clock.now())
         except BadSignature as exc:

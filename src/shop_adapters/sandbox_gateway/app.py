@@ -13,6 +13,7 @@ import msgspec
 from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK
 
 from shop_adapters.payments import signature, wire
@@ -146,14 +147,14 @@ def create_sandbox_app(config: SandboxConfig) -> Litestar:
         return sandbox.answer(sandbox.payment(payment, str(request.base_url)))
 
     @get("/v1/payments/{payment_no:str}")
-    async def query(request: AnyRequest, payment_no: str) -> Response[bytes]:
+    async def query(request: AnyRequest, payment_no: FromPath[str]) -> Response[bytes]:
         await merchant(request)
         return sandbox.answer(
             sandbox.payment(sandbox.ledger.get(payment_no), str(request.base_url))
         )
 
     @post("/v1/payments/{payment_no:str}/close", status_code=HTTP_200_OK)
-    async def close(request: AnyRequest, payment_no: str) -> Response[bytes]:
+    async def close(request: AnyRequest, payment_no: FromPath[str]) -> Response[bytes]:
         await merchant(request)
         payment = sandbox.ledger.close(payment_no)
         return sandbox.answer(sandbox.payment(payment, str(request.base_url)))
@@ -189,14 +190,14 @@ def create_sandbox_app(config: SandboxConfig) -> Litestar:
         return sandbox.answer([d.wire() for d in sandbox.notifier.deliveries])
 
     @post("/simulate/{trade_no:str}/pay", status_code=HTTP_200_OK)
-    async def simulate(request: AnyRequest, trade_no: str) -> Response[bytes]:
+    async def simulate(request: AnyRequest, trade_no: FromPath[str]) -> Response[bytes]:
         body = await request.body()
         asked = _decode(body or b"{}", wire.Simulate)
         payment = sandbox.pay(trade_no, asked.amount)
         return sandbox.answer(sandbox.payment(payment, str(request.base_url)))
 
     @get("/pay/{trade_no:str}")
-    async def page(trade_no: str) -> Response[str]:
+    async def page(trade_no: FromPath[str]) -> Response[str]:
         try:
             payment = sandbox.ledger.trade(trade_no)
         except GatewayPaymentUnknown:
@@ -204,7 +205,7 @@ def create_sandbox_app(config: SandboxConfig) -> Litestar:
         return _page("Pay", _payment_html(payment, sandbox.now()))
 
     @post("/pay/{trade_no:str}", status_code=HTTP_200_OK)
-    async def pay_by_form(trade_no: str) -> Response[str]:
+    async def pay_by_form(trade_no: FromPath[str]) -> Response[str]:
         try:
             payment = sandbox.pay(trade_no)
         except DomainError as exc:
