@@ -8,7 +8,15 @@ The order is the order of their tables (a context's foreign keys point to earlie
 from __future__ import annotations
 
 from shop_adapters.plugin import ContextPlugin
-from shop_adapters.plugins import catalog, coupons, fulfillment, giftcards, loyalty, pricing
+from shop_adapters.plugins import (
+    carts,
+    catalog,
+    coupons,
+    fulfillment,
+    giftcards,
+    loyalty,
+    pricing,
+)
 
 CONTEXTS: tuple[ContextPlugin, ...] = (
     catalog.PLUGIN,
@@ -17,6 +25,7 @@ CONTEXTS: tuple[ContextPlugin, ...] = (
     pricing.PLUGIN,
     loyalty.PLUGIN,
     fulfillment.PLUGIN,
+    carts.PLUGIN,
 )
 
 __all__ = ["CONTEXTS"]

@@ -1,0 +1,1 @@
+"""Ordering in SQL: carts and addresses, orders and payments."""

@@ -1,0 +1,1 @@
+"""Ordering: carts and addresses (ORD-1), orders and payments."""
