@@ -131,9 +131,7 @@ async def test_the_checkout_removes_ordered_lines_inside_its_own_transaction(
     assert await bus.handle(RemoveCartLines(user_id=OTHER, sku_ids=frozenset({goods.tee}))) == 0
 
 
-async def test_a_guest_cart_by_token_merges_at_sign_in_once(
-    shop: MemoryShop, goods: Goods
-) -> None:
+async def test_a_guest_cart_by_token_merges_at_sign_in_once(shop: MemoryShop, goods: Goods) -> None:
     bus, queries = shop.runtime.bus, shop.runtime.get(CartQueries)
     token = await guest(shop)
     assert len(token) == 43
