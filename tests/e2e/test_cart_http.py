@@ -87,7 +87,8 @@ async def test_a_guest_fills_a_cart_signs_in_and_merges_it(
         str(goods.tee): (2, "out_of_stock"),
     }
     again = await client.post("/me/cart/merge", json={"token": token}, headers=me)
-    assert again.json()["added"] == [] and lines(again.json()["cart"]) == lines(body["cart"])
+    assert again.json()["added"] == []
+    assert lines(again.json()["cart"]) == lines(body["cart"])
     problem(await client.get("/cart", headers=guest), 404, "cart.not_found")
     # checkout takes the selected valid lines only
     assert await shop.runtime.get(CartQueries).checkout_lines(USER) == [(goods.mug, 5)]
@@ -151,7 +152,8 @@ async def test_addresses_over_http_keep_one_default_and_the_number_out_of_sight(
     assert edited.status_code == 200, edited.text
     assert (edited.json()["recipient"], edited.json()["phone"]) == ("Han Mei", "*********1234")
     full = await shop.runtime.get(AddressQueries).address_of(USER, uuid.UUID(first["id"]))
-    assert full is not None and full.phone == "+8613800131234"
+    assert full is not None
+    assert full.phone == "+8613800131234"
     made_default = await client.post(f"/me/addresses/{first['id']}/default", headers=me)
     assert made_default.json()["is_default"] is True
     gone = await client.delete(f"/me/addresses/{first['id']}", headers=me)

@@ -84,7 +84,8 @@ def test_exactly_one_default_whenever_there_is_any() -> None:
     assert [a.id for a in book.in_order()] == [first.id, second.id]
     book.remove(second.id, NOW)
     book.remove(first.id, NOW)
-    assert book.default is None and book.addresses == {}
+    assert book.default is None
+    assert book.addresses == {}
 
 
 def test_a_book_holds_at_most_twenty() -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
+from tests.unit.ordering.cart_support import Goods, cny, stock_goods
 
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.ordering.cart_tables import cart_lines, carts
@@ -28,7 +29,6 @@ from shop_app.ordering.carts import (
 from shop_domain.ordering.cart import LineState, MergeOutcome
 from shop_domain.shared.errors import DomainError
 from shop_testing.harness import MemoryShop, memory_shop
-from tests.unit.ordering.cart_support import Goods, cny, stock_goods
 
 NOW = dt.datetime(2026, 12, 6, 8, tzinfo=dt.UTC)
 USER, OTHER = uuid.UUID(int=0xA1), uuid.UUID(int=0xA2)
