@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from shop_adapters.plugin import ContextPlugin
 from shop_adapters.plugins import (
+    carts,
     catalog,
     coupons,
     fulfillment,
@@ -25,6 +26,7 @@ CONTEXTS: tuple[ContextPlugin, ...] = (
     pricing.PLUGIN,
     loyalty.PLUGIN,
     fulfillment.PLUGIN,
+    carts.PLUGIN,
     ordering.PLUGIN,
 )
 

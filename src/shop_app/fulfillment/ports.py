@@ -84,6 +84,11 @@ class StockQueries(Protocol):
         """The SKU's stock at each warehouse that ever held it, by warehouse."""
         ...
 
+    async def available_of(self, sku_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """Per SKU, the units available across every warehouse (on hand − reserved); a SKU
+        never stocked anywhere is 0."""
+        ...
+
 
 class FreightQueries(Protocol):
     """What operators read of freight (the domain's objects, read only: they carry no more

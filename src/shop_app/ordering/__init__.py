@@ -1,1 +1,1 @@
-"""Ordering: carts, checkout, orders and payments (issue 14)."""
+"""Ordering's use cases: carts and addresses (ORD-1), orders and payments."""

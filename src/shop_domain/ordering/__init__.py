@@ -1,1 +1,1 @@
-"""Ordering: carts, orders (parent and child orders by shop), payments (ORD-*, PAY-*)."""
+"""Ordering: carts and addresses (ORD-1), orders and payments."""

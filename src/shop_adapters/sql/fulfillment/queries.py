@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shop_adapters.sql.fulfillment.tables import stock_items, warehouses
+from shop_adapters.sql.mapper import member_of
 from shop_adapters.sql.reads import SqlReads
 from shop_app.fulfillment.ports import WarehouseView
 from shop_domain.fulfillment.stock import StockLevel
@@ -38,6 +40,20 @@ class SqlStockQueries(SqlReads):
             )
             for row in rows
         ]
+
+    async def available_of(self, sku_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+        found = dict.fromkeys(sku_ids, 0)
+        if not found:
+            return found
+        async with self._engine.connect() as conn:
+            query = (
+                select(S.sku_id, func.sum(S.on_hand - S.reserved))
+                .where(member_of(S.sku_id, "ids", conn.dialect.name))
+                .group_by(S.sku_id)
+            )
+            rows = (await conn.execute(query, {"ids": sorted(found)})).all()
+        found.update((sku_id, int(units or 0)) for sku_id, units in rows)
+        return found
 
 
 __all__ = ["SqlStockQueries"]

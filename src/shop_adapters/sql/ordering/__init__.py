@@ -1,1 +1,1 @@
-"""Ordering in SQL: carts, orders, payments."""
+"""Ordering in SQL: carts and addresses, orders and payments."""

@@ -7,7 +7,7 @@ snapshot and allocated amounts), ``payments`` (one per order, the number the gat
 unique) and ``payment_refunds`` (once per payment and key).
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06 22:17:20.875200
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import shop_adapters.sql.metadata
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
