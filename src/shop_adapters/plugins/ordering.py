@@ -20,12 +20,14 @@ from shop_adapters.payments.settings import PaymentGatewaySettings
 from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.ordering_holds import CommandHolds
 from shop_adapters.plugins.ordering_settings import OrderingSettings
-from shop_adapters.plugins.ordering_sources import FreightFees, QuotedCarts
+from shop_adapters.plugins.ordering_sources import BookedAddresses, FreightFees, QuotedCarts
 from shop_adapters.sql.ordering.queries import SqlOrderQueries
 from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
 from shop_adapters.sql.ordering.sources import SqlOrderCatalog, SqlStockSource
 from shop_app.fulfillment.freight import FreightQuotes
-from shop_app.ordering.checkout import AddressBook, CheckoutPricer, NoAddresses
+from shop_app.ordering.cart_ports import AddressQueries
+from shop_app.ordering.carts import RemoveCartLines
+from shop_app.ordering.checkout import AddressBook, CheckoutPricer
 from shop_app.ordering.gateway import PaymentGateway
 from shop_app.ordering.orders import OrderHandlers
 from shop_app.ordering.paying import PaymentService
@@ -52,7 +54,8 @@ def _wire(wiring: Wiring) -> None:
     wiring.add(OrderQueries, SqlOrderQueries(wiring.engine))
     wiring.add(OrderCatalog, SqlOrderCatalog(wiring.engine))
     wiring.add(StockSource, SqlStockSource(wiring.engine))
-    wiring.add(AddressBook, NoAddresses())  # the carts' address book replaces it
+    # the carts plug-in (before this one) keeps the customers' address books
+    wiring.add(AddressBook, BookedAddresses(wiring.resolve(AddressQueries)))
 
     def pricer() -> CheckoutPricer:
         return CheckoutPricer(
@@ -83,7 +86,9 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
         bus: MessageBus = wiring.resolve(MessageBus)
         return await bus.run_within(command, uow)
 
-    holds = CommandHolds(step)
+    holds = CommandHolds(
+        step, cart=lambda user_id, skus: RemoveCartLines(user_id=user_id, sku_ids=frozenset(skus))
+    )
 
     async def send_refunds(order_id: Any) -> int:
         service: PaymentService = wiring.resolve(PaymentService)

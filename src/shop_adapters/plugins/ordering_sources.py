@@ -1,6 +1,7 @@
-"""What ordering asks of pricing and fulfillment at checkout, answered by them: the quote of the
-items (:class:`QuotedCarts`) and each shop's freight (:class:`FreightFees`). Here, in the plug-in,
-because the application contexts import none of each other."""
+"""What ordering's checkout asks of the other plug-ins, answered by them: the quote of the items
+(:class:`QuotedCarts`, pricing), each shop's freight (:class:`FreightFees`, fulfillment) and the
+customer's address as the order keeps it (:class:`BookedAddresses`, the carts' address book).
+Here, in the plug-in, because the application contexts import none of each other."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from shop_app.fulfillment.freight import FreightQuotes, ShopShipment
+from shop_app.ordering.cart_ports import AddressQueries
 from shop_app.ordering.ports import CheckoutItem
 from shop_app.pricing.quoting import QuoteItem, QuoteRequest, QuoteService
 from shop_domain.fulfillment.freight_quote import FreightLine
@@ -63,4 +65,26 @@ class FreightFees:
         }
 
 
-__all__ = ["FreightFees", "QuotedCarts"]
+class BookedAddresses:
+    def __init__(self, book: AddressQueries) -> None:
+        self._book = book
+
+    async def region_of(self, user_id: uuid.UUID, address_id: uuid.UUID) -> dict[str, str] | None:
+        address = await self._book.address_of(user_id, address_id)
+        if address is None:
+            return None
+        snapshot = {
+            "recipient": address.recipient,
+            "phone": address.phone,
+            "province": address.province,
+            "city": address.city,
+            "district": address.district,
+            "region": address.district,
+            "detail": address.detail,
+        }
+        if address.postcode:
+            snapshot["postcode"] = address.postcode
+        return snapshot
+
+
+__all__ = ["BookedAddresses", "FreightFees", "QuotedCarts"]
