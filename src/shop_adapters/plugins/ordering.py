@@ -25,6 +25,7 @@ from shop_adapters.sql.ordering.queries import SqlOrderQueries
 from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
 from shop_adapters.sql.ordering.sources import SqlOrderCatalog, SqlStockSource
 from shop_app.fulfillment.freight import FreightQuotes
+from shop_app.loyalty.queries import MemberReads
 from shop_app.ordering.cart_ports import AddressQueries
 from shop_app.ordering.carts import RemoveCartLines
 from shop_app.ordering.checkout import AddressBook, CheckoutPricer
@@ -64,6 +65,7 @@ def _wire(wiring: Wiring) -> None:
             stock=wiring.resolve(StockSource),
             freight=FreightFees(wiring.resolve(FreightQuotes)),
             addresses=wiring.resolve(AddressBook),
+            levels=wiring.resolve(MemberReads),
         )
 
     wiring.add_lazy(CheckoutPricer, pricer)

@@ -19,7 +19,9 @@ import attrs
 from shop_app.ordering.ports import (
     CartPricing,
     CheckoutItem,
+    CustomerLevels,
     Freight,
+    NoLevels,
     OrderCatalog,
     SkuFacts,
     StockSource,
@@ -73,6 +75,7 @@ class Priced:
     shipping: Mapping[uuid.UUID, Money]
     address: dict[str, str] | None
     currency: str
+    member_level: int | None = None
 
     @property
     def shipping_total(self) -> Money:
@@ -128,9 +131,11 @@ class CheckoutPricer:
         stock: StockSource,
         freight: Freight,
         addresses: AddressBook,
+        levels: CustomerLevels | None = None,
     ) -> None:
         self._quotes, self._catalog, self._stock = quotes, catalog, stock
         self._freight, self._addresses = freight, addresses
+        self._levels: CustomerLevels = levels or NoLevels()
 
     async def price(self, request: CheckoutRequest, now: dt.datetime) -> Priced:
         if len(request.card_ids) > MAX_CARDS:
@@ -192,6 +197,7 @@ class CheckoutPricer:
             shipping={shop: fee for shop, fee in shipping.items() if fee.is_positive()},
             address=address,
             currency=currency,
+            member_level=await self._levels.level_of(request.user_id),
         )
 
     async def _address(self, request: CheckoutRequest, shipped: bool) -> dict[str, str] | None:

@@ -159,6 +159,18 @@ class Freight(Protocol):
         ...
 
 
+class CustomerLevels(Protocol):
+    async def level_of(self, user_id: uuid.UUID) -> int | None:
+        """The customer's member level now (ORD-9 keeps it on the order); None without a
+        membership programme."""
+        ...
+
+
+class NoLevels:
+    async def level_of(self, user_id: uuid.UUID) -> int | None:
+        return None
+
+
 class OrderIds(Protocol):
     def draw(self) -> int:
         """A random number in [0, 10^10) for an order number (ORD-7)."""
@@ -185,6 +197,8 @@ class OrderingPolicy:
 __all__ = [
     "CartPricing",
     "CheckoutItem",
+    "CustomerLevels",
+    "NoLevels",
     "Freight",
     "OrderHolds",
     "OrderCatalog",

@@ -176,7 +176,7 @@ class Submission:
             id=uow.ids.new_id(),
             number=order_number(now, self._numbers.draw()),
             user_id=command.user_id,
-            member_level=None,
+            member_level=priced.member_level,
             channel=command.channel,
             address=priced.address,
             breakdown=priced.breakdown(),

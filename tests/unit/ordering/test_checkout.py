@@ -67,6 +67,7 @@ async def test_a_submission_splits_by_shop_and_reserves_the_stock(
     detail = await shop.runtime.get(OrderQueries).detail(made.order_id)
     assert detail is not None
     assert sorted(c.amounts["payable"] for c in detail.children) == [8000, 24000]
+    assert detail.member_level == 0  # ORD-9: the customer's level when they ordered
     assert detail.payment is not None
     assert detail.payment.external == made.payable
 
