@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Protocol
 
 import attrs
@@ -38,6 +38,13 @@ class StockRepository(Protocol):
         self, sku_id: uuid.UUID, warehouse_id: uuid.UUID, orders: Collection[uuid.UUID] = ()
     ) -> StockItem | None:
         """The same, or ``None`` when the SKU was never stocked there (nothing is opened)."""
+        ...
+
+    async def lock_lines(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]], order_id: uuid.UUID
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], StockItem]:
+        """The stock items of ``keys`` (SKU, warehouse) that exist, locked in (SKU, warehouse)
+        order, in one read, with ``order_id``'s reservations attached."""
         ...
 
 

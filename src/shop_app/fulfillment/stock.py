@@ -143,9 +143,13 @@ class StockHandlers:
         return StockLevel.of(item)
 
     async def reserve(self, command: ReserveStock, uow: FulfillmentUnitOfWork) -> list[StockLevel]:
+        lines = _merged(command.lines)
+        items = await uow.stock.lock_lines(
+            [(line.sku_id, line.warehouse_id) for line in lines], command.order_id
+        )
         levels = []
-        for line in _merged(command.lines):
-            item = await uow.stock.find_locked(line.sku_id, line.warehouse_id, (command.order_id,))
+        for line in lines:
+            item = items.get((line.sku_id, line.warehouse_id))
             if item is None:  # never stocked there: nothing available
                 raise InsufficientStock(
                     f"{line.quantity} asked for, 0 available", details={"available": 0}

@@ -4,13 +4,14 @@ reservations of the orders an operation names (and only those)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import bindparam
 
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.fulfillment.mapping import RESERVATIONS, STOCK, WAREHOUSES
 from shop_adapters.sql.fulfillment.tables import stock_items, stock_reservations, warehouses
+from shop_adapters.sql.mapper import member_of
 from shop_adapters.sql.uow import SqlRepository
 from shop_domain.fulfillment.errors import UnknownWarehouse
 from shop_domain.fulfillment.stock import StockItem
@@ -25,6 +26,22 @@ _LOCKED = Prepared(
 _RESERVATION = Prepared(
     RESERVATIONS.select_all.where(
         stock_reservations.c.stock_id == bindparam("stock_id"),
+        stock_reservations.c.order_id == bindparam("order_id"),
+    )
+)
+_LINES_LOCKED = Prepared(
+    lambda dialect: (
+        STOCK.select_all.where(
+            member_of(S.sku_id, "skus", dialect),
+            member_of(S.warehouse_id, "houses", dialect),
+        )
+        .order_by(S.sku_id, S.warehouse_id)
+        .with_for_update()
+    )
+)
+_ORDERS_RESERVATIONS = Prepared(
+    lambda dialect: RESERVATIONS.select_all.where(
+        member_of(stock_reservations.c.stock_id, "stocks", dialect),
         stock_reservations.c.order_id == bindparam("order_id"),
     )
 )
@@ -68,6 +85,39 @@ class SqlStockRepository(SqlRepository[StockItem]):
             return None
         await self._attach(found[0], orders)
         return found[0]
+
+    async def lock_lines(
+        self, keys: Sequence[tuple[uuid.UUID, uuid.UUID]], order_id: uuid.UUID
+    ) -> dict[tuple[uuid.UUID, uuid.UUID], StockItem]:
+        """The stock items of ``keys`` (SKU, warehouse) that exist, locked in (SKU, warehouse)
+        order in one statement, with ``order_id``'s reservations attached (one more)."""
+        if not keys:
+            return {}
+        wanted = set(keys)
+        # the SKUs × the warehouses named: an order from several warehouses may lock a row it
+        # does not reserve from — in the same (SKU, warehouse) order as every other, so no cycle
+        params = {
+            "skus": sorted({sku for sku, _ in wanted}),
+            "houses": sorted({house for _, house in wanted}),
+        }
+        items = [
+            item
+            for item in await self._load(_LINES_LOCKED, params, locked=True)
+            if (item.sku_id, item.warehouse_id) in wanted
+        ]
+        fresh = [item for item in items if order_id not in item.reservations]
+        if fresh:
+            rows = await self._link.fetch(
+                _ORDERS_RESERVATIONS, {"stocks": [item.id for item in fresh], "order_id": order_id}
+            )
+            by_stock = {item.id: item for item in fresh}
+            for row in rows:
+                reservation = RESERVATIONS.load(row)
+                stock_id = row[RESERVATIONS.column_names.index("stock_id")]
+                by_stock[stock_id].reservations[reservation.order_id] = reservation
+            for item in fresh:
+                self._tracker.settle(item)
+        return {(item.sku_id, item.warehouse_id): item for item in items}
 
     async def _attach(self, item: StockItem, orders: Collection[uuid.UUID]) -> None:
         for order_id in orders:
