@@ -16,21 +16,25 @@ from typing import Any
 
 import attrs
 
+from shop_adapters.payments.notify_url import NotifySettings
 from shop_adapters.payments.settings import PaymentGatewaySettings
 from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.ordering_holds import CommandHolds
 from shop_adapters.plugins.ordering_settings import OrderingSettings
 from shop_adapters.plugins.ordering_sources import FreightFees, QuotedCarts
+from shop_adapters.plugins.ordering_tender import QueriedGiftCards
 from shop_adapters.sql.ordering.queries import SqlOrderQueries
 from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
 from shop_adapters.sql.ordering.sources import SqlOrderCatalog, SqlStockSource
 from shop_app.fulfillment.freight import FreightQuotes
+from shop_app.giftcards.ports import VerifiedPhones
+from shop_app.giftcards.queries import GiftCardQueries
 from shop_app.ordering.checkout import AddressBook, CheckoutPricer, NoAddresses
 from shop_app.ordering.gateway import PaymentGateway
 from shop_app.ordering.orders import OrderHandlers
 from shop_app.ordering.paying import PaymentService
 from shop_app.ordering.payments import PaymentHandlers
-from shop_app.ordering.ports import OrderCatalog, OrderingPolicy, StockSource
+from shop_app.ordering.ports import GiftCardWallet, OrderCatalog, OrderingPolicy, StockSource
 from shop_app.ordering.queries import OrderQueries
 from shop_app.ordering.submit import Submission, SubmitOrder
 from shop_app.pricing.quoting import QuoteService
@@ -46,6 +50,7 @@ class RandomOrderIds:
 def _wire(wiring: Wiring) -> None:
     gateway = wiring.settings.section(PaymentGatewaySettings).make_gateway(wiring.clock)
     policy = wiring.settings.section(OrderingSettings).policy
+    wiring.settings.section(NotifySettings)  # a bad SHOP_PAYMENT_NOTIFY_BASE_URL stops the start
     wiring.add(PaymentGateway, gateway)
     wiring.add(OrderingPolicy, attrs.evolve(policy, gateway=gateway.name))
     wiring.add(OrderQueries, SqlOrderQueries(wiring.engine))
@@ -63,6 +68,10 @@ def _wire(wiring: Wiring) -> None:
         )
 
     wiring.add_lazy(CheckoutPricer, pricer)
+    wiring.add_lazy(
+        GiftCardWallet,
+        lambda: QueriedGiftCards(wiring.resolve(GiftCardQueries), wiring.resolve(VerifiedPhones)),
+    )
 
     def payments() -> PaymentService:
         return PaymentService(
@@ -111,7 +120,14 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
 
 
 def _services() -> Sequence[Any]:
-    return (OrderQueries, CheckoutPricer, PaymentService, PaymentGateway, OrderingPolicy)
+    return (
+        OrderQueries,
+        CheckoutPricer,
+        PaymentService,
+        PaymentGateway,
+        OrderingPolicy,
+        GiftCardWallet,
+    )
 
 
 PLUGIN = ContextPlugin(
@@ -122,4 +138,6 @@ PLUGIN = ContextPlugin(
     handlers=_handlers,
     repositories={"orders": SqlOrderRepository, "payments": SqlPaymentRepository},
     services=_services(),
+    http="shop_adapters.http.ordering:ORDERING_CONTROLLERS",
+    cli="shop_adapters.cli.ordering:ORDERING_COMMANDS",
 )
