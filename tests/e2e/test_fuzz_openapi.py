@@ -97,6 +97,7 @@ def _app(settings: Settings) -> Litestar:
         *GIFTCARD_CONTROLLERS,
         *PRICING_CONTROLLERS,
         *LOYALTY_CONTROLLERS,
+        *ORDERING_CONTROLLERS,
     ]
     return create_app(bootstrap(settings), controllers)
 

@@ -71,9 +71,7 @@ async def test_confirm_submit_pay(
     assert priced["gift_card"] == {"cards": [], "max_amount": cny("0.00")}
     assert await reserved(shop) == {goods.phone_sku: 0, goods.laptop_sku: 0, goods.case_sku: 0}
 
-    order = await submitted(
-        client, settings, goods, expected_payable=priced["summary"]["payable"]
-    )
+    order = await submitted(client, settings, goods, expected_payable=priced["summary"]["payable"])
     assert order["state"] == "pending_payment"
     assert order["external"] == cny("320.00")
     assert order["children"] == [f"{order['number']}-01", f"{order['number']}-02"]
@@ -209,8 +207,11 @@ async def test_another_customer_cannot_see_pay_or_cancel_my_order(
     )
     assert (await client.get("/me/orders", headers=them)).json()["total"] == 0
     problem(await client.get("/orders", headers=me(settings)), 403, "auth.permission_required")
-    problem(await client.post("/orders", json=body(goods), headers=operator(settings, "*")),
-            403, "auth.customer_only")
+    problem(
+        await client.post("/orders", json=body(goods), headers=operator(settings, "*")),
+        403,
+        "auth.customer_only",
+    )
     assert await reserved(shop) == {goods.phone_sku: 2, goods.laptop_sku: 0, goods.case_sku: 1}
 
 
@@ -227,7 +228,7 @@ async def test_operators_search_ship_and_refund(
     await paid_through_notify(client, shop, order)
     paid = (await client.get("/orders?state=paid", headers=reader)).json()
     assert [o["id"] for o in paid["items"]] == [order["order_id"]]
-    pending = (await client.get(f"/orders?state=pending_payment&user_id={USER}", headers=reader))
+    pending = await client.get(f"/orders?state=pending_payment&user_id={USER}", headers=reader)
     assert [o["id"] for o in pending.json()["items"]] == [other["order_id"]]
 
     writer = operator(settings, "orders.write")

@@ -7,6 +7,7 @@ import uuid
 
 import click
 
+from shop_adapters.cli.serve import SWEEP_INTERVAL_SECONDS, every
 from shop_adapters.cli.support import (
     bootstrapped,
     console,
@@ -14,7 +15,6 @@ from shop_adapters.cli.support import (
     started,
     stop_on_signals,
 )
-from shop_adapters.cli.serve import SWEEP_INTERVAL_SECONDS, every
 from shop_adapters.cli.sweep import run_sweeps
 from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings

@@ -50,7 +50,7 @@ async def find(runtime: Runtime, number: str) -> OrderDetail | None:
     page = await queries.search(OrderSearch(number=number), PageRequest(page=1, page_size=1))
     if not page.items:
         return None
-    return await queries.detail(page.items[0].id)  # type: ignore[no-any-return]
+    return await queries.detail(page.items[0].id)
 
 
 def _print(detail: OrderDetail) -> None:

@@ -28,11 +28,13 @@ def _checked(value: str) -> str:
     return value.rstrip("/")
 
 
+def _optional(value: str | None) -> str | None:
+    return None if value is None else _checked(value)
+
+
 @attrs.frozen(kw_only=True)
 class NotifySettings:
-    base_url: str | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else _checked(v)
-    )
+    base_url: str | None = attrs.field(default=None, converter=_optional)
     """``SHOP_PAYMENT_NOTIFY_BASE_URL``; ``None``: the request's own base URL."""
 
     @classmethod

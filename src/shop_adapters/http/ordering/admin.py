@@ -24,8 +24,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from shop_adapters.http.app import Commands
 from shop_adapters.http.auth import customer_only, operator_only, requires
-from shop_adapters.http.ordering import checkout
 from shop_adapters.http.giftcards.customer import window
+from shop_adapters.http.ordering import checkout
 from shop_adapters.http.ordering.customer import moved
 from shop_adapters.http.ordering.schemas import (
     MovedOut,
@@ -101,7 +101,9 @@ class OrdersController(Controller):
         return Page.of([OrderSummaryOut.of(item) for item in items], total, pagination)
 
     @get("/{order_id:uuid}", summary="An order", guards=READERS, responses={404: NOT_FOUND})
-    async def one(self, order_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]) -> OrderOut:
+    async def one(
+        self, order_id: FromPath[uuid.UUID], runtime: NamedDependency[Runtime]
+    ) -> OrderOut:
         detail = await runtime.get(OrderQueries).detail(order_id)
         if detail is None:
             raise OrderNotFound.of(order_id)

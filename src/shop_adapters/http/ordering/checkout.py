@@ -5,11 +5,11 @@ is its subject):
   promotion, coupon, points, shipping, payable), each line with its amounts, the shipping of
   each shop, the most points it may take, the verdict on each of the customer's coupons, and
   the gift cards that can pay it with the most they may pay;
-- ``POST /orders`` (:func:`submit_order`) submits it: priced again, split into child orders by shop, everything held,
-  the payment opened — 201 with the order. With the payable the customer confirmed in
-  ``expected_payable``, a different price now is 409 ``order.price_changed`` carrying the new
-  figures in ``details.quote``. ``Idempotency-Key`` makes it safe to retry (SEC-5): the same key
-  answers the same order.
+- ``POST /orders`` (:func:`submit_order`) submits it: priced again, split into child orders by
+  shop, everything held, the payment opened — 201 with the order. With the payable the
+  customer confirmed in ``expected_payable``, a different price now is 409
+  ``order.price_changed`` carrying the new figures in ``details.quote``. ``Idempotency-Key``
+  makes it safe to retry (SEC-5): the same key answers the same order.
 """
 
 from __future__ import annotations

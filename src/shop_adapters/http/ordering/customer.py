@@ -79,7 +79,9 @@ class MyOrdersController(Controller):
             OrderState | None, QueryParameter(name="state", description="Only this state")
         ] = None,
     ) -> Page[OrderSummaryOut]:
-        criteria = OrderSearch(user_id=user_id_of(principal), state=order_state and order_state.value)
+        criteria = OrderSearch(
+            user_id=user_id_of(principal), state=order_state and order_state.value
+        )
         queries = runtime.get(OrderQueries)
         items, total = await window(lambda page: queries.search(criteria, page), pagination)
         return Page.of([OrderSummaryOut.of(item) for item in items], total, pagination)

@@ -41,12 +41,12 @@ class _In(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Base of request bodies: unknown fields are an error, not silently ignored."""
 
 
-class ItemIn(_In):
+class ItemIn(_In, frozen=True):
     sku_id: uuid.UUID
     quantity: Annotated[int, bounded_int(1, MAX_QUANTITY)]
 
 
-class CheckoutIn(_In):
+class CheckoutIn(_In, frozen=True):
     """What the customer checks out: the items (1 to 100), where to (goods that ship need an
     address), the coupons (``null``: the recommended set; ``[]``: none), the points to pay
     with, and the gift cards that pay ``gift_card`` of the payable."""
@@ -78,7 +78,7 @@ class CheckoutIn(_In):
         return CheckoutRequest(**self.fields(user_id))
 
 
-class SubmitIn(CheckoutIn, frozen=True, forbid_unknown_fields=True):
+class SubmitIn(CheckoutIn, frozen=True):
     """The checkout, plus the payable the customer confirmed (another one now is 409
     ``order.price_changed`` with the new figures) and whether the items leave the cart."""
 
@@ -86,12 +86,12 @@ class SubmitIn(CheckoutIn, frozen=True, forbid_unknown_fields=True):
     from_cart: bool = False
 
 
-class PayIn(_In):
+class PayIn(_In, frozen=True):
     return_url: Annotated[str, text(2000, min_length=1, examples=["https://shop.example/paid"])]
     """Where the payer's browser goes back to once paid."""
 
 
-class RefundIn(_In):
+class RefundIn(_In, frozen=True):
     """A refund after-sales asks for: once per ``key`` (a retry answers the first refund)."""
 
     key: Annotated[str, text(100, min_length=1, examples=["afs-1001"])]
