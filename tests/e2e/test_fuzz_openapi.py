@@ -43,7 +43,7 @@ from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
 from shop_adapters.http.loyalty import LOYALTY_CONTROLLERS
-from shop_adapters.http.ordering import CART_CONTROLLERS
+from shop_adapters.http.ordering import CART_CONTROLLERS, ORDERING_CONTROLLERS
 from shop_adapters.http.pricing import PRICING_CONTROLLERS
 from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
@@ -98,6 +98,7 @@ def _app(settings: Settings) -> Litestar:
         *PRICING_CONTROLLERS,
         *LOYALTY_CONTROLLERS,
         *CART_CONTROLLERS,
+        *ORDERING_CONTROLLERS,
     ]
     return create_app(bootstrap(settings), controllers)
 

@@ -7,6 +7,7 @@ import uuid
 
 import click
 
+from shop_adapters.cli.serve import SWEEP_INTERVAL_SECONDS, every
 from shop_adapters.cli.support import (
     bootstrapped,
     console,
@@ -14,6 +15,8 @@ from shop_adapters.cli.support import (
     started,
     stop_on_signals,
 )
+from shop_adapters.cli.sweep import run_sweeps
+from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import worker_name
 from shop_domain.shared.errors import DomainError
@@ -65,9 +68,26 @@ async def _jobs_list(settings: Settings, kind: str | None, limit: int, offset: i
     help="Run this one job now, here (queued, or its worker's lease expired).",
 )
 def jobs_run(once: bool, job_id: uuid.UUID | None) -> None:
-    """Run pending jobs of every registered kind in this process until stopped (Ctrl-C).
+    """Run pending jobs of every registered kind in this process until stopped (Ctrl-C), and
+    every context's sweeps each minute, as ``shop serve`` does (the order timeout among them).
     Several runners may work at once, in any number of processes."""
     asyncio.run(_jobs_run(settings_from_env(), once, job_id))
+
+
+async def run_until_stopped(
+    runtime: Runtime, stop: asyncio.Event, worker: str, sweep_every: float = SWEEP_INTERVAL_SECONDS
+) -> int:
+    """Run pending jobs, and every context's sweeps every ``sweep_every`` seconds as the serve
+    loop does (a worker without the HTTP service still times orders out), until ``stop``; the
+    jobs run."""
+    sweeps = asyncio.create_task(every(sweep_every, stop, lambda: run_sweeps(runtime)))
+    try:
+        poll = runtime.settings.jobs_poll_interval_ms / 1000
+        ran: int = await runtime.job_runner.run_pending(stop, worker, poll)
+    finally:
+        stop.set()
+        await sweeps
+    return ran
 
 
 async def _jobs_run(settings: Settings, once: bool, job_id: uuid.UUID | None) -> None:
@@ -89,8 +109,8 @@ async def _jobs_run(settings: Settings, once: bool, job_id: uuid.UUID | None) ->
         stop = asyncio.Event()
         stop_on_signals(stop)
         kinds = ", ".join(sorted(runner.kinds)) or "none"
-        console.print(f"running jobs as {worker} (kinds: {kinds}); Ctrl-C stops")
-        ran = await runner.run_pending(stop, worker, settings.jobs_poll_interval_ms / 1000)
+        console.print(f"running jobs and sweeps as {worker} (kinds: {kinds}); Ctrl-C stops")
+        ran = await run_until_stopped(runtime, stop, worker)
         console.print(f"ran {ran} job(s)")
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc

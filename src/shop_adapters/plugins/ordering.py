@@ -16,15 +16,19 @@ from typing import Any
 
 import attrs
 
+from shop_adapters.payments.notify_url import NotifySettings
 from shop_adapters.payments.settings import PaymentGatewaySettings
 from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.ordering_holds import CommandHolds
 from shop_adapters.plugins.ordering_settings import OrderingSettings
 from shop_adapters.plugins.ordering_sources import BookedAddresses, FreightFees, QuotedCarts
+from shop_adapters.plugins.ordering_tender import QueriedGiftCards
 from shop_adapters.sql.ordering.queries import SqlOrderQueries
 from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
 from shop_adapters.sql.ordering.sources import SqlOrderCatalog, SqlStockSource
 from shop_app.fulfillment.freight import FreightQuotes
+from shop_app.giftcards.ports import VerifiedPhones
+from shop_app.giftcards.queries import GiftCardQueries
 from shop_app.loyalty.queries import MemberReads
 from shop_app.ordering.cart_ports import AddressQueries
 from shop_app.ordering.carts import RemoveCartLines
@@ -33,7 +37,7 @@ from shop_app.ordering.gateway import PaymentGateway
 from shop_app.ordering.orders import OrderHandlers
 from shop_app.ordering.paying import PaymentService
 from shop_app.ordering.payments import PaymentHandlers
-from shop_app.ordering.ports import OrderCatalog, OrderingPolicy, StockSource
+from shop_app.ordering.ports import GiftCardWallet, OrderCatalog, OrderingPolicy, StockSource
 from shop_app.ordering.queries import OrderQueries
 from shop_app.ordering.submit import PriceFirst, Submission, SubmitOrder
 from shop_app.pricing.quoting import QuoteService
@@ -50,6 +54,7 @@ class RandomOrderIds:
 def _wire(wiring: Wiring) -> None:
     gateway = wiring.settings.section(PaymentGatewaySettings).make_gateway(wiring.clock)
     policy = wiring.settings.section(OrderingSettings).policy
+    wiring.settings.section(NotifySettings)  # a bad SHOP_PAYMENT_NOTIFY_BASE_URL stops the start
     wiring.add(PaymentGateway, gateway)
     wiring.add(OrderingPolicy, attrs.evolve(policy, gateway=gateway.name))
     wiring.add(OrderQueries, SqlOrderQueries(wiring.engine))
@@ -69,6 +74,10 @@ def _wire(wiring: Wiring) -> None:
         )
 
     wiring.add_lazy(CheckoutPricer, pricer)
+    wiring.add_lazy(
+        GiftCardWallet,
+        lambda: QueriedGiftCards(wiring.resolve(GiftCardQueries), wiring.resolve(VerifiedPhones)),
+    )
 
     def payments() -> PaymentService:
         return PaymentService(
@@ -123,7 +132,14 @@ def _middlewares(wiring: Wiring) -> Sequence[Middleware]:
 
 
 def _services() -> Sequence[Any]:
-    return (OrderQueries, CheckoutPricer, PaymentService, PaymentGateway, OrderingPolicy)
+    return (
+        OrderQueries,
+        CheckoutPricer,
+        PaymentService,
+        PaymentGateway,
+        OrderingPolicy,
+        GiftCardWallet,
+    )
 
 
 PLUGIN = ContextPlugin(
@@ -135,4 +151,6 @@ PLUGIN = ContextPlugin(
     middlewares=_middlewares,
     repositories={"orders": SqlOrderRepository, "payments": SqlPaymentRepository},
     services=_services(),
+    http="shop_adapters.http.ordering:ORDERING_CONTROLLERS",
+    cli="shop_adapters.cli.ordering:ORDERING_COMMANDS",
 )

@@ -178,6 +178,23 @@ class OrderIds(Protocol):
 
 
 @attrs.frozen(kw_only=True)
+class TenderCard:
+    """A gift card of the customer's that can pay now (GC-7), as the checkout offers it."""
+
+    card_id: uuid.UUID
+    number: str
+    balance: Money
+    valid_until: dt.datetime | None
+
+
+class GiftCardWallet(Protocol):
+    async def usable(self, user_id: uuid.UUID, now: dt.datetime) -> Sequence[TenderCard]:
+        """The customer's cards that can pay at ``now`` — activated, their batch open, inside
+        their validity, with a balance — soonest expiry first."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
 class OrderingPolicy:
     """The installation's ordering rules (``SHOP_ORDER_*``)."""
 
@@ -200,6 +217,7 @@ __all__ = [
     "CustomerLevels",
     "NoLevels",
     "Freight",
+    "GiftCardWallet",
     "OrderHolds",
     "OrderCatalog",
     "OrderIds",
@@ -209,4 +227,5 @@ __all__ = [
     "PaymentRepository",
     "SkuFacts",
     "StockSource",
+    "TenderCard",
 ]
