@@ -8,8 +8,9 @@ at once; every outcome is read back with plain SQL.
   wins — paid (and nothing released), or cancelled (everything released, and money that still
   came is refunded in full).
 - A notification delivered 50 times at once pays the order once.
-- Twenty submissions share one coupon: the one that locks it is made; every other fails at a
-  later step than the stock reservation and leaves nothing held.
+- Twenty submissions share one coupon: the one that locks it is made, every other is refused.
+- Submissions whose last step — the stock, taken after the customer's coupon and points — fails
+  leave nothing held: the coupon free again, the points not held.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from shop_adapters.sql.engine import make_engine
 from shop_adapters.sql.fulfillment.tables import stock_items
 from shop_adapters.sql.ordering.tables import orders, payment_refunds, payments
 from shop_app.fulfillment.stock import AdjustStock, CreateWarehouse
+from shop_app.loyalty.commands import AdjustPoints
+from shop_app.loyalty.queries import PointsQueries
 from shop_app.ordering.gateway import PaymentGateway
 from shop_app.ordering.paying import PaymentService
 from shop_app.ordering.ports import CheckoutItem
@@ -225,11 +228,8 @@ async def test_a_notification_delivered_fifty_times_at_once_pays_once(shops: Sho
     assert [(state.value, bool(trade)) for state, trade in rows] == [("paid", True)]
 
 
-@pytest.mark.rule("ORD-5")
 @pytest.mark.rule("CPN-9")
-async def test_a_step_that_fails_after_the_reservation_leaves_nothing_held(
-    shops: Shops,
-) -> None:
+async def test_twenty_submissions_with_one_coupon_make_one_order(shops: Shops) -> None:
     goods = await stocked(shops, phones=100)
     coupon = await claimed(shops.node(0).bus, threshold_coupon("20", "100"))
     rng = random.Random("one coupon")
@@ -242,8 +242,7 @@ async def test_a_step_that_fails_after_the_reservation_leaves_nothing_held(
     assert made[0].payable.minor == 10000  # 120.00 less the coupon's 20.00
     codes = refusal_codes(results)
     assert len(codes) == 19
-    # priced with the coupon still free, refused when locking it — after the stock was
-    # reserved in the same transaction; the quote refuses those that come later
+    # priced with the coupon still free and refused when locking it, or refused by the quote
     assert "coupon.not_available" in codes
     assert set(codes) <= {"coupon.not_available", "pricing.coupon_not_usable"}
     assert (await reserved(shops))[goods.phone_sku] == 1
@@ -251,3 +250,33 @@ async def test_a_step_that_fails_after_the_reservation_leaves_nothing_held(
     assert len(await shops.figures(payments, payments.c.id)) == 1
     held = await shops.figures(coupons, coupons.c.state, coupons.c.order_id)
     assert [(state.value, order) for state, order in held] == [("locked", made[0].order_id)]
+
+
+@pytest.mark.rule("ORD-5")
+@pytest.mark.rule("PTS-4")
+async def test_a_last_step_that_fails_leaves_nothing_held(shops: Shops) -> None:
+    goods = await stocked(shops, phones=2)
+    bus = shops.node(0).bus
+    customers = [uuid.uuid4() for _ in range(8)]
+    wallets = {}
+    for customer in customers:
+        wallets[customer] = await claimed(bus, threshold_coupon("20", "100"), customer)
+        await bus.handle(AdjustPoints(user_id=customer, points=1000, reason="gift", actor="op"))
+    rng = random.Random("last two")
+    attempts = [
+        shops.node(n).bus.handle(
+            one_phone(goods, customer, coupons=frozenset({wallets[customer]}), points=500)
+        )
+        for n, customer in enumerate(customers)
+    ]
+    results = await race(jittered(attempt, rng) for attempt in attempts)
+    made = {r.order_id for r in results if isinstance(r, SubmittedOrder)}
+    assert len(made) == 2
+    assert refusal_codes(results) == ["stock.insufficient"] * 6
+    held = await shops.figures(coupons, coupons.c.state, coupons.c.order_id)
+    assert sorted(state.value for state, _ in held) == ["available"] * 6 + ["locked"] * 2
+    assert {order for state, order in held if state.value == "locked"} == made
+    for n, customer in enumerate(customers):
+        summary = await shops.node(n).get(PointsQueries).summary(customer, shops.clock.now())
+        ordered = isinstance(results[n], SubmittedOrder)
+        assert (summary.available, summary.held) == ((500, 500) if ordered else (1000, 0))

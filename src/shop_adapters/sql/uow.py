@@ -124,6 +124,10 @@ class SqlUnitOfWork(UnitOfWork):
         self.jobs = SqlJobQueue(self.link, self.clock, self.ids)
         self._repositories()
 
+    async def flush(self) -> None:
+        """Write every change made so far now, rather than at commit."""
+        await self.tracker.flush()
+
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
         await self.tracker.flush()
         if messages:
