@@ -3,13 +3,14 @@ asyncpg — the same rows, in the same four transactions as ``ours`` (read with 
 recorder, ``shop_adapters.sql.driver.recording``), with the same row locks taken in the same
 order, but none of ours' pricing (the rows' amounts are copied from an order ``ours`` made):
 
-1. submission: the order, its two children and five lines; per line the stock item locked
-   (``FOR UPDATE``), its reservation looked up, the item's versioned UPDATE and the reservation
-   row; the coupons held by the order and the coupon itself locked (``FOR UPDATE``), the
-   coupon's versioned UPDATE to ``locked`` and the template's statistics upsert; the points
-   account locked by its user (``FOR UPDATE``), its open lots read, the account's and the lot's
-   UPDATEs, the points order row and the hold entry; the promotion participation; the payment
-   row; one outbox row per event (8);
+1. submission, in ours' order — the customer's own rows first, the rows every order shares
+   last: the coupons held by the order and the coupon itself locked (``FOR UPDATE``); the points
+   account locked by its user (``FOR UPDATE``) and its open lots read; then written: the order,
+   its two children and five lines, the coupon's versioned UPDATE to ``locked`` and the
+   template's statistics upsert, the account's and the lot's UPDATEs, the points order row and
+   the hold entry; the promotion participation; the five stock items locked in one statement
+   (``FOR UPDATE``, SKU order) and the order's reservations looked up in one more, the items'
+   versioned UPDATEs and the reservation rows; the payment row; one outbox row per event (8);
 2. the payment-attempt count (PAY-6): one ``INSERT … ON CONFLICT DO UPDATE``;
 3. starting the payment: the order and its payment locked (``FOR UPDATE``) and the customer's
    day of payments summed (PAY-6's daily limit);
@@ -64,11 +65,15 @@ def _insert(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
 
-LOCK_STOCK = (
-    "SELECT id, on_hand, reserved, version FROM stock_items "
-    "WHERE sku_id = $1 AND warehouse_id = $2 FOR UPDATE"
+LOCK_STOCK_ALL = (
+    "SELECT id, sku_id, warehouse_id, on_hand, reserved, version FROM stock_items "
+    "WHERE sku_id = ANY($1::uuid[]) AND warehouse_id = ANY($2::uuid[]) "
+    "ORDER BY sku_id, warehouse_id FOR UPDATE"
 )
-RESERVATION = "SELECT quantity FROM stock_reservations WHERE stock_id = $1 AND order_id = $2"
+RESERVATIONS = (
+    "SELECT stock_id, quantity FROM stock_reservations "
+    "WHERE stock_id = ANY($1::uuid[]) AND order_id = $2"
+)
 UPDATE_STOCK = "UPDATE stock_items SET reserved = $1, version = $2 WHERE id = $3 AND version = $4"
 INSERT_RESERVATION = (
     "INSERT INTO stock_reservations (stock_id, order_id, quantity, state, at) "
@@ -244,23 +249,6 @@ def same_writes(
             "channel": "app", "currency": "CNY", "children": [c["number"] for c in children],
         })]  # fmt: skip
         async with pool.acquire() as conn, conn.transaction():
-            await conn.execute(insert_order, *(order[c] for c in order_cols))
-            await conn.executemany(insert_child, [[c[k] for k in child_cols] for c in children])
-            await conn.executemany(insert_line, [[x[k] for k in line_cols] for x in lines])
-            for sku_id, warehouse_id, quantity in stock:
-                item = await conn.fetchrow(LOCK_STOCK, sku_id, warehouse_id)
-                if await conn.fetchrow(RESERVATION, item["id"], order_id) is not None:
-                    raise RuntimeError("reserved twice")
-                if item["on_hand"] - item["reserved"] < quantity:
-                    raise RuntimeError("insufficient stock")
-                reserved = item["reserved"] + quantity
-                version = item["version"]
-                await conn.execute(UPDATE_STOCK, reserved, version + 1, item["id"], version)
-                await conn.execute(INSERT_RESERVATION, item["id"], order_id, quantity, now)
-                events.append(event("fulfillment.stock_reserved", "fulfillment.stock_item",
-                    item["id"], now, sku_id=sku_id, warehouse_id=warehouse_id, order_id=order_id,
-                    change=quantity, on_hand=item["on_hand"], reserved=reserved,
-                    available=item["on_hand"] - reserved))  # fmt: skip
             await conn.fetch(COUPONS_OF_ORDER, order_id)
             coupon = await conn.fetchrow(LOCK_COUPON, [coupon_id])
             if coupon["state"] != "available":
@@ -282,8 +270,35 @@ def same_writes(
             version = account["version"]
             parts = json.dumps([[str(lot["id"]), points, lot["spend_until"].isoformat(), 0]])
             keys = json.dumps({"hold:hold": [["hold", [points]], points]})
+            await conn.execute(insert_order, *(order[c] for c in order_cols))
+            await conn.executemany(insert_child, [[c[k] for k in child_cols] for c in children])
+            await conn.executemany(insert_line, [[x[k] for k in line_cols] for x in lines])
             await conn.execute(STATS, shape.template_id, random.randrange(SLOTS), -1, 1, 0, 0, 0, 0)
             await conn.execute(PARTICIPATION, order_id, shape.promotion_id, user_id, now)
+            # the hot rows last, as ours takes them: every SKU's stock locked in one statement,
+            # the order's reservations read in one more
+            items = {
+                (row["sku_id"], row["warehouse_id"]): row
+                for row in await conn.fetch(
+                    LOCK_STOCK_ALL, [sku for sku, _, _ in stock], [house for _, house, _ in stock]
+                )
+            }
+            if await conn.fetch(RESERVATIONS, [row["id"] for row in items.values()], order_id):
+                raise RuntimeError("reserved twice")
+            reservations = []
+            for sku_id, warehouse_id, quantity in sorted(stock):
+                item = items[(sku_id, warehouse_id)]
+                if item["on_hand"] - item["reserved"] < quantity:
+                    raise RuntimeError("insufficient stock")
+                reserved = item["reserved"] + quantity
+                version = item["version"]
+                await conn.execute(UPDATE_STOCK, reserved, version + 1, item["id"], version)
+                reservations.append((item["id"], order_id, quantity, now))
+                events.append(event("fulfillment.stock_reserved", "fulfillment.stock_item",
+                    item["id"], now, sku_id=sku_id, warehouse_id=warehouse_id, order_id=order_id,
+                    change=quantity, on_hand=item["on_hand"], reserved=reserved,
+                    available=item["on_hand"] - reserved))  # fmt: skip
+            await conn.executemany(INSERT_RESERVATION, reservations)
             await conn.execute(insert_payment, *(payment[c] for c in payment_cols))
             await conn.execute(
                 HOLD_ACCOUNT, balance, held, seq + 1, version + 1, account["id"], version
