@@ -274,6 +274,17 @@ def same_writes(
             await conn.executemany(insert_child, [[c[k] for k in child_cols] for c in children])
             await conn.executemany(insert_line, [[x[k] for k in line_cols] for x in lines])
             await conn.execute(STATS, shape.template_id, random.randrange(SLOTS), -1, 1, 0, 0, 0, 0)
+            await conn.execute(
+                HOLD_ACCOUNT, balance, held, seq + 1, version + 1, account["id"], version
+            )
+            await conn.execute(UPDATE_LOT, lot["remaining"] - points, lot["id"])
+            await conn.execute(INSERT_POINTS_ORDER, account["id"], order_id, parts, points, keys)
+            await conn.execute(INSERT_ENTRY, account["id"], seq + 1, "hold", now, -points, balance,
+                0, account["pending"], points, held, lot["id"], order_id, "hold")  # fmt: skip
+            events.append(event("loyalty.points_held", "loyalty.points_account", account["id"],
+                now, account_id=account["id"], user_id=user_id, order_id=order_id, points=points,
+                balance_after=balance, pending_after=account["pending"],
+                held_after=held))  # fmt: skip
             await conn.execute(PARTICIPATION, order_id, shape.promotion_id, user_id, now)
             # the hot rows last, as ours takes them: every SKU's stock locked in one statement,
             # the order's reservations read in one more
@@ -291,8 +302,10 @@ def same_writes(
                 if item["on_hand"] - item["reserved"] < quantity:
                     raise RuntimeError("insufficient stock")
                 reserved = item["reserved"] + quantity
-                version = item["version"]
-                await conn.execute(UPDATE_STOCK, reserved, version + 1, item["id"], version)
+                stock_version = item["version"]
+                await conn.execute(
+                    UPDATE_STOCK, reserved, stock_version + 1, item["id"], stock_version
+                )
                 reservations.append((item["id"], order_id, quantity, now))
                 events.append(event("fulfillment.stock_reserved", "fulfillment.stock_item",
                     item["id"], now, sku_id=sku_id, warehouse_id=warehouse_id, order_id=order_id,
@@ -300,17 +313,6 @@ def same_writes(
                     available=item["on_hand"] - reserved))  # fmt: skip
             await conn.executemany(INSERT_RESERVATION, reservations)
             await conn.execute(insert_payment, *(payment[c] for c in payment_cols))
-            await conn.execute(
-                HOLD_ACCOUNT, balance, held, seq + 1, version + 1, account["id"], version
-            )
-            await conn.execute(UPDATE_LOT, lot["remaining"] - points, lot["id"])
-            await conn.execute(INSERT_POINTS_ORDER, account["id"], order_id, parts, points, keys)
-            await conn.execute(INSERT_ENTRY, account["id"], seq + 1, "hold", now, -points, balance,
-                0, account["pending"], points, held, lot["id"], order_id, "hold")  # fmt: skip
-            events.append(event("loyalty.points_held", "loyalty.points_account", account["id"],
-                now, account_id=account["id"], user_id=user_id, order_id=order_id, points=points,
-                balance_after=balance, pending_after=account["pending"],
-                held_after=held))  # fmt: skip
             await conn.executemany(OUTBOX, events)
         return order_id, coupon_id, payment["number"]
 
