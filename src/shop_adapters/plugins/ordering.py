@@ -21,6 +21,11 @@ from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.ordering_holds import CommandHolds
 from shop_adapters.plugins.ordering_settings import OrderingSettings
 from shop_adapters.plugins.ordering_sources import FreightFees, QuotedCarts
+from shop_adapters.plugins.ordering_statistics import (
+    PROJECTION,
+    STATISTICS_TABLES,
+    wire_statistics,
+)
 from shop_adapters.sql.ordering.queries import SqlOrderQueries
 from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
 from shop_adapters.sql.ordering.sources import SqlOrderCatalog, SqlStockSource
@@ -32,6 +37,7 @@ from shop_app.ordering.paying import PaymentService
 from shop_app.ordering.payments import PaymentHandlers
 from shop_app.ordering.ports import OrderCatalog, OrderingPolicy, StockSource
 from shop_app.ordering.queries import OrderQueries
+from shop_app.ordering.statistics import StatisticsQueries
 from shop_app.ordering.submit import Submission, SubmitOrder
 from shop_app.pricing.quoting import QuoteService
 from shop_app.shared.messagebus import CommandHandler, MessageBus
@@ -52,6 +58,7 @@ def _wire(wiring: Wiring) -> None:
     wiring.add(OrderCatalog, SqlOrderCatalog(wiring.engine))
     wiring.add(StockSource, SqlStockSource(wiring.engine))
     wiring.add(AddressBook, NoAddresses())  # the carts' address book replaces it
+    wire_statistics(wiring)
 
     def pricer() -> CheckoutPricer:
         return CheckoutPricer(
@@ -111,15 +118,23 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
 
 
 def _services() -> Sequence[Any]:
-    return (OrderQueries, CheckoutPricer, PaymentService, PaymentGateway, OrderingPolicy)
+    return (
+        OrderQueries,
+        CheckoutPricer,
+        PaymentService,
+        PaymentGateway,
+        OrderingPolicy,
+        StatisticsQueries,
+    )
 
 
 PLUGIN = ContextPlugin(
     name="ordering",
-    tables=("shop_adapters.sql.ordering.tables",),
+    tables=("shop_adapters.sql.ordering.tables", STATISTICS_TABLES),
     settings=OrderingSettings,
     wire=_wire,
     handlers=_handlers,
     repositories={"orders": SqlOrderRepository, "payments": SqlPaymentRepository},
     services=_services(),
+    projections=(PROJECTION,),
 )
