@@ -33,6 +33,7 @@ from shop_adapters.http.catalog import CATALOG_CONTROLLERS
 from shop_adapters.http.coupons import COUPON_CONTROLLERS
 from shop_adapters.http.giftcards import GIFTCARD_CONTROLLERS
 from shop_adapters.http.loyalty import LOYALTY_CONTROLLERS
+from shop_adapters.http.ordering_statistics import STATISTICS_CONTROLLERS
 from shop_adapters.http.pricing import PRICING_CONTROLLERS
 from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.settings import Settings
@@ -61,6 +62,7 @@ def walk(
             *GIFTCARD_CONTROLLERS,
             *PRICING_CONTROLLERS,
             *LOYALTY_CONTROLLERS,
+            *STATISTICS_CONTROLLERS,
         ],
     )
     with TestClient(app) as client:
