@@ -14,6 +14,7 @@ from typing import Final
 
 import click
 
+from shop_adapters.cli.ordering_stats import STATS_COMMAND
 from shop_adapters.cli.support import (
     ContextCommands,
     Sweep,
@@ -88,7 +89,7 @@ def _run(job: object) -> None:
 
 @click.group()
 def orders() -> None:
-    """Orders: the payment timeout, and an order by its number."""
+    """Orders: the payment timeout, an order by its number, the statistics."""
 
 
 @orders.command("expire")
@@ -115,6 +116,8 @@ def show(number: str) -> None:
 
     _run(job)
 
+
+orders.add_command(STATS_COMMAND)
 
 ORDERING_COMMANDS = ContextCommands(
     "ordering",

@@ -22,6 +22,11 @@ from shop_adapters.plugin import ContextPlugin, Wiring
 from shop_adapters.plugins.ordering_holds import CommandHolds
 from shop_adapters.plugins.ordering_settings import OrderingSettings
 from shop_adapters.plugins.ordering_sources import BookedAddresses, FreightFees, QuotedCarts
+from shop_adapters.plugins.ordering_statistics import (
+    PROJECTION,
+    STATISTICS_TABLES,
+    wire_statistics,
+)
 from shop_adapters.plugins.ordering_tender import QueriedGiftCards
 from shop_adapters.sql.ordering.queries import SqlOrderQueries
 from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
@@ -39,6 +44,7 @@ from shop_app.ordering.paying import PaymentService
 from shop_app.ordering.payments import PaymentHandlers
 from shop_app.ordering.ports import GiftCardWallet, OrderCatalog, OrderingPolicy, StockSource
 from shop_app.ordering.queries import OrderQueries
+from shop_app.ordering.statistics import StatisticsQueries
 from shop_app.ordering.submit import PriceFirst, Submission, SubmitOrder
 from shop_app.pricing.quoting import QuoteService
 from shop_app.shared.messagebus import CommandHandler, MessageBus
@@ -62,6 +68,7 @@ def _wire(wiring: Wiring) -> None:
     wiring.add(StockSource, SqlStockSource(wiring.engine))
     # the carts plug-in (before this one) keeps the customers' address books
     wiring.add(AddressBook, BookedAddresses(wiring.resolve(AddressQueries)))
+    wire_statistics(wiring)
 
     def pricer() -> CheckoutPricer:
         return CheckoutPricer(
@@ -139,18 +146,20 @@ def _services() -> Sequence[Any]:
         PaymentGateway,
         OrderingPolicy,
         GiftCardWallet,
+        StatisticsQueries,
     )
 
 
 PLUGIN = ContextPlugin(
     name="ordering",
-    tables=("shop_adapters.sql.ordering.tables",),
+    tables=("shop_adapters.sql.ordering.tables", STATISTICS_TABLES),
     settings=OrderingSettings,
     wire=_wire,
     handlers=_handlers,
     middlewares=_middlewares,
     repositories={"orders": SqlOrderRepository, "payments": SqlPaymentRepository},
     services=_services(),
+    projections=(PROJECTION,),
     http="shop_adapters.http.ordering:ORDERING_CONTROLLERS",
     cli="shop_adapters.cli.ordering:ORDERING_COMMANDS",
 )

@@ -2,7 +2,7 @@
 (:mod:`.carts`) and addresses (:mod:`.addresses`). ``ORDERING_CONTROLLERS`` is what the ordering
 plug-in serves: checking out (:mod:`.checkout`), the customer's orders and paying them
 (:mod:`.customer`), the gateway's notifications (:mod:`.notify`), and orders for operators
-(:mod:`.admin`)."""
+(:mod:`.admin`) and their statistics (:mod:`.statistics`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from shop_adapters.http.ordering.carts import CustomerCartController, GuestCartC
 from shop_adapters.http.ordering.checkout import CheckoutController
 from shop_adapters.http.ordering.customer import MyOrdersController
 from shop_adapters.http.ordering.notify import PaymentNotifyController
+from shop_adapters.http.ordering.statistics import OrderStatisticsController
 
 CART_CONTROLLERS: Final[list[type[Controller]]] = [
     CustomerCartController,
@@ -27,6 +28,7 @@ ORDERING_CONTROLLERS: Final[list[type[Controller]]] = [
     MyOrdersController,
     PaymentNotifyController,
     OrdersController,
+    OrderStatisticsController,
 ]
 
 __all__ = ["CART_CONTROLLERS", "ORDERING_CONTROLLERS"]
