@@ -87,7 +87,7 @@ last unit, which paid −0.01 (MON-4)."""
 @pytest.mark.rule("ORD-3")
 @pytest.mark.rule("MON-3")
 @pytest.mark.rule("MON-4")
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @example(CUT_ABOVE_THE_LIMIT)
 @example(CUT_BELOW_ZERO)
 @given(order_inputs())
@@ -105,7 +105,7 @@ def test_the_split_keeps_every_amount_and_spreads_fees_and_cards_by_mon_3(
 
 @pytest.mark.rule("ORD-3")
 @pytest.mark.rule("MON-3")
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(order_inputs())
 def test_the_split_is_deterministic(case: OrderInput) -> None:
     assert plan(case) == plan(case)
@@ -114,7 +114,7 @@ def test_the_split_is_deterministic(case: OrderInput) -> None:
 @pytest.mark.rule("ORD-2")
 @pytest.mark.rule("ORD-3")
 @pytest.mark.rule("MON-4")
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @example(CUT_BELOW_ZERO)
 @given(order_inputs())
 def test_a_submitted_order_sums_exactly_over_children_and_lines(case: OrderInput) -> None:
@@ -129,7 +129,7 @@ def test_a_submitted_order_sums_exactly_over_children_and_lines(case: OrderInput
 
 
 @pytest.mark.rule("ORD-3")
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(order_inputs(kinds=[GoodsKind.CROSS_BORDER]), st.integers(1, 50))
 def test_a_unit_above_the_value_limit_is_refused(case: OrderInput, under: int) -> None:
     dearest = max(dearest_unit(line) for line in case.lines)
@@ -142,7 +142,7 @@ def test_a_unit_above_the_value_limit_is_refused(case: OrderInput, under: int) -
 
 
 @pytest.mark.rule("ORD-2")
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(order_inputs(), st.integers(1, 10_000))
 def test_gift_cards_paying_more_than_the_payable_are_refused(case: OrderInput, over: int) -> None:
     too_much = case.payable + Money(over, case.currency)
