@@ -87,7 +87,8 @@ def _line(
 ) -> PricedLine:
     shop = draw(st.sampled_from(shops), label="shop")
     kind = draw(sampled_in_order(kinds, list(GoodsKind)), label="kind")
-    warehouse = None if kind is GoodsKind.VIRTUAL else draw(st.sampled_from(WAREHOUSES))
+    house = draw(st.sampled_from(WAREHOUSES), label="warehouse")  # drawn for every kind, so
+    warehouse = None if kind is GoodsKind.VIRTUAL else house  # examples shrink to physical
     quantity = draw(st.integers(1, max_quantity), label="quantity")
     unit = Money(draw(st.integers(0, max_unit), label="unit price"), currency)
     goods = unit * quantity
@@ -150,13 +151,14 @@ def shipping_fees(
     """A fee of ``0..max_fee`` for some of the shops of ``lines`` that ship goods (a shop left
     out pays none)."""
     currency = lines[0].unit_price.currency
-    shipped = sorted(
-        {ln.facts.shop_id for ln in lines if ln.facts.kind is not GoodsKind.VIRTUAL}, key=str
-    )
+    # drawn for every shop of the lines, kept for those that ship: the same draws whatever the
+    # kinds, so that examples shrink to physical goods
+    shops = sorted({ln.facts.shop_id for ln in lines}, key=str)
+    shipped = {ln.facts.shop_id for ln in lines if ln.facts.kind is not GoodsKind.VIRTUAL}
     fee = st.integers(0, max_fee).map(lambda minor: Money(minor, currency))
-    charged = st.lists(st.booleans(), min_size=len(shipped), max_size=len(shipped))
-    return st.tuples(charged, st.lists(fee, min_size=len(shipped), max_size=len(shipped))).map(
-        lambda drawn: {s: f for s, c, f in zip(shipped, *drawn, strict=True) if c}
+    charged = st.lists(st.booleans(), min_size=len(shops), max_size=len(shops))
+    return st.tuples(charged, st.lists(fee, min_size=len(shops), max_size=len(shops))).map(
+        lambda drawn: {s: f for s, c, f in zip(shops, *drawn, strict=True) if c and s in shipped}
     )
 
 
