@@ -6,7 +6,8 @@ gift cards' part, held at submission, and one external method's part, paid throu
   idempotent (PAY-2): a repeated or late notification of the same trade changes nothing; one
   whose amount is not the amount due is flagged and not accepted; money arriving after the
   payment was closed (the order timed out, PAY-3) is accepted as a fact and answered with a
-  refund of all of it, since nothing is sold for it.
+  refund of all of it, since nothing is sold for it; another trade paying it after that is
+  flagged, as a second trade paying a paid payment is.
 - :meth:`Payment.refund` splits a refund over the tenders that paid, in proportion to what each
   has left (MON-3, PAY-5), once per key; the gift cards' share is restored by the caller in the
   same transaction, the external share is sent to the gateway and marked done when it answers.
@@ -195,7 +196,10 @@ class Payment(Aggregate):
             return Confirmation.MISMATCH
         if self.state is PaymentState.CLOSED:
             if "paid_after_close" in self.flags:
-                return Confirmation.DUPLICATE
+                if trade_no == self.trade_no:
+                    return Confirmation.DUPLICATE
+                self._flag("paid_twice", trade_no, amount, now)  # a second payment, flagged
+                return Confirmation.MISMATCH
             self._flag("paid_after_close", trade_no, amount, now)
             self.trade_no, self.paid_at = trade_no, now
             return Confirmation.AFTER_CLOSE

@@ -70,18 +70,38 @@ def _goods_paid(amounts: Amounts) -> Money:
 
 
 def _cut(line: PricedLine, parts: Sequence[int]) -> list[PricedLine]:
-    """``line`` as several lines of ``parts`` units each, every amount split by units."""
-    fields: dict[str, list[Money]] = {}
-    for name in ("goods", "promotion", "coupon", "points", "shipping", "gift_card"):
-        whole: Money = getattr(line.amounts, name)
-        fields[name] = _spread(whole, [line.unit_price * n for n in parts], parts)
-    used = allocate_minor(line.amounts.points_used, list(parts), capped=False)
+    """``line`` as several lines of ``parts`` units each, every amount split by units.
+
+    The goods go by units; then what the pieces pay for them (goods less discounts), capped by
+    each piece's goods — so no piece is discounted below zero (MON-4) and none is worth more
+    than its units' share rounded up (what :func:`_pack` sized them by); the discounts of a
+    piece are its goods less that, shared by promotion, coupon and points in turn; shipping by
+    what the pieces pay for goods, as :func:`_charge` spreads it, and the gift cards by their
+    payable (MON-3). Splitting each amount by units on its own could hand every discount's
+    rounding unit to the same piece."""
+    amounts = line.amounts
+    goods = _spread(amounts.goods, [line.unit_price * n for n in parts], parts)
+    paid = allocate(_goods_paid(amounts), goods)
+    room = [g - p for g, p in zip(goods, paid, strict=True)]
+    promotion = allocate(amounts.promotion, room)
+    room = [r - s for r, s in zip(room, promotion, strict=True)]
+    coupon = allocate(amounts.coupon, room)
+    points = [r - s for r, s in zip(room, coupon, strict=True)]
+    shipping = _spread(amounts.shipping, paid, parts)
+    payable = [p + s for p, s in zip(paid, shipping, strict=True)]
+    gift_card = allocate(amounts.gift_card, payable)
+    used = (
+        allocate_minor(amounts.points_used, [p.minor for p in points], capped=False)
+        if any(p.is_positive() for p in points)
+        else allocate_minor(amounts.points_used, list(parts), capped=False)
+    )
+    fields = list(zip(goods, promotion, coupon, points, shipping, gift_card, strict=True))
     return [
         attrs.evolve(
             line,
             line_id=f"{line.line_id}#{n + 1}",
             quantity=units,
-            amounts=Amounts.of([fields[f][n] for f in fields], used[n]),
+            amounts=Amounts.of(fields[n], used[n]),
         )
         for n, units in enumerate(parts)
     ]

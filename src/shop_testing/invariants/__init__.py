@@ -19,6 +19,10 @@ test (``await check_coupon_books(shop)``), or from a state machine's ``invariant
   :func:`catalog_changes`, :func:`coupon_changes`, :func:`giftcard_changes`,
   :func:`pricing_changes`, and yours), and
   every row an integration event of a registered type whose payload decodes (ADR 0024);
+- over orders and payments (aggregates, not a runtime; synchronous): :func:`check_split`,
+  :func:`check_order_amounts`, :func:`check_order_states`, :func:`check_payment` — the split
+  keeps every amount and spreads fees and gift cards by MON-3, parents and children sum
+  exactly, states agree with their times, refunds stay within each tender (ORD-2..4, PAY-5);
 - :func:`check_allocation` — a split of money sums exactly, no share negative or above its
   base, each within one unit of its exact share, leftovers by largest remainder (MON-3, MON-4).
 """
@@ -28,6 +32,12 @@ from shop_testing.invariants.catalog import catalog_changes
 from shop_testing.invariants.coupons import check_coupon_books, coupon_changes
 from shop_testing.invariants.giftcards import check_giftcard_books, giftcard_changes
 from shop_testing.invariants.money import allocation_breaches, check_allocation
+from shop_testing.invariants.orders import (
+    check_order_amounts,
+    check_order_states,
+    check_payment,
+    check_split,
+)
 from shop_testing.invariants.outbox import OUTBOX_SOURCES, Source, check_outbox
 from shop_testing.invariants.pricing import (
     check_participation_books,
@@ -47,9 +57,13 @@ __all__ = [
     "check_allocation",
     "check_coupon_books",
     "check_giftcard_books",
+    "check_order_amounts",
+    "check_order_states",
     "check_outbox",
     "check_participation_books",
+    "check_payment",
     "check_promotion_conflicts",
+    "check_split",
     "check_stored_promotion_conflicts",
     "coupon_changes",
     "giftcard_changes",

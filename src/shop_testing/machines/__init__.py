@@ -22,7 +22,9 @@ And over aggregates alone, against plain models (subclass them with the aggregat
 - :class:`MemberMachine` — one member: growth earned once per ref and taken back once per key,
   time leaving the window, upgrades at once and the re-evaluation (MEM-1..4);
 - :class:`MallMachine` — a points-mall item, its redemptions and its customers' accounts:
-  redeeming, paying, shipping, completing, cancelling, restocking (PTS-9, STK-2).
+  redeeming, paying, shipping, completing, cancelling, restocking (PTS-9, STK-2);
+- :class:`OrderMachine` — a few orders and their payments (``order_type``, ``payment_type``):
+  submitting, confirming, cancelling, shipping, receiving, refunding (ORD-2..5, PAY-2, PAY-5).
 
 Their settings are those of their ``TestCase`` (hypothesis's defaults unless you set them).
 """
@@ -32,6 +34,7 @@ from shop_testing.machines.coupons import CouponTemplateMachine
 from shop_testing.machines.giftcards import GiftCardMachine
 from shop_testing.machines.mall import MallMachine
 from shop_testing.machines.membership import MemberMachine
+from shop_testing.machines.orders import OrderMachine
 from shop_testing.machines.points import PointsAccountMachine
 from shop_testing.machines.pricing import PromotionMachine
 
@@ -41,6 +44,7 @@ __all__ = [
     "GiftCardMachine",
     "MallMachine",
     "MemberMachine",
+    "OrderMachine",
     "PointsAccountMachine",
     "PromotionMachine",
     "ShopMachine",

@@ -26,6 +26,9 @@ Strategies that involve time take ``now`` (default :data:`NOW`) and draw moments
 - :mod:`~shop_testing.strategies.points` — time zones, expiry policies, programmes, grant
   instants near year ends, accounts with history, membership rules, growth steps and mall items
   (PTS, MEM);
+- :mod:`~shop_testing.strategies.orders` — priced lines over several shops (physical, virtual,
+  cross-border), shipping fees, gift-card amounts and value limits: the input of the order split
+  (ORD-2, ORD-3, MON-4);
 - :mod:`~shop_testing.strategies.carts` — carts of listed SKUs across shops (a provisional
   shape until the ordering context has its cart).
 """
@@ -79,6 +82,15 @@ from shop_testing.strategies.giftcards import (
     giftcard_validities,
     number_prefixes,
 )
+from shop_testing.strategies.orders import (
+    OrderInput,
+    gift_card_amounts,
+    goods_kinds,
+    order_inputs,
+    priced_lines,
+    shipping_fees,
+    value_limits,
+)
 from shop_testing.strategies.phones import TypedPhone, canonical_phones, typed_phones
 from shop_testing.strategies.pricing_items import cart_lines, item_kinds
 from shop_testing.strategies.pricing_thresholds import threshold_kinds
@@ -97,6 +109,13 @@ __all__ = [
     "threshold_kinds",
     "item_kinds",
     "cart_lines",
+    "OrderInput",
+    "gift_card_amounts",
+    "goods_kinds",
+    "order_inputs",
+    "priced_lines",
+    "shipping_fees",
+    "value_limits",
     "CURRENCIES",
     "KIT_KEY",
     "MAX_DEPTH",
