@@ -62,6 +62,9 @@ def _wire(wiring: Wiring) -> None:
     policy = wiring.settings.section(OrderingSettings).policy
     wiring.settings.section(NotifySettings)  # a bad SHOP_PAYMENT_NOTIFY_BASE_URL stops the start
     wiring.add(PaymentGateway, gateway)
+    closing = getattr(gateway, "aclose", None)  # the sandbox's HTTP client
+    if closing is not None:
+        wiring.resolve("closers").append(closing)  # closed before the engine (reverse order)
     wiring.add(OrderingPolicy, attrs.evolve(policy, gateway=gateway.name))
     wiring.add(OrderQueries, SqlOrderQueries(wiring.engine))
     wiring.add(OrderCatalog, SqlOrderCatalog(wiring.engine))

@@ -10,6 +10,8 @@ from shop_adapters.payments.fake import FakeGateway
 from shop_adapters.payments.sandbox import SandboxGateway
 from shop_adapters.payments.settings import PaymentGatewaySettings
 from shop_adapters.settings import InvalidSetting, Settings
+from shop_app.ordering.gateway import PaymentGateway
+from shop_testing.harness import memory_shop
 
 SECRET = "x" * 32
 
@@ -41,6 +43,16 @@ async def test_the_sandbox_is_chosen_by_its_variables() -> None:
     gateway = settings.make_gateway()
     assert isinstance(gateway, SandboxGateway)
     await gateway.aclose()
+
+
+async def test_the_runtime_closes_the_sandbox_gateways_client() -> None:
+    section = PaymentGatewaySettings(gateway="sandbox", sandbox_secret=SECRET)
+    shop = memory_shop(Settings(database_url="memory://", sections=[section]))
+    gateway = shop.runtime.get(PaymentGateway)
+    assert isinstance(gateway, SandboxGateway)
+    assert not gateway._client.is_closed
+    await shop.close()
+    assert gateway._client.is_closed
 
 
 @pytest.mark.parametrize(
