@@ -90,7 +90,12 @@ class OrderHandlers:
         payment = await uow.payments.of_order(order.id)
         if payment.close(now) and payment.external.is_positive():
             number = payment.number
-            uow.after_transaction(lambda: self._gateway.close(number))
+
+            async def close_at_gateway() -> None:
+                if uow.committed_events:  # only once the cancellation is in the books
+                    await self._gateway.close(number)
+
+            uow.after_transaction(close_at_gateway)
         return OrderMoved(order_id=order.id, state=order.state.value, changed=True)
 
     async def ship(self, command: ShipChildOrder, uow: OrderingUnitOfWork) -> OrderMoved:

@@ -56,6 +56,8 @@ class OrderingUnitOfWork(Protocol):
     payments: PaymentRepository
     clock: Clock
     ids: IdGenerator
+    committed_events: Sequence[Any]
+    """What the transaction committed (empty until it has, and after a rollback)."""
 
     def after_transaction(self, callback: Callable[[], Awaitable[object]]) -> None: ...
 

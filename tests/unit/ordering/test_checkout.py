@@ -120,3 +120,22 @@ async def test_a_timeout_cancels_and_money_after_it_goes_back(
     assert await payments(shop).expire_overdue() == 1
     assert await reserved(shop) == {goods.phone_sku: 0, goods.laptop_sku: 0, goods.case_sku: 0}
     assert gateway(shop).closed == [made.payment_number]
+
+
+@pytest.mark.rule("PAY-3")
+async def test_the_gateway_payment_is_closed_only_once_the_cancellation_commits(
+    shop: MemoryShop, goods: Catalog
+) -> None:
+    made = await submitted(shop, goods)
+    await payments(shop).pay(
+        made.order_id, USER, notify_url="https://shop.test/n", return_url="https://x.test/"
+    )
+    with pytest.raises(DomainError):  # another's cancellation: refused, nothing closed
+        await shop.runtime.bus.handle(
+            CancelOrder(order_id=made.order_id, reason=CancelReason.USER, user_id=uuid.uuid4())
+        )
+    assert gateway(shop).closed == []
+    await shop.runtime.bus.handle(
+        CancelOrder(order_id=made.order_id, reason=CancelReason.USER, user_id=USER)
+    )
+    assert gateway(shop).closed == [made.payment_number]
