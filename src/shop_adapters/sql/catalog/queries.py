@@ -111,7 +111,7 @@ class SqlCatalogQueries:
             min_price=_money(row.min_price_minor, row.currency),
             max_price=_money(row.max_price_minor, row.currency),
             list_price=_money(row.list_price_minor, row.currency),
-            stock=int(row.stock_total),
+            stock=int(row.stock),
             sales_count=int(row.sales_count),
             listed=bool(row.listed),
             created_at=row.created_at,

@@ -261,7 +261,7 @@ def _page_statement(shape: SearchShape) -> Select[Any]:
             p.min_price_minor,
             p.max_price_minor,
             p.list_price_minor,
-            _SPU_STOCK.label("stock_total"),
+            _SPU_STOCK.label("stock"),
             p.sales_count,
             p.kind,
             listed_at(NOW).label("listed"),
