@@ -96,7 +96,7 @@ async def _catalog(bus: MessageBus, uow: Callable[[], Any], world: World) -> Non
                 name=f"Product {n}",
                 category_id=categories[item.category_ids[0]],
                 currency="CNY",
-                skus=(cat.NewSku(code=f"Q-{n}", sale_price=unit, list_price=unit, stock=100),),
+                skus=(cat.NewSku(code=f"Q-{n}", sale_price=unit, list_price=unit),),
             )
         )
         await bus.handle(cat.ListProduct(product_id))

@@ -22,7 +22,7 @@ from aio_pika.abc import AbstractChannel
 from shop_adapters.sql.messaging_tables import new_outbox_rows
 from shop_app.shared.integration import REGISTRY, payload_of
 from shop_app.shared.ports import OutboxMessage
-from shop_domain.catalog.events import SkuStockChanged
+from shop_domain.catalog.events import SkuPriceChanged
 from shop_domain.catalog.products import Product
 from shop_domain.coupons.coupon import Coupon
 from shop_domain.coupons.events import CouponClaimed
@@ -84,12 +84,14 @@ def _event(i: int, now: dt.datetime) -> tuple[DomainEvent, type[Aggregate], uuid
         )
         return claimed, Coupon, coupon
     product = new_id()
-    changed = SkuStockChanged(
+    changed = SkuPriceChanged(
         occurred_at=now,
         product_id=product,
         sku_id=new_id(),
-        old_stock=100 + i % 50,
-        new_stock=99 + i % 50,
+        old_sale_price=Money(9900 + i % 50, "CNY"),
+        new_sale_price=Money(9899 + i % 50, "CNY"),
+        old_list_price=Money(12900, "CNY"),
+        new_list_price=Money(12900, "CNY"),
     )
     return changed, Product, product
 

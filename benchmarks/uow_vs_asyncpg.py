@@ -1,6 +1,7 @@
 """Load-change-save of one catalog aggregate: the unit of work against bare asyncpg.
 
-Each operation loads a product with its SKUs, raises one SKU's stock by one, and saves it with
+Each operation loads a product with its SKUs, moves one SKU's sale price by a fen (99.00 ⇄
+99.01; a SKU holds no stock since ADR 0045, which this benchmark used to change), and saves it with
 an optimistic-lock check and an outbox row, in one transaction. ``ours`` goes through
 ``MessageBus`` → ``SqlShopUnitOfWork`` → SQLAlchemy; the baseline sends the same statements the
 unit of work sends (two SELECTs, two UPDATEs, one INSERT) straight through an asyncpg pool. Same
@@ -47,10 +48,10 @@ SELECT_SKUS = (
     f"SELECT {SKU_COLUMNS} FROM skus WHERE skus.product_id = ANY($1::uuid[]) ORDER BY skus.position"
 )
 UPDATE_PRODUCT = (
-    "UPDATE products SET updated_at=$1, version=$2, stock_total=$3 "
-    "WHERE products.id = $4 AND products.version = $5"
+    "UPDATE products SET updated_at=$1, version=$2, min_price_minor=$3, max_price_minor=$4 "
+    "WHERE products.id = $5 AND products.version = $6"
 )
-UPDATE_SKU = "UPDATE skus SET stock=$1 WHERE skus.id = $2"
+UPDATE_SKU = "UPDATE skus SET sale_price_minor=$1 WHERE skus.id = $2"
 INSERT_OUTBOX = (
     "INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, occurred_at, "
     "created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, 0, $7)"
@@ -82,7 +83,6 @@ async def _seed(url: str, count: int) -> list[Target]:
                             sale_price=Money(9900, "CNY"),
                             list_price=Money(12900, "CNY"),
                             sales_attributes={"colour": colour},
-                            stock=100,
                         )
                         for colour in ("red", "green", "blue")
                     ),
@@ -110,13 +110,18 @@ async def _drive(clients: int, ops: int, pairs: list[Target], op: Op) -> float:
     return clients * ops / (time.perf_counter() - started)
 
 
+def _flip(minor: int) -> int:
+    return 9901 if minor == 9900 else 9900
+
+
 def _ours(runtime: Runtime) -> Op:
-    stock: dict[uuid.UUID, int] = {}
+    price: dict[uuid.UUID, int] = {}
 
     async def op(product_id: uuid.UUID, sku_id: uuid.UUID, _: uuid.UUID) -> None:
         # the real path: bus → handler → repository load → aggregate rule and event → commit
-        stock[sku_id] = stock.get(sku_id, 100) + 1
-        await runtime.bus.handle(c.SetSkuStock(product_id, sku_id, stock[sku_id]))
+        price[sku_id] = _flip(price.get(sku_id, 9900))
+        sale = Money(price[sku_id], "CNY")
+        await runtime.bus.handle(c.ChangeSkuPrice(product_id, sku_id, sale, Money(12900, "CNY")))
 
     return op
 
@@ -126,27 +131,30 @@ def _baseline(pool: asyncpg.Pool) -> Op:
         async with pool.acquire() as conn, conn.transaction():
             product = await conn.fetchrow(SELECT_PRODUCT, product_id)
             rows = await conn.fetch(SELECT_SKUS, [product_id])
-            stock = next(r["stock"] for r in rows if r["id"] == sku_id) + 1
-            total = sum(r["stock"] for r in rows) + 1
+            old = next(r["sale_price_minor"] for r in rows if r["id"] == sku_id)
+            new = _flip(old)
+            prices = [new if r["id"] == sku_id else r["sale_price_minor"] for r in rows]
             now = dt.datetime.now(dt.UTC)
             version = product["version"]
             status = await conn.execute(
-                UPDATE_PRODUCT, now, version + 1, total, product_id, version
+                UPDATE_PRODUCT, now, version + 1, min(prices), max(prices), product_id, version
             )
             if status != "UPDATE 1":
                 raise RuntimeError("stale version")
-            await conn.execute(UPDATE_SKU, stock, sku_id)
+            await conn.execute(UPDATE_SKU, new, sku_id)
             payload = {
                 "occurred_at": now.isoformat(),
                 "product_id": str(product_id),
                 "sku_id": str(sku_id),
-                "old_stock": stock - 1,
-                "new_stock": stock,
+                "sale_price": {"minor": new, "currency": "CNY"},
+                "list_price": {"minor": 12900, "currency": "CNY"},
+                "previous_sale_price": {"minor": old, "currency": "CNY"},
+                "previous_list_price": {"minor": 12900, "currency": "CNY"},
             }
             await conn.execute(
                 INSERT_OUTBOX,
                 new_id(),
-                "catalog.sku_stock_changed",
+                "catalog.sku_price_changed",
                 "Product",
                 str(product_id),
                 json.dumps(payload),

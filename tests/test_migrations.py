@@ -177,3 +177,42 @@ def test_0017_makes_the_numbers_cards_are_bound_to_canonical(at_0016: str) -> No
     command.downgrade(alembic_config(url), "0016")
     upgrade(url)
     check(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def at_0021(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own migrated up to 0021, before the catalog's stock projection."""
+    if request.param == "postgresql":
+        with scratch_postgres("shop_migration_0023", "0021") as url:
+            yield url
+        return
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    upgrade(url, "0021")
+    yield url
+
+
+SKU = "'00000000-0000-7000-8000-0000000005c1'"
+HOUSES = ("'00000000-0000-7000-8000-00000000e001'", "'00000000-0000-7000-8000-00000000e002'")
+
+
+@pytest.mark.rule("STK-1")
+def test_0023_starts_the_catalogs_stock_from_fulfillments_books(at_0021: str) -> None:
+    url = at_0021
+    rows = []
+    for n, (house, on_hand, reserved) in enumerate(
+        ((HOUSES[0], 10, 3), (HOUSES[1], 4, 0)), start=1
+    ):
+        rows += [
+            f"INSERT INTO warehouses (id, code, name, regions, active, version) "
+            f"VALUES ({house}, 'W{n}', 'W{n}', '[]', true, 1)",
+            f"INSERT INTO stock_items (id, sku_id, warehouse_id, on_hand, reserved, low_stock, "
+            f"version) VALUES ({house.replace('e00', 'a00')}, {SKU}, {house}, {on_hand}, "
+            f"{reserved}, 0, 1)",
+        ]
+    asyncio.run(_execute(url, *rows))
+    upgrade(url, "0023")
+    shown = asyncio.run(_execute(url, "SELECT available FROM sku_stock ORDER BY available"))
+    assert shown == [(4,), (7,)]  # on hand − reserved, per warehouse
+    command.downgrade(alembic_config(url), "0021")
+    upgrade(url)
+    check(url)

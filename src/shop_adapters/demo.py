@@ -1,16 +1,19 @@
 """A small, realistic catalog for trying `shop` out (``shop demo-data``).
 
-Everything goes through the message bus, so the demo data obeys the same rules as real data.
-Running it twice does nothing the second time.
+Everything goes through the message bus, so the demo data obeys the same rules as real data:
+the products' stock is put in a demo warehouse by fulfillment (the catalog shows what it has
+available, ADR 0045). Running it twice does nothing the second time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from shop_app.catalog import commands as c
 from shop_app.catalog.ports import CatalogQueries
+from shop_app.fulfillment.stock import AdjustStock, CreateWarehouse
 from shop_app.shared.messagebus import MessageBus
 from shop_domain.shared.money import Money
 
@@ -87,12 +90,11 @@ async def seed_demo_catalog(bus: MessageBus, queries: CatalogQueries) -> dict[st
             length_mm=160,
             width_mm=75,
             height_mm=8,
-            stock=stock,
         )
-        for colour, storage, price, list_price, stock in [
-            ("Black", 128, "3999.00", "4299.00", 40),
-            ("Black", 256, "4499.00", "4799.00", 25),
-            ("Silver", 128, "3999.00", "4299.00", 0),
+        for colour, storage, price, list_price in [
+            ("Black", 128, "3999.00", "4299.00"),
+            ("Black", 256, "4499.00", "4799.00"),
+            ("Silver", 128, "3999.00", "4299.00"),
         ]
     )
     phone = await bus.handle(
@@ -122,7 +124,6 @@ async def seed_demo_catalog(bus: MessageBus, queries: CatalogQueries) -> dict[st
                     list_price=_yuan("699.00"),
                     sales_attributes={"colour": colour},
                     weight_g=55,
-                    stock=100,
                 )
                 for colour in ("White", "Black")
             ),
@@ -145,7 +146,6 @@ async def seed_demo_catalog(bus: MessageBus, queries: CatalogQueries) -> dict[st
                     list_price=_yuan("159.00"),
                     sales_attributes={"colour": colour, "size": size},
                     weight_g=180,
-                    stock=30,
                 )
                 for colour in ("White", "Navy")
                 for size in ("M", "L", "XL")
@@ -157,8 +157,34 @@ async def seed_demo_catalog(bus: MessageBus, queries: CatalogQueries) -> dict[st
     )
     for product in (phone, buds, tee):
         await bus.handle(c.ListProduct(product_id=product))
+    await _stock(bus, queries, (phone, buds, tee))
     front = await bus.handle(
         c.CreateFrontCategory(name="Phones & Audio", category_ids=(phones, audio))
     )
     await bus.handle(c.CreateFrontCategory(name="Summer wear", category_ids=(tshirts,)))
     return {"created": True, "products": [phone, buds, tee], "front_category": front}
+
+
+STOCK = {"NOVA-X1-BLA-128": 40, "NOVA-X1-BLA-256": 25, "TIDE-BP-WHI": 100, "TIDE-BP-BLA": 100}
+"""Units on hand in the demo warehouse by SKU code; the T-shirts have 30 each, the silver phone
+none."""
+
+
+async def _stock(bus: MessageBus, queries: CatalogQueries, products: tuple[uuid.UUID, ...]) -> None:
+    warehouse = await bus.handle(
+        CreateWarehouse(code="DEMO", name="Demo warehouse", regions=frozenset({"310000"}))
+    )
+    now = dt.datetime.now(dt.UTC)
+    for product in products:
+        for sku in (await queries.product_detail(product, now, include_unlisted=True)).skus:
+            units = STOCK.get(sku.code, 30 if sku.code.startswith("LIN-TEE-") else 0)
+            if units:
+                await bus.handle(
+                    AdjustStock(
+                        sku_id=sku.id,
+                        warehouse_id=warehouse,
+                        change=units,
+                        reason="demo data",
+                        actor="demo",
+                    )
+                )

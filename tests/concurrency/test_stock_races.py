@@ -1,7 +1,8 @@
 """Stock under real concurrency on PostgreSQL (STK-1): 300 orders across six processes reach
 for the last 50 units of a SKU — exactly 50 hold one, the rest are refused and hold nothing;
 orders of two SKUs named in either order never deadlock, and the books stay exact, read back
-with plain SQL."""
+with plain SQL — and so does the catalog's view of them (``sku_stock``, ADR 0045), written in
+each order's transaction: it equals on hand − reserved whatever the race."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from shop_app.fulfillment.stock import (
     stock_command_handlers,
 )
 from shop_app.shared.messagebus import MessageBus
+from shop_testing.invariants.stock import check_sku_stock_projection
 
-pytestmark = [pytest.mark.postgres, pytest.mark.rule("STK-1")]
+pytestmark = [pytest.mark.postgres, pytest.mark.rule("STK-1"), pytest.mark.rule("CAT-1")]
 MUG, TEE = uuid.UUID(int=0x5C01), uuid.UUID(int=0x5C02)
 
 
@@ -71,6 +73,7 @@ async def test_three_hundred_orders_for_the_last_fifty_units_get_exactly_fifty(
     cluster: Cluster, processes: Processes
 ) -> None:
     house = await stocked(processes, {MUG: 50})
+    assert await check_sku_stock_projection(cluster.reader) == {MUG: 50}
     rng = random.Random("stock")
     attempts = [
         processes.bus(i).handle(
@@ -83,6 +86,7 @@ async def test_three_hundred_orders_for_the_last_fifty_units_get_exactly_fifty(
     assert waits.most >= 3  # the stock row's lock decided, in PostgreSQL
     assert refusal_codes(results) == ["stock.insufficient"] * 250
     assert await books(cluster) == {MUG: (50, 50, 50)}
+    assert await check_sku_stock_projection(cluster.reader) == {MUG: 0}  # the catalog agrees
 
 
 async def test_orders_naming_two_skus_in_either_order_never_deadlock(
@@ -102,6 +106,7 @@ async def test_orders_naming_two_skus_in_either_order_never_deadlock(
     results = await race(jittered(attempt, rng) for attempt in attempts)
     assert refusal_codes(results) == ["stock.insufficient"] * 20
     assert await books(cluster) == {MUG: (100, 100, 100), TEE: (100, 100, 100)}
+    assert await check_sku_stock_projection(cluster.reader) == {MUG: 0, TEE: 0}
     releases = [
         processes.bus(n).handle(
             ReleaseStock(order_id=order, lines=(StockLine(TEE, house), StockLine(MUG, house)))
@@ -112,3 +117,4 @@ async def test_orders_naming_two_skus_in_either_order_never_deadlock(
     assert refusal_codes(released) == []
     assert sum(released) == 200
     assert await books(cluster) == {MUG: (100, 0, 0), TEE: (100, 0, 0)}
+    assert await check_sku_stock_projection(cluster.reader) == {MUG: 100, TEE: 100}

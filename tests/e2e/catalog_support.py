@@ -16,6 +16,8 @@ from shop_adapters.runtime import Runtime
 from shop_adapters.settings import Settings
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.catalog.tables import brands, categories, front_categories, products
+from shop_app.fulfillment.ports import StockQueries
+from shop_app.fulfillment.stock import AdjustStock, CreateWarehouse
 from shop_testing.harness import MemoryShop, memory_shop
 
 PROBLEM = "application/problem+json"
@@ -66,6 +68,23 @@ def build_world(settings: Settings) -> CatalogWorld:
     return CatalogWorld(shop=shop, clock=clock, runtime=shop.runtime)
 
 
+async def stock(world: CatalogWorld, sku_id: str, units: int) -> None:
+    """``units`` more of the SKU on hand in fulfillment's warehouse (made on first use): the
+    catalog shows what fulfillment has available (ADR 0045)."""
+    bus = world.runtime.bus
+    houses = await world.runtime.get(StockQueries).warehouses()
+    house = houses[0].id if houses else None
+    if house is None:
+        house = await bus.handle(
+            CreateWarehouse(code="E2E", name="E2E", regions=frozenset({"310000"}))
+        )
+    await bus.handle(
+        AdjustStock(
+            sku_id=uuid.UUID(sku_id), warehouse_id=house, change=units, reason="in", actor="op"
+        )
+    )
+
+
 def bearer(settings: Settings, subject: str, kind: Any, *perms: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token(settings, subject, kind, perms)}"}
 
@@ -97,7 +116,6 @@ def sku(
         "length_mm": 160,
         "width_mm": 75,
         "height_mm": 8,
-        "stock": extra.pop("stock", 10),
         **extra,
     }
 
@@ -131,8 +149,8 @@ def product_body(category_id: str, brand_id: str | None, **overrides: Any) -> di
         "other_attributes": {"os": "Android"},
         "sales_attribute_keys": ["colour", "storage"],
         "skus": [
-            sku("X1-BLK-128", "Black", "128GB", stock=40),
-            sku("X1-BLK-256", "Black", "256GB", "4499.00", list_price="4799.00", stock=25),
+            sku("X1-BLK-128", "Black", "128GB"),
+            sku("X1-BLK-256", "Black", "256GB", "4499.00", list_price="4799.00"),
         ],
     }
     body.update(overrides)

@@ -131,7 +131,6 @@ def _rows() -> list[tuple[Table, dict[str, Any]]]:
                 "created_at": NOW,
                 "updated_at": NOW,
                 "version": 1,
-                "stock_total": 0,
             },
         ),
         (
@@ -152,12 +151,13 @@ def _rows() -> list[tuple[Table, dict[str, Any]]]:
                 "width_mm": 1,
                 "height_mm": 1,
                 "freight_template_id": None,
-                "stock": 0,
                 "enabled": True,
                 "position": 0,
             },
         ),
         (t.product_attribute_values, {"product_id": product, "key": "k", "value": "v"}),
+        # fulfillment's stock as the catalog shows it (ADR 0045)
+        (t.sku_stock, {"sku_id": product, "warehouse_id": brand, "available": 1}),
     ]
 
 

@@ -25,9 +25,10 @@ ClaimBatch, 1 or 50 claims                    8           8
 ClaimBatch, 1 or 50 claims with keys          9           9
 LockCoupons, 1 coupon                         8           8
 LockCoupons, 3 coupons                        10          10
-SetSkuStock                                   7           7
-SetSkuStock, to the stock it has              4           4
 ChangeSkuPrice                                7           7
+ChangeSkuPrice, to the price it has           4           4
+AdjustStock                                   7           7
+ReserveStock, 1 line                          8           8
 ============================================  ==========  ======
 """
 
@@ -125,7 +126,7 @@ TABLE = _table(__doc__ or "")
             "(template_id, slot) DO UPDATE SET issued = coupon_stats.issued + excluded.issued",
             "INSERT coupon_stats ON CONFLICT",
         ),
-        ("UPDATE skus SET stock=$1::BIGINT WHERE skus.id = $2::UUID", "UPDATE skus"),
+        ("UPDATE skus SET enabled=$1::BOOLEAN WHERE skus.id = $2::UUID", "UPDATE skus"),
         ("DELETE FROM outbox WHERE outbox.id = ?", "DELETE outbox"),
     ],
 )

@@ -1,4 +1,4 @@
-"""How many statements the hot commands of coupons and of the catalog send, pinned.
+"""How many statements the hot commands of coupons, the catalog and stock send, pinned.
 
 The counts are the table of ``test_statement_counts`` (whose docstring says how these tests
 work); the backends and the base are shared with it.
@@ -24,6 +24,7 @@ from shop_app.catalog import commands as cat
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.coupons import commands as cpn
 from shop_app.coupons.results import Acquired
+from shop_app.fulfillment.stock import AdjustStock, CreateWarehouse, ReserveStock, StockLine
 from shop_domain.coupons import Benefit, CouponKind, CouponTerms, Limits, TemplateDefinition
 from shop_domain.coupons import Validity as CouponValidity
 
@@ -131,7 +132,6 @@ class CatalogCounts(StatementCounts):
                         sale_price=cny(9_900),
                         list_price=cny(12_900),
                         sales_attributes={"colour": value},
-                        stock=100,
                     )
                     for value in ("red", "green", "blue")
                 ),
@@ -144,7 +144,6 @@ class CatalogCounts(StatementCounts):
     @pytest.mark.parametrize(
         ("label", "change", "changed"),
         [
-            ("SetSkuStock", lambda p, s: cat.SetSkuStock(p, s, 101), "stock_total"),
             (
                 "ChangeSkuPrice",
                 lambda p, s: cat.ChangeSkuPrice(p, s, cny(9_800), cny(12_900)),
@@ -177,8 +176,67 @@ class CatalogCounts(StatementCounts):
     async def test_a_change_to_what_is_there_writes_nothing(self, shop: Runtime) -> None:
         product_id, sku_id = await self.product(shop)
         with recording() as sent:
-            await shop.bus.handle(cat.SetSkuStock(product_id, sku_id, 100))
-        self.check(sent, "SetSkuStock, to the stock it has", "SELECT products", "SELECT skus")
+            await shop.bus.handle(cat.ChangeSkuPrice(product_id, sku_id, cny(9_900), cny(12_900)))
+        self.check(sent, "ChangeSkuPrice, to the price it has", "SELECT products", "SELECT skus")
+
+
+class StockCounts(StatementCounts):
+    """Stock changes (STK-1): the item locked, changed, saved, and the catalog's view of it
+    (``sku_stock``, ADR 0045) upserted in the same transaction — one statement more."""
+
+    async def stocked(self, shop: Runtime) -> tuple[uuid.UUID, uuid.UUID]:
+        house = await shop.bus.handle(
+            CreateWarehouse(code="W1", name="W1", regions=frozenset({"310000"}))
+        )
+        sku = uuid.uuid4()
+        await shop.bus.handle(
+            AdjustStock(sku_id=sku, warehouse_id=house, change=10, reason="in", actor="op")
+        )
+        return sku, house
+
+    async def test_adjust_stock(self, shop: Runtime) -> None:
+        sku, house = await self.stocked(shop)
+        with recording() as sent:
+            await shop.bus.handle(
+                AdjustStock(sku_id=sku, warehouse_id=house, change=5, reason="in", actor="op")
+            )
+        self.check(sent, "AdjustStock", *self.adjusted)
+
+    async def test_reserve_stock(self, shop: Runtime) -> None:
+        sku, house = await self.stocked(shop)
+        order = uuid.uuid4()
+        with recording() as sent:
+            await shop.bus.handle(ReserveStock(order_id=order, lines=(StockLine(sku, house, 3),)))
+        self.check(sent, "ReserveStock, 1 line", *self.reserved)
+
+    @property
+    def adjusted(self) -> list[str]:
+        return [
+            "SELECT warehouses",
+            f"SELECT stock_items{self.locked}",
+            "INSERT sku_stock ON CONFLICT",  # the catalog's view, in the same transaction
+            "UPDATE stock_items",
+            "INSERT outbox",
+        ]
+
+    @property
+    def reserved(self) -> list[str]:
+        return [
+            f"SELECT stock_items{self.locked}",
+            "SELECT stock_reservations",
+            "INSERT sku_stock ON CONFLICT",  # the catalog's view, in the same transaction
+            "UPDATE stock_items",
+            "INSERT stock_reservations",
+            "INSERT outbox",
+        ]
+
+
+class TestStockOnPostgres(OnPostgres, StockCounts):
+    pass
+
+
+class TestStockOnSqlite(OnSqlite, StockCounts):
+    pass
 
 
 class TestCouponsOnPostgres(OnPostgres, CouponCounts):

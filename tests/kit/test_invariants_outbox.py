@@ -13,7 +13,7 @@ from tests.kit.scenes import CatalogScene, CouponScene, busy_template, small_cat
 
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.messaging_tables import outbox
-from shop_app.catalog.integration import SkuAddedV1
+from shop_app.catalog.integration import SkuAddedV2
 from shop_app.coupons.integration import CouponClaimedV1, CouponUsedV1
 from shop_testing.harness import MemoryShop
 from shop_testing.invariants.base import InvariantBroken, Recorded
@@ -72,7 +72,7 @@ async def test_the_sources_list_what_the_tables_record(
     kinds = [(change.aggregate_id, change.event_type) for change in changes]
     assert kinds.count((str(scene.used), CouponUsedV1.type)) == 2
     assert kinds.count((str(scene.locked), CouponClaimedV1.type)) == 1
-    assert kinds.count((str(catalog.product_id), SkuAddedV1.type)) == 1
+    assert kinds.count((str(catalog.product_id), SkuAddedV2.type)) == 1
     assert collections.Counter(change.event_type for change in changes) == {
         "coupons.template_created": 1,
         "coupons.template_activated": 1,
@@ -115,7 +115,7 @@ async def test_each_recorded_change_needs_an_event_of_its_own(
 
 
 async def test_a_catalog_event_deleted_is_caught(shop: MemoryShop, catalog: CatalogScene) -> None:
-    position = await _position(shop, catalog.product_id, SkuAddedV1.type)
+    position = await _position(shop, catalog.product_id, SkuAddedV2.type)
     await _write(shop, delete(outbox).where(o.position == position))
     found = await _breaches(shop)
     assert found == (

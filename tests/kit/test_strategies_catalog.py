@@ -133,7 +133,6 @@ def drafts_of(product: Product) -> list[SkuDraft]:
             weight_g=s.weight_g,
             dimensions=s.dimensions,
             freight_template_id=s.freight_template_id,
-            stock=s.stock,
             enabled=s.enabled,
         )
         for s in product.skus
@@ -247,12 +246,7 @@ def test_failing_examples_shrink_to_small_readable_catalogs() -> None:
     product = smallest(products())
     assert (product.name, product.currency, product.status) == ("a", "CNY", ListingStatus.UNLISTED)
     [sku] = product.skus
-    assert (sku.sales_attributes, sku.sale_price, sku.stock, sku.enabled) == (
-        {},
-        Money(0, "CNY"),
-        0,
-        True,
-    )
+    assert (sku.sales_attributes, sku.sale_price, sku.enabled) == ({}, Money(0, "CNY"), True)
     two = smallest(products(category=phones()), lambda p: len(p.skus) == 2)
     assert [(s.code, s.sales_attributes) for s in two.skus] == [
         ("A-1", {"colour": "red"}),

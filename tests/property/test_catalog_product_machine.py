@@ -1,6 +1,7 @@
 """A product (SPU) driven through random command sequences against a simple model (CAT-1,
-CAT-6, CAT-7): stock sums, unique combinations, listing only with an enabled SKU, no negative
-prices or stock, and every observable change recorded as an event."""
+CAT-6, CAT-7): unique combinations, listing only with an enabled SKU, no negative prices, and
+every observable change recorded as an event. (Stock is fulfillment's, not the product's: see
+test_sku_stock_projection.)"""
 
 from __future__ import annotations
 
@@ -74,7 +75,6 @@ def snapshot(product: Product, now: dt.datetime) -> Any:
                 s.id,
                 s.sale_price,
                 s.list_price,
-                s.stock,
                 s.enabled,
                 tuple(s.sales_attributes.items()),
             )
@@ -93,9 +93,7 @@ class ProductMachine(RuleBasedStateMachine):
         self.product: Product
         self.codes = 0
 
-    def draft(
-        self, colour: str, storage: str, sale: int, extra: int, stock: int, on: bool
-    ) -> SkuDraft:
+    def draft(self, colour: str, storage: str, sale: int, extra: int, on: bool) -> SkuDraft:
         self.codes += 1
         return SkuDraft(
             id=uuid.uuid4(),
@@ -104,7 +102,6 @@ class ProductMachine(RuleBasedStateMachine):
             sale_price=cny(sale),
             list_price=cny(sale + extra),
             dimensions=Dimensions(1, 2, 3),
-            stock=stock,
             enabled=on,
         )
 
@@ -113,7 +110,6 @@ class ProductMachine(RuleBasedStateMachine):
             "combo": (draft.sales_attributes["colour"], draft.sales_attributes["storage"]),
             "sale": draft.sale_price.minor,
             "list": draft.list_price.minor,
-            "stock": draft.stock,
             "enabled": draft.enabled,
         }
 
@@ -162,13 +158,10 @@ class ProductMachine(RuleBasedStateMachine):
         storage=st.sampled_from(STORAGES),
         sale=prices,
         extra=st.integers(-5, 500),
-        stock=st.integers(-2, 100),
         on=st.booleans(),
     )
-    def add_sku(
-        self, colour: str, storage: str, sale: int, extra: int, stock: int, on: bool
-    ) -> None:
-        draft = self.draft(colour, storage, sale, extra, stock, on)
+    def add_sku(self, colour: str, storage: str, sale: int, extra: int, on: bool) -> None:
+        draft = self.draft(colour, storage, sale, extra, on)
         expected = None
         if any(m["combo"] == (colour, storage) for m in self.model.values()):
             expected = "catalog.sku_combination_taken"
@@ -176,8 +169,6 @@ class ProductMachine(RuleBasedStateMachine):
             expected = "catalog.negative_price"
         elif extra < 0:
             expected = "catalog.list_price_below_sale_price"
-        elif stock < 0:
-            expected = "catalog.negative_stock"
         if self.do(
             lambda: self.product.add_sku(draft, self.category, self.now), fails_with=expected
         ):
@@ -198,15 +189,6 @@ class ProductMachine(RuleBasedStateMachine):
         )
         if self.do(action, fails_with=expected):
             self.model[sku_id].update(sale=sale, list=sale + extra)
-
-    @rule(index=st.integers(0, 10), stock=st.integers(-3, 100))
-    def set_stock(self, index: int, stock: int) -> None:
-        sku_id = self.sku_id(index)
-        expected = "catalog.negative_stock" if stock < 0 else None
-        if self.do(
-            lambda: self.product.set_sku_stock(sku_id, stock, self.now), fails_with=expected
-        ):
-            self.model[sku_id]["stock"] = stock
 
     @rule(index=st.integers(0, 10), on=st.booleans())
     def set_enabled(self, index: int, on: bool) -> None:
@@ -259,17 +241,12 @@ class ProductMachine(RuleBasedStateMachine):
 
     # --- invariants ---------------------------------------------------------------------------
     @invariant()
-    def spu_stock_is_the_sum_of_sku_stock(self) -> None:
-        assert self.product.total_stock == sum(m["stock"] for m in self.model.values())
-
-    @invariant()
     def skus_match_the_model(self) -> None:
         assert {s.id for s in self.product.skus} == set(self.model)
         for sku in self.product.skus:
             expected = self.model[sku.id]
             assert sku.sale_price.minor == expected["sale"]
             assert sku.list_price.minor == expected["list"]
-            assert sku.stock == expected["stock"]
             assert sku.enabled == expected["enabled"]
 
     @invariant()
@@ -285,11 +262,10 @@ class ProductMachine(RuleBasedStateMachine):
             assert has_enabled
 
     @invariant()
-    def no_negative_prices_or_stock(self) -> None:
+    def no_negative_prices(self) -> None:
         for sku in self.product.skus:
             assert not sku.sale_price.is_negative()
             assert sku.list_price >= sku.sale_price
-            assert sku.stock >= 0
 
     @invariant()
     def the_effective_state_is_what_the_sweep_would_store(self) -> None:

@@ -1,4 +1,5 @@
-"""The catalog as a plug-in: SPU/SKU, categories, brands, listing and search (CAT-*)."""
+"""The catalog as a plug-in: SPU/SKU, categories, brands, listing and search (CAT-*), and its
+view of fulfillment's stock (ADR 0045)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from shop_adapters.sql.catalog.repositories import (
     SqlFrontCategoryRepository,
     SqlProductRepository,
 )
+from shop_adapters.sql.catalog.stock import SkuStockProjection
 from shop_app.catalog.handlers import catalog_command_handlers
 from shop_app.catalog.ports import CatalogQueries
 from shop_app.shared.messagebus import CommandHandler
@@ -59,6 +61,9 @@ PLUGIN = ContextPlugin(
         "front_categories": SqlFrontCategoryRepository,
         "brands": SqlBrandRepository,
     },
+    # the catalog's view of fulfillment's stock, kept in the transaction of each stock change
+    # (ADR 0045); with no fulfillment context it sees no stock event and shows 0
+    projections=(SkuStockProjection,),
     services=(CatalogQueries,),
     http="shop_adapters.http.catalog:CATALOG_CONTROLLERS",
     cli="shop_adapters.cli.catalog:CATALOG_COMMANDS",

@@ -125,7 +125,6 @@ class NewSku:
     width_mm: int = 0
     height_mm: int = 0
     freight_template_id: uuid.UUID | None = None
-    stock: int = 0
     enabled: bool = True
 
 
@@ -174,13 +173,6 @@ class ChangeSkuPrice:
     sku_id: uuid.UUID
     sale_price: Money
     list_price: Money
-
-
-@attrs.frozen
-class SetSkuStock:
-    product_id: uuid.UUID
-    sku_id: uuid.UUID
-    stock: int
 
 
 @attrs.frozen

@@ -181,7 +181,6 @@ def _draft(sku: c.NewSku, sku_id: uuid.UUID) -> SkuDraft:
         weight_g=sku.weight_g,
         dimensions=Dimensions(sku.length_mm, sku.width_mm, sku.height_mm),
         freight_template_id=sku.freight_template_id,
-        stock=sku.stock,
         enabled=sku.enabled,
     )
 
@@ -256,11 +255,6 @@ async def change_sku_price(command: c.ChangeSkuPrice, uow: CatalogUnitOfWork) ->
     )
 
 
-async def set_sku_stock(command: c.SetSkuStock, uow: CatalogUnitOfWork) -> None:
-    product = await uow.products.get(command.product_id)
-    product.set_sku_stock(command.sku_id, command.stock, uow.clock.now())
-
-
 async def set_sku_enabled(command: c.SetSkuEnabled, uow: CatalogUnitOfWork) -> None:
     product = await uow.products.get(command.product_id)
     product.set_sku_enabled(command.sku_id, command.enabled, uow.clock.now())
@@ -321,7 +315,6 @@ def catalog_command_handlers(policy: CatalogPolicy) -> dict[type, CommandHandler
         c.UpdateProduct: update_product,
         c.AddSku: add_sku,
         c.ChangeSkuPrice: change_sku_price,
-        c.SetSkuStock: set_sku_stock,
         c.SetSkuEnabled: set_sku_enabled,
         c.RecordProductSales: record_product_sales,
         c.ListProduct: list_product,

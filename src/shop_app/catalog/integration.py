@@ -291,9 +291,12 @@ def _listing_scheduled(e: ev.ProductListingScheduled) -> ProductListingScheduled
 
 @REGISTRY.event
 @attrs.frozen(kw_only=True)
-class SkuAddedV1(IntegrationEvent):
+class SkuAddedV2(IntegrationEvent):
+    """Version 2 drops v1's ``stock``: a SKU's stock is fulfillment's, published by its
+    ``fulfillment.stock_*`` events (ADR 0045)."""
+
     type: ClassVar[str] = "catalog.sku_added"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     product_id: uuid.UUID
     sku_id: uuid.UUID
     shop_id: uuid.UUID
@@ -301,7 +304,6 @@ class SkuAddedV1(IntegrationEvent):
     sales_attributes: dict[str, str]
     sale_price: Amount
     list_price: Amount
-    stock: int
     enabled: bool
 
 
@@ -316,17 +318,6 @@ class SkuPriceChangedV1(IntegrationEvent):
     list_price: Amount
     previous_sale_price: Amount
     previous_list_price: Amount
-
-
-@REGISTRY.event
-@attrs.frozen(kw_only=True)
-class SkuStockChangedV1(IntegrationEvent):
-    type: ClassVar[str] = "catalog.sku_stock_changed"
-    version: ClassVar[int] = 1
-    product_id: uuid.UUID
-    sku_id: uuid.UUID
-    stock: int
-    previous_stock: int
 
 
 @attrs.frozen(kw_only=True)
@@ -350,8 +341,8 @@ class SkuDisabledV1(_SkuChange):
 
 
 @REGISTRY.maps(ev.SkuAdded)
-def _sku_added(e: ev.SkuAdded) -> SkuAddedV1:
-    return SkuAddedV1(
+def _sku_added(e: ev.SkuAdded) -> SkuAddedV2:
+    return SkuAddedV2(
         product_id=e.product_id,
         sku_id=e.sku_id,
         shop_id=e.shop_id,
@@ -359,7 +350,6 @@ def _sku_added(e: ev.SkuAdded) -> SkuAddedV1:
         sales_attributes=dict(e.sales_attributes),
         sale_price=Amount.of(e.sale_price),
         list_price=Amount.of(e.list_price),
-        stock=e.stock,
         enabled=e.enabled,
     )
 
@@ -373,13 +363,6 @@ def _sku_price_changed(e: ev.SkuPriceChanged) -> SkuPriceChangedV1:
         list_price=Amount.of(e.new_list_price),
         previous_sale_price=Amount.of(e.old_sale_price),
         previous_list_price=Amount.of(e.old_list_price),
-    )
-
-
-@REGISTRY.maps(ev.SkuStockChanged)
-def _sku_stock_changed(e: ev.SkuStockChanged) -> SkuStockChangedV1:
-    return SkuStockChangedV1(
-        product_id=e.product_id, sku_id=e.sku_id, stock=e.new_stock, previous_stock=e.old_stock
     )
 
 

@@ -110,7 +110,8 @@ class ProductSummary:
     """One search hit. Prices are over the product's enabled SKUs: ``min_price`` /
     ``max_price`` the lowest / highest sale price, ``list_price`` the lowest list price (None
     when no SKU is enabled, possible only for unlisted products). ``stock`` is the SPU stock,
-    the sum over all its SKUs (CAT-1). ``listed`` is the effective state at the query's now."""
+    the sum over all its SKUs (CAT-1) of what fulfillment has available (ADR 0045).
+    ``listed`` is the effective state at the query's now."""
 
     id: uuid.UUID
     shop_id: uuid.UUID

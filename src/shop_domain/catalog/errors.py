@@ -91,10 +91,6 @@ class NegativeWeight(InvalidValue):
     code = "catalog.negative_weight"
 
 
-class NegativeStock(InvalidValue):
-    code = "catalog.negative_stock"
-
-
 class InvalidQuantity(InvalidValue):
     code = "catalog.invalid_quantity"
 

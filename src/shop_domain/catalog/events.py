@@ -128,7 +128,6 @@ class SkuAdded(DomainEvent):
     sales_attributes: dict[str, str]
     sale_price: Money
     list_price: Money
-    stock: int
     enabled: bool
 
 
@@ -141,15 +140,6 @@ class SkuPriceChanged(DomainEvent):
     new_sale_price: Money
     old_list_price: Money
     new_list_price: Money
-
-
-@attrs.frozen(kw_only=True)
-class SkuStockChanged(DomainEvent):
-    event_type: ClassVar[str] = "catalog.sku_stock_changed"
-    product_id: uuid.UUID
-    sku_id: uuid.UUID
-    old_stock: int
-    new_stock: int
 
 
 @attrs.frozen(kw_only=True)

@@ -27,7 +27,6 @@ from shop_domain.catalog.errors import (
     InvalidSalesAttributes,
     InvalidText,
     NegativePrice,
-    NegativeStock,
     PriceCurrencyMismatch,
     ProductNeedsSku,
     ProductNotListed,
@@ -45,7 +44,7 @@ from shop_domain.catalog.model import (
     clean_name,
     clean_text,
 )
-from shop_domain.catalog.sku import MAX_CODE_LENGTH, Sku, SkuDraft, clean_sku_code, whole_count
+from shop_domain.catalog.sku import MAX_CODE_LENGTH, Sku, SkuDraft, clean_sku_code
 from shop_domain.shared.money import Money
 from shop_domain.shared.rules import check_rule
 
@@ -196,11 +195,6 @@ class Product(ProductListing):
     def enabled_skus(self) -> list[Sku]:
         return [s for s in self.skus if s.enabled]
 
-    @property
-    def total_stock(self) -> int:
-        """SPU stock is the sum of its SKUs' stock (CAT-1)."""
-        return sum(s.stock for s in self.skus)
-
     def price_range(self) -> tuple[Money, Money] | None:
         """Lowest and highest sale price of the enabled SKUs (None when none is enabled)."""
         prices = sorted((s.sale_price for s in self.enabled_skus()), key=lambda m: m.minor)
@@ -285,7 +279,6 @@ class Product(ProductListing):
                 sales_attributes=dict(sku.sales_attributes),
                 sale_price=sku.sale_price,
                 list_price=sku.list_price,
-                stock=sku.stock,
                 enabled=sku.enabled,
             )
         )
@@ -310,19 +303,6 @@ class Product(ProductListing):
                 new_sale_price=sale_price,
                 old_list_price=old_list,
                 new_list_price=list_price,
-            )
-        )
-
-    def set_sku_stock(self, sku_id: uuid.UUID, stock: int, now: dt.datetime) -> None:
-        sku = self.sku(sku_id)
-        new = whole_count(stock, field="stock", error=NegativeStock)
-        if new == sku.stock:
-            return
-        old, sku.stock = sku.stock, new
-        self.updated_at = now
-        self.record(
-            ev.SkuStockChanged(
-                occurred_at=now, product_id=self.id, sku_id=sku_id, old_stock=old, new_stock=new
             )
         )
 

@@ -1,9 +1,12 @@
 """The SKU: an entity of the product (SPU), one value per sales attribute (CAT-1, CAT-6).
 
 :class:`SkuDraft` is what a caller gives to add one; :meth:`Sku.build` checks the values a SKU
-guards alone (barcode, weight, stock, dimensions). What needs the product — the code and the
+guards alone (barcode, weight, dimensions). What needs the product — the code and the
 combination unique within it, prices in its currency — is checked by
 :meth:`~shop_domain.catalog.products.Product.add_sku`.
+
+A SKU holds no stock: fulfillment keeps it per warehouse (STK-1), and the catalog's reads show
+a projection of it (ADR 0045).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Final
 
 import attrs
 
-from shop_domain.catalog.errors import NegativeDimension, NegativeStock, NegativeWeight
+from shop_domain.catalog.errors import NegativeDimension, NegativeWeight
 from shop_domain.catalog.model import Dimensions, clean_text
 from shop_domain.shared.errors import InvalidValue
 from shop_domain.shared.money import Money
@@ -35,7 +38,6 @@ class SkuDraft:
     weight_g: int = 0
     dimensions: Dimensions = attrs.field(factory=Dimensions)
     freight_template_id: uuid.UUID | None = None
-    stock: int = 0
     enabled: bool = True
 
 
@@ -56,7 +58,6 @@ class Sku:
     weight_g: int
     dimensions: Dimensions
     freight_template_id: uuid.UUID | None
-    stock: int
     enabled: bool
     position: int
 
@@ -78,7 +79,6 @@ class Sku:
             weight_g=whole_count(draft.weight_g, field="weight_g", error=NegativeWeight),
             dimensions=draft.dimensions,
             freight_template_id=draft.freight_template_id,
-            stock=whole_count(draft.stock, field="stock", error=NegativeStock),
             enabled=bool(draft.enabled),
             position=position,
         )

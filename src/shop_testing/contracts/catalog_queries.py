@@ -15,6 +15,14 @@ import pytest_asyncio
 
 from shop_app.catalog import commands as c
 from shop_app.catalog.queries import SearchCriteria
+from shop_app.fulfillment.stock import (
+    AdjustStock,
+    CreateWarehouse,
+    ReserveStock,
+    StockLine,
+    stock_command_handlers,
+)
+from shop_app.shared.messagebus import MessageBus
 from shop_domain.catalog import ProductNotFound
 from shop_domain.shared import Money
 from shop_testing.contracts.backend import Backend, SqlBackend
@@ -99,8 +107,8 @@ async def seed_catalog(backend: Backend) -> dict[str, uuid.UUID]:
         other_attributes={"interface": "USB-C"},
         sales_attribute_keys=("colour", "storage"),
         skus=(
-            phone("P1-A", "red", "128G", "99.00", stock=10),
-            phone("P1-B", "blue", "256G", "149.00", stock=5),
+            phone("P1-A", "red", "128G", "99.00"),
+            phone("P1-B", "blue", "256G", "149.00"),
         ),
     )
     await product(
@@ -111,7 +119,7 @@ async def seed_catalog(backend: Backend) -> dict[str, uuid.UUID]:
         sales_attribute_keys=("colour", "storage"),
         skus=(
             phone("P2-A", "blue", "128G", "199.00"),
-            phone("P2-B", "red", "256G", "249.00", stock=3, enabled=False),
+            phone("P2-B", "red", "256G", "249.00", enabled=False),
         ),
     )
     await product(
@@ -153,17 +161,16 @@ async def seed_catalog(backend: Backend) -> dict[str, uuid.UUID]:
     await product(
         "Mixer",
         shop_id=S2,
-        skus=(new_sku("M1", "25.00", list_price=cny("25.00"), stock=4),),
+        skus=(new_sku("M1", "25.00", list_price=cny("25.00")),),
         **kitchen,
     )
     clock.advance(minutes=-1)  # the same created_at as the mixer: ties break by id
-    await product(
-        "Toaster", skus=(new_sku("T1", "25.00", list_price=cny("25.00"), stock=1),), **kitchen
-    )
+    await product("Toaster", skus=(new_sku("T1", "25.00", list_price=cny("25.00")),), **kitchen)
     for name in ("Acme Phone X1", "Zeta Phone", "Laptop Pro", "Kettle_2000", "Mixer", "Toaster"):
         await bus.handle(c.ListProduct(ids[name]))
     for name, quantity in (("Laptop Pro", 5), ("Mixer", 5), ("Kettle_2000", 2), ("Zeta Phone", 9)):
         await bus.handle(c.RecordProductSales(ids[name], quantity))
+    await _stock(backend, ids)
     toaster = ids["Toaster"]
     async with backend.uow() as uow:
         toaster_sku = (await uow.products.get(toaster)).skus[0].id
@@ -175,6 +182,28 @@ async def seed_catalog(backend: Backend) -> dict[str, uuid.UUID]:
         c.ScheduleListing(ids["Budget Phone"], list_at=now + HOUR, delist_at=now + HOUR / 2)
     )
     return ids
+
+
+STOCK = {"P1-A": 10, "P1-B": 5, "P2-B": 3, "M1": 4, "T1": 1}
+"""Units put on hand by fulfillment, by SKU code; an order then reserves 2 of P1-A."""
+ORDER = uuid.UUID("00000000-0000-7000-8000-0000000000aa")
+
+
+async def _stock(backend: Backend, ids: dict[str, uuid.UUID]) -> None:
+    """Stock, held by fulfillment (the catalog shows what is available: ADR 0045)."""
+    stock = MessageBus(backend.uow, stock_command_handlers())
+    house = await stock.handle(CreateWarehouse(code="W1", name="W1", regions=frozenset({"310000"})))
+    by_code: dict[str, uuid.UUID] = {}
+    async with backend.uow() as uow:
+        for name in ("Acme Phone X1", "Zeta Phone", "Mixer", "Toaster"):
+            by_code.update((s.code, s.id) for s in (await uow.products.get(ids[name])).skus)
+    for code, units in STOCK.items():
+        await stock.handle(
+            AdjustStock(
+                sku_id=by_code[code], warehouse_id=house, change=units, reason="in", actor="op"
+            )
+        )
+    await stock.handle(ReserveStock(order_id=ORDER, lines=(StockLine(by_code["P1-A"], house, 2),)))
 
 
 def criteria_table(ids: dict[str, uuid.UUID]) -> list[tuple[str, dict[str, Any]]]:
@@ -312,6 +341,8 @@ class CatalogQueriesContract:
         assert ("Kettle_2000" in listed) == (later < 2 * HOUR)
         assert "Budget Phone" in listed if later >= HOUR else "Budget Phone" not in listed
 
+    @pytest.mark.rule("CAT-1")
+    @pytest.mark.rule("STK-1")
     async def test_product_detail_matches_the_reference(self, seeded: Any) -> None:
         reference, backend, ids = seeded
         now = reference.clock.now()
@@ -334,6 +365,9 @@ class CatalogQueriesContract:
                 assert actual == expected, name
         detail = await backend.catalog_queries().product_detail(ids["Acme Phone X1"], now)
         assert detail.category_path == ("Electronics", "Phones")
+        # fulfillment's available stock: 10 − 2 reserved, and 5; the SPU's is the sum (CAT-1)
+        assert [(s.code, s.stock) for s in detail.skus] == [("P1-A", 8), ("P1-B", 5)]
+        assert detail.stock == 13
         with pytest.raises(ProductNotFound):
             await backend.catalog_queries().product_detail(ids["Toaster"], now)
         with pytest.raises(ProductNotFound):

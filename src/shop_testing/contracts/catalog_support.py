@@ -64,9 +64,7 @@ def make_tree(backend: Backend) -> tuple[Category, Category]:
     return root, leaf
 
 
-def sku(
-    backend: Backend, code: str, colour: str, sale: str, *, stock: int = 5, enabled: bool = True
-) -> SkuDraft:
+def sku(backend: Backend, code: str, colour: str, sale: str, *, enabled: bool = True) -> SkuDraft:
     return SkuDraft(
         id=backend.ids.new_id(),
         code=code,
@@ -77,7 +75,6 @@ def sku(
         weight_g=180,
         dimensions=Dimensions(150, 75, 8),
         freight_template_id=uuid.UUID("00000000-0000-7000-8000-0000000000f1"),
-        stock=stock,
         enabled=enabled,
     )
 
@@ -97,7 +94,7 @@ def make_product(
         other_attributes={"interface": "USB-C"},
         sales_attribute_keys=["colour"],
         skus=[
-            sku(backend, codes[0], "red", "99.00", stock=10),
+            sku(backend, codes[0], "red", "99.00"),
             sku(backend, codes[1], "blue", "149.50", enabled=False),
         ],
         now=T0,

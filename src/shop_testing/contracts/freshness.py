@@ -57,7 +57,7 @@ async def new_product(catalog: Dispatcher, category_id: uuid.UUID, code: str) ->
             name=f"Phone {code}",
             category_id=category_id,
             currency="CNY",
-            skus=(c.NewSku(code=code, sale_price=price, list_price=price, stock=5),),
+            skus=(c.NewSku(code=code, sale_price=price, list_price=price),),
         )
     )
     return product_id

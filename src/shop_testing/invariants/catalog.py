@@ -32,7 +32,7 @@ async def catalog_changes(shop: MemoryShop) -> list[Recorded]:
                 Recorded(
                     "catalog.product",
                     str(product_id),
-                    catalog_events.SkuAddedV1.type,
+                    catalog_events.SkuAddedV2.type,
                     f"SKU {sku_id} of product {product_id}",
                 )
             )

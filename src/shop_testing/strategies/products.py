@@ -137,7 +137,6 @@ def _sku_drafts(
                 weight_g=draw(st.integers(min_value=0, max_value=50_000)),
                 dimensions=draw(_dimensions),
                 freight_template_id=optional(draw, ids()),
-                stock=draw(st.integers(min_value=0, max_value=10_000)),
                 enabled=on,
             )
         )

@@ -60,7 +60,6 @@ def draft(
     *,
     sale: str = "99.00",
     list_: str = "129.00",
-    stock: int = 10,
     enabled: bool = True,
 ) -> SkuDraft:
     return SkuDraft(
@@ -72,7 +71,6 @@ def draft(
         barcode="6901234567892",
         weight_g=180,
         dimensions=Dimensions(150, 75, 8),
-        stock=stock,
         enabled=enabled,
     )
 
@@ -97,7 +95,7 @@ def new_product(
         key_attributes={"model": "X1", "series": "X"} if key_attributes is None else key_attributes,
         other_attributes={"interface": "USB-C"},
         sales_attribute_keys=["colour", "storage"],
-        skus=[draft("SKU-1", "red"), draft("SKU-2", "blue", stock=5)] if skus is None else skus,
+        skus=[draft("SKU-1", "red"), draft("SKU-2", "blue")] if skus is None else skus,
         now=NOW,
     )
     if pull:

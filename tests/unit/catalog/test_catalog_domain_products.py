@@ -49,10 +49,9 @@ def code_of(call: object) -> str:
 
 
 @pytest.mark.rule("CAT-1")
-def test_a_new_product_groups_its_skus_and_sums_their_stock() -> None:
+def test_a_new_product_groups_its_skus() -> None:
     product = new_product(pull=False)
     assert product.status is ListingStatus.UNLISTED
-    assert product.total_stock == 15
     assert [s.position for s in product.skus] == [0, 1]
     assert event_types(product) == [
         "catalog.product_created",
@@ -162,9 +161,8 @@ def test_the_sales_attribute_combination_is_unique_within_the_spu() -> None:
     assert code_of(lambda: product.add_sku(draft("SKU-1", "black"), category, NOW)) == (
         "catalog.sku_code_taken"
     )
-    sku = product.add_sku(draft("S3", "red", "256G", stock=7), category, NOW)
+    sku = product.add_sku(draft("S3", "red", "256G"), category, NOW)
     assert sku.position == 2
-    assert product.total_stock == 22
     assert event_types(product) == ["catalog.sku_added"]
 
 
@@ -181,7 +179,6 @@ def test_sku_fields_are_validated() -> None:
         "catalog.list_price_below_sale_price": with_(list_price=cny("98.99")),
         "catalog.negative_price": with_(sale_price=cny("-1"), list_price=cny("0")),
         "catalog.price_currency_mismatch": with_(sale_price=Money.of("1", "USD")),
-        "catalog.negative_stock": with_(stock=-1),
         "catalog.negative_weight": with_(weight_g=-5),
         "catalog.invalid_text": with_(code="  "),
     }
@@ -213,17 +210,6 @@ def test_price_change_records_old_and_new_prices() -> None:
     assert code_of(lambda: product.change_sku_price(new_id(), cny("1"), cny("1"), NOW)) == (
         "catalog.sku_not_found"
     )
-
-
-@pytest.mark.rule("CAT-1")
-def test_stock_changes_are_recorded_and_never_negative() -> None:
-    product = new_product()
-    sku = product.skus[1]
-    product.set_sku_stock(sku.id, 0, NOW)
-    assert product.total_stock == 10
-    assert event_types(product) == ["catalog.sku_stock_changed"]
-    assert product.pending_events[0].payload()["old_stock"] == 5
-    assert code_of(lambda: product.set_sku_stock(sku.id, -1, NOW)) == "catalog.negative_stock"
 
 
 def test_details_update_records_the_changed_fields() -> None:

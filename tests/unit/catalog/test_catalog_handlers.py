@@ -37,7 +37,6 @@ def sku(code: str, colour: str = "red", storage: str = "128G", price: str = "99"
         sale_price=cny(price),
         list_price=cny(price),
         sales_attributes={"colour": colour, "storage": storage},
-        stock=4,
         weight_g=200,
         length_mm=10,
         width_mm=20,
@@ -236,7 +235,7 @@ async def test_a_product_is_created_with_its_skus(
     assert (await shop.unsent())[-1].aggregate_type == "catalog.product"
     assert (await shop.unsent())[-1].aggregate_id == str(product_id)
     detail = await queries.product_detail(product_id, clock.now(), include_unlisted=True)
-    assert detail.stock == 8
+    assert detail.stock == 0  # stock is fulfillment's: none is held for the new SKUs yet
     assert detail.category_path == ("Electronics", "Phones")
     assert [s.code for s in detail.skus] == ["A-1", "A-2"]
     assert (detail.skus[0].length_mm, detail.skus[0].width_mm) == (10, 20)
@@ -273,7 +272,7 @@ async def test_sku_codes_are_unique_within_a_shop(bus: MessageBus, shop: MemoryS
 
 
 @pytest.mark.rule("CAT-6")
-async def test_prices_stock_and_enabling_through_commands(
+async def test_prices_and_enabling_through_commands(
     bus: MessageBus, shop: MemoryShop, queries: CatalogQueries, clock: FixedClock
 ) -> None:
     _, leaf = await phones(bus)
@@ -282,7 +281,6 @@ async def test_prices_stock_and_enabling_through_commands(
     first, second = (s.id for s in detail.skus)
     before = len(await shop.unsent())
     await bus.handle(c.ChangeSkuPrice(product_id, first, cny("79"), cny("99")))
-    await bus.handle(c.SetSkuStock(product_id, second, 0))
     await bus.handle(c.SetSkuEnabled(product_id, second, False))
     await bus.handle(c.RecordProductSales(product_id, 2))
     await bus.handle(
@@ -292,7 +290,6 @@ async def test_prices_stock_and_enabling_through_commands(
     )
     assert (await types(shop))[before:] == [
         "catalog.sku_price_changed",
-        "catalog.sku_stock_changed",
         "catalog.sku_disabled",
         "catalog.product_updated",  # recorded sales are internal: no integration event
     ]
@@ -300,13 +297,15 @@ async def test_prices_stock_and_enabling_through_commands(
     assert price_changed["previous_sale_price"] == {"minor": 9900, "currency": "CNY"}
     assert price_changed["sale_price"] == {"minor": 7900, "currency": "CNY"}
     detail = await queries.product_detail(product_id, clock.now(), include_unlisted=True)
-    assert detail.stock == 4
     assert detail.min_price == cny("79")
     assert detail.sales_count == 2
     assert detail.other_attributes == {"interface": "USB-C"}
-    assert await fails(bus, c.SetSkuStock(product_id, first, -1)) == "catalog.negative_stock"
-    assert await fails(bus, c.SetSkuStock(uuid.uuid4(), first, 1)) == "catalog.product_not_found"
-    assert await fails(bus, c.SetSkuStock(product_id, uuid.uuid4(), 1)) == "catalog.sku_not_found"
+    assert await fails(bus, c.ChangeSkuPrice(uuid.uuid4(), first, cny("1"), cny("1"))) == (
+        "catalog.product_not_found"
+    )
+    assert await fails(bus, c.ChangeSkuPrice(product_id, uuid.uuid4(), cny("1"), cny("1"))) == (
+        "catalog.sku_not_found"
+    )
 
 
 @pytest.mark.rule("CAT-7")
@@ -377,4 +376,4 @@ async def test_every_command_has_a_handler(bus: MessageBus) -> None:
         and value not in {c.AttributeSpec, c.NewSku}
     ]
     assert all(bus.handles(command) for command in commands)
-    assert len(commands) == 20
+    assert len(commands) == 19  # SetSkuStock went: stock is fulfillment's (ADR 0045)

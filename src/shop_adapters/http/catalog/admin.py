@@ -34,7 +34,6 @@ from shop_adapters.http.catalog.requests import (
     ProductUpdateIn,
     ScheduleIn,
     SkuIn,
-    StockIn,
 )
 from shop_adapters.http.catalog.responses import (
     Created,
@@ -227,23 +226,6 @@ class CatalogAdminController(Controller):
             sale_price=data.sale_price.to_domain(),
             list_price=data.list_price.to_domain(),
         )
-        return await _change_product(runtime, commands, product_id, command)
-
-    @put(
-        "/products/{product_id:uuid}/skus/{sku_id:uuid}/stock",
-        guards=WRITE_GUARDS,
-        summary="Set a SKU's stock",
-        responses={404: SKU_NOT_FOUND},
-    )
-    async def set_sku_stock(
-        self,
-        product_id: FromPath[uuid.UUID],
-        sku_id: FromPath[uuid.UUID],
-        data: JSONBody[StockIn],
-        runtime: NamedDependency[Runtime],
-        commands: NamedDependency[Commands],
-    ) -> ProductDetailOut:
-        command = c.SetSkuStock(product_id=product_id, sku_id=sku_id, stock=data.stock)
         return await _change_product(runtime, commands, product_id, command)
 
     @post(

@@ -203,7 +203,6 @@ class SkuIn(_In):
     width_mm: Size = 0
     height_mm: Size = 0
     freight_template_id: uuid.UUID | None = None
-    stock: Count = 0
     enabled: bool = True
 
     def new_sku(self) -> c.NewSku:
@@ -218,7 +217,6 @@ class SkuIn(_In):
             width_mm=self.width_mm,
             height_mm=self.height_mm,
             freight_template_id=self.freight_template_id,
-            stock=self.stock,
             enabled=self.enabled,
         )
 
@@ -282,10 +280,6 @@ class PriceIn(_In):
     list_price: MoneyIn
 
 
-class StockIn(_In):
-    stock: Count
-
-
 class ScheduleIn(_In):
     """Scheduled listing and delisting times (CAT-7); ``null`` or absent clears one."""
 
@@ -308,5 +302,4 @@ __all__ = [
     "RenameIn",
     "ScheduleIn",
     "SkuIn",
-    "StockIn",
 ]

@@ -54,7 +54,7 @@ class ProductSummaryOut(msgspec.Struct, frozen=True):
     max_price: MoneySchema | None
     list_price: MoneySchema | None
     stock: int
-    """SPU stock: the sum of its SKUs' (CAT-1)."""
+    """SPU stock: the sum of its SKUs' (CAT-1), what fulfillment has available (ADR 0045)."""
     sales_count: int
     listed: bool
     created_at: dt.datetime

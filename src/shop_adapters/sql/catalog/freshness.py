@@ -57,6 +57,7 @@ CATALOG_TABLES: Final = (
     "products",
     "skus",
     "product_attribute_values",
+    "sku_stock",
 )
 """Every table a catalog read reads; each has the triggers."""
 

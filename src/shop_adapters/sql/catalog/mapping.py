@@ -3,7 +3,7 @@
 - A category's attribute definitions and a product's SKUs are child rows, saved with their
   aggregate; a change to one changes its aggregate's version.
 - ``Money`` and ``Dimensions`` spread over flat columns; a SKU's prices share its currency.
-- Search columns (``name_key``, a product's price range and stock total, a SKU's shop and the
+- Search columns (``name_key``, a product's price range, a SKU's shop and the
   digest of its sales attributes) are derived when the aggregate is saved; the attribute index
   of a product and the links of a front category are side rows rewritten when what they are
   computed from changes.
@@ -56,7 +56,6 @@ def _product_columns(product: Product, _parent: Any) -> dict[str, Any]:
         "min_price_minor": min(sale) if sale else None,
         "max_price_minor": max(sale) if sale else None,
         "list_price_minor": min((sku.list_price.minor for sku in enabled), default=None),
-        "stock_total": sum(sku.stock for sku in product.skus),
     }
 
 
@@ -115,7 +114,6 @@ PRODUCTS = TableMap(
         "min_price_minor",
         "max_price_minor",
         "list_price_minor",
-        "stock_total",
     ],
     replaced=[Replaced(product_attribute_values, "product_id", _attribute_index)],
 )

@@ -111,7 +111,7 @@ class SqlCatalogQueries:
             min_price=_money(row.min_price_minor, row.currency),
             max_price=_money(row.max_price_minor, row.currency),
             list_price=_money(row.list_price_minor, row.currency),
-            stock=int(row.stock_total),
+            stock=int(row.stock),
             sales_count=int(row.sales_count),
             listed=bool(row.listed),
             created_at=row.created_at,
@@ -128,6 +128,7 @@ class SqlCatalogQueries:
                 raise ProductNotFound(product_id)
             sku_rows = (await conn.execute(PRODUCT_SKUS, {"product_id": product_id})).all()
         row = rows[0]
+        sku_views = tuple(_sku_view(s) for s in sku_rows)
         return ProductDetail(
             id=row.id,
             shop_id=row.shop_id,
@@ -141,27 +142,10 @@ class SqlCatalogQueries:
             key_attributes=dict(row.key_attributes),
             other_attributes=dict(row.other_attributes),
             sales_attribute_keys=tuple(row.sales_attribute_keys),
-            skus=tuple(
-                SkuView(
-                    id=s.id,
-                    code=s.code,
-                    barcode=s.barcode,
-                    sales_attributes=dict(s.sales_attributes),
-                    sale_price=Money(int(s.sale_price_minor), s.currency),
-                    list_price=Money(int(s.list_price_minor), s.currency),
-                    weight_g=s.weight_g,
-                    length_mm=s.length_mm,
-                    width_mm=s.width_mm,
-                    height_mm=s.height_mm,
-                    freight_template_id=s.freight_template_id,
-                    stock=int(s.stock),
-                    enabled=bool(s.enabled),
-                )
-                for s in sku_rows
-            ),
+            skus=sku_views,
             min_price=_money(row.min_price_minor, row.currency),
             max_price=_money(row.max_price_minor, row.currency),
-            stock=int(row.stock_total),
+            stock=sum(s.stock for s in sku_views),  # CAT-1
             sales_count=int(row.sales_count),
             status=ListingStatus(row.status).value,
             listed=bool(row.listed),
@@ -245,6 +229,24 @@ class SqlCatalogQueries:
             BrandView(id=b.id, name=b.name, logo_url=b.logo_url, category_ids=tuple(b.category_ids))
             for b in sorted(rows, key=lambda b: (b.name.lower(), b.id))
         ]
+
+
+def _sku_view(s: Any) -> SkuView:
+    return SkuView(
+        id=s.id,
+        code=s.code,
+        barcode=s.barcode,
+        sales_attributes=dict(s.sales_attributes),
+        sale_price=Money(int(s.sale_price_minor), s.currency),
+        list_price=Money(int(s.list_price_minor), s.currency),
+        weight_g=s.weight_g,
+        length_mm=s.length_mm,
+        width_mm=s.width_mm,
+        height_mm=s.height_mm,
+        freight_template_id=s.freight_template_id,
+        stock=int(s.stock),  # what fulfillment has available (ADR 0045)
+        enabled=bool(s.enabled),
+    )
 
 
 __all__ = ["SqlCatalogQueries", "like_escape", "listed_at"]

@@ -39,6 +39,7 @@ from shop_adapters.sql.catalog.tables import (
     front_category_links,
     product_attribute_values,
     products,
+    sku_stock,
     skus,
 )
 from shop_app.catalog.queries import SearchCriteria, SearchSort
@@ -228,6 +229,21 @@ def count_statement(shape: SearchShape) -> Select[Any]:
     return _count(_conditions(shape))
 
 
+_SPU_STOCK: Final = (
+    select(func.coalesce(func.sum(sku_stock.c.available), 0))
+    .select_from(skus.join(sku_stock, sku_stock.c.sku_id == skus.c.id))
+    .where(skus.c.product_id == products.c.id)
+    .scalar_subquery()
+)
+"""A product's stock: what fulfillment has available of all its SKUs (CAT-1, ADR 0045)."""
+_SKU_STOCK: Final = (
+    select(func.coalesce(func.sum(sku_stock.c.available), 0))
+    .where(sku_stock.c.sku_id == skus.c.id)
+    .scalar_subquery()
+)
+"""A SKU's stock: the sum over the warehouses of what is available there (none: 0)."""
+
+
 def _page_statement(shape: SearchShape) -> Select[Any]:
     p = products.c
     where = _conditions(shape)  # the same conditions (and CTE) in the count and the page
@@ -245,7 +261,7 @@ def _page_statement(shape: SearchShape) -> Select[Any]:
             p.min_price_minor,
             p.max_price_minor,
             p.list_price_minor,
-            p.stock_total,
+            _SPU_STOCK.label("stock"),
             p.sales_count,
             p.kind,
             listed_at(NOW).label("listed"),
@@ -294,7 +310,9 @@ PRODUCT_HEAD: Final = (
 )
 """One row per ancestor of the product's category (root first)."""
 PRODUCT_SKUS: Final = (
-    select(skus).where(skus.c.product_id == bindparam("product_id")).order_by(skus.c.position)
+    select(skus, _SKU_STOCK.label("stock"))
+    .where(skus.c.product_id == bindparam("product_id"))
+    .order_by(skus.c.position)
 )
 
 # --- when listings change by themselves, trees and lists --------------------------------------

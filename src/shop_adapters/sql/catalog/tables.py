@@ -8,12 +8,17 @@ reads (kept in step by the mapping's flush listeners, never written by hand):
   case-insensitive uniqueness and keyword search computed by Python, the same on every
   backend (SQL ``lower()`` differs between backends beyond ASCII);
 - on products: ``min_price_minor`` / ``max_price_minor`` / ``list_price_minor`` over the enabled
-  SKUs (NULL when none is enabled, which also means "cannot be listed") and ``stock_total``;
+  SKUs (NULL when none is enabled, which also means "cannot be listed");
 - on skus: ``shop_id`` (SKU codes are unique within a shop) and ``combination`` (a digest of the
   sales attribute values, unique within the product: CAT-1);
 - ``front_category_links``: the front → back category mapping as rows, for the search;
 - ``product_attribute_values``: every (key, value) a product offers to attribute filters: its key
   and other attributes and its enabled SKUs' sales attributes.
+
+And one table the catalog does not write at all: ``sku_stock``, what fulfillment has available
+of a SKU at each warehouse (on hand − reserved), a projection written by
+:class:`~shop_adapters.sql.catalog.stock.SkuStockProjection` in the transaction of every stock
+change (ADR 0045). The catalog's reads show a SKU's stock as the sum of its rows (none: 0).
 """
 
 from __future__ import annotations
@@ -206,7 +211,6 @@ products = Table(
     Column("min_price_minor", BigInteger, nullable=True),
     Column("max_price_minor", BigInteger, nullable=True),
     Column("list_price_minor", BigInteger, nullable=True),
-    Column("stock_total", BigInteger, nullable=False),
 )
 Index("ix_products_category_id", products.c.category_id)
 Index("ix_products_brand_id", products.c.brand_id)
@@ -242,7 +246,6 @@ skus = Table(
     Column("width_mm", Integer, nullable=False),
     Column("height_mm", Integer, nullable=False),
     Column("freight_template_id", Uuid, nullable=True),
-    Column("stock", BigInteger, nullable=False),
     Column("enabled", Boolean, nullable=False),
     Column("position", Integer, nullable=False),
     UniqueConstraint("shop_id", "code"),
@@ -268,4 +271,13 @@ Index(
     "ix_product_attribute_values_key_value",
     product_attribute_values.c.key,
     product_attribute_values.c.value,
+)
+
+sku_stock = Table(
+    "sku_stock",
+    metadata,
+    Column("sku_id", Uuid, nullable=False),
+    Column("warehouse_id", Uuid, nullable=False),
+    Column("available", BigInteger, nullable=False),
+    PrimaryKeyConstraint("sku_id", "warehouse_id"),
 )
