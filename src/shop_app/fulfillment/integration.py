@@ -11,10 +11,13 @@ import attrs
 
 import shop_domain.fulfillment.stock as st
 from shop_app.shared.integration import REGISTRY, IntegrationEvent
+from shop_domain.fulfillment.freight import FreightTemplate, ShopFreightRule
 from shop_domain.fulfillment.warehouse import Warehouse
 
 REGISTRY.aggregate(st.StockItem, "fulfillment.stock_item")
 REGISTRY.aggregate(Warehouse, "fulfillment.warehouse")
+REGISTRY.aggregate(FreightTemplate, "fulfillment.freight_template")
+REGISTRY.aggregate(ShopFreightRule, "fulfillment.shop_freight_rule")
 
 
 @attrs.frozen(kw_only=True)

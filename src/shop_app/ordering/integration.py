@@ -12,10 +12,14 @@ import attrs
 import shop_domain.ordering.events as oe
 import shop_domain.ordering.payment as pe
 from shop_app.shared.integration import REGISTRY, IntegrationEvent
+from shop_domain.ordering.address import AddressBook
+from shop_domain.ordering.cart import Cart
 from shop_domain.ordering.order import Order
 
 REGISTRY.aggregate(Order, "ordering.order")
 REGISTRY.aggregate(pe.Payment, "ordering.payment")
+REGISTRY.aggregate(Cart, "ordering.cart")
+REGISTRY.aggregate(AddressBook, "ordering.address_book")
 
 
 @attrs.frozen(kw_only=True)
