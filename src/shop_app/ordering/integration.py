@@ -73,6 +73,15 @@ class OrderCancelledV1(OrderFacts):
 
 @REGISTRY.event
 @attrs.frozen(kw_only=True)
+class OrderClosedV1(OrderFacts):
+    """Everything the paid order took was refunded: it is closed (ORD-4)."""
+
+    type: ClassVar[str] = "ordering.order_closed"
+    version: ClassVar[int] = 1
+
+
+@REGISTRY.event
+@attrs.frozen(kw_only=True)
 class ChildShippedV1(OrderFacts):
     type: ClassVar[str] = "ordering.child_shipped"
     version: ClassVar[int] = 1
@@ -164,6 +173,7 @@ for _domain, _published in (
     (oe.OrderSubmitted, OrderSubmittedV1),
     (oe.OrderPaid, OrderPaidV1),
     (oe.OrderCancelled, OrderCancelledV1),
+    (oe.OrderClosed, OrderClosedV1),
     (oe.ChildShipped, ChildShippedV1),
     (oe.ChildCompleted, ChildCompletedV1),
     (pe.PaymentSucceeded, PaymentSucceededV1),

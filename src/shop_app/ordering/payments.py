@@ -200,6 +200,8 @@ class PaymentHandlers:
         )
         if len(payment.refunds) > before and refund.gift_card.is_positive():
             await self._holds.restore_cards(order, command.key, refund.gift_card, uow)
+        if payment.refundable() == (Money.zero(order.currency),) * 2:
+            order.close_refunded(uow.clock.now())  # ORD-4: everything given back
         if refund.external.is_positive():
             uow.after_transaction(lambda: self._send(order.id))
         return RefundMade(

@@ -52,6 +52,13 @@ class OrderCancelled(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
+class OrderClosed(OrderEvent):
+    """ORD-4: everything the paid order took was refunded."""
+
+    event_type: ClassVar[str] = "order.closed"
+
+
+@attrs.frozen(kw_only=True)
 class ChildShipped(OrderEvent):
     event_type: ClassVar[str] = "order.child_shipped"
     child_id: uuid.UUID
@@ -75,6 +82,7 @@ __all__ = [
     "ChildCompleted",
     "ChildShipped",
     "OrderCancelled",
+    "OrderClosed",
     "OrderEvent",
     "OrderPaid",
     "OrderSubmitted",

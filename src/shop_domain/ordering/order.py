@@ -24,6 +24,7 @@ from shop_domain.ordering.events import (
     ChildCompleted,
     ChildShipped,
     OrderCancelled,
+    OrderClosed,
     OrderPaid,
     OrderSubmitted,
 )
@@ -43,6 +44,8 @@ class OrderState(enum.StrEnum):
     PENDING_RECEIPT = "pending_receipt"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    CLOSED = "closed"
+    """Everything paid was refunded (ORD-4)."""
 
 
 class CancelReason(enum.StrEnum):
@@ -106,6 +109,7 @@ class Order(Aggregate, HasAmounts):
     paid_at: dt.datetime | None = None
     cancelled_at: dt.datetime | None = None
     cancel_reason: CancelReason | None = None
+    closed_at: dt.datetime | None = None
     payment_id: uuid.UUID | None = None
     children: list[ChildOrder] = attrs.Factory(list)
     lines: list[OrderLine] = attrs.Factory(list)
@@ -263,6 +267,15 @@ class Order(Aggregate, HasAmounts):
             child.cancelled_at = now
         self.record(OrderCancelled(occurred_at=now, **self._who(), reason=reason.value))
         return True
+
+    def close_refunded(self, now: dt.datetime) -> None:
+        """Everything the order paid has been refunded (ORD-4): it and its children are
+        closed, whatever their progress."""
+        self._expect(OrderState.PAID)
+        self.state, self.closed_at = OrderState.CLOSED, now
+        for child in self.children:
+            child.state = OrderState.CLOSED
+        self.record(OrderClosed(occurred_at=now, **self._who()))
 
     # --- after payment -------------------------------------------------------------------------
     def ship(self, child_id: uuid.UUID, now: dt.datetime) -> ChildOrder:

@@ -21,6 +21,7 @@ from tests.unit.pricing.quote_support import APRIL_2, USER, Catalog, build_catal
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.fulfillment.tables import stock_items
 from shop_app.ordering.orders import CancelOrder
+from shop_app.ordering.payments import RefundPayment
 from shop_app.ordering.queries import OrderQueries
 from shop_app.ordering.submit import SubmittedOrder
 from shop_domain.ordering.order import CancelReason
@@ -139,3 +140,28 @@ async def test_the_gateway_payment_is_closed_only_once_the_cancellation_commits(
         CancelOrder(order_id=made.order_id, reason=CancelReason.USER, user_id=USER)
     )
     assert gateway(shop).closed == [made.payment_number]
+
+
+@pytest.mark.rule("ORD-4")
+@pytest.mark.rule("PAY-5")
+async def test_an_order_refunded_in_full_is_closed(shop: MemoryShop, goods: Catalog) -> None:
+    made = await submitted(shop, goods)
+    await payments(shop).pay(
+        made.order_id, USER, notify_url="https://shop.test/n", return_url="https://x.test/"
+    )
+    note = gateway(shop).pay(made.payment_number)
+    await payments(shop).notified(note.headers, note.body)
+    bus = shop.runtime.bus
+    half = Money.of("100", "CNY")
+    await bus.handle(RefundPayment(order_id=made.order_id, key="r1", amount=half, reason="x"))
+    detail = await shop.runtime.get(OrderQueries).detail(made.order_id)
+    assert detail is not None
+    assert detail.summary.state == "paid"  # a part refunded: still paid
+    rest = made.payable - half
+    await bus.handle(RefundPayment(order_id=made.order_id, key="r2", amount=rest, reason="x"))
+    detail = await shop.runtime.get(OrderQueries).detail(made.order_id)
+    assert detail is not None
+    assert detail.summary.state == "closed"
+    assert {child.state for child in detail.children} == {"closed"}
+    assert await payments(shop).send_refunds() == 0  # each went to the gateway at its commit
+    assert [r.amount for r in gateway(shop).refunds] == [half, rest]

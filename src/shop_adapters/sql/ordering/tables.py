@@ -78,6 +78,7 @@ orders = Table(
     Column("paid_at", UtcDateTime, nullable=True),
     Column("cancelled_at", UtcDateTime, nullable=True),
     Column("cancel_reason", value_enum(CancelReason, "cancel_reason", 16), nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
     Column("payment_id", Uuid, nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_orders_user_created", "user_id", "created_at"),

@@ -42,6 +42,7 @@ def upgrade() -> None:
                 "pending_receipt",
                 "completed",
                 "cancelled",
+                "closed",
                 name="order_state",
                 native_enum=False,
                 length=24,
@@ -74,6 +75,9 @@ def upgrade() -> None:
                 "user", "timeout", "system", name="cancel_reason", native_enum=False, length=16
             ),
             nullable=True,
+        ),
+        sa.Column(
+            "closed_at", shop_adapters.sql.metadata.UtcDateTime(timezone=True), nullable=True
         ),
         sa.Column("payment_id", sa.Uuid(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -124,6 +128,7 @@ def upgrade() -> None:
                 "pending_receipt",
                 "completed",
                 "cancelled",
+                "closed",
                 name="order_state",
                 native_enum=False,
                 length=24,
