@@ -51,6 +51,7 @@ def test_the_bus_carries_every_contexts_middlewares_between_audit_and_idempotenc
         "OneTimeCodeCheck",  # exports (gift cards)
         "AttemptLimiting",  # activations (gift cards)
         "OneTimeCodeCheck",  # verified phones (loyalty)
+        "PriceFirst",  # submissions priced before their transaction (ordering)
         "Idempotency",
     ]
 
