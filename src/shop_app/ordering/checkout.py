@@ -168,28 +168,7 @@ class CheckoutPricer:
             raise InsufficientStock(
                 "not enough stock to serve this address", details={"sku_ids": missing}
             )
-        lines = [
-            PricedLine(
-                line_id=ln.line_id,
-                facts=_facts(facts[ln.sku_id], warehouses.get(ln.sku_id)),
-                quantity=ln.quantity,
-                unit_price=ln.list_unit_price,
-                amounts=Amounts(
-                    goods=ln.list_amount,
-                    promotion=_sum(ln, Source.PROMOTION, currency),
-                    coupon=_sum(ln, Source.COUPON, currency),
-                    points=_sum(ln, Source.POINTS, currency),
-                    shipping=Money.zero(currency),
-                    gift_card=Money.zero(currency),
-                ),
-            )
-            for ln in quote.lines
-        ]
-        lines += [
-            _gift_line(n, sku, qty, price, facts[sku], warehouses.get(sku), currency)
-            for n, (sku, qty, price) in enumerate(gifts, start=1)
-        ]
-        _points_used(lines, quote.totals.points_used)
+        lines = priced_lines(quote, facts, warehouses)
         shipping = await self._fees(lines, region) if region else {}
         return Priced(
             quote=quote,
@@ -227,6 +206,40 @@ class CheckoutPricer:
                 )
             )
         return await self._freight.fees(shops, region)
+
+
+def priced_lines(
+    quote: Quote, facts: Mapping[uuid.UUID, SkuFacts], warehouses: Mapping[uuid.UUID, uuid.UUID]
+) -> list[PricedLine]:
+    """The quote's lines as an order takes them: each with its SKU's facts, the warehouse it
+    is reserved from and every discount by source; then the gifts (PRO-9) as lines of their
+    own; the points used spread over the lines by the money they took off."""
+    currency = quote.currency
+    lines = [
+        PricedLine(
+            line_id=ln.line_id,
+            facts=_facts(facts[ln.sku_id], warehouses.get(ln.sku_id)),
+            quantity=ln.quantity,
+            unit_price=ln.list_unit_price,
+            amounts=Amounts(
+                goods=ln.list_amount,
+                promotion=_sum(ln, Source.PROMOTION, currency),
+                coupon=_sum(ln, Source.COUPON, currency),
+                points=_sum(ln, Source.POINTS, currency),
+                shipping=Money.zero(currency),
+                gift_card=Money.zero(currency),
+            ),
+        )
+        for ln in quote.lines
+    ]
+    lines += [
+        _gift_line(
+            n, g.sku_id, g.quantity, g.price, facts[g.sku_id], warehouses.get(g.sku_id), currency
+        )
+        for n, g in enumerate(quote.gifts, start=1)
+    ]
+    _points_used(lines, quote.totals.points_used)
+    return lines
 
 
 def _facts(sku: SkuFacts, warehouse: uuid.UUID | None) -> LineFacts:
@@ -280,4 +293,5 @@ __all__ = [
     "CheckoutRequest",
     "NoAddresses",
     "Priced",
+    "priced_lines",
 ]
