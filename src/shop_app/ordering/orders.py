@@ -19,8 +19,8 @@ from shop_app.ordering.gateway import PaymentGateway
 from shop_app.ordering.ports import OrderHolds, OrderingUnitOfWork
 from shop_app.shared import codec
 from shop_app.shared.messagebus import CommandHandler
-from shop_domain.ordering.errors import NotYourOrder
-from shop_domain.ordering.order import CancelReason, Order
+from shop_domain.ordering.errors import NotYourOrder, OrderStateConflict
+from shop_domain.ordering.order import CancelReason, Order, OrderState
 
 SYSTEM: Final = "system"
 
@@ -84,6 +84,12 @@ class OrderHandlers:
     async def cancel(self, command: CancelOrder, uow: OrderingUnitOfWork) -> OrderMoved:
         order = _owned(await uow.orders.get_for_update(command.order_id), command.user_id)
         now = uow.clock.now()
+        waiting = order.state is OrderState.PENDING_PAYMENT
+        if command.reason is CancelReason.TIMEOUT and waiting and not order.is_overdue(now):
+            raise OrderStateConflict(
+                f"order {order.number} has until {order.expires_at.isoformat()} to be paid",
+                details={"state": order.state.value},
+            )
         if not order.cancel(command.reason, now):
             return OrderMoved(order_id=order.id, state=order.state.value, changed=False)
         await self._holds.release(order, uow)

@@ -165,3 +165,16 @@ async def test_an_order_refunded_in_full_is_closed(shop: MemoryShop, goods: Cata
     assert {child.state for child in detail.children} == {"closed"}
     assert await payments(shop).send_refunds() == 0  # each went to the gateway at its commit
     assert [r.amount for r in gateway(shop).refunds] == [half, rest]
+
+
+@pytest.mark.rule("ORD-5")
+async def test_a_timeout_cancels_only_an_overdue_order(shop: MemoryShop, goods: Catalog) -> None:
+    made = await submitted(shop, goods)
+    timeout = CancelOrder(order_id=made.order_id, reason=CancelReason.TIMEOUT)
+    with pytest.raises(DomainError) as refused:
+        await shop.runtime.bus.handle(timeout)
+    assert refused.value.code == "order.invalid_state"
+    assert (await reserved(shop))[goods.phone_sku] == 2
+    shop.clock.advance(minutes=30)
+    moved = await shop.runtime.bus.handle(timeout)
+    assert moved.changed
