@@ -9,6 +9,7 @@ code that says where it is (``310000`` → ``31``, ``310100`` → ``3101``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any, Final
 
 import attrs
@@ -43,6 +44,13 @@ def _regions(value: Any) -> frozenset[str]:
     return regions
 
 
+def regions_serve(regions: Iterable[str], region: str) -> bool:
+    """Whether served ``regions`` cover an address in ``region`` (a province serves its cities
+    and districts, a city its districts)."""
+    wanted = region_prefix(region)
+    return any(wanted.startswith(region_prefix(served)) for served in regions)
+
+
 @attrs.define(slots=False, eq=False)
 class Warehouse(Aggregate):
     code: str
@@ -62,13 +70,10 @@ class Warehouse(Aggregate):
 
     def serves(self, region: str) -> bool:
         """Whether an address in ``region`` (a district, city or province code) is served."""
-        wanted = region_prefix(region)
-        return self.active and any(
-            wanted.startswith(region_prefix(served)) for served in self.regions
-        )
+        return self.active and regions_serve(self.regions, region)
 
     def close(self) -> None:
         self.active = False
 
 
-__all__ = ["Warehouse", "region_prefix"]
+__all__ = ["Warehouse", "region_prefix", "regions_serve"]

@@ -326,15 +326,8 @@ class Order(Aggregate, HasAmounts):
 
 
 def _money_fields(amounts: Amounts) -> dict[str, Any]:
-    return {
-        "goods": amounts.goods,
-        "promotion": amounts.promotion,
-        "coupon": amounts.coupon,
-        "points": amounts.points,
-        "shipping": amounts.shipping,
-        "gift_card": amounts.gift_card,
-        "points_used": amounts.points_used,
-    }
+    """The amounts as the keyword arguments of a line, a child or an order (same names)."""
+    return attrs.asdict(amounts, recurse=False)
 
 
 __all__ = ["CancelReason", "ChildOrder", "Order", "OrderState"]

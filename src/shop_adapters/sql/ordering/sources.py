@@ -15,7 +15,7 @@ from shop_adapters.sql.engine import reader
 from shop_adapters.sql.fulfillment.tables import stock_items, warehouses
 from shop_adapters.sql.mapper import member_of
 from shop_app.ordering.ports import SkuFacts
-from shop_domain.fulfillment.warehouse import Warehouse
+from shop_domain.fulfillment.warehouse import regions_serve
 from shop_domain.ordering.lines import GoodsKind
 
 _s, _p, _i, _w = skus.c, products.c, stock_items.c, warehouses.c
@@ -87,8 +87,7 @@ class SqlStockSource:
             available = int(row.on_hand) - int(row.reserved)
             if available < needs[row.sku_id]:
                 continue
-            house = Warehouse(id=row.id, code=row.code, name="", regions=frozenset(row.regions))
-            if region is not None and not house.serves(region):
+            if region is not None and not regions_serve(row.regions, region):
                 continue
             held = best.get(row.sku_id)
             if held is None or (-available, row.code) < (-held[0], held[1]):
