@@ -33,6 +33,7 @@ class QuotedCarts:
         points: int,
         channel: str,
         now: dt.datetime,
+        every_coupon: bool = True,
     ) -> Quote:
         try:
             sold_on = Channel(channel)
@@ -44,6 +45,7 @@ class QuotedCarts:
             items=tuple(QuoteItem(item.sku_id, item.quantity) for item in items),
             coupons=coupons,
             points=points,
+            every_coupon=every_coupon,
         )
         return await self._quotes.quote(request, str(user_id), sold_on, now)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+from collections import namedtuple
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ class _Compiled:
     """One statement for one dialect: its SQL, its parameter names in order and the type
     processors of its parameters and result columns."""
 
-    __slots__ = ("binds", "constants", "names", "processed", "results", "sql")
+    __slots__ = ("binds", "constants", "keys", "names", "processed", "record", "results", "sql")
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
@@ -63,6 +64,8 @@ class _Compiled:
             if not bind.required and bind.callable is None and name in self.names
         }
         columns = getattr(statement, "exported_columns", ())
+        self.keys = tuple(str(getattr(column, "key", "_")) for column in columns)
+        self.record: Any = None
         results = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
@@ -79,6 +82,13 @@ class _Compiled:
             if value is not None:
                 values[i] = process(value)
         return values
+
+    def records(self, raw: Iterable[Row]) -> list[Any]:
+        """The rows as named tuples (``row.id``), by the statement's column keys."""
+        if self.record is None:
+            self.record = namedtuple("Record", self.keys, rename=True)  # type: ignore[misc]
+        make = self.record._make
+        return [make(row) for row in self.rows(raw)]
 
     def rows(self, raw: Iterable[Row]) -> list[tuple[Any, ...]]:
         results = self.results
@@ -167,12 +177,13 @@ class Link:
     only lends the connection (and takes it back); it never sees this transaction, so nothing
     in it may run through SQLAlchemy's ``execute``."""
 
-    def __init__(self, connection: AsyncConnection, driver: Any) -> None:
-        self.connection = connection
-        self.dialect: Dialect = connection.dialect
+    def __init__(self, dialect: Dialect, driver: Any, *, autocommit: bool = False) -> None:
+        self.dialect = dialect
         self.postgres = self.dialect.name == "postgresql"
         self._driver = driver
-        self._begun = False
+        self._begun = autocommit
+        """True from the first statement on; from the start for a link in autocommit (each
+        statement its own transaction: reads outside any unit of work)."""
         self.broken = False
         """Whether the connection failed under a statement (it is then not reused)."""
 
@@ -182,7 +193,7 @@ class Link:
         that sends nothing takes no lock (on SQLite, ``BEGIN IMMEDIATE`` takes the one write
         lock, which a handler writing through a store of its own must be able to get)."""
         raw = await connection.get_raw_connection()
-        return cls(connection, raw.driver_connection)
+        return cls(connection.dialect, raw.driver_connection)
 
     async def _open(self) -> None:
         self._begun = True
@@ -230,13 +241,21 @@ class Link:
     ) -> list[Any]:
         """The rows ``statement`` returns, as tuples of converted values."""
         compiled = self._compiled(statement)
+        return compiled.rows(await self._fetch_raw(compiled, params))
+
+    async def records(
+        self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        """The rows ``statement`` returns, as named tuples of converted values."""
+        compiled = self._compiled(statement)
+        return compiled.records(await self._fetch_raw(compiled, params))
+
+    async def _fetch_raw(self, compiled: _Compiled, params: Mapping[str, Any] | None) -> Any:
         arguments = compiled.arguments(params or {})
         driver, sql = self._driver, compiled.sql
         if self.postgres:
-            raw = await self._send(sql, lambda: driver.fetch(sql, *arguments))
-        else:
-            raw = await self._send(sql, lambda: driver.execute_fetchall(sql, arguments))
-        return compiled.rows(raw)
+            return await self._send(sql, lambda: driver.fetch(sql, *arguments))
+        return await self._send(sql, lambda: driver.execute_fetchall(sql, arguments))
 
     async def execute(
         self, statement: Prepared | Executable, params: Mapping[str, Any] | None = None

@@ -137,7 +137,11 @@ class CheckoutPricer:
         self._freight, self._addresses = freight, addresses
         self._levels: CustomerLevels = levels or NoLevels()
 
-    async def price(self, request: CheckoutRequest, now: dt.datetime) -> Priced:
+    async def price(
+        self, request: CheckoutRequest, now: dt.datetime, *, every_coupon: bool = True
+    ) -> Priced:
+        """The checkout of ``request`` at ``now``; ``every_coupon`` False for a submission,
+        which needs no verdict on the coupons it does not use."""
         if len(request.card_ids) > MAX_CARDS:
             raise InvalidOrder(f"at most {MAX_CARDS} gift cards pay one order")
         quote = await self._quotes.quote(
@@ -147,6 +151,7 @@ class CheckoutPricer:
             points=request.points,
             channel=request.channel,
             now=now,
+            every_coupon=every_coupon,
         )
         currency = quote.currency
         gifts = [(g.sku_id, g.quantity, g.price) for g in quote.gifts]

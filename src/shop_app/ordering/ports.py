@@ -148,8 +148,10 @@ class CartPricing(Protocol):
         points: int,
         channel: str,
         now: dt.datetime,
+        every_coupon: bool = True,
     ) -> Quote:
-        """Pricing's quote of the items for the customer (its codes for bad input)."""
+        """Pricing's quote of the items for the customer (its codes for bad input);
+        ``every_coupon`` False: no verdict on the coupons not chosen (a submission's)."""
         ...
 
 

@@ -89,7 +89,7 @@ class PriceFirst(Middleware):
         command: SubmitOrder = call.message
         priced: Priced | DomainError
         try:
-            priced = await self._pricer().price(command, self._clock.now())
+            priced = await self._pricer().price(command, self._clock.now(), every_coupon=False)
         except DomainError as refused:
             priced = refused
         token = _PRICED.set((command, priced))
@@ -155,7 +155,7 @@ class Submission:
     async def _priced(self, command: SubmitOrder, now: dt.datetime) -> Priced:
         held = _PRICED.get(None)
         if held is None or held[0] is not command:
-            return await self._pricer.price(command, now)
+            return await self._pricer.price(command, now, every_coupon=False)
         found = held[1]
         if isinstance(found, DomainError):
             raise found

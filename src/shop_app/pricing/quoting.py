@@ -101,10 +101,13 @@ class PricingCatalog(Protocol):
 class WalletSource(Protocol):
     """A customer's coupons as pricing reads them (from the coupons context's store)."""
 
-    async def coupons_of(self, user_id: str, now: dt.datetime) -> Sequence[WalletCoupon]:
+    async def coupons_of(
+        self, user_id: str, now: dt.datetime, only: frozenset[uuid.UUID] | None = None
+    ) -> Sequence[WalletCoupon]:
         """Every coupon of ``user_id``'s wallet that a quote speaks of: the available ones, and
         the locked and expired ones as not available (``available=False``); not the used and
-        voided ones. None for a user id that names no wallet."""
+        voided ones. None for a user id that names no wallet. With ``only``, just those of its
+        coupons (the ones a customer chose)."""
         ...
 
 
@@ -145,13 +148,16 @@ class QuoteItem:
 class QuoteRequest:
     """A cart and the customer's choices: per (line, level) the promotion it takes (None for
     none, PRO-5), per threshold-gift promotion the gifts picked, the coupons to use (None: the
-    recommended set, CPN-7), and the points to pay with (PTS-4)."""
+    recommended set, CPN-7), and the points to pay with (PTS-4). ``every_coupon`` False: when
+    coupons are chosen, only they are read from the wallet and the quote gives no verdict on
+    the others (a submission prices what was chosen and shows nothing)."""
 
     items: tuple[QuoteItem, ...]
     promotion_picks: Mapping[tuple[str, Level], uuid.UUID | None] = attrs.field(factory=dict)
     gift_picks: Mapping[uuid.UUID, Picks] = attrs.field(factory=dict)
     coupons: frozenset[uuid.UUID] | None = None
     points: int = 0
+    every_coupon: bool = True
 
 
 @attrs.frozen
@@ -221,7 +227,8 @@ class QuoteService:
         cart = await self._cart(request.items, now)
         promotions = await self._live.candidates([line.item for line in cart], now, channel)
         customer = await self._customers.facts_of(user_id)
-        coupons = await self._wallet.coupons_of(user_id, now) if user_id is not None else ()
+        only = None if request.every_coupon else request.coupons
+        coupons = await self._wallet.coupons_of(user_id, now, only) if user_id is not None else ()
         points = await self._points.offer_of(user_id, now) if user_id is not None else None
         choices = Choices(
             promotions=dict(request.promotion_picks),

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.loyalty.members import window_growth_of
 from shop_adapters.sql.loyalty.tables import members
 from shop_adapters.sql.reads import SqlReads
@@ -16,12 +17,13 @@ from shop_app.loyalty.queries import MemberView
 from shop_app.shared.paging import Page, PageRequest
 
 M = members.c
+_LEVEL = Prepared(select(M.level).where(M.user_id == bindparam("user_id", type_=M.user_id.type)))
 
 
 class SqlMemberLevels(SqlReads):
     async def level_of(self, user_id: uuid.UUID) -> int:
         """The member's level (0 for a user who is not a member yet)."""
-        row = await self._first(select(members.c.level).where(members.c.user_id == user_id))
+        row = await self._first(_LEVEL, {"user_id": user_id})
         return int(row[0]) if row else 0
 
     async def growth_of(self, user_id: uuid.UUID, since: dt.datetime) -> tuple[int, int, int]:

@@ -142,6 +142,7 @@ _WALLET: Final = (
     )
     .order_by(_C.valid_until, _C.id)
 )
+_CHOSEN: Final = _WALLET.where(_C.id.in_(bindparam("ids", expanding=True)))
 
 
 def _user(user_id: str) -> uuid.UUID | None:
@@ -155,13 +156,19 @@ class SqlWalletSource:
     def __init__(self, engine: AsyncEngine) -> None:
         self._reader = reader(engine)
 
-    async def coupons_of(self, user_id: str, now: dt.datetime) -> list[WalletCoupon]:
+    async def coupons_of(
+        self, user_id: str, now: dt.datetime, only: frozenset[uuid.UUID] | None = None
+    ) -> list[WalletCoupon]:
         user = _user(user_id)
         if user is None:  # coupons belong to users named by a UUID: no one else has any
             return []
         values: dict[str, Any] = {"user_id": user, "since": now - EXPIRED_SHOWN}
+        statement = _WALLET
+        if only is not None:
+            statement = _CHOSEN
+            values["ids"] = sorted(only)
         async with self._reader.connect() as conn:
-            rows = (await conn.execute(_WALLET, values)).all()
+            rows = (await conn.execute(statement, values)).all()
         return [
             wallet_coupon(
                 coupon_id=row.id,
