@@ -32,7 +32,7 @@ from shop_adapters.sql.loyalty.tables import (
     points_orders,
 )
 from shop_adapters.sql.mapper import member_of
-from shop_adapters.sql.uow import SqlRepository
+from shop_adapters.sql.uow import SqlRepository, SqlUnitOfWork
 from shop_domain.loyalty.account import PointsAccount
 from shop_domain.loyalty.checkins import CheckInCalendar
 from shop_domain.loyalty.errors import AccountNotFound
@@ -88,21 +88,47 @@ _ORDERS_BY_ID = Prepared(
 
 
 class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
+    """An account this transaction has locked is not read again: its row cannot have changed
+    under the lock (a payment captures held points, then earns, on one account). Nor are its
+    open lots, once every one of them is attached."""
+
     table = ACCOUNTS
     not_found = staticmethod(AccountNotFound)
 
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        super().__init__(uow)
+        self._locked: dict[uuid.UUID, PointsAccount] = {}
+        self._all_open: set[uuid.UUID] = set()
+
     async def for_user(self, user_id: uuid.UUID, *, locked: bool = True) -> PointsAccount | None:
+        if locked and user_id in self._locked:
+            return await self._written(self._locked[user_id])
         statement = _BY_USER_LOCKED if locked else _BY_USER
         found = await self._load(statement, {"user_id": user_id}, locked=locked)
-        return found[0] if found else None
+        if not found:
+            return None
+        if locked:
+            self._locked[user_id] = found[0]
+        return found[0]
 
     async def opened(
         self, user_id: uuid.UUID, now: dt.datetime, new_id: uuid.UUID
     ) -> PointsAccount:
         """The user's account, locked; opened (with ``new_id``) when there is none yet. Two
         first grants at once open one account: the second waits for the first's row."""
+        held = self._locked.get(user_id)
+        if held is not None:
+            return await self._written(held)
         empty = PointsAccount.open(id=new_id, user_id=user_id, now=now)
-        return await self._opened_once(_BY_USER_LOCKED, {"user_id": user_id}, empty)
+        account = await self._opened_once(_BY_USER_LOCKED, {"user_id": user_id}, empty)
+        self._locked[user_id] = account
+        return account
+
+    async def _written(self, account: PointsAccount) -> PointsAccount:
+        """``account`` with its changes so far written: what loading it again would do, without
+        the read (what is attached next is settled as loaded, and must not hide them)."""
+        await self._tracker.flush(self.table)
+        return account
 
     async def lot_with_ref(self, account: PointsAccount, source: Source, ref: str) -> Lot | None:
         for lot in account.lots.values():
@@ -134,7 +160,11 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         link = self._link
         if orders:
             wanted = [o for o in set(orders) if o not in account.orders]
-            rows = await link.fetch(_ORDERS_BY_ID, {"account_id": account.id, "ids": wanted})
+            rows = (
+                await link.fetch(_ORDERS_BY_ID, {"account_id": account.id, "ids": wanted})
+                if wanted
+                else []
+            )
             for row in rows:
                 order = ORDERS.load(row)
                 account.orders[order.order_id] = order
@@ -163,6 +193,8 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         self._tracker.settle(account)
 
     async def _open_lots(self, account: PointsAccount, now: dt.datetime, points: int) -> None:
+        if account.id in self._all_open:
+            return  # every open lot is attached already (a lot made since is attached too)
         page = FIRST_PAGE
         params: dict[str, Any] = {"account_id": account.id, "limit": page}
         statement = _FIRST_OPEN
@@ -174,6 +206,8 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
                 if not lot.is_due(now):
                     covered += lot.remaining
             if len(rows) < page:
+                if account.user_id in self._locked:
+                    self._all_open.add(account.id)
                 return
             lot = LOTS.load(rows[-1])
             if covered >= points and not lot.is_due(now):
