@@ -1,10 +1,13 @@
 """The SQL attempt limiter (the ``rate_limits`` table); the rules are in
 :mod:`shop_app.shared.ratelimit`.
 
-A failure is one transaction: an ``INSERT … ON CONFLICT DO UPDATE`` that opens a window or adds
-one to the count atomically (PostgreSQL locks the row, so concurrent failures all count; SQLite
-serialises writers), then, if the count reached the policy's maximum and no lock-out is set
-yet, an update that sets it — still under the row's lock, so exactly one failure trips it.
+Every statement is prepared once and sent straight to the driver in autocommit
+(:func:`~shop_adapters.sql.reads.autocommit_link`), one round trip each. A failure is an
+``INSERT … ON CONFLICT DO UPDATE`` that opens a window or adds one to the count atomically
+(PostgreSQL locks the row for the statement, so concurrent failures all count; SQLite
+serialises writers); then, if the count reached the policy's maximum and no lock-out is set
+yet, an ``UPDATE`` that sets it only where the row is still in that window, below a lock-out,
+at or over the maximum — so exactly one failure trips it, whichever statements interleave.
 """
 
 from __future__ import annotations
@@ -12,25 +15,75 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, case, delete, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.kernel_tables import rate_limits
 from shop_adapters.sql.metadata import UtcDateTime
+from shop_adapters.sql.reads import autocommit_link, read_records
 from shop_app.shared.ratelimit import AttemptLimiter, AttemptPolicy, check_key
+
+_t = rate_limits.c
+_KEY = and_(
+    _t.scope == bindparam("scope", type_=_t.scope.type),
+    _t.subject == bindparam("subject", type_=_t.subject.type),
+)
+_NOW = bindparam("now", type_=UtcDateTime)
+_BLOCKED = Prepared(select(_t.locked_until).where(_KEY, _t.locked_until > _NOW))
+
+
+def _count(dialect: str) -> Any:
+    """One more failure: a new window (none yet, the window is over, or the lock-out ended)
+    or one more in it; the count and the lock-out after it."""
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    window_edge = bindparam("window_edge", type_=UtcDateTime)
+    fresh = or_(
+        and_(_t.locked_until.is_not(None), _t.locked_until <= _NOW),
+        and_(_t.locked_until.is_(None), _t.window_start <= window_edge),
+    )
+    return (
+        insert(rate_limits)
+        .values(
+            scope=bindparam("scope"),
+            subject=bindparam("subject"),
+            failures=1,
+            window_start=_NOW,
+            locked_until=None,
+        )
+        .on_conflict_do_update(
+            index_elements=[_t.scope, _t.subject],
+            set_={
+                "failures": case((fresh, 1), else_=_t.failures + 1),
+                "window_start": case((fresh, _NOW), else_=_t.window_start),
+                "locked_until": case((fresh, literal(None, UtcDateTime)), else_=_t.locked_until),
+            },
+        )
+        .returning(_t.failures, _t.window_start, _t.locked_until)
+    )
+
+
+_COUNT = Prepared(_count)
+_TRIP = Prepared(
+    update(rate_limits)
+    .where(
+        _KEY,
+        _t.locked_until.is_(None),
+        _t.window_start == bindparam("window_start", type_=UtcDateTime),
+        _t.failures >= bindparam("most", type_=_t.failures.type),
+    )
+    .values(locked_until=bindparam("until", type_=UtcDateTime))
+)
 
 
 class SqlAttemptLimiter(AttemptLimiter):
-    """Failure counts in the database, each write a transaction of its own."""
+    """Failure counts in the database, each statement a transaction of its own."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._reader = reader(engine)
-        self._insert: Any = (
-            postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        )
 
     @staticmethod
     def _key(scope: str, subject: str) -> Any:
@@ -38,53 +91,28 @@ class SqlAttemptLimiter(AttemptLimiter):
 
     async def blocked_until(self, scope: str, subject: str, now: dt.datetime) -> dt.datetime | None:
         check_key(scope, subject)
-        async with self._reader.connect() as conn:
-            until: dt.datetime | None = (
-                await conn.execute(
-                    select(rate_limits.c.locked_until).where(
-                        self._key(scope, subject), rate_limits.c.locked_until > now
-                    )
-                )
-            ).scalar_one_or_none()
-        return until
+        found = await read_records(
+            self._reader, _BLOCKED, {"scope": scope, "subject": subject, "now": now}
+        )
+        return found[0].locked_until if found else None
 
     async def record_failure(
         self, scope: str, subject: str, now: dt.datetime, policy: AttemptPolicy
     ) -> dt.datetime | None:
         check_key(scope, subject)
-        t = rate_limits
-        at_now = literal(now, UtcDateTime)
-        # a new window: no lock-out and the window is over, or the lock-out has ended
-        fresh = or_(
-            and_(t.c.locked_until.is_not(None), t.c.locked_until <= now),
-            and_(t.c.locked_until.is_(None), t.c.window_start <= now - policy.window),
-        )
-        statement = (
-            self._insert(t)
-            .values(scope=scope, subject=subject, failures=1, window_start=now, locked_until=None)
-            .on_conflict_do_update(
-                index_elements=[t.c.scope, t.c.subject],
-                set_={
-                    "failures": case((fresh, 1), else_=t.c.failures + 1),
-                    "window_start": case((fresh, at_now), else_=t.c.window_start),
-                    "locked_until": case(
-                        (fresh, literal(None, UtcDateTime)), else_=t.c.locked_until
-                    ),
-                },
+        key = {"scope": scope, "subject": subject}
+        async with autocommit_link(self._engine) as link:
+            [(failures, window_start, locked_until)] = await link.fetch(
+                _COUNT, {**key, "now": now, "window_edge": now - policy.window}
             )
-            .returning(t.c.failures, t.c.locked_until)
-        )
-        async with self._engine.begin() as conn:
-            failures, locked_until = (await conn.execute(statement)).one()
             if locked_until is not None or failures < policy.max_failures:
                 return None
             until = now + policy.lockout
-            tripped = await conn.execute(
-                update(t)
-                .where(self._key(scope, subject), t.c.locked_until.is_(None))
-                .values(locked_until=until)
+            tripped = await link.execute(
+                _TRIP,
+                {**key, "window_start": window_start, "most": policy.max_failures, "until": until},
             )
-            return until if tripped.rowcount == 1 else None
+        return until if tripped == 1 else None
 
     async def reset(self, scope: str, subject: str) -> None:
         check_key(scope, subject)

@@ -9,7 +9,8 @@ call go through SQLAlchemy on a read-only connection (:func:`reader`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select
@@ -33,10 +34,19 @@ async def read_records(
     joined = joined_link(engine)
     if joined is not None:
         return await joined.records(statement, params)
+    async with autocommit_link(engine) as link:
+        return await link.records(statement, params)
+
+
+@contextlib.asynccontextmanager
+async def autocommit_link(engine: AsyncEngine) -> AsyncIterator[Link]:
+    """A :class:`Link` on a pooled connection in autocommit: each statement is a transaction
+    of its own, sent straight to the driver. For reads, and for writes that are whole in one
+    statement (an upsert). A connection that broke under it is not pooled again."""
     pooled = await engine.raw_connection()
     link = Link(engine.dialect, pooled.driver_connection, autocommit=True)
     try:
-        return await link.records(statement, params)
+        yield link
     finally:
         await greenlet_spawn(pooled.invalidate if link.broken else pooled.close)
 
