@@ -20,10 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.sql.driver import Prepared
-from shop_adapters.sql.engine import reader
 from shop_adapters.sql.kernel_tables import rate_limits
 from shop_adapters.sql.metadata import UtcDateTime
-from shop_adapters.sql.reads import autocommit_link, read_records
+from shop_adapters.sql.reads import autocommit_link
 from shop_app.shared.ratelimit import AttemptLimiter, AttemptPolicy, check_key
 
 _t = rate_limits.c
@@ -83,7 +82,6 @@ class SqlAttemptLimiter(AttemptLimiter):
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._reader = reader(engine)
 
     @staticmethod
     def _key(scope: str, subject: str) -> Any:
@@ -91,10 +89,11 @@ class SqlAttemptLimiter(AttemptLimiter):
 
     async def blocked_until(self, scope: str, subject: str, now: dt.datetime) -> dt.datetime | None:
         check_key(scope, subject)
-        found = await read_records(
-            self._reader, _BLOCKED, {"scope": scope, "subject": subject, "now": now}
-        )
-        return found[0].locked_until if found else None
+        # never in a unit of work's transaction: on SQLite, joining it would take the write
+        # lock for a handler that checks a limit before a store of its own writes
+        async with autocommit_link(self._engine) as link:
+            found = await link.fetch(_BLOCKED, {"scope": scope, "subject": subject, "now": now})
+        return found[0][0] if found else None
 
     async def record_failure(
         self, scope: str, subject: str, now: dt.datetime, policy: AttemptPolicy

@@ -176,12 +176,15 @@ class Tracker:
         has looked at them)."""
         if self._new:
             await self._insert_new()
+        inserts: dict[str, tuple[TableMap, list[Any]]] = {}
         for state_id, state in list(self._states.items()):
             if state_id in self._removed or (only is not None and state.table is not only):
                 continue
             if keep and state.obj.id in keep:
                 continue
-            await self._write_changes(state)
+            await self._write_changes(state, inserts)
+        for of, rows in inserts.values():  # new children of every aggregate, one batch a table
+            await self.link.execute_many(of.insert, rows)
         if self._removed:
             await self._delete_removed()
 
@@ -214,7 +217,11 @@ class Tracker:
             for obj in objs:
                 self._states[id(obj)] = self._snapshot(table, obj)
 
-    async def _write_changes(self, state: _State) -> None:
+    async def _write_changes(
+        self, state: _State, inserts: dict[str, tuple[TableMap, list[Any]]]
+    ) -> None:
+        """Write ``state``'s changes; its new children's rows are added to ``inserts`` (by
+        table), which the caller writes after every aggregate's updates."""
         table, obj, link = state.table, state.obj, self.link
         row = table.dump(obj)
         changed = () if row == state.row else _changed(row, state.row)
@@ -239,7 +246,7 @@ class Tracker:
                 raise ConcurrencyConflict(STALE_MESSAGE)
         for child, then, now in children:
             if now != then:
-                await self._write_children(child.of, then, now)
+                await self._write_children(child.of, then, now, inserts)
         if replaced_changed:
             for rows, (delete, insert) in zip(replaced, table.replace_statements, strict=True):
                 await link.execute(delete, {"key": obj.id})
@@ -256,7 +263,11 @@ class Tracker:
         return {of.key_of(row): row for row in rows}
 
     async def _write_children(
-        self, of: TableMap, then: dict[Any, Row], now: dict[Any, Row]
+        self,
+        of: TableMap,
+        then: dict[Any, Row],
+        now: dict[Any, Row],
+        inserts: dict[str, tuple[TableMap, list[Any]]],
     ) -> None:
         link = self.link
         for key, row in then.items():
@@ -269,7 +280,9 @@ class Tracker:
                 params = {of.column_names[i]: row[i] for i in changed}
                 params.update(of.key_params(old))
                 await link.execute(of.update(changed), params)
-        await link.execute_many(of.insert, [of.params(r) for k, r in now.items() if k not in then])
+        added = [of.params(r) for k, r in now.items() if k not in then]
+        if added:
+            inserts.setdefault(of.name, (of, []))[1].extend(added)
 
     async def _delete_removed(self) -> None:
         removed, self._removed = self._removed, {}
