@@ -9,9 +9,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from shop_adapters.shared.system import FixedClock
+from shop_adapters.sql.driver import recording
 from shop_adapters.sql.fulfillment.freight_tables import freight_templates
 from shop_app.fulfillment.freight import (
     CreateFreightTemplate,
@@ -141,18 +142,10 @@ async def test_the_quote_reads_templates_and_rules_once_for_all_shops(shop: Memo
         ShopShipment(SHOP, (line(1, 3000, mine, 2), line(2, 1000))),
         ShopShipment(OTHER_SHOP, (line(3, 9000, theirs), line(4, 100, mine))),
     ]
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    sync_engine = shop.engine.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", count)
-    try:
+    with recording() as statements:
         fees = await shop.runtime.get(FreightQuotes).fees(shipments, PUDONG)
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", count)
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+    tables = [s.split("FROM", 1)[1].split()[0] for s in statements]
+    assert tables == ["freight_templates", "shop_freight_rules"]  # nothing else, no BEGIN
     # my shop: 8 + 2 for the template's second piece, plus the shop's 10 (40 < 69)
     assert fees[SHOP].fee == Money(2000, "CNY")
     # the other shop: its template 15; my template is not its own — the line pays its rule,

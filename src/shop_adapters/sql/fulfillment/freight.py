@@ -1,7 +1,8 @@
 """Freight in SQL: the repositories of item templates and shop rules, and the reads — what
 operators see and :class:`~shop_app.fulfillment.freight.FreightQuotes`, which reads the
-templates of every line of every shop in one query and the shops' rules in a second, then
-quotes each shop in the domain."""
+templates of every line of every shop in one prepared statement and the shops' rules in a
+second (straight to the driver, :func:`~shop_adapters.sql.reads.read_records`), then quotes
+each shop in the domain."""
 
 from __future__ import annotations
 
@@ -58,13 +59,12 @@ class SqlFreightReads(SqlReads):
             if line.freight_template_id is not None
         }
         shops = {shipment.shop_id for shipment in shipments}
-        async with self._engine.connect() as conn:
-            templates: dict[uuid.UUID, FreightTemplate] = {}
-            if named:
-                rows = await conn.execute(TEMPLATES.select_all.where(T.id.in_(sorted(named))))
-                templates = {t.id: t for t in map(TEMPLATES.load, rows.all())}
-            rows = await conn.execute(RULES.select_all.where(R.id.in_(sorted(shops))))
-            rules = {r.id: r for r in map(RULES.load, rows.all())}
+        templates: dict[uuid.UUID, FreightTemplate] = {}
+        if named:
+            found = await self._records(TEMPLATES.by_ids, {"ids": sorted(named)})
+            templates = {t.id: t for t in map(TEMPLATES.load, found)}
+        found = await self._records(RULES.by_ids, {"ids": sorted(shops)})
+        rules = {r.id: r for r in map(RULES.load, found)}
         return {
             shipment.shop_id: quote_freight(
                 shipment.lines,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.loyalty.tables import points_accounts, points_entries, points_lots
 from shop_adapters.sql.reads import SqlReads
 from shop_app.loyalty.queries import EXPIRING_WITHIN, EntryView, PointsSummary
@@ -24,6 +25,17 @@ _ENTRY_COLUMNS = (
     E.seq, E.kind, E.at, E.points, E.balance_after, E.pending, E.pending_after, E.held,
     E.held_after, E.lot_id, E.order_id, E.reason, E.actor,
 )  # fmt: skip
+_NOW = bindparam("now", type_=L.spend_until.type)
+_DUE = (
+    select(func.coalesce(func.sum(L.remaining), 0))
+    .where(L.account_id == A.id, L.remaining > 0, L.spend_until <= _NOW)
+    .scalar_subquery()
+)
+_AVAILABLE = Prepared(
+    select((A.balance - _DUE).label("available")).where(
+        A.user_id == bindparam("user_id", type_=A.user_id.type)
+    )
+)
 
 
 class SqlPointsQueries(SqlReads):
@@ -74,16 +86,8 @@ class SqlPointsQueries(SqlReads):
         return Page(items, total, paging.page, paging.page_size)
 
     async def available(self, user_id: uuid.UUID, now: dt.datetime) -> int:
-        due = (
-            select(func.coalesce(func.sum(L.remaining), 0))
-            .where(L.account_id == A.id, L.remaining > 0, L.spend_until <= now)
-            .scalar_subquery()
-        )
-        async with self._engine.connect() as conn:
-            found = (
-                await conn.execute(select(A.balance - due).where(A.user_id == user_id))
-            ).scalar_one_or_none()
-        return max(0, int(found or 0))
+        row = await self._first(_AVAILABLE, {"user_id": user_id, "now": now})
+        return max(0, int(row[0] or 0)) if row else 0
 
     async def due_lots(self, now: dt.datetime) -> int:
         async with self._engine.connect() as conn:

@@ -23,6 +23,12 @@ BOOKS = TableMap(
 
 B, A = address_books.c, addresses.c
 _BY_USER = Prepared(BOOKS.select_all.where(B.user_id == bindparam("user_id")).with_for_update())
+_OF_USER = (
+    select(*ADDRESSES.columns)
+    .join(address_books, B.id == A.book_id)
+    .where(B.user_id == bindparam("user_id", type_=B.user_id.type))
+)
+_ONE = Prepared(_OF_USER.where(A.id == bindparam("address_id", type_=A.id.type)))
 
 
 class SqlAddressBookRepository(SqlRepository[AddressBook]):
@@ -41,24 +47,14 @@ def _address(row: object) -> Address:
 class SqlAddressQueries(SqlReads):
     """:class:`~shop_app.ordering.cart_ports.AddressQueries` in SQL."""
 
-    _OF_USER = (
-        select(*ADDRESSES.columns)
-        .join(address_books, B.id == A.book_id)
-        .where(B.user_id == bindparam("user_id"))
-    )
-
     async def addresses_of(self, user_id: uuid.UUID) -> list[Address]:
-        query = self._OF_USER.order_by(A.is_default.desc(), A.created_at.desc(), A.id)
+        query = _OF_USER.order_by(A.is_default.desc(), A.created_at.desc(), A.id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query, {"user_id": user_id})).all()
         return [_address(row) for row in rows]
 
     async def address_of(self, user_id: uuid.UUID, address_id: uuid.UUID) -> Address | None:
-        query = self._OF_USER.where(A.id == bindparam("address_id"))
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(query, {"user_id": user_id, "address_id": address_id})
-            ).first()
+        row = await self._first(_ONE, {"user_id": user_id, "address_id": address_id})
         return None if row is None else _address(row)
 
 

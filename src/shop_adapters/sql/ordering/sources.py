@@ -11,39 +11,50 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.sql.catalog.tables import products, skus
+from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.fulfillment.tables import stock_items, warehouses
 from shop_adapters.sql.mapper import member_of
+from shop_adapters.sql.reads import read_records
 from shop_app.ordering.ports import SkuFacts
 from shop_domain.fulfillment.warehouse import regions_serve
 from shop_domain.ordering.lines import GoodsKind
 
 _s, _p, _i, _w = skus.c, products.c, stock_items.c, warehouses.c
+_FACTS = Prepared(
+    lambda dialect: (
+        select(
+            _s.id,
+            _s.product_id,
+            _s.shop_id,
+            _p.name,
+            _p.kind,
+            _s.sales_attributes,
+            _s.weight_g,
+            _s.freight_template_id,
+        )
+        .join(products, _p.id == _s.product_id)
+        .where(member_of(_s.id, "ids", dialect))
+    )
+)
+_LEVELS = Prepared(
+    lambda dialect: (
+        select(_i.sku_id, _i.on_hand, _i.reserved, _w.id, _w.code, _w.regions, _w.active)
+        .join(warehouses, _w.id == _i.warehouse_id)
+        .where(member_of(_i.sku_id, "ids", dialect), _w.active)
+        .order_by(_i.sku_id, _w.code)
+    )
+)
 
 
 class SqlOrderCatalog:
     def __init__(self, engine: AsyncEngine) -> None:
         self._reader = reader(engine)
-        self._facts = (
-            select(
-                _s.id,
-                _s.product_id,
-                _s.shop_id,
-                _p.name,
-                _p.kind,
-                _s.sales_attributes,
-                _s.weight_g,
-                _s.freight_template_id,
-            )
-            .join(products, _p.id == _s.product_id)
-            .where(member_of(_s.id, "ids", engine.dialect.name))
-        )
 
     async def facts_of(self, sku_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, SkuFacts]:
         if not sku_ids:
             return {}
-        async with self._reader.connect() as conn:
-            rows = (await conn.execute(self._facts, {"ids": sorted(set(sku_ids))})).all()
+        rows = await read_records(self._reader, _FACTS, {"ids": sorted(set(sku_ids))})
         return {
             row.id: SkuFacts(
                 sku_id=row.id,
@@ -70,18 +81,11 @@ class SqlStockSource:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._reader = reader(engine)
-        self._levels = (
-            select(_i.sku_id, _i.on_hand, _i.reserved, _w.id, _w.code, _w.regions, _w.active)
-            .join(warehouses, _w.id == _i.warehouse_id)
-            .where(member_of(_i.sku_id, "ids", engine.dialect.name), _w.active)
-            .order_by(_i.sku_id, _w.code)
-        )
 
     async def warehouses_for(
         self, needs: Mapping[uuid.UUID, int], region: str | None
     ) -> Mapping[uuid.UUID, uuid.UUID]:
-        async with self._reader.connect() as conn:
-            rows = (await conn.execute(self._levels, {"ids": sorted(needs)})).all()
+        rows = await read_records(self._reader, _LEVELS, {"ids": sorted(needs)})
         best: dict[uuid.UUID, tuple[int, str, uuid.UUID]] = {}
         for row in rows:
             available = int(row.on_hand) - int(row.reserved)

@@ -2,7 +2,8 @@
 (:class:`shop_app.pricing.quoting.PricingCatalog`), from the catalog's tables.
 
 Adapters may read another context's tables; this one reads ``skus``, ``products`` and
-``categories`` outside any unit of work (a read-only transaction, one statement). A SKU's price
+``categories`` outside any unit of work (one prepared statement, straight to the driver:
+:func:`~shop_adapters.sql.reads.read_records`). A SKU's price
 is its **sale price** — what it sells at before any promotion; the catalog's list price (the
 struck-through reference price) plays no part in pricing. It can be bought when its product is
 listed at the moment asked (due schedules applied, :func:`listed_at`) and the SKU is enabled.
@@ -20,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.sql.catalog.statements import listed_at
 from shop_adapters.sql.catalog.tables import categories, products, skus
+from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.mapper import member_of
+from shop_adapters.sql.reads import read_records
 from shop_app.pricing.quoting import CatalogLine
 from shop_domain.pricing.lines import ItemFacts
 from shop_domain.shared.money import Money
@@ -48,6 +51,12 @@ def _lines() -> Select[Any]:
     )
 
 
+_BY_SKUS = Prepared(lambda dialect: _lines().where(member_of(_s.id, "ids", dialect)))
+_OF_PRODUCT = Prepared(
+    _lines().where(_s.product_id == bindparam("product_id", type_=_s.product_id.type))
+)
+
+
 def _line(row: Any) -> CatalogLine:
     item = ItemFacts(
         sku_id=row.id,
@@ -62,27 +71,22 @@ def _line(row: Any) -> CatalogLine:
 class SqlPricingCatalog:
     def __init__(self, engine: AsyncEngine) -> None:
         self._reader = reader(engine)
-        dialect = engine.dialect.name
-        self._by_skus = _lines().where(member_of(_s.id, "ids", dialect))
-        self._of_product = _lines().where(_s.product_id == bindparam("product_id"))
 
-    async def _fetch(self, statement: Any, values: dict[str, Any]) -> list[CatalogLine]:
-        async with self._reader.connect() as conn:
-            rows = (await conn.execute(statement, values)).all()
-        return [_line(row) for row in rows]
+    async def _fetch(self, statement: Prepared, values: dict[str, Any]) -> list[CatalogLine]:
+        return [_line(row) for row in await read_records(self._reader, statement, values)]
 
     async def lines_of(
         self, sku_ids: Sequence[uuid.UUID], now: dt.datetime
     ) -> Mapping[uuid.UUID, CatalogLine]:
         if not sku_ids:
             return {}
-        found = await self._fetch(self._by_skus, {"ids": sorted(set(sku_ids)), "now": now})
+        found = await self._fetch(_BY_SKUS, {"ids": sorted(set(sku_ids)), "now": now})
         return {line.item.sku_id: line for line in found}
 
     async def lines_of_product(
         self, product_id: uuid.UUID, now: dt.datetime
     ) -> Sequence[CatalogLine]:
-        return await self._fetch(self._of_product, {"product_id": product_id, "now": now})
+        return await self._fetch(_OF_PRODUCT, {"product_id": product_id, "now": now})
 
 
 __all__ = ["SqlPricingCatalog"]

@@ -17,15 +17,20 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.pricing.live_tables import pricing_customer_facts as facts_table
+from shop_adapters.sql.reads import read_records
 from shop_app.pricing.customers import InvalidCustomerFacts
 from shop_domain.pricing.terms import CustomerFacts
 
 USER_ID_MAX: Final = 200
-_READ: Final = select(
-    facts_table.c.new_user, facts_table.c.member_level, facts_table.c.groups
-).where(facts_table.c.user_id == bindparam("user_id"))
+_F = facts_table.c
+_READ: Final = Prepared(
+    select(_F.new_user, _F.member_level, _F.groups).where(
+        _F.user_id == bindparam("user_id", type_=_F.user_id.type)
+    )
+)
 
 
 def _checked(user_id: str, facts: CustomerFacts) -> None:
@@ -46,11 +51,10 @@ class SqlCustomerFacts:
     async def facts_of(self, user_id: str | None) -> CustomerFacts:
         if user_id is None:
             return CustomerFacts()
-        async with self._reader.connect() as conn:
-            row = (await conn.execute(_READ, {"user_id": user_id})).one_or_none()
-        if row is None:
+        found = await read_records(self._reader, _READ, {"user_id": user_id})
+        if not found:
             return CustomerFacts()
-        new_user, level, groups = row
+        new_user, level, groups = found[0]
         return CustomerFacts(
             new_user=bool(new_user), member_level=int(level), groups=frozenset(groups)
         )

@@ -24,11 +24,14 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.sql.coupons.tables import coupon_templates, coupons
+from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
+from shop_adapters.sql.mapper import member_of
+from shop_adapters.sql.reads import read_records
 from shop_domain.coupons.coupon import CouponState
 from shop_domain.coupons.terms import Benefit, CouponKind, CouponScope, CouponTerms, ScopeKind
 from shop_domain.coupons.terms import Channel as CouponChannel
@@ -129,7 +132,7 @@ def wallet_coupon(
 
 _T, _C = coupon_templates.c, coupons.c
 _SINCE = bindparam("since", type_=_C.valid_until.type)
-_WALLET: Final = (
+_WALLET_ROWS: Final[Select[Any]] = (
     select(_C.id, _T.name, _T.terms, _C.state, _C.valid_from, _C.valid_until)
     .select_from(coupons.join(coupon_templates, _T.id == _C.template_id))
     .where(
@@ -142,7 +145,8 @@ _WALLET: Final = (
     )
     .order_by(_C.valid_until, _C.id)
 )
-_CHOSEN: Final = _WALLET.where(_C.id.in_(bindparam("ids", expanding=True)))
+_WALLET: Final = Prepared(_WALLET_ROWS)
+_CHOSEN: Final = Prepared(lambda dialect: _WALLET_ROWS.where(member_of(_C.id, "ids", dialect)))
 
 
 def _user(user_id: str) -> uuid.UUID | None:
@@ -167,8 +171,7 @@ class SqlWalletSource:
         if only is not None:
             statement = _CHOSEN
             values["ids"] = sorted(only)
-        async with self._reader.connect() as conn:
-            rows = (await conn.execute(statement, values)).all()
+        rows = await read_records(self._reader, statement, values)
         return [
             wallet_coupon(
                 coupon_id=row.id,
