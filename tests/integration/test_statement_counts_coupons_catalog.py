@@ -93,7 +93,8 @@ class CouponCounts(StatementCounts):
             f"SELECT coupons{self.locked}",  # the coupons asked for, at once
             "SELECT coupon_templates",  # every template at once
             "INSERT coupon_stats ON CONFLICT",  # every template's totals in one executemany
-            *["UPDATE coupons"] * count,  # versioned: one each
+            # versioned: one each, or all at once for the rows held locked
+            *["UPDATE coupons"] * (1 if self.batched else count),
             "INSERT outbox",
         ]
 

@@ -18,6 +18,12 @@ the row it made when it was loaded or last written — its *snapshot*. Writing b
 A locked read (``refresh=True``) may return a row that someone else committed after this
 transaction first read it (the lock waited for them): the object already in the identity map is
 then refreshed from the row, its recorded events kept.
+
+On PostgreSQL, an object whose row this transaction holds locked (read by a ``FOR UPDATE``
+statement, or inserted by it) cannot have been changed by anyone else since: its ``UPDATE``
+needs no count checked, and is sent with the others of the same columns in
+one ``executemany`` at the end of the flush — an order's five stock rows in one round trip.
+Children's updates likewise, and every aggregate's new children, one batch per table.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from shop_domain.shared.errors import ConcurrencyConflict
 
 
 class _State:
-    __slots__ = ("children", "obj", "replaced", "row", "table")
+    __slots__ = ("children", "locked", "obj", "replaced", "row", "table")
 
     def __init__(
         self,
@@ -49,6 +55,23 @@ class _State:
         self.row = row
         self.children = children
         self.replaced = replaced
+        self.locked = False
+        """Whether this transaction holds the row locked since it was last read."""
+
+
+class _Batch:
+    """Statements sent at the end of a flush: one ``executemany`` per statement, in the order
+    each was first added."""
+
+    def __init__(self) -> None:
+        self._groups: dict[int, tuple[Prepared, list[Mapping[str, Any]]]] = {}
+
+    def add(self, statement: Prepared, params: Mapping[str, Any]) -> None:
+        self._groups.setdefault(id(statement), (statement, []))[1].append(params)
+
+    async def send(self, link: Link) -> None:
+        for statement, rows in self._groups.values():
+            await link.execute_many(statement, rows)
 
 
 def _replaced_rows(table: TableMap, obj: Any) -> list[frozenset[tuple[Any, ...]]]:
@@ -84,10 +107,26 @@ class Tracker:
         refresh: bool = False,
     ) -> list[Any]:
         """The objects of the rows ``statement`` selects (``table.select_all`` columns)."""
-        return await self.adopt(table, await self.rows(statement, params), refresh=refresh)
+        rows = await self.rows(statement, params)
+        return await self.adopt(table, rows, refresh=refresh, locks=self._locks(statement))
+
+    def _locks(self, statement: Prepared | Executable) -> bool:
+        """Whether the rows ``statement`` reads stay locked until the end of the transaction
+        (on PostgreSQL; SQLite's one writer needs no batch: a statement there is a call, not a
+        round trip, and every update keeps its count checked)."""
+        return (
+            self.link.postgres
+            and isinstance(statement, Prepared)
+            and " FOR UPDATE" in statement.compiled(self.link.dialect).sql
+        )
 
     async def adopt(
-        self, table: TableMap, rows: Sequence[Sequence[Any]], *, refresh: bool = False
+        self,
+        table: TableMap,
+        rows: Sequence[Sequence[Any]],
+        *,
+        refresh: bool = False,
+        locks: bool = False,
     ) -> list[Any]:
         found: list[Any] = []
         fresh: list[Any] = []
@@ -108,7 +147,8 @@ class Tracker:
         if fresh:
             await self._load_children(table, fresh)
             for obj in fresh:
-                self._states[id(obj)] = self._snapshot(table, obj)
+                state = self._states[id(obj)] = self._snapshot(table, obj)
+                state.locked = locks
         return found
 
     async def _load_children(self, table: TableMap, parents: list[Any]) -> None:
@@ -139,7 +179,21 @@ class Tracker:
         written."""
         state = self._states.get(id(obj))
         if state is not None:
-            self._states[id(obj)] = self._snapshot(state.table, obj)
+            settled = self._states[id(obj)] = self._snapshot(state.table, obj)
+            settled.locked = state.locked
+
+    def attached(self, obj: Any, attr: str, items: Collection[Any]) -> None:
+        """Take ``items``, just read and attached to ``obj``'s children ``attr``, as loaded:
+        only what changes in them later is written (``obj``'s own changes so far stay
+        unwritten, unlike :meth:`settle`)."""
+        state = self._states.get(id(obj))
+        if state is None or not items:
+            return
+        [child] = [c for c in state.table.children if c.attr == attr]
+        rows = state.children[attr]
+        for item in items:
+            row = child.of.dump(item, obj)
+            rows[child.of.key_of(row)] = child.of.snapshot(row)
 
     def get(self, table: TableMap, id_: Any) -> Any | None:
         """The object of ``id_`` if this transaction holds it already."""
@@ -176,15 +230,15 @@ class Tracker:
         has looked at them)."""
         if self._new:
             await self._insert_new()
-        inserts: dict[str, tuple[TableMap, list[Any]]] = {}
+        updates, inserts = _Batch(), _Batch()
         for state_id, state in list(self._states.items()):
             if state_id in self._removed or (only is not None and state.table is not only):
                 continue
             if keep and state.obj.id in keep:
                 continue
-            await self._write_changes(state, inserts)
-        for of, rows in inserts.values():  # new children of every aggregate, one batch a table
-            await self.link.execute_many(of.insert, rows)
+            await self._write_changes(state, updates, inserts)
+        await updates.send(self.link)
+        await inserts.send(self.link)
         if self._removed:
             await self._delete_removed()
 
@@ -214,14 +268,13 @@ class Tracker:
             for item, (_, insert) in zip(table.replaced, table.replace_statements, strict=True):
                 side = [dict(row) for obj in objs for row in item.rows(obj)]
                 await self.link.execute_many(insert, side)
-            for obj in objs:
-                self._states[id(obj)] = self._snapshot(table, obj)
+            for obj in objs:  # a row this transaction made: no one else sees it before commit
+                state = self._states[id(obj)] = self._snapshot(table, obj)
+                state.locked = self.link.postgres
 
-    async def _write_changes(
-        self, state: _State, inserts: dict[str, tuple[TableMap, list[Any]]]
-    ) -> None:
-        """Write ``state``'s changes; its new children's rows are added to ``inserts`` (by
-        table), which the caller writes after every aggregate's updates."""
+    async def _write_changes(self, state: _State, updates: _Batch, inserts: _Batch) -> None:
+        """Write ``state``'s changes: the updates of a locked row and of children, and new
+        children, into the batches the caller sends after every aggregate's."""
         table, obj, link = state.table, state.obj, self.link
         row = table.dump(obj)
         changed = () if row == state.row else _changed(row, state.row)
@@ -242,11 +295,13 @@ class Tracker:
         if changed:
             params = {table.column_names[i]: row[i] for i in changed}
             params.update(table.key_params(state.row))
-            if await link.execute(table.update(changed), params) != 1:
+            if state.locked:
+                updates.add(table.update(changed), params)
+            elif await link.execute(table.update(changed), params) != 1:
                 raise ConcurrencyConflict(STALE_MESSAGE)
         for child, then, now in children:
             if now != then:
-                await self._write_children(child.of, then, now, inserts)
+                await self._write_children(child.of, then, now, updates, inserts)
         if replaced_changed:
             for rows, (delete, insert) in zip(replaced, table.replace_statements, strict=True):
                 await link.execute(delete, {"key": obj.id})
@@ -267,7 +322,8 @@ class Tracker:
         of: TableMap,
         then: dict[Any, Row],
         now: dict[Any, Row],
-        inserts: dict[str, tuple[TableMap, list[Any]]],
+        updates: _Batch,
+        inserts: _Batch,
     ) -> None:
         link = self.link
         for key, row in then.items():
@@ -279,10 +335,10 @@ class Tracker:
                 changed = _changed(row, old)
                 params = {of.column_names[i]: row[i] for i in changed}
                 params.update(of.key_params(old))
-                await link.execute(of.update(changed), params)
-        added = [of.params(r) for k, r in now.items() if k not in then]
-        if added:
-            inserts.setdefault(of.name, (of, []))[1].extend(added)
+                updates.add(of.update(changed), params)
+        for key, row in now.items():
+            if key not in then:
+                inserts.add(of.insert, of.params(row))
 
     async def _delete_removed(self) -> None:
         removed, self._removed = self._removed, {}

@@ -102,7 +102,7 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
 
     async def for_user(self, user_id: uuid.UUID, *, locked: bool = True) -> PointsAccount | None:
         if locked and user_id in self._locked:
-            return await self._written(self._locked[user_id])
+            return self._locked[user_id]
         statement = _BY_USER_LOCKED if locked else _BY_USER
         found = await self._load(statement, {"user_id": user_id}, locked=locked)
         if not found:
@@ -118,16 +118,10 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         first grants at once open one account: the second waits for the first's row."""
         held = self._locked.get(user_id)
         if held is not None:
-            return await self._written(held)
+            return held
         empty = PointsAccount.open(id=new_id, user_id=user_id, now=now)
         account = await self._opened_once(_BY_USER_LOCKED, {"user_id": user_id}, empty)
         self._locked[user_id] = account
-        return account
-
-    async def _written(self, account: PointsAccount) -> PointsAccount:
-        """``account`` with its changes so far written: what loading it again would do, without
-        the read (what is attached next is settled as loaded, and must not hide them)."""
-        await self._tracker.flush(self.table)
         return account
 
     async def lot_with_ref(self, account: PointsAccount, source: Source, ref: str) -> Lot | None:
@@ -140,9 +134,9 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         )
         if not rows:
             return None
-        lot = self._attach(account, rows[0])
-        self._tracker.settle(account)
-        found: Lot = lot
+        attached: list[Lot] = []
+        found: Lot = self._attach(account, rows[0], attached)
+        self._tracker.attached(account, "lots", attached)
         return found
 
     async def load_for(
@@ -165,9 +159,10 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
                 if wanted
                 else []
             )
-            for row in rows:
-                order = ORDERS.load(row)
+            loaded = [ORDERS.load(row) for row in rows]
+            for order in loaded:
                 account.orders[order.order_id] = order
+            self._tracker.attached(account, "orders", loaded)
         named = {
             part.lot_id
             for order_id in orders
@@ -185,14 +180,17 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         if cover_earned:
             earned = sum(account.orders[o].earned for o in orders if o in account.orders)
             points = max(points, earned)
-        await self._open_lots(account, now, points)
+        attached: list[Lot] = []
+        await self._open_lots(account, now, points, attached)
         missing = [lot_id for lot_id in named if lot_id not in account.lots]
         if missing:
             for row in await link.fetch(_LOTS_BY_ID, {"account_id": account.id, "ids": missing}):
-                self._attach(account, row)
-        self._tracker.settle(account)
+                self._attach(account, row, attached)
+        self._tracker.attached(account, "lots", attached)
 
-    async def _open_lots(self, account: PointsAccount, now: dt.datetime, points: int) -> None:
+    async def _open_lots(
+        self, account: PointsAccount, now: dt.datetime, points: int, attached: list[Lot]
+    ) -> None:
         if account.id in self._all_open:
             return  # every open lot is attached already (a lot made since is attached too)
         page = FIRST_PAGE
@@ -202,7 +200,7 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         while True:
             rows = await self._link.fetch(statement, params)
             for row in rows:
-                lot = self._attach(account, row)
+                lot = self._attach(account, row, attached)
                 if not lot.is_due(now):
                     covered += lot.remaining
             if len(rows) < page:
@@ -222,12 +220,15 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
             )
 
     @staticmethod
-    def _attach(account: PointsAccount, row: Any) -> Any:
+    def _attach(account: PointsAccount, row: Any, attached: list[Lot]) -> Any:
+        """The lot of ``row``, attached to ``account`` (and to ``attached``) unless it holds
+        it already."""
         lot = LOTS.load(row)
         held = account.lots.get(lot.id)
         if held is not None:
             return held
         account.lots[lot.id] = lot
+        attached.append(lot)
         return lot
 
 
