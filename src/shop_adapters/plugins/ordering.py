@@ -10,13 +10,11 @@ other contexts through their commands, run as steps of its own transaction
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.payments.notify_url import NotifySettings
 from shop_adapters.payments.settings import PaymentGatewaySettings
@@ -33,14 +31,13 @@ from shop_adapters.plugins.ordering_tender import QueriedGiftCards
 from shop_adapters.sql.ordering.queries import SqlOrderQueries
 from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
 from shop_adapters.sql.ordering.sources import SqlOrderCatalog, SqlStockSource
-from shop_adapters.sql.reads import one_connection
 from shop_app.fulfillment.freight import FreightQuotes
 from shop_app.giftcards.ports import VerifiedPhones
 from shop_app.giftcards.queries import GiftCardQueries
 from shop_app.loyalty.queries import MemberReads
 from shop_app.ordering.cart_ports import AddressQueries
 from shop_app.ordering.carts import RemoveCartLines
-from shop_app.ordering.checkout import AddressBook, CheckoutPricer, CheckoutRequest, Priced
+from shop_app.ordering.checkout import AddressBook, CheckoutPricer
 from shop_app.ordering.gateway import PaymentGateway
 from shop_app.ordering.orders import OrderHandlers
 from shop_app.ordering.paying import PaymentService
@@ -53,20 +50,6 @@ from shop_app.pricing.quoting import QuoteService
 from shop_app.shared.messagebus import CommandHandler, MessageBus
 from shop_app.shared.middleware import Middleware
 from shop_app.shared.ratelimit import AttemptLimiter
-
-
-class OneConnectionPricer(CheckoutPricer):
-    """The checkout's pricing with its reads on one pooled connection (:func:`one_connection`)."""
-
-    def __init__(self, engine: AsyncEngine, **sources: Any) -> None:
-        super().__init__(**sources)
-        self._engine = engine
-
-    async def price(
-        self, request: CheckoutRequest, now: dt.datetime, *, every_coupon: bool = True
-    ) -> Priced:
-        async with one_connection(self._engine):
-            return await super().price(request, now, every_coupon=every_coupon)
 
 
 class RandomOrderIds:
@@ -91,8 +74,7 @@ def _wire(wiring: Wiring) -> None:
     wire_statistics(wiring)
 
     def pricer() -> CheckoutPricer:
-        return OneConnectionPricer(
-            wiring.engine,
+        return CheckoutPricer(
             quotes=QuotedCarts(wiring.resolve(QuoteService)),
             catalog=wiring.resolve(OrderCatalog),
             stock=wiring.resolve(StockSource),

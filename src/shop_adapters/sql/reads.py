@@ -9,9 +9,7 @@ call go through SQLAlchemy on a read-only connection (:func:`reader`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import contextvars
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -36,56 +34,8 @@ async def read_records(
     joined = joined_link(engine)
     if joined is not None:
         return await joined.records(statement, params)
-    shared = _SHARED.get()
-    if shared is not None and shared.pool is engine.sync_engine.pool:
-        return await shared.records(statement, params)
     async with autocommit_link(engine) as link:
         return await link.records(statement, params)
-
-
-class _SharedReads:
-    """One pooled connection that a task's reads share (:func:`one_connection`): taken at the
-    first read, one read at a time."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self.pool = engine.sync_engine.pool
-        self._held: contextlib.AbstractAsyncContextManager[Link] | None = None
-        self._link: Link | None = None
-        self._turn = asyncio.Lock()
-
-    async def records(self, statement: Prepared, params: Mapping[str, Any] | None) -> list[Any]:
-        async with self._turn:
-            if self._link is None:
-                held = autocommit_link(self.engine)
-                self._link = await held.__aenter__()
-                self._held = held
-            return await self._link.records(statement, params)
-
-    async def close(self) -> None:
-        if self._held is not None:
-            held, self._held, self._link = self._held, None, None
-            await held.__aexit__(None, None, None)
-
-
-_SHARED: contextvars.ContextVar[_SharedReads | None] = contextvars.ContextVar(
-    "shop_shared_reads", default=None
-)
-
-
-@contextlib.asynccontextmanager
-async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Inside, the reads of :func:`read_records` on ``engine``'s database made outside a unit
-    of work share one pooled connection, taken at the first and given back at the end: a
-    checkout's dozen reads cost one checkout from the pool, not twelve. Each read is still a
-    statement of its own (autocommit)."""
-    shared = _SharedReads(engine)
-    token = _SHARED.set(shared)
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
-        await shared.close()
 
 
 @contextlib.asynccontextmanager
