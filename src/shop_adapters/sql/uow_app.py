@@ -15,8 +15,20 @@ from shop_adapters.sql.uow import SqlUnitOfWork
 from shop_app.shared.ports import Clock, IdGenerator, OutboxMessage
 from shop_app.shared.unit_of_work import Projection
 
+_MAKERS: dict[tuple[int, ...], tuple[tuple[ContextPlugin, ...], dict[str, Any]]] = {}
+"""Per list of contexts (by identity: the list is kept, so no id is reused while it is here),
+the repositories they offer — collected once, not per unit of work."""
+
 
 def _every_repository(contexts: Sequence[ContextPlugin]) -> dict[str, Callable[[Any], Any]]:
+    key = tuple(id(context) for context in contexts)
+    found = _MAKERS.get(key)
+    if found is None:
+        found = _MAKERS[key] = (tuple(contexts), _collect(contexts))
+    return found[1]
+
+
+def _collect(contexts: Sequence[ContextPlugin]) -> dict[str, Callable[[Any], Any]]:
     found: dict[str, Callable[[Any], Any]] = {}
     for context in contexts:
         for name, make in context.repositories.items():
