@@ -28,6 +28,7 @@ from shop_app.shared import codec
 from shop_app.shared.messagebus import CommandHandler
 from shop_domain.ordering.errors import (
     NotYourOrder,
+    OrderNotFound,
     OrderStateConflict,
     PaymentNotFound,
     RiskLimit,
@@ -119,17 +120,19 @@ class PaymentHandlers:
         }
 
     async def start(self, command: StartPayment, uow: OrderingUnitOfWork) -> PaymentToStart:
-        order = await uow.orders.get_for_update(command.order_id)
+        """Checks only (the order and its payment read, not locked: starting writes nothing)."""
+        order = await uow.payments.payable(command.order_id)
+        if order is None:
+            raise OrderNotFound.of(command.order_id)
         if order.user_id != command.user_id:
-            raise NotYourOrder("this order is not yours", details={"order_id": str(order.id)})
+            raise NotYourOrder("this order is not yours", details={"order_id": str(order.order_id)})
         now = uow.clock.now()
-        if order.state is not OrderState.PENDING_PAYMENT or order.is_overdue(now):
+        if order.state is not OrderState.PENDING_PAYMENT or now >= order.expires_at:
             raise OrderStateConflict(
-                f"order {order.number} is not waiting for payment",
+                f"order {order.order_number} is not waiting for payment",
                 details={"state": order.state.value},
             )
-        payment = await uow.payments.of_order(order.id)
-        amount = payment.external.minor
+        amount = order.external.minor
         if amount > self._policy.max_payment:
             raise RiskLimit(
                 "this payment is over the limit of one payment",
@@ -143,11 +146,11 @@ class PaymentHandlers:
                 details={"limit": self._policy.max_daily},
             )
         return PaymentToStart(
-            order_id=order.id,
-            order_number=order.number,
-            payment_id=payment.id,
-            payment_number=payment.number,
-            amount=payment.external,
+            order_id=order.order_id,
+            order_number=order.order_number,
+            payment_id=order.payment_id,
+            payment_number=order.payment_number,
+            amount=order.external,
             expires_at=order.expires_at,
         )
 

@@ -13,7 +13,7 @@ import attrs
 from shop_app.shared.ports import Clock, IdGenerator
 from shop_domain.fulfillment.freight_quote import FreightLine
 from shop_domain.ordering.lines import GoodsKind
-from shop_domain.ordering.order import ChildOrder, Order
+from shop_domain.ordering.order import ChildOrder, Order, OrderState
 from shop_domain.ordering.payment import Payment
 from shop_domain.pricing.engine import Quote
 from shop_domain.shared.money import Money
@@ -29,8 +29,28 @@ class OrderRepository(Protocol):
     async def find(self, id_: uuid.UUID) -> Order | None: ...
 
 
+@attrs.frozen(kw_only=True)
+class Payable:
+    """An order and its payment as starting to pay reads them: no aggregate and no lock, since
+    starting writes nothing (the gateway payment is created after the commit, and whatever
+    happens to the order meanwhile is settled when the money lands)."""
+
+    order_id: uuid.UUID
+    order_number: str
+    user_id: uuid.UUID
+    state: OrderState
+    expires_at: dt.datetime
+    payment_id: uuid.UUID
+    payment_number: str
+    external: Money
+
+
 class PaymentRepository(Protocol):
     def add(self, payment: Payment) -> None: ...
+
+    async def payable(self, order_id: uuid.UUID) -> Payable | None:
+        """The order ``order_id`` and its payment (None: no such order)."""
+        ...
 
     async def of_order(self, order_id: uuid.UUID) -> Payment:
         """The order's payment, locked (``payment.not_found``)."""

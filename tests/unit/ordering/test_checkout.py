@@ -178,3 +178,29 @@ async def test_a_timeout_cancels_only_an_overdue_order(shop: MemoryShop, goods: 
     shop.clock.advance(minutes=30)
     moved = await shop.runtime.bus.handle(timeout)
     assert moved.changed
+
+
+@pytest.mark.rule("ORD-5")
+@pytest.mark.rule("PAY-1")
+async def test_starting_to_pay_is_refused_for_an_unknown_anothers_or_overdue_order(
+    shop: MemoryShop, goods: Catalog
+) -> None:
+    made = await submitted(shop, goods)
+    urls = {"notify_url": "https://shop.test/n", "return_url": "https://x.test/"}
+    refusals = []
+    for order_id, user_id in ((uuid.uuid4(), USER), (made.order_id, uuid.uuid4())):
+        with pytest.raises(DomainError) as refused:
+            await payments(shop).pay(order_id, user_id, **urls)
+        refusals.append(refused.value.code)
+    shop.clock.advance(minutes=30)  # its time to pay is over, though no sweep has run yet
+    with pytest.raises(DomainError) as late:
+        await payments(shop).pay(made.order_id, USER, **urls)
+    assert [*refusals, late.value.code] == [
+        "order.not_found",
+        "order.not_yours",
+        "order.invalid_state",
+    ]
+    assert gateway(shop).created == []  # no gateway payment for any of them
+    shop.clock.advance(minutes=-1)
+    page = await payments(shop).pay(made.order_id, USER, **urls)
+    assert (page.payment_number, page.amount) == (made.payment_number, made.external)

@@ -11,17 +11,35 @@ from sqlalchemy import bindparam, func, select
 
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.ordering.mapping import ORDERS, PAYMENTS
-from shop_adapters.sql.ordering.tables import payment_refunds, payments
+from shop_adapters.sql.ordering.tables import orders, payment_refunds, payments
 from shop_adapters.sql.uow import SqlRepository
+from shop_app.ordering.ports import Payable
 from shop_domain.ordering.errors import OrderNotFound, PaymentNotFound
-from shop_domain.ordering.order import Order
+from shop_domain.ordering.order import Order, OrderState
 from shop_domain.ordering.payment import Payment, PaymentState, RefundState
+from shop_domain.shared.money import Money
 
 P = payments.c
 _OF_ORDER = Prepared(
     PAYMENTS.select_all.where(P.order_id == bindparam("order_id")).with_for_update()
 )
 _ORDER_OF = Prepared(select(P.order_id).where(P.number == bindparam("number")))
+_O = orders.c
+_PAYABLE = Prepared(
+    select(
+        _O.id,
+        _O.number,
+        _O.user_id,
+        _O.state,
+        _O.expires_at,
+        P.id,
+        P.number,
+        P.external_minor,
+        P.currency,
+    )
+    .select_from(orders.join(payments, P.order_id == _O.id))
+    .where(_O.id == bindparam("order_id"))
+)
 _SINCE = Prepared(
     select(func.coalesce(func.sum(P.external_minor), 0)).where(
         P.user_id == bindparam("user_id"),
@@ -53,6 +71,23 @@ class SqlPaymentRepository(SqlRepository[Payment]):
         if not found:
             raise PaymentNotFound("the order has no payment", details={"order_id": str(order_id)})
         return found[0]
+
+    async def payable(self, order_id: uuid.UUID) -> Payable | None:
+        await self._flush()
+        rows = await self._link.fetch(_PAYABLE, {"order_id": order_id})
+        if not rows:
+            return None
+        order, number, user, state, expires, payment, payment_number, external, currency = rows[0]
+        return Payable(
+            order_id=order,
+            order_number=number,
+            user_id=user,
+            state=OrderState(state),
+            expires_at=expires,
+            payment_id=payment,
+            payment_number=payment_number,
+            external=Money(int(external), currency),
+        )
 
     async def order_of(self, number: str) -> uuid.UUID | None:
         rows = await self._link.fetch(_ORDER_OF, {"number": number})
