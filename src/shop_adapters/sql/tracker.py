@@ -228,11 +228,12 @@ class Tracker:
         changes of the loaded aggregates whose ids are in ``keep`` (a query that excludes them
         need not see them, and must not make their new rows meet a constraint before a rule
         has looked at them)."""
-        if self._new:
-            await self._insert_new()
+        written = await self._insert_new() if self._new else set()
         updates, inserts = _Batch(), _Batch()
         for state_id, state in list(self._states.items()):
             if state_id in self._removed or (only is not None and state.table is not only):
+                continue
+            if state_id in written:  # just inserted as it is
                 continue
             if keep and state.obj.id in keep:
                 continue
@@ -242,7 +243,9 @@ class Tracker:
         if self._removed:
             await self._delete_removed()
 
-    async def _insert_new(self) -> None:
+    async def _insert_new(self) -> set[int]:
+        """Insert the added objects, one ``executemany`` per table (children and side rows
+        likewise); the rows inserted are their snapshots. The ids of the objects written."""
         new, self._new = self._new, []
         groups: dict[str, tuple[TableMap, list[Any]]] = {}
         for table, obj in new:
@@ -251,6 +254,7 @@ class Tracker:
                 self._identity.pop((table.name, obj.id), None)
                 continue
             groups.setdefault(table.name, (table, []))[1].append(obj)
+        written: set[int] = set()
         for table, objs in groups.values():
             if table.versioned:
                 for obj in objs:
@@ -258,19 +262,32 @@ class Tracker:
                     self._bumped.add(id(obj))
             rows = [table.dump(obj) for obj in objs]
             await self.link.execute_many(table.insert, [table.params(row) for row in rows])
+            kids = [
+                {
+                    child.attr: [child.of.dump(item, obj) for item in child.items(obj)]
+                    for child in table.children
+                }
+                for obj in objs
+            ]
             for child in table.children:
-                child_rows = [
-                    child.of.params(child.of.dump(item, obj))
-                    for obj in objs
-                    for item in child.items(obj)
-                ]
-                await self.link.execute_many(child.of.insert, child_rows)
+                of = child.of
+                child_rows = [of.params(row) for made in kids for row in made[child.attr]]
+                await self.link.execute_many(of.insert, child_rows)
             for item, (_, insert) in zip(table.replaced, table.replace_statements, strict=True):
                 side = [dict(row) for obj in objs for row in item.rows(obj)]
                 await self.link.execute_many(insert, side)
-            for obj in objs:  # a row this transaction made: no one else sees it before commit
-                state = self._states[id(obj)] = self._snapshot(table, obj)
-                state.locked = self.link.postgres
+            for obj, row, made in zip(objs, rows, kids, strict=True):
+                children = {
+                    child.attr: {child.of.key_of(r): child.of.snapshot(r) for r in made[child.attr]}
+                    for child in table.children
+                }
+                state = _State(
+                    obj, table, table.snapshot(row), children, _replaced_rows(table, obj)
+                )
+                state.locked = self.link.postgres  # no one else sees it before commit
+                self._states[id(obj)] = state
+                written.add(id(obj))
+        return written
 
     async def _write_changes(self, state: _State, updates: _Batch, inserts: _Batch) -> None:
         """Write ``state``'s changes: the updates of a locked row and of children, and new
