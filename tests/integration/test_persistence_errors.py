@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, update
 from tests.concurrency.conftest import OPERATOR, definition
 
 from shop_adapters.shared.system import FixedClock, UuidV7Generator
 from shop_adapters.sql.coupons.tables import coupon_templates
-from shop_adapters.sql.engine import make_engine
+from shop_adapters.sql.driver import Prepared
+from shop_adapters.sql.engine import make_engine, reader
 from shop_adapters.sql.jobs import SqlJobStore
 from shop_adapters.sql.kernel_tables import audit_log
+from shop_adapters.sql.reads import read_records
 from shop_adapters.sql.uow_app import SqlShopUnitOfWork
 from shop_app.coupons import commands as c
 from shop_app.coupons.handlers import coupon_command_handlers
@@ -131,5 +133,27 @@ async def test_a_refused_postgresql_connection_is_unavailable() -> None:
     try:
         with pytest.raises(StorageUnavailable):
             await SqlJobStore(engine).get(uuid.uuid4())
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.rule("SEC-4")
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_a_read_or_a_unit_of_work_that_cannot_connect_is_storage_unavailable(
+    backend: str, tmp_path: Path
+) -> None:
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/db/shop.db", pool_wait=1)
+        shutil.rmtree(tmp_path / "db")
+        (tmp_path / "db").write_text("a file where the database's folder was")
+    else:  # nothing listens on port 1
+        engine = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/shop", pool_wait=1)
+    one = Prepared(select(literal(1).label("one")))
+    try:
+        with pytest.raises(StorageUnavailable):
+            await read_records(reader(engine), one)
+        with pytest.raises(StorageUnavailable):
+            async with SqlShopUnitOfWork(engine, FixedClock(), UuidV7Generator()) as uow:
+                await uow.link.fetch(one)
     finally:
         await engine.dispose()

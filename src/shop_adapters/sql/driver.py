@@ -27,7 +27,8 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Executable
 
 from shop_adapters.sql.errors import translate
@@ -148,6 +149,16 @@ def _translated(error: Exception) -> Exception:
     return ours if ours is not None else error
 
 
+async def pooled(engine: AsyncEngine) -> PoolProxiedConnection:
+    """A connection from ``engine``'s pool, as the pool holds it (give it back with ``close``,
+    or drop it with ``invalidate``, in a greenlet: ``greenlet_spawn``). A connection that cannot
+    be made fails with our error, as one taken through SQLAlchemy does."""
+    try:
+        return await engine.raw_connection()
+    except Exception as error:
+        raise _translated(error) from error
+
+
 _RECORDERS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "shop_sql_recorder", default=None
 )
@@ -175,7 +186,10 @@ class Link:
     """One transaction on one pooled connection, driven on the driver itself: ``BEGIN``
     (``BEGIN IMMEDIATE`` on SQLite), the statements, ``COMMIT`` or ``ROLLBACK``. SQLAlchemy
     only lends the connection (and takes it back); it never sees this transaction, so nothing
-    in it may run through SQLAlchemy's ``execute``."""
+    in it may run through SQLAlchemy's ``execute``. The transaction begins with the first
+    statement: a unit of work that sends nothing takes no lock (on SQLite, ``BEGIN IMMEDIATE``
+    takes the one write lock, which a handler writing through a store of its own must be able
+    to get)."""
 
     def __init__(self, dialect: Dialect, driver: Any, *, autocommit: bool = False) -> None:
         self.dialect = dialect
@@ -186,14 +200,6 @@ class Link:
         statement its own transaction: reads outside any unit of work)."""
         self.broken = False
         """Whether the connection failed under a statement (it is then not reused)."""
-
-    @classmethod
-    async def begin(cls, connection: AsyncConnection) -> Link:
-        """A transaction on ``connection``, begun with its first statement: a unit of work
-        that sends nothing takes no lock (on SQLite, ``BEGIN IMMEDIATE`` takes the one write
-        lock, which a handler writing through a store of its own must be able to get)."""
-        raw = await connection.get_raw_connection()
-        return cls(connection.dialect, raw.driver_connection)
 
     async def _open(self) -> None:
         self._begun = True
@@ -286,4 +292,4 @@ class Link:
         await self._send(sql, lambda: driver.executemany(sql, arguments))
 
 
-__all__ = ["Link", "Prepared", "inserter", "recording"]
+__all__ = ["Link", "Prepared", "inserter", "pooled", "recording"]

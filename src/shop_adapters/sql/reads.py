@@ -17,7 +17,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
-from shop_adapters.sql.driver import Link, Prepared
+from shop_adapters.sql.driver import Link, Prepared, pooled
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.uow import joined_link
 from shop_app.shared.paging import PageRequest
@@ -43,12 +43,12 @@ async def autocommit_link(engine: AsyncEngine) -> AsyncIterator[Link]:
     """A :class:`Link` on a pooled connection in autocommit: each statement is a transaction
     of its own, sent straight to the driver. For reads, and for writes that are whole in one
     statement (an upsert). A connection that broke under it is not pooled again."""
-    pooled = await engine.raw_connection()
-    link = Link(engine.dialect, pooled.driver_connection, autocommit=True)
+    connection = await pooled(engine)
+    link = Link(engine.dialect, connection.driver_connection, autocommit=True)
     try:
         yield link
     finally:
-        await greenlet_spawn(pooled.invalidate if link.broken else pooled.close)
+        await greenlet_spawn(connection.invalidate if link.broken else connection.close)
 
 
 class SqlReads:

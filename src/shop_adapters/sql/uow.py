@@ -15,11 +15,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
+from sqlalchemy.util import greenlet_spawn
 
 from shop_adapters.sql.audit import SqlAuditLog
-from shop_adapters.sql.driver import Link, Prepared, inserter
+from shop_adapters.sql.driver import Link, Prepared, inserter, pooled
 from shop_adapters.sql.jobs import SqlJobQueue
 from shop_adapters.sql.mapper import TableMap
 from shop_adapters.sql.messaging_tables import idempotency_keys, new_outbox_rows, outbox
@@ -97,7 +98,6 @@ class SqlUnitOfWork(UnitOfWork):
     """A unit of work over one connection. Subclasses build their repositories in
     :meth:`_repositories`, called at the start of every ``async with``."""
 
-    connection: AsyncConnection
     link: Link
     tracker: Tracker
 
@@ -105,18 +105,18 @@ class SqlUnitOfWork(UnitOfWork):
         super().__init__(clock, ids)
         self._engine = engine
 
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
     def _repositories(self) -> None:
         """Create repositories bound to this unit's transaction."""
 
     async def _begin(self) -> None:
-        connection = await self._engine.connect()
-        try:
-            self.link = await Link.begin(connection)
-        except BaseException:
-            await connection.invalidate()
-            await connection.close()
-            raise
-        self.connection = connection
+        # the pool's connection itself, not a SQLAlchemy Connection around it: the unit of work
+        # drives its transaction on the driver (a third of the cost of taking one, measured)
+        self._pooled = await pooled(self._engine)
+        self.link = Link(self._engine.dialect, self._pooled.driver_connection)
         self._joined = _ACTIVE.set(self)
         self.tracker = Tracker(self.link, self.track)
         self.idempotency = SqlIdempotencyStore(self.link)
@@ -140,9 +140,8 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def _close(self) -> None:
         _ACTIVE.reset(self._joined)
-        if self.link.broken:
-            await self.connection.invalidate()  # not back into the pool
-        await self.connection.close()
+        pooled = self._pooled  # a broken one is not put back into the pool
+        await greenlet_spawn(pooled.invalidate if self.link.broken else pooled.close)
 
 
 _OPENING: dict[str, Prepared] = {}

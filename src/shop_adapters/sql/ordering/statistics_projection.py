@@ -122,7 +122,7 @@ class SqlOrderStatistics:
 
     async def apply(self, events: Sequence[DomainEvent]) -> None:
         uow = self._uow
-        zone = statistics_zone(uow.connection.sync_engine)
+        zone = statistics_zone(uow.engine.sync_engine)
         changes = statistics_changes(events, zone, await self._paid_channels(events))
         if changes.empty:
             return
