@@ -34,8 +34,12 @@ async def read_records(
     joined = joined_link(engine)
     if joined is not None:
         return await joined.records(statement, params)
-    async with autocommit_link(engine) as link:
+    connection = await pooled(engine)  # as autocommit_link does, without its generator
+    link = Link(engine.dialect, connection.driver_connection, autocommit=True)
+    try:
         return await link.records(statement, params)
+    finally:
+        await greenlet_spawn(connection.invalidate if link.broken else connection.close)
 
 
 @contextlib.asynccontextmanager

@@ -12,6 +12,7 @@ listed at the moment asked (due schedules applied, :func:`listed_at`) and the SK
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -57,12 +58,18 @@ _OF_PRODUCT = Prepared(
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _category_ids(path: str) -> tuple[uuid.UUID, ...]:
+    """A category path (``/root/…/leaf/``) as its ids, root first — parsed once per path."""
+    return tuple(uuid.UUID(part) for part in path.strip("/").split("/"))
+
+
 def _line(row: Any) -> CatalogLine:
     item = ItemFacts(
         sku_id=row.id,
         spu_id=row.product_id,
         shop_id=row.shop_id,
-        category_ids=tuple(uuid.UUID(part) for part in row.path.strip("/").split("/")),
+        category_ids=_category_ids(row.path),
         brand_id=row.brand_id,
     )
     return CatalogLine(item, Money(int(row.sale_price_minor), row.currency), bool(row.listed))
