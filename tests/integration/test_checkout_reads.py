@@ -26,6 +26,7 @@ from tests.unit.pricing.quote_support import (
     SHOP,
     USER,
     Catalog,
+    backend_settings,
     build_catalog,
     cash_coupon,
     claimed,
@@ -34,11 +35,7 @@ from tests.unit.pricing.quote_support import (
 )
 
 from shop_adapters.bootstrap import build_container, runtime_of
-from shop_adapters.plugins.giftcards import GiftCardSettings
-from shop_adapters.plugins.pricing_live import LiveSettings
 from shop_adapters.runtime import Runtime
-from shop_adapters.settings import Settings
-from shop_adapters.shared.crypto import new_key_spec
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
@@ -101,15 +98,7 @@ class World:
 
 @pytest.fixture
 async def world(backend_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    settings = Settings(
-        database_url=backend_url,
-        sms="memory",
-        sections=[
-            GiftCardSettings(keys=new_key_spec(), export_dir=str(tmp_path)),
-            LiveSettings(max_lag_ms=0),
-        ],
-    )
-    container = build_container(settings, clock=FixedClock(APRIL_2))
+    container = build_container(backend_settings(backend_url, tmp_path), clock=FixedClock(APRIL_2))
     runtime = runtime_of(container)
     try:
         shop = types.SimpleNamespace(uow=container.resolve(UnitOfWorkFactory))
@@ -140,13 +129,10 @@ def prepared(module: Any, name: str) -> Prepared:
     return found
 
 
-async def test_the_driver_gives_the_rows_sqlalchemy_gives(world: World) -> None:
-    bus, goods, engine = world.runtime.bus, world.goods, world.engine
-    coupon = await claimed(bus, threshold_coupon())
-    other = await claimed(bus, cash_coupon(name="other"))
-    home = await bus.handle(new_address())
-    await bus.handle(AdjustPoints(user_id=USER, points=300, reason="welcome", actor="op"))
-    template = await bus.handle(
+async def _parcel_and_rule(bus: Any) -> uuid.UUID:
+    """A per-piece template of SHOP, and OTHER_SHOP's rule that delivers to 310000 only (no
+    default rate); the template's id."""
+    template: uuid.UUID = await bus.handle(
         CreateFreightTemplate(
             shop_id=SHOP,
             name="parcel",
@@ -165,6 +151,16 @@ async def test_the_driver_gives_the_rows_sqlalchemy_gives(world: World) -> None:
             actor="op",
         )
     )
+    return template
+
+
+async def test_the_driver_gives_the_rows_sqlalchemy_gives(world: World) -> None:
+    bus, goods, engine = world.runtime.bus, world.goods, world.engine
+    coupon = await claimed(bus, threshold_coupon())
+    other = await claimed(bus, cash_coupon(name="other"))
+    home = await bus.handle(new_address())
+    await bus.handle(AdjustPoints(user_id=USER, points=300, reason="welcome", actor="op"))
+    template = await _parcel_and_rule(bus)
     skus = sorted([goods.phone_sku, goods.case_sku, goods.tablet_sku, uuid.uuid4()])
     since = APRIL_2 - dt.timedelta(days=30)
 
@@ -288,25 +284,7 @@ async def test_the_read_sides_answer_what_the_rows_say(world: World) -> None:
 async def test_freight_reads_templates_and_a_rule_without_a_default_rate(world: World) -> None:
     runtime = world.runtime
     bus = runtime.bus
-    template: uuid.UUID = await bus.handle(
-        CreateFreightTemplate(
-            shop_id=SHOP,
-            name="parcel",
-            currency="CNY",
-            charging="piece",
-            default={"first": 1, "first_fee": 800, "step": 1, "step_fee": 200},
-            actor="op",
-        )
-    )
-    await bus.handle(
-        SetShopFreightRule(
-            shop_id=OTHER_SHOP,
-            currency="CNY",
-            default=None,
-            regions={"310000": ShopRateTerms(500)},
-            actor="op",
-        )
-    )
+    template = await _parcel_and_rule(bus)
     freight = runtime.get(FreightQuotes)
     assert isinstance(freight, SqlFreightReads)
     rule = await freight.rule(OTHER_SHOP)

@@ -18,6 +18,7 @@ from tests.unit.pricing.quote_support import (
     OTHER_USER,
     USER,
     Catalog,
+    backend_settings,
     build_catalog,
     cash_coupon,
     claimed,
@@ -29,11 +30,7 @@ from tests.unit.pricing.quote_support import (
 )
 
 from shop_adapters.bootstrap import build_container, runtime_of
-from shop_adapters.plugins.giftcards import GiftCardSettings
-from shop_adapters.plugins.pricing_live import LiveSettings
 from shop_adapters.runtime import Runtime
-from shop_adapters.settings import Settings
-from shop_adapters.shared.crypto import new_key_spec
 from shop_adapters.shared.system import FixedClock
 from shop_adapters.sql.pricing.catalog import SqlPricingCatalog
 from shop_adapters.sql.pricing.live_tables import first_row_statement
@@ -52,15 +49,7 @@ from shop_domain.pricing.terms import Channel
 
 @pytest.fixture
 async def world(backend_url: str, tmp_path: Path) -> AsyncIterator[tuple[Runtime, Catalog]]:
-    settings = Settings(
-        database_url=backend_url,
-        sms="memory",
-        sections=[
-            GiftCardSettings(keys=new_key_spec(), export_dir=str(tmp_path)),
-            LiveSettings(max_lag_ms=0),
-        ],
-    )
-    container = build_container(settings, clock=FixedClock(APRIL_2))
+    container = build_container(backend_settings(backend_url, tmp_path), clock=FixedClock(APRIL_2))
     runtime = runtime_of(container)
     engine: AsyncEngine = container.resolve(AsyncEngine)
     async with engine.begin() as conn:  # the feed's row, as migrated (emptied between tests)

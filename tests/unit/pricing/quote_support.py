@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import Any
 
 import attrs
 
+from shop_adapters.plugins.giftcards import GiftCardSettings
 from shop_adapters.plugins.pricing_live import LiveSettings
 from shop_adapters.settings import Settings
+from shop_adapters.shared.crypto import new_key_spec
 from shop_app.catalog import commands as cat
 from shop_app.coupons import commands as cc
 from shop_app.coupons.results import Acquired
@@ -58,6 +61,19 @@ def quote_settings(**fields: Any) -> Settings:
     """``memory://`` settings whose live index checks the feed before every quote."""
     return Settings(
         database_url="memory://", sms="memory", sections=[LiveSettings(max_lag_ms=0)], **fields
+    )
+
+
+def backend_settings(url: str, export_dir: Path) -> Settings:
+    """Settings on the database at ``url`` whose live index checks the feed before every
+    quote (gift cards configured: their plug-in needs keys and a folder)."""
+    return Settings(
+        database_url=url,
+        sms="memory",
+        sections=[
+            GiftCardSettings(keys=new_key_spec(), export_dir=str(export_dir)),
+            LiveSettings(max_lag_ms=0),
+        ],
     )
 
 
