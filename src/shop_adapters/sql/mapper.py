@@ -50,6 +50,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 
 from shop_adapters.sql.driver import Prepared
+from shop_adapters.sql.mapper_code import dump_function, load_function
 from shop_adapters.sql.metadata import Json
 from shop_domain.shared.money import Money
 
@@ -199,6 +200,8 @@ class TableMap:
         self.version_index = index["version"] if versioned else None
         self.mutable = tuple(i for i, column in enumerate(self.columns) if _is_mutable(column))
         self._check_and_index(index, derived_columns, parent_column)
+        self.load = load_function(self)
+        self.dump = dump_function(self)
         self._updates: dict[tuple[int, ...], Prepared] = {}
         self.insert = Prepared(insert(table))
         self.select_all: Select[Any] = select(*self.columns)
@@ -246,40 +249,11 @@ class TableMap:
             )
 
     # --- rows <-> objects -----------------------------------------------------------------
-    def load(self, row: Sequence[Any], into: Any = None) -> Any:
-        """An object holding ``row`` (or ``into``, refreshed from it; its events are kept)."""
-        obj = object.__new__(self.cls) if into is None else into
-        fields = obj.__dict__
-        for name, i in self._plain:
-            fields[name] = row[i]
-        for item, indexes in self._values:
-            parts = [row[i] for i in indexes]
-            if item.optional and all(part is None for part in parts):
-                fields[item.attr] = None
-            else:
-                fields[item.attr] = item.build(*parts)
-        for child in self.children:
-            fields[child.attr] = {} if child.keyed_by is not None else []
-        return obj
-
-    def dump(self, obj: Any, parent: Any = None) -> Row:
-        """The row ``obj`` makes now."""
-        row: list[Any] = [None] * len(self.column_names)
-        fields = obj.__dict__
-        for name, i in self._plain:
-            row[i] = fields[name]
-        for item, indexes in self._values:
-            current = fields[item.attr]
-            if current is not None:
-                for i, part in zip(indexes, item.split(current), strict=True):
-                    row[i] = part
-        if self.derived is not None:
-            index = self.index
-            for name, computed in self.derived(obj, parent).items():
-                row[index[name]] = computed
-        if self.parent_index is not None:
-            row[self.parent_index] = parent.id
-        return tuple(row)
+    # ``load(row, into=None)``: an object holding ``row`` (or ``into``, refreshed from it; its
+    # events are kept). ``dump(obj, parent=None)``: the row ``obj`` makes now. Both written out
+    # per map by :mod:`shop_adapters.sql.mapper_code` (set in ``__init__``).
+    load: Callable[..., Any]
+    dump: Callable[..., Row]
 
     def snapshot(self, row: Row) -> Row:
         """``row`` with its mutable values (JSON lists and dicts) copied, to compare with later."""

@@ -40,7 +40,7 @@ class SqlAddressBookRepository(SqlRepository[AddressBook]):
 
 
 def _address(row: object) -> Address:
-    found: Address = ADDRESSES.load(row)  # type: ignore[arg-type]
+    found: Address = ADDRESSES.load(row)
     return found
 
 
