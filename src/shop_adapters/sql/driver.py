@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections import namedtuple
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -39,17 +40,33 @@ Processor = Callable[[Any], Any] | None
 Row = Sequence[Any]
 
 
+_LOCKS_ITS_ROWS = re.compile(r" FOR UPDATE( OF [\w., ]+)?( NOWAIT| SKIP LOCKED)?$")
+
+
 class _Compiled:
     """One statement for one dialect: its SQL, its parameter names in order and the type
     processors of its parameters and result columns."""
 
-    __slots__ = ("binds", "constants", "keys", "names", "processed", "record", "results", "sql")
+    __slots__ = (
+        "binds",
+        "constants",
+        "keys",
+        "locks_its_rows",
+        "names",
+        "processed",
+        "record",
+        "results",
+        "sql",
+    )
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
         if any(bind.expanding for bind in compiled.binds.values()):
             raise TypeError("a Prepared statement binds no lists (IN): use member_of()")
         self.sql = compiled.string
+        self.locks_its_rows = _LOCKS_ITS_ROWS.search(self.sql) is not None
+        """Whether the rows it selects stay locked until the transaction ends: its own
+        ``FOR UPDATE`` ends it (one in a subquery locks other rows)."""
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
         self.binds: tuple[Processor, ...] = tuple(
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)

@@ -28,7 +28,6 @@ Children's updates likewise, and every aggregate's new children, one batch per t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
@@ -38,9 +37,6 @@ from shop_adapters.sql.driver import Link, Prepared
 from shop_adapters.sql.errors import STALE_MESSAGE
 from shop_adapters.sql.mapper import Row, TableMap
 from shop_domain.shared.errors import ConcurrencyConflict
-
-_LOCKS_ITS_ROWS = re.compile(r" FOR UPDATE( OF [\w., ]+)?( NOWAIT| SKIP LOCKED)?$")
-"""The end of a statement whose own rows stay locked (not a subquery's)."""
 
 
 class _State:
@@ -121,7 +117,7 @@ class Tracker:
         return (
             self.link.postgres
             and isinstance(statement, Prepared)
-            and _LOCKS_ITS_ROWS.search(statement.compiled(self.link.dialect).sql) is not None
+            and statement.compiled(self.link.dialect).locks_its_rows
         )
 
     async def adopt(
