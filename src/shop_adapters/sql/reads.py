@@ -15,9 +15,8 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import greenlet_spawn
 
-from shop_adapters.sql.driver import Link, Prepared, pooled
+from shop_adapters.sql.driver import Link, Prepared
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.uow import joined_link
 from shop_app.shared.paging import PageRequest
@@ -34,12 +33,11 @@ async def read_records(
     joined = joined_link(engine)
     if joined is not None:
         return await joined.records(statement, params)
-    connection = await pooled(engine)  # as autocommit_link does, without its generator
-    link = Link(engine.dialect, connection.driver_connection, autocommit=True)
+    link = await Link.taken(engine, autocommit=True)  # no generator around a hot read
     try:
         return await link.records(statement, params)
     finally:
-        await greenlet_spawn(connection.invalidate if link.broken else connection.close)
+        await link.give_back()
 
 
 @contextlib.asynccontextmanager
@@ -47,12 +45,11 @@ async def autocommit_link(engine: AsyncEngine) -> AsyncIterator[Link]:
     """A :class:`Link` on a pooled connection in autocommit: each statement is a transaction
     of its own, sent straight to the driver. For reads, and for writes that are whole in one
     statement (an upsert). A connection that broke under it is not pooled again."""
-    connection = await pooled(engine)
-    link = Link(engine.dialect, connection.driver_connection, autocommit=True)
+    link = await Link.taken(engine, autocommit=True)
     try:
         yield link
     finally:
-        await greenlet_spawn(connection.invalidate if link.broken else connection.close)
+        await link.give_back()
 
 
 class SqlReads:

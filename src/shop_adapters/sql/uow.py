@@ -17,10 +17,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
-from sqlalchemy.util import greenlet_spawn
 
 from shop_adapters.sql.audit import SqlAuditLog
-from shop_adapters.sql.driver import Link, Prepared, inserter, pooled
+from shop_adapters.sql.driver import Link, Prepared, inserter
 from shop_adapters.sql.jobs import SqlJobQueue
 from shop_adapters.sql.mapper import TableMap
 from shop_adapters.sql.messaging_tables import idempotency_keys, new_outbox_rows, outbox
@@ -113,10 +112,7 @@ class SqlUnitOfWork(UnitOfWork):
         """Create repositories bound to this unit's transaction."""
 
     async def _begin(self) -> None:
-        # the pool's connection itself, not a SQLAlchemy Connection around it: the unit of work
-        # drives its transaction on the driver (a third of the cost of taking one, measured)
-        self._pooled = await pooled(self._engine)
-        self.link = Link(self._engine.dialect, self._pooled.driver_connection)
+        self.link = await Link.taken(self._engine)  # the unit of work drives its transaction
         self._joined = _ACTIVE.set(self)
         self.tracker = Tracker(self.link, self.track)
         self.idempotency = SqlIdempotencyStore(self.link)
@@ -140,8 +136,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def _close(self) -> None:
         _ACTIVE.reset(self._joined)
-        pooled = self._pooled  # a broken one is not put back into the pool
-        await greenlet_spawn(pooled.invalidate if self.link.broken else pooled.close)
+        await self.link.give_back()
 
 
 _OPENING: dict[str, Prepared] = {}
