@@ -34,7 +34,7 @@ from shop_domain.ordering.errors import (
     RiskLimit,
 )
 from shop_domain.ordering.lines import GoodsKind
-from shop_domain.ordering.order import Order, OrderState
+from shop_domain.ordering.order import Order, OrderState, overdue
 from shop_domain.ordering.payment import Confirmation, PaymentState
 from shop_domain.shared.money import Money
 
@@ -127,7 +127,9 @@ class PaymentHandlers:
         if order.user_id != command.user_id:
             raise NotYourOrder("this order is not yours", details={"order_id": str(order.order_id)})
         now = uow.clock.now()
-        if order.state is not OrderState.PENDING_PAYMENT or now >= order.expires_at:
+        if order.state is not OrderState.PENDING_PAYMENT or overdue(
+            order.state, order.expires_at, now
+        ):
             raise OrderStateConflict(
                 f"order {order.order_number} is not waiting for payment",
                 details={"state": order.state.value},

@@ -54,6 +54,12 @@ class CancelReason(enum.StrEnum):
     SYSTEM = "system"
 
 
+def overdue(state: OrderState, expires_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether an order in ``state`` whose time to pay ends at ``expires_at`` is past it at
+    ``now`` (ORD-5): still waiting for payment, and the time is up."""
+    return state is OrderState.PENDING_PAYMENT and now >= expires_at
+
+
 @attrs.define(slots=False, eq=False, kw_only=True)
 class ChildOrder(HasAmounts):
     id: uuid.UUID
@@ -225,7 +231,7 @@ class Order(Aggregate, HasAmounts):
         return self.amounts.external
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        return self.state is OrderState.PENDING_PAYMENT and now >= self.expires_at
+        return overdue(self.state, self.expires_at, now)
 
     # --- paying and cancelling ---------------------------------------------------------------
     def pay(self, payment_id: uuid.UUID | None, now: dt.datetime) -> None:
@@ -330,4 +336,4 @@ def _money_fields(amounts: Amounts) -> dict[str, Any]:
     return attrs.asdict(amounts, recurse=False)
 
 
-__all__ = ["CancelReason", "ChildOrder", "Order", "OrderState"]
+__all__ = ["CancelReason", "ChildOrder", "Order", "OrderState", "overdue"]
