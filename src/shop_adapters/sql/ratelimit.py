@@ -65,6 +65,7 @@ def _count(dialect: str) -> Any:
 
 
 _COUNT = Prepared(_count)
+_FORGET = Prepared(delete(rate_limits).where(_KEY))
 _TRIP = Prepared(
     update(rate_limits)
     .where(
@@ -82,10 +83,6 @@ class SqlAttemptLimiter(AttemptLimiter):
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-
-    @staticmethod
-    def _key(scope: str, subject: str) -> Any:
-        return and_(rate_limits.c.scope == scope, rate_limits.c.subject == subject)
 
     async def blocked_until(self, scope: str, subject: str, now: dt.datetime) -> dt.datetime | None:
         check_key(scope, subject)
@@ -115,5 +112,5 @@ class SqlAttemptLimiter(AttemptLimiter):
 
     async def reset(self, scope: str, subject: str) -> None:
         check_key(scope, subject)
-        async with self._engine.begin() as conn:
-            await conn.execute(delete(rate_limits).where(self._key(scope, subject)))
+        async with autocommit_link(self._engine) as link:
+            await link.execute(_FORGET, {"scope": scope, "subject": subject})
