@@ -149,6 +149,7 @@ async def test_a_read_or_a_unit_of_work_that_cannot_connect_is_storage_unavailab
     else:  # nothing listens on port 1
         engine = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/shop", pool_wait=1)
     one = Prepared(select(literal(1).label("one")))
+    before = set(threading.enumerate())
     try:
         with pytest.raises(StorageUnavailable):
             await read_records(reader(engine), one)
@@ -157,3 +158,9 @@ async def test_a_read_or_a_unit_of_work_that_cannot_connect_is_storage_unavailab
                 await uow.link.fetch(one)
     finally:
         await engine.dispose()
+        # aiosqlite stops the worker thread of a connection that failed to open without waiting
+        # for it; let it finish while this test's event loop can still take its answer
+        for _ in range(200):
+            if not any(t.is_alive() for t in set(threading.enumerate()) - before):
+                break
+            await asyncio.sleep(0.01)
