@@ -10,6 +10,8 @@ import os
 
 from sqlalchemy import text
 
+from shop_adapters.plugins.giftcards import GiftCardSettings
+from shop_adapters.shared.crypto import new_key_spec
 from shop_adapters.sql.engine import make_engine
 
 ADMIN_URL = os.environ.get(
@@ -26,3 +28,8 @@ async def admin_sql(statement: str) -> None:
             await conn.execute(text(statement))
     finally:
         await engine.dispose()
+
+
+def run_keys() -> GiftCardSettings:
+    """Gift-card keys for one run, held in memory: a benchmark leaves no key file behind."""
+    return GiftCardSettings(keys=new_key_spec())

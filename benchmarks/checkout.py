@@ -36,7 +36,7 @@ from typing import Any
 
 import asyncpg
 import attrs
-from bench_db import ADMIN_URL, admin_sql
+from bench_db import ADMIN_URL, admin_sql, run_keys
 from checkout_sql import Customer, Shape, same_writes
 from sqlalchemy.engine import make_url
 
@@ -392,7 +392,7 @@ async def main() -> None:
                 database_pool_size=args.pool,
                 database_pool_wait=args.pool_wait,
                 sms="memory",
-                sections=[OrderingSettings(policy=policy)],
+                sections=[OrderingSettings(policy=policy), run_keys()],
             )
         )
         await runtime.start()

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 import attrs
-from bench_db import ADMIN_URL, admin_sql
+from bench_db import ADMIN_URL, admin_sql, run_keys
 from points_spends_sql import same_statements
 from sqlalchemy.engine import make_url
 
@@ -218,7 +218,7 @@ async def main() -> None:
                 database_url=url,
                 database_pool_size=args.pool,
                 sms="memory",
-                sections=[LoyaltySettings()],
+                sections=[LoyaltySettings(), run_keys()],
             )
         )
         await runtime.start()

@@ -38,7 +38,7 @@ import time
 import uuid
 
 import asyncpg
-from bench_db import ADMIN_URL, admin_sql
+from bench_db import ADMIN_URL, admin_sql, run_keys
 from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
@@ -168,7 +168,12 @@ def _peak_kib() -> int:
 
 async def _ours(url: str, step: int) -> float:
     runtime = bootstrap(
-        Settings(database_url=url, database_pool_size=2, sms="memory", sections=[LoyaltySettings()])
+        Settings(
+            database_url=url,
+            database_pool_size=2,
+            sms="memory",
+            sections=[LoyaltySettings(), run_keys()],
+        )
     )
     await runtime.start()
     try:

@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import asyncpg
-from bench_db import ADMIN_URL, admin_sql
+from bench_db import ADMIN_URL, admin_sql, run_keys
 from sqlalchemy.engine import make_url
 
 from shop_adapters.bootstrap import bootstrap
@@ -59,7 +59,7 @@ INSERT_OUTBOX = (
 
 
 async def _seed(url: str, count: int) -> list[Target]:
-    runtime = bootstrap(Settings(database_url=url))
+    runtime = bootstrap(Settings(database_url=url, sections=[run_keys()]))
     try:
         root = await runtime.bus.handle(c.CreateCategory(name="Bench"))
         leaf = await runtime.bus.handle(c.CreateCategory(name="Leaf", parent_id=root))
@@ -178,7 +178,9 @@ async def main() -> None:
     try:
         await asyncio.to_thread(upgrade, url)
         pairs = await _seed(url, args.clients * 4)
-        runtime = bootstrap(Settings(database_url=url, database_pool_size=args.clients))
+        runtime = bootstrap(
+            Settings(database_url=url, database_pool_size=args.clients, sections=[run_keys()])
+        )
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         pool = await asyncpg.create_pool(dsn, min_size=args.clients, max_size=args.clients)
         ours, base = _ours(runtime), _baseline(pool)
