@@ -66,6 +66,30 @@ def test_no_secret_is_a_constant_in_the_code() -> None:
 
 
 @pytest.mark.rule("SEC-1")
+def test_no_secret_file_or_key_is_tracked_by_git() -> None:
+    """A key file a local run made (``var/giftcard.keys``, ``var/jwt.secret``) or a key spec
+    pasted into a file must never be committed: a benchmark's key file once was."""
+    root = SRC.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout: nothing is tracked")
+    tracked = subprocess.run(
+        ["git", "-C", str(root), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [
+        name
+        for name in tracked
+        if "var/" in name or name.endswith((".keys", ".secret", ".pem", ".key"))
+    ] == []
+    pasted = subprocess.run(
+        ["git", "-C", str(root), "grep", "-lE", r"k[0-9a-f]{16}:[A-Za-z0-9_-]{43}="],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert pasted.stdout == ""
+
+
+@pytest.mark.rule("SEC-1")
 async def test_a_token_signed_with_the_old_development_secret_is_refused(
     env: dict[str, str],
 ) -> None:
