@@ -22,6 +22,7 @@ import attrs
 
 from shop_adapters.plugin import ContextPlugin
 from shop_adapters.settings import Settings
+from shop_adapters.shared.heap import freeze_start_heap
 from shop_app.shared.audit import AuditQueries
 from shop_app.shared.jobs import JobRunner, JobStore
 from shop_app.shared.messagebus import MessageBus
@@ -96,12 +97,15 @@ class Runtime:
         against what the database holds (a missing or wrong key refuses the start; a first key
         file is made only for a database with no sealed secret). ``shop serve``, ``relay``,
         ``jobs run``, every command that seals or opens secrets and the HTTP app's start-up
-        call it; embedders call ``await runtime.start()`` after ``bootstrap``. Runs once."""
+        call it; embedders call ``await runtime.start()`` after ``bootstrap``. Runs once.
+        The first start in a process then freezes the start-up heap (``gc_freeze``)."""
         if self._started:
             return
         for starter in self.starters:
             await starter()
         self._started = True
+        if self.settings.gc_freeze:
+            freeze_start_heap()
 
     async def close(self) -> None:
         for close in reversed(self.closers):

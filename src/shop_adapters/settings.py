@@ -126,6 +126,11 @@ class Settings:
     """``file``: development SMS inbox at ``sms_file`` (never the application log, SEC-3)."""
     sms_file: str = "./var/sms-outbox.log"
     migrate_on_start: bool = True
+    gc_freeze: bool = True
+    """``SHOP_GC_FREEZE``: the first start step in a process freezes what the process then holds
+    (``gc.freeze``), so that collections stop walking the start-up heap again and again
+    (decision 0047). ``0``: leave the collector as it is — for a process that later frees, in
+    reference cycles, objects it made before the start."""
     debug: bool = False
     retention: RetentionPolicy = attrs.field(factory=RetentionPolicy)
     """``SHOP_RETENTION_<SETTING>_DAYS`` and ``SHOP_RETENTION_BATCH``: how long the bookkeeping
@@ -210,6 +215,7 @@ class Settings:
             sms=sms,  # type: ignore[arg-type]
             sms_file=env.get("SHOP_SMS_FILE", default["sms_file"]),
             migrate_on_start=env.get("SHOP_MIGRATE_ON_START", "1") not in ("0", "false", "no"),
+            gc_freeze=env.get("SHOP_GC_FREEZE", "1") not in ("0", "false", "no"),
             debug=env.get("SHOP_DEBUG", "0") in ("1", "true", "yes"),
             retention=retention_from_env(env),
             environ=env,
