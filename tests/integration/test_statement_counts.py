@@ -6,8 +6,9 @@ then runs the one measured command through ``runtime.bus`` inside
 (``"SELECT giftcards FOR UPDATE"``, ``"UPDATE giftcards"``, ``"INSERT outbox"`` …, see
 :func:`shape`) with the expected sequence, then the number of statements with the table below
 (which the tests read: it is the pin).
-A statement sent as one ``executemany`` counts once. A command that starts sending one more
-statement — or one fewer — fails here; change the sequence and the table together, on purpose.
+A statement sent as one ``executemany`` counts once, and so do the batches of one flush that go
+in one statement on PostgreSQL (``WITH UPDATE giftcards + INSERT outbox``, decision 0047). A
+command that starts sending one more statement — or one fewer — fails here; change the sequence and the table together, on purpose.
 
 Each suite runs on PostgreSQL (the hot path) and on SQLite; what differs between them is data
 of the two backend classes (how a transaction begins, whether reads lock rows, the advisory
@@ -16,19 +17,19 @@ lock). Gift cards are here; coupons and the catalog in ``test_statement_counts_c
 ============================================  ==========  ======
 command                                       PostgreSQL  SQLite
 ============================================  ==========  ======
-SpendGiftCards, 1 card                        10          9
-SpendGiftCards, 3 cards                       10          11
-SpendGiftCards, 3 cards, the first pays all   10          9
-RestoreGiftCards, whole order of 2 cards      9           10
-RestoreGiftCards, part of an order, 2 cards   9           10
-ClaimBatch, 1 or 50 claims                    8           8
-ClaimBatch, 1 or 50 claims with keys          9           9
-LockCoupons, 1 coupon                         8           8
-LockCoupons, 3 coupons                        8           10
-ChangeSkuPrice                                7           7
+SpendGiftCards, 1 card                        7           9
+SpendGiftCards, 3 cards                       7           11
+SpendGiftCards, 3 cards, the first pays all   7           9
+RestoreGiftCards, whole order of 2 cards      6           10
+RestoreGiftCards, part of an order, 2 cards   6           10
+ClaimBatch, 1 or 50 claims                    5           8
+ClaimBatch, 1 or 50 claims with keys          6           9
+LockCoupons, 1 coupon                         6           8
+LockCoupons, 3 coupons                        6           10
+ChangeSkuPrice                                6           7
 ChangeSkuPrice, to the price it has           4           4
-AdjustStock                                   7           7
-ReserveStock, 1 line                          8           8
+AdjustStock                                   5           7
+ReserveStock, 1 line                          5           8
 ============================================  ==========  ======
 """
 
@@ -70,6 +71,9 @@ def shape(sql: str) -> str:
     (the first table read from), ``SELECT pg_advisory_xact_lock`` (a function, no table)."""
     text = " ".join(sql.split())
     upper = text.upper()
+    if upper.startswith("WITH B0 AS ("):  # a flush's batches in one statement (decision 0047)
+        parts = re.split(r"(?:^WITH|,) b\d+ AS \(", text)[1:]
+        return "WITH " + " + ".join(shape(part) for part in parts)
     target = _TARGET.match(text)
     if target:
         verb = target.group(1).split()[0].upper()
@@ -128,6 +132,13 @@ TABLE = _table(__doc__ or "")
         ),
         ("UPDATE skus SET enabled=$1::BOOLEAN WHERE skus.id = $2::UUID", "UPDATE skus"),
         ("DELETE FROM outbox WHERE outbox.id = ?", "DELETE outbox"),
+        (
+            "WITH b0 AS (UPDATE giftcards AS t_ SET balance_minor = v_.balance_minor FROM "
+            "unnest($1::BIGINT[], $2::UUID[]) AS v_(balance_minor, k_id) WHERE t_.id = v_.k_id), "
+            "b1 AS (INSERT INTO outbox (id, type) SELECT * FROM unnest($3::UUID[], "
+            "$4::VARCHAR(200)[])) SELECT 1",
+            "WITH UPDATE giftcards + INSERT outbox",
+        ),
     ],
 )
 def test_a_statement_is_named_by_its_verb_and_table(sql: str, expected: str) -> None:
@@ -167,6 +178,13 @@ class StatementCounts:
         yield runtime
         await runtime.close()
 
+    def together(self, *shapes: str) -> list[str]:
+        """The batches of one flush: on PostgreSQL one statement (``WITH … + …``), on SQLite
+        one after the other."""
+        if self.batched and len(shapes) > 1:
+            return ["WITH " + " + ".join(shapes)]
+        return list(shapes)
+
     def check(self, sent: Sequence[str], label: str, *body: str) -> None:
         """``sent`` is one transaction of ``body`` and as many statements as the table says."""
         shapes, pinned = [shape(sql) for sql in sent], [self.begin, *body, "COMMIT"]
@@ -188,7 +206,8 @@ class OnPostgres:
     order_lock: ClassVar[tuple[str, ...]] = ("SELECT pg_advisory_xact_lock",)
     backend = "PostgreSQL"
     batched = True
-    """Rows held ``FOR UPDATE`` are updated in one ``executemany`` per statement."""
+    """Rows held ``FOR UPDATE`` are updated in one ``executemany`` per statement, and a flush's
+    batches go in one statement."""
 
     @pytest.fixture
     def url(self, postgres_url: str) -> str:
@@ -253,11 +272,15 @@ class GiftCardCounts(StatementCounts):
             f"SELECT giftcard_usages{self.locked}",
             f"SELECT giftcards{self.locked}",  # every card at once
             "SELECT giftcard_batches",  # once per batch
-            "INSERT giftcard_operations",  # the history, one executemany
-            "INSERT giftcard_usages",  # one executemany
-            # versioned: one each, or all at once for the rows held locked
-            *["UPDATE giftcards"] * (1 if self.batched else cards),
-            "INSERT outbox",
+            # at commit, one executemany each — on PostgreSQL one statement: the usages, the
+            # cards (versioned: one each, or all at once for the rows held locked), the
+            # history (the projection's rows) and the outbox
+            *self.together(
+                "INSERT giftcard_usages",
+                *["UPDATE giftcards"] * (1 if self.batched else cards),
+                "INSERT giftcard_operations",
+                "INSERT outbox",
+            ),
         ]
 
     async def test_spend_with_one_card(self, shop: Runtime) -> None:
@@ -289,10 +312,12 @@ class GiftCardCounts(StatementCounts):
             *self.order_lock,
             f"SELECT giftcard_usages{self.locked}",
             f"SELECT giftcards{self.locked}",
-            "INSERT giftcard_operations",
-            *["UPDATE giftcard_usages"] * (1 if self.batched else 2),
-            *["UPDATE giftcards"] * (1 if self.batched else 2),
-            "INSERT outbox",
+            *self.together(
+                *["UPDATE giftcard_usages"] * (1 if self.batched else 2),
+                *["UPDATE giftcards"] * (1 if self.batched else 2),
+                "INSERT giftcard_operations",
+                "INSERT outbox",
+            ),
         ]
 
     async def restore(self, shop: Runtime, amount: int | None) -> tuple[list[str], Restored]:

@@ -56,10 +56,13 @@ class CouponCounts(StatementCounts):
             f"SELECT coupon_templates{self.locked}",
             *(["SELECT coupons"] if keyed else []),  # earlier claims with these keys
             "SELECT coupons",  # the users' holdings, all at once
-            "INSERT coupon_stats ON CONFLICT",
-            "INSERT coupons",  # one executemany
-            "UPDATE coupon_templates",
-            "INSERT outbox",  # one executemany
+            # one executemany each; on PostgreSQL one statement
+            *self.together(
+                "INSERT coupons",
+                "UPDATE coupon_templates",
+                "INSERT coupon_stats ON CONFLICT",
+                "INSERT outbox",
+            ),
         ]
         for size in (1, 50):
             claims = tuple(
@@ -92,10 +95,13 @@ class CouponCounts(StatementCounts):
             f"SELECT coupons{self.locked}",  # the coupons the order holds already
             f"SELECT coupons{self.locked}",  # the coupons asked for, at once
             "SELECT coupon_templates",  # every template at once
-            "INSERT coupon_stats ON CONFLICT",  # every template's totals in one executemany
-            # versioned: one each, or all at once for the rows held locked
-            *["UPDATE coupons"] * (1 if self.batched else count),
-            "INSERT outbox",
+            # versioned: one each, or all at once for the rows held locked; every template's
+            # totals in one executemany
+            *self.together(
+                *["UPDATE coupons"] * (1 if self.batched else count),
+                "INSERT coupon_stats ON CONFLICT",
+                "INSERT outbox",
+            ),
         ]
 
     @pytest.mark.parametrize(
@@ -169,8 +175,7 @@ class CatalogCounts(StatementCounts):
             "SELECT products",  # optimistic: the versioned UPDATE checks
             "SELECT skus",
             "UPDATE products",  # the version and the totals the change moved
-            "UPDATE skus",  # the changed SKU only
-            "INSERT outbox",
+            *self.together("UPDATE skus", "INSERT outbox"),  # the changed SKU only
         )
         assert f"{changed}=" in sent[3].replace(" ", "")
 
@@ -215,9 +220,8 @@ class StockCounts(StatementCounts):
         return [
             "SELECT warehouses",
             f"SELECT stock_items{self.locked}",
-            "INSERT sku_stock ON CONFLICT",  # the catalog's view, in the same transaction
-            "UPDATE stock_items",
-            "INSERT outbox",
+            # the catalog's view in the same transaction, in the same statement on PostgreSQL
+            *self.together("UPDATE stock_items", "INSERT sku_stock ON CONFLICT", "INSERT outbox"),
         ]
 
     @property
@@ -225,10 +229,12 @@ class StockCounts(StatementCounts):
         return [
             f"SELECT stock_items{self.locked}",
             "SELECT stock_reservations",
-            "INSERT sku_stock ON CONFLICT",  # the catalog's view, in the same transaction
-            "UPDATE stock_items",
-            "INSERT stock_reservations",
-            "INSERT outbox",
+            *self.together(
+                "UPDATE stock_items",
+                "INSERT stock_reservations",
+                "INSERT sku_stock ON CONFLICT",  # the catalog's view, in the same transaction
+                "INSERT outbox",
+            ),
         ]
 
 

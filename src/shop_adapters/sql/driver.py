@@ -30,9 +30,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Insert, Update
 from sqlalchemy.util import greenlet_spawn
 
+from shop_adapters.sql.bulk import Part, columns_of, combined_sql, part_of
 from shop_adapters.sql.errors import translate
 from shop_app.shared.errors import StorageUnavailable
 from shop_domain.shared.errors import DomainError
@@ -54,6 +55,7 @@ class _Compiled:
         "keys",
         "locks_its_rows",
         "names",
+        "part",
         "processed",
         "record",
         "results",
@@ -84,6 +86,19 @@ class _Compiled:
         }
         columns = getattr(statement, "exported_columns", ())
         self.keys = tuple(str(getattr(column, "key", "_")) for column in columns)
+        self.part = (
+            part_of(
+                statement,
+                self.names,
+                self.constants,
+                dialect,
+                self.sql,
+                {name: bind.type for name, bind in compiled.binds.items()},
+            )
+            if dialect.name == "postgresql" and isinstance(statement, Insert | Update)
+            else None
+        )
+        """The statement as a part of a flush's one statement (:mod:`.bulk`), if it can be."""
         self.record: Any = None
         results = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
@@ -319,6 +334,45 @@ class Link:
         arguments = [compiled.arguments(row) for row in rows]
         driver, sql = self._driver, compiled.sql
         await self._send(sql, lambda: driver.executemany(sql, arguments))
+
+    async def execute_batches(
+        self, batches: Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]]
+    ) -> None:
+        """Run each statement once per parameter set, the batches in order — on PostgreSQL, in
+        one round trip: one statement whose parts read their rows from arrays (:mod:`.bulk`),
+        when every batch can be such a part."""
+        batches = [(statement, rows) for statement, rows in batches if rows]
+        combined = self._combined(batches) if self.postgres and len(batches) > 1 else None
+        if combined is not None:
+            sql, arguments = combined
+            driver = self._driver
+            await self._send(sql, lambda: driver.execute(sql, *arguments))
+            return
+        for statement, rows in batches:
+            await self.execute_many(statement, rows)
+
+    def _combined(
+        self, batches: Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]]
+    ) -> tuple[str, list[Any]] | None:
+        """The one statement of ``batches`` and its arrays, or ``None`` if one cannot be a
+        part of it."""
+        parts: list[Part] = []
+        values: list[list[list[Any]]] = []
+        for statement, rows in batches:
+            compiled = statement.compiled(self.dialect)
+            part = compiled.part
+            if part is None:
+                return None
+            arguments = [compiled.arguments(row) for row in rows]
+            if not part.takes(arguments):
+                return None
+            parts.append(part)
+            values.append(arguments)
+        sql = combined_sql(tuple(statement for statement, _ in batches), parts)
+        columns: list[Any] = []
+        for part, arguments in zip(parts, values, strict=True):
+            columns += columns_of(arguments, part.size)
+        return sql, columns
 
 
 __all__ = ["Link", "Prepared", "inserter", "recording"]

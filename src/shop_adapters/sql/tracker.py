@@ -60,8 +60,8 @@ class _State:
 
 
 class _Batch:
-    """Statements sent at the end of a flush: one ``executemany`` per statement, in the order
-    each was first added."""
+    """Statements of a flush sent together: one batch per statement, in the order each was
+    first added — on PostgreSQL all in one round trip (:meth:`Link.execute_batches`)."""
 
     def __init__(self) -> None:
         self._groups: dict[int, tuple[Prepared, list[Mapping[str, Any]]]] = {}
@@ -69,9 +69,19 @@ class _Batch:
     def add(self, statement: Prepared, params: Mapping[str, Any]) -> None:
         self._groups.setdefault(id(statement), (statement, []))[1].append(params)
 
-    async def send(self, link: Link) -> None:
-        for statement, rows in self._groups.values():
-            await link.execute_many(statement, rows)
+    def add_many(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._groups.setdefault(id(statement), (statement, []))[1].extend(rows)
+
+    async def send(self, link: Link, then: _Batch | None = None) -> None:
+        """Send what was added (and then what ``then`` holds), and start again empty."""
+        groups = list(self._groups.values())
+        self._groups = {}
+        if then is not None:
+            groups += then._groups.values()
+            then._groups = {}
+        if groups:
+            await link.execute_batches(groups)
 
 
 def _replaced_rows(table: TableMap, obj: Any) -> list[frozenset[tuple[Any, ...]]]:
@@ -221,15 +231,23 @@ class Tracker:
             self._removed[id(obj)] = (table, obj)
 
     # --- writing --------------------------------------------------------------------------
-    async def flush(self, only: TableMap | None = None, keep: Collection[Any] = ()) -> None:
+    async def flush(
+        self,
+        only: TableMap | None = None,
+        keep: Collection[Any] = (),
+        also: Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]] = (),
+    ) -> None:
         """Write what changed since the last flush — everything, or ``only`` what a query of
         that table's rows must see (its own objects; a new row of another table may be what a
         foreign key of its rows points to, so new rows are always written) — except the
         changes of the loaded aggregates whose ids are in ``keep`` (a query that excludes them
         need not see them, and must not make their new rows meet a constraint before a rule
-        has looked at them)."""
-        written = await self._insert_new() if self._new else set()
-        updates, inserts = _Batch(), _Batch()
+        has looked at them). ``also``: statements and their rows to send with the last
+        changes (the outbox's rows at commit)."""
+        # the new rows first; then, after any statement sent on its own (an update whose count
+        # is checked, a child's delete), the locked rows' updates and the new children
+        first, later = _Batch(), _Batch()
+        written = self._insert_new(first) if self._new else set()
         for state_id, state in list(self._states.items()):
             if state_id in self._removed or (only is not None and state.table is not only):
                 continue
@@ -237,15 +255,17 @@ class Tracker:
                 continue
             if keep and state.obj.id in keep:
                 continue
-            await self._write_changes(state, updates, inserts)
-        await updates.send(self.link)
-        await inserts.send(self.link)
+            await self._write_changes(state, first, later)
+        for statement, rows in also:
+            later.add_many(statement, rows)
+        await first.send(self.link, then=later)
         if self._removed:
             await self._delete_removed()
 
-    async def _insert_new(self) -> set[int]:
-        """Insert the added objects, one ``executemany`` per table (children and side rows
-        likewise); the rows inserted are their snapshots. The ids of the objects written."""
+    def _insert_new(self, batch: _Batch) -> set[int]:
+        """Add the inserts of the added objects to ``batch``, one batch per table (children
+        and side rows likewise); the rows inserted are their snapshots. The ids of the objects
+        written."""
         new, self._new = self._new, []
         groups: dict[str, tuple[TableMap, list[Any]]] = {}
         for table, obj in new:
@@ -261,7 +281,7 @@ class Tracker:
                     obj.version += 1
                     self._bumped.add(id(obj))
             rows = [table.dump(obj) for obj in objs]
-            await self.link.execute_many(table.insert, [table.params(row) for row in rows])
+            batch.add_many(table.insert, [table.params(row) for row in rows])
             kids = [
                 {
                     child.attr: [child.of.dump(item, obj) for item in child.items(obj)]
@@ -272,10 +292,10 @@ class Tracker:
             for child in table.children:
                 of = child.of
                 child_rows = [of.params(row) for made in kids for row in made[child.attr]]
-                await self.link.execute_many(of.insert, child_rows)
+                batch.add_many(of.insert, child_rows)
             for item, (_, insert) in zip(table.replaced, table.replace_statements, strict=True):
                 side = [dict(row) for obj in objs for row in item.rows(obj)]
-                await self.link.execute_many(insert, side)
+                batch.add_many(insert, side)
             for obj, row, made in zip(objs, rows, kids, strict=True):
                 children = {
                     child.attr: {child.of.key_of(r): child.of.snapshot(r) for r in made[child.attr]}
@@ -289,9 +309,10 @@ class Tracker:
                 written.add(id(obj))
         return written
 
-    async def _write_changes(self, state: _State, updates: _Batch, inserts: _Batch) -> None:
+    async def _write_changes(self, state: _State, first: _Batch, later: _Batch) -> None:
         """Write ``state``'s changes: the updates of a locked row and of children, and new
-        children, into the batches the caller sends after every aggregate's."""
+        children, into ``later``, which the caller sends after every aggregate's; ``first``
+        (the new rows) is sent before any statement that goes on its own."""
         table, obj, link = state.table, state.obj, self.link
         row = table.dump(obj)
         changed = () if row == state.row else _changed(row, state.row)
@@ -313,13 +334,16 @@ class Tracker:
             params = {table.column_names[i]: row[i] for i in changed}
             params.update(table.key_params(state.row))
             if state.locked:
-                updates.add(table.update(changed), params)
-            elif await link.execute(table.update(changed), params) != 1:
-                raise ConcurrencyConflict(STALE_MESSAGE)
+                later.add(table.update(changed), params)
+            else:
+                await first.send(link)
+                if await link.execute(table.update(changed), params) != 1:
+                    raise ConcurrencyConflict(STALE_MESSAGE)
         for child, then, now in children:
             if now != then:
-                await self._write_children(child.of, then, now, updates, inserts)
+                await self._write_children(child.of, then, now, first, later)
         if replaced_changed:
+            await first.send(link)
             for rows, (delete, insert) in zip(replaced, table.replace_statements, strict=True):
                 await link.execute(delete, {"key": obj.id})
                 await link.execute_many(insert, [dict(items) for items in rows])
@@ -339,12 +363,13 @@ class Tracker:
         of: TableMap,
         then: dict[Any, Row],
         now: dict[Any, Row],
-        updates: _Batch,
-        inserts: _Batch,
+        first: _Batch,
+        later: _Batch,
     ) -> None:
         link = self.link
         for key, row in then.items():
             if key not in now:
+                await first.send(link)
                 await link.execute(of.delete, of.key_params(row))
         for key, row in now.items():
             old = then.get(key)
@@ -352,10 +377,10 @@ class Tracker:
                 changed = _changed(row, old)
                 params = {of.column_names[i]: row[i] for i in changed}
                 params.update(of.key_params(old))
-                updates.add(of.update(changed), params)
+                later.add(of.update(changed), params)
         for key, row in now.items():
             if key not in then:
-                inserts.add(of.insert, of.params(row))
+                later.add(of.insert, of.params(row))
 
     async def _delete_removed(self) -> None:
         removed, self._removed = self._removed, {}

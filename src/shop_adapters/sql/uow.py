@@ -118,17 +118,26 @@ class SqlUnitOfWork(UnitOfWork):
         self.idempotency = SqlIdempotencyStore(self.link)
         self.audit = SqlAuditLog(self.link)
         self.jobs = SqlJobQueue(self.link, self.clock, self.ids)
+        self._at_commit: list[tuple[Prepared, Sequence[Mapping[str, Any]]]] = []
         self._repositories()
 
     async def flush(self) -> None:
         """Write every change made so far now, rather than at commit."""
         await self.tracker.flush()
 
+    def write_at_commit(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Send ``statement`` with each of ``rows`` at commit, with the last changes (in the
+        same statement, on PostgreSQL: decision 0047) — for what nothing in the transaction
+        reads back, as the projections' rows."""
+        if rows:
+            self._at_commit.append((statement, rows))
+
     async def _commit(self, messages: Sequence[OutboxMessage]) -> None:
-        await self.tracker.flush()
+        also = self._at_commit
         if messages:
             rows = new_outbox_rows(messages, self.clock.now())
-            await self.link.execute_many(inserter(outbox, rows[0]), rows)
+            also.append((inserter(outbox, rows[0]), rows))
+        await self.tracker.flush(also=also)
         await self.link.commit()
 
     async def _rollback(self) -> None:

@@ -61,7 +61,7 @@ class SkuStockProjection:
         figures = stock_figures(events)
         if not figures:
             return
-        await self._uow.link.execute_many(
+        self._uow.write_at_commit(
             _UPSERT,
             [
                 {"sku_id": sku_id, "warehouse_id": warehouse_id, "available": available}

@@ -57,7 +57,7 @@ class SqlCouponLedger:
         uow = self._uow
         if changes.deltas:
             # one round for every template, in id order (two commits cannot deadlock)
-            await uow.link.execute_many(
+            uow.write_at_commit(
                 _STATS_UPSERT,
                 [
                     {
@@ -69,7 +69,7 @@ class SqlCouponLedger:
                 ],
             )
         if changes.usage:
-            await uow.link.execute_many(
+            uow.write_at_commit(
                 _USAGE_LOG,
                 [
                     {

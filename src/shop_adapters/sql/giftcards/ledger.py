@@ -29,7 +29,7 @@ class SqlGiftCardLedger:
             return
         uow = self._uow
         if entries.operations:
-            await uow.link.execute_many(
+            uow.write_at_commit(
                 _OPERATIONS,
                 [
                     {
@@ -46,7 +46,7 @@ class SqlGiftCardLedger:
                 ],
             )
         if entries.activations:
-            await uow.link.execute_many(
+            uow.write_at_commit(
                 _ACTIVATIONS,
                 [
                     {

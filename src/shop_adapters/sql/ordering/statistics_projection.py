@@ -131,10 +131,10 @@ class SqlOrderStatistics:
                 _day_row(key, changes.days[key], random.randrange(self._slots))
                 for key in sorted(changes.days, key=lambda k: (k.day, k.channel, k.currency))
             ]
-            await uow.link.execute_many(_DAYS_UPSERT, rows)
+            uow.write_at_commit(_DAYS_UPSERT, rows)
         if changes.payers:
             payers = sorted(changes.payers, key=lambda p: (p.day, p.channel, p.currency, p.user_id))
-            await uow.link.execute_many(
+            uow.write_at_commit(
                 _PAYERS_INSERT,
                 [
                     {

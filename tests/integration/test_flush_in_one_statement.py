@@ -1,0 +1,204 @@
+"""A flush's batches in one statement on PostgreSQL (``Link.execute_batches``, decision 0047):
+the rows written are exactly those the batches one by one would write — texts with quotes,
+JSON, NULLs, times — children beside their parent (foreign keys hold at the statement's end),
+an update keyed by a version that has moved changes nothing; a batch that cannot be a part
+(two upserts of one row, an array column) sends the batches one by one, with the same result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shop_adapters.sql.driver import Link, Prepared, recording
+from shop_adapters.sql.engine import make_engine
+
+META = MetaData()
+PARENTS = Table(
+    "bulk_test_parents",
+    META,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("doc", JSONB, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+CHILDREN = Table(
+    "bulk_test_children",
+    META,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("parent_id", UUID(as_uuid=True), ForeignKey(PARENTS.c.id), nullable=False),
+    Column("note", Text, nullable=True),
+)
+TALLY = Table(
+    "bulk_test_tally",
+    META,
+    Column("key", String(20), primary_key=True),
+    Column("slot", Integer, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+TAGS = Table(
+    "bulk_test_tags",
+    META,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tags", ARRAY(String), nullable=False),
+)
+
+INSERT_PARENT = Prepared(PARENTS.insert())
+INSERT_CHILD = Prepared(CHILDREN.insert())
+INSERT_TAGS = Prepared(TAGS.insert())
+_upsert = pg_insert(TALLY)
+UPSERT_TALLY = Prepared(
+    _upsert.on_conflict_do_update(
+        index_elements=[TALLY.c.key, TALLY.c.slot], set_={"n": TALLY.c.n + _upsert.excluded.n}
+    )
+)
+UPDATE_AMOUNT = Prepared(
+    update(PARENTS)
+    .where(PARENTS.c.id == bindparam("k_id"), PARENTS.c.version == bindparam("k_version"))
+    .values({"amount": bindparam("amount"), "version": bindparam("version")})
+)
+Batches = Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]]
+
+
+@pytest.fixture
+async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    made = make_engine(postgres_url)
+    async with made.begin() as conn:
+        await conn.run_sync(META.drop_all)
+        await conn.run_sync(META.create_all)
+    yield made
+    async with made.begin() as conn:
+        await conn.run_sync(META.drop_all)
+    await made.dispose()
+
+
+async def _send(engine: AsyncEngine, batches: Batches) -> list[str]:
+    """``batches`` in one transaction; the statements sent (``BEGIN`` and ``COMMIT`` aside)."""
+    link = await Link.taken(engine)
+    try:
+        with recording() as sent:
+            await link.execute_batches(batches)
+            await link.commit()
+    finally:
+        await link.give_back()
+    return [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
+
+
+async def _rows(engine: AsyncEngine, table: Table) -> dict[Any, tuple[Any, ...]]:
+    """The table's rows by their first column."""
+    async with engine.connect() as conn:
+        return {row[0]: tuple(row) for row in (await conn.execute(select(table))).all()}
+
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
+docs = st.none() | st.dictionaries(
+    st.sampled_from(["a", "b'", 'c"']), st.integers(-5, 5) | texts, max_size=3
+)
+times = st.none() | st.datetimes(
+    min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
+)
+parents = st.lists(
+    st.fixed_dictionaries(
+        {
+            "name": texts,
+            "doc": docs,
+            "at": times,
+            "amount": st.integers(-(2**62), 2**62),
+        }
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(made=parents, notes=st.lists(st.none() | texts, min_size=1, max_size=4))
+async def test_a_parent_and_its_children_go_in_one_statement_exactly(
+    engine: AsyncEngine, made: list[dict[str, Any]], notes: list[str | None]
+) -> None:
+    rows = [{**row, "id": uuid.uuid4(), "version": 1} for row in made]
+    children = [
+        {"id": uuid.uuid4(), "parent_id": rows[n % len(rows)]["id"], "note": note}
+        for n, note in enumerate(notes)
+    ]
+    sent = await _send(engine, [(INSERT_PARENT, rows), (INSERT_CHILD, children)])
+    assert len(sent) == 1
+    assert sent[0].startswith("WITH b0 AS (INSERT INTO bulk_test_parents")
+    written = await _rows(engine, PARENTS)
+    for r in rows:
+        assert written[r["id"]] == (r["id"], r["name"], r["doc"], r["at"], r["amount"], 1)
+    kids = await _rows(engine, CHILDREN)
+    for c in children:
+        assert kids[c["id"]] == (c["id"], c["parent_id"], c["note"])
+
+
+async def test_an_update_keyed_by_a_moved_version_changes_nothing(engine: AsyncEngine) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    base = {"name": "n", "doc": None, "at": None, "amount": 10, "version": 3}
+    await _send(engine, [(INSERT_PARENT, [{**base, "id": first}, {**base, "id": second}])])
+    sent = await _send(
+        engine,
+        [
+            (
+                UPDATE_AMOUNT,
+                [
+                    {"k_id": first, "k_version": 3, "amount": 11, "version": 4},
+                    {"k_id": second, "k_version": 2, "amount": 99, "version": 3},  # stale
+                ],
+            ),
+            (UPSERT_TALLY, [{"key": "x", "slot": 0, "n": 1}]),
+        ],
+    )
+    assert len(sent) == 1
+    amounts = {key: (r[4], r[5]) for key, r in (await _rows(engine, PARENTS)).items()}
+    assert amounts == {first: (11, 4), second: (10, 3)}
+
+
+async def test_two_upserts_of_one_row_go_one_by_one_and_add_up(engine: AsyncEngine) -> None:
+    tallies = [{"key": "k", "slot": 1, "n": 2}, {"key": "k", "slot": 1, "n": 5}]
+    child_free = [
+        {"id": uuid.uuid4(), "name": "p", "doc": {}, "at": None, "amount": 0, "version": 1}
+    ]
+    sent = await _send(engine, [(INSERT_PARENT, child_free), (UPSERT_TALLY, tallies)])
+    assert [sql.split()[0] for sql in sent] == ["INSERT", "INSERT"]  # no WITH
+    assert set((await _rows(engine, TALLY)).values()) == {("k", 1, 7)}
+    again = [{"key": "k", "slot": 1, "n": 1}, {"key": "k", "slot": 2, "n": 1}]
+    sent = await _send(engine, [(UPSERT_TALLY, again), (INSERT_CHILD, [])])
+    assert len(sent) == 1  # one batch left: an executemany
+    async with engine.connect() as conn:
+        tally = set((await conn.execute(select(TALLY))).all())
+    assert tally == {("k", 1, 8), ("k", 2, 1)}
+
+
+async def test_an_array_column_goes_one_by_one(engine: AsyncEngine) -> None:
+    tags = [{"id": uuid.uuid4(), "tags": ["a", "b'c"]}, {"id": uuid.uuid4(), "tags": []}]
+    tally = [{"key": "t", "slot": 0, "n": 1}]
+    sent = await _send(engine, [(INSERT_TAGS, tags), (UPSERT_TALLY, tally)])
+    assert len(sent) == 2
+    assert await _rows(engine, TAGS) == {t["id"]: (t["id"], t["tags"]) for t in tags}
