@@ -121,12 +121,13 @@ class PaymentHandlers:
 
     async def start(self, command: StartPayment, uow: OrderingUnitOfWork) -> PaymentToStart:
         """Checks only (the order and its payment read, not locked: starting writes nothing)."""
-        order = await uow.payments.payable(command.order_id)
+        now = uow.clock.now()
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        order = await uow.payments.payable(command.order_id, since=day)
         if order is None:
             raise OrderNotFound.of(command.order_id)
         if order.user_id != command.user_id:
             raise NotYourOrder("this order is not yours", details={"order_id": str(order.order_id)})
-        now = uow.clock.now()
         if order.state is not OrderState.PENDING_PAYMENT or overdue(
             order.state, order.expires_at, now
         ):
@@ -140,9 +141,9 @@ class PaymentHandlers:
                 "this payment is over the limit of one payment",
                 details={"limit": self._policy.max_payment},
             )
-        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        today = await uow.payments.paid_since(order.user_id, day)
-        if today > self._policy.max_daily:  # today's include this one (started since the day began)
+        if (
+            order.paid_since > self._policy.max_daily
+        ):  # today's include this one (started since the day began)
             raise RiskLimit(
                 "this payment is over the customer's daily limit",
                 details={"limit": self._policy.max_daily},
@@ -157,12 +158,12 @@ class PaymentHandlers:
         )
 
     async def confirm(self, command: ConfirmPayment, uow: OrderingUnitOfWork) -> PaymentConfirmed:
-        order_id = await uow.payments.order_of(command.payment_number)
-        if order_id is None:
+        order = await uow.orders.for_payment(command.payment_number)
+        if order is None:
             raise PaymentNotFound(
                 "no such payment", details={"payment_number": command.payment_number}
             )
-        order = await uow.orders.get_for_update(order_id)
+        order_id = order.id
         payment = await uow.payments.of_order(order_id)
         now = uow.clock.now()
         outcome = payment.confirm(command.trade_no, command.amount, now)

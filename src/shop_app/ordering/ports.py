@@ -28,6 +28,12 @@ class OrderRepository(Protocol):
 
     async def find(self, id_: uuid.UUID) -> Order | None: ...
 
+    async def for_payment(self, number: str) -> Order | None:
+        """The order of the payment the gateway knows by ``number``, locked until the
+        transaction ends (None: no such payment) — one statement, before its payment (one
+        order of locks for every command)."""
+        ...
+
 
 @attrs.frozen(kw_only=True)
 class Payable:
@@ -43,13 +49,18 @@ class Payable:
     payment_id: uuid.UUID
     payment_number: str
     external: Money
+    paid_since: int
+    """What the customer's payments took through the external method since the ``since`` the
+    read was given (minor units; pending ones count too, this one among them) — PAY-6's daily
+    limit."""
 
 
 class PaymentRepository(Protocol):
     def add(self, payment: Payment) -> None: ...
 
-    async def payable(self, order_id: uuid.UUID) -> Payable | None:
-        """The order ``order_id`` and its payment (None: no such order)."""
+    async def payable(self, order_id: uuid.UUID, since: dt.datetime) -> Payable | None:
+        """The order ``order_id`` and its payment, with what its customer paid ``since`` (None:
+        no such order) — one read."""
         ...
 
     async def of_order(self, order_id: uuid.UUID) -> Payment:
@@ -59,11 +70,6 @@ class PaymentRepository(Protocol):
     async def order_of(self, number: str) -> uuid.UUID | None:
         """The order of the payment the gateway knows by ``number`` (not locked: the order is
         locked first, then its payment — one order of locks for every command)."""
-        ...
-
-    async def paid_since(self, user_id: uuid.UUID, since: dt.datetime) -> int:
-        """What ``user_id``'s payments took through the external method since ``since`` (minor
-        units; pending ones started since then count too) — PAY-6's daily limit."""
         ...
 
     async def with_refunds_due(self, limit: int) -> list[uuid.UUID]:

@@ -1,6 +1,6 @@
 """The SQL repositories of orders and payments. A payment is always locked after its order
-(:mod:`shop_app.ordering.orders`): ``order_of`` reads which order a gateway's number belongs to
-without a lock, so the order can be locked first."""
+(:mod:`shop_app.ordering.orders`): ``for_payment`` locks the order a gateway's number belongs to
+in one statement (the number read in a subquery), ``order_of`` only reads which order it is."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ _OF_ORDER = Prepared(
 )
 _ORDER_OF = Prepared(select(P.order_id).where(P.number == bindparam("number")))
 _O = orders.c
+_DAY = payments.alias("day")
 _PAYABLE = Prepared(
     select(
         _O.id,
@@ -36,16 +37,21 @@ _PAYABLE = Prepared(
         P.number,
         P.external_minor,
         P.currency,
+        select(func.coalesce(func.sum(_DAY.c.external_minor), 0))
+        .where(
+            _DAY.c.user_id == _O.user_id,
+            _DAY.c.created_at >= bindparam("since"),
+            _DAY.c.state != PaymentState.CLOSED,
+        )
+        .scalar_subquery(),
     )
     .select_from(orders.join(payments, P.order_id == _O.id))
     .where(_O.id == bindparam("order_id"))
 )
-_SINCE = Prepared(
-    select(func.coalesce(func.sum(P.external_minor), 0)).where(
-        P.user_id == bindparam("user_id"),
-        P.created_at >= bindparam("since"),
-        P.state != PaymentState.CLOSED,
-    )
+_FOR_PAYMENT = Prepared(
+    ORDERS.select_all.where(
+        _O.id == select(P.order_id).where(P.number == bindparam("number")).scalar_subquery()
+    ).with_for_update(of=orders)
 )
 _DUE = Prepared(
     select(P.order_id)
@@ -61,6 +67,10 @@ class SqlOrderRepository(SqlRepository[Order]):
     table = ORDERS
     not_found = staticmethod(OrderNotFound.of)
 
+    async def for_payment(self, number: str) -> Order | None:
+        found = await self._load(_FOR_PAYMENT, {"number": number}, locked=True)
+        return found[0] if found else None
+
 
 class SqlPaymentRepository(SqlRepository[Payment]):
     table = PAYMENTS
@@ -72,12 +82,14 @@ class SqlPaymentRepository(SqlRepository[Payment]):
             raise PaymentNotFound("the order has no payment", details={"order_id": str(order_id)})
         return found[0]
 
-    async def payable(self, order_id: uuid.UUID) -> Payable | None:
+    async def payable(self, order_id: uuid.UUID, since: dt.datetime) -> Payable | None:
         await self._flush()
-        rows = await self._link.fetch(_PAYABLE, {"order_id": order_id})
+        rows = await self._link.fetch(_PAYABLE, {"order_id": order_id, "since": since})
         if not rows:
             return None
-        order, number, user, state, expires, payment, payment_number, external, currency = rows[0]
+        (order, number, user, state, expires, payment, payment_number, external, currency, day) = (
+            rows[0]
+        )
         return Payable(
             order_id=order,
             order_number=number,
@@ -87,16 +99,12 @@ class SqlPaymentRepository(SqlRepository[Payment]):
             payment_id=payment,
             payment_number=payment_number,
             external=Money(int(external), currency),
+            paid_since=int(day),
         )
 
     async def order_of(self, number: str) -> uuid.UUID | None:
         rows = await self._link.fetch(_ORDER_OF, {"number": number})
         return rows[0][0] if rows else None
-
-    async def paid_since(self, user_id: uuid.UUID, since: dt.datetime) -> int:
-        await self._flush()
-        rows = await self._link.fetch(_SINCE, {"user_id": user_id, "since": since})
-        return int(rows[0][0])
 
     async def with_refunds_due(self, limit: int) -> list[uuid.UUID]:
         rows = await self._link.fetch(_DUE, {"limit": limit})
