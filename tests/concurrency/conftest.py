@@ -12,15 +12,16 @@ row locks — not the event loop — decide who wins.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import random
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shop_adapters.shared.system import FixedClock, UuidV7Generator
@@ -240,36 +241,53 @@ class Processes:
 
 
 class LockWaits:
-    """Watches, from a connection of its own, how many sessions of this database wait for a
-    lock at once while a race runs: proof that the race really contended in PostgreSQL rather
-    than being serialised before it got there."""
+    """Watches, from a thread and a connection of its own, how many sessions of this database
+    wait for a lock at once while a race runs: proof that the race really contended in
+    PostgreSQL rather than being serialised before it got there. The thread samples every
+    2 ms however busy the racers keep the test's event loop (sampled from that loop, a short
+    wait could pass unseen while the racers ran)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.most = 0
-        self._task: asyncio.Task[None] | None = None
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._watch())
+        except BaseException as exc:  # reported by __aexit__
+            self._failure = exc
+            self._ready.set()
 
     async def _watch(self) -> None:
-        statement = text(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        async with self._engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            while True:
-                self.most = max(self.most, int((await conn.execute(statement)).scalar_one()))
+        conn = await asyncpg.connect(self._dsn)
+        try:
+            self._ready.set()
+            while not self._stop.is_set():
+                waiting = await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                self.most = max(self.most, int(waiting))
                 await asyncio.sleep(0.002)
+        finally:
+            await conn.close()
 
     async def __aenter__(self) -> LockWaits:
-        self._task = asyncio.create_task(self._watch())
-        await asyncio.sleep(0.05)  # connected and watching before the race starts
+        self._thread = threading.Thread(target=self._run, name="lock-waits", daemon=True)
+        self._thread.start()
+        await asyncio.to_thread(self._ready.wait, 10)  # watching before the race starts
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        assert self._thread is not None
+        self._stop.set()
+        await asyncio.to_thread(self._thread.join, 10)
+        if self._failure is not None:
+            raise self._failure
 
 
 async def jittered(attempt: Awaitable[Any], rng: random.Random, spread: float = 0.02) -> Any:
