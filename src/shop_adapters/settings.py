@@ -99,7 +99,8 @@ def _sections(value: Mapping[type, Any] | Iterable[Any]) -> dict[type, Any]:
 class Settings:
     database_url: str = "sqlite+aiosqlite:///./var/shop.db"
     database_pool_size: int = 10
-    """``SHOP_DATABASE_POOL_SIZE``: the most connections the process opens (no overflow)."""
+    """``SHOP_DATABASE_POOL_SIZE``: the most connections the pool opens (no overflow); on
+    PostgreSQL the live promotions' feed has one more of its own (decision 0047)."""
     database_pool_wait: float = 5.0
     """``SHOP_DATABASE_POOL_WAIT``: seconds a request waits for a connection (first come, first
     served) before it is answered 503 ``storage.busy`` with ``Retry-After``."""

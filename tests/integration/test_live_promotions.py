@@ -27,6 +27,7 @@ from tests.integration.live_support import (
 )
 
 from shop_adapters.shared.crypto import new_key_spec
+from shop_adapters.sql.pricing.live import SqlLivePromotionSource
 from shop_app.pricing.live import LivePromotions
 from shop_domain.pricing.terms import Channel
 
@@ -50,6 +51,16 @@ async def shops(backend_url: str, tmp_path: Path) -> AsyncIterator[tuple[Shop, S
 
 def live(shop: Shop) -> LivePromotions:
     return shop.runtime.get(LivePromotions)
+
+
+def feed(shop: Shop) -> AsyncEngine:
+    """Where the shop reads the feed: the shop's engine on SQLite, one of its own (a single
+    connection, outside the pool) on PostgreSQL."""
+    source = live(shop).source
+    assert isinstance(source, SqlLivePromotionSource)
+    if shop.engine.dialect.name == "postgresql":
+        assert source.engine.sync_engine.pool is not shop.engine.sync_engine.pool
+    return source.engine
 
 
 async def candidates(shop: Shop, *numbers: int) -> list[uuid.UUID]:
@@ -101,14 +112,14 @@ async def test_a_quote_reads_the_feed_number_and_no_promotion(shops: tuple[Shop,
     first = await create(a, on_skus(1), schedule=True)
     others = [await create(a, on_skus(n), schedule=True) for n in (2, 3)]
     assert await candidates(b, 1) == [first]
-    with statements(b.engine) as sent:
+    with statements(feed(b)) as sent:
         for _ in range(5):
             assert await candidates(b, 1, 2, 3) == sorted([first, *others])
     assert reading(sent, "promotions") == []
     assert len(reading(sent, "promotion_feed")) == 5  # SHOP_PROMOTIONS_MAX_LAG_MS=0
     assert len([sql for sql in sent if sql != "BEGIN"]) == 5  # SQLite: a deferred BEGIN each
     await change(a, others[0], "end", INSIDE)
-    with statements(b.engine) as sent:
+    with statements(feed(b)) as sent:
         assert await candidates(b, 1, 2, 3) == sorted([first, others[1]])
     [_by_id] = reading(sent, "promotions")  # only the promotion that changed, read again
     assert len(reading(sent, "promotion_changes")) == 1
@@ -125,7 +136,7 @@ async def test_within_the_lag_a_quote_reads_nothing_and_after_it_sees_the_change
     try:
         assert await candidates(b, 1) == []
         promotion = await create(a, on_skus(1), schedule=True)
-        with statements(b.engine) as sent:
+        with statements(feed(b)) as sent:
             assert await candidates(b, 1) == []  # checked at start, less than 300 ms ago
         assert sent == []
         await asyncio.sleep(0.31)
@@ -165,7 +176,7 @@ async def test_a_hole_in_the_feed_loads_everything_again(shops: tuple[Shop, Shop
 async def test_concurrent_quotes_share_one_check(shops: tuple[Shop, Shop]) -> None:
     a, b = shops
     promotion = await create(a, on_skus(1), schedule=True)
-    with statements(b.engine) as sent:
+    with statements(feed(b)) as sent:
         found = await asyncio.gather(*(candidates(b, 1) for _ in range(20)))
     assert found == [[promotion]] * 20
     # a check under way when most quotes arrived, then one more that began after them

@@ -31,6 +31,7 @@ from shop_adapters.plugins.ordering_tender import QueriedGiftCards
 from shop_adapters.sql.ordering.queries import SqlOrderQueries
 from shop_adapters.sql.ordering.repositories import SqlOrderRepository, SqlPaymentRepository
 from shop_adapters.sql.ordering.sources import SqlOrderCatalog, SqlStockSource
+from shop_adapters.sql.reads import read_scope
 from shop_app.fulfillment.freight import FreightQuotes
 from shop_app.giftcards.ports import VerifiedPhones
 from shop_app.giftcards.queries import GiftCardQueries
@@ -138,7 +139,15 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
 
 
 def _middlewares(wiring: Wiring) -> Sequence[Middleware]:
-    return [PriceFirst(lambda: wiring.resolve(CheckoutPricer), wiring.clock)]
+    engine = wiring.engine
+    if engine.dialect.name != "postgresql":  # SQLite's feed reads on the pool (pricing_live)
+        return [PriceFirst(lambda: wiring.resolve(CheckoutPricer), wiring.clock)]
+    # a submission's pricing reads on one pooled connection (decision 0047)
+    return [
+        PriceFirst(
+            lambda: wiring.resolve(CheckoutPricer), wiring.clock, reads=lambda: read_scope(engine)
+        )
+    ]
 
 
 def _services() -> Sequence[Any]:

@@ -50,7 +50,9 @@ class LiveSettings:
 
 def wire_live_promotions(wiring: Wiring) -> None:
     section = wiring.settings.section(LiveSettings)
-    live = LivePromotions(SqlLivePromotionSource(wiring.engine), max_lag=section.max_lag_ms / 1000)
+    source = SqlLivePromotionSource(wiring.engine)
+    wiring.resolve("closers").append(source.close)  # closed before the engine (reverse order)
+    live = LivePromotions(source, max_lag=section.max_lag_ms / 1000)
     wiring.add(LivePromotions, live)
     wiring.add(CustomerFactsSource, SqlCustomerFacts(wiring.engine))
 

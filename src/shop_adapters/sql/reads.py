@@ -4,12 +4,15 @@ counted pages.
 A read side's hot statements are :class:`~shop_adapters.sql.driver.Prepared` and go through
 :func:`read_records`: straight to the driver on a pooled connection in autocommit (one round
 trip, no ``BEGIN``/``ROLLBACK`` around it and none of SQLAlchemy's execution path), or inside
-the transaction of the unit of work the task is in (:func:`joined_link`). Statements built per
-call go through SQLAlchemy on a read-only connection (:func:`reader`)."""
+the transaction of the unit of work the task is in (:func:`joined_link`), or on the one
+connection of a read scope (:func:`read_scope`). Statements built per call go through
+SQLAlchemy on a read-only connection (:func:`reader`)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -22,17 +25,91 @@ from shop_adapters.sql.uow import joined_link
 from shop_app.shared.paging import PageRequest
 
 
+class _Scope:
+    __slots__ = ("link", "pool", "read", "task")
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.pool = engine.sync_engine.pool
+        self.task = asyncio.current_task()
+        self.link: Link | None = None
+        self.read: dict[tuple[Any, ...], list[Any]] = {}
+        """The rows of each statement read in the scope, by its parameters."""
+
+
+def _key(statement: Prepared, params: Mapping[str, Any] | None) -> tuple[Any, ...] | None:
+    items = sorted((params or {}).items())
+    key = (statement, *((k, tuple(v) if isinstance(v, list) else v) for k, v in items))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+_SCOPE: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("read_scope", default=None)
+
+
+@contextlib.asynccontextmanager
+async def read_scope(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Within the block, every read of this task on ``engine``'s database made through
+    :func:`read_records` (and :meth:`SqlReads._first`) goes on one pooled connection, taken at
+    the first read and given back at the end — for a burst of reads, such as a checkout's
+    pricing, that would otherwise take and give back a connection each (decision 0047). Each
+    read is still a statement of its own in autocommit; the same statement with the same
+    parameters read again answers the rows it read first (as if both reads were made at the
+    first one's moment: the member's level pricing and ordering both ask for is read once). The
+    block must not wait for a second
+    pooled connection (a read made another way, a unit of work): a burst of tasks each holding
+    one and waiting for another would starve the pool. Tasks started inside share nothing: a
+    read of theirs takes a connection of its own."""
+    scope = _Scope(engine)
+    token = _SCOPE.set(scope)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+        if scope.link is not None:
+            await scope.link.give_back()
+
+
+async def _scoped_link(engine: AsyncEngine) -> Link | None:
+    """The link of the read scope this task is in on ``engine``'s database (taken now if this
+    is its first read), or None."""
+    scope = _SCOPE.get()
+    if scope is None or scope.pool is not engine.sync_engine.pool:
+        return None
+    if asyncio.current_task() is not scope.task:
+        return None
+    link = scope.link
+    if link is not None and link.broken:  # dropped, and a fresh one taken for the next read
+        scope.link = None
+        await link.give_back()
+    if scope.link is None:
+        scope.link = await Link.taken(engine, autocommit=True)
+    return scope.link
+
+
 async def read_records(
     engine: AsyncEngine, statement: Prepared, params: Mapping[str, Any] | None = None
 ) -> list[Any]:
     """The rows ``statement`` selects, as named tuples (``row.id``): in the transaction of the
     unit of work this task is inside on ``engine``'s database, if any; else as a statement of
-    its own on a pooled connection (autocommit: each statement sees every commit before it, as
-    in a ``READ COMMITTED`` transaction). A connection that broke under it is not pooled
-    again."""
+    its own (autocommit: each statement sees every commit before it, as in a ``READ
+    COMMITTED`` transaction) on the connection of the read scope this task is in, or on a
+    pooled connection of its own. A connection that broke under it is not pooled again."""
     joined = joined_link(engine)
     if joined is not None:
         return await joined.records(statement, params)
+    scoped = await _scoped_link(engine)
+    if scoped is not None:
+        scope = _SCOPE.get()
+        key = _key(statement, params)
+        if scope is None or key is None:
+            return await scoped.records(statement, params)
+        found = scope.read.get(key)
+        if found is None:
+            found = scope.read[key] = await scoped.records(statement, params)
+        return list(found)
     link = await Link.taken(engine, autocommit=True)  # no generator around a hot read
     try:
         return await link.records(statement, params)
@@ -74,7 +151,7 @@ class SqlReads:
         if isinstance(statement, Prepared):
             found = await read_records(self._engine, statement, params)
             return found[0] if found else None
-        link = joined_link(self._engine)
+        link = joined_link(self._engine) or await _scoped_link(self._engine)
         if link is not None:
             rows = await link.fetch(statement)
             return tuple(rows[0]) if rows else None

@@ -14,10 +14,12 @@ without one, each submission is a new order.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import attrs
@@ -79,8 +81,15 @@ class PriceFirst(Middleware):
     (whose coupon is now locked by the order it made) must reach the idempotency middleware and
     get the first answer back."""
 
-    def __init__(self, pricer: Callable[[], CheckoutPricer], clock: Clock) -> None:
-        self._pricer, self._clock = pricer, clock
+    def __init__(
+        self,
+        pricer: Callable[[], CheckoutPricer],
+        clock: Clock,
+        reads: Callable[[], AbstractAsyncContextManager[object]] = contextlib.nullcontext,
+    ) -> None:
+        """``reads``: the scope pricing's reads run in (an adapter may send them all on one
+        connection)."""
+        self._pricer, self._clock, self._reads = pricer, clock, reads
 
     def applies_to(self, command_type: type) -> bool:
         return command_type is SubmitOrder
@@ -89,7 +98,8 @@ class PriceFirst(Middleware):
         command: SubmitOrder = call.message
         priced: Priced | DomainError
         try:
-            priced = await self._pricer().price(command, self._clock.now(), every_coupon=False)
+            async with self._reads():
+                priced = await self._pricer().price(command, self._clock.now(), every_coupon=False)
         except DomainError as refused:
             priced = refused
         token = _PRICED.set((command, priced))

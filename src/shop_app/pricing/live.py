@@ -98,6 +98,11 @@ class LivePromotions:
         return self._index
 
     @property
+    def source(self) -> LivePromotionSource:
+        """Where the index is kept current from (for tests and diagnostics)."""
+        return self._source
+
+    @property
     def index(self) -> PromotionIndex:
         """The index as it is, unchecked (for tests and diagnostics)."""
         return self._index

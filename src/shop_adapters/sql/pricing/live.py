@@ -5,7 +5,10 @@ of the feed, and the feed's number itself (ADR 0034; the tables and their trigge
 
 Every read is read-only and takes no write lock: on SQLite a plain ``BEGIN`` under WAL
 (:func:`~shop_adapters.sql.engine.reader`), so it runs beside an open unit of work of this very
-process; on PostgreSQL the number is one statement in autocommit.
+process; on PostgreSQL the number is one statement in autocommit, and the feed reads on a
+connection of its own, outside the pool: a quote waiting for the feed's check may hold a pooled
+connection (a read scope, decision 0047), and a check that had to wait for one would wait for
+itself once every pooled connection was held that way.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Final
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.sql.engine import reader
+from shop_adapters.sql.engine import make_engine, reader
 from shop_adapters.sql.pricing.live_tables import promotion_changes, promotion_feed
 from shop_adapters.sql.pricing.mapping import PROMOTIONS
 from shop_adapters.sql.pricing.tables import HOLDING_SQL, promotions
@@ -38,12 +41,28 @@ _CHUNK: Final = 500
 
 class SqlLivePromotionSource:
     def __init__(self, engine: AsyncEngine) -> None:
+        self._own: AsyncEngine | None = None
+        if engine.dialect.name == "postgresql":
+            self._own = make_engine(
+                engine.url.render_as_string(hide_password=False), pool_size=1, pool_wait=30.0
+            )
+            engine = self._own
         self._reader = reader(engine)
         self._stamp_engine = (
             engine.execution_options(isolation_level="AUTOCOMMIT")
             if engine.dialect.name == "postgresql"
             else self._reader
         )
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """Where the feed is read: an engine of its own, of one connection, on PostgreSQL."""
+        return self._own or self._reader
+
+    async def close(self) -> None:
+        """Close the feed's own connection (PostgreSQL)."""
+        if self._own is not None:
+            await self._own.dispose()
 
     async def stamp(self) -> int | None:
         async with self._stamp_engine.connect() as conn:
