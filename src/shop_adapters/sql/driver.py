@@ -52,6 +52,7 @@ class _Compiled:
     __slots__ = (
         "binds",
         "constants",
+        "early",
         "keys",
         "locks_its_rows",
         "names",
@@ -67,6 +68,8 @@ class _Compiled:
         if any(bind.expanding for bind in compiled.binds.values()):
             raise TypeError("a Prepared statement binds no lists (IN): use member_of()")
         self.sql = compiled.string
+        self.early = False
+        """Sent before the transaction begins, if it has not (``Prepared.before_transaction``)."""
         self.locks_its_rows = _LOCKS_ITS_ROWS.search(self.sql) is not None
         """Whether the rows it selects stay locked until the transaction ends: its own
         ``FOR UPDATE`` ends it (one in a subquery locks other rows)."""
@@ -144,9 +147,17 @@ class Prepared:
     the few statements that differ: ``= ANY(array)`` on PostgreSQL, ``IN (json_each(...))`` on
     SQLite)."""
 
-    def __init__(self, build: Executable | Callable[[str], Executable]) -> None:
+    def __init__(
+        self, build: Executable | Callable[[str], Executable], *, before_transaction: bool = False
+    ) -> None:
+        """``before_transaction``: a plain read (no lock, no side effect) that may be sent
+        before the unit of work's transaction begins, on PostgreSQL — in ``READ COMMITTED`` a
+        statement sees every commit before it, in a transaction or not, and nothing of this
+        one has been written yet — so a unit of work that only reads sends no ``BEGIN`` and no
+        ``COMMIT``."""
         self._build = build
         self._compiled: dict[str, _Compiled] = {}
+        self.before_transaction = before_transaction
 
     def statement(self, dialect_name: str) -> Executable:
         build = self._build
@@ -155,7 +166,9 @@ class Prepared:
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            found = self._compiled[dialect.name] = _Compiled(self.statement(dialect.name), dialect)
+            found = _Compiled(self.statement(dialect.name), dialect)
+            found.early = self.before_transaction and dialect.name == "postgresql"
+            self._compiled[dialect.name] = found
         return found
 
 
@@ -275,10 +288,12 @@ class Link:
             return statement.compiled(self.dialect)
         return _Compiled(statement, self.dialect)  # built on the fly: compiled each time
 
-    async def _send(self, sql: str, call: Callable[[], Awaitable[Any]]) -> Any:
-        """``call`` the driver with ``sql``: the transaction begun first if it was not, the
-        statement recorded, the driver's error translated."""
-        if not self._begun:
+    async def _send(
+        self, sql: str, call: Callable[[], Awaitable[Any]], *, early: bool = False
+    ) -> Any:
+        """``call`` the driver with ``sql``: the transaction begun first if it was not (unless
+        the statement is ``early``), the statement recorded, the driver's error translated."""
+        if not self._begun and not early:
             await self._open()
         _record(sql)
         try:
@@ -304,7 +319,9 @@ class Link:
         arguments = compiled.arguments(params or {})
         driver, sql = self._driver, compiled.sql
         if self.postgres:
-            return await self._send(sql, lambda: driver.fetch(sql, *arguments))
+            return await self._send(
+                sql, lambda: driver.fetch(sql, *arguments), early=compiled.early
+            )
         return await self._send(sql, lambda: driver.execute_fetchall(sql, arguments))
 
     async def execute(

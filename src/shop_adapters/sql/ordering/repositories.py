@@ -46,7 +46,8 @@ _PAYABLE = Prepared(
         .scalar_subquery(),
     )
     .select_from(orders.join(payments, P.order_id == _O.id))
-    .where(_O.id == bindparam("order_id"))
+    .where(_O.id == bindparam("order_id")),
+    before_transaction=True,  # starting to pay only reads: no BEGIN, no COMMIT
 )
 _FOR_PAYMENT = Prepared(
     ORDERS.select_all.where(
