@@ -92,8 +92,8 @@ class CouponCounts(StatementCounts):
 
     def locked_coupons(self, count: int) -> list[str]:
         return [
-            f"SELECT coupons{self.locked}",  # the coupons the order holds already
-            f"SELECT coupons{self.locked}",  # the coupons asked for, at once
+            # the coupons the order holds already and those asked for, at once
+            f"SELECT coupons{self.locked}",
             "SELECT coupon_templates",  # every template at once
             # versioned: one each, or all at once for the rows held locked; every template's
             # totals in one executemany

@@ -38,14 +38,14 @@ class LockCouponsHandler:
         ids = command.coupon_ids
         if not ids or len(set(ids)) != len(ids) or len(ids) > self.policy.max_coupons_per_order:
             raise InvalidCouponList(f"lock 1..{self.policy.max_coupons_per_order} distinct coupons")
-        on_order = await uow.coupons.for_order(command.order_id)
+        on_order, asked = await uow.coupons.lock_for_order(command.order_id, ids)
         strangers = [coupon.id for coupon in on_order if coupon.id not in ids]
         if strangers:
             raise CouponsConflictOnOrder(
                 "the order already holds other coupons; release them first",
                 details={"coupon_ids": [str(i) for i in strangers]},
             )
-        coupons = {coupon.id: coupon for coupon in await uow.coupons.lock_many(ids)}
+        coupons = {coupon.id: coupon for coupon in asked}
         for coupon_id in ids:
             if coupon_id not in coupons:
                 raise CouponNotFound(coupon_id)

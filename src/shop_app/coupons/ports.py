@@ -62,6 +62,13 @@ class CouponRepository(Protocol):
         """Coupons locked to or used by ``order_id``, locked for update, in id order."""
         ...
 
+    async def lock_for_order(
+        self, order_id: uuid.UUID, ids: Collection[uuid.UUID]
+    ) -> tuple[list[Coupon], list[Coupon]]:
+        """What :meth:`for_order` and :meth:`lock_many` answer, read and locked at once (in id
+        order): the coupons ``order_id`` holds, and those of ``ids`` that exist."""
+        ...
+
     async def holdings(
         self, template_id: uuid.UUID, user_ids: Collection[uuid.UUID], today: dt.date
     ) -> dict[uuid.UUID, Holdings]:

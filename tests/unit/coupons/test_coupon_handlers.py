@@ -105,6 +105,22 @@ async def test_locking_is_all_or_nothing(shop: MemoryShop, bus: MessageBus) -> N
     assert await _states(shop, [good]) == [CouponState.AVAILABLE.value]
 
 
+@pytest.mark.rule("CPN-5")
+async def test_an_order_holding_other_coupons_locks_no_more_until_they_are_released(
+    shop: MemoryShop, bus: MessageBus
+) -> None:
+    held, more = await _coupon(bus, stackable=True), await _coupon(bus, stackable=True)
+    order = uuid.uuid4()
+    await bus.handle(c.LockCoupons(order_id=order, user_id=USER, coupon_ids=(held,)))
+    other = c.LockCoupons(order_id=order, user_id=USER, coupon_ids=(more,))
+    assert await _refusal(bus, other) == "coupon.order_conflict"
+    assert await _states(shop, [held, more]) == ["locked", "available"]
+    both = c.LockCoupons(order_id=order, user_id=USER, coupon_ids=(held, more))
+    answer = await bus.handle(both)  # the held one asked for again, with another
+    assert [o.coupon_id for o in answer.coupons] == [held, more]
+    assert await _states(shop, [held, more]) == ["locked", "locked"]
+
+
 @pytest.mark.rule("CPN-2")
 async def test_a_bad_key_refuses_its_own_claim_only(bus: MessageBus) -> None:
     template_id = await _template(bus, stackable=True)

@@ -17,6 +17,7 @@ from collections.abc import Collection
 from sqlalchemy import (
     Date,
     Integer,
+    and_,
     bindparam,
     case,
     func,
@@ -69,6 +70,21 @@ _COUPONS_OF_ORDER = Prepared(
     )
     .order_by(_c.id)
     .with_for_update()
+)
+_ON_ORDER_OR_ASKED = Prepared(
+    lambda dialect: (
+        COUPONS.select_all.where(
+            or_(
+                and_(
+                    _c.order_id == bindparam("order_id"),
+                    _c.state.in_([literal_column(f"'{state.value}'") for state in _HELD]),
+                ),
+                member_of(_c.id, "ids", dialect),
+            )
+        )
+        .order_by(_c.id)
+        .with_for_update()
+    )
 )
 _SQLITE_HOLDINGS = Prepared(
     lambda dialect: (
@@ -138,6 +154,16 @@ class SqlCouponRepository(SqlRepository[Coupon]):
 
     async def for_order(self, order_id: uuid.UUID) -> list[Coupon]:
         return await self._load(_COUPONS_OF_ORDER, {"order_id": order_id}, locked=True)
+
+    async def lock_for_order(
+        self, order_id: uuid.UUID, ids: Collection[uuid.UUID]
+    ) -> tuple[list[Coupon], list[Coupon]]:
+        wanted = set(ids)
+        found = await self._load(
+            _ON_ORDER_OR_ASKED, {"order_id": order_id, "ids": sorted(wanted)}, locked=True
+        )
+        on_order = [c for c in found if c.order_id == order_id and c.state in _HELD]
+        return on_order, [c for c in found if c.id in wanted]
 
     async def holdings(
         self, template_id: uuid.UUID, user_ids: Collection[uuid.UUID], today: dt.date
