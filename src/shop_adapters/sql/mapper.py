@@ -53,6 +53,7 @@ from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.mapper_code import dump_function, load_function
 from shop_adapters.sql.metadata import Json
 from shop_domain.shared.money import Money
+from shop_domain.shared.unread import Unread
 
 Row = tuple[Any, ...]
 
@@ -104,7 +105,10 @@ class Children:
     changes or drops from what it holds is written."""
 
     def items(self, parent: Any) -> Iterable[Any]:
+        """The items ``parent`` holds (none, when it was loaded without them: ``Unread``)."""
         held = getattr(parent, self.attr)
+        if type(held) is Unread:
+            return ()
         items: Iterable[Any] = held.values() if self.keyed_by is not None else held
         return items
 

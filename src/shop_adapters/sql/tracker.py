@@ -37,6 +37,7 @@ from shop_adapters.sql.driver import Link, Prepared
 from shop_adapters.sql.errors import STALE_MESSAGE
 from shop_adapters.sql.mapper import Row, TableMap
 from shop_domain.shared.errors import ConcurrencyConflict
+from shop_domain.shared.unread import Unread
 
 
 class _State:
@@ -115,10 +116,15 @@ class Tracker:
         params: Mapping[str, Any] | None = None,
         *,
         refresh: bool = False,
+        without: Collection[str] = (),
     ) -> list[Any]:
-        """The objects of the rows ``statement`` selects (``table.select_all`` columns)."""
+        """The objects of the rows ``statement`` selects (``table.select_all`` columns); the
+        children named in ``without`` are not read (each object newly read holds an
+        ``Unread`` there)."""
         rows = await self.rows(statement, params)
-        return await self.adopt(table, rows, refresh=refresh, locks=self._locks(statement))
+        return await self.adopt(
+            table, rows, refresh=refresh, locks=self._locks(statement), without=without
+        )
 
     def _locks(self, statement: Prepared | Executable) -> bool:
         """Whether the rows ``statement`` reads stay locked until the end of the transaction
@@ -137,6 +143,7 @@ class Tracker:
         *,
         refresh: bool = False,
         locks: bool = False,
+        without: Collection[str] = (),
     ) -> list[Any]:
         found: list[Any] = []
         fresh: list[Any] = []
@@ -155,14 +162,20 @@ class Tracker:
             if id(obj) not in self._removed:
                 found.append(obj)
         if fresh:
-            await self._load_children(table, fresh)
+            await self._load_children(table, fresh, without)
             for obj in fresh:
                 state = self._states[id(obj)] = self._snapshot(table, obj)
                 state.locked = locks
         return found
 
-    async def _load_children(self, table: TableMap, parents: list[Any]) -> None:
+    async def _load_children(
+        self, table: TableMap, parents: list[Any], without: Collection[str]
+    ) -> None:
         for child in table.children:
+            if child.attr in without:
+                for parent in parents:
+                    setattr(parent, child.attr, Unread(f"{table.name}.{child.attr}"))
+                continue
             if not child.loaded:
                 continue
             by_id = {parent.id: parent for parent in parents}

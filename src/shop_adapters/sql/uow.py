@@ -175,12 +175,16 @@ class SqlRepository(Generic[A]):
         params: Mapping[str, Any] | None = None,
         *,
         locked: bool = False,
+        without: Collection[str] = (),
     ) -> list[A]:
         """The aggregates ``statement`` selects (``table.select_all`` columns), after writing
         this transaction's changes to them; ``locked`` reads refresh what is held already (the
-        lock may have waited for someone else's commit)."""
+        lock may have waited for someone else's commit); the children named in ``without``
+        are not read (``Unread``)."""
         await self._tracker.flush(self.table)
-        return await self._tracker.load(self.table, statement, params, refresh=locked)
+        return await self._tracker.load(
+            self.table, statement, params, refresh=locked, without=without
+        )
 
     def add(self, aggregate: A) -> None:
         self._tracker.add(self.table, aggregate)

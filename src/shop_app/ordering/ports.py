@@ -31,7 +31,8 @@ class OrderRepository(Protocol):
     async def for_payment(self, number: str) -> Order | None:
         """The order of the payment the gateway knows by ``number``, locked until the
         transaction ends (None: no such payment) — one statement, before its payment (one
-        order of locks for every command)."""
+        order of locks for every command). Its lines are not read (``Unread``): paying moves
+        the order and its children only."""
         ...
 
 

@@ -19,6 +19,7 @@ from tests.unit.ordering.checkout_support import (
 from tests.unit.pricing.quote_support import APRIL_2, USER, Catalog, build_catalog, quote_settings
 
 from shop_adapters.shared.system import FixedClock
+from shop_adapters.sql.driver import recording
 from shop_adapters.sql.fulfillment.tables import stock_items
 from shop_app.ordering.orders import CancelOrder
 from shop_app.ordering.payments import RefundPayment
@@ -81,7 +82,9 @@ async def test_a_notification_pays_the_order_once(shop: MemoryShop, goods: Catal
     )
     assert page.amount == made.payable
     note = gateway(shop).pay(made.payment_number)
-    first = await payments(shop).notified(note.headers, note.body)
+    lines_before = await line_ids(shop, made)
+    with recording() as sent:
+        first = await payments(shop).notified(note.headers, note.body)
     again = await payments(shop).notified(note.headers, note.body)
     assert first is not None
     assert first.outcome == "accepted"
@@ -91,6 +94,17 @@ async def test_a_notification_pays_the_order_once(shop: MemoryShop, goods: Catal
     assert detail is not None
     assert detail.summary.state == "paid"
     assert {c.state for c in detail.children} == {"pending_shipment"}
+    # paying moves the order and its children: its lines are neither read nor written
+    assert [sql for sql in sent if "order_lines" in sql] == []
+    assert await line_ids(shop, made) == lines_before
+
+
+async def line_ids(shop: MemoryShop, made: SubmittedOrder) -> list[str]:
+    detail = await shop.runtime.get(OrderQueries).detail(made.order_id)
+    assert detail is not None
+    found = sorted(line.line_id for child in detail.children for line in child.lines)
+    assert found  # the order has lines
+    return found
 
 
 @pytest.mark.rule("ORD-5")

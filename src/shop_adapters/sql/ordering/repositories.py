@@ -25,6 +25,7 @@ _OF_ORDER = Prepared(
 )
 _ORDER_OF = Prepared(select(P.order_id).where(P.number == bindparam("number")))
 _O = orders.c
+_LINES = ("lines",)
 _DAY = payments.alias("day")
 _PAYABLE = Prepared(
     select(
@@ -69,7 +70,8 @@ class SqlOrderRepository(SqlRepository[Order]):
     not_found = staticmethod(OrderNotFound.of)
 
     async def for_payment(self, number: str) -> Order | None:
-        found = await self._load(_FOR_PAYMENT, {"number": number}, locked=True)
+        # a payment moves the order and its children; its lines are not read
+        found = await self._load(_FOR_PAYMENT, {"number": number}, locked=True, without=_LINES)
         return found[0] if found else None
 
 
