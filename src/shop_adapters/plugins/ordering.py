@@ -10,8 +10,9 @@ other contexts through their commands, run as steps of its own transaction
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -103,9 +104,17 @@ def _wire(wiring: Wiring) -> None:
     wiring.add_lazy(PaymentService, payments)
 
 
+def _once(wiring: Wiring, key: Any) -> Callable[[], Any]:
+    """What the container gives for ``key`` (a singleton), resolved at the first call only:
+    a resolve costs more than a step it serves."""
+    return functools.cache(lambda: wiring.resolve(key))
+
+
 def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
+    bus_of = _once(wiring, MessageBus)
+
     async def step(command: object, uow: Any) -> Any:
-        bus: MessageBus = wiring.resolve(MessageBus)
+        bus: MessageBus = bus_of()
         return await bus.run_within(command, uow)
 
     holds = CommandHolds(
@@ -125,9 +134,10 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
         )
 
     wiring.add_lazy(Submission, submission)
+    submission_of = _once(wiring, Submission)
 
     async def submit(command: SubmitOrder, uow: Any) -> Any:
-        made: Submission = wiring.resolve(Submission)  # the pricer's sources are wired by now
+        made: Submission = submission_of()  # the pricer's sources are wired by now
         return await made.submit(command, uow)
 
     policy = wiring.resolve(OrderingPolicy)
@@ -139,15 +149,11 @@ def _handlers(wiring: Wiring) -> Mapping[type, CommandHandler]:
 
 
 def _middlewares(wiring: Wiring) -> Sequence[Middleware]:
-    engine = wiring.engine
+    engine, pricer = wiring.engine, _once(wiring, CheckoutPricer)
     if engine.dialect.name != "postgresql":  # SQLite's feed reads on the pool (pricing_live)
-        return [PriceFirst(lambda: wiring.resolve(CheckoutPricer), wiring.clock)]
+        return [PriceFirst(pricer, wiring.clock)]
     # a submission's pricing reads on one pooled connection (decision 0047)
-    return [
-        PriceFirst(
-            lambda: wiring.resolve(CheckoutPricer), wiring.clock, reads=lambda: read_scope(engine)
-        )
-    ]
+    return [PriceFirst(pricer, wiring.clock, reads=lambda: read_scope(engine))]
 
 
 def _services() -> Sequence[Any]:
