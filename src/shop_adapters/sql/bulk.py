@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Insert, Update
@@ -160,6 +160,63 @@ def combined_sql(key: tuple[Any, ...], parts: Sequence[Part]) -> str:
     return found
 
 
+def combined_statement(
+    dialect: Dialect, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]
+) -> tuple[str, list[Any]] | None:
+    """The one statement of ``batches`` (``Prepared`` statements and their rows) and its
+    arrays, or ``None`` when there is one batch only, or one cannot be a part."""
+    if len(batches) < 2:
+        return None
+    parts: list[Part] = []
+    values: list[list[Sequence[Any]]] = []
+    for statement, rows in batches:
+        compiled = statement.compiled(dialect)
+        part = compiled.part
+        if part is None:
+            return None
+        arguments = [compiled.arguments(row) for row in rows]
+        if not part.takes(arguments):
+            return None
+        parts.append(part)
+        values.append(arguments)
+    sql = combined_sql(tuple(statement for statement, _ in batches), parts)
+    columns: list[Any] = []
+    for part, arguments in zip(parts, values, strict=True):
+        columns += columns_of(arguments, part.size)
+    return sql, columns
+
+
+class _Sends(Protocol):
+    async def execute_batches(
+        self, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]
+    ) -> None: ...
+
+
+class Batch:
+    """Statements of a flush sent together: one batch per statement, in the order each was
+    first added — on PostgreSQL all in one round trip (``Link.execute_batches``)."""
+
+    def __init__(self) -> None:
+        self._groups: dict[int, tuple[Any, list[Mapping[str, Any]]]] = {}
+
+    def add(self, statement: Any, params: Mapping[str, Any]) -> None:
+        self._groups.setdefault(id(statement), (statement, []))[1].append(params)
+
+    def add_many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._groups.setdefault(id(statement), (statement, []))[1].extend(rows)
+
+    async def send(self, link: _Sends, then: Batch | None = None) -> None:
+        """Send what was added (and then what ``then`` holds), and start again empty."""
+        groups = list(self._groups.values())
+        self._groups = {}
+        if then is not None:
+            groups += then._groups.values()
+            then._groups = {}
+        if groups:
+            await link.execute_batches(groups)
+
+
 def columns_of(rows: Sequence[Sequence[Any]], size: int) -> list[list[Any]]:
     """Rows of parameters as one list per parameter (the arrays a part reads)."""
     if len(rows) == 1:
@@ -167,4 +224,4 @@ def columns_of(rows: Sequence[Sequence[Any]], size: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * size
 
 
-__all__ = ["Part", "columns_of", "combined_sql", "part_of"]
+__all__ = ["Batch", "Part", "columns_of", "combined_sql", "combined_statement", "part_of"]

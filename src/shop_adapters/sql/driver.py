@@ -33,7 +33,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import Executable, Insert, Update
 from sqlalchemy.util import greenlet_spawn
 
-from shop_adapters.sql.bulk import Part, columns_of, combined_sql, part_of
+from shop_adapters.sql.bulk import combined_statement, part_of
 from shop_adapters.sql.errors import translate
 from shop_app.shared.errors import StorageUnavailable
 from shop_domain.shared.errors import DomainError
@@ -359,7 +359,7 @@ class Link:
         one round trip: one statement whose parts read their rows from arrays (:mod:`.bulk`),
         when every batch can be such a part."""
         batches = [(statement, rows) for statement, rows in batches if rows]
-        combined = self._combined(batches) if self.postgres and len(batches) > 1 else None
+        combined = combined_statement(self.dialect, batches) if self.postgres else None
         if combined is not None:
             sql, arguments = combined
             driver = self._driver
@@ -367,29 +367,6 @@ class Link:
             return
         for statement, rows in batches:
             await self.execute_many(statement, rows)
-
-    def _combined(
-        self, batches: Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]]
-    ) -> tuple[str, list[Any]] | None:
-        """The one statement of ``batches`` and its arrays, or ``None`` if one cannot be a
-        part of it."""
-        parts: list[Part] = []
-        values: list[list[list[Any]]] = []
-        for statement, rows in batches:
-            compiled = statement.compiled(self.dialect)
-            part = compiled.part
-            if part is None:
-                return None
-            arguments = [compiled.arguments(row) for row in rows]
-            if not part.takes(arguments):
-                return None
-            parts.append(part)
-            values.append(arguments)
-        sql = combined_sql(tuple(statement for statement, _ in batches), parts)
-        columns: list[Any] = []
-        for part, arguments in zip(parts, values, strict=True):
-            columns += columns_of(arguments, part.size)
-        return sql, columns
 
 
 __all__ = ["Link", "Prepared", "inserter", "recording"]

@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy.sql import Executable
 
+from shop_adapters.sql.bulk import Batch
 from shop_adapters.sql.driver import Link, Prepared
 from shop_adapters.sql.errors import STALE_MESSAGE
 from shop_adapters.sql.mapper import Row, TableMap
@@ -58,31 +59,6 @@ class _State:
         self.replaced = replaced
         self.locked = False
         """Whether this transaction holds the row locked since it was last read."""
-
-
-class _Batch:
-    """Statements of a flush sent together: one batch per statement, in the order each was
-    first added — on PostgreSQL all in one round trip (:meth:`Link.execute_batches`)."""
-
-    def __init__(self) -> None:
-        self._groups: dict[int, tuple[Prepared, list[Mapping[str, Any]]]] = {}
-
-    def add(self, statement: Prepared, params: Mapping[str, Any]) -> None:
-        self._groups.setdefault(id(statement), (statement, []))[1].append(params)
-
-    def add_many(self, statement: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self._groups.setdefault(id(statement), (statement, []))[1].extend(rows)
-
-    async def send(self, link: Link, then: _Batch | None = None) -> None:
-        """Send what was added (and then what ``then`` holds), and start again empty."""
-        groups = list(self._groups.values())
-        self._groups = {}
-        if then is not None:
-            groups += then._groups.values()
-            then._groups = {}
-        if groups:
-            await link.execute_batches(groups)
 
 
 def _replaced_rows(table: TableMap, obj: Any) -> list[frozenset[tuple[Any, ...]]]:
@@ -259,7 +235,7 @@ class Tracker:
         changes (the outbox's rows at commit)."""
         # the new rows first; then, after any statement sent on its own (an update whose count
         # is checked, a child's delete), the locked rows' updates and the new children
-        first, later = _Batch(), _Batch()
+        first, later = Batch(), Batch()
         written = self._insert_new(first) if self._new else set()
         for state_id, state in list(self._states.items()):
             if state_id in self._removed or (only is not None and state.table is not only):
@@ -275,7 +251,7 @@ class Tracker:
         if self._removed:
             await self._delete_removed()
 
-    def _insert_new(self, batch: _Batch) -> set[int]:
+    def _insert_new(self, batch: Batch) -> set[int]:
         """Add the inserts of the added objects to ``batch``, one batch per table (children
         and side rows likewise); the rows inserted are their snapshots. The ids of the objects
         written."""
@@ -322,7 +298,7 @@ class Tracker:
                 written.add(id(obj))
         return written
 
-    async def _write_changes(self, state: _State, first: _Batch, later: _Batch) -> None:
+    async def _write_changes(self, state: _State, first: Batch, later: Batch) -> None:
         """Write ``state``'s changes: the updates of a locked row and of children, and new
         children, into ``later``, which the caller sends after every aggregate's; ``first``
         (the new rows) is sent before any statement that goes on its own."""
@@ -376,8 +352,8 @@ class Tracker:
         of: TableMap,
         then: dict[Any, Row],
         now: dict[Any, Row],
-        first: _Batch,
-        later: _Batch,
+        first: Batch,
+        later: Batch,
     ) -> None:
         link = self.link
         for key, row in then.items():
