@@ -74,30 +74,23 @@ def same_statements(pool: asyncpg.Pool) -> Callable[[Any, int], Awaitable[None]]
             balance, version = row["balance_minor"], row["version"]
             if balance < amount or row["user_id"] != card.user_id:
                 raise RuntimeError("the card cannot pay this")
-            await conn.execute(
-                INSERT_USAGE,
-                *(
-                    usage_id,
-                    card.id,
-                    row["batch_id"],
-                    row["number"],
-                    card.user_id,
-                    order_id,
-                    None,
-                    amount,
-                    0,
-                    "CNY",
-                    "valid",
-                    None,
-                    None,
-                    None,
-                    None,
-                    "[]",
-                    now,
-                    now,
-                    1,
-                ),
-            )
+            usage = {
+                "id": usage_id,
+                "card_id": card.id,
+                "batch_id": row["batch_id"],
+                "number": row["number"],
+                "user_id": card.user_id,
+                "order_id": order_id,
+                "amount_minor": amount,
+                "restored_minor": 0,
+                "currency": "CNY",
+                "state": "valid",
+                "restore_keys": "[]",
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }  # by name: a column added later (the phone, issue 13) is NULL here as in ours
+            await conn.execute(INSERT_USAGE, *(usage.get(c.name) for c in giftcard_usages.c))
             left_minor = balance - amount
             status = await conn.execute(UPDATE_CARD, left_minor, version + 1, card.id, version)
             if status != "UPDATE 1":
