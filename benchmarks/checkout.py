@@ -15,6 +15,8 @@ the fake gateway's signed notification (verified, ``ConfirmPayment``: the order 
 used, the points captured, purchase points pending). The baseline (``checkout_sql.py``) writes
 the same rows in the same transactions with raw asyncpg, without pricing. Latency is per order
 (submit + pay + notification). Rounds alternate; each figure is the median over the rounds.
+The driver's world is frozen after seeding (``gc.freeze``), as the runtime's start froze the
+process's start-up heap (decision 0047), for both sides.
 After every run the books must be exact (orders, payments, stock, coupons and their statistics,
 points, outbox rows: see ``_check``).
 

@@ -31,9 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.integration.scratch_tables import scratch_tables
 
 from shop_adapters.sql.driver import Link, Prepared, recording
-from shop_adapters.sql.engine import make_engine
 
 META = MetaData()
 PARENTS = Table(
@@ -86,14 +86,8 @@ Batches = Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]]
 
 @pytest.fixture
 async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    made = make_engine(postgres_url)
-    async with made.begin() as conn:
-        await conn.run_sync(META.drop_all)
-        await conn.run_sync(META.create_all)
-    yield made
-    async with made.begin() as conn:
-        await conn.run_sync(META.drop_all)
-    await made.dispose()
+    async with scratch_tables(postgres_url, META) as made:
+        yield made
 
 
 async def _send(engine: AsyncEngine, batches: Batches) -> list[str]:

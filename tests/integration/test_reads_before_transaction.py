@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.integration.scratch_tables import scratch_tables
 
 from shop_adapters.sql.driver import Link, Prepared, recording
-from shop_adapters.sql.engine import make_engine
 
 META = MetaData()
 NOTES = Table(
@@ -33,14 +33,8 @@ INSERT = Prepared(NOTES.insert())
 
 @pytest.fixture
 async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    made = make_engine(postgres_url)
-    async with made.begin() as conn:
-        await conn.run_sync(META.drop_all)
-        await conn.run_sync(META.create_all)
-    yield made
-    async with made.begin() as conn:
-        await conn.run_sync(META.drop_all)
-    await made.dispose()
+    async with scratch_tables(postgres_url, META) as made:
+        yield made
 
 
 def _shapes(sent: list[str]) -> list[str]:

@@ -8,7 +8,8 @@ then runs the one measured command through ``runtime.bus`` inside
 (which the tests read: it is the pin).
 A statement sent as one ``executemany`` counts once, and so do the batches of one flush that go
 in one statement on PostgreSQL (``WITH UPDATE giftcards + INSERT outbox``, decision 0047). A
-command that starts sending one more statement — or one fewer — fails here; change the sequence and the table together, on purpose.
+command that starts sending one more statement — or one fewer — fails here; change the sequence
+and the table together, on purpose.
 
 Each suite runs on PostgreSQL (the hot path) and on SQLite; what differs between them is data
 of the two backend classes (how a transaction begins, whether reads lock rows, the advisory
