@@ -30,7 +30,10 @@ _INSERT = re.compile(
 _ON_CONFLICT = re.compile(
     r"^ ON CONFLICT (?:\((?P<target>[^()]*)\) )?DO (?P<action>UPDATE SET .*|NOTHING)$"
 )
-_PLAIN_UPDATE = re.compile(r"^UPDATE \S+ SET .* WHERE [^()]*$")
+_PLAIN_UPDATE = re.compile(r"^UPDATE \S+ SET (?P<sets>.*) WHERE [^()]*$")
+_PLAIN_SET = re.compile(r'^"?\w+"?=\$\d+(::[A-Z][\w ]*(\(\d+(, ?\d+)?\))?)?$')
+"""One assignment of a parameter as it is (``state=$1``, ``seq=$3::BIGINT``): not an
+expression, which a part reading arrays would turn into a plain assignment."""
 _KEY = "k_"  # the prefix of an update's key parameters: ``k_id``, ``k_version`` (TableMap)
 _MOST_KEPT = 500
 
@@ -82,7 +85,10 @@ def part_of(
     quote = dialect.identifier_preparer.quote
     if isinstance(statement, Insert):
         return _insert_part(statement, names, casts, dialect, compiled_sql)
-    if isinstance(statement, Update) and _PLAIN_UPDATE.match(compiled_sql):
+    plain = _PLAIN_UPDATE.match(compiled_sql) if isinstance(statement, Update) else None
+    if plain is not None:
+        if not all(_PLAIN_SET.match(one.strip()) for one in plain.group("sets").split(", ")):
+            return None
         table = dialect.identifier_preparer.format_table(statement.table)
         keys = [name for name in names if name.startswith(_KEY)]
         sets = [name for name in names if not name.startswith(_KEY)]

@@ -57,11 +57,10 @@ async def read_scope(engine: AsyncEngine) -> AsyncIterator[None]:
     pricing, that would otherwise take and give back a connection each (decision 0047). Each
     read is still a statement of its own in autocommit; the same statement with the same
     parameters read again answers the rows it read first (as if both reads were made at the
-    first one's moment: the member's level pricing and ordering both ask for is read once). The
-    block must not wait for a second
-    pooled connection (a read made another way, a unit of work): a burst of tasks each holding
-    one and waiting for another would starve the pool. Tasks started inside share nothing: a
-    read of theirs takes a connection of its own."""
+    first one's moment: the member's level pricing and ordering both ask for is read once).
+    The block must not wait for a second pooled connection (a read made another way, a unit of
+    work): a burst of tasks each holding one and waiting for another would starve the pool.
+    Tasks started inside share nothing: a read of theirs takes a connection of its own."""
     scope = _Scope(engine)
     token = _SCOPE.set(scope)
     try:
@@ -72,8 +71,8 @@ async def read_scope(engine: AsyncEngine) -> AsyncIterator[None]:
             await scope.link.give_back()
 
 
-async def _scoped_link(engine: AsyncEngine) -> Link | None:
-    """The link of the read scope this task is in on ``engine``'s database (taken now if this
+async def _scope_of(engine: AsyncEngine) -> tuple[_Scope, Link] | None:
+    """The read scope this task is in on ``engine``'s database and its link (taken now if this
     is its first read), or None."""
     scope = _SCOPE.get()
     if scope is None or scope.pool is not engine.sync_engine.pool:
@@ -84,9 +83,10 @@ async def _scoped_link(engine: AsyncEngine) -> Link | None:
     if link is not None and link.broken:  # dropped, and a fresh one taken for the next read
         scope.link = None
         await link.give_back()
-    if scope.link is None:
-        scope.link = await Link.taken(engine, autocommit=True)
-    return scope.link
+        link = None
+    if link is None:
+        link = scope.link = await Link.taken(engine, autocommit=True)
+    return scope, link
 
 
 async def read_records(
@@ -100,15 +100,15 @@ async def read_records(
     joined = joined_link(engine)
     if joined is not None:
         return await joined.records(statement, params)
-    scoped = await _scoped_link(engine)
+    scoped = await _scope_of(engine)
     if scoped is not None:
-        scope = _SCOPE.get()
+        scope, link = scoped
         key = _key(statement, params)
-        if scope is None or key is None:
-            return await scoped.records(statement, params)
+        if key is None:
+            return await link.records(statement, params)
         found = scope.read.get(key)
         if found is None:
-            found = scope.read[key] = await scoped.records(statement, params)
+            found = scope.read[key] = await link.records(statement, params)
         return list(found)
     link = await Link.taken(engine, autocommit=True)  # no generator around a hot read
     try:
@@ -151,7 +151,10 @@ class SqlReads:
         if isinstance(statement, Prepared):
             found = await read_records(self._engine, statement, params)
             return found[0] if found else None
-        link = joined_link(self._engine) or await _scoped_link(self._engine)
+        link = joined_link(self._engine)
+        if link is None:
+            scoped = await _scope_of(self._engine)
+            link = None if scoped is None else scoped[1]
         if link is not None:
             rows = await link.fetch(statement)
             return tuple(rows[0]) if rows else None
