@@ -15,6 +15,7 @@ at once; every outcome is read back with plain SQL.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import uuid
@@ -50,7 +51,7 @@ from shop_app.loyalty.queries import PointsQueries
 from shop_app.ordering.gateway import PaymentGateway
 from shop_app.ordering.paying import PaymentService
 from shop_app.ordering.ports import CheckoutItem
-from shop_app.ordering.submit import SubmitOrder, SubmittedOrder
+from shop_app.ordering.submit import PriceFirst, SubmitOrder, SubmittedOrder
 
 pytestmark = [pytest.mark.postgres]
 T0 = dt.datetime(2026, 4, 2, 10, 0, tzinfo=dt.UTC)
@@ -243,13 +244,48 @@ async def test_twenty_submissions_with_one_coupon_make_one_order(shops: Shops) -
     codes = refusal_codes(results)
     assert len(codes) == 19
     # priced with the coupon still free and refused when locking it, or refused by the quote
-    assert "coupon.not_available" in codes
+    # (which of the two depends on timing: the next test makes the first happen)
     assert set(codes) <= {"coupon.not_available", "pricing.coupon_not_usable"}
     assert (await reserved(shops))[goods.phone_sku] == 1
     assert len(await shops.figures(orders, orders.c.id)) == 1
     assert len(await shops.figures(payments, payments.c.id)) == 1
     held = await shops.figures(coupons, coupons.c.state, coupons.c.order_id)
     assert [(state.value, order) for state, order in held] == [("locked", made[0].order_id)]
+
+
+class _PricedThenHeld:
+    """A pricer that, once it has priced, waits for ``go``: the submission's transaction
+    begins only after another has taken what the price counted on."""
+
+    def __init__(self, inner: Any, priced: asyncio.Event, go: asyncio.Event) -> None:
+        self._inner, self._priced, self._go = inner, priced, go
+
+    async def price(self, *args: Any, **kwargs: Any) -> Any:
+        found = await self._inner.price(*args, **kwargs)
+        self._priced.set()
+        await self._go.wait()
+        return found
+
+
+@pytest.mark.rule("CPN-9")
+async def test_a_coupon_priced_free_and_locked_meanwhile_is_refused_at_the_lock(
+    shops: Shops,
+) -> None:
+    goods = await stocked(shops, phones=10)
+    coupon = await claimed(shops.node(0).bus, threshold_coupon("20", "100"))
+    late = shops.node(1).bus
+    [price_first] = [m for m in late.middlewares if isinstance(m, PriceFirst)]
+    inner, priced, go = price_first._pricer, asyncio.Event(), asyncio.Event()
+    price_first._pricer = lambda: _PricedThenHeld(inner(), priced, go)
+    slow = asyncio.create_task(late.handle(one_phone(goods, coupons=frozenset({coupon}))))
+    await asyncio.wait_for(priced.wait(), 10)  # priced with the coupon still free
+    made = await shops.node(0).bus.handle(one_phone(goods, coupons=frozenset({coupon})))
+    go.set()
+    [refused] = await race([slow])
+    assert refusal_codes([refused]) == ["coupon.not_available"]
+    assert (await reserved(shops))[goods.phone_sku] == 1  # nothing of the refused one held
+    held = await shops.figures(coupons, coupons.c.state, coupons.c.order_id)
+    assert [(state.value, order) for state, order in held] == [("locked", made.order_id)]
 
 
 @pytest.mark.rule("ORD-5")
