@@ -141,9 +141,8 @@ class PaymentHandlers:
                 "this payment is over the limit of one payment",
                 details={"limit": self._policy.max_payment},
             )
-        if (
-            order.paid_since > self._policy.max_daily
-        ):  # today's include this one (started since the day began)
+        # today's payments include this one (started since the day began)
+        if order.paid_since > self._policy.max_daily:
             raise RiskLimit(
                 "this payment is over the customer's daily limit",
                 details={"limit": self._policy.max_daily},
