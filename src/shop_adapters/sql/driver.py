@@ -63,13 +63,22 @@ class _Compiled:
         "sql",
     )
 
-    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+    def __init__(
+        self,
+        statement: Executable,
+        dialect: Dialect,
+        *,
+        prepared: bool = False,
+        early: bool = False,
+    ) -> None:
+        """``prepared``: compiled once for a :class:`Prepared` (only those go in a flush's
+        batches, so only they are made parts); ``early``: sent before the transaction begins
+        (``Prepared.before_transaction``)."""
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
         if any(bind.expanding for bind in compiled.binds.values()):
             raise TypeError("a Prepared statement binds no lists (IN): use member_of()")
         self.sql = compiled.string
-        self.early = False
-        """Sent before the transaction begins, if it has not (``Prepared.before_transaction``)."""
+        self.early = early and dialect.name == "postgresql"
         self.locks_its_rows = _LOCKS_ITS_ROWS.search(self.sql) is not None
         """Whether the rows it selects stay locked until the transaction ends: its own
         ``FOR UPDATE`` ends it (one in a subquery locks other rows)."""
@@ -98,7 +107,7 @@ class _Compiled:
                 self.sql,
                 {name: bind.type for name, bind in compiled.binds.items()},
             )
-            if dialect.name == "postgresql" and isinstance(statement, Insert | Update)
+            if prepared and dialect.name == "postgresql" and isinstance(statement, Insert | Update)
             else None
         )
         """The statement as a part of a flush's one statement (:mod:`.bulk`), if it can be."""
@@ -166,9 +175,12 @@ class Prepared:
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            found = _Compiled(self.statement(dialect.name), dialect)
-            found.early = self.before_transaction and dialect.name == "postgresql"
-            self._compiled[dialect.name] = found
+            found = self._compiled[dialect.name] = _Compiled(
+                self.statement(dialect.name),
+                dialect,
+                prepared=True,
+                early=self.before_transaction,
+            )
         return found
 
 
