@@ -62,26 +62,17 @@ _HELD = (CouponState.LOCKED, CouponState.USED)
 _TEMPLATE_BY_PUBLIC_CODE = Prepared(
     TEMPLATES.select_all.where(_t.public_code == bindparam("code")).order_by(_t.id).limit(1)
 )
+_HELD_BY_ORDER = and_(
+    _c.order_id == bindparam("order_id"),
+    # the states inline: a Prepared statement binds no lists
+    _c.state.in_([literal_column(f"'{state.value}'") for state in _HELD]),
+)
 _COUPONS_OF_ORDER = Prepared(
-    COUPONS.select_all.where(
-        _c.order_id == bindparam("order_id"),
-        # the states inline: a Prepared statement binds no lists
-        _c.state.in_([literal_column(f"'{state.value}'") for state in _HELD]),
-    )
-    .order_by(_c.id)
-    .with_for_update()
+    COUPONS.select_all.where(_HELD_BY_ORDER).order_by(_c.id).with_for_update()
 )
 _ON_ORDER_OR_ASKED = Prepared(
     lambda dialect: (
-        COUPONS.select_all.where(
-            or_(
-                and_(
-                    _c.order_id == bindparam("order_id"),
-                    _c.state.in_([literal_column(f"'{state.value}'") for state in _HELD]),
-                ),
-                member_of(_c.id, "ids", dialect),
-            )
-        )
+        COUPONS.select_all.where(or_(_HELD_BY_ORDER, member_of(_c.id, "ids", dialect)))
         .order_by(_c.id)
         .with_for_update()
     )
