@@ -30,7 +30,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.sql import Executable, Insert, Update
+from sqlalchemy.sql import ClauseElement, Executable, Insert, Update
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.util import greenlet_spawn
 
 from shop_adapters.sql.bulk import combined_statement, part_of
@@ -61,6 +62,7 @@ class _Compiled:
         "record",
         "results",
         "sql",
+        "tables",
     )
 
     def __init__(
@@ -82,6 +84,15 @@ class _Compiled:
         self.locks_its_rows = _LOCKS_ITS_ROWS.search(self.sql) is not None
         """Whether the rows it selects stay locked until the transaction ends: its own
         ``FOR UPDATE`` ends it (one in a subquery locks other rows)."""
+        self.tables = frozenset(
+            str(getattr(found, "name", ""))
+            for found in (
+                find_tables(statement, include_aliases=True)
+                if isinstance(statement, ClauseElement)
+                else ()
+            )
+        )
+        """The names of the tables (and aliases) it reads or writes, subqueries included."""
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
         self.binds: tuple[Processor, ...] = tuple(
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)

@@ -37,36 +37,15 @@ from shop_adapters.sql.bulk import Batch
 from shop_adapters.sql.driver import Link, Prepared
 from shop_adapters.sql.errors import STALE_MESSAGE
 from shop_adapters.sql.mapper import Row, TableMap
+from shop_adapters.sql.tracker_state import (
+    State,
+    changed_columns,
+    child_rows,
+    differs,
+    replaced_rows,
+)
 from shop_domain.shared.errors import ConcurrencyConflict
 from shop_domain.shared.unread import Unread
-
-
-class _State:
-    __slots__ = ("children", "locked", "obj", "replaced", "row", "table")
-
-    def __init__(
-        self,
-        obj: Any,
-        table: TableMap,
-        row: Row,
-        children: dict[str, dict[Any, Row]],
-        replaced: list[frozenset[tuple[Any, ...]]],
-    ) -> None:
-        self.obj = obj
-        self.table = table
-        self.row = row
-        self.children = children
-        self.replaced = replaced
-        self.locked = False
-        """Whether this transaction holds the row locked since it was last read."""
-
-
-def _replaced_rows(table: TableMap, obj: Any) -> list[frozenset[tuple[Any, ...]]]:
-    return [frozenset(tuple(row.items()) for row in item.rows(obj)) for item in table.replaced]
-
-
-def _changed(now: Row, then: Row) -> tuple[int, ...]:
-    return tuple(i for i, (a, b) in enumerate(zip(now, then, strict=True)) if a != b)
 
 
 class Tracker:
@@ -74,10 +53,12 @@ class Tracker:
         self.link = link
         self._track = track
         self._identity: dict[tuple[str, Any], Any] = {}
-        self._states: dict[int, _State] = {}
+        self._states: dict[int, State] = {}
         self._new: list[tuple[TableMap, Any]] = []
         self._removed: dict[int, tuple[TableMap, Any]] = {}
         self._bumped: set[int] = set()
+        self.added_ids: set[Any] = set()
+        """The ids of every object added in this transaction (written or not)."""
 
     # --- reading --------------------------------------------------------------------------
     async def rows(
@@ -160,7 +141,7 @@ class Tracker:
             for row in rows:
                 child.attach(by_id[row[parent_index]], child.of.load(row))
 
-    def _snapshot(self, table: TableMap, obj: Any) -> _State:
+    def _snapshot(self, table: TableMap, obj: Any) -> State:
         children = {
             child.attr: {
                 child.of.key_of(row): child.of.snapshot(row)
@@ -168,8 +149,8 @@ class Tracker:
             }
             for child in table.children
         }
-        return _State(
-            obj, table, table.snapshot(table.dump(obj)), children, _replaced_rows(table, obj)
+        return State(
+            obj, table, table.snapshot(table.dump(obj)), children, replaced_rows(table, obj)
         )
 
     def settle(self, obj: Any) -> None:
@@ -203,6 +184,7 @@ class Tracker:
     def add(self, table: TableMap, obj: Any) -> None:
         self._identity[(table.name, obj.id)] = obj
         self._new.append((table, obj))
+        self.added_ids.add(obj.id)
         self._track(obj)
 
     def add_many(self, table: TableMap, objs: Sequence[Any]) -> None:
@@ -212,6 +194,7 @@ class Tracker:
             identity[(name, obj.id)] = obj
             new.append((table, obj))
             track(obj)
+        self.added_ids.update(obj.id for obj in objs)
 
     def remove(self, table: TableMap, obj: Any) -> None:
         """Delete ``obj`` at the next flush; it stays tracked, so its events still go out."""
@@ -225,14 +208,19 @@ class Tracker:
         only: TableMap | None = None,
         keep: Collection[Any] = (),
         also: Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]] = (),
+        reads: Prepared | None = None,
     ) -> None:
         """Write what changed since the last flush — everything, or ``only`` what a query of
         that table's rows must see (its own objects; a new row of another table may be what a
-        foreign key of its rows points to, so new rows are always written) — except the
+        foreign key of its rows points to, so new rows are written too — unless nothing of
+        ``only`` is to be written and the query, ``reads``, reads no other table: then nothing
+        is, and the new rows wait for the next flush, decision 0048) — except the
         changes of the loaded aggregates whose ids are in ``keep`` (a query that excludes them
         need not see them, and must not make their new rows meet a constraint before a rule
         has looked at them). ``also``: statements and their rows to send with the last
         changes (the outbox's rows at commit)."""
+        if only is not None and reads is not None and self._nothing_of(only, reads):
+            return
         # the new rows first; then, after any statement sent on its own (an update whose count
         # is checked, a child's delete), the locked rows' updates and the new children
         first, later = Batch(), Batch()
@@ -250,6 +238,17 @@ class Tracker:
         await first.send(self.link, then=later)
         if self._removed:
             await self._delete_removed()
+
+    def _nothing_of(self, only: TableMap, reads: Prepared) -> bool:
+        """Whether ``reads`` reads ``only``'s table alone and nothing of it waits to be
+        written: no new, removed or changed object of it."""
+        if reads.compiled(self.link.dialect).tables != {only.name}:
+            return False
+        if any(table is only for table, _ in self._new) or any(
+            table is only for table, _ in self._removed.values()
+        ):
+            return False
+        return not any(state.table is only and differs(state) for state in self._states.values())
 
     def _insert_new(self, batch: Batch) -> set[int]:
         """Add the inserts of the added objects to ``batch``, one batch per table (children
@@ -290,27 +289,24 @@ class Tracker:
                     child.attr: {child.of.key_of(r): child.of.snapshot(r) for r in made[child.attr]}
                     for child in table.children
                 }
-                state = _State(
-                    obj, table, table.snapshot(row), children, _replaced_rows(table, obj)
-                )
+                state = State(obj, table, table.snapshot(row), children, replaced_rows(table, obj))
                 state.locked = self.link.postgres  # no one else sees it before commit
                 self._states[id(obj)] = state
                 written.add(id(obj))
         return written
 
-    async def _write_changes(self, state: _State, first: Batch, later: Batch) -> None:
+    async def _write_changes(self, state: State, first: Batch, later: Batch) -> None:
         """Write ``state``'s changes: the updates of a locked row and of children, and new
         children, into ``later``, which the caller sends after every aggregate's; ``first``
         (the new rows) is sent before any statement that goes on its own."""
         table, obj, link = state.table, state.obj, self.link
         row = table.dump(obj)
-        changed = () if row == state.row else _changed(row, state.row)
+        changed = () if row == state.row else changed_columns(row, state.row)
         children = [
-            (child, state.children[child.attr], self._child_rows(child, obj))
-            for child in table.children
+            (child, state.children[child.attr], child_rows(child, obj)) for child in table.children
         ]
         children_changed = any(now != then for _, then, now in children)
-        replaced = _replaced_rows(table, obj) if table.replaced else []
+        replaced = replaced_rows(table, obj) if table.replaced else []
         replaced_changed = replaced != state.replaced
         if not (changed or children_changed or replaced_changed):
             return
@@ -318,7 +314,7 @@ class Tracker:
             self._bumped.add(id(obj))
             obj.version += 1
             row = table.dump(obj)
-            changed = _changed(row, state.row)
+            changed = changed_columns(row, state.row)
         if changed:
             params = {table.column_names[i]: row[i] for i in changed}
             params.update(table.key_params(state.row))
@@ -341,12 +337,6 @@ class Tracker:
             state.children[child.attr] = {key: child.of.snapshot(r) for key, r in now.items()}
         state.replaced = replaced
 
-    @staticmethod
-    def _child_rows(child: Any, parent: Any) -> dict[Any, Row]:
-        of: TableMap = child.of
-        rows = (of.dump(item, parent) for item in child.items(parent))
-        return {of.key_of(row): row for row in rows}
-
     async def _write_children(
         self,
         of: TableMap,
@@ -363,7 +353,7 @@ class Tracker:
         for key, row in now.items():
             old = then.get(key)
             if old is not None and old != row:
-                changed = _changed(row, old)
+                changed = changed_columns(row, old)
                 params = {of.column_names[i]: row[i] for i in changed}
                 params.update(of.key_params(old))
                 later.add(of.update(changed), params)

@@ -93,6 +93,22 @@ def joined_link(engine: AsyncEngine) -> Link | None:
     return uow.link
 
 
+class _MintedIds:
+    """The unit of work's ids: every id it hands out is remembered (:meth:`SqlUnitOfWork.
+    created_here`)."""
+
+    __slots__ = ("_ids", "minted")
+
+    def __init__(self, ids: IdGenerator) -> None:
+        self._ids = ids
+        self.minted: set[uuid.UUID] = set()
+
+    def new_id(self) -> uuid.UUID:
+        made = self._ids.new_id()
+        self.minted.add(made)
+        return made
+
+
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work over one connection. Subclasses build their repositories in
     :meth:`_repositories`, called at the start of every ``async with``."""
@@ -101,7 +117,8 @@ class SqlUnitOfWork(UnitOfWork):
     tracker: Tracker
 
     def __init__(self, engine: AsyncEngine, clock: Clock, ids: IdGenerator) -> None:
-        super().__init__(clock, ids)
+        self._minted = _MintedIds(ids)
+        super().__init__(clock, self._minted)
         self._engine = engine
 
     @property
@@ -111,7 +128,16 @@ class SqlUnitOfWork(UnitOfWork):
     def _repositories(self) -> None:
         """Create repositories bound to this unit's transaction."""
 
+    def created_here(self, id_: uuid.UUID) -> bool:
+        """Whether ``id_`` is the id of an aggregate this unit of work made: minted by its
+        ``ids`` and added in this transaction. No committed row refers to such an id (nothing
+        outside the transaction has seen it), so a read of the rows that would — an order's
+        points, reservations or participations — finds only what this transaction wrote, and
+        a repository that holds those in hand need not send it (decision 0048)."""
+        return id_ in self._minted.minted and id_ in self.tracker.added_ids
+
     async def _begin(self) -> None:
+        self._minted.minted.clear()
         self.link = await Link.taken(self._engine)  # the unit of work drives its transaction
         self._joined = _ACTIVE.set(self)
         self.tracker = Tracker(self.link, self.track)
@@ -181,7 +207,9 @@ class SqlRepository(Generic[A]):
         this transaction's changes to them; ``locked`` reads refresh what is held already (the
         lock may have waited for someone else's commit); the children named in ``without``
         are not read (``Unread``)."""
-        await self._tracker.flush(self.table)
+        await self._tracker.flush(
+            self.table, reads=statement if isinstance(statement, Prepared) else None
+        )
         return await self._tracker.load(
             self.table, statement, params, refresh=locked, without=without
         )

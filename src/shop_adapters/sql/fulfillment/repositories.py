@@ -106,7 +106,7 @@ class SqlStockRepository(SqlRepository[StockItem]):
             if (item.sku_id, item.warehouse_id) in wanted
         ]
         fresh = [item for item in items if order_id not in item.reservations]
-        if fresh:
+        if fresh and not self._uow.created_here(order_id):  # a new order reserved nothing yet
             rows = await self._link.fetch(
                 _ORDERS_RESERVATIONS, {"stocks": [item.id for item in fresh], "order_id": order_id}
             )
@@ -121,7 +121,7 @@ class SqlStockRepository(SqlRepository[StockItem]):
 
     async def _attach(self, item: StockItem, orders: Collection[uuid.UUID]) -> None:
         for order_id in orders:
-            if order_id in item.reservations:
+            if order_id in item.reservations or self._uow.created_here(order_id):
                 continue
             rows = await self._link.fetch(_RESERVATION, {"stock_id": item.id, "order_id": order_id})
             for row in rows:

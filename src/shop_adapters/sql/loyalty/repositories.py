@@ -153,7 +153,8 @@ class SqlPointsAccountRepository(SqlRepository[PointsAccount]):
         name. Attaching twice attaches nothing twice."""
         link = self._link
         if orders:
-            wanted = [o for o in set(orders) if o not in account.orders]
+            created_here = self._uow.created_here  # such an order's points are in hand
+            wanted = [o for o in set(orders) if o not in account.orders and not created_here(o)]
             rows = (
                 await link.fetch(_ORDERS_BY_ID, {"account_id": account.id, "ids": wanted})
                 if wanted

@@ -31,8 +31,10 @@ under its one write lock (``BEGIN IMMEDIATE``): the same statements are exact th
 
 Within one transaction the log row goes first (``ON CONFLICT DO NOTHING`` on the key: a second
 transaction recording the same order waits for the first and then finds its row), then the total,
-then the user's counter; the promotions of an order are taken in id order, so transactions
-taking the same promotions lock the same rows in the same order and cannot deadlock. A refusal
+then the user's counter — except for an order the transaction made itself, which no other can
+record: its rows are written at commit (decision 0048). The promotions of an order are taken in
+id order, so transactions taking the same promotions lock the same rows in the same order and
+cannot deadlock. A refusal
 undoes what the take wrote before it, so a refused take changes nothing even before the unit of
 work rolls back. Releasing marks the order's rows released (only those still counting, so a
 second release finds none) and gives each counter its place back, in the same order.
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -58,7 +61,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shop_adapters.sql.driver import Prepared
+from shop_adapters.sql.driver import Prepared, inserter
 from shop_adapters.sql.metadata import UtcDateTime, metadata
 from shop_adapters.sql.uow import SqlUnitOfWork
 from shop_app.pricing.participation_ports import Taken, TakeStatus
@@ -194,15 +197,40 @@ def _entry(row: Any) -> Participation:
 
 
 class SqlParticipationStore:
-    """``uow.promotion_participations``: Core statements on the unit of work's transaction."""
+    """``uow.promotion_participations``: Core statements on the unit of work's transaction.
+
+    The log rows of an order this unit of work made (:meth:`SqlUnitOfWork.created_here`: a
+    submission) are kept in hand and written at commit, in the unit of work's last statement:
+    no one else can have logged that order, so its rows need no read and its inserts cannot
+    conflict. The counters of a limit are still taken at once, as for any order."""
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
         self._link = uow.link
+        self._pending: dict[uuid.UUID, dict[uuid.UUID, Participation]] = {}
+        self._sent: set[uuid.UUID] = set()
+        """The orders whose log rows this store wrote or read (they are no longer in hand)."""
+
+    def _in_hand(self, order_id: uuid.UUID) -> bool:
+        return order_id not in self._sent and self._uow.created_here(order_id)
 
     async def of_order(self, order_id: uuid.UUID) -> list[Participation]:
+        if self._in_hand(order_id):
+            held = self._pending.get(order_id, {})
+            return [held[key] for key in sorted(held)]
+        await self._send_pending(order_id)
         return [_entry(row) for row in await self._link.fetch(_OF_ORDER, {"order_id": order_id})]
 
     async def take(self, entry: Participation, limits: PromotionLimits) -> Taken:
+        if self._in_hand(entry.order_id):
+            held = self._pending.setdefault(entry.order_id, {})
+            if entry.promotion_id in held:
+                return Taken(TakeStatus.ALREADY, held[entry.promotion_id])
+            taken = await self._count(entry, limits, logged=False)
+            if taken.status is TakeStatus.RECORDED:
+                held[entry.promotion_id] = entry
+            return taken
+        await self._send_pending(entry.order_id)
         key = {"order_id": entry.order_id, "promotion_id": entry.promotion_id}
         logged = await self._link.execute(
             _LOG, {**key, "user_id": entry.user_id, "recorded_at": entry.recorded_at}
@@ -210,6 +238,10 @@ class SqlParticipationStore:
         if not logged:
             [row] = await self._link.fetch(_ENTRY, key)
             return Taken(TakeStatus.ALREADY, _entry(row))
+        return await self._count(entry, limits, logged=True)
+
+    async def _count(self, entry: Participation, limits: PromotionLimits, *, logged: bool) -> Taken:
+        """Take ``entry``'s place in each limit's counter."""
         promotion = {"promotion_id": entry.promotion_id}
         user = {**promotion, "user_id": entry.user_id}
         if limits.total is not None:
@@ -217,20 +249,23 @@ class SqlParticipationStore:
                 _TAKE_TOTAL, {**promotion, "one": 1, "limit": limits.total}
             )
             if not taken:
-                return await self._refused(entry, limits, undo_total=False)
+                return await self._refused(entry, limits, undo_total=False, logged=logged)
         if limits.per_user is not None:
             taken = await self._link.fetch(_TAKE_USER, {**user, "one": 1, "limit": limits.per_user})
             if not taken:
-                return await self._refused(entry, limits, undo_total=limits.total is not None)
+                return await self._refused(
+                    entry, limits, undo_total=limits.total is not None, logged=logged
+                )
         return Taken(TakeStatus.RECORDED, entry)
 
     async def _refused(
-        self, entry: Participation, limits: PromotionLimits, *, undo_total: bool
+        self, entry: Participation, limits: PromotionLimits, *, undo_total: bool, logged: bool
     ) -> Taken:
         """Undo what the take wrote, and say what counted (the counters it tried are locked
         by now: what they hold is what refused it)."""
         promotion = {"promotion_id": entry.promotion_id}
-        await self._link.execute(_UNLOG, {**promotion, "order_id": entry.order_id})
+        if logged:
+            await self._link.execute(_UNLOG, {**promotion, "order_id": entry.order_id})
         if undo_total:
             await self._link.execute(_GIVE_BACK_TOTAL, promotion)
         total = await self._link.fetch(_TOTAL, promotion) if limits.total is not None else []
@@ -243,6 +278,7 @@ class SqlParticipationStore:
         return Taken(TakeStatus.REFUSED, entry, tally)
 
     async def release_order(self, order_id: uuid.UUID, now: dt.datetime) -> list[Participation]:
+        await self._send_pending(order_id)
         rows = await self._link.fetch(_RELEASE, {"order_id": order_id, "now": now})
         released = sorted((_entry(row) for row in rows), key=lambda e: e.promotion_id)
         for entry in released:  # in promotion id order, as they were taken
@@ -250,6 +286,37 @@ class SqlParticipationStore:
             await self._link.execute(_GIVE_BACK_TOTAL, promotion)
             await self._link.execute(_GIVE_BACK_USER, {**promotion, "user_id": entry.user_id})
         return released
+
+    async def _send_pending(self, order_id: uuid.UUID) -> None:
+        """Write ``order_id``'s rows in hand now: a statement is about to read or change its
+        log."""
+        self._sent.add(order_id)
+        held = self._pending.pop(order_id, None)
+        if held:
+            await self._link.execute_many(_LOG_PLAIN, _log_rows(held.values()))
+
+    async def before_commit(self) -> None:
+        """The rows in hand go with the unit of work's last statement."""
+        rows = _log_rows(e for held in self._pending.values() for e in held.values())
+        self._pending = {}
+        self._uow.write_at_commit(_LOG_PLAIN, rows)
+
+
+_LOG_PLAIN = inserter(
+    promotion_participations, ("order_id", "promotion_id", "user_id", "recorded_at")
+)
+
+
+def _log_rows(entries: Iterable[Participation]) -> list[dict[str, Any]]:
+    return [
+        {
+            "order_id": e.order_id,
+            "promotion_id": e.promotion_id,
+            "user_id": e.user_id,
+            "recorded_at": e.recorded_at,
+        }
+        for e in entries
+    ]
 
 
 __all__ = [
