@@ -25,7 +25,7 @@ RestoreGiftCards, whole order of 2 cards      6           10
 RestoreGiftCards, part of an order, 2 cards   6           10
 ClaimBatch, 1 or 50 claims                    5           8
 ClaimBatch, 1 or 50 claims with keys          6           9
-LockCoupons, 1 coupon                         5           7
+LockCoupons, 1 coupon                         4           6
 LockCoupons, 3 coupons                        5           9
 ChangeSkuPrice                                6           7
 ChangeSkuPrice, to the price it has           4           4

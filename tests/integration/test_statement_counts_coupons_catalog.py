@@ -94,7 +94,8 @@ class CouponCounts(StatementCounts):
         return [
             # the coupons the order holds already and those asked for, at once
             f"SELECT coupons{self.locked}",
-            "SELECT coupon_templates",  # every template at once
+            # every template at once; one coupon breaks no rule of two, its template is not read
+            *(["SELECT coupon_templates"] if count > 1 else []),
             # versioned: one each, or all at once for the rows held locked; every template's
             # totals in one executemany
             *self.together(

@@ -49,10 +49,12 @@ class LockCouponsHandler:
         for coupon_id in ids:
             if coupon_id not in coupons:
                 raise CouponNotFound(coupon_id)
-        by_id = await uow.coupon_templates.get_many({c.template_id for c in coupons.values()})
-        templates = [by_id[coupon.template_id] for coupon in coupons.values()]
-        check_rule(rules.OneCouponPerTemplateOnOrder(tuple(t.id for t in templates)))
-        check_rule(rules.StackingAllowed(len(templates), all(t.terms.stackable for t in templates)))
+        if len(coupons) > 1:  # one coupon breaks neither rule: its template is not read
+            by_id = await uow.coupon_templates.get_many({c.template_id for c in coupons.values()})
+            templates = [by_id[coupon.template_id] for coupon in coupons.values()]
+            check_rule(rules.OneCouponPerTemplateOnOrder(tuple(t.id for t in templates)))
+            stackable = all(t.terms.stackable for t in templates)
+            check_rule(rules.StackingAllowed(len(templates), stackable))
         now = uow.clock.now()
         outcomes = [
             (coupons[i], coupons[i].lock(command.order_id, command.user_id, now)) for i in ids
