@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.unit.ordering.checkout_support import stock
+from tests.unit.ordering.checkout_support import stock, submit
 from tests.unit.pricing.quote_support import (
     APRIL_2,
     OTHER_SHOP,
@@ -37,7 +37,8 @@ from tests.unit.pricing.quote_support import (
 from shop_adapters.bootstrap import build_container, runtime_of
 from shop_adapters.runtime import Runtime
 from shop_adapters.shared.system import FixedClock
-from shop_adapters.sql.driver import Prepared
+from shop_adapters.sql.catalog.sku_facts import SKU_FACTS, buyable_at, sku_params
+from shop_adapters.sql.driver import Prepared, recording
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.fulfillment.freight import SqlFreightReads
 from shop_adapters.sql.fulfillment.freight_mapping import RULES, TEMPLATES
@@ -65,6 +66,7 @@ from shop_app.loyalty.commands import AdjustPoints
 from shop_app.loyalty.queries import PointsQueries
 from shop_app.ordering.addresses import AddAddress
 from shop_app.ordering.cart_ports import AddressQueries
+from shop_app.ordering.submit import SubmittedOrder
 from shop_app.pricing.quoting import PricingCatalog, WalletSource
 from shop_app.shared.messagebus import UnitOfWorkFactory
 from shop_domain.coupons.terms import CouponTerms
@@ -164,10 +166,15 @@ async def test_the_driver_gives_the_rows_sqlalchemy_gives(world: World) -> None:
     skus = sorted([goods.phone_sku, goods.case_sku, goods.tablet_sku, uuid.uuid4()])
     since = APRIL_2 - dt.timedelta(days=30)
 
-    lines = await same_both_ways(
-        engine, prepared(catalog_module, "_BY_SKUS"), {"ids": skus, "now": APRIL_2}
-    )
-    assert [row[0] for row in lines] == sorted([goods.phone_sku, goods.case_sku, goods.tablet_sku])
+    facts = await same_both_ways(engine, SKU_FACTS, sku_params(skus))
+    assert [row[0] for row in facts] == sorted([goods.phone_sku, goods.case_sku, goods.tablet_sku])
+    [buyable] = [  # pricing and ordering read the same rows; the tablet is not listed
+        {
+            row.id: buyable_at(row, APRIL_2)
+            for row in await read_records(engine, SKU_FACTS, sku_params(skus))
+        }
+    ]
+    assert buyable == {goods.phone_sku: True, goods.case_sku: True, goods.tablet_sku: False}
     [tablet] = await same_both_ways(
         engine,
         prepared(catalog_module, "_OF_PRODUCT"),
@@ -204,8 +211,6 @@ async def test_the_driver_gives_the_rows_sqlalchemy_gives(world: World) -> None:
         engine, prepared(points_module, "_AVAILABLE"), {"user_id": USER, "now": APRIL_2}
     )
     assert int(points[0]) == 300
-    facts = await same_both_ways(engine, prepared(sources_module, "_FACTS"), {"ids": skus})
-    assert {row[0] for row in facts} == {goods.phone_sku, goods.case_sku, goods.tablet_sku}
     levels = await same_both_ways(engine, prepared(sources_module, "_LEVELS"), {"ids": skus})
     assert [(row[0], row[3]) for row in levels] == sorted(
         [(goods.phone_sku, world.house), (goods.case_sku, world.house)]
@@ -304,3 +309,19 @@ async def test_freight_reads_templates_and_a_rule_without_a_default_rate(world: 
     assert fees[OTHER_SHOP].fee == Money(500, "CNY")  # the rule's Shanghai rate
     with pytest.raises(NoDelivery):  # no default rate: nowhere but Shanghai
         await freight.fees(shipments[1:], "110101")
+
+
+async def test_a_submission_reads_its_skus_once_where_its_pricing_has_a_read_scope(
+    world: World,
+) -> None:
+    """Pricing and ordering read the same SKU facts with the same parameters: on PostgreSQL,
+    where a submission's pricing reads in one scope (decision 0047), the second read is answered
+    from the first (decision 0048); SQLite has no scope and reads twice."""
+    bus = world.runtime.bus
+    home = await bus.handle(new_address())
+    with recording() as sent:
+        made = await bus.handle(submit(world.goods, address_id=home))
+    assert isinstance(made, SubmittedOrder)
+    reads_of_skus = [sql for sql in sent if sql.startswith("SELECT skus.id")]
+    postgres = world.engine.dialect.name == "postgresql"
+    assert len(reads_of_skus) == (1 if postgres else 2)

@@ -23,6 +23,29 @@ from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.rules import check_rule
 
 
+def listed_at(
+    status: ListingStatus,
+    list_at: dt.datetime | None,
+    delist_at: dt.datetime | None,
+    has_enabled_sku: bool,
+    now: dt.datetime,
+) -> bool:
+    """Whether a product of stored ``status`` and these schedules is listed at ``now``: the
+    schedules due by then applied in time order (a tie lists, then delists; a listing while no
+    SKU is enabled is skipped), and an enabled SKU."""
+    due: list[tuple[dt.datetime, int]] = []
+    if list_at is not None and list_at <= now:
+        due.append((list_at, 0))
+    if delist_at is not None and delist_at <= now:
+        due.append((delist_at, 1))
+    for _when, delist in sorted(due):
+        if delist:
+            status = ListingStatus.UNLISTED
+        elif has_enabled_sku:
+            status = ListingStatus.LISTED
+    return status is ListingStatus.LISTED and has_enabled_sku
+
+
 class ProductListing(Aggregate):
     """The listing behaviour of :class:`~shop_domain.catalog.products.Product`, which declares
     the fields (this base is not an attrs class of its own: it adds methods, not fields)."""
@@ -47,14 +70,7 @@ class ProductListing(Aggregate):
 
     def is_listed(self, now: dt.datetime) -> bool:
         """The effective listing state at ``now``, due schedules included."""
-        has_enabled = self._has_enabled_sku()
-        status = self.status
-        for _when, action in self._due(now):
-            if action == "list":
-                status = ListingStatus.LISTED if has_enabled else status
-            else:
-                status = ListingStatus.UNLISTED
-        return status is ListingStatus.LISTED and has_enabled
+        return listed_at(self.status, self.list_at, self.delist_at, self._has_enabled_sku(), now)
 
     def apply_schedule(self, now: dt.datetime) -> bool:
         """Apply the schedules due at ``now`` to the stored state; True if any was due."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.sql.catalog.tables import products, skus
+from shop_adapters.sql.catalog.sku_facts import SKU_FACTS, sku_params
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.fulfillment.tables import stock_items, warehouses
@@ -20,23 +20,7 @@ from shop_app.ordering.ports import SkuFacts
 from shop_domain.fulfillment.warehouse import regions_serve
 from shop_domain.ordering.lines import GoodsKind
 
-_s, _p, _i, _w = skus.c, products.c, stock_items.c, warehouses.c
-_FACTS = Prepared(
-    lambda dialect: (
-        select(
-            _s.id,
-            _s.product_id,
-            _s.shop_id,
-            _p.name,
-            _p.kind,
-            _s.sales_attributes,
-            _s.weight_g,
-            _s.freight_template_id,
-        )
-        .join(products, _p.id == _s.product_id)
-        .where(member_of(_s.id, "ids", dialect))
-    )
-)
+_i, _w = stock_items.c, warehouses.c
 _LEVELS = Prepared(
     lambda dialect: (
         select(_i.sku_id, _i.on_hand, _i.reserved, _w.id, _w.code, _w.regions, _w.active)
@@ -54,7 +38,7 @@ class SqlOrderCatalog:
     async def facts_of(self, sku_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, SkuFacts]:
         if not sku_ids:
             return {}
-        rows = await read_records(self._reader, _FACTS, {"ids": sorted(set(sku_ids))})
+        rows = await read_records(self._reader, SKU_FACTS, sku_params(sku_ids))
         return {
             row.id: SkuFacts(
                 sku_id=row.id,

@@ -3,10 +3,12 @@
 
 Adapters may read another context's tables; this one reads ``skus``, ``products`` and
 ``categories`` outside any unit of work (one prepared statement, straight to the driver:
-:func:`~shop_adapters.sql.reads.read_records`). A SKU's price
-is its **sale price** — what it sells at before any promotion; the catalog's list price (the
-struck-through reference price) plays no part in pricing. It can be bought when its product is
-listed at the moment asked (due schedules applied, :func:`listed_at`) and the SKU is enabled.
+:func:`~shop_adapters.sql.reads.read_records`): a cart's SKUs with the SKU facts ordering reads
+too (:mod:`shop_adapters.sql.catalog.sku_facts`), a product's with a statement of its own.
+A SKU's price is its **sale price** — what it sells at before any promotion; the catalog's list
+price (the struck-through reference price) plays no part in pricing. It can be bought when its
+product is listed at the moment asked (due schedules applied, :func:`listed_at`) and the SKU is
+enabled.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shop_adapters.sql.catalog.sku_facts import SKU_FACTS, buyable_at, sku_params
 from shop_adapters.sql.catalog.statements import listed_at
 from shop_adapters.sql.catalog.tables import categories, products, skus
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
-from shop_adapters.sql.mapper import member_of
 from shop_adapters.sql.reads import read_records
 from shop_app.pricing.quoting import CatalogLine
 from shop_domain.pricing.lines import ItemFacts
@@ -52,7 +54,6 @@ def _lines() -> Select[Any]:
     )
 
 
-_BY_SKUS = Prepared(lambda dialect: _lines().where(member_of(_s.id, "ids", dialect)))
 _OF_PRODUCT = Prepared(
     _lines().where(_s.product_id == bindparam("product_id", type_=_s.product_id.type))
 )
@@ -64,7 +65,7 @@ def _category_ids(path: str) -> tuple[uuid.UUID, ...]:
     return tuple(uuid.UUID(part) for part in path.strip("/").split("/"))
 
 
-def _line(row: Any) -> CatalogLine:
+def _line(row: Any, listed: bool) -> CatalogLine:
     item = ItemFacts(
         sku_id=row.id,
         spu_id=row.product_id,
@@ -72,7 +73,7 @@ def _line(row: Any) -> CatalogLine:
         category_ids=_category_ids(row.path),
         brand_id=row.brand_id,
     )
-    return CatalogLine(item, Money(int(row.sale_price_minor), row.currency), bool(row.listed))
+    return CatalogLine(item, Money(int(row.sale_price_minor), row.currency), listed)
 
 
 class SqlPricingCatalog:
@@ -80,15 +81,20 @@ class SqlPricingCatalog:
         self._reader = reader(engine)
 
     async def _fetch(self, statement: Prepared, values: dict[str, Any]) -> list[CatalogLine]:
-        return [_line(row) for row in await read_records(self._reader, statement, values)]
+        return [
+            _line(row, bool(row.listed))
+            for row in await read_records(self._reader, statement, values)
+        ]
 
     async def lines_of(
         self, sku_ids: Sequence[uuid.UUID], now: dt.datetime
     ) -> Mapping[uuid.UUID, CatalogLine]:
+        """The lines of ``sku_ids``, from the SKU facts ordering reads too (one read in a
+        submission's read scope, decision 0048)."""
         if not sku_ids:
             return {}
-        found = await self._fetch(_BY_SKUS, {"ids": sorted(set(sku_ids)), "now": now})
-        return {line.item.sku_id: line for line in found}
+        rows = await read_records(self._reader, SKU_FACTS, sku_params(sku_ids))
+        return {row.id: _line(row, buyable_at(row, now)) for row in rows}
 
     async def lines_of_product(
         self, product_id: uuid.UUID, now: dt.datetime
