@@ -18,7 +18,7 @@ the same rows in the same transactions with raw asyncpg, without pricing. Latenc
 The driver's world is frozen after seeding (``gc.freeze``), as the runtime's start froze the
 process's start-up heap (decision 0047), for both sides.
 After every run the books must be exact (orders, payments, stock, coupons and their statistics,
-points, outbox rows: see ``_check``).
+points, outbox rows, the SKU stock projection and the order statistics: see ``_check``).
 
     .venv/bin/python benchmarks/checkout.py [--clients 50] [--users 10] [--coupons 10]
         [--seconds 5] [--rounds 3] [--pool 20]
@@ -307,6 +307,11 @@ BOOKS = {
     "entries": "SELECT count(*) FROM points_entries",
     "participations": "SELECT count(*) FROM promotion_participations",
     "outbox": "SELECT count(*) FROM outbox",
+    "sku_stock_off": "SELECT count(*) FROM stock_items i JOIN sku_stock s USING (sku_id, "
+    "warehouse_id) WHERE s.available <> i.on_hand - i.reserved",
+    "submitted": "SELECT coalesce(sum(submitted), 0) FROM order_stats_days",
+    "stats_paid": "SELECT coalesce(sum(paid), 0) FROM order_stats_days",
+    "gmv": "SELECT coalesce(sum(gmv_minor), 0) FROM order_stats_days",
 }
 
 
@@ -343,11 +348,15 @@ def _check(
         "entries": 3 * n,
         "participations": n,
         "outbox": EVENTS * n,
+        "sku_stock_off": 0,
+        "submitted": n,
+        "stats_paid": n,
+        "gmv": n * shape.payment["external_minor"],
     }
     wrong = {k: (grew[k], v) for k, v in expected.items() if grew[k] != v}
     if wrong or after["unpaid"] or after["locked"] or after["stats_off"] or after["held"]:
         raise AssertionError(f"{side}: books wrong after {n} orders (grew, expected): {wrong}")
-    if after["reserved"] != after["reserved_rows"] or after["lots_off"]:
+    if after["reserved"] != after["reserved_rows"] or after["lots_off"] or after["sku_stock_off"]:
         raise AssertionError(f"{side}: stock or lots out of step: {after}")
 
 

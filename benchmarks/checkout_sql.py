@@ -11,6 +11,8 @@ order, but none of ours' pricing (the rows' amounts are copied from an order ``o
    the hold entry; the promotion participation; the five stock items locked in one statement
    (``FOR UPDATE``, SKU order) and the order's reservations looked up in one more, the items'
    versioned UPDATEs and the reservation rows; the payment row; one outbox row per event (8);
+   the projections' rows ours writes in the same transaction: the five SKUs' ``sku_stock``
+   upserts (ADR 0045) and the day's order statistics upsert (submitted, decision 0044);
 2. the payment-attempt count (PAY-6): one ``INSERT … ON CONFLICT DO UPDATE``;
 3. starting the payment: the order and its payment locked (``FOR UPDATE``) and the customer's
    day of payments summed (PAY-6's daily limit);
@@ -18,7 +20,8 @@ order, but none of ours' pricing (the rows' amounts are copied from an order ``o
    the points account locked (``FOR UPDATE``), the order's, children's and payment's UPDATEs,
    the coupon's UPDATE to ``used``, its statistics upsert and usage-log row, the account's
    UPDATE (held captured, purchase points pending), the points order's UPDATE, two entries
-   (capture, pending), one outbox row per event (5).
+   (capture, pending), the day's order statistics upsert (paid, GMV) and the paying customer's
+   row of the day, one outbox row per event (5).
 
 Ours locks the points account twice in (4) (once per loyalty step) and reads the coupon
 template, the points order, the participation and the promotions in (1) and the order's
@@ -31,13 +34,38 @@ import datetime as dt
 import json
 import random
 import uuid
+import zoneinfo
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
 import attrs
 
-SLOTS = 8  # shop_adapters.sql.coupons.tables.STATS_SLOTS
+SLOTS = 8  # shop_adapters.sql.coupons.tables.STATS_SLOTS, and the order statistics' slots
+ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")  # the statistics' default time zone
+SKU_STOCK = (
+    "INSERT INTO sku_stock (sku_id, warehouse_id, available) VALUES ($1, $2, $3) "
+    "ON CONFLICT (sku_id, warehouse_id) DO UPDATE SET available = excluded.available"
+)
+ORDER_STATS = (
+    "INSERT INTO order_stats_days (day, channel, currency, slot, week, month, submitted, paid, "
+    "gmv_minor, refunded_minor) VALUES ($1, 'app', 'CNY', $2, $3, $4, $5, $6, $7, 0) "
+    "ON CONFLICT (day, channel, currency, slot) DO UPDATE SET "
+    "submitted = order_stats_days.submitted + excluded.submitted, "
+    "paid = order_stats_days.paid + excluded.paid, "
+    "gmv_minor = order_stats_days.gmv_minor + excluded.gmv_minor, "
+    "refunded_minor = order_stats_days.refunded_minor + excluded.refunded_minor"
+)
+PAYER = (
+    "INSERT INTO order_stats_payers (day, channel, currency, user_id, week, month) "
+    "VALUES ($1, 'app', 'CNY', $2, $3, $4) ON CONFLICT DO NOTHING"
+)
+
+
+def _day(now: dt.datetime) -> tuple[dt.date, dt.date, dt.date]:
+    """The statistics' day of ``now``, its week's Monday and its month's first day."""
+    day = now.astimezone(ZONE).date()
+    return day, day - dt.timedelta(days=day.weekday()), day.replace(day=1)
 
 
 @attrs.frozen
@@ -296,7 +324,7 @@ def same_writes(
             }
             if await conn.fetch(RESERVATIONS, [row["id"] for row in items.values()], order_id):
                 raise RuntimeError("reserved twice")
-            reservations = []
+            reservations, available = [], []
             for sku_id, warehouse_id, quantity in sorted(stock):
                 item = items[(sku_id, warehouse_id)]
                 if item["on_hand"] - item["reserved"] < quantity:
@@ -307,12 +335,16 @@ def same_writes(
                     UPDATE_STOCK, reserved, stock_version + 1, item["id"], stock_version
                 )
                 reservations.append((item["id"], order_id, quantity, now))
+                available.append((sku_id, warehouse_id, item["on_hand"] - reserved))
                 events.append(event("fulfillment.stock_reserved", "fulfillment.stock_item",
                     item["id"], now, sku_id=sku_id, warehouse_id=warehouse_id, order_id=order_id,
                     change=quantity, on_hand=item["on_hand"], reserved=reserved,
                     available=item["on_hand"] - reserved))  # fmt: skip
             await conn.executemany(INSERT_RESERVATION, reservations)
             await conn.execute(insert_payment, *(payment[c] for c in payment_cols))
+            await conn.executemany(SKU_STOCK, sorted(available))
+            day, week, month = _day(now)
+            await conn.execute(ORDER_STATS, day, random.randrange(SLOTS), week, month, 1, 0, 0)
             await conn.executemany(OUTBOX, events)
         return order_id, coupon_id, payment["number"]
 
@@ -368,6 +400,11 @@ def same_writes(
             await conn.execute(SETTLE_POINTS_ORDER, "[]", shape.earned, payable, keys,
                 account["id"], order_id)  # fmt: skip
             balance = account["balance"]
+            day, week, month = _day(now)
+            await conn.execute(
+                ORDER_STATS, day, random.randrange(SLOTS), week, month, 0, 1, payable
+            )
+            await conn.execute(PAYER, day, user_id, week, month)
             await conn.executemany(INSERT_ENTRY, [
                 (account["id"], seq + 1, "capture", now, 0, balance, 0, account["pending"],
                  -points, held, None, order_id, "capture"),
