@@ -91,8 +91,9 @@ class PaymentService:
         now = self._clock.now()
         if self._limiter is not None:
             subject = str(user_id)
-            await self._limiter.check(PAY_ATTEMPTS, subject, now, code=TooManyPaymentAttempts.code)
-            await self._limiter.record_failure(PAY_ATTEMPTS, subject, now, self._attempts)
+            await self._limiter.attempt(
+                PAY_ATTEMPTS, subject, now, self._attempts, code=TooManyPaymentAttempts.code
+            )
         start = await self._bus.handle(StartPayment(order_id=order_id, user_id=user_id))
         created = await self._gateway.create(
             GatewayPaymentRequest(

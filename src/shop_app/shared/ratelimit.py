@@ -181,6 +181,21 @@ class AttemptLimiter(Protocol):
         if until is not None:
             raise locked_out(until, now, code=code)
 
+    async def attempt(
+        self,
+        scope: str,
+        subject: str,
+        now: dt.datetime,
+        policy: AttemptPolicy,
+        *,
+        code: str | None = None,
+    ) -> None:
+        """Count an attempt that is limited whatever its outcome: :meth:`check` (a locked-out
+        subject's attempt raises and is not counted), then :meth:`record_failure`. An adapter
+        may do both in one statement."""
+        await self.check(scope, subject, now, code=code)
+        await self.record_failure(scope, subject, now, policy)
+
 
 # --- the middleware -----------------------------------------------------------------------------
 

@@ -64,6 +64,29 @@ class AttemptLimiterContract:
         assert await limiter.record_failure(SCOPE, "u1", at(34), POLICY) is None
         assert await limiter.record_failure(SCOPE, "u1", at(35), POLICY) == at(65)
 
+    @pytest.mark.rule("PAY-6")
+    async def test_an_attempt_is_checked_and_counted_and_refused_uncounted_while_locked_out(
+        self, backend: Backend
+    ) -> None:
+        limiter = backend.limiter()
+        for minute in (0, 1):
+            await limiter.attempt(SCOPE, "u1", at(minute), POLICY)
+        assert await limiter.blocked_until(SCOPE, "u1", at(2)) is None
+        await limiter.attempt(SCOPE, "u1", at(2), POLICY)  # the third: locked out until 32
+        assert await limiter.blocked_until(SCOPE, "u1", at(2)) == at(32)
+        with pytest.raises(TooManyAttempts) as refused:
+            await limiter.attempt(SCOPE, "u1", at(31.5), POLICY, code="payment.too_many")
+        assert refused.value.code == "payment.too_many"
+        assert refused.value.details["locked_until"] == at(32)
+        assert await limiter.blocked_until(SCOPE, "u1", at(31.9)) == at(32)  # unchanged
+        # the lock-out over: a fresh window, the refused attempt not in it
+        await limiter.attempt(SCOPE, "u1", at(32), POLICY)
+        await limiter.attempt(SCOPE, "u1", at(33), POLICY)
+        assert await limiter.blocked_until(SCOPE, "u1", at(33)) is None
+        await limiter.attempt(SCOPE, "u1", at(34), POLICY)
+        assert await limiter.blocked_until(SCOPE, "u1", at(34)) == at(64)
+        await limiter.attempt(SCOPE, "other", at(34), POLICY)  # one subject's count only
+
     async def test_failures_outside_the_window_do_not_add_up(self, backend: Backend) -> None:
         limiter = backend.limiter()
         await limiter.record_failure(SCOPE, "u1", at(0), POLICY)
