@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy import bindparam, func, select
 
 from shop_adapters.sql.driver import Prepared
-from shop_adapters.sql.ordering.mapping import ORDERS, PAYMENTS
+from shop_adapters.sql.ordering.mapping import ORDERS, PAYMENTS, REFUNDS
 from shop_adapters.sql.ordering.tables import orders, payment_refunds, payments
 from shop_adapters.sql.uow import SqlRepository
 from shop_app.ordering.ports import Payable
@@ -18,6 +18,7 @@ from shop_domain.ordering.errors import OrderNotFound, PaymentNotFound
 from shop_domain.ordering.order import Order, OrderState
 from shop_domain.ordering.payment import Payment, PaymentState, RefundState
 from shop_domain.shared.money import Money
+from shop_domain.shared.unread import Unread
 
 P = payments.c
 _OF_ORDER = Prepared(
@@ -26,6 +27,7 @@ _OF_ORDER = Prepared(
 _ORDER_OF = Prepared(select(P.order_id).where(P.number == bindparam("number")))
 _O = orders.c
 _LINES = ("lines",)
+_REFUNDS = ("refunds",)
 _DAY = payments.alias("day")
 _PAYABLE = Prepared(
     select(
@@ -80,10 +82,23 @@ class SqlPaymentRepository(SqlRepository[Payment]):
     not_found = staticmethod(PaymentNotFound.of)
 
     async def of_order(self, order_id: uuid.UUID) -> Payment:
-        found = await self._load(_OF_ORDER, {"order_id": order_id}, locked=True)
+        found = await self._load(_OF_ORDER, {"order_id": order_id}, locked=True, without=_REFUNDS)
         if not found:
             raise PaymentNotFound("the order has no payment", details={"order_id": str(order_id)})
-        return found[0]
+        payment = found[0]
+        if isinstance(payment.refunds, Unread):
+            await self._attach_refunds(payment)
+        return payment
+
+    async def _attach_refunds(self, payment: Payment) -> None:
+        """The payment's refunds — read only for a payment that took money: a pending one has
+        none (a refund is only ever made of money taken), so confirming it reads none."""
+        if payment.state is PaymentState.PENDING:
+            payment.refunds = []
+            return
+        rows = await self._link.fetch(PAYMENTS.children_select["refunds"], {"ids": [payment.id]})
+        payment.refunds = [REFUNDS.load(row) for row in rows]
+        self._tracker.attached(payment, "refunds", payment.refunds)
 
     async def payable(self, order_id: uuid.UUID, since: dt.datetime) -> Payable | None:
         await self._flush()
