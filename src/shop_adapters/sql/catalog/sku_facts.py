@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from shop_adapters.sql.catalog.tables import categories, products, skus
 from shop_adapters.sql.driver import Prepared
@@ -27,8 +27,10 @@ from shop_domain.catalog.model import ListingStatus
 
 _s, _p, _c = skus.c, products.c, categories.c
 
-SKU_FACTS = Prepared(
-    lambda dialect: (
+
+def sku_facts_select() -> Select[Any]:
+    """The SKU facts of the SKUs a ``WHERE`` picks, by SKU id."""
+    return (
         select(
             _s.id,
             _s.product_id,
@@ -50,10 +52,11 @@ SKU_FACTS = Prepared(
         )
         .select_from(skus.join(products, _p.id == _s.product_id))
         .join(categories, _c.id == _p.category_id)
-        .where(member_of(_s.id, "ids", dialect))
         .order_by(_s.id)
     )
-)
+
+
+SKU_FACTS = Prepared(lambda dialect: sku_facts_select().where(member_of(_s.id, "ids", dialect)))
 
 
 def sku_params(sku_ids: Sequence[uuid.UUID]) -> dict[str, Any]:
@@ -71,4 +74,4 @@ def buyable_at(row: Any, now: Any) -> bool:
     )
 
 
-__all__ = ["SKU_FACTS", "buyable_at", "sku_params"]
+__all__ = ["SKU_FACTS", "buyable_at", "sku_facts_select", "sku_params"]

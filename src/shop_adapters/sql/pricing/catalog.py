@@ -2,13 +2,13 @@
 (:class:`shop_app.pricing.quoting.PricingCatalog`), from the catalog's tables.
 
 Adapters may read another context's tables; this one reads ``skus``, ``products`` and
-``categories`` outside any unit of work (one prepared statement, straight to the driver:
-:func:`~shop_adapters.sql.reads.read_records`): a cart's SKUs with the SKU facts ordering reads
-too (:mod:`shop_adapters.sql.catalog.sku_facts`), a product's with a statement of its own.
+``categories`` outside any unit of work (a prepared statement, straight to the driver:
+:func:`~shop_adapters.sql.reads.read_records`): the SKU facts ordering reads too
+(:mod:`shop_adapters.sql.catalog.sku_facts`), of a cart's SKUs or of a product's.
 A SKU's price is its **sale price** — what it sells at before any promotion; the catalog's list
 price (the struck-through reference price) plays no part in pricing. It can be bought when its
-product is listed at the moment asked (due schedules applied, :func:`listed_at`) and the SKU is
-enabled.
+product is listed at the moment asked (due schedules applied: the catalog domain's
+``listed_at``, worked out from the row) and the SKU is enabled.
 """
 
 from __future__ import annotations
@@ -19,12 +19,16 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shop_adapters.sql.catalog.sku_facts import SKU_FACTS, buyable_at, sku_params
-from shop_adapters.sql.catalog.statements import listed_at
-from shop_adapters.sql.catalog.tables import categories, products, skus
+from shop_adapters.sql.catalog.sku_facts import (
+    SKU_FACTS,
+    buyable_at,
+    sku_facts_select,
+    sku_params,
+)
+from shop_adapters.sql.catalog.tables import skus
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.engine import reader
 from shop_adapters.sql.reads import read_records
@@ -32,30 +36,9 @@ from shop_app.pricing.quoting import CatalogLine
 from shop_domain.pricing.lines import ItemFacts
 from shop_domain.shared.money import Money
 
-_s, _p, _c = skus.c, products.c, categories.c
-_NOW = bindparam("now", type_=_p.list_at.type)
-
-
-def _lines() -> Select[Any]:
-    return (
-        select(
-            _s.id,
-            _s.product_id,
-            _s.shop_id,
-            _p.brand_id,
-            _c.path,
-            _s.sale_price_minor,
-            _s.currency,
-            and_(_s.enabled, listed_at(_NOW)).label("listed"),
-        )
-        .select_from(skus.join(products, _p.id == _s.product_id))
-        .join(categories, _c.id == _p.category_id)
-        .order_by(_s.id)
-    )
-
-
+_s = skus.c
 _OF_PRODUCT = Prepared(
-    _lines().where(_s.product_id == bindparam("product_id", type_=_s.product_id.type))
+    sku_facts_select().where(_s.product_id == bindparam("product_id", type_=_s.product_id.type))
 )
 
 
@@ -80,11 +63,11 @@ class SqlPricingCatalog:
     def __init__(self, engine: AsyncEngine) -> None:
         self._reader = reader(engine)
 
-    async def _fetch(self, statement: Prepared, values: dict[str, Any]) -> list[CatalogLine]:
-        return [
-            _line(row, bool(row.listed))
-            for row in await read_records(self._reader, statement, values)
-        ]
+    async def _fetch(
+        self, statement: Prepared, values: dict[str, Any], now: dt.datetime
+    ) -> list[CatalogLine]:
+        rows = await read_records(self._reader, statement, values)
+        return [_line(row, buyable_at(row, now)) for row in rows]
 
     async def lines_of(
         self, sku_ids: Sequence[uuid.UUID], now: dt.datetime
@@ -93,13 +76,13 @@ class SqlPricingCatalog:
         submission's read scope, decision 0048)."""
         if not sku_ids:
             return {}
-        rows = await read_records(self._reader, SKU_FACTS, sku_params(sku_ids))
-        return {row.id: _line(row, buyable_at(row, now)) for row in rows}
+        found = await self._fetch(SKU_FACTS, sku_params(sku_ids), now)
+        return {line.item.sku_id: line for line in found}
 
     async def lines_of_product(
         self, product_id: uuid.UUID, now: dt.datetime
     ) -> Sequence[CatalogLine]:
-        return await self._fetch(_OF_PRODUCT, {"product_id": product_id, "now": now})
+        return await self._fetch(_OF_PRODUCT, {"product_id": product_id}, now)
 
 
 __all__ = ["SqlPricingCatalog"]
