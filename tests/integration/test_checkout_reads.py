@@ -69,6 +69,7 @@ from shop_app.ordering.cart_ports import AddressQueries
 from shop_app.ordering.submit import SubmittedOrder
 from shop_app.pricing.quoting import PricingCatalog, WalletSource
 from shop_app.shared.messagebus import UnitOfWorkFactory
+from shop_domain.catalog.model import ListingStatus
 from shop_domain.coupons.terms import CouponTerms
 from shop_domain.fulfillment.errors import NoDelivery
 from shop_domain.fulfillment.freight_quote import Charged, FreightLine
@@ -168,12 +169,9 @@ async def test_the_driver_gives_the_rows_sqlalchemy_gives(world: World) -> None:
 
     facts = await same_both_ways(engine, SKU_FACTS, sku_params(skus))
     assert [row[0] for row in facts] == sorted([goods.phone_sku, goods.case_sku, goods.tablet_sku])
-    [buyable] = [  # pricing and ordering read the same rows; the tablet is not listed
-        {
-            row.id: buyable_at(row, APRIL_2)
-            for row in await read_records(engine, SKU_FACTS, sku_params(skus))
-        }
-    ]
+    rows = await read_records(engine, SKU_FACTS, sku_params(skus))
+    assert all(isinstance(row.status, ListingStatus) for row in rows)  # the column's type
+    buyable = {row.id: buyable_at(row, APRIL_2) for row in rows}  # the tablet is not listed
     assert buyable == {goods.phone_sku: True, goods.case_sku: True, goods.tablet_sku: False}
     [tablet] = await same_both_ways(
         engine, prepared(catalog_module, "_OF_PRODUCT"), {"product_id": goods.tablet}

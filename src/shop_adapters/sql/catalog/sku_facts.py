@@ -23,7 +23,6 @@ from shop_adapters.sql.catalog.tables import categories, products, skus
 from shop_adapters.sql.driver import Prepared
 from shop_adapters.sql.mapper import member_of
 from shop_domain.catalog.listing import listed_at
-from shop_domain.catalog.model import ListingStatus
 
 _s, _p, _c = skus.c, products.c, categories.c
 
@@ -67,10 +66,10 @@ def sku_params(sku_ids: Sequence[uuid.UUID]) -> dict[str, Any]:
 
 def buyable_at(row: Any, now: Any) -> bool:
     """Whether the SKU of ``row`` can be bought at ``now``: enabled, and its product listed
-    then (:func:`~shop_domain.catalog.listing.listed_at`)."""
-    status = row.status if isinstance(row.status, ListingStatus) else ListingStatus(row.status)
+    then (:func:`~shop_domain.catalog.listing.listed_at`; the driver gives ``status`` as a
+    ``ListingStatus``, by the column's type)."""
     return bool(row.enabled) and listed_at(
-        status, row.list_at, row.delist_at, bool(row.priced), now
+        row.status, row.list_at, row.delist_at, bool(row.priced), now
     )
 
 
