@@ -88,11 +88,13 @@ class _Compiled:
             str(getattr(found, "name", ""))
             for found in (
                 find_tables(statement, include_aliases=True)
-                if isinstance(statement, ClauseElement)
+                if prepared and isinstance(statement, ClauseElement)
                 else ()
             )
         )
-        """The names of the tables (and aliases) it reads or writes, subqueries included."""
+        """The names of the tables (and aliases) it reads or writes, subqueries included — for
+        a :class:`Prepared` only (found once); a statement built on the fly names none, and is
+        not walked at every run."""
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
         self.binds: tuple[Processor, ...] = tuple(
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
