@@ -77,7 +77,8 @@ class Tracker:
     ) -> list[Any]:
         """The objects of the rows ``statement`` selects (``table.select_all`` columns); the
         children named in ``without`` are not read (each object newly read holds an
-        ``Unread`` there)."""
+        ``Unread`` there; one this transaction held already and ``refresh`` reads again is
+        read whole, children included, so what it held is never left unread)."""
         rows = await self.rows(statement, params)
         return await self.adopt(
             table, rows, refresh=refresh, locks=self._locks(statement), without=without
@@ -103,7 +104,8 @@ class Tracker:
         without: Collection[str] = (),
     ) -> list[Any]:
         found: list[Any] = []
-        fresh: list[Any] = []
+        new: list[Any] = []
+        refreshed: list[Any] = []  # held already: its children are read again, all of them
         identity = self._identity
         name, key = table.name, table.key[0]
         for row in rows:
@@ -111,15 +113,18 @@ class Tracker:
             obj = identity.get(ident)
             if obj is None:
                 obj = identity[ident] = table.load(row)
-                fresh.append(obj)
+                new.append(obj)
                 self._track(obj)
             elif refresh and id(obj) in self._states:
                 table.load(row, into=obj)
-                fresh.append(obj)
+                refreshed.append(obj)
             if id(obj) not in self._removed:
                 found.append(obj)
-        if fresh:
-            await self._load_children(table, fresh, without)
+        if new:
+            await self._load_children(table, new, without)
+        if refreshed:
+            await self._load_children(table, refreshed, ())
+        for fresh in (new, refreshed):
             for obj in fresh:
                 state = self._states[id(obj)] = self._snapshot(table, obj)
                 state.locked = locks

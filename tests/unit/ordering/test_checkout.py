@@ -100,6 +100,22 @@ async def test_a_notification_pays_the_order_once(shop: MemoryShop, goods: Catal
     assert await line_ids(shop, made) == lines_before
 
 
+async def test_an_order_held_with_its_lines_keeps_them_when_locked_for_its_payment(
+    shop: MemoryShop, goods: Catalog
+) -> None:
+    """A payment's lock loads an order without its lines; an order the transaction holds
+    already is refreshed whole instead: what it holds is read again, not left unread."""
+    made = await submitted(shop, goods)
+    async with shop.uow() as uow:
+        held = await uow.orders.get(made.order_id)
+        lines = sorted(line.line_id for line in held.lines)
+        locked = await uow.orders.for_payment(made.payment_number)
+        assert locked is held
+        assert sorted(line.line_id for line in locked.lines) == lines
+        await uow.commit()
+    assert await line_ids(shop, made) == lines
+
+
 async def line_ids(shop: MemoryShop, made: SubmittedOrder) -> list[str]:
     detail = await shop.runtime.get(OrderQueries).detail(made.order_id)
     assert detail is not None
