@@ -125,14 +125,14 @@ parents = st.lists(
         }
     ),
     min_size=1,
-    max_size=4,
+    max_size=11,  # parts of up to 8 rows read VALUES, larger ones arrays: both are drawn
 )
 
 
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(made=parents, notes=st.lists(st.none() | texts, min_size=1, max_size=4))
+@given(made=parents, notes=st.lists(st.none() | texts, min_size=1, max_size=11))
 async def test_a_parent_and_its_children_go_in_one_statement_exactly(
     engine: AsyncEngine, made: list[dict[str, Any]], notes: list[str | None]
 ) -> None:
@@ -152,26 +152,54 @@ async def test_a_parent_and_its_children_go_in_one_statement_exactly(
         assert kids[c["id"]] == (c["id"], c["parent_id"], c["note"])
 
 
-async def test_an_update_keyed_by_a_moved_version_changes_nothing(engine: AsyncEngine) -> None:
-    first, second = uuid.uuid4(), uuid.uuid4()
+@pytest.mark.parametrize("count", [1, 2, 9])
+async def test_an_update_keyed_by_a_moved_version_changes_nothing(
+    engine: AsyncEngine, count: int
+) -> None:
+    """One row, a few (``VALUES``) and many (arrays): the stale one is left as it was."""
+    ids = [uuid.uuid4() for _ in range(count + 1)]
     base = {"name": "n", "doc": None, "at": None, "amount": 10, "version": 3}
-    await _send(engine, [(INSERT_PARENT, [{**base, "id": first}, {**base, "id": second}])])
+    await _send(engine, [(INSERT_PARENT, [{**base, "id": one} for one in ids])])
+    fresh = [{"k_id": one, "k_version": 3, "amount": 11, "version": 4} for one in ids[1:]]
+    stale = {"k_id": ids[0], "k_version": 2, "amount": 99, "version": 3}
     sent = await _send(
         engine,
         [
-            (
-                UPDATE_AMOUNT,
-                [
-                    {"k_id": first, "k_version": 3, "amount": 11, "version": 4},
-                    {"k_id": second, "k_version": 2, "amount": 99, "version": 3},  # stale
-                ],
-            ),
+            (UPDATE_AMOUNT, [*fresh, stale] if count > 1 else fresh),
             (UPSERT_TALLY, [{"key": "x", "slot": 0, "n": 1}]),
         ],
     )
     assert len(sent) == 1
     amounts = {key: (r[4], r[5]) for key, r in (await _rows(engine, PARENTS)).items()}
-    assert amounts == {first: (11, 4), second: (10, 3)}
+    assert amounts == {one: (10, 3) if one == ids[0] else (11, 4) for one in ids}
+
+
+@pytest.mark.parametrize(
+    ("count", "form"),
+    [
+        (1, "INSERT INTO bulk_test_children (id, parent_id, note) VALUES ($7, $8, $9))"),
+        (3, "VALUES ($7, $8, $9), ($10, $11, $12), ($13, $14, $15))"),
+        (8, "($28, $29, $30)) SELECT 1"),
+        (9, "SELECT * FROM unnest($7::UUID[], $8::UUID[], $9::VARCHAR[])"),
+    ],
+)
+async def test_a_part_of_a_few_rows_reads_values_and_a_larger_one_arrays(
+    engine: AsyncEngine, count: int, form: str
+) -> None:
+    """Up to eight rows a part's parameters are its values, each typed by its column; beyond,
+    one array a column, so that the statement's text stops growing with the rows."""
+    parent = {"id": uuid.uuid4(), "name": "p", "doc": None, "at": None, "amount": 1, "version": 1}
+    kids = [{"id": uuid.uuid4(), "parent_id": parent["id"], "note": f"n{n}"} for n in range(count)]
+    updated = {"k_id": parent["id"], "k_version": 1, "amount": 2, "version": 2}
+    sent = await _send(engine, [(INSERT_PARENT, [parent]), (INSERT_CHILD, kids)])
+    sent += await _send(engine, [(UPDATE_AMOUNT, [updated]), (INSERT_CHILD, [])])
+    assert form in sent[0]
+    assert sent[0].count("VALUES") == (2 if count <= 8 else 1)
+    assert sent[1].startswith("UPDATE bulk_test_parents SET amount=")  # one batch: alone
+    assert await _rows(engine, CHILDREN) == {
+        kid["id"]: (kid["id"], kid["parent_id"], kid["note"]) for kid in kids
+    }
+    assert (await _rows(engine, PARENTS))[parent["id"]][4:] == (2, 2)
 
 
 async def test_two_upserts_of_one_row_go_one_by_one_and_add_up(engine: AsyncEngine) -> None:

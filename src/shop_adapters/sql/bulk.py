@@ -1,12 +1,13 @@
-"""A flush's batches sent as one statement on PostgreSQL (decision 0047).
+"""A flush's batches sent as one statement on PostgreSQL (decisions 0047, 0049).
 
 The tracker writes a flush as a few ``executemany`` batches — an order's row, its children,
 its lines; a points account's update, its entries — each one round trip. On PostgreSQL the
 batches of one flush become the parts of one statement instead: each ``INSERT`` or ``UPDATE``
-a data-modifying ``WITH`` part that reads its rows from one array per parameter
-(``unnest($1::uuid[], $2::bigint[], …)``), so the statement's text depends on which batches
-there are, never on how many rows each has, and is prepared once per connection like any
-other.
+a data-modifying ``WITH`` part. A part of a few rows reads them as parameters, one a value
+(``VALUES ($1, $2), ($3, $4)``: far cheaper to encode and to run than arrays of one or two
+values); a larger one reads one array per parameter (``unnest($1::uuid[], $2::bigint[], …)``),
+so that the statement's text stops growing with the rows. Each shape is prepared once per
+connection like any other statement.
 
 Within one statement every part sees the same snapshot and no part sees another's rows; that
 is all a flush needs: each row appears in one part at most, and foreign keys are checked when
@@ -18,7 +19,7 @@ statement) makes the batches go one by one, as on SQLite.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Dialect
@@ -36,17 +37,28 @@ _PLAIN_SET = re.compile(r'^"?\w+"?=\$\d+(::[A-Z][\w ]*(\(\d+(, ?\d+)?\))?)?$')
 expression, which a part reading arrays would turn into a plain assignment."""
 _KEY = "k_"  # the prefix of an update's key parameters: ``k_id``, ``k_version`` (TableMap)
 _MOST_KEPT = 500
+_MOST_ROWS_AS_VALUES = 8
+"""A part of at most this many rows reads them as ``VALUES`` (one parameter per value), a
+larger one from arrays (decision 0049)."""
 
 
 class Part:
-    """One ``INSERT`` or ``UPDATE`` of a batch as a ``WITH`` part reading arrays."""
+    """One ``INSERT`` or ``UPDATE`` of a batch as a ``WITH`` part: its rows as one list of
+    parameters each (``VALUES``) when there are few, or as one array per column (``unnest``)."""
 
-    __slots__ = ("_render", "size", "unique")
+    __slots__ = ("_arrays", "_values", "size", "unique")
 
-    def __init__(self, render: Any, size: int, unique: tuple[int, ...] = ()) -> None:
-        self._render = render
+    def __init__(
+        self,
+        arrays: Callable[[int], str],
+        values: Callable[[int, int], str],
+        size: int,
+        unique: tuple[int, ...] = (),
+    ) -> None:
+        self._arrays = arrays
+        self._values = values
         self.size = size
-        """How many arrays (parameters) it reads."""
+        """How many columns (parameters of one row, or arrays) it reads."""
         self.unique = unique
         """The parameters an ``ON CONFLICT … DO UPDATE`` part's rows must not share all of:
         one statement cannot update a row twice."""
@@ -58,10 +70,10 @@ class Part:
             return True
         return len({tuple(row[i] for i in unique) for row in rows}) == len(rows)
 
-    def sql(self, first: int) -> str:
-        """The part, its arrays numbered from ``$first``."""
-        rendered: str = self._render(first)
-        return rendered
+    def sql(self, first: int, rows: int = 0) -> str:
+        """The part, its parameters numbered from ``$first``: ``rows`` rows of values, or (0)
+        arrays."""
+        return self._values(first, rows) if rows else self._arrays(first)
 
 
 def part_of(
@@ -100,10 +112,24 @@ def part_of(
         assigned = ", ".join(f"{quote(name)} = v_.{quote(name)}" for name in sets)
         where = " AND ".join(f"t_.{quote(k[len(_KEY) :])} = v_.{quote(k)}" for k in keys)
         aliases = ", ".join(quote(name) for name in names)
+        at = {name: n for n, name in enumerate(names)}
+
+        def one_row(first: int) -> str:  # each parameter typed by the column it meets
+            sets_ = ", ".join(f"{quote(name)} = ${first + at[name]}" for name in sets)
+            keys_ = " AND ".join(f"{quote(k[len(_KEY) :])} = ${first + at[k]}" for k in keys)
+            return f"UPDATE {table} SET {sets_} WHERE {keys_}"
+
+        def rows_of(source: str) -> str:
+            return (
+                f"UPDATE {table} AS t_ SET {assigned} FROM {source} AS v_({aliases}) WHERE {where}"
+            )
+
         return Part(
-            lambda first: (
-                f"UPDATE {table} AS t_ SET {assigned} FROM {_arrays(casts, first)} "
-                f"AS v_({aliases}) WHERE {where}"
+            lambda first: rows_of(_arrays(casts, first)),
+            lambda first, rows: (
+                one_row(first)
+                if rows == 1
+                else rows_of(f"({_values(len(casts), first, rows, casts)})")
             ),
             len(names),
         )
@@ -114,7 +140,7 @@ def _insert_part(
     statement: Insert, names: Sequence[str], casts: list[str], dialect: Dialect, sql: str
 ) -> Part | None:
     """``INSERT … VALUES …`` (with an ``ON CONFLICT`` clause that binds nothing, or none) as
-    ``INSERT … SELECT * FROM unnest(…)``."""
+    ``INSERT … VALUES`` of its rows or ``INSERT … SELECT * FROM unnest(…)``."""
     found = _INSERT.match(sql)
     if found is None or set(names) - set(statement.table.c.keys()):
         return None
@@ -135,11 +161,11 @@ def _insert_part(
         return None
     table = dialect.identifier_preparer.format_table(statement.table)
     quote = dialect.identifier_preparer.quote
-    columns = ", ".join(quote(name) for name in names)
+    into = f"INSERT INTO {table} (" + ", ".join(quote(name) for name in names) + ")"
     return Part(
-        lambda first: (
-            f"INSERT INTO {table} ({columns}) SELECT * FROM {_arrays(casts, first)}{tail}"
-        ),
+        lambda first: f"{into} SELECT * FROM {_arrays(casts, first)}{tail}",
+        # each parameter typed by its column, as in any INSERT … VALUES
+        lambda first, rows: f"{into} {_values(len(casts), first, rows)}{tail}",
         len(names),
         unique,
     )
@@ -149,19 +175,29 @@ def _arrays(casts: Sequence[str], first: int) -> str:
     return "unnest(" + ", ".join(f"${first + i}::{cast}[]" for i, cast in enumerate(casts)) + ")"
 
 
+def _values(width: int, first: int, rows: int, casts: Sequence[str] = ()) -> str:
+    """``rows`` rows of ``width`` parameters from ``$first`` (each cast, given ``casts``)."""
+    typed = [f"::{cast}" for cast in casts] or [""] * width
+    return "VALUES " + ", ".join(
+        "(" + ", ".join(f"${first + r * width + i}{typed[i]}" for i in range(width)) + ")"
+        for r in range(rows)
+    )
+
+
 _COMBINED: dict[tuple[Any, ...], str] = {}
 
 
-def combined_sql(key: tuple[Any, ...], parts: Sequence[Part]) -> str:
-    """The one statement of ``parts`` (kept by ``key``, the batches' statements)."""
+def combined_sql(key: tuple[Any, ...], parts: Sequence[Part], shape: Sequence[int]) -> str:
+    """The one statement of ``parts`` (kept by ``key``: the batches' statements and
+    ``shape``, each part's rows of values or 0 for arrays)."""
     found = _COMBINED.get(key)
     if found is None:
         if len(_COMBINED) >= _MOST_KEPT:
             _COMBINED.clear()
         first, pieces = 1, []
-        for n, part in enumerate(parts):
-            pieces.append(f"b{n} AS ({part.sql(first)})")
-            first += part.size
+        for n, (part, rows) in enumerate(zip(parts, shape, strict=True)):
+            pieces.append(f"b{n} AS ({part.sql(first, rows)})")
+            first += part.size * (rows or 1)
         found = _COMBINED[key] = "WITH " + ", ".join(pieces) + " SELECT 1"
     return found
 
@@ -170,7 +206,7 @@ def combined_statement(
     dialect: Dialect, batches: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]
 ) -> tuple[str, list[Any]] | None:
     """The one statement of ``batches`` (``Prepared`` statements and their rows) and its
-    arrays, or ``None`` when there is one batch only, or one cannot be a part."""
+    parameters, or ``None`` when there is one batch only, or one cannot be a part."""
     if len(batches) < 2:
         return None
     parts: list[Part] = []
@@ -185,10 +221,15 @@ def combined_statement(
             return None
         parts.append(part)
         values.append(arguments)
-    sql = combined_sql(tuple(statement for statement, _ in batches), parts)
+    shape = tuple(len(made) if len(made) <= _MOST_ROWS_AS_VALUES else 0 for made in values)
+    sql = combined_sql((*(statement for statement, _ in batches), *shape), parts, shape)
     columns: list[Any] = []
-    for part, arguments in zip(parts, values, strict=True):
-        columns += columns_of(arguments, part.size)
+    for part, arguments, count in zip(parts, values, shape, strict=True):
+        if count:
+            for row in arguments:
+                columns += row
+        else:
+            columns += columns_of(arguments, part.size)
     return sql, columns
 
 
