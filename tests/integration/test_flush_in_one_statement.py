@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.integration.scratch_tables import scratch_tables
 
 from shop_adapters.sql.driver import Link, Prepared, recording
+from shop_app.shared.errors import PersistenceInvalidValue
 
 META = MetaData()
 PARENTS = Table(
@@ -81,6 +82,11 @@ UPDATE_AMOUNT = Prepared(
     .where(PARENTS.c.id == bindparam("k_id"), PARENTS.c.version == bindparam("k_version"))
     .values({"amount": bindparam("amount"), "version": bindparam("version")})
 )
+RENAME = Prepared(
+    update(PARENTS)
+    .where(PARENTS.c.id == bindparam("k_id"), PARENTS.c.version == bindparam("k_version"))
+    .values({"name": bindparam("name"), "version": bindparam("version")})
+)
 Batches = Sequence[tuple[Prepared, Sequence[Mapping[str, Any]]]]
 
 
@@ -97,6 +103,9 @@ async def _send(engine: AsyncEngine, batches: Batches) -> list[str]:
         with recording() as sent:
             await link.execute_batches(batches)
             await link.commit()
+    except Exception:
+        await link.rollback()
+        raise
     finally:
         await link.give_back()
     return [sql for sql in sent if sql not in ("BEGIN", "COMMIT")]
@@ -224,3 +233,27 @@ async def test_an_array_column_goes_one_by_one(engine: AsyncEngine) -> None:
     sent = await _send(engine, [(INSERT_TAGS, tags), (UPSERT_TALLY, tally)])
     assert len(sent) == 2
     assert await _rows(engine, TAGS) == {t["id"]: (t["id"], t["tags"]) for t in tags}
+
+
+@pytest.mark.parametrize("count", [1, 3, 9])
+async def test_a_text_too_long_for_its_column_is_refused_not_cut(
+    engine: AsyncEngine, count: int
+) -> None:
+    """A cast to ``VARCHAR(80)`` would cut the text to fit; the column must refuse it instead,
+    whatever form the part takes — and the flush then writes nothing at all."""
+    base = {"doc": None, "at": None, "amount": 1, "version": 1}
+    fits = [{**base, "id": uuid.uuid4(), "name": "n"} for _ in range(count)]
+    await _send(engine, [(INSERT_PARENT, fits)])
+    long = "x" * 81
+    new = [{**base, "id": uuid.uuid4(), "name": long if n == 0 else "n"} for n in range(count)]
+    renamed = [{"k_id": row["id"], "k_version": 1, "name": long, "version": 2} for row in fits]
+    tally = [{"key": "t", "slot": 0, "n": 1}]
+    for batches in (
+        [(INSERT_PARENT, new), (UPSERT_TALLY, tally)],
+        [(RENAME, renamed), (UPSERT_TALLY, tally)],
+    ):
+        with pytest.raises(PersistenceInvalidValue):
+            await _send(engine, batches)
+    assert set(await _rows(engine, PARENTS)) == {row["id"] for row in fits}
+    assert {row[1] for row in (await _rows(engine, PARENTS)).values()} == {"n"}
+    assert await _rows(engine, TALLY) == {}

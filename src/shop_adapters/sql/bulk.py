@@ -35,6 +35,8 @@ _PLAIN_UPDATE = re.compile(r"^UPDATE \S+ SET (?P<sets>.*) WHERE [^()]*$")
 _PLAIN_SET = re.compile(r'^"?\w+"?=\$\d+(::[A-Z][\w ]*(\(\d+(, ?\d+)?\))?)?$')
 """One assignment of a parameter as it is (``state=$1``, ``seq=$3::BIGINT``): not an
 expression, which a part reading arrays would turn into a plain assignment."""
+_MODIFIER = re.compile(r"\(\d+(, ?\d+)?\)")
+"""A type's length or precision (``VARCHAR(24)``, ``NUMERIC(12, 2)``)."""
 _KEY = "k_"  # the prefix of an update's key parameters: ``k_id``, ``k_version`` (TableMap)
 _MOST_KEPT = 500
 _MOST_ROWS_AS_VALUES = 8
@@ -93,7 +95,9 @@ def part_of(
         cast = types[name].dialect_impl(dialect).compile(dialect=dialect)
         if cast.endswith("]"):  # an array column: unnest would flatten it
             return None
-        casts.append(cast)
+        # without its length: a cast to VARCHAR(24) would cut a longer text to fit, where the
+        # column, assigned the value, refuses it
+        casts.append(_MODIFIER.sub("", cast))
     quote = dialect.identifier_preparer.quote
     if isinstance(statement, Insert):
         return _insert_part(statement, names, casts, dialect, compiled_sql)
