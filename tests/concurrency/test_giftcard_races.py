@@ -333,7 +333,9 @@ async def test_the_same_self_activation_by_several_users_binds_the_card_once(
     shop: Shop, crowd: int
 ) -> None:
     nodes = await shop.many(3, pool_size=4)
-    numbers = tuple(f"88880000{crowd:02d}{i:06d}" for i in range(5))
+    # fifty attempts either way: pairs of users race for 25 cards, crowds of ten for 5 — with
+    # five pairs only, a short transaction's lock wait could fall between the watcher's looks
+    numbers = tuple(f"88880000{crowd:02d}{i:06d}" for i in range(50 // crowd))
     batch_id = await shop.batch(CardKind.PHYSICAL, 5000, numbers=numbers)
     cards = await shop.cards(batch_id)
     secrets = {number: (await shop.secret(card_id)).secret for card_id, number in cards}
