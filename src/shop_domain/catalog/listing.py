@@ -23,6 +23,19 @@ from shop_domain.shared.aggregate import Aggregate
 from shop_domain.shared.rules import check_rule
 
 
+def due_schedules(
+    list_at: dt.datetime | None, delist_at: dt.datetime | None, now: dt.datetime
+) -> list[tuple[dt.datetime, str]]:
+    """The schedule actions due by ``now`` (``"list"``, ``"delist"``) in the order they take
+    effect (a tie lists, then delists)."""
+    due: list[tuple[dt.datetime, int, str]] = []
+    if list_at is not None and list_at <= now:
+        due.append((list_at, 0, "list"))
+    if delist_at is not None and delist_at <= now:
+        due.append((delist_at, 1, "delist"))
+    return [(when, action) for when, _, action in sorted(due)]
+
+
 def listed_at(
     status: ListingStatus,
     list_at: dt.datetime | None,
@@ -31,15 +44,10 @@ def listed_at(
     now: dt.datetime,
 ) -> bool:
     """Whether a product of stored ``status`` and these schedules is listed at ``now``: the
-    schedules due by then applied in time order (a tie lists, then delists; a listing while no
-    SKU is enabled is skipped), and an enabled SKU."""
-    due: list[tuple[dt.datetime, int]] = []
-    if list_at is not None and list_at <= now:
-        due.append((list_at, 0))
-    if delist_at is not None and delist_at <= now:
-        due.append((delist_at, 1))
-    for _when, delist in sorted(due):
-        if delist:
+    schedules due by then applied in order (a listing while no SKU is enabled is skipped), and
+    an enabled SKU."""
+    for _when, action in due_schedules(list_at, delist_at, now):
+        if action == "delist":
             status = ListingStatus.UNLISTED
         elif has_enabled_sku:
             status = ListingStatus.LISTED
@@ -59,22 +67,13 @@ class ProductListing(Aggregate):
     def _has_enabled_sku(self) -> bool:
         return any(s.enabled for s in self.skus)
 
-    def _due(self, now: dt.datetime) -> list[tuple[dt.datetime, str]]:
-        """Due schedule actions in the order they take effect (a tie lists, then delists)."""
-        due: list[tuple[dt.datetime, int, str]] = []
-        if self.list_at is not None and self.list_at <= now:
-            due.append((self.list_at, 0, "list"))
-        if self.delist_at is not None and self.delist_at <= now:
-            due.append((self.delist_at, 1, "delist"))
-        return [(when, action) for when, _, action in sorted(due)]
-
     def is_listed(self, now: dt.datetime) -> bool:
         """The effective listing state at ``now``, due schedules included."""
         return listed_at(self.status, self.list_at, self.delist_at, self._has_enabled_sku(), now)
 
     def apply_schedule(self, now: dt.datetime) -> bool:
         """Apply the schedules due at ``now`` to the stored state; True if any was due."""
-        due = self._due(now)
+        due = due_schedules(self.list_at, self.delist_at, now)
         for when, action in due:
             if action == "list":
                 self.list_at = None
