@@ -232,9 +232,8 @@ class SqlParticipationStore:
             return taken
         await self._send_pending(entry.order_id)
         key = {"order_id": entry.order_id, "promotion_id": entry.promotion_id}
-        logged = await self._link.execute(
-            _LOG, {**key, "user_id": entry.user_id, "recorded_at": entry.recorded_at}
-        )
+        [log] = _log_rows([entry])
+        logged = await self._link.execute(_LOG, log)
         if not logged:
             [row] = await self._link.fetch(_ENTRY, key)
             return Taken(TakeStatus.ALREADY, _entry(row))
